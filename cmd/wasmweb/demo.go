@@ -1,0 +1,32 @@
+package main
+
+import "github.com/wasmweb/wasmweb/netloop"
+
+// demoSite answers the built-in demo site's routes: GET / with
+// "Hello, world" and /echo, for any method, with the method, the
+// request-target verbatim and the body.
+func demoSite() netloop.Handler {
+	return netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
+		switch string(r.Path) {
+		case "/":
+			if m := string(r.Method); m != "GET" && m != "HEAD" {
+				w.SetStatus(405)
+				w.AddHeader("Allow", "GET, HEAD")
+				return
+			}
+			w.AddHeader("Content-Type", "text/plain; charset=utf-8")
+			w.WriteString("Hello, world")
+		case "/echo":
+			w.AddHeader("Content-Type", "text/plain; charset=utf-8")
+			w.Write(r.Method)
+			w.WriteString(" ")
+			w.Write(r.Target)
+			w.WriteString("\n")
+			w.Write(r.Body)
+		default:
+			w.SetStatus(404)
+			w.AddHeader("Content-Type", "text/plain; charset=utf-8")
+			w.WriteString("404 page not found\n")
+		}
+	})
+}

@@ -1,0 +1,148 @@
+// Command wasmweb runs the wasmweb web server.
+//
+//	wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std]
+//
+// With no config it serves the built-in demo site.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+const usage = `wasmweb: a web server whose request handlers are sandboxed WebAssembly plugins
+
+Usage:
+  wasmweb serve [flags]     run the server (the built-in demo site without --config)
+  wasmweb help [command]    show help
+
+Run "wasmweb help serve" for the serve flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[1] == "serve" {
+			fs, _ := serveFlags(stdout)
+			fs.Usage()
+			return 0
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "wasmweb: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+type serveOptions struct {
+	listen, config, transport string
+	shutdownTimeout           time.Duration
+}
+
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
+	o := &serveOptions{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.listen, "listen", "", "address to listen on (default 127.0.0.1:8888, or the config's listen)")
+	fs.StringVar(&o.config, "config", "", "TOML config `file`; without it the built-in demo site is served")
+	fs.StringVar(&o.transport, "transport", "", "network transport: netpoll or std (default "+netloop.DefaultTransportName()+")")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 0, "how long requests in progress may run after SIGINT/SIGTERM (default 10s)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std]\n\n")
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
+
+func serve(args []string, stdout, stderr io.Writer) int {
+	fs, o := serveFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "wasmweb serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	cfg := host.DefaultConfig()
+	if o.config != "" {
+		c, err := host.LoadConfig(o.config)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+			return 1
+		}
+		cfg = c
+	}
+	if o.listen != "" {
+		cfg.Server.Listen = o.listen
+	}
+	if o.transport != "" {
+		cfg.Server.Transport = o.transport
+	}
+	if o.shutdownTimeout > 0 {
+		cfg.Server.ShutdownTimeout = host.Duration(o.shutdownTimeout)
+	}
+	tr, err := netloop.NewTransport(cfg.Server.Transport)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	srv := netloop.NewServer(cfg.Server.NetloopConfig(), demoSite(), tr)
+	srv.SetLogger(log)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "wasmweb: serving the demo site on http://%s/ (transport %s)\n", ln.Addr(), tr.Name())
+
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	case sig := <-sigc:
+		grace := time.Duration(cfg.Server.ShutdownTimeout)
+		fmt.Fprintf(stdout, "wasmweb: %v: shutting down (in-flight requests get up to %v)\n", sig, grace)
+		signal.Stop(sigc)
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			fmt.Fprintf(stderr, "wasmweb: shutdown: %v (remaining connections closed)\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "wasmweb: stopped")
+		return 0
+	}
+}

@@ -1,0 +1,40 @@
+// Package netloop is wasmweb's HTTP/1.1 server core: it accepts
+// connections, parses requests under a strict framing policy, enforces
+// limits and timeouts, and writes responses.
+//
+// The core is independent of how bytes reach it. A [Transport] accepts
+// connections and feeds each one's input to a [Stream] obtained from the
+// server's [Events]; the stream answers through the connection's [Conn].
+// Two transports exist: [NetpollTransport], built on
+// github.com/cloudwego/netpoll where it is supported (linux and darwin on
+// amd64 and arm64), and [StdTransport], built on the standard net package,
+// which serves everywhere.
+//
+// # Connection lifecycle
+//
+//	| event                         | what the core does                                     |
+//	|-------------------------------|--------------------------------------------------------|
+//	| accepted                      | Events.Open: refuse (transport closes) past MaxConns   |
+//	| bytes arrive                  | Stream.Input: parse every complete request, call the   |
+//	|                               | Handler, queue responses, flush once; keep the partial |
+//	|                               | rest (parser state) for the next Input                 |
+//	| framing error                 | answer 4xx/5xx with Connection: close, half-close,     |
+//	|                               | discard what follows for LingerTimeout, then close     |
+//	| deadline passes (timer wheel) | idle: close; head or body unfinished: 408 and close    |
+//	| peer or server closes         | Stream.Hangup: forget buffers and the session          |
+//
+// Input never blocks waiting for more bytes: a stream consumes everything
+// it is given, copying only the unfinished part of a request. With the
+// netpoll transport no goroutine exists per connection; the event loop's
+// pool runs Input only while there is input to handle.
+//
+// # Framing policy
+//
+// Requests follow RFC 9112 strictly: CRLF line endings only, no obs-fold,
+// no whitespace before a field's colon, token field names, no control
+// characters in values, one Host on HTTP/1.1, Content-Length as 1*DIGIT
+// (identical duplicates allowed), and exactly one Transfer-Encoding whose
+// value is "chunked", never together with Content-Length. Any violation
+// is answered with its status and the connection is closed; nothing that
+// follows the bad request is acted on.
+package netloop
