@@ -123,18 +123,8 @@ func (d *chunkDecoder) sizeLine(line []byte, cfg *Config) (int64, int) {
 		return 0, 400
 	}
 	if i < len(line) {
-		j := i
-		for j < len(line) && (line[j] == ' ' || line[j] == '\t') {
-			j++
-		}
-		if j == len(line) || line[j] != ';' {
+		if !validChunkExt(line[i:]) {
 			return 0, 400
-		}
-		ext := line[j:]
-		for _, c := range ext {
-			if !valueChar[c] {
-				return 0, 400
-			}
 		}
 		d.extBytes += len(line) - i
 		if d.extBytes > cfg.MaxChunkExtBytes {
@@ -145,4 +135,70 @@ func (d *chunkDecoder) sizeLine(line []byte, cfg *Config) (int64, int) {
 		return 0, 413
 	}
 	return int64(size), 0
+}
+
+// validChunkExt checks chunk-ext (RFC 9112 §7.1.1):
+//
+//	*( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
+//
+// where ext-name is a token and ext-val a token or a quoted-string.
+func validChunkExt(b []byte) bool {
+	ws := func() {
+		for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+			b = b[1:]
+		}
+	}
+	token := func() bool {
+		n := 0
+		for n < len(b) && tokenChar[b[n]] {
+			n++
+		}
+		b = b[n:]
+		return n > 0
+	}
+	for len(b) > 0 {
+		ws()
+		if len(b) == 0 || b[0] != ';' {
+			return false
+		}
+		b = b[1:]
+		ws()
+		if !token() {
+			return false
+		}
+		ws()
+		if len(b) == 0 || b[0] != '=' {
+			continue
+		}
+		b = b[1:]
+		ws()
+		if len(b) > 0 && b[0] == '"' {
+			if !quotedString(&b) {
+				return false
+			}
+		} else if !token() {
+			return false
+		}
+	}
+	return true
+}
+
+// quotedString consumes a quoted-string from the front of *b.
+func quotedString(b *[]byte) bool {
+	s := (*b)[1:]
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			*b = s[i+1:]
+			return true
+		case c == '\\':
+			i++
+			if i == len(s) || !valueChar[s[i]] {
+				return false
+			}
+		case !valueChar[c]:
+			return false
+		}
+	}
+	return false
 }

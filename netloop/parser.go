@@ -176,7 +176,7 @@ func (p *headParser) analyze(base []byte, r *Request, cfg *Config) (fr framing, 
 	r.ProtoMinor = p.minor
 	r.fields = r.fields[:0]
 	fr.contentLength = -1
-	var host []byte
+	var host, te []byte
 	hosts, tes := 0, 0
 	var connClose, connKeep bool
 	for _, fs := range p.fields {
@@ -211,22 +211,25 @@ func (p *headParser) analyze(base []byte, r *Request, cfg *Config) (fr framing, 
 		case 17:
 			if equalFold(f.Name, "transfer-encoding") {
 				tes++
-				if tes > 1 {
-					return fr, 400
-				}
-				switch {
-				case equalFold(f.Value, "chunked"):
-					fr.chunked = true
-				case isToken(f.Value):
-					return fr, 501 // a coding we do not implement
-				default:
-					return fr, 400 // lists, empty values, parameters
-				}
+				te = f.Value
 			}
 		}
 	}
-	if tes > 0 && (fr.contentLength >= 0 || p.minor == 0) {
-		return fr, 400
+	// Transfer-Encoding is judged after every field is seen, so that
+	// the answer does not depend on field order: its presence with a
+	// Content-Length, on HTTP/1.0 or twice is malformed whatever its
+	// value; a single coding other than chunked is merely unsupported.
+	if tes > 0 {
+		switch {
+		case fr.contentLength >= 0 || p.minor == 0 || tes > 1:
+			return fr, 400
+		case equalFold(te, "chunked"):
+			fr.chunked = true
+		case isToken(te):
+			return fr, 501
+		default:
+			return fr, 400
+		}
 	}
 	if p.minor == 1 && hosts != 1 || hosts > 1 {
 		return fr, 400
@@ -251,17 +254,20 @@ func (p *headParser) analyze(base []byte, r *Request, cfg *Config) (fr framing, 
 
 // parseContentLength parses 1*DIGIT into a non-negative int64.
 func parseContentLength(v []byte) (int64, bool) {
-	if len(v) == 0 || len(v) > 18 {
-		return 0, false // 18 digits cannot overflow int64
+	if len(v) == 0 {
+		return 0, false
 	}
-	var n int64
+	var n uint64
 	for _, c := range v {
 		if !isDigit(c) {
 			return 0, false
 		}
-		n = n*10 + int64(c-'0')
+		n = n*10 + uint64(c-'0')
+		if n > 1<<63-1 {
+			return 0, false
+		}
 	}
-	return n, true
+	return int64(n), true
 }
 
 // validHost checks a Host value: empty, or uri-host [":" port] where
@@ -337,10 +343,6 @@ func splitTarget(r *Request, host []byte) int {
 			r.Query = rest[slash+1:]
 		} else {
 			r.Path, r.Query = splitQuery(rest[slash:])
-		}
-	case string(r.Method) == "CONNECT":
-		if !validHost(t) || bytes.IndexByte(t, ':') < 0 {
-			return 400
 		}
 	default:
 		return 400

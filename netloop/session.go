@@ -214,6 +214,9 @@ func (s *session) dispatch() {
 	s.bodyOut = 0
 	w.noBody = r.IsHead()
 	s.serve(w, r)
+	if s.srv.draining.Load() {
+		r.keepOpen = false // shutting down: this is the connection's last response
+	}
 	if w.err == nil {
 		w.finish()
 	}
@@ -436,13 +439,16 @@ func (s *session) forceClose() {
 	s.c.Close()
 }
 
-// Hangup implements Stream.
+// Hangup implements Stream. It may run inside c.Close, with mu held by
+// the caller, so it only takes mu when it is free; a session that nothing
+// references any more needs no cleaning.
 func (s *session) Hangup() {
 	s.srv.forget(s)
-	s.mu.Lock()
-	s.state = stClosed
-	s.pend, s.head, s.body, s.out = nil, nil, nil, nil
-	s.mu.Unlock()
+	if s.mu.TryLock() {
+		s.state = stClosed
+		s.pend, s.head, s.body, s.out = nil, nil, nil, nil
+		s.mu.Unlock()
+	}
 }
 
 var _ Stream = (*session)(nil)

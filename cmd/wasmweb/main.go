@@ -119,7 +119,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
-	srv := netloop.NewServer(cfg.Server.NetloopConfig(), demoSite(), tr)
+	srv := netloop.NewServer(cfg.Server.NetloopConfig(), host.NativeDemo(), tr)
 	srv.SetLogger(log)
 
 	errc := make(chan error, 1)

@@ -1,11 +1,11 @@
-package main
+package host
 
 import "github.com/wasmweb/wasmweb/netloop"
 
-// demoSite answers the built-in demo site's routes: GET / with
-// "Hello, world" and /echo, for any method, with the method, the
-// request-target verbatim and the body.
-func demoSite() netloop.Handler {
+// NativeDemo returns the built-in demo site as native Go: GET / answers
+// "Hello, world"; /echo, for any method, answers with the method, the
+// request-target verbatim, a newline and the body. Anything else is 404.
+func NativeDemo() netloop.Handler {
 	return netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
 		switch string(r.Path) {
 		case "/":

@@ -1,0 +1,44 @@
+# wasmweb: one place for the commands that build and check the project.
+
+GO        ?= go
+FUZZTIME  ?= 20s
+PKGS      := ./...
+
+.PHONY: all build test fuzz check vet fmt tidy bench clean
+
+all: build
+
+## build: compile the wasmweb binary into ./wasmweb
+build:
+	$(GO) build -o wasmweb ./cmd/wasmweb
+
+## test: the whole test suite with the race detector, then a short fuzz run
+test:
+	$(GO) test -race -count=1 $(PKGS)
+	$(MAKE) fuzz
+
+## fuzz: run the framing fuzzer for FUZZTIME (make fuzz FUZZTIME=30m for a long run)
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(FUZZTIME) ./netloop
+
+## check: vet, formatting, go.mod tidiness and the tests; fails on a dirty tree
+check: vet fmt tidy test
+	@test -z "$$(git status --porcelain)" || { echo "check: the work tree is dirty:"; git status --short; exit 1; }
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
+
+tidy:
+	@cp go.mod /tmp/wasmweb.go.mod.bak; cp go.sum /tmp/wasmweb.go.sum.bak
+	@$(GO) mod tidy
+	@if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum:"; git diff -- go.mod go.sum; cp /tmp/wasmweb.go.mod.bak go.mod; cp /tmp/wasmweb.go.sum.bak go.sum; exit 1; fi
+
+## bench: side-by-side benchmarks against peers (see bench/README.md)
+bench:
+	bash bench/run.sh
+
+clean:
+	rm -f wasmweb
