@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +114,15 @@ func ParseConfig(name string, src []byte) (Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return Config{}, &ConfigError{File: name, Line: pe.Position.Line, Key: pe.LastKey, Err: errors.New(pe.Message)}
+			line := pe.Position.Line
+			if strings.Contains(pe.Message, `got '\n'`) && line > 1 {
+				line-- // the parser counts the offending newline as the next line
+			}
+			return Config{}, &ConfigError{File: name, Line: line, Key: pe.LastKey, Err: errors.New(pe.Message)}
+		}
+		if m := decodeErr.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return Config{}, &ConfigError{File: name, Line: line, Key: m[2], Err: errors.New(m[3])}
 		}
 		return Config{}, &ConfigError{File: name, Err: err}
 	}
@@ -131,6 +140,10 @@ func ParseConfig(name string, src []byte) (Config, error) {
 	}
 	return cfg, nil
 }
+
+// decodeErr matches the toml package's type errors, which carry the line
+// and key only in their text.
+var decodeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
 
 func (c *Config) check() error {
 	s := &c.Server
