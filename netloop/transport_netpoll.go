@@ -5,7 +5,9 @@ package netloop
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -13,6 +15,28 @@ import (
 
 	"github.com/cloudwego/netpoll"
 )
+
+func init() {
+	// netpoll logs through a standard log.Logger; route its lines through
+	// slog so they carry levels. Its routine complaints about connections
+	// the peer already closed are debug noise; accept failures are not.
+	netpoll.Configure(netpoll.Config{LoggerOutput: netpollLog{}})
+}
+
+type netpollLog struct{}
+
+func (netpollLog) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if i := strings.Index(msg, "NETPOLL: "); i >= 0 {
+		msg = msg[i+len("NETPOLL: "):]
+	}
+	level := slog.LevelDebug
+	if strings.Contains(msg, "accept") {
+		level = slog.LevelWarn
+	}
+	slog.Default().Log(context.Background(), level, "netpoll: "+msg)
+	return len(p), nil
+}
 
 // NetpollSupported reports whether NetpollTransport works on this
 // platform.
