@@ -105,8 +105,8 @@ func (m *MemConn) Close() error {
 }
 
 // RemoteAddr implements Conn.
-func (m *MemConn) RemoteAddr() net.Addr {
-	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
-}
+func (m *MemConn) RemoteAddr() net.Addr { return memAddr }
+
+var memAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
 
 var _ Conn = (*MemConn)(nil)
