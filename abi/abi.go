@@ -1,0 +1,142 @@
+// Package abi names the contract between the wasmweb host and its Wasm
+// guests: import and export names, fields, error codes and feature flags.
+// ABI.md in this directory is the normative text; each constant's comment
+// is a summary of it. The package holds no logic and no state, so both the
+// host and the guest SDK import it.
+package abi
+
+// ModuleName is the import module of every host function. Its suffix is
+// the ABI's major version.
+const ModuleName = "wasmweb_v1"
+
+// Guest exports.
+const (
+	// ExportMemory is the guest's memory; all pointers refer to it.
+	ExportMemory = "memory"
+	// ExportInitialize, "() -> ()", is run once per instance when present.
+	ExportInitialize = "_initialize"
+	// ExportHandle, "(route i32) -> (status i32)", handles one request.
+	ExportHandle = "wasmweb_handle"
+)
+
+// Results of ExportHandle.
+const (
+	// StatusDone: the response is complete.
+	StatusDone = 0
+	// StatusWait is reserved for long-poll waits.
+	StatusWait = 1
+)
+
+// Host functions, imported from ModuleName.
+const (
+	// FuncHostFeatures, "() -> i64", returns the host's feature bits.
+	FuncHostFeatures = "host_features"
+	// FuncLog, "(level, msg, msg_len)", writes a log line.
+	FuncLog = "log"
+
+	// FuncReqGet, "(field, buf, buf_limit) -> len", returns a request field.
+	FuncReqGet = "req_get"
+	// FuncReqHeader, "(name, name_len, index, buf, buf_limit) -> len",
+	// returns the index-th value of a request header.
+	FuncReqHeader = "req_header"
+	// FuncReqHeaderNames, "(buf, buf_limit) -> len", returns the distinct
+	// lower-cased header names, each followed by NUL.
+	FuncReqHeaderNames = "req_header_names"
+	// FuncReqParam, "(name, name_len, buf, buf_limit) -> len", returns a
+	// path parameter of the route.
+	FuncReqParam = "req_param"
+	// FuncReqArg, "(source, name, name_len, index, buf, buf_limit) -> len",
+	// returns the index-th value of an argument.
+	FuncReqArg = "req_arg"
+	// FuncReqArgNames, "(source, buf, buf_limit) -> len", returns the
+	// distinct argument names, each followed by NUL.
+	FuncReqArgNames = "req_arg_names"
+	// FuncReqFile, "(name, name_len, index, part, buf, buf_limit) -> len",
+	// returns part of an uploaded file.
+	FuncReqFile = "req_file"
+
+	// FuncRespSetStatus, "(code) -> err", sets the response status.
+	FuncRespSetStatus = "resp_set_status"
+	// FuncRespHeader, "(op, name, name_len, value, value_len) -> err",
+	// sets, adds or deletes a response header.
+	FuncRespHeader = "resp_header"
+	// FuncRespWrite, "(buf, len) -> err", appends to the response body.
+	FuncRespWrite = "resp_write"
+	// FuncRespRedirect, "(url, url_len, status) -> err", finishes with a
+	// redirect.
+	FuncRespRedirect = "resp_redirect"
+	// FuncRespError, "(status, msg, msg_len) -> err", finishes with an
+	// error page.
+	FuncRespError = "resp_error"
+)
+
+// Fields of FuncReqGet.
+const (
+	FieldMethod       = 0
+	FieldTarget       = 1
+	FieldPath         = 2
+	FieldQuery        = 3
+	FieldHost         = 4
+	FieldRemoteAddr   = 5
+	FieldProtocol     = 6
+	FieldBody         = 7
+	FieldHandler      = 8
+	FieldRequestID    = 9
+	FieldRoutePattern = 10
+)
+
+// Argument sources of FuncReqArg and FuncReqArgNames.
+const (
+	ArgsQuery = 1
+	ArgsBody  = 2
+	ArgsAll   = 3
+)
+
+// Parts of FuncReqFile.
+const (
+	FileName = 0
+	FileType = 1
+	FileBody = 2
+)
+
+// Operations of FuncRespHeader.
+const (
+	HeaderSet = 0
+	HeaderAdd = 1
+	HeaderDel = 2
+)
+
+// Log levels of FuncLog.
+const (
+	LogDebug = 0
+	LogInfo  = 1
+	LogWarn  = 2
+	LogError = 3
+)
+
+// Error codes returned by host functions; all are negative.
+const (
+	ErrNotFound  = -1
+	ErrInvalid   = -2
+	ErrTooLarge  = -3
+	ErrFinished  = -4
+	ErrNoRequest = -5
+)
+
+// Feature bits returned by FuncHostFeatures.
+const (
+	// FeatureCore: request, response, log and features (always set).
+	FeatureCore = 1 << 0
+)
+
+// Host caps on what a guest can make the host hold.
+const (
+	// MaxResponseHeaders caps the number of response header fields.
+	MaxResponseHeaders = 100
+	// MaxResponseHeaderBytes caps their total size.
+	MaxResponseHeaderBytes = 64 << 10
+	// MaxLogMessage caps a log message; longer ones are truncated.
+	MaxLogMessage = 4 << 10
+	// DefaultMaxResponseBytes is the default cap on a response body.
+	DefaultMaxResponseBytes = 16 << 20
+)
