@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,39 @@ import (
 // Config is a whole wasmweb configuration file.
 type Config struct {
 	Server ServerConfig `toml:"server"`
+	Sites  []SiteConfig `toml:"site"`
+
+	// dir is the directory relative paths are resolved against: the
+	// config file's directory.
+	dir string
+}
+
+// SiteConfig is one [[site]] table.
+type SiteConfig struct {
+	Name    string            `toml:"name"`
+	Hosts   []string          `toml:"hosts"`
+	Debug   bool              `toml:"debug"`
+	Limits  LimitsConfig      `toml:"limits"`
+	Plugins map[string]string `toml:"plugins"`
+	Routes  []RouteConfig     `toml:"route"`
+}
+
+// LimitsConfig is a site's [site.limits] table.
+type LimitsConfig struct {
+	Memory           Size     `toml:"memory"`
+	CallTimeout      Duration `toml:"call_timeout"`
+	Instances        int      `toml:"instances"`
+	WarmInstances    int      `toml:"warm_instances"`
+	MaxBodyBytes     Size     `toml:"max_body_bytes"`
+	MaxResponseBytes Size     `toml:"max_response_bytes"`
+}
+
+// RouteConfig is one [[site.route]] table.
+type RouteConfig struct {
+	Path    string   `toml:"path"`
+	Methods []string `toml:"methods"`
+	Plugin  string   `toml:"plugin"`
+	Handler string   `toml:"handler"`
 }
 
 // ServerConfig is the [server] table: where to listen and the network
@@ -27,6 +61,8 @@ type Config struct {
 type ServerConfig struct {
 	Listen          string   `toml:"listen"`
 	Transport       string   `toml:"transport"`
+	Admin           string   `toml:"admin"`
+	CacheDir        string   `toml:"cache_dir"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 
 	MaxRequestLine   Size `toml:"max_request_line"`
@@ -104,12 +140,14 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	return ParseConfig(path, src)
+	return ParseConfig(path, src, filepath.Dir(path))
 }
 
-// ParseConfig parses src, the contents of the file named name.
-func ParseConfig(name string, src []byte) (Config, error) {
+// ParseConfig parses src, the contents of the file named name; relative
+// plugin paths are resolved against dir.
+func ParseConfig(name string, src []byte, dir string) (Config, error) {
 	cfg := DefaultConfig()
+	cfg.dir = dir
 	md, err := toml.Decode(string(src), &cfg)
 	if err != nil {
 		var pe toml.ParseError
@@ -134,7 +172,7 @@ func ParseConfig(name string, src []byte) (Config, error) {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
 			ce.File = name
-			ce.Line = keyLine(src, strings.Split(ce.Key, "."))
+			ce.Line = keyLine(src, splitKey(ce.Key))
 		}
 		return Config{}, err
 	}
@@ -148,39 +186,191 @@ var decodeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.
 func (c *Config) check() error {
 	s := &c.Server
 	bad := func(key, format string, args ...any) error {
-		return &ConfigError{Key: "server." + key, Err: fmt.Errorf(format, args...)}
+		return &ConfigError{Key: key, Err: fmt.Errorf(format, args...)}
 	}
 	switch s.Transport {
 	case "", "netpoll", "std":
 	default:
-		return bad("transport", "%q is not a transport (want netpoll or std)", s.Transport)
+		return bad("server.transport", "%q is not a transport (want netpoll or std)", s.Transport)
 	}
 	if s.MaxHeaderFields < 0 {
-		return bad("max_header_fields", "must not be negative")
+		return bad("server.max_header_fields", "must not be negative")
 	}
 	if s.MaxConns < 0 {
-		return bad("max_conns", "must not be negative")
+		return bad("server.max_conns", "must not be negative")
+	}
+	names := map[string]bool{}
+	for i, site := range c.Sites {
+		key := fmt.Sprintf("site[%d]", i)
+		switch {
+		case site.Name == "":
+			return bad(key+".name", "every site needs a name")
+		case names[site.Name]:
+			return bad(key+".name", "site %q is defined twice", site.Name)
+		case len(site.Hosts) == 0:
+			return bad(key+".hosts", "site %q answers no host (use [\"*\"] for every host)", site.Name)
+		}
+		names[site.Name] = true
+		for j, h := range site.Hosts {
+			if h == "" || strings.ContainsAny(h, "/ ") || strings.Contains(h[min(1, len(h)):], "*") {
+				return bad(fmt.Sprintf("%s.hosts[%d]", key, j), "%q is not a host name, \"*.domain\" or \"*\"", h)
+			}
+		}
+		l := site.Limits
+		if l.Instances < 0 || l.WarmInstances < 0 {
+			return bad(key+".limits.instances", "must not be negative")
+		}
+		if l.Instances > 0 && l.WarmInstances > l.Instances {
+			return bad(key+".limits.warm_instances", "%d is more than instances = %d", l.WarmInstances, l.Instances)
+		}
+		if l.Memory != 0 && l.Memory < 1<<20 {
+			return bad(key+".limits.memory", "%d bytes is too little for a plugin (at least 1MiB)", l.Memory)
+		}
+		for name, path := range site.Plugins {
+			pkey := key + ".plugins." + name
+			if path == "" {
+				return bad(pkey, "needs a path: a plugin source directory or a .wasm file")
+			}
+			if _, err := os.Stat(c.resolve(path)); err != nil {
+				return bad(pkey, "%s: no such plugin directory or .wasm file", c.resolve(path))
+			}
+		}
+		if len(site.Routes) == 0 {
+			return bad(key, "site %q has no [[site.route]]", site.Name)
+		}
+		for j, r := range site.Routes {
+			rkey := fmt.Sprintf("%s.route[%d]", key, j)
+			if _, err := parsePattern(r.Path); err != nil {
+				return bad(rkey+".path", "%v", err)
+			}
+			if r.Plugin == "" {
+				return bad(rkey+".plugin", "every route names the plugin that handles it")
+			}
+			if _, ok := site.Plugins[r.Plugin]; !ok {
+				return bad(rkey+".plugin", "no plugin %q in [site.plugins]", r.Plugin)
+			}
+			for _, m := range r.Methods {
+				if !netloop.ValidHeaderName(m) {
+					return bad(rkey+".methods", "%q is not a method", m)
+				}
+			}
+		}
 	}
 	return nil
 }
 
-// keyLine finds the line that defines key in src, or 0. It follows table
-// headers and dotted keys; it does not look inside multi-line strings.
+// resolve makes a path from the config relative to the config's directory.
+func (c *Config) resolve(path string) string {
+	if filepath.IsAbs(path) || c.dir == "" {
+		return path
+	}
+	return filepath.Join(c.dir, path)
+}
+
+// Specs turns the sites into host specs. ensure is called with each
+// plugin directory and returns the .wasm to load (building it if needed);
+// .wasm paths are used as they are.
+func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, error) {
+	var specs []SiteSpec
+	for _, site := range c.Sites {
+		spec := SiteSpec{
+			Name: site.Name, Hosts: site.Hosts, Debug: site.Debug, Plugins: map[string]string{},
+			Limits: Limits{
+				MemoryBytes: int64(site.Limits.Memory), CallTimeout: time.Duration(site.Limits.CallTimeout),
+				Instances: site.Limits.Instances, WarmInstances: site.Limits.WarmInstances,
+				MaxBodyBytes: int64(site.Limits.MaxBodyBytes), MaxResponseBytes: int64(site.Limits.MaxResponseBytes),
+			},
+		}
+		for name, path := range site.Plugins {
+			p := c.resolve(path)
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				wasm, err := ensure(p)
+				if err != nil {
+					return nil, fmt.Errorf("site %q plugin %q: %w", site.Name, name, err)
+				}
+				p = wasm
+			}
+			spec.Plugins[name] = p
+		}
+		for _, r := range site.Routes {
+			spec.Routes = append(spec.Routes, RouteSpec{Pattern: r.Path, Methods: r.Methods, Plugin: r.Plugin, Handler: r.Handler})
+		}
+		specs = append(specs, spec)
+	}
+	return specs, nil
+}
+
+// splitKey splits "site[0].route[1].path" into its parts, indices as
+// their own parts: site 0 route 1 path.
+func splitKey(key string) []string {
+	var parts []string
+	for _, p := range strings.Split(key, ".") {
+		for {
+			i := strings.IndexByte(p, '[')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(p, ']')
+			if j < i {
+				break
+			}
+			if i > 0 {
+				parts = append(parts, p[:i])
+			}
+			parts = append(parts, p[i+1:j])
+			p = p[j+1:]
+		}
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
+
+// keyLine finds the line that defines key in src, or 0. Parts of key
+// that are numbers index arrays of tables ([[site]], [[site.route]]). It
+// follows table headers and dotted keys; it does not look inside
+// multi-line strings.
 func keyLine(src []byte, key []string) int {
 	want := strings.Join(key, ".")
-	table := ""
+	counts := map[string]int{} // array-of-tables path (with indices) -> elements seen
+	table := ""                // current table path, with indices
+	// indexed turns a header path like site.route into site.0.route.1,
+	// using the latest element of each array of tables it passes through.
+	indexed := func(path string) string {
+		parts := strings.Split(path, ".")
+		out := ""
+		for _, p := range parts {
+			if out != "" {
+				out += "."
+			}
+			out += p
+			if n, ok := counts[out]; ok {
+				out += "." + strconv.Itoa(n-1)
+			}
+		}
+		return out
+	}
 	for i, line := range bytes.Split(src, []byte("\n")) {
 		l := strings.TrimSpace(string(line))
 		switch {
 		case l == "" || l[0] == '#':
 			continue
 		case strings.HasPrefix(l, "[["):
-			table = unquoteKey(strings.TrimSuffix(strings.TrimPrefix(l[:strings.Index(l+"]]", "]]")], "[["), "]]"))
-			if table == want {
+			name := unquoteKey(strings.TrimSpace(strings.Trim(l[:strings.Index(l+"]]", "]]")], "[")))
+			parent := ""
+			if j := strings.LastIndexByte(name, '.'); j >= 0 {
+				parent = indexed(name[:j]) + "."
+				name = name[j+1:]
+			}
+			base := parent + name
+			counts[base]++
+			table = base + "." + strconv.Itoa(counts[base]-1)
+			if table == want || base == want {
 				return i + 1
 			}
 		case l[0] == '[':
-			table = unquoteKey(strings.Trim(l[:strings.Index(l+"]", "]")+1], "[]"))
+			table = indexed(unquoteKey(strings.Trim(l[:strings.Index(l+"]", "]")+1], "[]")))
 			if table == want {
 				return i + 1
 			}
@@ -193,12 +383,28 @@ func keyLine(src []byte, key []string) int {
 			if table != "" {
 				k = table + "." + k
 			}
-			if k == want {
+			if k == want || strings.HasPrefix(want, k+".") || deindex(k) == want {
 				return i + 1
 			}
 		}
 	}
+	if len(key) > 1 {
+		return keyLine(src, key[:len(key)-1])
+	}
 	return 0
+}
+
+// deindex drops the array indices from a key path: site.0.route.1.x
+// becomes site.route.x, the form the toml package reports unknown keys in.
+func deindex(k string) string {
+	parts := strings.Split(k, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 func unquoteKey(k string) string {

@@ -27,7 +27,7 @@ func TestConfigGolden(t *testing.T) {
 				t.Fatal("missing the ---------- separator")
 			}
 			want = strings.TrimSpace(want)
-			cfg, err := ParseConfig(filepath.Base(file), []byte(input+"\n"))
+			cfg, err := ParseConfig(filepath.Base(file), []byte(input+"\n"), "testdata/config")
 			var got string
 			if err != nil {
 				got = err.Error()

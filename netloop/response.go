@@ -1,6 +1,7 @@
 package netloop
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 )
@@ -79,6 +80,59 @@ func (w *Response) AddHeader(name, value string) error {
 	w.header = append(w.header, "\r\n"...)
 	return nil
 }
+
+// SetHeader replaces every header field named name with one field.
+func (w *Response) SetHeader(name, value string) error {
+	if w.sent {
+		return ErrResponseDone
+	}
+	if !ValidHeaderName(name) || !ValidHeaderValue(value) || managedHeader(name) {
+		return ErrBadHeader
+	}
+	w.DelHeader(name)
+	return w.AddHeader(name, value)
+}
+
+// DelHeader removes every header field named name.
+func (w *Response) DelHeader(name string) {
+	if w.sent {
+		return
+	}
+	out := w.header[:0]
+	for rest := w.header; len(rest) > 0; {
+		end := bytes.Index(rest, []byte("\r\n")) + 2
+		line := rest[:end]
+		rest = rest[end:]
+		colon := bytes.IndexByte(line, ':')
+		if colon == len(name) && equalFold(line[:colon], name) {
+			continue
+		}
+		out = append(out, line...)
+	}
+	w.header = out
+}
+
+// HeaderFields returns the number of header fields set and their size in
+// bytes as sent, so that callers can cap them.
+func (w *Response) HeaderFields() (n, size int) {
+	return bytes.Count(w.header, []byte("\r\n")), len(w.header)
+}
+
+// Reset discards the status, headers and body set so far. It reports
+// false when the head has already been sent and nothing can be undone.
+func (w *Response) Reset() bool {
+	if w.sent {
+		return false
+	}
+	w.status, w.header, w.body, w.length = 200, w.header[:0], w.body[:0], -1
+	return true
+}
+
+// Sent reports whether the head has been sent.
+func (w *Response) Sent() bool { return w.sent }
+
+// BodyLen returns the number of body bytes written and not yet sent.
+func (w *Response) BodyLen() int { return len(w.body) }
 
 // SetContentLength declares the body's length in advance, so that a
 // large body is streamed with a Content-Length instead of chunked.

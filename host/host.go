@@ -1,0 +1,192 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// Host serves a set of sites: it picks the site by the request's host and
+// runs the route's plugin. It implements netloop.Handler and is safe for
+// concurrent use.
+type Host struct {
+	engine *Engine
+	log    *slog.Logger
+	m      *metrics
+	reqID  atomic.Uint64
+
+	sites    []*Site
+	exact    map[string]*Site // lower-case host → site
+	suffixes []hostSuffix     // "*.example.com" entries, longest first
+	fallback *Site            // the "*" site, or nil
+
+	stop     chan struct{}
+	stopped  sync.WaitGroup
+	closeMu  sync.Mutex
+	isClosed bool
+}
+
+type hostSuffix struct {
+	suffix string // ".example.com"
+	site   *Site
+}
+
+// New loads every site: it compiles the plugins, checks them and warms
+// their pools. On error nothing is left running.
+func New(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger) (*Host, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{})}
+	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
+	for _, spec := range specs {
+		s, err := h.buildSite(ctx, spec)
+		if err != nil {
+			h.Close(ctx)
+			return nil, err
+		}
+		h.sites = append(h.sites, s)
+		for _, name := range spec.Hosts {
+			name = strings.ToLower(name)
+			switch {
+			case name == "*":
+				if h.fallback != nil {
+					h.Close(ctx)
+					return nil, fmt.Errorf("host: sites %q and %q both claim every host (\"*\")", h.fallback.name, s.name)
+				}
+				h.fallback = s
+			case strings.HasPrefix(name, "*."):
+				h.suffixes = append(h.suffixes, hostSuffix{name[1:], s})
+			default:
+				if other, ok := h.exact[name]; ok {
+					h.Close(ctx)
+					return nil, fmt.Errorf("host: sites %q and %q both claim host %q", other.name, s.name, name)
+				}
+				h.exact[name] = s
+			}
+		}
+	}
+	h.stopped.Add(1)
+	go h.watchdog()
+	return h, nil
+}
+
+// watchdog stops guest calls that pass their deadline.
+func (h *Host) watchdog() {
+	defer h.stopped.Done()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case now := <-t.C:
+			ns := now.UnixNano()
+			for _, s := range h.sites {
+				for _, g := range s.plugins {
+					g.pool.watch(ns)
+				}
+			}
+		}
+	}
+}
+
+// Close unloads every site. Calls in progress are stopped.
+func (h *Host) Close(ctx context.Context) error {
+	h.closeMu.Lock()
+	defer h.closeMu.Unlock()
+	if h.isClosed {
+		return nil
+	}
+	h.isClosed = true
+	close(h.stop)
+	h.stopped.Wait()
+	for _, s := range h.sites {
+		s.close(ctx)
+	}
+	return nil
+}
+
+// siteFor returns the site that answers host (which may carry a port).
+func (h *Host) siteFor(host []byte) *Site {
+	name := hostName(host)
+	if s, ok := h.exact[name]; ok {
+		return s
+	}
+	for _, hs := range h.suffixes {
+		if strings.HasSuffix(name, hs.suffix) {
+			return hs.site
+		}
+	}
+	return h.fallback
+}
+
+// hostName strips the port and lower-cases, without allocating when the
+// name is already lower-case.
+func hostName(b []byte) string {
+	if len(b) > 0 && b[0] == '[' {
+		if i := strings.IndexByte(string(b), ']'); i > 0 {
+			b = b[:i+1]
+		}
+	} else if i := lastColon(b); i >= 0 {
+		b = b[:i]
+	}
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			return strings.ToLower(string(b))
+		}
+	}
+	return unsafeString(b)
+}
+
+func lastColon(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// ServeHTTP implements netloop.Handler.
+func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
+	s := h.siteFor(r.Host)
+	if s == nil {
+		writeErrorPage(w, 404, "")
+		return
+	}
+	s.serve(h, w, r)
+}
+
+// AdminHandler serves /metrics (Prometheus text format) and /healthz.
+func (h *Host) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(h.m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		h.closeMu.Lock()
+		closed := h.isClosed
+		h.closeMu.Unlock()
+		if closed {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}
+
+// ErrNoSites is returned when a configuration defines no site.
+var ErrNoSites = errors.New("host: no sites configured")
+
+var _ netloop.Handler = (*Host)(nil)

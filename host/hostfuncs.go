@@ -1,0 +1,169 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
+
+// hostFuncs implements the wasmweb_v1 import module (abi/ABI.md §7).
+// Each function finds the call it serves through the instance's context,
+// so no state is shared between instances. hostFuncs is immutable.
+type hostFuncs struct {
+	log *slog.Logger
+}
+
+var (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+)
+
+// instantiate registers every host function, one declarative line each,
+// with named parameters so that traces and errors read like the ABI.
+func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(abi.ModuleName)
+	def := func(name string, fn api.GoModuleFunc, params []string, results ...api.ValueType) {
+		types := make([]api.ValueType, len(params))
+		for i := range types {
+			types[i] = i32
+		}
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, types, results).WithParameterNames(params...).Export(name)
+	}
+	def(abi.FuncHostFeatures, h.hostFeatures, nil, i64)
+	def(abi.FuncLog, h.logLine, []string{"level", "msg", "msg_len"})
+	def(abi.FuncReqGet, reqGet, []string{"field", "buf", "buf_limit"}, i32)
+	def(abi.FuncReqHeader, reqHeader, []string{"name", "name_len", "index", "buf", "buf_limit"}, i32)
+	def(abi.FuncReqHeaderNames, reqHeaderNames, []string{"buf", "buf_limit"}, i32)
+	def(abi.FuncReqParam, reqParam, []string{"name", "name_len", "buf", "buf_limit"}, i32)
+	def(abi.FuncReqArg, reqArg, []string{"source", "name", "name_len", "index", "buf", "buf_limit"}, i32)
+	def(abi.FuncReqArgNames, reqArgNames, []string{"source", "buf", "buf_limit"}, i32)
+	def(abi.FuncReqFile, reqFile, []string{"name", "name_len", "index", "part", "buf", "buf_limit"}, i32)
+	def(abi.FuncRespSetStatus, respSetStatus, []string{"code"}, i32)
+	def(abi.FuncRespHeader, respHeader, []string{"op", "name", "name_len", "value", "value_len"}, i32)
+	def(abi.FuncRespWrite, respWrite, []string{"buf", "len"}, i32)
+	def(abi.FuncRespRedirect, respRedirect, []string{"url", "url_len", "status"}, i32)
+	def(abi.FuncRespError, respError, []string{"status", "msg", "msg_len"}, i32)
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("host: host module: %w", err)
+	}
+	return nil
+}
+
+// hostImports lists the functions of the host module, for load-time
+// checks of a guest's imports.
+var hostImports = map[string]bool{
+	abi.FuncHostFeatures: true, abi.FuncLog: true,
+	abi.FuncReqGet: true, abi.FuncReqHeader: true, abi.FuncReqHeaderNames: true, abi.FuncReqParam: true,
+	abi.FuncReqArg: true, abi.FuncReqArgNames: true, abi.FuncReqFile: true,
+	abi.FuncRespSetStatus: true, abi.FuncRespHeader: true, abi.FuncRespWrite: true,
+	abi.FuncRespRedirect: true, abi.FuncRespError: true,
+}
+
+// errTrap is the panic value host functions use to trap the guest.
+type errTrap struct{ msg string }
+
+func (e *errTrap) Error() string { return "wasmweb: " + e.msg }
+
+func trap(format string, args ...any) { panic(&errTrap{fmt.Sprintf(format, args...)}) }
+
+// isTrap reports whether err came from a host function's deliberate trap.
+func isTrap(err error) bool {
+	var t *errTrap
+	return errors.As(err, &t)
+}
+
+type instanceKey struct{}
+
+// current returns the call being served by the instance mod belongs to,
+// or nil outside wasmweb_handle.
+func current(ctx context.Context) *call {
+	in, _ := ctx.Value(instanceKey{}).(*instance)
+	if in == nil {
+		return nil
+	}
+	return in.call
+}
+
+func arg(stack []uint64, i int) uint32 { return api.DecodeU32(stack[i]) }
+
+func ret(stack []uint64, v int) { stack[0] = api.EncodeI32(int32(v)) }
+
+// read returns a copy-free view of guest memory [ptr, ptr+n), trapping
+// when it falls outside memory. Callers copy what they keep.
+func read(mod api.Module, ptr, n uint32) []byte {
+	mem := mod.Memory()
+	if mem == nil {
+		trap("guest exports no memory")
+	}
+	if uint64(ptr)+uint64(n) > uint64(mem.Size()) {
+		trap("range [%d, %d) outside memory of %d bytes", ptr, uint64(ptr)+uint64(n), mem.Size())
+	}
+	b, ok := mem.Read(ptr, n)
+	if !ok {
+		trap("range [%d, %d) outside memory", ptr, uint64(ptr)+uint64(n))
+	}
+	return b
+}
+
+// output implements the (buf, buf_limit) -> len rule: val is written
+// only when it fits; its length is returned either way.
+func output(mod api.Module, stack []uint64, bufArg int, val []byte) {
+	buf, limit := arg(stack, bufArg), arg(stack, bufArg+1)
+	dst := read(mod, buf, limit)
+	if len(val) > int(^uint32(0)>>1) {
+		ret(stack, abi.ErrTooLarge)
+		return
+	}
+	if len(val) <= len(dst) {
+		copy(dst, val)
+	}
+	ret(stack, len(val))
+}
+
+func outputString(mod api.Module, stack []uint64, bufArg int, val string) {
+	buf, limit := arg(stack, bufArg), arg(stack, bufArg+1)
+	dst := read(mod, buf, limit)
+	if len(val) <= len(dst) {
+		copy(dst, val)
+	}
+	ret(stack, len(val))
+}
+
+func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
+	stack[0] = api.EncodeI64(abi.FeatureCore)
+}
+
+func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {
+	level, msg, n := api.DecodeI32(stack[0]), arg(stack, 1), arg(stack, 2)
+	b := read(mod, msg, n)
+	if len(b) > abi.MaxLogMessage {
+		b = b[:abi.MaxLogMessage]
+	}
+	var lv slog.Level
+	switch level {
+	case abi.LogDebug:
+		lv = slog.LevelDebug
+	case abi.LogWarn:
+		lv = slog.LevelWarn
+	case abi.LogError:
+		lv = slog.LevelError
+	default:
+		lv = slog.LevelInfo
+	}
+	in, _ := ctx.Value(instanceKey{}).(*instance)
+	attrs := []any{}
+	if in != nil {
+		attrs = append(attrs, "site", in.pool.site, "plugin", in.pool.plugin)
+		if c := in.call; c != nil {
+			attrs = append(attrs, "request", c.requestID())
+		}
+	}
+	h.log.Log(ctx, lv, "guest: "+strings.TrimRight(string(b), "\n"), attrs...)
+}

@@ -1,0 +1,102 @@
+package host
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the host's Prometheus collectors, registered on their own
+// registry so that several hosts (in tests) do not collide. Safe for
+// concurrent use.
+type metrics struct {
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec
+	calls       *prometheus.CounterVec
+	callSeconds *prometheus.HistogramVec
+	instances   *prometheus.GaugeVec
+	creations   *prometheus.CounterVec
+	misses      *prometheus.CounterVec
+	traps       *prometheus.CounterVec
+	kills       *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_requests_total", Help: "Requests answered, by site, route and status code.",
+		}, []string{"site", "route", "status"}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_guest_calls_total", Help: "Calls into guest handlers, by site and plugin.",
+		}, []string{"site", "plugin"}),
+		callSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "wasmweb_guest_call_duration_seconds", Help: "Duration of guest handler calls.",
+			Buckets: []float64{1e-6, 2e-6, 5e-6, 1e-5, 5e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10},
+		}, []string{"site", "plugin"}),
+		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wasmweb_pool_instances", Help: "Live guest instances, free or busy, by plugin.",
+		}, []string{"site", "plugin"}),
+		creations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_instance_creations_total", Help: "Guest instances created, by plugin.",
+		}, []string{"site", "plugin"}),
+		misses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_pool_misses_total", Help: "Requests that had to instantiate a guest because none was free.",
+		}, []string{"site", "plugin"}),
+		traps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_guest_traps_total", Help: "Guest calls that trapped or failed, by plugin.",
+		}, []string{"site", "plugin"}),
+		kills: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_guest_deadline_kills_total", Help: "Guest calls stopped at their deadline, by plugin.",
+		}, []string{"site", "plugin"}),
+	}
+	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// pluginMetrics are one plugin's series, looked up once.
+type pluginMetrics struct {
+	calls       prometheus.Counter
+	callSeconds prometheus.Observer
+	instances   prometheus.Gauge
+	creations   prometheus.Counter
+	misses      prometheus.Counter
+	traps       prometheus.Counter
+	kills       prometheus.Counter
+}
+
+func (m *metrics) forPlugin(site, plugin string) *pluginMetrics {
+	return &pluginMetrics{
+		calls:       m.calls.WithLabelValues(site, plugin),
+		callSeconds: m.callSeconds.WithLabelValues(site, plugin),
+		instances:   m.instances.WithLabelValues(site, plugin),
+		creations:   m.creations.WithLabelValues(site, plugin),
+		misses:      m.misses.WithLabelValues(site, plugin),
+		traps:       m.traps.WithLabelValues(site, plugin),
+		kills:       m.kills.WithLabelValues(site, plugin),
+	}
+}
+
+// statusCounters caches a route's request counter per status code, so
+// counting a request costs a map lookup and no allocation.
+type counter = prometheus.Counter
+
+type statusCounters struct {
+	vec         *prometheus.CounterVec
+	site, route string
+	mu          sync.Mutex
+	byCode      map[int]counter // mu guards byCode
+}
+
+func (s *statusCounters) inc(code int) {
+	s.mu.Lock()
+	c, ok := s.byCode[code]
+	if !ok {
+		c = s.vec.WithLabelValues(s.site, s.route, strconv.Itoa(code))
+		s.byCode[code] = c
+	}
+	s.mu.Unlock()
+	c.Inc()
+}

@@ -1,0 +1,373 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
+
+// generation is one compiled version of a plugin's .wasm file with its
+// pool of instances. It is safe for concurrent use.
+type generation struct {
+	compiled wazero.CompiledModule
+	pool     *pool
+}
+
+// loadGeneration compiles wasm in rt, checks its exports and imports, and
+// fills a pool with warm instances.
+func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []byte, m *metrics, log *slog.Logger) (*generation, error) {
+	compiled, err := s.rt.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("host: plugin %q (%s): compile: %w", plugin, path, err)
+	}
+	if err := checkModule(compiled); err != nil {
+		compiled.Close(ctx)
+		return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
+	}
+	lim := s.limits
+	p := &pool{
+		site: s.name, plugin: plugin, rt: s.rt, compiled: compiled, log: log,
+		max: lim.Instances, warm: lim.WarmInstances, timeout: lim.CallTimeout,
+		idle: make(chan *instance, lim.Instances), all: map[*instance]struct{}{}, m: m.forPlugin(s.name, plugin),
+	}
+	g := &generation{compiled: compiled, pool: p}
+	for i := 0; i < p.warm; i++ {
+		in, err := p.create(ctx)
+		if err != nil {
+			p.close(ctx)
+			compiled.Close(ctx)
+			return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
+		}
+		p.idle <- in
+	}
+	return g, nil
+}
+
+// checkModule verifies the exports ABI.md §4 requires and that every
+// wasmweb import exists, with errors that say what was expected.
+func checkModule(cm wazero.CompiledModule) error {
+	exports := cm.ExportedFunctions()
+	h, ok := exports[abi.ExportHandle]
+	if !ok {
+		return fmt.Errorf("missing export %s (want a function (i32) -> (i32); a Go plugin registers handlers with the wasmweb sdk)", abi.ExportHandle)
+	}
+	if !sameTypes(h.ParamTypes(), api.ValueTypeI32) || !sameTypes(h.ResultTypes(), api.ValueTypeI32) {
+		return fmt.Errorf("export %s has signature %s, want (i32) -> (i32)", abi.ExportHandle, signature(h))
+	}
+	if init, ok := exports[abi.ExportInitialize]; ok && (len(init.ParamTypes()) != 0 || len(init.ResultTypes()) != 0) {
+		return fmt.Errorf("export %s has signature %s, want () -> ()", abi.ExportInitialize, signature(init))
+	}
+	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
+		return fmt.Errorf("missing export %q (want the guest's memory)", abi.ExportMemory)
+	}
+	for _, f := range cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch {
+		case mod == abi.ModuleName && !hostImports[name]:
+			return fmt.Errorf("imports %s.%s, which this host does not provide", mod, name)
+		case strings.HasPrefix(mod, "wasmweb_") && mod != abi.ModuleName:
+			return fmt.Errorf("imports module %s; this host speaks %s", mod, abi.ModuleName)
+		}
+	}
+	return nil
+}
+
+func sameTypes(got []api.ValueType, want ...api.ValueType) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func signature(f api.FunctionDefinition) string {
+	names := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return "(" + strings.Join(s, ", ") + ")"
+	}
+	return names(f.ParamTypes()) + " -> " + names(f.ResultTypes())
+}
+
+// pool is a bounded set of instances of one generation. Instances are
+// created ahead of need (warm) and on demand up to max; a request waits
+// for a free one when all are busy. It does not use sync.Pool, which
+// drops its contents at every GC.
+type pool struct {
+	site, plugin string
+	rt           *siteRuntime
+	compiled     wazero.CompiledModule
+	log          *slog.Logger
+	m            *pluginMetrics
+	max, warm    int
+	timeout      time.Duration
+
+	idle  chan *instance // free instances
+	total atomic.Int32   // live instances, free or busy
+
+	mu     sync.Mutex
+	all    map[*instance]struct{} // mu guards all and closed
+	closed bool
+}
+
+// instance is one instantiated guest. It serves one call at a time.
+type instance struct {
+	pool   *pool
+	mod    api.Module
+	handle api.Function
+	ctx    context.Context
+	cancel context.CancelFunc
+	stack  [1]uint64
+
+	call     *call // the call being served, nil between calls
+	callBuf  call  // storage for call, reused
+	deadline atomic.Int64 // unix nanoseconds of the running call's deadline, 0 when idle
+	killed   atomic.Bool  // the watchdog cancelled the running call
+}
+
+var errPoolClosed = errors.New("plugin is being unloaded")
+
+// create instantiates the module and runs _initialize.
+func (p *pool) create(ctx context.Context) (*instance, error) {
+	p.total.Add(1)
+	in, err := p.instantiate(ctx)
+	if err != nil {
+		p.total.Add(-1)
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		in.close()
+		p.total.Add(-1)
+		return nil, errPoolClosed
+	}
+	p.all[in] = struct{}{}
+	p.mu.Unlock()
+	p.m.instances.Set(float64(p.total.Load()))
+	p.m.creations.Inc()
+	return in, nil
+}
+
+func (p *pool) instantiate(ctx context.Context) (*instance, error) {
+	out := &guestOutput{log: p.log, site: p.site, plugin: p.plugin}
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithSysWalltime().
+		WithSysNanotime().
+		WithSysNanosleep().
+		WithRandSource(rand.Reader).
+		WithStdout(out).
+		WithStderr(out).
+		WithArgs(p.plugin)
+	in := &instance{pool: p}
+	ictx, cancel := context.WithCancel(context.WithValue(context.Background(), instanceKey{}, in))
+	in.ctx, in.cancel = ictx, cancel
+	mod, err := p.rt.rt.InstantiateModule(ictx, p.compiled, cfg)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	in.mod = mod
+	if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
+		if p.timeout > 0 {
+			in.deadline.Store(time.Now().Add(10 * p.timeout).UnixNano())
+		}
+		_, err := init.Call(ictx)
+		in.deadline.Store(0)
+		if err != nil {
+			in.close()
+			return nil, fmt.Errorf("%s: %w", abi.ExportInitialize, err)
+		}
+	}
+	in.handle = mod.ExportedFunction(abi.ExportHandle)
+	return in, nil
+}
+
+// get returns a free instance, creating one when below max, else waiting
+// up to the call timeout for one to be returned.
+func (p *pool) get(ctx context.Context) (*instance, error) {
+	select {
+	case in := <-p.idle:
+		return in, nil
+	default:
+	}
+	for {
+		n := p.total.Load()
+		if int(n) >= p.max {
+			break
+		}
+		if p.total.CompareAndSwap(n, n+1) {
+			p.total.Add(-1) // create counts it again
+			p.m.misses.Inc()
+			return p.create(ctx)
+		}
+	}
+	wait := p.timeout
+	if wait <= 0 {
+		wait = 30 * time.Second
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case in := <-p.idle:
+		return in, nil
+	case <-t.C:
+		return nil, errPoolBusy
+	}
+}
+
+var errPoolBusy = errors.New("all instances busy")
+
+// put returns an instance after a call. A broken instance is closed and,
+// when the pool is below its warm size, replaced in the background.
+func (p *pool) put(in *instance, broken bool) {
+	if !broken {
+		select {
+		case p.idle <- in:
+			return
+		default:
+		}
+	}
+	p.discard(in)
+	if !broken {
+		return
+	}
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if !closed && int(p.total.Load()) < p.warm {
+		go func() {
+			in, err := p.create(context.Background())
+			if err != nil {
+				if !errors.Is(err, errPoolClosed) {
+					p.log.Error("host: replacing a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
+				}
+				return
+			}
+			p.put(in, false)
+		}()
+	}
+}
+
+func (p *pool) discard(in *instance) {
+	p.mu.Lock()
+	_, ok := p.all[in]
+	delete(p.all, in)
+	p.mu.Unlock()
+	in.close()
+	if ok {
+		p.total.Add(-1)
+		p.m.instances.Set(float64(p.total.Load()))
+	}
+}
+
+func (in *instance) close() {
+	in.cancel()
+	if in.mod != nil {
+		in.mod.Close(context.Background())
+	}
+}
+
+// watch cancels calls that ran past their deadline; wazero then closes
+// the instance (WithCloseOnContextDone).
+func (p *pool) watch(now int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for in := range p.all {
+		if d := in.deadline.Load(); d != 0 && d < now && !in.killed.Swap(true) {
+			in.cancel()
+		}
+	}
+}
+
+// close closes every instance, busy ones included.
+func (p *pool) close(ctx context.Context) {
+	p.mu.Lock()
+	p.closed = true
+	list := make([]*instance, 0, len(p.all))
+	for in := range p.all {
+		list = append(list, in)
+	}
+	p.all = map[*instance]struct{}{}
+	p.mu.Unlock()
+	for _, in := range list {
+		in.close()
+	}
+}
+
+// isDeadline reports whether err is wazero's report of a cancelled call.
+func isDeadline(err error) bool {
+	var ee *sys.ExitError
+	return errors.As(err, &ee) && (ee.ExitCode() == sys.ExitCodeContextCanceled || ee.ExitCode() == sys.ExitCodeDeadlineExceeded)
+}
+
+// guestOutput sends a guest's stdout and stderr to the log, a line at a
+// time, capped so that a chatty guest cannot flood it.
+type guestOutput struct {
+	log          *slog.Logger
+	site, plugin string
+	mu           sync.Mutex
+	partial      []byte
+}
+
+func (g *guestOutput) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.partial = append(g.partial, p...)
+	for {
+		i := strings.IndexByte(string(g.partial), '\n')
+		if i < 0 {
+			break
+		}
+		g.emit(g.partial[:i])
+		g.partial = g.partial[i+1:]
+	}
+	if len(g.partial) > abi.MaxLogMessage {
+		g.emit(g.partial)
+		g.partial = nil
+	}
+	return len(p), nil
+}
+
+func (g *guestOutput) emit(line []byte) {
+	if len(line) > abi.MaxLogMessage {
+		line = line[:abi.MaxLogMessage]
+	}
+	g.log.Info("guest output: "+string(line), "site", g.site, "plugin", g.plugin)
+}
+
+var _ io.Writer = (*guestOutput)(nil)
+
+// readWasm reads a plugin's module file.
+func readWasm(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 8 || string(b[:4]) != "\x00asm" {
+		return nil, fmt.Errorf("%s is not a WebAssembly module", path)
+	}
+	return b, nil
+}

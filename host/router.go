@@ -1,0 +1,116 @@
+package host
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// route is one configured route of a site. Immutable after the site is
+// built.
+type route struct {
+	pattern  string
+	segs     []segment
+	methods  map[string]bool // nil: any method
+	allow    string          // Allow header for 405
+	plugin   string
+	handler  string
+	id       int32 // the route number passed to wasmweb_handle
+	counters *statusCounters
+}
+
+// segment is one path segment of a pattern: a literal, a {name} that
+// matches one segment, or a {name...} that matches the rest.
+type segment struct {
+	literal string
+	param   string
+	rest    bool
+}
+
+// parsePattern parses a route pattern such as "/posts/{id}" or
+// "/static/{path...}".
+func parsePattern(p string) ([]segment, error) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, fmt.Errorf("pattern %q must start with /", p)
+	}
+	if p == "/" {
+		return nil, nil
+	}
+	parts := strings.Split(p[1:], "/")
+	segs := make([]segment, 0, len(parts))
+	seen := map[string]bool{}
+	for i, part := range parts {
+		if !strings.HasPrefix(part, "{") {
+			if strings.ContainsAny(part, "{}") {
+				return nil, fmt.Errorf("pattern %q: segment %q mixes text and a {parameter}", p, part)
+			}
+			segs = append(segs, segment{literal: part})
+			continue
+		}
+		if !strings.HasSuffix(part, "}") {
+			return nil, fmt.Errorf("pattern %q: unclosed { in %q", p, part)
+		}
+		name := part[1 : len(part)-1]
+		rest := strings.HasSuffix(name, "...")
+		name = strings.TrimSuffix(name, "...")
+		if rest && i != len(parts)-1 {
+			return nil, fmt.Errorf("pattern %q: {%s...} must be the last segment", p, name)
+		}
+		if name == "" || strings.ContainsAny(name, "{}./") {
+			return nil, fmt.Errorf("pattern %q: bad parameter name %q", p, name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("pattern %q: parameter %q appears twice", p, name)
+		}
+		seen[name] = true
+		segs = append(segs, segment{param: name, rest: rest})
+	}
+	return segs, nil
+}
+
+// match matches a request path against the route, appending the
+// parameters it captures. A parameter with a bad percent-escape fails the
+// match with bad=true.
+func (r *route) match(path string, params []pathParam) (_ []pathParam, ok, bad bool) {
+	if !strings.HasPrefix(path, "/") {
+		return params, false, false
+	}
+	if len(r.segs) == 0 {
+		return params, path == "/", false
+	}
+	rest := path[1:]
+	for i, s := range r.segs {
+		if s.rest {
+			v, err := url.PathUnescape(rest)
+			if err != nil {
+				return params, false, true
+			}
+			return append(params, pathParam{s.param, v}), true, false
+		}
+		seg, more := rest, false
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			seg, rest, more = rest[:j], rest[j+1:], true
+		} else {
+			rest = ""
+		}
+		last := i == len(r.segs)-1
+		if last == more {
+			return params, false, false // the path is longer or shorter than the pattern
+		}
+		if s.param == "" {
+			if seg != s.literal {
+				return params, false, false
+			}
+			continue
+		}
+		if seg == "" {
+			return params, false, false
+		}
+		v, err := url.PathUnescape(seg)
+		if err != nil {
+			return params, false, true
+		}
+		params = append(params, pathParam{s.param, v})
+	}
+	return params, true, false
+}

@@ -1,0 +1,312 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// Limits are one site's resource limits. Zero fields take defaults.
+type Limits struct {
+	// MemoryBytes caps each instance's linear memory. Default 64 MiB.
+	MemoryBytes int64
+	// CallTimeout stops a guest call that runs longer; the request gets
+	// 503 and the instance is discarded. Default 5 s. Negative disables
+	// the deadline (and its cost) for trusted plugins.
+	CallTimeout time.Duration
+	// Instances caps the instances of each plugin. Default
+	// 2×GOMAXPROCS+2.
+	Instances int
+	// WarmInstances are created at load and kept. Default GOMAXPROCS,
+	// at most Instances.
+	WarmInstances int
+	// MaxBodyBytes caps the request body handed to a guest; larger ones
+	// get 413. Default 10 MiB.
+	MaxBodyBytes int64
+	// MaxResponseBytes caps a guest's response body. Default 16 MiB.
+	MaxResponseBytes int64
+}
+
+// Default limits.
+const (
+	DefaultMemoryBytes = 64 << 20
+	DefaultCallTimeout = 5 * time.Second
+	DefaultMaxBody     = 10 << 20
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MemoryBytes <= 0 {
+		l.MemoryBytes = DefaultMemoryBytes
+	}
+	if l.MemoryBytes < 65536 {
+		l.MemoryBytes = 65536
+	}
+	switch {
+	case l.CallTimeout == 0:
+		l.CallTimeout = DefaultCallTimeout
+	case l.CallTimeout < 0:
+		l.CallTimeout = 0
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if l.Instances <= 0 {
+		l.Instances = 2*procs + 2
+	}
+	if l.WarmInstances <= 0 {
+		l.WarmInstances = procs
+	}
+	if l.WarmInstances > l.Instances {
+		l.WarmInstances = l.Instances
+	}
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = DefaultMaxBody
+	}
+	if l.MaxResponseBytes <= 0 {
+		l.MaxResponseBytes = abi.DefaultMaxResponseBytes
+	}
+	return l
+}
+
+// SiteSpec describes a site to serve.
+type SiteSpec struct {
+	// Name identifies the site in logs and metrics.
+	Name string
+	// Hosts are the host names the site answers: exact names, "*.example.com"
+	// for subdomains, or "*" for any host no other site claims.
+	Hosts []string
+	// Debug shows error details to clients.
+	Debug bool
+	// Limits bound the site's plugins.
+	Limits Limits
+	// Plugins maps plugin names to their .wasm files.
+	Plugins map[string]string
+	// Routes are matched in order; the first that matches path and
+	// method serves the request.
+	Routes []RouteSpec
+}
+
+// RouteSpec is one route of a site.
+type RouteSpec struct {
+	// Pattern is the path pattern: "/", "/posts/{id}", "/static/{path...}".
+	Pattern string
+	// Methods limits the route to these methods; empty means any.
+	Methods []string
+	// Plugin names the plugin that handles the route.
+	Plugin string
+	// Handler is the handler name the plugin registered; empty means the
+	// plugin's name.
+	Handler string
+}
+
+// Site is one served site: its runtime, plugins and routes. Immutable
+// once built; safe for concurrent use.
+type Site struct {
+	name    string
+	debug   bool
+	limits  Limits
+	rt      *siteRuntime
+	routes  []*route
+	plugins map[string]*generation
+}
+
+// Name returns the site's name.
+func (s *Site) Name() string { return s.name }
+
+func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
+	s := &Site{name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(), plugins: map[string]*generation{}}
+	hf := &hostFuncs{log: h.log}
+	rt, err := h.engine.newRuntime(ctx, s.limits, hf)
+	if err != nil {
+		return nil, err
+	}
+	s.rt = rt
+	ids := map[string]int32{}
+	for i, rs := range spec.Routes {
+		segs, err := parsePattern(rs.Pattern)
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q route %d: %w", spec.Name, i, err)
+		}
+		if _, ok := spec.Plugins[rs.Plugin]; !ok {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Pattern, rs.Plugin)
+		}
+		r := &route{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin]}
+		ids[rs.Plugin]++
+		if r.handler == "" {
+			r.handler = rs.Plugin
+		}
+		if len(rs.Methods) > 0 {
+			r.methods = map[string]bool{}
+			for _, m := range rs.Methods {
+				r.methods[strings.ToUpper(m)] = true
+			}
+			if r.methods["GET"] {
+				r.methods["HEAD"] = true
+			}
+			names := make([]string, 0, len(r.methods))
+			for m := range r.methods {
+				names = append(names, m)
+			}
+			sort.Strings(names)
+			r.allow = strings.Join(names, ", ")
+		}
+		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Pattern, byCode: map[int]counter{}}
+		s.routes = append(s.routes, r)
+	}
+	names := make([]string, 0, len(spec.Plugins))
+	for name := range spec.Plugins {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		path := spec.Plugins[name]
+		wasm, err := readWasm(path)
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)
+		}
+		g, err := loadGeneration(ctx, s, name, path, wasm, h.m, h.log)
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		s.plugins[name] = g
+	}
+	return s, nil
+}
+
+func (s *Site) close(ctx context.Context) {
+	for _, g := range s.plugins {
+		g.pool.close(ctx)
+		g.compiled.Close(ctx)
+	}
+	if s.rt != nil {
+		s.rt.close(ctx)
+	}
+}
+
+// serve routes a request within the site.
+func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
+	path := unsafeString(r.Path)
+	method := unsafeString(r.Method)
+	var params [4]pathParam
+	allow := ""
+	for _, rt := range s.routes {
+		ps, ok, bad := rt.match(path, params[:0])
+		if bad {
+			writeErrorPage(w, 400, "")
+			return
+		}
+		if !ok {
+			continue
+		}
+		if rt.methods != nil && !rt.methods[method] {
+			if allow == "" {
+				allow = rt.allow
+			}
+			continue
+		}
+		for i := range ps {
+			ps[i].value = strings.Clone(ps[i].value) // may alias the input buffer
+		}
+		s.dispatch(h, w, r, rt, ps)
+		rt.counters.inc(w.Status())
+		return
+	}
+	if allow != "" {
+		writeErrorPage(w, 405, "")
+		w.SetHeader("Allow", allow)
+		return
+	}
+	writeErrorPage(w, 404, "")
+}
+
+// dispatch runs the route's plugin on the request.
+func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam) {
+	if int64(len(r.Body)) > s.limits.MaxBodyBytes {
+		writeErrorPage(w, 413, "")
+		return
+	}
+	p := s.plugins[rt.plugin].pool
+	in, err := p.get(context.Background())
+	if err != nil {
+		h.log.Error("host: no instance for request", "site", s.name, "plugin", rt.plugin, "err", err)
+		writeErrorPage(w, 503, "")
+		w.SetHeader("Retry-After", "1")
+		return
+	}
+	c := &in.callBuf
+	*c = call{req: r, w: w, route: rt, params: params, site: s, id: h.reqID.Add(1)}
+	in.call = c
+	start := time.Now()
+	if p.timeout > 0 {
+		in.deadline.Store(start.Add(p.timeout).UnixNano())
+	}
+	in.stack[0] = uint64(uint32(rt.id))
+	err = in.handle.CallWithStack(in.ctx, in.stack[:])
+	in.deadline.Store(0)
+	in.call = nil
+	p.m.calls.Inc()
+	p.m.callSeconds.Observe(time.Since(start).Seconds())
+	broken := false
+	switch {
+	case err != nil:
+		broken = true
+		status := 500
+		if in.killed.Load() || isDeadline(err) {
+			status = 503
+			p.m.kills.Inc()
+			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,
+				"request", c.requestID(), "timeout", p.timeout)
+		} else {
+			p.m.traps.Inc()
+			kind := "trap"
+			if isTrap(err) {
+				kind = "misuse of the ABI"
+			}
+			h.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.plugin,
+				"request", c.requestID(), "err", err)
+		}
+		s.failResponse(w, status)
+	case c.failed:
+		p.m.traps.Inc()
+		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.requestID(), "reason", c.reason)
+		s.failResponse(w, 500)
+	case uint32(in.stack[0]) != abi.StatusDone:
+		p.m.traps.Inc()
+		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.requestID(),
+			"result", int32(in.stack[0]))
+		s.failResponse(w, 500)
+	}
+	c.args = nil
+	p.put(in, broken)
+}
+
+// failResponse replaces what the guest wrote with an error page, or
+// closes the connection when the head has already gone out.
+func (s *Site) failResponse(w *netloop.Response, status int) {
+	if w.Sent() {
+		w.SetClose()
+		return
+	}
+	writeErrorPage(w, status, "")
+	if status == 503 {
+		w.SetHeader("Retry-After", "1")
+	}
+}
+
+// unsafeString views b as a string for the duration of a request; it
+// must not be kept.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

@@ -1,0 +1,231 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
+
+// A HandlerFunc handles every request of its route, whatever the method.
+type HandlerFunc func(c *Context)
+
+// The method handlers Handle looks for, in the order an Allow header lists
+// them (Tornado's SUPPORTED_METHODS).
+type (
+	getHandler     interface{ Get(c *Context) }
+	headHandler    interface{ Head(c *Context) }
+	postHandler    interface{ Post(c *Context) }
+	deleteHandler  interface{ Delete(c *Context) }
+	patchHandler   interface{ Patch(c *Context) }
+	putHandler     interface{ Put(c *Context) }
+	optionsHandler interface{ Options(c *Context) }
+	prepareHandler interface{ Prepare(c *Context) }
+)
+
+// handler is a registered handler. Immutable after Handle.
+type handler struct {
+	name string
+	// fn serves every method; nil for a method set.
+	fn func(c *Context)
+	// methods maps a method to its handler; HEAD falls back to GET.
+	methods map[string]func(c *Context)
+	// prepare runs before a method handler; may be nil.
+	prepare func(c *Context)
+	// allow is the Allow header of a 405.
+	allow string
+}
+
+// handlers holds what Handle registered, by name. Written only during
+// package initialization, so it needs no lock.
+var handlers = map[string]*handler{}
+
+// Handle registers h as the handler named name; routes in the site's
+// configuration refer to it by that name. Call it from an init function:
+// the host reads the registrations once, when it instantiates the plugin.
+//
+// h is a func(*Context), a HandlerFunc, or a value with at least one of
+// the methods Get, Head, Post, Delete, Patch, Put and Options, each taking
+// a *Context. A func serves every method. A method set answers a method it
+// lacks with 405 and an Allow header listing those it has; HEAD uses Get
+// when there is no Head (the host drops the body of a HEAD response). If
+// the value also has a Prepare(*Context) method, it runs before the
+// method's handler, as Tornado's prepare does, and the method's handler is
+// skipped when Prepare finishes the response (Finish, Redirect or Error).
+// A method not allowed gets its 405 before Prepare runs.
+//
+// A method set's value is shared by every request the instance serves:
+// keep per-request state in local variables, not in its fields.
+//
+// Handle panics if name is empty or already registered, or if h is none
+// of the above.
+func Handle(name string, h any) {
+	if name == "" {
+		panic("sdk: Handle: empty handler name")
+	}
+	if _, dup := handlers[name]; dup {
+		panic("sdk: Handle: handler " + strconv.Quote(name) + " registered twice")
+	}
+	hd := &handler{name: name}
+	switch f := h.(type) {
+	case func(c *Context):
+		hd.fn = f
+	case HandlerFunc:
+		hd.fn = f
+	default:
+		hd.methods = methodsOf(h)
+		if len(hd.methods) == 0 {
+			panic("sdk: Handle: handler " + strconv.Quote(name) + " is a " + typeName(h) +
+				", which is neither a func(*sdk.Context) nor has a Get, Head, Post, Delete, Patch, Put or Options method")
+		}
+		if p, ok := h.(prepareHandler); ok {
+			hd.prepare = p.Prepare
+		}
+		hd.allow = allowHeader(hd.methods)
+	}
+	if hd.fn == nil && hd.methods == nil {
+		panic("sdk: Handle: handler " + strconv.Quote(name) + " is a nil func")
+	}
+	handlers[name] = hd
+}
+
+// allowOrder is the order of an Allow header.
+var allowOrder = []string{"GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"}
+
+func methodsOf(h any) map[string]func(c *Context) {
+	m := map[string]func(c *Context){}
+	if x, ok := h.(getHandler); ok {
+		m["GET"] = x.Get
+		m["HEAD"] = x.Get
+	}
+	if x, ok := h.(headHandler); ok {
+		m["HEAD"] = x.Head
+	}
+	if x, ok := h.(postHandler); ok {
+		m["POST"] = x.Post
+	}
+	if x, ok := h.(deleteHandler); ok {
+		m["DELETE"] = x.Delete
+	}
+	if x, ok := h.(patchHandler); ok {
+		m["PATCH"] = x.Patch
+	}
+	if x, ok := h.(putHandler); ok {
+		m["PUT"] = x.Put
+	}
+	if x, ok := h.(optionsHandler); ok {
+		m["OPTIONS"] = x.Options
+	}
+	return m
+}
+
+func allowHeader(methods map[string]func(c *Context)) string {
+	var allow []string
+	for _, m := range allowOrder {
+		if methods[m] != nil {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
+}
+
+// typeName names h's type for Handle's panic without importing reflect.
+func typeName(h any) string {
+	if h == nil {
+		return "nil"
+	}
+	return strings.TrimPrefix(fmt.Sprintf("%T", h), "*") + " value"
+}
+
+// serve runs h for the request of c.
+func (h *handler) serve(c *Context) {
+	if h.fn != nil {
+		h.fn(c)
+		return
+	}
+	m := h.methods[c.Method()]
+	if m == nil {
+		if c.SetHeader("Allow", h.allow) == nil {
+			c.Error(405)
+		}
+		return
+	}
+	if h.prepare != nil {
+		h.prepare(c)
+		if c.finished {
+			return
+		}
+	}
+	m(c)
+}
+
+// routes caches each route's handler: the host numbers the routes that
+// name this plugin, and a route's handler name is fixed for the plugin
+// generation's lifetime. Only handle touches it, one call at a time.
+var routes = map[int32]*handler{}
+
+// statusFailed is the wasmweb_handle result of a failed request. The ABI
+// fails any result other than STATUS_DONE and STATUS_WAIT and names none.
+const statusFailed = -1
+
+// requestError is the panic value that ends a request with an error page,
+// as Tornado's HTTPError does; handle recovers it. Argument raises it for a
+// missing argument.
+type requestError struct {
+	status int
+	msg    string
+}
+
+// handle serves one request: it is the body of the wasmweb_handle export.
+func handle(route int32) (status int32) {
+	c := &Context{}
+	defer func() {
+		if r := recover(); r != nil {
+			status = c.recovered(r)
+		}
+	}()
+	h := routes[route]
+	if h == nil {
+		name := c.field(abi.FieldHandler)
+		h = handlers[name]
+		if h == nil {
+			Logf(LogError, "sdk: route %d: no handler registered as %q; this plugin has %s",
+				route, name, registeredNames())
+			return statusFailed
+		}
+		routes[route] = h
+	}
+	c.handler = h
+	h.serve(c)
+	return abi.StatusDone
+}
+
+// recovered turns a panic of the handler into the request's result.
+func (c *Context) recovered(r any) int32 {
+	if e, ok := r.(requestError); ok {
+		err := c.Error(e.status, e.msg)
+		if err == nil || errors.Is(err, ErrFinished) {
+			return abi.StatusDone
+		}
+		Logf(LogError, "sdk: handler %q: sending error %d: %v", c.Handler(), e.status, err)
+		return statusFailed
+	}
+	Logf(LogError, "sdk: handler %q panicked: %v\n%s", c.Handler(), r, debug.Stack())
+	return statusFailed
+}
+
+func registeredNames() string {
+	if len(handlers) == 0 {
+		return "no handlers (call sdk.Handle from an init function)"
+	}
+	names := make([]string, 0, len(handlers))
+	for n := range handlers {
+		names = append(names, strconv.Quote(n))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,104 @@
+//go:build !wasip1
+
+package sdk
+
+import (
+	"os"
+	"unsafe"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
+)
+
+// The stub twin of imports_wasip1.go: the same functions with the same
+// signatures, served by the native host that package sdktest installs, so
+// handler code and the SDK's memory protocol run under plain go test.
+
+func init() {
+	hostcall.SetHandle(handle)
+}
+
+const notUnderHost = "sdk: not running under wasmweb; use sdktest"
+
+// nativeHost returns the installed native host or panics with a message
+// saying why there is none.
+func nativeHost() hostcall.Host {
+	h := hostcall.Current()
+	if h == nil {
+		panic(notUnderHost)
+	}
+	return h
+}
+
+// bytesAt is the guest memory a (ptr, len) pair names.
+func bytesAt(p *byte, n int32) []byte {
+	if n < 0 {
+		panic("sdk: negative length")
+	}
+	return unsafe.Slice(p, n)
+}
+
+// hostFeatures and hostLog work without a host, as they do during
+// _initialize, so that init functions that log do not crash go test.
+func hostFeatures() int64 {
+	if h := hostcall.Current(); h != nil {
+		return h.HostFeatures()
+	}
+	return abi.FeatureCore
+}
+
+func hostLog(level int32, msg string) {
+	if h := hostcall.Current(); h != nil {
+		h.Log(level, msg)
+		return
+	}
+	os.Stderr.WriteString("sdk: log (no host): " + msg + "\n")
+}
+
+func reqGet(field int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqGet(field, bytesAt(buf, bufLimit))
+}
+
+func reqHeader(name string, index int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqHeader(name, index, bytesAt(buf, bufLimit))
+}
+
+func reqHeaderNames(buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqHeaderNames(bytesAt(buf, bufLimit))
+}
+
+func reqParam(name string, buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqParam(name, bytesAt(buf, bufLimit))
+}
+
+func reqArg(source int32, name string, index int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqArg(source, name, index, bytesAt(buf, bufLimit))
+}
+
+func reqArgNames(source int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqArgNames(source, bytesAt(buf, bufLimit))
+}
+
+func reqFile(name string, index, part int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().ReqFile(name, index, part, bytesAt(buf, bufLimit))
+}
+
+func respSetStatus(code int32) int32 {
+	return nativeHost().RespSetStatus(code)
+}
+
+func respHeader(op int32, name, value string) int32 {
+	return nativeHost().RespHeader(op, name, value)
+}
+
+func respWrite(buf *byte, bufLen int32) int32 {
+	return nativeHost().RespWrite(bytesAt(buf, bufLen))
+}
+
+func respRedirect(url string, status int32) int32 {
+	return nativeHost().RespRedirect(url, status)
+}
+
+func respError(status int32, msg string) int32 {
+	return nativeHost().RespError(status, msg)
+}

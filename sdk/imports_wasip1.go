@@ -1,0 +1,54 @@
+//go:build wasip1
+
+package sdk
+
+// The host functions of abi/ABI.md section 7, one declaration each. The
+// names are literals because //go:wasmimport takes nothing else;
+// TestWasmImportsMatchABI checks each one against package abi and ABI.md.
+//
+// A string parameter is lowered by the compiler to two i32s, (ptr, len);
+// *byte is one i32 pointer. Go's wasm memory does not move, and a host call
+// cannot let the garbage collector run, so the pointers stay valid for the
+// call, which is all the host may use them for.
+
+//go:wasmimport wasmweb_v1 host_features
+func hostFeatures() int64
+
+//go:wasmimport wasmweb_v1 log
+func hostLog(level int32, msg string)
+
+//go:wasmimport wasmweb_v1 req_get
+func reqGet(field int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_header
+func reqHeader(name string, index int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_header_names
+func reqHeaderNames(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_param
+func reqParam(name string, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_arg
+func reqArg(source int32, name string, index int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_arg_names
+func reqArgNames(source int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_file
+func reqFile(name string, index, part int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 resp_set_status
+func respSetStatus(code int32) int32
+
+//go:wasmimport wasmweb_v1 resp_header
+func respHeader(op int32, name, value string) int32
+
+//go:wasmimport wasmweb_v1 resp_write
+func respWrite(buf *byte, bufLen int32) int32
+
+//go:wasmimport wasmweb_v1 resp_redirect
+func respRedirect(url string, status int32) int32
+
+//go:wasmimport wasmweb_v1 resp_error
+func respError(status int32, msg string) int32
