@@ -16,14 +16,15 @@ import (
 // call is one request being served by a guest: what the host functions
 // read and write. It is used by one goroutine at a time.
 type call struct {
-	req    *netloop.Request
-	w      *netloop.Response
-	route  *route
-	params []pathParam
-	id     uint64
-	idStr  string
-	args   *arguments // parsed on first use
-	site   *Site
+	req      *netloop.Request
+	w        *netloop.Response
+	route    *route
+	params   []pathParam
+	paramBuf [4]pathParam // storage for params
+	id       uint64
+	idStr    string
+	args     *arguments // parsed on first use
+	site     *Site
 
 	written  int64 // body bytes written by the guest
 	finished bool  // a redirect or error page was sent

@@ -139,8 +139,8 @@ type instance struct {
 	cancel context.CancelFunc
 	stack  [1]uint64
 
-	call     *call // the call being served, nil between calls
-	callBuf  call  // storage for call, reused
+	call     *call        // the call being served, nil between calls
+	callBuf  call         // storage for call, reused
 	deadline atomic.Int64 // unix nanoseconds of the running call's deadline, 0 when idle
 	killed   atomic.Bool  // the watchdog cancelled the running call
 }

@@ -243,7 +243,8 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		return
 	}
 	c := &in.callBuf
-	*c = call{req: r, w: w, route: rt, params: params, site: s, id: h.reqID.Add(1)}
+	*c = call{req: r, w: w, route: rt, site: s, id: h.reqID.Add(1), paramBuf: c.paramBuf}
+	c.params = append(c.paramBuf[:0], params...)
 	in.call = c
 	start := time.Now()
 	if p.timeout > 0 {

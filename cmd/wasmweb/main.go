@@ -13,12 +13,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/build"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -26,6 +28,8 @@ const usage = `wasmweb: a web server whose request handlers are sandboxed WebAss
 
 Usage:
   wasmweb serve [flags]     run the server (the built-in demo site without --config)
+  wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
+  wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
   wasmweb help [command]    show help
 
 Run "wasmweb help serve" for the serve flags.
@@ -43,11 +47,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "build":
+		return buildCmd(args[1:], stdout, stderr)
+	case "new":
+		return newCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && args[1] == "serve" {
-			fs, _ := serveFlags(stdout)
-			fs.Usage()
-			return 0
+		if len(args) > 1 {
+			switch args[1] {
+			case "serve":
+				fs, _ := serveFlags(stdout)
+				fs.Usage()
+				return 0
+			case "build":
+				fmt.Fprint(stdout, buildUsage)
+				return 0
+			case "new":
+				fmt.Fprint(stdout, newUsage)
+				return 0
+			}
 		}
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -58,8 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 type serveOptions struct {
-	listen, config, transport string
-	shutdownTimeout           time.Duration
+	listen, config, transport, admin, cacheDir string
+	shutdownTimeout                            time.Duration
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
@@ -69,9 +86,11 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.listen, "listen", "", "address to listen on (default 127.0.0.1:8888, or the config's listen)")
 	fs.StringVar(&o.config, "config", "", "TOML config `file`; without it the built-in demo site is served")
 	fs.StringVar(&o.transport, "transport", "", "network transport: netpoll or std (default "+netloop.DefaultTransportName()+")")
+	fs.StringVar(&o.admin, "admin", "", "serve /metrics and /healthz on this address (off by default)")
+	fs.StringVar(&o.cacheDir, "cache-dir", "", "compiled-plugin cache `dir` (default "+host.DefaultCacheDir()+")")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 0, "how long requests in progress may run after SIGINT/SIGTERM (default 10s)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std]\n\n")
+		fmt.Fprint(stderr, "Usage: wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std] [--admin ADDR]\n\n")
 		fs.PrintDefaults()
 	}
 	return fs, o
@@ -91,11 +110,19 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	cfg := host.DefaultConfig()
+	var cfg host.Config
 	if o.config != "" {
 		c, err := host.LoadConfig(o.config)
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+			return 1
+		}
+		cfg = c
+	} else {
+		cwd, _ := os.Getwd()
+		c, err := host.ParseConfig("built-in demo config", []byte(demoConfig), cwd)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmweb: the demo site needs the plugins of a wasmweb checkout; run from its root or pass --config\n  (%v)\n", err)
 			return 1
 		}
 		cfg = c
@@ -106,6 +133,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if o.transport != "" {
 		cfg.Server.Transport = o.transport
 	}
+	if o.admin != "" {
+		cfg.Server.Admin = o.admin
+	}
+	if o.cacheDir != "" {
+		cfg.Server.CacheDir = o.cacheDir
+	}
 	if o.shutdownTimeout > 0 {
 		cfg.Server.ShutdownTimeout = host.Duration(o.shutdownTimeout)
 	}
@@ -114,17 +147,63 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 2
 	}
+
+	ctx := context.Background()
+	specs, err := cfg.Specs(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) })
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	if len(specs) == 0 {
+		fmt.Fprintf(stderr, "wasmweb: %v: add a [[site]] to %s\n", host.ErrNoSites, o.config)
+		return 1
+	}
+	cacheDir := cfg.Server.CacheDir
+	if cacheDir == "" {
+		cacheDir = host.DefaultCacheDir()
+	}
+	engine, err := host.NewEngine(cacheDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	defer engine.Close()
+	loadStart := time.Now()
+	h, err := host.New(ctx, engine, specs, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	defer h.Close(ctx)
+	fmt.Fprintf(stdout, "wasmweb: loaded %d site(s) in %v\n", len(specs), time.Since(loadStart).Round(time.Millisecond))
+
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
-	srv := netloop.NewServer(cfg.Server.NetloopConfig(), host.NativeDemo(), tr)
+	srv := netloop.NewServer(cfg.Server.NetloopConfig(), h, tr)
 	srv.SetLogger(log)
+
+	var admin *http.Server
+	if cfg.Server.Admin != "" {
+		aln, err := net.Listen("tcp", cfg.Server.Admin)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmweb: admin: %v\n", err)
+			return 1
+		}
+		admin = &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go admin.Serve(aln)
+		fmt.Fprintf(stdout, "wasmweb: admin on http://%s/metrics and /healthz\n", aln.Addr())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "wasmweb: serving the demo site on http://%s/ (transport %s)\n", ln.Addr(), tr.Name())
+	what := "the demo site"
+	if o.config != "" {
+		what = o.config
+	}
+	fmt.Fprintf(stdout, "wasmweb: serving %s on http://%s/ (transport %s)\n", what, ln.Addr(), tr.Name())
 
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
@@ -138,6 +217,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		signal.Stop(sigc)
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
+		if admin != nil {
+			admin.Close()
+		}
 		if err := srv.Shutdown(ctx); err != nil {
 			fmt.Fprintf(stderr, "wasmweb: shutdown: %v (remaining connections closed)\n", err)
 			return 1
