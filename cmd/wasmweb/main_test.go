@@ -48,9 +48,11 @@ func TestServeAndStop(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	cache := t.TempDir()
 	for _, transport := range []string{"netpoll", "std"} {
 		t.Run(transport, func(t *testing.T) {
-			cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--transport", transport)
+			cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--transport", transport, "--cache-dir", cache)
+			cmd.Dir = "../.." // the demo site's plugins are relative to a checkout's root
 			stdout, _ := cmd.StdoutPipe()
 			cmd.Stderr = os.Stderr
 			if err := cmd.Start(); err != nil {
@@ -58,13 +60,15 @@ func TestServeAndStop(t *testing.T) {
 			}
 			defer cmd.Process.Kill()
 			sc := bufio.NewScanner(stdout)
-			if !sc.Scan() {
-				t.Fatal("no start-up line")
+			var line string
+			for sc.Scan() {
+				if line = sc.Text(); strings.Contains(line, "serving") {
+					break
+				}
 			}
-			line := sc.Text()
 			i := strings.Index(line, "http://")
 			if i < 0 {
-				t.Fatalf("start-up line without an address: %q", line)
+				t.Fatalf("no start-up line with an address (last line %q)", line)
 			}
 			url := strings.Fields(line[i:])[0]
 			resp, err := http.Get(url)
