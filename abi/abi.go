@@ -25,6 +25,10 @@ const (
 	StatusDone = 0
 	// StatusWait is reserved for long-poll waits.
 	StatusWait = 1
+	// StatusFailed: the guest could not handle the request (the SDK
+	// returns it after a recovered panic). Any value other than
+	// StatusDone and StatusWait means the same.
+	StatusFailed = -1
 )
 
 // Host functions, imported from ModuleName.

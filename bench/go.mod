@@ -2,10 +2,19 @@ module github.com/wasmweb/wasmweb/bench
 
 go 1.26.0
 
-require github.com/valyala/fasthttp v1.78.0
+require (
+	github.com/valyala/fasthttp v1.78.0
+	github.com/wasmweb/wasmweb v0.0.0
+)
 
 require (
+	github.com/bytedance/gopkg v0.1.1 // indirect
+	github.com/cloudwego/gopkg v0.1.4 // indirect
+	github.com/cloudwego/netpoll v0.7.2 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/molecule-man/go-brrr v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 )
+
+// The netloop peer measures this checkout's HTTP core.
+replace github.com/wasmweb/wasmweb => ../

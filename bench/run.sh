@@ -84,6 +84,15 @@ fi
 # ----------------------------------------------------------------- build ----
 log "building peers and idleconns"
 (cd "$BENCH_DIR" && go build -o "$tmp/" ./peers/nethttp ./peers/fasthttp ./idleconns)
+# The netloop peer is this checkout's HTTP core with a native Go handler; it
+# is skipped, like wasmweb, if the core does not build.
+HAVE_CORE=0
+if (cd "$BENCH_DIR" && go build -o "$tmp/netloop" ./peers/netloop) >"$tmp/netloop-build.log" 2>&1; then
+	HAVE_CORE=1
+else
+	log "SKIPPING the netloop core peer: go build ./peers/netloop failed:"
+	sed 's/^/    /' "$tmp/netloop-build.log" | head -n 20 >&2
+fi
 
 HAVE_WASMWEB=0
 NOTES=""
@@ -110,8 +119,17 @@ if (( HAVE_WASMWEB )); then
 	add_server wasmweb-netpoll "wasmweb (netpoll)" "$tmp/wasmweb serve --listen @ADDR@ --transport netpoll"
 	add_server wasmweb-std     "wasmweb (std)"     "$tmp/wasmweb serve --listen @ADDR@ --transport std"
 fi
+if (( HAVE_CORE )); then
+	add_server core-netpoll "netloop core, native handler (netpoll)" "$tmp/netloop -listen @ADDR@ -transport netpoll"
+	add_server core-std     "netloop core, native handler (std)"     "$tmp/netloop -listen @ADDR@ -transport std"
+else
+	NOTES+="${NOTES:+; }netloop core peer skipped: \`go build ./peers/netloop\` failed"
+fi
 add_server nethttp  "net/http" "$tmp/nethttp -listen @ADDR@"
 add_server fasthttp "fasthttp" "$tmp/fasthttp -listen @ADDR@"
+
+# Our servers, compared with the targets.
+OURS="wasmweb-netpoll wasmweb-std core-netpoll core-std"
 
 declare -A PORT=()
 i=0
@@ -344,11 +362,11 @@ report=$tmp/report.md
 		echo
 	fi
 	have_ratio=0
-	for w in wasmweb-netpoll wasmweb-std; do [[ -n ${RPS[$w]:-} ]] && have_ratio=1; done
+	for w in $OURS; do [[ -n ${RPS[$w]:-} ]] && have_ratio=1; done
 	if (( have_ratio )); then
 		echo "| target | measured | result |"
 		echo "|---|---:|---|"
-		for w in wasmweb-netpoll wasmweb-std; do
+		for w in $OURS; do
 			[[ -n ${RPS[$w]:-} ]] || continue
 			if [[ -n ${RPS[fasthttp]:-} ]]; then
 				r=$(ratio "${RPS[$w]}" "${RPS[fasthttp]}")
@@ -378,16 +396,21 @@ report=$tmp/report.md
 				"$(field open "$l")" "$(field sample_ok "$l")"
 		done
 		echo
-		if [[ -n ${IDLE[wasmweb-netpoll]:-} ]]; then
-			b=$(field per_conn_bytes "${IDLE[wasmweb-netpoll]}")
-			added=$(field rss_added_kib "${IDLE[wasmweb-netpoll]}")
+		header=0
+		for w in $OURS; do
+			[[ -n ${IDLE[$w]:-} ]] || continue
+			if (( ! header )); then
+				echo "| target ($IDLE_CONNS idle connections) | measured | result |"
+				echo "|---|---:|---|"
+				header=1
+			fi
+			b=$(field per_conn_bytes "${IDLE[$w]}")
+			added=$(field rss_added_kib "${IDLE[$w]}")
 			kib=$(awk -v b="$b" 'BEGIN{printf "%.2f", b/1024}')
-			echo "| target (wasmweb netpoll, $IDLE_CONNS idle connections) | measured | result |"
-			echo "|---|---:|---|"
-			echo "| ≤ 6 KiB per connection (≤ 60 MB for 10,000) | $kib KiB ($(awk -v k="$added" 'BEGIN{printf "%.1f", k/1024}') MiB) | $(verdict "$b" "<=" 6144) |"
-			echo "| stretch: ≤ 4 KiB per connection | $kib KiB | $(verdict "$b" "<=" 4096) |"
-			echo
-		fi
+			echo "| ${LABEL[$w]}: ≤ 6 KiB per connection (≤ 60 MB for 10,000) | $kib KiB ($(awk -v k="$added" 'BEGIN{printf "%.1f", k/1024}') MiB) | $(verdict "$b" "<=" 6144) |"
+			echo "| ${LABEL[$w]}: stretch ≤ 4 KiB per connection | $kib KiB | $(verdict "$b" "<=" 4096) |"
+		done
+		(( ! header )) || echo
 		for s in "${IDLE_RUN[@]}"; do
 			l=${IDLE[$s]}
 			[[ $(field stable "$l") == true ]] || echo "- ${LABEL[$s]}: RSS did not settle within the timeout; the figure is the last reading."
@@ -403,7 +426,7 @@ report=$tmp/report.md
 	echo "$IDLE_CMD   # against a fresh instance of each server" | sed 's#idleconns#./idleconns#'
 	echo '```'
 	echo
-	echo "Binaries: \`go build -o DIR/wasmweb ./cmd/wasmweb\` (repository root) and \`go build ./peers/nethttp ./peers/fasthttp ./idleconns\` (in bench/)."
+	echo "Binaries: \`go build -o DIR/wasmweb ./cmd/wasmweb\` (repository root, run from there so the demo site finds its plugins) and \`go build ./peers/nethttp ./peers/fasthttp ./peers/netloop ./idleconns\` (in bench/)."
 } >"$report"
 
 mkdir -p "$RESULTS_DIR"

@@ -332,7 +332,7 @@ func respRedirect(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, abi.ErrInvalid)
 		return
 	}
-	c.w.Reset()
+	c.w.ResetBody()
 	c.w.SetStatus(status)
 	c.w.SetHeader("Location", url)
 	c.finished = true
@@ -358,7 +358,8 @@ func respError(ctx context.Context, mod api.Module, stack []uint64) {
 	if !c.site.debug {
 		msg = ""
 	}
-	writeErrorPage(c.w, status, msg)
+	c.w.ResetBody()
+	writeErrorBody(c.w, status, msg)
 	c.finished = true
 	ret(stack, 0)
 }
@@ -368,6 +369,12 @@ func writeErrorPage(w *netloop.Response, status int, detail string) {
 	if !w.Reset() {
 		return
 	}
+	writeErrorBody(w, status, detail)
+}
+
+// writeErrorBody sets the status and writes an error page as the body,
+// keeping other header fields.
+func writeErrorBody(w *netloop.Response, status int, detail string) {
 	w.SetStatus(status)
 	w.SetHeader("Content-Type", "text/html; charset=utf-8")
 	text := netloop.StatusText(status)

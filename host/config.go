@@ -196,6 +196,12 @@ func (c *Config) check() error {
 	if s.MaxHeaderFields < 0 {
 		return bad("server.max_header_fields", "must not be negative")
 	}
+	for key, d := range map[string]Duration{"shutdown_timeout": s.ShutdownTimeout, "header_timeout": s.HeaderTimeout,
+		"body_timeout": s.BodyTimeout, "idle_timeout": s.IdleTimeout, "write_timeout": s.WriteTimeout, "linger_timeout": s.LingerTimeout} {
+		if d < 0 {
+			return bad("server."+key, "\"off\" is only for a site's call_timeout")
+		}
+	}
 	if s.MaxConns < 0 {
 		return bad("server.max_conns", "must not be negative")
 	}
@@ -424,6 +430,10 @@ func (d *Duration) UnmarshalTOML(v any) error {
 	s, ok := v.(string)
 	if !ok {
 		return fmt.Errorf("want a duration string such as \"10s\", got %v", v)
+	}
+	if s == "off" {
+		*d = -1 // only call_timeout accepts it; check rejects it elsewhere
+		return nil
 	}
 	t, err := time.ParseDuration(s)
 	if err != nil {

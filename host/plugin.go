@@ -46,6 +46,7 @@ func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []by
 	}
 	g := &generation{compiled: compiled, pool: p}
 	for i := 0; i < p.warm; i++ {
+		p.reserve()
 		in, err := p.create(ctx)
 		if err != nil {
 			p.close(ctx)
@@ -147,9 +148,23 @@ type instance struct {
 
 var errPoolClosed = errors.New("plugin is being unloaded")
 
-// create instantiates the module and runs _initialize.
+// reserve claims a slot for one more instance, failing at max. The slot
+// is given back by discard, or by create when instantiation fails.
+func (p *pool) reserve() bool {
+	for {
+		n := p.total.Load()
+		if int(n) >= p.max {
+			return false
+		}
+		if p.total.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// create instantiates the module and runs _initialize, in a slot the
+// caller has reserved.
 func (p *pool) create(ctx context.Context) (*instance, error) {
-	p.total.Add(1)
 	in, err := p.instantiate(ctx)
 	if err != nil {
 		p.total.Add(-1)
@@ -213,16 +228,9 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 		return in, nil
 	default:
 	}
-	for {
-		n := p.total.Load()
-		if int(n) >= p.max {
-			break
-		}
-		if p.total.CompareAndSwap(n, n+1) {
-			p.total.Add(-1) // create counts it again
-			p.m.misses.Inc()
-			return p.create(ctx)
-		}
+	if p.reserve() {
+		p.m.misses.Inc()
+		return p.create(ctx)
 	}
 	wait := p.timeout
 	if wait <= 0 {
@@ -257,7 +265,7 @@ func (p *pool) put(in *instance, broken bool) {
 	p.mu.Lock()
 	closed := p.closed
 	p.mu.Unlock()
-	if !closed && int(p.total.Load()) < p.warm {
+	if !closed && int(p.total.Load()) < p.warm && p.reserve() {
 		go func() {
 			in, err := p.create(context.Background())
 			if err != nil {

@@ -254,6 +254,13 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 	err = in.handle.CallWithStack(in.ctx, in.stack[:])
 	in.deadline.Store(0)
 	in.call = nil
+	if in.killed.Load() && err == nil {
+		// The watchdog fired as the call returned: the instance's context
+		// is cancelled, so it cannot serve again.
+		p.put(in, true)
+		p.m.calls.Inc()
+		return
+	}
 	p.m.calls.Inc()
 	p.m.callSeconds.Observe(time.Since(start).Seconds())
 	broken := false
@@ -281,6 +288,7 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.requestID(), "reason", c.reason)
 		s.failResponse(w, 500)
 	case uint32(in.stack[0]) != abi.StatusDone:
+		broken = true // a guest that failed may have left its memory in any state
 		p.m.traps.Inc()
 		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.requestID(),
 			"result", int32(in.stack[0]))

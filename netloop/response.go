@@ -128,6 +128,16 @@ func (w *Response) Reset() bool {
 	return true
 }
 
+// ResetBody discards the body written so far, keeping status and
+// headers. It reports false when the head has already been sent.
+func (w *Response) ResetBody() bool {
+	if w.sent {
+		return false
+	}
+	w.body, w.length = w.body[:0], -1
+	return true
+}
+
 // Sent reports whether the head has been sent.
 func (w *Response) Sent() bool { return w.sent }
 

@@ -2,8 +2,7 @@ package sdk
 
 import (
 	"errors"
-	"fmt"
-	"runtime/debug"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,8 +44,9 @@ type handler struct {
 var handlers = map[string]*handler{}
 
 // Handle registers h as the handler named name; routes in the site's
-// configuration refer to it by that name. Call it from an init function:
-// the host reads the registrations once, when it instantiates the plugin.
+// configuration refer to it by that name. Call it from an init function,
+// which runs when the host initializes an instance, before any request;
+// Handle is not safe to call while requests are being served.
 //
 // h is a func(*Context), a HandlerFunc, or a value with at least one of
 // the methods Get, Head, Post, Delete, Patch, Put and Options, each taking
@@ -79,8 +79,8 @@ func Handle(name string, h any) {
 	default:
 		hd.methods = methodsOf(h)
 		if len(hd.methods) == 0 {
-			panic("sdk: Handle: handler " + strconv.Quote(name) + " is a " + typeName(h) +
-				", which is neither a func(*sdk.Context) nor has a Get, Head, Post, Delete, Patch, Put or Options method")
+			panic("sdk: Handle: handler " + strconv.Quote(name) +
+				" is neither a func(*sdk.Context) nor a value with a Get, Head, Post, Delete, Patch, Put or Options method")
 		}
 		if p, ok := h.(prepareHandler); ok {
 			hd.prepare = p.Prepare
@@ -133,14 +133,6 @@ func allowHeader(methods map[string]func(c *Context)) string {
 	return strings.Join(allow, ", ")
 }
 
-// typeName names h's type for Handle's panic without importing reflect.
-func typeName(h any) string {
-	if h == nil {
-		return "nil"
-	}
-	return strings.TrimPrefix(fmt.Sprintf("%T", h), "*") + " value"
-}
-
 // serve runs h for the request of c.
 func (h *handler) serve(c *Context) {
 	if h.fn != nil {
@@ -168,9 +160,8 @@ func (h *handler) serve(c *Context) {
 // generation's lifetime. Only handle touches it, one call at a time.
 var routes = map[int32]*handler{}
 
-// statusFailed is the wasmweb_handle result of a failed request. The ABI
+// abi.StatusFailed is the wasmweb_handle result of a failed request. The ABI
 // fails any result other than STATUS_DONE and STATUS_WAIT and names none.
-const statusFailed = -1
 
 // requestError is the panic value that ends a request with an error page,
 // as Tornado's HTTPError does; handle recovers it. Argument raises it for a
@@ -193,9 +184,9 @@ func handle(route int32) (status int32) {
 		name := c.field(abi.FieldHandler)
 		h = handlers[name]
 		if h == nil {
-			Logf(LogError, "sdk: route %d: no handler registered as %q; this plugin has %s",
-				route, name, registeredNames())
-			return statusFailed
+			logError("sdk: route " + strconv.Itoa(int(route)) + ": no handler registered as " +
+				strconv.Quote(name) + "; this plugin has " + registeredNames())
+			return abi.StatusFailed
 		}
 		routes[route] = h
 	}
@@ -211,11 +202,42 @@ func (c *Context) recovered(r any) int32 {
 		if err == nil || errors.Is(err, ErrFinished) {
 			return abi.StatusDone
 		}
-		Logf(LogError, "sdk: handler %q: sending error %d: %v", c.Handler(), e.status, err)
-		return statusFailed
+		logError("sdk: handler " + strconv.Quote(c.Handler()) + ": sending error " + strconv.Itoa(e.status) + ": " + err.Error())
+		return abi.StatusFailed
 	}
-	Logf(LogError, "sdk: handler %q panicked: %v\n%s", c.Handler(), r, debug.Stack())
-	return statusFailed
+	logError("sdk: handler " + strconv.Quote(c.Handler()) + " panicked: " + panicText(r) + "\n" + stack())
+	return abi.StatusFailed
+}
+
+// stack returns the calling goroutine's stack, cut at the log's cap.
+func stack() string {
+	buf := make([]byte, abi.MaxLogMessage)
+	return string(buf[:runtime.Stack(buf, false)])
+}
+
+// logError logs msg at LogError. The dispatch code, which every plugin
+// links, logs without fmt: fmt's printer adds about 300 KB of Wasm to a
+// plugin that does not otherwise use it.
+func logError(msg string) {
+	hostLog(abi.LogError, msg)
+}
+
+// panicText describes a panic's value, as the runtime would for the
+// common kinds of value.
+func panicText(r any) string {
+	switch v := r.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	case interface{ String() string }:
+		return v.String()
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return "(a value that is not an error, a string or a fmt.Stringer; see the stack)"
 }
 
 func registeredNames() string {

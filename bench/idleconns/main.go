@@ -49,6 +49,7 @@ func main() {
 	timeout := flag.Duration("timeout", 30*time.Second, "upper bound on each wait for a stable RSS")
 	sample := flag.Int("sample", 100, "connections that get one more request at the end")
 	warmup := flag.Int("warmup", 1, "requests sent on a throw-away connection before the baseline is read (0 = none)")
+	hold := flag.Duration("hold", 0, "keep the idle connections open this long after the measurement (for profiling the server)")
 	flag.Parse()
 
 	if *pid <= 0 {
@@ -140,6 +141,11 @@ func main() {
 
 	after, afterStable := waitStable(statusPath, *stable, *timeout, *tolerance)
 	logf("idle: rss=%d KiB threads=%d (stable=%v)", after.rssKiB, after.threads, afterStable)
+
+	if *hold > 0 {
+		logf("holding the connections for %v", *hold)
+		time.Sleep(*hold)
+	}
 
 	// Are all N still open? A non-blocking MSG_PEEK distinguishes "open and
 	// idle" (EAGAIN) from "closed by the server" (0 bytes / ECONNRESET).

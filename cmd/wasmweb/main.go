@@ -110,6 +110,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
+	switch o.transport {
+	case "", "netpoll", "std":
+	default:
+		fmt.Fprintf(stderr, "wasmweb: unknown transport %q (want netpoll or std)\n", o.transport)
+		return 2
+	}
 	var cfg host.Config
 	if o.config != "" {
 		c, err := host.LoadConfig(o.config)

@@ -1,0 +1,33 @@
+package sdk_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestWasip1Deps checks what the SDK links into a plugin: the standard
+// library without networking, and package abi. The fake host and
+// everything it needs (net/http, mime/multipart) must stay out.
+func TestWasip1Deps(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	cmd := exec.Command(gobin, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{else}}std:{{.ImportPath}}{{end}}", ".")
+	cmd.Env = append(cmd.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		std, isStd := strings.CutPrefix(p, "std:")
+		switch {
+		case isStd && (std == "net" || strings.HasPrefix(std, "net/") || strings.HasPrefix(std, "mime")):
+			t.Errorf("the wasip1 build of sdk imports %s", std)
+		case isStd:
+		case p == "github.com/wasmweb/wasmweb/sdk", p == "github.com/wasmweb/wasmweb/abi":
+		default:
+			t.Errorf("the wasip1 build of sdk imports %s", p)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+// Package sdk writes wasmweb request handlers in Go, in the manner of
+// Tornado's RequestHandler. A plugin is a main package that registers its
+// handlers from init and has an empty main; it is built for wasip1 as a
+// reactor:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o posts.wasm .
+//
+// A complete plugin:
+//
+//	package main
+//
+//	import (
+//		"net/http"
+//
+//		"github.com/wasmweb/wasmweb/sdk"
+//	)
+//
+//	func main() {}
+//
+//	func init() {
+//		// A function serves every method.
+//		sdk.Handle("hello", func(c *sdk.Context) {
+//			c.SetHeader("Content-Type", "text/plain; charset=utf-8")
+//			c.WriteString("Hello, world")
+//		})
+//		// A value serves the methods it has; others get 405.
+//		sdk.Handle("posts", &Posts{})
+//	}
+//
+//	// Posts serves /posts/{id}.
+//	type Posts struct{}
+//
+//	// Prepare runs before Get and Post.
+//	func (*Posts) Prepare(c *sdk.Context) {
+//		if c.Header("Authorization") == "" {
+//			c.Error(http.StatusUnauthorized)
+//		}
+//	}
+//
+//	func (*Posts) Get(c *sdk.Context) {
+//		c.WriteJSON(map[string]string{"id": c.Param("id")})
+//	}
+//
+//	func (*Posts) Post(c *sdk.Context) {
+//		title := c.Argument("title") // 400 "Missing argument title" if absent
+//		c.Infof("new post %q", title)
+//		c.Redirect("/posts/"+c.Param("id"), http.StatusSeeOther)
+//	}
+//
+// The site's configuration routes paths to handlers by the names given to
+// Handle.
+//
+// # Requests and responses
+//
+// A handler gets a *Context. Its request methods (Method, Path, Header,
+// Argument, File, ...) ask the host; its response methods (SetStatus,
+// SetHeader, Write, WriteJSON, Redirect, Error) tell it. The host buffers
+// the response and sends it when the handler returns.
+//
+// The host refuses what would put an invalid response on the wire: a
+// header name that is not a token, a value with CR, LF or NUL, the headers
+// it owns (Content-Length, Transfer-Encoding, Connection, Date), a status
+// out of range. Refused calls return an error wrapping ErrInvalid and the
+// client gets 500, whatever the handler does next; so a handler need not
+// check these errors to be safe, only to stop early.
+//
+// A handler that panics gets 500; the panic and its stack go to the host's
+// log. Argument without a default ends the request with 400 when the
+// argument is missing, as Tornado's MissingArgumentError does.
+//
+// # Testing
+//
+// The same handler code runs natively under go test: package sdktest
+// serves requests through the SDK's dispatch code against a fake host that
+// keeps the real host's rules. Outside sdktest and outside wasmweb, the
+// request and response methods panic with "sdk: not running under
+// wasmweb; use sdktest".
+//
+// # Instances
+//
+// The host runs several instances of a plugin and reuses each for many
+// requests, one at a time. Package-level state therefore persists between
+// some requests and not others: use it for caches, never for one user's
+// data. A Context is valid only until its handler returns.
+package sdk

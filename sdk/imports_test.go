@@ -1,0 +1,249 @@
+package sdk_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestWasmImportsMatchABI checks the //go:wasmimport and //go:wasmexport
+// directives, the one place where Wasm names are literals, against package
+// abi (the names) and ABI.md (the signatures), so that they cannot drift.
+func TestWasmImportsMatchABI(t *testing.T) {
+	consts := abiStringConsts(t)
+	sigs := abiSignatures(t)
+
+	funcs := map[string]string{} // Func* value -> constant name
+	for name, v := range consts {
+		if strings.HasPrefix(name, "Func") {
+			funcs[v] = name
+		}
+	}
+	if len(funcs) == 0 {
+		t.Fatal("no Func* constants found in abi/abi.go")
+	}
+
+	imported := map[string]bool{}
+	exported := map[string]bool{}
+	for _, d := range wasmDirectives(t) {
+		where := d.file + ": func " + d.goName
+		switch d.kind {
+		case "wasmimport":
+			if d.file != "imports_wasip1.go" {
+				t.Errorf("%s: //go:wasmimport outside imports_wasip1.go", where)
+			}
+			if d.module != consts["ModuleName"] {
+				t.Errorf("%s: imports from module %q, want abi.ModuleName %q", where, d.module, consts["ModuleName"])
+			}
+			if _, ok := funcs[d.name]; !ok {
+				t.Errorf("%s: imports %q, which is no abi.Func* constant", where, d.name)
+			}
+			if imported[d.name] {
+				t.Errorf("%s: imports %q a second time", where, d.name)
+			}
+			imported[d.name] = true
+		case "wasmexport":
+			if d.name != consts["ExportHandle"] && d.name != consts["ExportInitialize"] {
+				t.Errorf("%s: exports %q, which is no abi.Export* function", where, d.name)
+			}
+			exported[d.name] = true
+		}
+		want, ok := sigs[d.name]
+		if !ok {
+			t.Errorf("%s: ABI.md gives no signature for %q", where, d.name)
+			continue
+		}
+		if got := d.sig; got != want {
+			t.Errorf("%s: %s %q has Wasm signature %s, ABI.md says %s", where, d.kind, d.name, got, want)
+		}
+	}
+	for v, name := range funcs {
+		if !imported[v] {
+			t.Errorf("abi.%s (%q) is not imported in imports_wasip1.go", name, v)
+		}
+	}
+	if !exported[consts["ExportHandle"]] {
+		t.Errorf("abi.ExportHandle (%q) is not exported", consts["ExportHandle"])
+	}
+}
+
+// abiStringConsts returns package abi's string constants by name.
+func abiStringConsts(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "abi", "abi.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return true
+		}
+		for i, name := range vs.Names {
+			if i < len(vs.Values) {
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					consts[name.Name], _ = strconv.Unquote(lit.Value)
+				}
+			}
+		}
+		return false
+	})
+	return consts
+}
+
+var (
+	// abiHeading is a host function's heading, "#### `req_get` *(output)*".
+	abiHeading = regexp.MustCompile("^#### `([a-z_0-9]+)`")
+	// abiExportRow is a row of the exports table with a signature.
+	abiExportRow = regexp.MustCompile("^\\| `([a-z_0-9]+)` \\| `\\(([^)]*)\\) -> \\(([^)]*)\\)`")
+	watParam     = regexp.MustCompile(`\(param(?: \$\w+)?((?: [if](?:32|64))+)\)`)
+	watResult    = regexp.MustCompile(`\(result((?: [if](?:32|64))+)\)`)
+	namedType    = regexp.MustCompile(`[if](?:32|64)`)
+)
+
+// abiSignatures returns the Wasm signature of each function ABI.md
+// declares, as "(i32 i32) -> (i32)".
+func abiSignatures(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "abi", "ABI.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := map[string]string{}
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i < len(lines); i++ {
+		if m := abiExportRow.FindStringSubmatch(lines[i]); m != nil {
+			sigs[m[1]] = signature(namedType.FindAllString(m[2], -1), namedType.FindAllString(m[3], -1))
+			continue
+		}
+		m := abiHeading.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		// The signature is the ```wat block that follows the heading.
+		for i++; i < len(lines) && lines[i] != "```wat"; i++ {
+		}
+		var wat strings.Builder
+		for i++; i < len(lines) && lines[i] != "```"; i++ {
+			wat.WriteString(lines[i])
+		}
+		var params, results []string
+		for _, p := range watParam.FindAllStringSubmatch(wat.String(), -1) {
+			params = append(params, strings.Fields(p[1])...)
+		}
+		for _, r := range watResult.FindAllStringSubmatch(wat.String(), -1) {
+			results = append(results, strings.Fields(r[1])...)
+		}
+		sigs[m[1]] = signature(params, results)
+	}
+	if len(sigs) == 0 {
+		t.Fatal("no signatures found in abi/ABI.md")
+	}
+	return sigs
+}
+
+func signature(params, results []string) string {
+	return "(" + strings.Join(params, " ") + ") -> (" + strings.Join(results, " ") + ")"
+}
+
+type directive struct {
+	file, goName       string
+	kind, module, name string
+	sig                string
+}
+
+// wasmDirectives returns every //go:wasmimport and //go:wasmexport in the
+// package's files, with the Wasm signature the compiler gives its Go
+// function.
+func wasmDirectives(t *testing.T) []directive {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []directive
+	for _, file := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Doc == nil {
+				continue
+			}
+			for _, c := range fd.Doc.List {
+				kind, args, ok := strings.Cut(strings.TrimPrefix(c.Text, "//go:"), " ")
+				if !strings.HasPrefix(c.Text, "//go:") || !ok || (kind != "wasmimport" && kind != "wasmexport") {
+					continue
+				}
+				d := directive{file: file, goName: fd.Name.Name, kind: kind}
+				fields := strings.Fields(args)
+				switch {
+				case kind == "wasmimport" && len(fields) == 2:
+					d.module, d.name = fields[0], fields[1]
+				case kind == "wasmexport" && len(fields) == 1:
+					d.name = fields[0]
+				default:
+					t.Errorf("%s: malformed directive %q", file, c.Text)
+					continue
+				}
+				d.sig = signature(wasmTypes(t, fd.Type.Params), wasmTypes(t, fd.Type.Results))
+				ds = append(ds, d)
+			}
+		}
+	}
+	if !slices.ContainsFunc(ds, func(d directive) bool { return d.kind == "wasmimport" }) {
+		t.Fatal("no //go:wasmimport directives found")
+	}
+	return ds
+}
+
+// wasmTypes lowers Go parameter types as the compiler does for
+// //go:wasmimport and //go:wasmexport.
+func wasmTypes(t *testing.T, fl *ast.FieldList) []string {
+	t.Helper()
+	if fl == nil {
+		return nil
+	}
+	var types []string
+	for _, f := range fl.List {
+		var wt []string
+		switch typ := f.Type.(type) {
+		case *ast.StarExpr:
+			wt = []string{"i32"}
+		case *ast.SelectorExpr: // unsafe.Pointer
+			wt = []string{"i32"}
+		case *ast.Ident:
+			switch typ.Name {
+			case "int32", "uint32", "uintptr", "bool":
+				wt = []string{"i32"}
+			case "int64", "uint64":
+				wt = []string{"i64"}
+			case "float32":
+				wt = []string{"f32"}
+			case "float64":
+				wt = []string{"f64"}
+			case "string":
+				wt = []string{"i32", "i32"} // (ptr, len)
+			}
+		}
+		if wt == nil {
+			t.Errorf("unexpected parameter type %T in a Wasm function", f.Type)
+			continue
+		}
+		n := max(len(f.Names), 1)
+		for range n {
+			types = append(types, wt...)
+		}
+	}
+	return types
+}
