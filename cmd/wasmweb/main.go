@@ -203,6 +203,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wasmweb: admin on http://%s/metrics and /healthz\n", aln.Addr())
 	}
 
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	what := "the demo site"
@@ -211,8 +213,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "wasmweb: serving %s on http://%s/ (transport %s)\n", what, ln.Addr(), tr.Name())
 
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
