@@ -96,9 +96,36 @@ func (c *Context) field(field int32) string {
 // Method returns the request method, such as "GET".
 func (c *Context) Method() string {
 	if c.method == "" {
-		c.method = c.field(abi.FieldMethod)
+		b, n := c.output(false, func(buf *byte, bufLimit int32) int32 {
+			return reqGet(abi.FieldMethod, buf, bufLimit)
+		})
+		if n >= 0 {
+			c.method = internMethod(b)
+		}
 	}
 	return c.method
+}
+
+// internMethod returns the method in b as a string, without allocating
+// for the common ones.
+func internMethod(b []byte) string {
+	switch string(b) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "PATCH":
+		return "PATCH"
+	case "OPTIONS":
+		return "OPTIONS"
+	}
+	return string(b)
 }
 
 // Target returns the request-target as the client sent it, such as

@@ -171,9 +171,15 @@ type requestError struct {
 	msg    string
 }
 
+// current is the Context of the request being served. An instance serves
+// one request at a time, so one Context, reset for each request, saves an
+// allocation per request; handlers must not keep it after they return.
+var current Context
+
 // handle serves one request: it is the body of the wasmweb_handle export.
 func handle(route int32) (status int32) {
-	c := &Context{}
+	c := &current
+	*c = Context{big: c.big}
 	defer func() {
 		if r := recover(); r != nil {
 			status = c.recovered(r)
