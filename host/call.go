@@ -327,7 +327,7 @@ func respRedirect(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, abi.ErrInvalid)
 		return
 	}
-	if url == "" || strings.ContainsAny(url, " \\") || !netloop.ValidHeaderValue(url) {
+	if url == "" || strings.ContainsAny(url, " \t\\") || !netloop.ValidHeaderValue(url) {
 		c.fail("invalid redirect URL " + strconv.Quote(url))
 		ret(stack, abi.ErrInvalid)
 		return

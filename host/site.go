@@ -302,7 +302,7 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 // closes the connection when the head has already gone out.
 func (s *Site) failResponse(w *netloop.Response, status int) {
 	if w.Sent() {
-		w.SetClose()
+		w.Abort()
 		return
 	}
 	writeErrorPage(w, status, "")

@@ -138,6 +138,17 @@ func (w *Response) ResetBody() bool {
 	return true
 }
 
+// Abort gives up on a response whose head has been sent: the connection
+// is closed after what was already written, without completing the body's
+// framing, so the client sees a broken response rather than a complete
+// but truncated one.
+func (w *Response) Abort() {
+	w.close = true
+	if w.err == nil {
+		w.err = ErrResponseDone
+	}
+}
+
 // Sent reports whether the head has been sent.
 func (w *Response) Sent() bool { return w.sent }
 

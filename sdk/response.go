@@ -20,10 +20,11 @@ func finishedErr(fn string) error {
 	return &CallError{Func: fn, Code: abi.ErrFinished}
 }
 
-// result turns the result of host function fn into an error and notes a
-// finished response.
+// result turns the result of host function fn into an error. ERR_FINISHED
+// from a head change does not finish the Context: once a streamed body's
+// head has gone out the host refuses head changes but still takes writes.
 func (c *Context) result(fn string, r int32) error {
-	if r == abi.ErrFinished {
+	if r == abi.ErrFinished && fn == abi.FuncRespWrite {
 		c.finished = true
 	}
 	return callErr(fn, r)

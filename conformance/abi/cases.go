@@ -1,0 +1,831 @@
+package abikit
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/netip"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// cases is Run's table. Each name says the behaviour of abi/ABI.md that
+// its case checks.
+var cases = []kase{
+	// 7.2 Request.
+	{"request/fields-through-client", requestFields},
+	{"request/fields-verbatim-on-the-wire", requestWire},
+	{"request/absolute-form-target", requestAbsoluteForm},
+	{"request/route-without-params", requestNoParams},
+	{"request/1MiB-body", requestBigBody},
+	{"request/ids-differ", requestIDs},
+	{"request/HEAD-has-no-body", requestHead},
+	{"args/query", argsQuery},
+	{"args/urlencoded-body", argsURLEncoded},
+	{"args/multipart-body-and-files", argsMultipart},
+	{"args/body-that-is-not-a-form", argsNotForm},
+	{"args/missing-required-argument-400", argsMissing},
+	{"args/required-argument-present", argsRequired},
+	{"args/invalid-utf8-400", argsBadUTF8},
+	{"raw/outputs-length-query-and-error-codes", rawOutputsCase},
+	{"raw/features", rawFeatures},
+	{"features/core-bit", featuresCore},
+
+	// 7.3 Response.
+	{"status/valid-codes", statusValid},
+	{"status/invalid-codes-500", statusInvalid},
+	{"headers/set-add-del", headersValid},
+	{"headers/invalid-500-nothing-injected", headersInvalid},
+	{"headers/100-fields-ok-101-fail", headersCount},
+	{"headers/64KiB-ok-one-byte-more-fails", headersSize},
+	{"write/empty", writeEmpty},
+	{"write/1MiB-in-pieces", write1MiB},
+	{"write/exactly-max-response-bytes", writeAtCap},
+	{"write/one-write-past-cap-500", writePastCapOneWrite},
+	{"write/past-cap-after-streaming-truncates", writePastCapStreamed},
+	{"write/HEAD-buffered", writeHeadBuffered},
+	{"write/HEAD-streamed", writeHeadStreamed},
+	{"stream/head-changes-finished-body-continues-sdk", streamSDK},
+	{"stream/head-changes-finished-body-continues-raw", streamRaw},
+	{"redirect/default-302-body-discarded-cookie-kept", redirectDefault},
+	{"redirect/statuses", redirectStatuses},
+	{"redirect/invalid-status-500", redirectBadStatus},
+	{"redirect/invalid-url-500", redirectBadURL},
+	{"redirect/absolute-and-non-ascii-url", redirectOtherURLs},
+	{"redirect/HEAD", redirectHead},
+	{"redirect/calls-after-redirect", rawAfterRedirect},
+	{"error/page-keeps-guest-headers", errorKeepsHeaders},
+	{"error/message-hidden-without-debug", errorNoDebug},
+	{"error/message-escaped-with-debug", errorDebug},
+	{"error/invalid-status-500", errorBadStatus},
+	{"error/unknown-status-text", errorUnknownText},
+	{"error/HEAD", errorHead},
+	{"error/calls-after-error", rawAfterError},
+	{"raw/write-past-cap-500", rawWriteTooLarge},
+	{"raw/unknown-header-op-500", rawHeaderOp},
+	{"raw/invalid-status-then-valid-still-500", rawInvalidThenValid},
+	{"json/write-json", jsonCase},
+	{"log/answers", logAnswers},
+
+	// Sections 3 and 4: dispatch and failures.
+	{"dispatch/method-set-and-prepare", methodsCase},
+	{"dispatch/route-methods-405", routeMethods},
+	{"dispatch/unregistered-handler-500", unregistered},
+	{"dispatch/panic-500-then-recovers", panicCase},
+	{"dispatch/unrouted-404", unrouted},
+}
+
+const (
+	requestPattern = "/abi/request/{a}/{b...}"
+	emptySHA       = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+)
+
+func ptr(s string) *string { return &s }
+
+// requestFields checks every field of a request sent by the client,
+// headers with several values and case-insensitive lookup, a value
+// larger than the SDK's first buffer, and percent-decoded parameters.
+func requestFields(t *testing.T, k *kit) {
+	big := strings.Repeat("v", 10<<10)
+	target := "/abi/request/x%2Fy/p/q%20r?z=1&lookup=X-MULTI&lookup=x-missing"
+	r := k.do(t, request{target: target, header: http.Header{"X-Multi": {"a", "b"}, "X-Big": {big}}})
+	r.want(t, 200)
+	r.wantHeader(t, "Content-Type", "application/json; charset=UTF-8")
+	var got RequestInfo
+	r.decode(t, &got)
+	want := RequestInfo{
+		Method: "GET", Target: target, Path: "/abi/request/x%2Fy/p/q%20r",
+		Query: "z=1&lookup=X-MULTI&lookup=x-missing", Host: k.base.Host,
+		RemoteAddr: got.RemoteAddr, Protocol: "HTTP/1.1", Handler: "request",
+		RequestID: got.RequestID, RoutePattern: requestPattern, BodyLen: 0, BodySHA256: emptySHA,
+		HeaderNames: got.HeaderNames, Headers: got.Headers,
+		Lookup: map[string][]string{"X-MULTI": {"a", "b"}, "x-missing": nil},
+		Params: map[string]*string{"a": ptr("x/y"), "b": ptr("p/q r"), "missing": nil},
+	}
+	equalJSON(t, "request", got, want)
+	if _, err := netip.ParseAddrPort(got.RemoteAddr); err != nil {
+		t.Errorf("remote_addr %q is not ip:port: %v", got.RemoteAddr, err)
+	}
+	if got.RequestID == "" {
+		t.Error("request_id is empty")
+	}
+	seen := map[string]bool{}
+	for _, n := range got.HeaderNames {
+		if n != strings.ToLower(n) || seen[n] {
+			t.Errorf("header_names %q: %q is not lower-case or repeats", got.HeaderNames, n)
+		}
+		seen[n] = true
+		if len(got.Headers[n]) == 0 {
+			t.Errorf("header %q is listed but has no value", n)
+		}
+	}
+	for _, n := range []string{"host", "x-multi", "x-big", "user-agent"} {
+		if !seen[n] {
+			t.Errorf("header_names %q lacks %q", got.HeaderNames, n)
+		}
+	}
+	equalJSON(t, "x-multi", got.Headers["x-multi"], []string{"a", "b"})
+	if v := got.Headers["x-big"]; len(v) != 1 || v[0] != big {
+		t.Errorf("x-big: got %d values, want one of 10 KiB", len(v))
+	}
+	equalJSON(t, "host header", got.Headers["host"], []string{k.base.Host})
+}
+
+// requestWire sends a request byte for byte and checks that every field
+// is what was sent: HTTP/1.0, the header names in order of first
+// appearance, repeated names with mixed case, and the body.
+func requestWire(t *testing.T, k *kit) {
+	r := k.raw(t, "PUT /abi/request/%41/b/c%3F?q HTTP/1.0\r\nHost: Example.TEST\r\nX-A: 1\r\nx-b: 2\r\nX-a: 3\r\n"+
+		"Content-Length: 3\r\nConnection: close\r\n\r\nabc")
+	r.want(t, 200)
+	var got RequestInfo
+	r.decode(t, &got)
+	want := RequestInfo{
+		Method: "PUT", Target: "/abi/request/%41/b/c%3F?q", Path: "/abi/request/%41/b/c%3F", Query: "q",
+		Host: "Example.TEST", RemoteAddr: got.RemoteAddr, Protocol: "HTTP/1.0", Handler: "request",
+		RequestID: got.RequestID, RoutePattern: requestPattern, BodyLen: 3, BodySHA256: sha([]byte("abc")),
+		HeaderNames: []string{"host", "x-a", "x-b", "content-length", "connection"},
+		Headers: map[string][]string{"host": {"Example.TEST"}, "x-a": {"1", "3"}, "x-b": {"2"},
+			"content-length": {"3"}, "connection": {"close"}},
+		Lookup: map[string][]string{},
+		Params: map[string]*string{"a": ptr("A"), "b": ptr("b/c?"), "missing": nil},
+	}
+	equalJSON(t, "request", got, want)
+}
+
+// requestAbsoluteForm checks an absolute-form target: the target is
+// verbatim, the path is the target's path, and the host is the target's
+// authority (RFC 9112 §3.2.2), not the Host field.
+func requestAbsoluteForm(t *testing.T, k *kit) {
+	r := k.raw(t, "GET http://abs.test/abi/request/1/2?x HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 200)
+	var got RequestInfo
+	r.decode(t, &got)
+	if got.Target != "http://abs.test/abi/request/1/2?x" || got.Path != "/abi/request/1/2" || got.Query != "x" ||
+		got.Host != "abs.test" {
+		t.Errorf("target %q path %q query %q host %q; want the absolute-form target verbatim, its path, its query and abs.test",
+			got.Target, got.Path, got.Query, got.Host)
+	}
+}
+
+func requestNoParams(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/request")
+	r.want(t, 200)
+	var got RequestInfo
+	r.decode(t, &got)
+	if got.RoutePattern != "/abi/request" || got.Query != "" || got.Target != "/abi/request" {
+		t.Errorf("route_pattern %q query %q target %q", got.RoutePattern, got.Query, got.Target)
+	}
+	equalJSON(t, "params", got.Params, map[string]*string{"a": nil, "b": nil, "missing": nil})
+}
+
+// requestBigBody sends 1 MiB, more than any first buffer of a guest.
+func requestBigBody(t *testing.T, k *kit) {
+	body := randomBytes(1 << 20)
+	r := k.do(t, request{method: "POST", target: "/abi/request/a/b", body: body,
+		header: http.Header{"Content-Type": {"application/octet-stream"}}})
+	r.want(t, 200)
+	var got RequestInfo
+	r.decode(t, &got)
+	if got.BodyLen != len(body) || got.BodySHA256 != sha(body) || got.Method != "POST" {
+		t.Errorf("method %s body_len %d sha %s; want POST %d %s", got.Method, got.BodyLen, got.BodySHA256, len(body), sha(body))
+	}
+}
+
+func requestIDs(t *testing.T, k *kit) {
+	ids := map[string]bool{}
+	for range 5 {
+		var got RequestInfo
+		r := k.get(t, "/abi/request")
+		r.want(t, 200)
+		r.decode(t, &got)
+		if got.RequestID == "" || ids[got.RequestID] {
+			t.Fatalf("request_id %q is empty or repeats", got.RequestID)
+		}
+		ids[got.RequestID] = true
+	}
+}
+
+func requestHead(t *testing.T, k *kit) {
+	r := k.raw(t, "HEAD /abi/request/a/b HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 200)
+	if _, rest := r.head(); rest != "" {
+		t.Errorf("HEAD response has a body: %.100q", rest)
+	}
+}
+
+func argsQuery(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/args?b=2&a=1&a=%20x%20&c&bad=%zz&sp=a+b&ctl=a%01b")
+	r.want(t, 200)
+	var got ArgsInfo
+	r.decode(t, &got)
+	query := map[string][]string{"a": {"1", "x"}, "b": {"2"}, "c": {""}, "ctl": {"a b"}, "sp": {"a b"}}
+	want := ArgsInfo{
+		Names: []string{"a", "b", "c", "ctl", "sp"},
+		Query: query, All: query,
+		Body:  map[string][]string{"a": nil, "b": nil, "c": nil, "ctl": nil, "sp": nil},
+		Last:  map[string]string{"a": "x", "b": "2", "c": "", "ctl": "a b", "sp": "a b"},
+		Files: map[string][]FileInfo{},
+	}
+	equalJSON(t, "args", got, want)
+}
+
+func argsURLEncoded(t *testing.T, k *kit) {
+	r := k.do(t, request{method: "POST", target: "/abi/args?a=q1&q=only",
+		header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"}},
+		body:   []byte("a=b1&a=b2&z=%E2%98%83&e=")})
+	r.want(t, 200)
+	var got ArgsInfo
+	r.decode(t, &got)
+	want := ArgsInfo{
+		Names: []string{"a", "e", "q", "z"},
+		Query: map[string][]string{"a": {"q1"}, "e": nil, "q": {"only"}, "z": nil},
+		Body:  map[string][]string{"a": {"b1", "b2"}, "e": {""}, "q": nil, "z": {"☃"}},
+		All:   map[string][]string{"a": {"q1", "b1", "b2"}, "e": {""}, "q": {"only"}, "z": {"☃"}},
+		Last:  map[string]string{"a": "b2", "e": "", "q": "only", "z": "☃"},
+		Files: map[string][]FileInfo{},
+	}
+	equalJSON(t, "args", got, want)
+}
+
+// multipartForm builds the multipart body of argsMultipart.
+func multipartForm(bin []byte) (body []byte, contentType string) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	w.WriteField("a", "m1")
+	w.WriteField("t", "  spaced\t ")
+	part := func(field, filename, ctype string, data []byte) {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename=%q`, field, filename))
+		if ctype != "" {
+			h.Set("Content-Type", ctype)
+		}
+		p, _ := w.CreatePart(h)
+		p.Write(data)
+	}
+	part("up", "a.txt", "text/plain", []byte("hello"))
+	part("up", "b.bin", "", bin)
+	part("doc", "x.pdf", "application/pdf", []byte("pdf"))
+	w.Close()
+	return b.Bytes(), w.FormDataContentType()
+}
+
+func argsMultipart(t *testing.T, k *kit) {
+	bin := randomBytes(1000)
+	body, ctype := multipartForm(bin)
+	r := k.do(t, request{method: "POST", target: "/abi/args?a=q", body: body,
+		header: http.Header{"Content-Type": {ctype}, "X-Files": {"up, doc, none"}}})
+	r.want(t, 200)
+	var got ArgsInfo
+	r.decode(t, &got)
+	want := ArgsInfo{
+		Names: []string{"a", "t"},
+		Query: map[string][]string{"a": {"q"}, "t": nil},
+		Body:  map[string][]string{"a": {"m1"}, "t": {"spaced"}},
+		All:   map[string][]string{"a": {"q", "m1"}, "t": {"spaced"}},
+		Last:  map[string]string{"a": "m1", "t": "spaced"},
+		Files: map[string][]FileInfo{
+			"up": {
+				{Name: "a.txt", Type: "text/plain", Size: 5, SHA256: sha([]byte("hello"))},
+				{Name: "b.bin", Type: "", Size: len(bin), SHA256: sha(bin)},
+			},
+			"doc":  {{Name: "x.pdf", Type: "application/pdf", Size: 3, SHA256: sha([]byte("pdf"))}},
+			"none": {},
+		},
+	}
+	equalJSON(t, "args", got, want)
+}
+
+func argsNotForm(t *testing.T, k *kit) {
+	r := k.do(t, request{method: "POST", target: "/abi/args", body: []byte("a=1"),
+		header: http.Header{"Content-Type": {"text/plain"}}})
+	r.want(t, 200)
+	var got ArgsInfo
+	r.decode(t, &got)
+	if len(got.Names) != 0 {
+		t.Errorf("a text/plain body gave arguments %q", got.Names)
+	}
+}
+
+func argsMissing(t *testing.T, k *kit) {
+	r := k.do(t, request{target: "/abi/args?a=1", header: http.Header{"X-Require": {"nope"}}})
+	r.want(t, 400)
+	if bytes.Contains(r.body, []byte("Missing argument")) {
+		t.Errorf("the message shows on a site without debug: %q", r.body)
+	}
+}
+
+func argsRequired(t *testing.T, k *kit) {
+	r := k.do(t, request{target: "/abi/args?a=%20v%20", header: http.Header{"X-Require": {"a"}}})
+	r.want(t, 200)
+	var got ArgsInfo
+	r.decode(t, &got)
+	if got.Required != "v" {
+		t.Errorf("required = %q, want %q", got.Required, "v")
+	}
+}
+
+func argsBadUTF8(t *testing.T, k *kit) {
+	k.get(t, "/abi/args?a=%ff").want(t, 400)
+}
+
+// rawOutputsCase checks the (buf, buf_limit) -> len rule on every
+// request field (buf_limit 0 asks for the length; a buffer one byte
+// short is left untouched) and the error codes of the request functions.
+func rawOutputsCase(t *testing.T, k *kit) {
+	target := "/abi/raw/x%20y?case=outputs&raw=%20x%20&bad=%zz"
+	r := k.raw(t, "GET "+target+" HTTP/1.1\r\nHost: raw.test\r\nX-A: 1\r\nx-a: 2\r\nConnection: close\r\n\r\n")
+	r.want(t, 200)
+	var got rawOutputs
+	r.decode(t, &got)
+	for _, f := range []string{"5", "9"} { // remote address, request id: any value, read correctly
+		o := got.Fields[f]
+		if o.Len0 <= 0 || o != out(o.Value) {
+			t.Errorf("field %s: %+v", f, o)
+		}
+	}
+	want := rawOutputs{
+		Fields: map[string]rawOutput{
+			"0": out("GET"), "1": out(target), "2": out("/abi/raw/x%20y"),
+			"3": out("case=outputs&raw=%20x%20&bad=%zz"), "4": out("raw.test"), "5": got.Fields["5"],
+			"6": out("HTTP/1.1"), "7": out(""), "8": out("raw"), "9": got.Fields["9"],
+			"10": out("/abi/raw/{p}"),
+		},
+		Field11: -2, FieldNeg: -2,
+		HeaderXA1: out("2"), HeaderXA2: -1, HeaderNeg: -1, HeaderMissing: -1,
+		HeaderNames:  out("host\x00x-a\x00connection\x00"),
+		ParamP:       out("x y"),
+		ParamMissing: -1,
+		ArgRaw:       out(" x "), ArgBad: -1, ArgNeg: -1, ArgSource0: -2, ArgSource4: -2,
+		ArgNamesAll: out("case\x00raw\x00"), ArgNamesSource0: -2,
+		FileMissing: -1,
+		Features:    got.Features,
+	}
+	equalJSON(t, "raw outputs", got, want)
+	if got.Features&1 == 0 {
+		t.Errorf("host_features = %#x, FEATURE_CORE unset", got.Features)
+	}
+}
+
+func rawFeatures(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/raw/f?case=features")
+	r.want(t, 200)
+	var got struct{ Features int64 }
+	r.decode(t, &got)
+	if got.Features&1 == 0 {
+		t.Errorf("host_features = %#x, FEATURE_CORE unset", got.Features)
+	}
+}
+
+func featuresCore(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/features")
+	r.want(t, 200)
+	var got struct{ Features uint64 }
+	r.decode(t, &got)
+	if got.Features&1 == 0 {
+		t.Errorf("features = %#x, FEATURE_CORE unset", got.Features)
+	}
+}
+
+func statusValid(t *testing.T, k *kit) {
+	for _, code := range []int{200, 201, 299, 400, 404, 418, 500, 599} {
+		r := k.get(t, "/abi/status?code="+strconv.Itoa(code))
+		r.want(t, code)
+		if string(r.body) != "status" {
+			t.Errorf("%d: body %q", code, r.body)
+		}
+	}
+}
+
+func statusInvalid(t *testing.T, k *kit) {
+	for _, code := range []int{199, 600, 100, 101, 0, -1, 1000, 1 << 31} {
+		r := k.get(t, "/abi/status?code="+strconv.Itoa(code))
+		if r.status != 500 {
+			t.Errorf("status %d: got %s, want 500", code, r)
+		}
+	}
+}
+
+// headersURL is the request-target of the headers handler for ops.
+func headersURL(ops [][]string) string {
+	b, _ := json.Marshal(ops)
+	return "/abi/headers?" + q("ops", string(b))
+}
+
+func headersValid(t *testing.T, k *kit) {
+	ops := [][]string{
+		{"set", "X-A", "1"}, {"add", "X-M", "a"}, {"add", "x-m", "b"},
+		{"set", "X-S", "first"}, {"set", "x-s", "second"},
+		{"add", "X-D", "gone"}, {"del", "x-d"},
+		{"del", "Content-Length"}, {"del", "Date"}, {"del", "X-Never-Set"},
+		{"set", "Content-Type", "text/plain"}, {"set", "X-Tab", "a\tb"},
+		{"set", "X-Empty", ""}, {"set", "X-Utf8", "é"}, {"set", "!#$%&'*+-.^_`|~09az", "token"},
+	}
+	r := k.do(t, request{target: headersURL(ops)})
+	r.want(t, 200)
+	var got struct{ Results []int32 }
+	r.decode(t, &got)
+	equalJSON(t, "results", got.Results, make([]int32, len(ops)))
+	r.wantHeader(t, "X-A", "1")
+	r.wantHeader(t, "X-M", "a", "b")
+	r.wantHeader(t, "X-S", "second")
+	r.wantHeader(t, "X-D")
+	r.wantHeader(t, "Content-Type", "text/plain")
+	r.wantHeader(t, "X-Tab", "a\tb")
+	r.wantHeader(t, "X-Empty", "")
+	r.wantHeader(t, "X-Utf8", "é")
+	r.wantHeader(t, "!#$%&'*+-.^_`|~09az", "token")
+	r.wantHeader(t, "Content-Length", strconv.Itoa(len(r.body)))
+}
+
+// headersInvalid sends each invalid operation alone and checks the raw
+// response: 500, one Content-Length, and nothing of the operation.
+func headersInvalid(t *testing.T, k *kit) {
+	for _, op := range [][]string{
+		{"set", "X-Inj", "a\r\nX-Injected: evil"},
+		{"set", "X-Inj", "a\nX-Injected: evil"},
+		{"add", "X-Inj", "a\revil"},
+		{"set", "X-Inj", "a\x00evil"},
+		{"set", "X-Inj", "a\x7fevil"},
+		{"set", "X-Inj", "a\x0bevil"},
+		{"set", "X-Inj", " evil"},
+		{"set", "X-Inj", "evil "},
+		{"set", "X-Inj", "evil\t"},
+		{"set", "Bad Name", "evil"},
+		{"set", "X-Inj:", "evil"},
+		{"set", "", "evil"},
+		{"set", "X-Inj\r\nX-Injected", "evil"},
+		{"set", "X-Inj\x00", "evil"},
+		{"set", "Ünicode", "evil"},
+		{"set", "Content-Length", "9999"},
+		{"add", "content-length", "9999"},
+		{"set", "Transfer-Encoding", "evil"},
+		{"set", "Connection", "evil"},
+		{"add", "DATE", "evil"},
+		{"del", "Bad Name", "evil"},
+	} {
+		t.Run(fmt.Sprintf("%q", op), func(t *testing.T) {
+			ops := [][]string{{"set", "X-Before", "1"}, op}
+			r := k.raw(t, "GET "+headersURL(ops)+" HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+			if r.status != 500 {
+				t.Fatalf("got %s, want 500", r)
+			}
+			head, _ := r.head()
+			lower := strings.ToLower(head)
+			for _, bad := range []string{"evil", "x-inj", "9999", "transfer-encoding"} {
+				if strings.Contains(lower, bad) {
+					t.Errorf("%q reached the wire: %q", bad, head)
+				}
+			}
+			if n := strings.Count(lower, "\r\ncontent-length:"); n != 1 {
+				t.Errorf("%d Content-Length fields: %q", n, head)
+			}
+		})
+	}
+}
+
+func headersCount(t *testing.T, k *kit) {
+	ops := [][]string{}
+	for i := range 100 {
+		ops = append(ops, []string{"add", "X-H" + strconv.Itoa(i), "v"})
+	}
+	r := k.get(t, headersURL(ops))
+	r.want(t, 200)
+	for i := range 100 {
+		if r.header.Get("X-H"+strconv.Itoa(i)) != "v" {
+			t.Fatalf("X-H%d missing", i)
+		}
+	}
+	ops = append(ops, []string{"add", "X-H100", "v"})
+	if r := k.get(t, headersURL(ops)); r.status != 500 {
+		t.Errorf("101 fields: %s, want 500", r)
+	}
+}
+
+func headersSize(t *testing.T, k *kit) {
+	// name, value and 4 bytes: 5 + 65527 + 4 = 64 KiB.
+	r := k.get(t, headersURL([][]string{{"big", "X-Big", "65527"}}))
+	r.want(t, 200)
+	if v := r.header.Get("X-Big"); len(v) != 65527 {
+		t.Errorf("X-Big has %d bytes, want 65527", len(v))
+	}
+	if r := k.get(t, headersURL([][]string{{"big", "X-Big", "65528"}})); r.status != 500 {
+		t.Errorf("64 KiB + 1: %s, want 500", r)
+	}
+}
+
+// wantPattern fails t unless r is 200 with n bytes of Pattern.
+func wantPattern(t *testing.T, r *reply, n int) {
+	t.Helper()
+	r.want(t, 200)
+	if !bytes.Equal(r.body, Pattern(n)) {
+		t.Errorf("body: %d bytes, want %d bytes of the pattern", len(r.body), n)
+	}
+}
+
+func writeEmpty(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/write?n=0")
+	wantPattern(t, r, 0)
+	r.wantHeader(t, "Content-Length", "0")
+}
+
+func write1MiB(t *testing.T, k *kit) {
+	wantPattern(t, k.get(t, "/abi/write?n=1048576&m=10000"), 1<<20)
+}
+
+func writeAtCap(t *testing.T, k *kit) {
+	wantPattern(t, k.get(t, fmt.Sprintf("/abi/write?n=%d&m=65536", MaxResponseBytes)), MaxResponseBytes)
+}
+
+func writePastCapOneWrite(t *testing.T, k *kit) {
+	r := k.get(t, fmt.Sprintf("/abi/write?n=%d", MaxResponseBytes+1))
+	r.want(t, 500)
+	if len(r.body) > 10<<10 {
+		t.Errorf("500 with a body of %d bytes", len(r.body))
+	}
+}
+
+// writePastCapStreamed passes the cap after the head has gone out: the
+// host cannot send 500 any more and must close the connection, so the
+// client must see the body cut short, never a complete response.
+func writePastCapStreamed(t *testing.T, k *kit) {
+	r := k.raw(t, fmt.Sprintf("GET /abi/write?n=%d&m=65536 HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n", MaxResponseBytes+1))
+	if r.status == 500 {
+		return
+	}
+	if r.bodyErr == nil {
+		head, _ := r.head()
+		t.Errorf("%v: status %d, %d body bytes, body complete; want the body cut short (a chunked body without its last chunk). Head: %q",
+			errNoTruncation, r.status, len(r.body), head)
+	}
+}
+
+func writeHeadBuffered(t *testing.T, k *kit) {
+	r := k.raw(t, "HEAD /abi/write?n=1000 HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 200)
+	head, rest := r.head()
+	if rest != "" {
+		t.Errorf("HEAD response has a body of %d bytes", len(rest))
+	}
+	if !strings.Contains(head, "\r\nContent-Length: 1000") {
+		t.Errorf("head lacks the GET's Content-Length 1000: %q", head)
+	}
+}
+
+func writeHeadStreamed(t *testing.T, k *kit) {
+	r := k.raw(t, "HEAD /abi/write?n=300000&m=65536 HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 200)
+	if _, rest := r.head(); rest != "" {
+		t.Errorf("HEAD response has a body of %d bytes", len(rest))
+	}
+}
+
+// streamTail is what stream and raw?case=stream append after the body:
+// every head-changing call returned ERR_FINISHED.
+const streamTail = "\n" + `{"error":-4,"header":-4,"redirect":-4,"set_status":-4}`
+
+func wantStream(t *testing.T, r *reply, n int) {
+	t.Helper()
+	r.want(t, 200)
+	r.wantHeader(t, "X-Late")
+	want := string(Pattern(n)) + streamTail
+	if string(r.body) != want {
+		tail := r.body[min(len(r.body), n):]
+		t.Errorf("body: %d bytes ending in %q; want %d bytes of the pattern and %q", len(r.body), tail, n, streamTail)
+	}
+}
+
+func streamSDK(t *testing.T, k *kit) {
+	wantStream(t, k.get(t, "/abi/stream?n=300000"), 300000)
+}
+
+func streamRaw(t *testing.T, k *kit) {
+	wantStream(t, k.get(t, "/abi/raw/s?case=stream&n=300000"), 300000)
+}
+
+func redirectDefault(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/redirect?"+q("url", "/dest?x=1", "cookie", "sid=1; Path=/"))
+	r.want(t, 302)
+	r.wantHeader(t, "Location", "/dest?x=1")
+	r.wantHeader(t, "Set-Cookie", "sid=1; Path=/")
+	r.wantHeader(t, "X-After")
+	if len(r.body) != 0 {
+		t.Errorf("redirect body %q, want none", r.body)
+	}
+}
+
+func redirectStatuses(t *testing.T, k *kit) {
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		r := k.get(t, "/abi/redirect?"+q("url", "/d", "status", strconv.Itoa(code)))
+		r.want(t, code)
+		r.wantHeader(t, "Location", "/d")
+	}
+}
+
+func redirectBadStatus(t *testing.T, k *kit) {
+	for _, code := range []int{304, 200, 300, 305, 309, 404, -1} {
+		r := k.get(t, "/abi/redirect?"+q("url", "/d", "status", strconv.Itoa(code)))
+		if r.status != 500 || r.header.Get("Location") != "" {
+			t.Errorf("status %d: %s, want 500 without Location", code, r)
+		}
+	}
+}
+
+func redirectBadURL(t *testing.T, k *kit) {
+	for _, u := range []string{"", "/a b", "/a\r\nX-Injected: evil", "/a\nevil", "/a\x00evil", "/a\\evil", "/a\tevil", "/a\x7fevil", " /evil"} {
+		t.Run(fmt.Sprintf("%q", u), func(t *testing.T) {
+			r := k.raw(t, "GET /abi/redirect?"+q("url", u, "cookie", "c=1")+" HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+			if r.status != 500 {
+				t.Fatalf("got %s, want 500", r)
+			}
+			head, _ := r.head()
+			if strings.Contains(head, "evil") || strings.Contains(strings.ToLower(head), "location") {
+				t.Errorf("the URL reached the wire: %q", head)
+			}
+		})
+	}
+}
+
+func redirectOtherURLs(t *testing.T, k *kit) {
+	for _, u := range []string{"https://example.com/x?y=1#f", "/é", "//other.test/p", "?q"} {
+		r := k.get(t, "/abi/redirect?"+q("url", u))
+		r.want(t, 302)
+		r.wantHeader(t, "Location", u)
+	}
+}
+
+func redirectHead(t *testing.T, k *kit) {
+	r := k.raw(t, "HEAD /abi/redirect?url=/d HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 302)
+	if _, rest := r.head(); rest != "" {
+		t.Errorf("HEAD redirect has a body: %q", rest)
+	}
+}
+
+// rawAfterRedirect checks the response of the raw after-redirect case;
+// RunLogs checks the codes the calls returned.
+func rawAfterRedirect(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/raw/r?case=after-redirect")
+	r.want(t, 302)
+	r.wantHeader(t, "Location", "/after")
+	r.wantHeader(t, "X-Late")
+	if len(r.body) != 0 {
+		t.Errorf("body %q after a redirect", r.body)
+	}
+}
+
+func rawAfterError(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/raw/e?case=after-error")
+	r.want(t, 503)
+	r.wantHeader(t, "X-Late")
+	if bytes.Contains(r.body, []byte("late")) || bytes.Contains(r.body, []byte("down")) {
+		t.Errorf("body %q", r.body)
+	}
+}
+
+// wantErrorPage fails t unless r is the host's page for status.
+func wantErrorPage(t *testing.T, r *reply, status int) {
+	t.Helper()
+	r.want(t, status)
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type %q, want text/html", ct)
+	}
+	if text := http.StatusText(status); status != 418 && !bytes.Contains(r.body, []byte(text)) {
+		t.Errorf("page %q lacks the status text %q", r.body, text)
+	}
+	if bytes.Contains(r.body, []byte("discarded")) || bytes.Contains(r.body, []byte("late")) {
+		t.Errorf("page %q holds what the guest wrote", r.body)
+	}
+}
+
+func errorKeepsHeaders(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/error?"+q("status", "405", "allow", "GET, HEAD"))
+	wantErrorPage(t, r, 405)
+	r.wantHeader(t, "Allow", "GET, HEAD")
+	r = k.get(t, "/abi/error?"+q("status", "401", "www", `Basic realm="x"`))
+	wantErrorPage(t, r, 401)
+	r.wantHeader(t, "WWW-Authenticate", `Basic realm="x"`)
+}
+
+func errorNoDebug(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/error?"+q("status", "500", "msg", "secret-detail"))
+	wantErrorPage(t, r, 500)
+	if bytes.Contains(r.body, []byte("secret-detail")) {
+		t.Errorf("the message shows without debug: %q", r.body)
+	}
+}
+
+func errorDebug(t *testing.T, k *kit) {
+	r := k.do(t, request{host: DebugHost, target: "/abi/error?" + q("status", "503", "msg", "<b>detail</b> & more")})
+	wantErrorPage(t, r, 503)
+	if !bytes.Contains(r.body, []byte("&lt;b&gt;detail&lt;/b&gt; &amp; more")) || bytes.Contains(r.body, []byte("<b>")) {
+		t.Errorf("debug page %q, want the message HTML-escaped", r.body)
+	}
+}
+
+func errorBadStatus(t *testing.T, k *kit) {
+	for _, code := range []int{399, 600, 200, 302, 0} {
+		r := k.get(t, "/abi/error?"+q("status", strconv.Itoa(code), "allow", "GET"))
+		if r.status != 500 {
+			t.Errorf("status %d: %s, want 500", code, r)
+		}
+	}
+}
+
+func errorUnknownText(t *testing.T, k *kit) {
+	wantErrorPage(t, k.get(t, "/abi/error?status=499"), 499)
+}
+
+func errorHead(t *testing.T, k *kit) {
+	r := k.raw(t, "HEAD /abi/error?status=404 HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 404)
+	if _, rest := r.head(); rest != "" {
+		t.Errorf("HEAD error page has a body: %q", rest)
+	}
+}
+
+func rawWriteTooLarge(t *testing.T, k *kit) {
+	k.get(t, fmt.Sprintf("/abi/raw/w?case=write-too-large&n=%d", MaxResponseBytes+1)).want(t, 500)
+}
+
+func rawHeaderOp(t *testing.T, k *kit) {
+	k.get(t, "/abi/raw/h?case=header-op").want(t, 500)
+}
+
+func rawInvalidThenValid(t *testing.T, k *kit) {
+	k.get(t, "/abi/raw/i?case=invalid-then-valid").want(t, 500)
+}
+
+func jsonCase(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/json")
+	r.want(t, 200)
+	r.wantHeader(t, "Content-Type", "application/json; charset=UTF-8")
+	want := `{"html":"\u003cscript\u003e\u0026'","list":[1,2],"n":42,"unicode":"héllo ☃"}`
+	if string(r.body) != want {
+		t.Errorf("body %s, want %s", r.body, want)
+	}
+}
+
+func logAnswers(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/log?marker=http")
+	r.want(t, 200)
+	if !bytes.HasPrefix(r.body, []byte("logged ")) {
+		t.Errorf("body %q", r.body)
+	}
+}
+
+func methodsCase(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/methods")
+	r.want(t, 200)
+	if string(r.body) != "get GET" {
+		t.Errorf("GET: %q", r.body)
+	}
+	r = k.do(t, request{method: "POST", target: "/abi/methods"})
+	r.want(t, 200)
+	if string(r.body) != "post" {
+		t.Errorf("POST: %q", r.body)
+	}
+	r = k.raw(t, "HEAD /abi/methods HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+	r.want(t, 200)
+	r.wantHeader(t, "Content-Length", "8") // "get HEAD", not sent
+	r = k.do(t, request{method: "DELETE", target: "/abi/methods"})
+	wantErrorPage(t, r, 405)
+	r.wantHeader(t, "Allow", "GET, HEAD, POST")
+	wantErrorPage(t, k.do(t, request{target: "/abi/methods", header: http.Header{"X-Deny": {"1"}}}), 403)
+}
+
+func routeMethods(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/post-only")
+	r.want(t, 405)
+	r.wantHeader(t, "Allow", "POST")
+	r = k.do(t, request{method: "POST", target: "/abi/post-only", body: []byte{}})
+	r.want(t, 200)
+	var got RequestInfo
+	r.decode(t, &got)
+	if got.Handler != "request" || got.RoutePattern != "/abi/post-only" {
+		t.Errorf("handler %q route_pattern %q", got.Handler, got.RoutePattern)
+	}
+}
+
+func unregistered(t *testing.T, k *kit) {
+	k.get(t, "/abi/unregistered").want(t, 500)
+}
+
+func panicCase(t *testing.T, k *kit) {
+	for range 3 {
+		r := k.get(t, "/abi/panic")
+		r.want(t, 500)
+		if bytes.Contains(r.body, []byte("deliberate")) {
+			t.Errorf("the panic shows on a site without debug: %q", r.body)
+		}
+		k.get(t, "/abi/features").want(t, 200)
+	}
+}
+
+func unrouted(t *testing.T, k *kit) {
+	k.get(t, "/abi/nope").want(t, 404)
+}

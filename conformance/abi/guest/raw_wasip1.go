@@ -1,0 +1,238 @@
+//go:build wasip1
+
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"unsafe"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/conformance/abi/guest/handlers"
+	"github.com/wasmweb/wasmweb/sdk"
+)
+
+// The host functions again, declared here so that the raw handler can
+// make the calls the SDK never makes: a buf_limit of 0 or one byte short,
+// unknown fields, sources, parts and operations, and response calls after
+// the response is finished.
+
+//go:wasmimport wasmweb_v1 host_features
+func rawHostFeatures() int64
+
+//go:wasmimport wasmweb_v1 log
+func rawLog(level int32, msg string)
+
+//go:wasmimport wasmweb_v1 req_get
+func rawReqGet(field int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_header
+func rawReqHeader(name string, index int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_header_names
+func rawReqHeaderNames(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_param
+func rawReqParam(name string, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_arg
+func rawReqArg(source int32, name string, index int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_arg_names
+func rawReqArgNames(source int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 req_file
+func rawReqFile(name string, index, part int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 resp_set_status
+func rawRespSetStatus(code int32) int32
+
+//go:wasmimport wasmweb_v1 resp_header
+func rawRespHeader(op int32, name, value string) int32
+
+//go:wasmimport wasmweb_v1 resp_write
+func rawRespWrite(buf *byte, bufLen int32) int32
+
+//go:wasmimport wasmweb_v1 resp_redirect
+func rawRespRedirect(url string, status int32) int32
+
+//go:wasmimport wasmweb_v1 resp_error
+func rawRespError(status int32, msg string) int32
+
+func init() {
+	sdk.Handle("raw", raw)
+	// Package initialization runs in _initialize, where only log and
+	// host_features work (ABI.md section 3).
+	var b [16]byte
+	rawLog(abi.LogInfo, "abi-init"+
+		" req_get="+itoa(rawReqGet(abi.FieldMethod, &b[0], int32(len(b))))+
+		" req_header="+itoa(rawReqHeader("host", 0, &b[0], int32(len(b))))+
+		" resp_write="+itoa(rawRespWrite(&b[0], 1))+
+		" resp_set_status="+itoa(rawRespSetStatus(200))+
+		" features="+strconv.FormatInt(rawHostFeatures()&abi.FeatureCore, 10))
+}
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// output is one value read under the (buf, buf_limit) -> len rule, the
+// way the rule allows a guest to: length first, then exactly that.
+type output struct {
+	// Len0 is the result with buf_limit 0.
+	Len0 int32 `json:"len0"`
+	// Short is the result with a buffer one byte too small, and
+	// ShortUntouched whether that buffer was left as it was.
+	Short          int32 `json:"short"`
+	ShortUntouched bool  `json:"short_untouched"`
+	// Len is the result with a buffer of Len0 bytes, Value what it held.
+	Len   int32  `json:"len"`
+	Value string `json:"value"`
+}
+
+// read runs call as the rule describes and reports each step.
+func read(call func(buf *byte, limit int32) int32) output {
+	var o output
+	var guard [1]byte
+	o.Len0 = call(&guard[0], 0)
+	if o.Len0 < 0 {
+		o.Short, o.Len = o.Len0, o.Len0
+		return o
+	}
+	if o.Len0 > 0 {
+		short := make([]byte, o.Len0) // one spare byte past the limit
+		for i := range short {
+			short[i] = 0xAA
+		}
+		o.Short = call(unsafe.SliceData(short), o.Len0-1)
+		o.ShortUntouched = true
+		for _, b := range short {
+			if b != 0xAA {
+				o.ShortUntouched = false
+			}
+		}
+	} else {
+		o.Short, o.ShortUntouched = 0, true
+	}
+	buf := make([]byte, o.Len0+1)
+	o.Len = call(unsafe.SliceData(buf), o.Len0)
+	if o.Len >= 0 && int(o.Len) <= len(buf) {
+		o.Value = string(buf[:o.Len])
+	}
+	return o
+}
+
+// code returns just the result of call with a 64-byte buffer.
+func code(call func(buf *byte, limit int32) int32) int32 {
+	var buf [64]byte
+	return call(&buf[0], int32(len(buf)))
+}
+
+// raw runs the scenario named by ?case=; see README.md. Every scenario
+// logs "abi-raw CASE JSON" at info, and writes the JSON as the body
+// when the response can still take it.
+func raw(c *sdk.Context) {
+	q, _ := url.ParseQuery(c.Query())
+	name := q.Get("case")
+	var res any
+	switch name {
+	case "outputs":
+		res = outputs()
+	case "stream":
+		n, _ := strconv.Atoi(q.Get("n"))
+		res = streamRaw(n)
+	case "after-redirect":
+		m := map[string]int32{"redirect": rawRespRedirect("/after", 0)}
+		afterFinish(m)
+		res = m
+	case "after-error":
+		m := map[string]int32{"error": rawRespError(503, "down")}
+		afterFinish(m)
+		res = m
+	case "write-too-large":
+		n, _ := strconv.Atoi(q.Get("n"))
+		big := make([]byte, n)
+		res = map[string]int32{"write": rawRespWrite(unsafe.SliceData(big), int32(n))}
+	case "header-op":
+		res = map[string]int32{"op3": rawRespHeader(3, "X-Op", "1")}
+	case "invalid-then-valid":
+		res = map[string]int32{
+			"status199": rawRespSetStatus(199),
+			"status200": rawRespSetStatus(200),
+		}
+	case "features":
+		res = map[string]int64{"features": rawHostFeatures()}
+	default:
+		rawRespError(400, "unknown case "+strconv.Quote(name))
+		return
+	}
+	b, _ := json.Marshal(res)
+	rawLog(abi.LogInfo, "abi-raw "+name+" "+string(b))
+	rawRespWrite(unsafe.SliceData(b), int32(len(b)))
+}
+
+// afterFinish tries every response function after a redirect or error
+// page finished the response.
+func afterFinish(m map[string]int32) {
+	b := []byte("late")
+	m["write"] = rawRespWrite(&b[0], int32(len(b)))
+	m["set_status"] = rawRespSetStatus(201)
+	m["header"] = rawRespHeader(abi.HeaderSet, "X-Late", "1")
+	m["redirect2"] = rawRespRedirect("/again", 302)
+	m["error2"] = rawRespError(500, "again")
+}
+
+// streamRaw writes n bytes of handlers.Pattern, more than the host
+// buffers, then tries the head-changing functions, which must return
+// ERR_FINISHED, and a last write, which must succeed. The results go to
+// the log and, after a newline, to the body.
+func streamRaw(n int) map[string]int32 {
+	buf := make([]byte, 0, 64<<10)
+	for off := 0; off < n; off += len(buf) {
+		buf = buf[:0]
+		for i := off; i < n && len(buf) < cap(buf); i++ {
+			buf = append(buf, handlers.Pattern(i))
+		}
+		if r := rawRespWrite(unsafe.SliceData(buf), int32(len(buf))); r != 0 {
+			return map[string]int32{"write_body": r}
+		}
+	}
+	nl := []byte("\n")
+	rawRespWrite(&nl[0], 1)
+	return map[string]int32{
+		"set_status": rawRespSetStatus(201),
+		"header":     rawRespHeader(abi.HeaderSet, "X-Late", "1"),
+		"redirect":   rawRespRedirect("/late", 0),
+		"error":      rawRespError(500, ""),
+	}
+}
+
+// outputs reads every request field and the corners of the other
+// request functions. The request is expected to carry the header X-A
+// twice, the query arguments raw and bad (see README.md), and no files.
+func outputs() map[string]any {
+	res := map[string]any{}
+	fields := map[string]output{}
+	for f := int32(abi.FieldMethod); f <= abi.FieldRoutePattern; f++ {
+		fields[strconv.Itoa(int(f))] = read(func(buf *byte, limit int32) int32 { return rawReqGet(f, buf, limit) })
+	}
+	res["fields"] = fields
+	res["field_11"] = code(func(buf *byte, limit int32) int32 { return rawReqGet(11, buf, limit) })
+	res["field_neg"] = code(func(buf *byte, limit int32) int32 { return rawReqGet(-1, buf, limit) })
+	res["header_x_a_1"] = read(func(buf *byte, limit int32) int32 { return rawReqHeader("X-a", 1, buf, limit) })
+	res["header_x_a_2"] = code(func(buf *byte, limit int32) int32 { return rawReqHeader("x-a", 2, buf, limit) })
+	res["header_neg"] = code(func(buf *byte, limit int32) int32 { return rawReqHeader("x-a", -1, buf, limit) })
+	res["header_missing"] = code(func(buf *byte, limit int32) int32 { return rawReqHeader("x-nope", 0, buf, limit) })
+	res["header_names"] = read(rawReqHeaderNames)
+	res["param_p"] = read(func(buf *byte, limit int32) int32 { return rawReqParam("p", buf, limit) })
+	res["param_missing"] = code(func(buf *byte, limit int32) int32 { return rawReqParam("missing", buf, limit) })
+	res["arg_raw"] = read(func(buf *byte, limit int32) int32 { return rawReqArg(abi.ArgsQuery, "raw", 0, buf, limit) })
+	res["arg_bad"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(abi.ArgsAll, "bad", 0, buf, limit) })
+	res["arg_neg"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(abi.ArgsAll, "raw", -1, buf, limit) })
+	res["arg_source_0"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(0, "raw", 0, buf, limit) })
+	res["arg_source_4"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(4, "raw", 0, buf, limit) })
+	res["arg_names_all"] = read(func(buf *byte, limit int32) int32 { return rawReqArgNames(abi.ArgsAll, buf, limit) })
+	res["arg_names_source_0"] = code(func(buf *byte, limit int32) int32 { return rawReqArgNames(0, buf, limit) })
+	res["file_missing"] = code(func(buf *byte, limit int32) int32 { return rawReqFile("up", 0, abi.FileName, buf, limit) })
+	res["features"] = rawHostFeatures()
+	return res
+}

@@ -1,0 +1,165 @@
+package abikit_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	abikit "github.com/wasmweb/wasmweb/conformance/abi"
+	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/netloop"
+
+	// The guest's handlers, registered natively for the sdktest run.
+	_ "github.com/wasmweb/wasmweb/conformance/abi/guest/handlers"
+)
+
+const configFile = "wasmweb.conformance.toml"
+
+// buildGuest builds the guest in dir for wasip1 into out.
+func buildGuest(t *testing.T, dir, out string) {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-o", out, ".")
+	cmd.Dir = dir
+	// GOFLAGS could hold -race, which wasip1 lacks.
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the guest: %v\n%s", err, b)
+	}
+}
+
+// server is wasmweb serving the conformance config in this process.
+type server struct {
+	rec   *abikit.LogRecorder
+	bases map[string]string // transport name → base URL
+}
+
+// startServer loads wasmweb.conformance.toml, building the guest where
+// it names the guest's directory, and serves it over each transport.
+func startServer(t *testing.T) *server {
+	src, err := os.ReadFile(configFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := host.ParseConfig(configFile, src, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm := filepath.Join(t.TempDir(), "abi.wasm")
+	var once sync.Once
+	start := time.Now()
+	specs, err := cfg.Specs(func(dir string) (string, error) {
+		once.Do(func() { buildGuest(t, dir, wasm) })
+		return wasm, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("guest built in %v", time.Since(start).Round(time.Millisecond))
+	engine, err := host.NewEngine("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := abikit.NewLogRecorder()
+	start = time.Now()
+	h, err := host.New(context.Background(), engine, specs, slog.New(rec))
+	if err != nil {
+		engine.Close()
+		t.Fatal(err)
+	}
+	t.Logf("host loaded in %v", time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		h.Close(context.Background())
+		engine.Close()
+	})
+	s := &server{rec: rec, bases: map[string]string{}}
+	np, err := netloop.NewNetpollTransport()
+	if err != nil {
+		t.Logf("netpoll transport: %v", err)
+	}
+	for _, tr := range []netloop.Transport{netloop.NewStdTransport(), np} {
+		if tr == nil || (tr.Name() == "netpoll" && !netloop.NetpollSupported) {
+			continue
+		}
+		srv := netloop.NewServer(cfg.Server.NetloopConfig(), h, tr)
+		srv.SetLogger(slog.New(rec))
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ln) }()
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			if err := <-done; err != nil && !errors.Is(err, netloop.ErrServerClosed) {
+				t.Errorf("%s: Serve: %v", tr.Name(), err)
+			}
+		})
+		s.bases[tr.Name()] = "http://" + ln.Addr().String()
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	s := startServer(t)
+	for _, name := range []string{"std", "netpoll"} {
+		base, ok := s.bases[name]
+		if !ok {
+			t.Run(name, func(t *testing.T) { t.Skip("transport not supported here") })
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			client := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+			defer client.CloseIdleConnections()
+			abikit.Run(t, base, client)
+		})
+	}
+	t.Run("logs", func(t *testing.T) {
+		abikit.RunLogs(t, s.bases["std"], &http.Client{Timeout: 30 * time.Second}, s.rec)
+	})
+	t.Run("sdktest", func(t *testing.T) { sameAsSDKTest(t, s.bases["std"]) })
+	for _, r := range s.rec.Records() {
+		if strings.Contains(strings.ToLower(r.Message), "netloop: handler panic") {
+			t.Errorf("the host panicked: %s %v", r.Message, r.Attrs)
+		}
+	}
+}
+
+// rawExchange sends wire on a new connection to base and returns the
+// response's status, header and body.
+func rawExchange(t *testing.T, base, wire string) (int, http.Header, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(conn, wire)
+	out, _ := io.ReadAll(conn)
+	method, _, _ := strings.Cut(wire, " ")
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), &http.Request{Method: method})
+	if err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
+}
