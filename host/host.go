@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,10 +169,16 @@ func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 	s.serve(h, w, r)
 }
 
-// AdminHandler serves /metrics (Prometheus text format) and /healthz.
+// AdminHandler serves /metrics (Prometheus text format), /healthz and
+// the Go profiler under /debug/pprof/. Bind it to a private address.
 func (h *Host) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(h.m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		h.closeMu.Lock()
 		closed := h.isClosed
