@@ -23,7 +23,7 @@ const (
 const (
 	// StatusDone: the response is complete.
 	StatusDone = 0
-	// StatusWait is reserved for long-poll waits.
+	// StatusWait: the guest's wait parked the request; resume it later.
 	StatusWait = 1
 	// StatusFailed: the guest could not handle the request (the SDK
 	// returns it after a recovered panic). Any value other than
@@ -72,6 +72,18 @@ const (
 	// FuncRespError, "(status, msg, msg_len) -> err", finishes with an
 	// error page.
 	FuncRespError = "resp_error"
+
+	// FuncPublish, "(topic, topic_len, msg, msg_len) -> i64", publishes a
+	// message and returns its id.
+	FuncPublish = "publish"
+	// FuncWait, "(topic, topic_len, cursor i64, timeout_ms) -> n", returns
+	// the number of messages newer than cursor, or parks the request.
+	FuncWait = "wait"
+	// FuncMsgID, "(index) -> i64", returns the id of a waited message.
+	FuncMsgID = "msg_id"
+	// FuncMsgData, "(index, buf, buf_limit) -> len", returns a waited
+	// message's data.
+	FuncMsgData = "msg_data"
 )
 
 // Fields of FuncReqGet.
@@ -125,12 +137,19 @@ const (
 	ErrTooLarge  = -3
 	ErrFinished  = -4
 	ErrNoRequest = -5
+	// ErrUnavailable: the pub/sub backend is unreachable.
+	ErrUnavailable = -6
+	// WaitParked is not an error: FuncWait parked the request and the
+	// guest must return StatusWait.
+	WaitParked = -7
 )
 
 // Feature bits returned by FuncHostFeatures.
 const (
 	// FeatureCore: request, response, log and features (always set).
 	FeatureCore = 1 << 0
+	// FeaturePubSub: publish, wait, msg_id and msg_data.
+	FeaturePubSub = 1 << 1
 )
 
 // Host caps on what a guest can make the host hold.

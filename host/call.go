@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -26,6 +27,12 @@ type call struct {
 	args     *arguments // parsed on first use
 	site     *Site
 
+	resumed  bool             // a parked request, run again
+	timedOut bool             // ... because its wait's deadline passed
+	waited   bool             // wait was called in this call
+	msgs     []pubsub.Message // what the last wait returned
+	waiter   *waiter          // set when wait parked the request
+
 	written  int64 // body bytes written by the guest
 	finished bool  // a redirect or error page was sent
 	failed   bool  // the guest broke a rule: the client gets 500
@@ -39,6 +46,18 @@ func (c *call) requestID() string {
 		c.idStr = formatRequestID(c.id)
 	}
 	return c.idStr
+}
+
+// unpark undoes a wait that parked the request, when the guest answers
+// it after all (or fails).
+func (c *call) unpark() {
+	if c.waiter == nil {
+		return
+	}
+	c.site.broker.Unwatch(c.waiter.topic, c.waiter)
+	c.waiter.state.Store(waiterGone)
+	c.w.Unpark()
+	c.waiter = nil
 }
 
 // fail marks the response as failed; the client will get 500.

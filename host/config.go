@@ -34,6 +34,7 @@ type SiteConfig struct {
 	Hosts   []string          `toml:"hosts"`
 	Debug   bool              `toml:"debug"`
 	Limits  LimitsConfig      `toml:"limits"`
+	PubSub  PubSubConfig      `toml:"pubsub"`
 	Plugins map[string]string `toml:"plugins"`
 	Routes  []RouteConfig     `toml:"route"`
 }
@@ -46,6 +47,15 @@ type LimitsConfig struct {
 	WarmInstances    int      `toml:"warm_instances"`
 	MaxBodyBytes     Size     `toml:"max_body_bytes"`
 	MaxResponseBytes Size     `toml:"max_response_bytes"`
+}
+
+// PubSubConfig is a site's [site.pubsub] table.
+type PubSubConfig struct {
+	Retain          int      `toml:"retain"`
+	MaxTopics       int      `toml:"max_topics"`
+	MaxMessageBytes Size     `toml:"max_message_bytes"`
+	MaxWaiters      int      `toml:"max_waiters"`
+	MaxWait         Duration `toml:"max_wait"`
 }
 
 // RouteConfig is one [[site.route]] table.
@@ -229,6 +239,10 @@ func (c *Config) check() error {
 		if l.Instances > 0 && l.WarmInstances > l.Instances {
 			return bad(key+".limits.warm_instances", "%d is more than instances = %d", l.WarmInstances, l.Instances)
 		}
+		ps := site.PubSub
+		if ps.Retain < 0 || ps.MaxTopics < 0 || ps.MaxWaiters < 0 || ps.MaxWait < 0 {
+			return bad(key+".pubsub", "limits must not be negative")
+		}
 		if l.Memory != 0 && l.Memory < 1<<20 {
 			return bad(key+".limits.memory", "%d bytes is too little for a plugin (at least 1MiB)", l.Memory)
 		}
@@ -285,6 +299,10 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 				MemoryBytes: int64(site.Limits.Memory), CallTimeout: time.Duration(site.Limits.CallTimeout),
 				Instances: site.Limits.Instances, WarmInstances: site.Limits.WarmInstances,
 				MaxBodyBytes: int64(site.Limits.MaxBodyBytes), MaxResponseBytes: int64(site.Limits.MaxResponseBytes),
+			},
+			PubSub: PubSubLimits{
+				Retain: site.PubSub.Retain, MaxTopics: site.PubSub.MaxTopics, MaxMessageBytes: int(site.PubSub.MaxMessageBytes),
+				MaxWaiters: site.PubSub.MaxWaiters, MaxWait: time.Duration(site.PubSub.MaxWait),
 			},
 		}
 		for name, path := range site.Plugins {

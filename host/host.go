@@ -25,6 +25,8 @@ type Host struct {
 	log    *slog.Logger
 	m      *metrics
 	reqID  atomic.Uint64
+	// draining is set by Drain: waits stop parking.
+	draining atomic.Bool
 
 	sites    []*Site
 	exact    map[string]*Site // lower-case host → site
@@ -116,6 +118,16 @@ func (h *Host) Close(ctx context.Context) error {
 		s.close(ctx)
 	}
 	return nil
+}
+
+// Drain answers every parked request with 503 and Retry-After; the
+// server calls it when it starts shutting down, so that long polls end
+// instead of holding the shutdown until its deadline.
+func (h *Host) Drain() {
+	h.draining.Store(true)
+	for _, s := range h.sites {
+		s.parking.drain()
+	}
 }
 
 // siteFor returns the site that answers host (which may carry a port).

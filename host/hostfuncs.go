@@ -29,12 +29,18 @@ var (
 // with named parameters so that traces and errors read like the ABI.
 func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(abi.ModuleName)
+	// def declares a function whose parameters are i32 unless their name
+	// ends in ":i64".
 	def := func(name string, fn api.GoModuleFunc, params []string, results ...api.ValueType) {
 		types := make([]api.ValueType, len(params))
-		for i := range types {
-			types[i] = i32
+		names := make([]string, len(params))
+		for i, p := range params {
+			types[i], names[i] = i32, p
+			if n, ok := strings.CutSuffix(p, ":i64"); ok {
+				types[i], names[i] = i64, n
+			}
 		}
-		b.NewFunctionBuilder().WithGoModuleFunction(fn, types, results).WithParameterNames(params...).Export(name)
+		b.NewFunctionBuilder().WithGoModuleFunction(fn, types, results).WithParameterNames(names...).Export(name)
 	}
 	def(abi.FuncHostFeatures, h.hostFeatures, nil, i64)
 	def(abi.FuncLog, h.logLine, []string{"level", "msg", "msg_len"})
@@ -50,6 +56,10 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncRespWrite, respWrite, []string{"buf", "len"}, i32)
 	def(abi.FuncRespRedirect, respRedirect, []string{"url", "url_len", "status"}, i32)
 	def(abi.FuncRespError, respError, []string{"status", "msg", "msg_len"}, i32)
+	def(abi.FuncPublish, publish, []string{"topic", "topic_len", "msg", "msg_len"}, i64)
+	def(abi.FuncWait, wait, []string{"topic", "topic_len", "cursor:i64", "timeout_ms"}, i32)
+	def(abi.FuncMsgID, msgID, []string{"index"}, i64)
+	def(abi.FuncMsgData, msgData, []string{"index", "buf", "buf_limit"}, i32)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: host module: %w", err)
 	}
@@ -64,6 +74,7 @@ var hostImports = map[string]bool{
 	abi.FuncReqArg: true, abi.FuncReqArgNames: true, abi.FuncReqFile: true,
 	abi.FuncRespSetStatus: true, abi.FuncRespHeader: true, abi.FuncRespWrite: true,
 	abi.FuncRespRedirect: true, abi.FuncRespError: true,
+	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true,
 }
 
 // errTrap is the panic value host functions use to trap the guest.
@@ -137,7 +148,7 @@ func outputString(mod api.Module, stack []uint64, bufArg int, val string) {
 }
 
 func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
-	stack[0] = api.EncodeI64(abi.FeatureCore)
+	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub)
 }
 
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {

@@ -20,6 +20,9 @@ type metrics struct {
 	misses      *prometheus.CounterVec
 	traps       *prometheus.CounterVec
 	kills       *prometheus.CounterVec
+	parked      prometheus.Gauge
+	resumed     prometheus.Counter
+	published   prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -51,6 +54,10 @@ func newMetrics() *metrics {
 			Name: "wasmweb_guest_deadline_kills_total", Help: "Guest calls stopped at their deadline, by plugin.",
 		}, []string{"site", "plugin"}),
 	}
+	m.parked = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wasmweb_parked_requests", Help: "Requests parked waiting for a message."})
+	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
+	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
+	m.reg.MustRegister(m.parked, m.resumed, m.published)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m

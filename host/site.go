@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -32,6 +34,40 @@ type Limits struct {
 	MaxBodyBytes int64
 	// MaxResponseBytes caps a guest's response body. Default 16 MiB.
 	MaxResponseBytes int64
+}
+
+// PubSubLimits bound a site's topics and parked requests. Zero fields
+// take defaults.
+type PubSubLimits struct {
+	// Retain is how many recent messages each topic keeps. Default 200.
+	Retain int
+	// MaxTopics caps the site's topics. Default 1000.
+	MaxTopics int
+	// MaxMessageBytes caps a message. Default 64 KiB.
+	MaxMessageBytes int
+	// MaxWaiters caps the site's parked requests; a wait past it fails
+	// (the SDK answers 503). Default 20,000.
+	MaxWaiters int
+	// MaxWait caps how long a request stays parked. Default 60 s.
+	MaxWait time.Duration
+}
+
+// Default pub/sub limits beyond pubsub's own.
+const (
+	DefaultMaxWaiters = 20000
+	DefaultMaxWait    = 60 * time.Second
+)
+
+func (l PubSubLimits) withDefaults() PubSubLimits {
+	b := pubsub.Limits{Retain: l.Retain, MaxTopics: l.MaxTopics, MaxMessageBytes: l.MaxMessageBytes}.WithDefaults()
+	l.Retain, l.MaxTopics, l.MaxMessageBytes = b.Retain, b.MaxTopics, b.MaxMessageBytes
+	if l.MaxWaiters <= 0 {
+		l.MaxWaiters = DefaultMaxWaiters
+	}
+	if l.MaxWait <= 0 {
+		l.MaxWait = DefaultMaxWait
+	}
+	return l
 }
 
 // Default limits.
@@ -84,6 +120,8 @@ type SiteSpec struct {
 	Debug bool
 	// Limits bound the site's plugins.
 	Limits Limits
+	// PubSub bounds the site's topics and parked requests.
+	PubSub PubSubLimits
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -107,9 +145,13 @@ type RouteSpec struct {
 // Site is one served site: its runtime, plugins and routes. Immutable
 // once built; safe for concurrent use.
 type Site struct {
+	h       *Host
 	name    string
 	debug   bool
 	limits  Limits
+	pubsub  PubSubLimits
+	broker  pubsub.Broker
+	parking *parking
 	rt      *siteRuntime
 	routes  []*route
 	plugins map[string]*generation
@@ -119,7 +161,10 @@ type Site struct {
 func (s *Site) Name() string { return s.name }
 
 func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
-	s := &Site{name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(), plugins: map[string]*generation{}}
+	s := &Site{h: h, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
+		pubsub: spec.PubSub.withDefaults(), plugins: map[string]*generation{}}
+	s.broker = pubsub.NewMemory(pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes})
+	s.parking = newParking(h, s, runtime.GOMAXPROCS(0))
 	hf := &hostFuncs{log: h.log}
 	rt, err := h.engine.newRuntime(ctx, s.limits, hf)
 	if err != nil {
@@ -183,6 +228,13 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 }
 
 func (s *Site) close(ctx context.Context) {
+	if s.parking != nil {
+		s.parking.drain()
+		s.parking.close()
+	}
+	if s.broker != nil {
+		s.broker.Close()
+	}
 	for _, g := range s.plugins {
 		g.pool.close(ctx)
 		g.compiled.Close(ctx)
@@ -228,12 +280,22 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 	writeErrorPage(w, 404, "")
 }
 
-// dispatch runs the route's plugin on the request.
+// dispatch runs the route's plugin on a new request.
 func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam) {
 	if int64(len(r.Body)) > s.limits.MaxBodyBytes {
 		writeErrorPage(w, 413, "")
 		return
 	}
+	s.runGuest(h, w, r, rt, params, false, false)
+}
+
+// dispatchResumed runs the route's plugin again on a parked request that
+// a message or its deadline woke.
+func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, timedOut bool) {
+	s.runGuest(h, w, r, rt, params, true, timedOut)
+}
+
+func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, resumed, timedOut bool) {
 	p := s.plugins[rt.plugin].pool
 	in, err := p.get(context.Background())
 	if err != nil {
@@ -243,7 +305,7 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		return
 	}
 	c := &in.callBuf
-	*c = call{req: r, w: w, route: rt, site: s, id: h.reqID.Add(1), paramBuf: c.paramBuf}
+	*c = call{req: r, w: w, route: rt, site: s, id: h.reqID.Add(1), paramBuf: c.paramBuf, resumed: resumed, timedOut: timedOut}
 	c.params = append(c.paramBuf[:0], params...)
 	in.call = c
 	start := time.Now()
@@ -254,16 +316,15 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 	err = in.handle.CallWithStack(in.ctx, in.stack[:])
 	in.deadline.Store(0)
 	in.call = nil
+	p.m.calls.Inc()
+	p.m.callSeconds.Observe(time.Since(start).Seconds())
 	if in.killed.Load() && err == nil {
 		// The watchdog fired as the call returned: the instance's context
 		// is cancelled, so it cannot serve again.
-		p.put(in, true)
-		p.m.calls.Inc()
-		return
+		err = errKilledLate
 	}
-	p.m.calls.Inc()
-	p.m.callSeconds.Observe(time.Since(start).Seconds())
 	broken := false
+	result := uint32(in.stack[0])
 	switch {
 	case err != nil:
 		broken = true
@@ -282,21 +343,35 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 			h.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.plugin,
 				"request", c.requestID(), "err", err)
 		}
+		c.unpark()
 		s.failResponse(w, status)
 	case c.failed:
 		p.m.traps.Inc()
 		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.requestID(), "reason", c.reason)
+		c.unpark()
 		s.failResponse(w, 500)
-	case uint32(in.stack[0]) != abi.StatusDone:
+	case result == abi.StatusWait && c.waiter != nil:
+		// Parked: the waiter is filed; the connection keeps the request.
+		s.parking.add(c.waiter)
+	case result == abi.StatusWait:
+		p.m.traps.Inc()
+		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.requestID())
+		s.failResponse(w, 500)
+	case result != abi.StatusDone:
 		broken = true // a guest that failed may have left its memory in any state
 		p.m.traps.Inc()
 		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.requestID(),
 			"result", int32(in.stack[0]))
+		c.unpark()
 		s.failResponse(w, 500)
+	default:
+		c.unpark() // answered without waiting
 	}
-	c.args = nil
+	c.args, c.msgs, c.waiter = nil, nil, nil
 	p.put(in, broken)
 }
+
+var errKilledLate = errors.New("call stopped at its deadline as it returned")
 
 // failResponse replaces what the guest wrote with an error page, or
 // closes the connection when the head has already gone out.

@@ -36,12 +36,13 @@ type Response struct {
 	status  int
 	header  []byte // serialized "Name: value\r\n" lines set by the handler
 	body    []byte
-	length  int64 // declared Content-Length, -1 if none
-	sent    bool  // the head has been written
-	chunked bool  // streaming with chunked framing
-	noBody  bool  // HEAD, 1xx, 204, 304: no body on the wire
-	close   bool  // close the connection after this response
-	err     error // first write error on a streamed response
+	length  int64   // declared Content-Length, -1 if none
+	sent    bool    // the head has been written
+	chunked bool    // streaming with chunked framing
+	noBody  bool    // HEAD, 1xx, 204, 304: no body on the wire
+	close   bool    // close the connection after this response
+	err     error   // first write error on a streamed response
+	park    *Parked // set by Park
 }
 
 func (w *Response) reset(s *session) {

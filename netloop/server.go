@@ -23,6 +23,8 @@ type Server struct {
 	sessions map[*session]struct{} // mu guards sessions
 	serving  bool                  // mu guards serving
 
+	onShutdown []func() // mu guards onShutdown
+
 	conns    atomic.Int64
 	draining atomic.Bool
 	refused  atomic.Int64
@@ -106,14 +108,29 @@ func (srv *Server) Conns() int { return int(srv.conns.Load()) }
 // server was at its cap or draining.
 func (srv *Server) Refused() int64 { return srv.refused.Load() }
 
+// RegisterOnShutdown registers f to run, in a goroutine of its own, when
+// Shutdown starts: the place to answer parked requests, which Shutdown
+// otherwise waits for like any request in progress.
+func (srv *Server) RegisterOnShutdown(f func()) {
+	srv.mu.Lock()
+	srv.onShutdown = append(srv.onShutdown, f)
+	srv.mu.Unlock()
+}
+
 // Shutdown stops accepting, closes idle connections, lets requests in
-// progress finish and then closes their connections. When ctx ends first,
-// it closes the rest and returns ctx's error.
+// progress (parked ones included) finish and then closes their
+// connections. When ctx ends first, it closes the rest and returns ctx's
+// error.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	if srv.draining.Swap(true) {
 		return errors.New("netloop: Shutdown called twice")
 	}
 	srv.tr.StopAccepting()
+	srv.mu.Lock()
+	for _, f := range srv.onShutdown {
+		go f()
+	}
+	srv.mu.Unlock()
 	defer srv.stopWheel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

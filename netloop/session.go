@@ -3,6 +3,7 @@ package netloop
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -17,6 +18,7 @@ const (
 	stHead                     // part of a request head has arrived
 	stBody                     // reading a Content-Length body
 	stChunked                  // reading a chunked body
+	stParked                   // the handler parked the request; see Parked
 	stClosing                  // the last response is queued; close after flushing
 	stLinger                   // half-closed; discarding input until the peer closes
 	stClosed
@@ -37,6 +39,8 @@ type session struct {
 	hp       headParser
 	fr       framing
 	head     []byte // copy of a head whose body spans several reads
+	curHead  []byte // the head of the request being dispatched
+	parked   *Parked
 	body     []byte // body bytes copied as they arrive
 	left     int64  // Content-Length bytes still to read
 	cd       chunkDecoder
@@ -69,6 +73,17 @@ func (s *session) Input(p []byte) {
 	switch s.state {
 	case stLinger, stClosing, stClosed:
 		return // discarded
+	case stParked:
+		// A pipelined request behind a parked one waits its turn, within
+		// the limits of a request head.
+		if len(s.pend)+len(p) > s.cfg().MaxHeaderBytes+s.cfg().MaxRequestLine {
+			s.fail(431)
+			s.parked.hangup()
+			s.settle()
+			return
+		}
+		s.pend = append(s.pend, p...)
+		return
 	}
 	data, pended := p, len(s.pend) > 0
 	if pended {
@@ -118,6 +133,7 @@ func (s *session) process(data []byte) int {
 				return len(data)
 			}
 			s.fr = fr
+			s.curHead = base[:end]
 			n += end
 			s.sent100 = false
 			switch {
@@ -181,6 +197,8 @@ func (s *session) process(data []byte) int {
 			}
 			s.req.Body = s.body
 			s.dispatch()
+		case stParked:
+			return n // what follows waits for the parked request's answer
 		default:
 			return len(data)
 		}
@@ -192,6 +210,7 @@ func (s *session) process(data []byte) int {
 // request can outlive the input buffer, and points the request at it.
 func (s *session) keepHead(head []byte) {
 	s.head = append(s.head[:0], head...)
+	s.curHead = s.head
 	s.req.reset()
 	s.hp.analyze(s.head, &s.req, s.cfg())
 }
@@ -214,6 +233,17 @@ func (s *session) dispatch() {
 	s.bodyOut = 0
 	w.noBody = r.IsHead()
 	s.serve(w, r)
+	if w.park != nil {
+		s.park(w.park, r)
+		return
+	}
+	s.complete()
+}
+
+// complete finishes the response the handler wrote and moves the
+// connection to its next state.
+func (s *session) complete() {
+	r, w := &s.req, &s.resp
 	if s.srv.draining.Load() {
 		r.keepOpen = false // shutting down: this is the connection's last response
 	}
@@ -237,9 +267,13 @@ func (s *session) dispatch() {
 	}
 }
 
-// serve calls the handler, turning a panic into a 500 (or a closed
-// connection when part of the response has gone out).
+// serve calls the server's handler, turning a panic into a 500 (or a
+// closed connection when part of the response has gone out).
 func (s *session) serve(w *Response, r *Request) {
+	s.servePanicSafe(s.srv.h, w, r)
+}
+
+func (s *session) servePanicSafe(h Handler, w *Response, r *Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.srv.log.Error("netloop: handler panic", "method", string(r.Method),
@@ -250,13 +284,14 @@ func (s *session) serve(w *Response, r *Request) {
 				return
 			}
 			w.reset(s)
+			w.park = nil
 			w.noBody = r.IsHead()
 			w.SetStatus(500)
 			w.WriteString("Internal Server Error\n")
 			w.close = true
 		}
 	}()
-	s.srv.h.ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 }
 
 // writeHead queues the status line and header fields of w. bodyLen is
@@ -374,6 +409,9 @@ func (s *session) settle() {
 			s.timed = true
 			s.srv.wheel.schedule(s, now+int64(cfg.BodyTimeout))
 		}
+	case stParked:
+		// The handler that parked the request owns its deadline.
+		s.deadline.Store(math.MaxInt64)
 	case stClosing:
 		s.linger()
 	}
@@ -415,7 +453,7 @@ func (s *session) expire(now int64) {
 		s.pend = nil
 		s.fail(408)
 		s.settle()
-	case stClosed:
+	case stClosed, stParked:
 	default:
 		s.closeNow()
 	}
@@ -444,6 +482,9 @@ func (s *session) forceClose() {
 // references any more needs no cleaning.
 func (s *session) Hangup() {
 	s.srv.forget(s)
+	if p := s.parkedHandle(); p != nil {
+		p.hangup()
+	}
 	if s.mu.TryLock() {
 		s.state = stClosed
 		s.pend, s.head, s.body, s.out = nil, nil, nil, nil

@@ -190,6 +190,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	srv := netloop.NewServer(cfg.Server.NetloopConfig(), h, tr)
 	srv.SetLogger(log)
+	srv.RegisterOnShutdown(h.Drain)
 
 	var admin *http.Server
 	if cfg.Server.Admin != "" {

@@ -57,6 +57,8 @@ var scalars = map[string]int{
 	"part":                           abi.FileName,
 	"code":                           200,
 	"op":                             abi.HeaderSet,
+	"cursor":                         0,
+	"timeout_ms":                     1,
 	abi.FuncRespRedirect + ".status": 302,
 	abi.FuncRespError + ".status":    422,
 }
@@ -68,6 +70,7 @@ type param struct {
 
 const (
 	scalar = iota
+	scalar64
 	rangePtr
 	rangeLen
 )
@@ -142,6 +145,13 @@ func parseSignature(name, params, result string) (hostFunc, error) {
 	}
 	for i := 0; i < len(names); i++ {
 		n := names[i]
+		if name64, ok := strings.CutSuffix(n, " i64"); ok {
+			if _, ok := scalarValue(name, name64); !ok {
+				return hf, fmt.Errorf("no value for scalar parameter %q: add it to scalars in gen_abuse.go", name64)
+			}
+			hf.params = append(hf.params, param{name64, scalar64})
+			continue
+		}
 		if i+1 < len(names) && (names[i+1] == n+"_len" || names[i+1] == n+"_limit" || names[i+1] == "len") {
 			hf.params = append(hf.params, param{n, rangePtr}, param{names[i+1], rangeLen})
 			hf.ranges++
@@ -155,7 +165,7 @@ func parseSignature(name, params, result string) (hostFunc, error) {
 	}
 	switch result {
 	case "":
-	case "len", "err":
+	case "len", "err", "n":
 		hf.result = "i32"
 	case "i64":
 		hf.result = "i64"
@@ -277,6 +287,9 @@ func call(f hostFunc) string {
 			args[i] = "(local.get $ptr)"
 		case rangeLen:
 			args[i] = "(local.get $len)"
+		case scalar64:
+			v, _ := scalarValue(f.name, pr.name)
+			args[i] = fmt.Sprintf("(i64.const %d)", v)
 		default:
 			v, _ := scalarValue(f.name, pr.name)
 			args[i] = fmt.Sprintf("(i32.const %d)", v)
@@ -296,7 +309,15 @@ func call(f hostFunc) string {
 func signature(f hostFunc) string {
 	s := ""
 	if len(f.params) > 0 {
-		s += " (param" + strings.Repeat(" i32", len(f.params)) + ")"
+		s += " (param"
+		for _, p := range f.params {
+			if p.kind == scalar64 {
+				s += " i64"
+			} else {
+				s += " i32"
+			}
+		}
+		s += ")"
 	}
 	if f.result != "" {
 		s += " (result " + f.result + ")"

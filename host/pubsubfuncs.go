@@ -1,0 +1,141 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/pubsub"
+)
+
+// topicKey qualifies a guest's topic with its site, so that sites never
+// share topics.
+func (c *call) topicKey(topic string) string { return c.site.name + "/" + topic }
+
+func brokerErr(err error) int {
+	switch {
+	case errors.Is(err, pubsub.ErrBadTopic):
+		return abi.ErrInvalid
+	case errors.Is(err, pubsub.ErrTooLarge), errors.Is(err, pubsub.ErrTooManyTopics):
+		return abi.ErrTooLarge
+	default:
+		return abi.ErrUnavailable
+	}
+}
+
+func publish(ctx context.Context, mod api.Module, stack []uint64) {
+	topic := string(read(mod, arg(stack, 0), arg(stack, 1)))
+	data := read(mod, arg(stack, 2), arg(stack, 3))
+	c := current(ctx)
+	if c == nil {
+		stack[0] = api.EncodeI64(abi.ErrNoRequest)
+		return
+	}
+	if !pubsub.ValidTopic(topic) {
+		stack[0] = api.EncodeI64(abi.ErrInvalid)
+		return
+	}
+	id, err := c.site.broker.Publish(c.topicKey(topic), data)
+	if err != nil {
+		stack[0] = api.EncodeI64(int64(brokerErr(err)))
+		return
+	}
+	c.site.h.m.published.Inc()
+	stack[0] = api.EncodeI64(id)
+}
+
+func wait(ctx context.Context, mod api.Module, stack []uint64) {
+	topic := string(read(mod, arg(stack, 0), arg(stack, 1)))
+	cur := int64(stack[2])
+	timeoutMs := api.DecodeI32(stack[3])
+	c := current(ctx)
+	switch {
+	case c == nil:
+		ret(stack, abi.ErrNoRequest)
+		return
+	case c.waited || !pubsub.ValidTopic(topic):
+		ret(stack, abi.ErrInvalid)
+		return
+	}
+	c.waited = true
+	key := c.topicKey(topic)
+	s := c.site
+	if c.timedOut {
+		msgs, err := s.broker.Since(key, cur, nil)
+		if err != nil {
+			ret(stack, brokerErr(err))
+			return
+		}
+		c.msgs = msgs
+		ret(stack, len(msgs))
+		return
+	}
+	if s.h.draining.Load() {
+		ret(stack, abi.ErrUnavailable)
+		return
+	}
+	if s.parking.count.Load() >= int64(s.pubsub.MaxWaiters) {
+		ret(stack, abi.ErrTooLarge)
+		return
+	}
+	w := &waiter{site: s, route: c.route, topic: key, cursor: cur,
+		expires: time.Now().Add(clampWait(timeoutMs, s.pubsub.MaxWait)).UnixNano()}
+	w.params = append([]pathParam(nil), c.params...)
+	parked := c.w.Park()
+	if parked == nil {
+		// The head has been sent (a streamed body): too late to wait.
+		ret(stack, abi.ErrFinished)
+		return
+	}
+	w.parked = parked
+	msgs, err := s.broker.Since(key, cur, w)
+	if err != nil {
+		c.w.Unpark()
+		ret(stack, brokerErr(err))
+		return
+	}
+	if len(msgs) > 0 {
+		c.w.Unpark()
+		c.msgs = msgs
+		ret(stack, len(msgs))
+		return
+	}
+	parked.OnHangup(func() {
+		s.broker.Unwatch(key, w)
+		s.parking.done(w)
+	})
+	c.waiter = w
+	ret(stack, abi.WaitParked)
+}
+
+func msgID(ctx context.Context, _ api.Module, stack []uint64) {
+	i := int(api.DecodeI32(stack[0]))
+	c := current(ctx)
+	if c == nil {
+		stack[0] = api.EncodeI64(abi.ErrNoRequest)
+		return
+	}
+	if i < 0 || i >= len(c.msgs) {
+		stack[0] = api.EncodeI64(abi.ErrNotFound)
+		return
+	}
+	stack[0] = api.EncodeI64(c.msgs[i].ID)
+}
+
+func msgData(ctx context.Context, mod api.Module, stack []uint64) {
+	i := int(api.DecodeI32(stack[0]))
+	c := mustCall(ctx, stack)
+	if c == nil {
+		read(mod, arg(stack, 1), arg(stack, 2))
+		return
+	}
+	if i < 0 || i >= len(c.msgs) {
+		read(mod, arg(stack, 1), arg(stack, 2))
+		ret(stack, abi.ErrNotFound)
+		return
+	}
+	output(mod, stack, 1, c.msgs[i].Data)
+}

@@ -1,0 +1,178 @@
+package netloop
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// Parked is a request whose handler returned without answering, to be
+// answered later by Resume: a long poll waiting for an event. While parked
+// the connection holds a copy of the request (its head and body) and no
+// goroutine, handler or timer of its own; input that arrives meanwhile is
+// kept for after the answer.
+//
+// Resume and Cancel may be called from any goroutine, once; OnHangup's
+// callback runs at most once, when the client goes away before then.
+// Parked is safe for concurrent use.
+type Parked struct {
+	s       *session
+	raw     []byte // head then body
+	headLen int
+	state   atomic.Int32 // parkWaiting, parkDone or parkGone
+
+	mu       sync.Mutex
+	onHangup func() // mu guards onHangup
+}
+
+const (
+	parkWaiting = iota
+	parkDone
+	parkGone
+)
+
+// ErrNotParked is returned by Resume when the request was already
+// answered or its client has gone.
+var ErrNotParked = errors.New("netloop: request is no longer parked")
+
+// Park detaches the response from the handler: when the handler returns,
+// nothing is sent and the connection waits, holding the request, until
+// Resume answers it. What the handler wrote is discarded. Park must be
+// called before anything has been flushed; it returns nil otherwise.
+func (w *Response) Park() *Parked {
+	if w.sent || w.park != nil {
+		return nil
+	}
+	w.park = &Parked{s: w.s}
+	return w.park
+}
+
+// Unpark undoes Park before the handler returns: the response is sent as
+// usual. A Resume that raced with it gets ErrNotParked.
+func (w *Response) Unpark() {
+	if p := w.park; p != nil {
+		p.state.CompareAndSwap(parkWaiting, parkDone)
+		w.park = nil
+	}
+}
+
+// park keeps the request of a handler that called Park.
+func (s *session) park(p *Parked, r *Request) {
+	head := s.curHead
+	p.raw = make([]byte, 0, len(head)+len(r.Body))
+	p.raw = append(append(p.raw, head...), r.Body...)
+	p.headLen = len(head)
+	s.resp.body = s.resp.body[:0]
+	s.resp.header = s.resp.header[:0]
+	if cap(s.resp.body) > 4<<10 {
+		s.resp.body = nil
+	}
+	s.head, s.body, s.curHead = nil, nil, nil
+	s.state = stParked
+	s.parked = p
+}
+
+// parkedHandle returns the session's parked request, if any, without
+// waiting for a running Input.
+func (s *session) parkedHandle() *Parked {
+	if !s.mu.TryLock() {
+		return nil
+	}
+	defer s.mu.Unlock()
+	if s.state == stParked {
+		return s.parked
+	}
+	return nil
+}
+
+// OnHangup registers f to run if the client disconnects (or the server
+// closes the connection) while the request is parked. It runs at once if
+// that has already happened.
+func (p *Parked) OnHangup(f func()) {
+	p.mu.Lock()
+	if p.state.Load() == parkGone {
+		p.mu.Unlock()
+		f()
+		return
+	}
+	p.onHangup = f
+	p.mu.Unlock()
+}
+
+func (p *Parked) hangup() {
+	if !p.state.CompareAndSwap(parkWaiting, parkGone) {
+		return
+	}
+	p.mu.Lock()
+	f := p.onHangup
+	p.onHangup = nil
+	p.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// Resume answers the parked request: it rebuilds the request, calls h as
+// a handler would be called, sends the response and goes on with input
+// that arrived meanwhile. It returns ErrNotParked when the request was
+// already answered or its client has gone. h may call Park again.
+func (p *Parked) Resume(h Handler) error {
+	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
+		return ErrNotParked
+	}
+	s := p.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stParked || s.parked != p {
+		return ErrNotParked
+	}
+	s.parked = nil
+	cfg := s.cfg()
+	s.hp.reset()
+	if _, done, st := s.hp.parse(p.raw[:p.headLen], cfg); !done || st != 0 {
+		s.fail(500)
+		s.settle()
+		return nil
+	}
+	s.req.reset()
+	fr, _ := s.hp.analyze(p.raw[:p.headLen], &s.req, cfg)
+	s.fr = fr
+	s.req.Body = p.raw[p.headLen:]
+	s.curHead = p.raw[:p.headLen]
+	r := &s.req
+	r.RemoteAddr = s.c.RemoteAddr()
+	r.keepOpen = s.fr.keepAlive && !s.srv.draining.Load()
+	w := &s.resp
+	w.reset(s)
+	s.bodyOut = 0
+	w.noBody = r.IsHead()
+	s.servePanicSafe(h, w, r)
+	if w.park != nil {
+		np := w.park
+		np.s = s
+		// Parked again: keep the same copy of the request.
+		np.raw, np.headLen = p.raw, p.headLen
+		s.state, s.parked, s.curHead = stParked, np, nil
+		return nil
+	}
+	s.complete()
+	if s.state == stIdle && len(s.pend) > 0 {
+		data := s.pend
+		s.pend = nil
+		n := s.process(data)
+		if s.state < stClosing {
+			s.pend = append(s.pend[:0], data[n:]...)
+		}
+	}
+	s.settle()
+	return nil
+}
+
+// Cancel forgets the parked request without answering it and closes the
+// connection.
+func (p *Parked) Cancel() {
+	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
+		return
+	}
+	p.s.c.Close()
+}

@@ -1,0 +1,156 @@
+package netloop_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// parker parks every request to /wait and hands it to the test.
+type parker struct {
+	parked chan *netloop.Parked
+}
+
+func (p *parker) ServeHTTP(w *netloop.Response, r *netloop.Request) {
+	if string(r.Path) == "/wait" {
+		p.parked <- w.Park()
+		w.WriteString("discarded")
+		return
+	}
+	w.WriteString("now:" + string(r.Target))
+}
+
+func startParker(t *testing.T, transport string) (*netloop.Server, *parker, string) {
+	t.Helper()
+	tr, err := netloop.NewTransport(transport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &parker{parked: make(chan *netloop.Parked, 16)}
+	srv := netloop.NewServer(netloop.Config{}, p, tr)
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return srv, p, ln.Addr().String()
+}
+
+func TestParkResume(t *testing.T) {
+	for _, transport := range []string{"netpoll", "std"} {
+		t.Run(transport, func(t *testing.T) {
+			if transport == "netpoll" && !netloop.NetpollSupported {
+				t.Skip("netpoll is not supported here")
+			}
+			_, p, addr := startParker(t, transport)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// A parked request, then a pipelined one behind it.
+			io.WriteString(c, "POST /wait?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbodyGET /after HTTP/1.1\r\nHost: h\r\n\r\n")
+			parked := <-p.parked
+			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			if n, _ := c.Read(make([]byte, 1)); n != 0 {
+				t.Fatal("a parked request was answered")
+			}
+			c.SetReadDeadline(time.Time{})
+			err = parked.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
+				w.WriteString("resumed:" + string(r.Method) + " " + string(r.Target) + " " + string(r.Body))
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			br := bufio.NewReader(c)
+			if _, body := readResponse(t, br, "POST"); body != "resumed:POST /wait?x=1 body" {
+				t.Fatalf("resumed response %q", body)
+			}
+			if _, body := readResponse(t, br, "GET"); body != "now:/after" {
+				t.Fatalf("pipelined response %q", body)
+			}
+			if err := parked.Resume(netloop.HandlerFunc(func(*netloop.Response, *netloop.Request) {})); err != netloop.ErrNotParked {
+				t.Fatalf("second Resume = %v, want ErrNotParked", err)
+			}
+		})
+	}
+}
+
+func TestParkHangup(t *testing.T) {
+	for _, transport := range []string{"netpoll", "std"} {
+		t.Run(transport, func(t *testing.T) {
+			if transport == "netpoll" && !netloop.NetpollSupported {
+				t.Skip("netpoll is not supported here")
+			}
+			srv, p, addr := startParker(t, transport)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
+			parked := <-p.parked
+			gone := make(chan struct{})
+			parked.OnHangup(func() { close(gone) })
+			c.Close()
+			select {
+			case <-gone:
+			case <-time.After(5 * time.Second):
+				t.Fatal("OnHangup did not run after the client closed")
+			}
+			if err := parked.Resume(netloop.HandlerFunc(func(*netloop.Response, *netloop.Request) {})); err != netloop.ErrNotParked {
+				t.Fatalf("Resume after hangup = %v", err)
+			}
+			waitFor(t, "the connection to be forgotten", 5*time.Second, func() bool { return srv.Conns() == 0 })
+		})
+	}
+}
+
+// Shutdown waits for parked requests, which its hook answers.
+func TestParkShutdown(t *testing.T) {
+	for _, transport := range []string{"netpoll", "std"} {
+		t.Run(transport, func(t *testing.T) {
+			if transport == "netpoll" && !netloop.NetpollSupported {
+				t.Skip("netpoll is not supported here")
+			}
+			srv, p, addr := startParker(t, transport)
+			var mu sync.Mutex
+			var all []*netloop.Parked
+			srv.RegisterOnShutdown(func() {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, pk := range all {
+					pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
+						w.SetStatus(503)
+						w.AddHeader("Retry-After", "1")
+					}))
+				}
+			})
+			c, _ := net.Dial("tcp", addr)
+			defer c.Close()
+			io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
+			mu.Lock()
+			all = append(all, <-p.parked)
+			mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			resp, _ := readResponse(t, bufio.NewReader(c), "GET")
+			if resp.StatusCode != 503 || !resp.Close || resp.Header.Get("Retry-After") == "" {
+				t.Fatalf("parked request at shutdown: %d close=%v", resp.StatusCode, resp.Close)
+			}
+		})
+	}
+}
