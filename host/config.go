@@ -15,17 +15,41 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
 // Config is a whole wasmweb configuration file.
 type Config struct {
-	Server ServerConfig `toml:"server"`
-	Sites  []SiteConfig `toml:"site"`
+	Server ServerConfig  `toml:"server"`
+	PubSub PubSubBackend `toml:"pubsub"`
+	Sites  []SiteConfig  `toml:"site"`
 
 	// dir is the directory relative paths are resolved against: the
 	// config file's directory.
 	dir string
+}
+
+// PubSubBackend is the [pubsub] table: where topics live.
+type PubSubBackend struct {
+	// Backend is "memory" (the default: one process) or "nats" (NATS
+	// JetStream, shared by several nodes).
+	Backend string `toml:"backend"`
+	// URL of the NATS server, for backend = "nats".
+	URL string `toml:"url"`
+	// Stream is the JetStream stream's name; default "WASMWEB".
+	Stream string `toml:"stream"`
+	// Retain is how many messages per topic the stream keeps; default 200.
+	Retain int `toml:"retain"`
+}
+
+// HostOptions returns the host-wide options the config sets.
+func (c *Config) HostOptions() Options {
+	var o Options
+	if c.PubSub.Backend == "nats" {
+		o.NATS = pubsub.NATSConfig{URL: c.PubSub.URL, Stream: c.PubSub.Stream, Retain: c.PubSub.Retain}
+	}
+	return o
 }
 
 // SiteConfig is one [[site]] table.
@@ -189,6 +213,8 @@ func ParseConfig(name string, src []byte, dir string) (Config, error) {
 	return cfg, nil
 }
 
+var siteName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
 // decodeErr matches the toml package's type errors, which carry the line
 // and key only in their text.
 var decodeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
@@ -215,6 +241,15 @@ func (c *Config) check() error {
 	if s.MaxConns < 0 {
 		return bad("server.max_conns", "must not be negative")
 	}
+	switch c.PubSub.Backend {
+	case "", "memory":
+	case "nats":
+		if c.PubSub.URL == "" {
+			return bad("pubsub.url", "backend = \"nats\" needs the NATS server's url, e.g. \"nats://127.0.0.1:4222\"")
+		}
+	default:
+		return bad("pubsub.backend", "%q is not a backend (want memory or nats)", c.PubSub.Backend)
+	}
 	names := map[string]bool{}
 	for i, site := range c.Sites {
 		key := fmt.Sprintf("site[%d]", i)
@@ -223,6 +258,8 @@ func (c *Config) check() error {
 			return bad(key+".name", "every site needs a name")
 		case names[site.Name]:
 			return bad(key+".name", "site %q is defined twice", site.Name)
+		case !siteName.MatchString(site.Name):
+			return bad(key+".name", "%q: a site name is letters, digits, - and _", site.Name)
 		case len(site.Hosts) == 0:
 			return bad(key+".hosts", "site %q answers no host (use [\"*\"] for every host)", site.Name)
 		}

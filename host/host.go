@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -22,6 +23,7 @@ import (
 // concurrent use.
 type Host struct {
 	engine *Engine
+	opts   Options
 	log    *slog.Logger
 	m      *metrics
 	reqID  atomic.Uint64
@@ -44,13 +46,25 @@ type hostSuffix struct {
 	site   *Site
 }
 
+// Options are host-wide settings.
+type Options struct {
+	// NATS, when its URL is set, keeps topics in NATS JetStream instead of
+	// in memory, so that several nodes share them.
+	NATS pubsub.NATSConfig
+}
+
 // New loads every site: it compiles the plugins, checks them and warms
 // their pools. On error nothing is left running.
 func New(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger) (*Host, error) {
+	return NewWithOptions(ctx, engine, specs, log, Options{})
+}
+
+// NewWithOptions is New with host-wide options.
+func NewWithOptions(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger, opts Options) (*Host, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{})}
+	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{}), opts: opts}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
 	for _, spec := range specs {
 		s, err := h.buildSite(ctx, spec)

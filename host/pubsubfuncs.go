@@ -11,9 +11,10 @@ import (
 	"github.com/wasmweb/wasmweb/host/pubsub"
 )
 
-// topicKey qualifies a guest's topic with its site, so that sites never
-// share topics.
-func (c *call) topicKey(topic string) string { return c.site.name + "/" + topic }
+// topicKey returns the broker's name for a guest's topic. Each site has a
+// broker of its own (in memory, or a subject prefix of its own in NATS),
+// so a site can never name another's topic.
+func (c *call) topicKey(topic string) string { return topic }
 
 func brokerErr(err error) int {
 	switch {

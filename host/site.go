@@ -163,7 +163,18 @@ func (s *Site) Name() string { return s.name }
 func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 	s := &Site{h: h, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
 		pubsub: spec.PubSub.withDefaults(), plugins: map[string]*generation{}}
-	s.broker = pubsub.NewMemory(pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes})
+	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes}
+	if h.opts.NATS.URL != "" {
+		nc := h.opts.NATS
+		nc.Prefix = "wasmweb." + spec.Name + "."
+		b, err := pubsub.NewNATS(nc, lim)
+		if err != nil {
+			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+		}
+		s.broker = b
+	} else {
+		s.broker = pubsub.NewMemory(lim)
+	}
 	s.parking = newParking(h, s, runtime.GOMAXPROCS(0))
 	hf := &hostFuncs{log: h.log}
 	rt, err := h.engine.newRuntime(ctx, s.limits, hf)

@@ -175,7 +175,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	defer engine.Close()
 	loadStart := time.Now()
-	h, err := host.New(ctx, engine, specs, log)
+	h, err := host.NewWithOptions(ctx, engine, specs, log, cfg.HostOptions())
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1

@@ -38,14 +38,14 @@ func TestSinceCursors(t *testing.T) {
 		cursor int64
 		want   string
 	}{
-		{0, "3:3 4:4 5:5 "},   // no cursor: the history
-		{-7, "3:3 4:4 5:5 "},  // nonsense: the history
-		{99, "3:3 4:4 5:5 "},  // from the future (a restarted server): the history
-		{1, "3:3 4:4 5:5 "},   // older than retained: the history
-		{2, "3:3 4:4 5:5 "},   // just before the oldest retained: all of it
-		{3, "4:4 5:5 "},       // a known cursor: what came after
-		{4, "5:5 "},           //
-		{5, ""},               // up to date: nothing
+		{0, "3:3 4:4 5:5 "},  // no cursor: the history
+		{-7, "3:3 4:4 5:5 "}, // nonsense: the history
+		{99, "3:3 4:4 5:5 "}, // from the future (a restarted server): the history
+		{1, "3:3 4:4 5:5 "},  // older than retained: the history
+		{2, "3:3 4:4 5:5 "},  // just before the oldest retained: all of it
+		{3, "4:4 5:5 "},      // a known cursor: what came after
+		{4, "5:5 "},          //
+		{5, ""},              // up to date: nothing
 	} {
 		msgs, err := m.Since("t", tc.cursor, nil)
 		if err != nil || ids(msgs) != tc.want {

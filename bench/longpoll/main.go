@@ -1,0 +1,235 @@
+// Command longpoll measures a chat server's long polls: the resident
+// memory N parked waiters add, and how long one published message takes
+// to reach all of them.
+//
+// It speaks the HTTP API of Tornado's chat demo, which wasmweb's chat
+// plugin and bench/peers/tornado/chat.py both serve:
+//
+//	POST /a/message/new      body=...&_xsrf=...   -> {"id": ..., ...}
+//	POST /a/message/updates  cursor=...&_xsrf=... -> {"messages": [...]} once newer exist
+//
+// Steps: post one message to learn the current cursor; read the server's
+// VmRSS; open N connections (source addresses spread over 127.0.0.x) that
+// each post an update request with that cursor; wait until the RSS is
+// stable; read it again; post one message and time each waiter's answer.
+//
+//	longpoll -addr 127.0.0.1:8888 -pid 1234 -n 10000
+//
+// Output: one machine-readable line on stdout, progress on stderr.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8888", "server address")
+	n := flag.Int("n", 10000, "parked waiters to hold")
+	pid := flag.Int("pid", 0, "server process id (for VmRSS)")
+	srcIPs := flag.Int("srcips", 16, "spread source addresses over 127.0.0.1..127.0.0.x")
+	par := flag.Int("par", 64, "connections opened concurrently")
+	stable := flag.Duration("stable", 2*time.Second, "RSS must stay within 64 KiB this long")
+	timeout := flag.Duration("timeout", 60*time.Second, "bound on every wait")
+	goroutines := flag.String("metrics", "", "optional admin /metrics URL, to report go_goroutines and wasmweb_pool_instances")
+	flag.Parse()
+	if *pid <= 0 {
+		fatalf("-pid is required")
+	}
+	raiseNoFile(*n + 100)
+
+	cursor, err := postMessage(*addr, "warm-up")
+	if err != nil {
+		fatalf("posting the first message: %v", err)
+	}
+	progress("cursor %s", cursor)
+	statusBefore := metricsLine(*goroutines)
+	rssBefore := waitStable(*pid, *stable, *timeout)
+
+	body := "cursor=" + url.QueryEscape(cursor) + "&_xsrf=bench"
+	req := "POST /a/message/updates HTTP/1.1\r\nHost: bench\r\nCookie: _xsrf=bench\r\n" +
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	conns := make([]net.Conn, *n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, *par)
+	var openErr error
+	var mu sync.Mutex
+	for i := range conns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d := net.Dialer{Timeout: 10 * time.Second}
+			if *srcIPs > 0 {
+				d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i%*srcIPs))}
+			}
+			c, err := d.Dial("tcp", *addr)
+			if err == nil {
+				_, err = io.WriteString(c, req)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && openErr == nil {
+				openErr = err
+			}
+			conns[i] = c
+		}(i)
+	}
+	wg.Wait()
+	if openErr != nil {
+		fatalf("opening waiters: %v", openErr)
+	}
+	progress("%d waiters sent; waiting for the server's memory to settle", *n)
+	rssAfter := waitStable(*pid, *stable, *timeout)
+	statusAfter := metricsLine(*goroutines)
+
+	// Publish one message and time every waiter's answer.
+	arrivals := make([]time.Duration, *n)
+	var bad int
+	start := time.Now()
+	for i, c := range conns {
+		wg.Add(1)
+		go func(i int, c net.Conn) {
+			defer wg.Done()
+			c.SetReadDeadline(time.Now().Add(*timeout))
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			ok := err == nil && resp.StatusCode == 200
+			if ok {
+				var v struct{ Messages []json.RawMessage }
+				ok = json.NewDecoder(resp.Body).Decode(&v) == nil && len(v.Messages) > 0
+			}
+			arrivals[i] = time.Since(start)
+			if !ok {
+				mu.Lock()
+				bad++
+				mu.Unlock()
+			}
+			c.Close()
+		}(i, c)
+	}
+	if _, err := postMessage(*addr, "wake"); err != nil {
+		fatalf("publishing: %v", err)
+	}
+	published := time.Since(start)
+	wg.Wait()
+	slices.Sort(arrivals)
+	pct := func(p float64) time.Duration { return arrivals[min(len(arrivals)-1, int(p*float64(len(arrivals))))] - published }
+	per := float64(rssAfter-rssBefore) * 1024 / float64(*n)
+	fmt.Printf("waiters=%d rss_before_kib=%d rss_after_kib=%d per_waiter_bytes=%.0f wake_p50_ms=%.1f wake_p99_ms=%.1f wake_max_ms=%.1f failed=%d before={%s} parked={%s}\n",
+		*n, rssBefore, rssAfter, per, ms(pct(0.50)), ms(pct(0.99)), ms(arrivals[len(arrivals)-1]-published), bad, statusBefore, statusAfter)
+	if bad > 0 {
+		os.Exit(1)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// postMessage posts a chat message and returns its id.
+func postMessage(addr, text string) (string, error) {
+	form := url.Values{"body": {text}, "_xsrf": {"bench"}}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/a/message/new", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "_xsrf=bench")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		return "", fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	var m struct{ ID json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		return "", err
+	}
+	return strings.Trim(string(m.ID), `"`), nil
+}
+
+// waitStable returns VmRSS (KiB) once it has stayed within 64 KiB for d.
+func waitStable(pid int, d, timeout time.Duration) int64 {
+	deadline := time.Now().Add(timeout)
+	last, since := rss(pid), time.Now()
+	for time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		cur := rss(pid)
+		if cur-last > 64 || last-cur > 64 {
+			last, since = cur, time.Now()
+			continue
+		}
+		if time.Since(since) >= d {
+			return cur
+		}
+	}
+	progress("RSS did not settle within %v; using the last reading", timeout)
+	return last
+}
+
+func rss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		fatalf("%v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	fatalf("no VmRSS for pid %d", pid)
+	return 0
+}
+
+// metricsLine returns selected gauges from a Prometheus endpoint.
+func metricsLine(u string) string {
+	if u == "" {
+		return ""
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		return "metrics error"
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, name := range []string{"go_goroutines ", "wasmweb_pool_instances{", "wasmweb_parked_requests "} {
+			if strings.HasPrefix(line, name) {
+				out = append(out, strings.ReplaceAll(line, " ", "="))
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func raiseNoFile(n int) {
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur < rl.Max {
+		rl.Cur = rl.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+	}
+	if int(rl.Cur) < n {
+		progress("open-file limit %d is below the %d needed", rl.Cur, n)
+	}
+}
+
+func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, "longpoll: "+format+"\n", args...) }
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "longpoll: "+format+"\n", args...)
+	os.Exit(1)
+}
