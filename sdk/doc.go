@@ -68,6 +68,34 @@
 // log. Argument without a default ends the request with 400 when the
 // argument is missing, as Tornado's MissingArgumentError does.
 //
+// # Publish and wait
+//
+// Long polling, as in Tornado's chat demo, is Publish and Wait on a topic
+// of the site (when HostFeatures has abi.FeaturePubSub). Publish stores a
+// message and returns its id; Wait returns the messages newer than a
+// cursor, the id of the last message the client has seen:
+//
+//	func updates(c *sdk.Context) {
+//		cursor := sdk.ParseCursor(c.Argument("cursor", ""))
+//		msgs, err := c.Wait("room", cursor, time.Minute)
+//		switch {
+//		case err != nil:
+//			c.Error(503) // too many waiters, or the backend is down
+//		case msgs == nil:
+//			c.WriteJSON(map[string]any{"messages": []any{}}) // timed out
+//		default:
+//			c.WriteJSON(map[string]any{"messages": render(msgs)})
+//		}
+//	}
+//
+// Wait never blocks the instance. When there is nothing newer, the host
+// parks the request, the handler is unwound from inside Wait and what it
+// wrote is discarded; when a message arrives or the wait times out, the
+// host runs the handler again from the start, on any instance, with the
+// same request, and this time Wait returns (an empty result means the wait
+// timed out). The code before Wait runs again when the request resumes:
+// do not publish or have side effects before Wait in the same handler.
+//
 // # Testing
 //
 // The same handler code runs natively under go test: package sdktest

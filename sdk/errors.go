@@ -18,7 +18,9 @@ var (
 	// a response method it also means the response has failed: the client
 	// gets 500 whatever the handler does next.
 	ErrInvalid = errors.New("invalid argument")
-	// ErrTooLarge is ERR_TOO_LARGE: a host cap would be exceeded.
+	// ErrTooLarge is ERR_TOO_LARGE: a host cap would be exceeded. From
+	// Wait it means the site already parks as many requests as it may;
+	// the handler should answer 503.
 	ErrTooLarge = errors.New("too large")
 	// ErrFinished is ERR_FINISHED: the response was already finished by
 	// Redirect, Error or Finish. The SDK also returns it, without calling
@@ -27,6 +29,10 @@ var (
 	// ErrNoRequest is ERR_NO_REQUEST: the call was made outside a request,
 	// for example from init or from a goroutine that outlived its handler.
 	ErrNoRequest = errors.New("no request in progress")
+	// ErrUnavailable is ERR_UNAVAILABLE: a service the host depends on,
+	// the pub/sub backend of Publish and Wait, is unreachable. A handler
+	// usually answers 503.
+	ErrUnavailable = errors.New("service unavailable")
 )
 
 // ErrJSONArray is returned by WriteJSON for a value that encodes as a
@@ -69,6 +75,8 @@ func codeErr(code int32) error {
 		return ErrFinished
 	case abi.ErrNoRequest:
 		return ErrNoRequest
+	case abi.ErrUnavailable:
+		return ErrUnavailable
 	}
 	return nil
 }

@@ -165,7 +165,8 @@ var routes = map[int32]*handler{}
 
 // requestError is the panic value that ends a request with an error page,
 // as Tornado's HTTPError does; handle recovers it. Argument raises it for a
-// missing argument.
+// missing argument. Wait unwinds a parked request the same way, with
+// parked.
 type requestError struct {
 	status int
 	msg    string
@@ -203,6 +204,11 @@ func handle(route int32) (status int32) {
 
 // recovered turns a panic of the handler into the request's result.
 func (c *Context) recovered(r any) int32 {
+	if _, ok := r.(parked); ok {
+		// Wait parked the request: the host resumes it later and
+		// discards what the handler wrote.
+		return abi.StatusWait
+	}
 	if e, ok := r.(requestError); ok {
 		err := c.Error(e.status, e.msg)
 		if err == nil || errors.Is(err, ErrFinished) {

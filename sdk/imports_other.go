@@ -102,3 +102,19 @@ func respRedirect(url string, status int32) int32 {
 func respError(status int32, msg string) int32 {
 	return nativeHost().RespError(status, msg)
 }
+
+func publish(topic string, msg *byte, msgLen int32) int64 {
+	return nativeHost().Publish(topic, bytesAt(msg, msgLen))
+}
+
+func wait(topic string, cursor int64, timeoutMS int32) int32 {
+	return nativeHost().Wait(topic, cursor, timeoutMS)
+}
+
+func msgID(index int32) int64 {
+	return nativeHost().MsgID(index)
+}
+
+func msgData(index int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().MsgData(index, bytesAt(buf, bufLimit))
+}

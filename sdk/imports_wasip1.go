@@ -52,3 +52,15 @@ func respRedirect(url string, status int32) int32
 
 //go:wasmimport wasmweb_v1 resp_error
 func respError(status int32, msg string) int32
+
+//go:wasmimport wasmweb_v1 publish
+func publish(topic string, msg *byte, msgLen int32) int64
+
+//go:wasmimport wasmweb_v1 wait
+func wait(topic string, cursor int64, timeoutMS int32) int32
+
+//go:wasmimport wasmweb_v1 msg_id
+func msgID(index int32) int64
+
+//go:wasmimport wasmweb_v1 msg_data
+func msgData(index int32, buf *byte, bufLimit int32) int32

@@ -127,7 +127,9 @@ func main() {
 	published := time.Since(start)
 	wg.Wait()
 	slices.Sort(arrivals)
-	pct := func(p float64) time.Duration { return arrivals[min(len(arrivals)-1, int(p*float64(len(arrivals))))] - published }
+	pct := func(p float64) time.Duration {
+		return arrivals[min(len(arrivals)-1, int(p*float64(len(arrivals))))] - published
+	}
 	per := float64(rssAfter-rssBefore) * 1024 / float64(*n)
 	fmt.Printf("waiters=%d rss_before_kib=%d rss_after_kib=%d per_waiter_bytes=%.0f wake_p50_ms=%.1f wake_p99_ms=%.1f wake_max_ms=%.1f failed=%d before={%s} parked={%s}\n",
 		*n, rssBefore, rssAfter, per, ms(pct(0.50)), ms(pct(0.99)), ms(arrivals[len(arrivals)-1]-published), bad, statusBefore, statusAfter)

@@ -1,5 +1,7 @@
 package pubsub
 
+import "time"
+
 // Memory is the in-process Broker. Safe for concurrent use.
 type Memory struct {
 	s store
@@ -20,7 +22,7 @@ func (m *Memory) Publish(topic string, data []byte) (int64, error) {
 	if len(data) > m.s.lim.MaxMessageBytes {
 		return 0, ErrTooLarge
 	}
-	return m.s.add(topic, Message{Data: append([]byte(nil), data...)}, func(t *topicState) int64 { return t.lastID + 1 })
+	return m.s.add(topic, Message{Data: append([]byte(nil), data...)}, nextID)
 }
 
 // Since implements Broker.
@@ -29,6 +31,17 @@ func (m *Memory) Since(topic string, cursor int64, w Watcher) ([]Message, error)
 		return nil, ErrBadTopic
 	}
 	return m.s.since(topic, cursor, w)
+}
+
+// nextID numbers a topic's messages. A new topic starts from the clock
+// (microseconds since 1970, well within a JavaScript number's exact
+// range), so that ids are never reused after a restart: a client's cursor
+// from before it is older than anything retained and gets the history.
+func nextID(t *topicState) int64 {
+	if t.lastID == 0 {
+		return time.Now().UnixMicro()
+	}
+	return t.lastID + 1
 }
 
 // Unwatch implements Broker.

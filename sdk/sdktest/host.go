@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk"
 	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
 )
 
@@ -26,6 +27,20 @@ type fakeHost struct {
 	args       *arguments
 	maxRespLen int
 
+	// Publish and wait.
+	broker *Broker
+	site   string
+	// timedOut makes wait return 0, as on a request resumed because its
+	// wait timed out.
+	timedOut bool
+	// waited is set by the first wait call; msgs holds what it found.
+	waited bool
+	msgs   []sdk.Message
+	// parked is the wait that parked the request, if one did; parkGen is
+	// the broker's generation then.
+	parked  *waitCall
+	parkGen int
+
 	// The response.
 	status       int
 	respHeader   http.Header
@@ -40,7 +55,14 @@ type fakeHost struct {
 
 var _ hostcall.Host = (*fakeHost)(nil)
 
-func newFakeHost(handler, requestID string, req *Request) *fakeHost {
+// waitCall is the arguments of a wait.
+type waitCall struct {
+	topic     string
+	cursor    int64
+	timeoutMS int32
+}
+
+func newFakeHost(b *Broker, handler, requestID string, req *Request) *fakeHost {
 	header, body := req.wire()
 	h := &fakeHost{
 		req:        req,
@@ -51,6 +73,8 @@ func newFakeHost(handler, requestID string, req *Request) *fakeHost {
 		maxRespLen: abi.DefaultMaxResponseBytes,
 		status:     200,
 		respHeader: http.Header{},
+		broker:     b,
+		site:       req.site,
 	}
 	h.path, h.query, _ = strings.Cut(req.target, "?")
 	h.args = parseArguments(h.query, h.firstHeader("Content-Type"), body)
@@ -106,8 +130,11 @@ var levelNames = map[int32]string{
 	abi.LogError: "error",
 }
 
+// features are the fake host's feature bits, in and out of requests.
+const features = abi.FeatureCore | abi.FeaturePubSub
+
 func (h *fakeHost) HostFeatures() int64 {
-	return int64(abi.FeatureCore)
+	return features
 }
 
 func (h *fakeHost) Log(level int32, msg string) {
@@ -390,13 +417,63 @@ func (h *fakeHost) errorPage(status int) {
 		status, text, status, text)
 }
 
+func (h *fakeHost) Publish(topic string, msg []byte) int64 {
+	r := h.broker.publish(h.site, topic, msg)
+	h.trace = append(h.trace, fmt.Sprintf("%s(topic=%q, msg_len=%d) = %d", abi.FuncPublish, topic, len(msg), r))
+	return r
+}
+
+func (h *fakeHost) Wait(topic string, cursor int64, timeoutMS int32) int32 {
+	r := h.wait(topic, cursor, timeoutMS)
+	return h.call(r, abi.FuncWait, "topic=%q, cursor=%d, timeout_ms=%d", topic, cursor, timeoutMS)
+}
+
+func (h *fakeHost) wait(topic string, cursor int64, timeoutMS int32) int32 {
+	if h.waited {
+		return abi.ErrInvalid // one wait per call of wasmweb_handle
+	}
+	h.waited = true
+	if !validTopic(topic) {
+		return abi.ErrInvalid
+	}
+	if h.timedOut {
+		return 0
+	}
+	msgs, gen, r := h.broker.wait(h.site, topic, cursor)
+	switch r {
+	case abi.WaitParked:
+		h.parked = &waitCall{topic, cursor, timeoutMS}
+		h.parkGen = gen
+	default:
+		h.msgs = msgs
+	}
+	return r
+}
+
+func (h *fakeHost) MsgID(index int32) int64 {
+	r := int64(abi.ErrNotFound)
+	if index >= 0 && int(index) < len(h.msgs) {
+		r = h.msgs[index].ID
+	}
+	h.trace = append(h.trace, fmt.Sprintf("%s(index=%d) = %d", abi.FuncMsgID, index, r))
+	return r
+}
+
+func (h *fakeHost) MsgData(index int32, buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	if index >= 0 && int(index) < len(h.msgs) {
+		r = output(buf, h.msgs[index].Data)
+	}
+	return h.call(r, abi.FuncMsgData, "index=%d, buf_limit=%d", index, len(buf))
+}
+
 // noRequest is the host between requests: as during _initialize, only log
 // and host_features work.
 type noRequest struct{}
 
 var _ hostcall.Host = noRequest{}
 
-func (noRequest) HostFeatures() int64 { return int64(abi.FeatureCore) }
+func (noRequest) HostFeatures() int64 { return features }
 
 func (noRequest) Log(level int32, msg string) {
 	fmt.Fprintf(os.Stderr, "sdktest: log outside a request: %s\n", msg)
@@ -414,3 +491,7 @@ func (noRequest) RespHeader(int32, string, string) int32     { return abi.ErrNoR
 func (noRequest) RespWrite([]byte) int32                     { return abi.ErrNoRequest }
 func (noRequest) RespRedirect(string, int32) int32           { return abi.ErrNoRequest }
 func (noRequest) RespError(int32, string) int32              { return abi.ErrNoRequest }
+func (noRequest) Publish(string, []byte) int64               { return abi.ErrNoRequest }
+func (noRequest) Wait(string, int64, int32) int32            { return abi.ErrNoRequest }
+func (noRequest) MsgID(int32) int64                          { return abi.ErrNoRequest }
+func (noRequest) MsgData(int32, []byte) int32                { return abi.ErrNoRequest }

@@ -20,6 +20,7 @@ type Request struct {
 	protocol     string
 	remoteAddr   string
 	routePattern string
+	site         string
 	header       []headerField
 	params       map[string]string
 
@@ -38,13 +39,14 @@ type formFile struct {
 
 // NewRequest returns a request with the given method and request-target,
 // such as "/posts?page=2", sent over HTTP/1.1 with the header
-// "Host: example.com" from 192.0.2.1:1234 and no body.
+// "Host: example.com" from 192.0.2.1:1234 and no body, to DefaultSite.
 func NewRequest(method, target string) *Request {
 	return &Request{
 		method:     method,
 		target:     target,
 		protocol:   "HTTP/1.1",
 		remoteAddr: "192.0.2.1:1234",
+		site:       DefaultSite,
 		header:     []headerField{{"Host", "example.com"}},
 	}
 }
@@ -143,6 +145,16 @@ func (r *Request) WithRemoteAddr(addr string) *Request {
 func (r *Request) WithRoutePattern(pattern string) *Request {
 	c := r.clone()
 	c.routePattern = pattern
+	return c
+}
+
+// WithSite sets the site the request is for, whose topics Publish and
+// Wait use; sites do not see each other's topics. The default is
+// DefaultSite. The site is not derived from the Host header: the real
+// host maps hosts to sites with its configuration.
+func (r *Request) WithSite(site string) *Request {
+	c := r.clone()
+	c.site = site
 	return c
 }
 

@@ -17,12 +17,31 @@
 //
 // Requests are served one at a time, as a plugin instance serves them, so
 // parallel tests wait for each other inside Serve.
+//
+// # Publish and wait
+//
+// The fake host has a pub/sub backend, a Broker, and Serve uses
+// DefaultBroker; call Reset at the start of a test that publishes or
+// waits, or give the test a broker of its own with NewBroker. A handler
+// whose Wait finds nothing newer parks its request: Serve returns a
+// Response with Parked set and no status, header or body. The test then
+// does what would wake it and resumes it:
+//
+//	sdktest.Reset()
+//	updates := sdktest.Serve("updates", sdktest.NewRequest("POST", "/updates"))
+//	// updates.Parked is true: the topic is empty.
+//	sdktest.Serve("new", sdktest.NewRequest("POST", "/new").WithForm(url.Values{"body": {"hi"}}))
+//	resp := updates.Resume() // the handler runs again; Wait returns "hi"
+//
+// Timeout runs a parked request again as if its wait had timed out.
 package sdktest
 
 import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
@@ -61,6 +80,18 @@ type Response struct {
 	// Trace holds the host calls the guest made, in order, one line each,
 	// such as `req_get(field=0, buf_limit=256) = 3`.
 	Trace []string
+
+	// Parked reports that the handler's Wait found nothing newer and the
+	// host parked the request. A parked response is no response yet:
+	// Status is 0, Header is empty and Body nil, what the handler wrote
+	// being discarded; Logs and Trace are the run's. Resume and Timeout
+	// run the request again as the host does later.
+	Parked bool
+	// WaitCall is the Wait that parked the request; zero unless Parked.
+	WaitCall WaitCall
+
+	// park is set when Parked.
+	park *parkedRequest
 }
 
 var (
@@ -84,14 +115,48 @@ func route(handler string) (int32, string) {
 }
 
 // Serve serves req with the handler registered as handler and returns the
-// response. A nil req is NewRequest("GET", "/").
+// response, publishing to and waiting on DefaultBroker. A nil req is
+// NewRequest("GET", "/").
 func Serve(handler string, req *Request) *Response {
+	return defaultBroker.Serve(handler, req)
+}
+
+// Serve serves req with the handler registered as handler and returns the
+// response, publishing to and waiting on b. A nil req is
+// NewRequest("GET", "/"). If the handler's Wait parks the request, the
+// response is Parked; see Response.Resume.
+func (b *Broker) Serve(handler string, req *Request) *Response {
 	if req == nil {
 		req = NewRequest("GET", "/")
 	}
+	return b.serve(handler, req, false)
+}
+
+// serve serves req; timedOut makes its wait return 0, as after a wait
+// that timed out.
+func (b *Broker) serve(handler string, req *Request, timedOut bool) *Response {
 	id, requestID := route(handler)
-	h := newFakeHost(handler, requestID, req)
+	h := newFakeHost(b, handler, requestID, req)
+	h.timedOut = timedOut
 	result := hostcall.Serve(h, noRequest{}, id)
+	if h.parked != nil {
+		if result == abi.StatusWait && h.failure == "" {
+			return &Response{
+				Header:   http.Header{},
+				Logs:     h.logs,
+				Trace:    h.trace,
+				Parked:   true,
+				WaitCall: WaitCall{h.parked.topic, h.parked.cursor, time.Duration(h.parked.timeoutMS) * time.Millisecond},
+				park:     &parkedRequest{broker: b, handler: handler, req: req, gen: h.parkGen},
+			}
+		}
+		// Answered after all, or failed: not parked, whatever wait
+		// returned.
+		b.unpark(h.parkGen)
+	}
+	if result == abi.StatusWait && h.parked == nil && h.failure == "" {
+		h.failure = fmt.Sprintf("%s returned STATUS_WAIT (%d) without a wait that parked", abi.ExportHandle, result)
+	}
 	if result != abi.StatusDone && h.failure == "" {
 		h.failure = fmt.Sprintf("%s returned %d", abi.ExportHandle, result)
 	}
@@ -113,4 +178,54 @@ func Serve(handler string, req *Request) *Response {
 		Logs:         h.logs,
 		Trace:        h.trace,
 	}
+}
+
+// A WaitCall is the arguments of the Wait that parked a request.
+type WaitCall struct {
+	Topic  string
+	Cursor int64
+	// Timeout is the timeout the guest passed, in whole milliseconds; 0
+	// means the site's max_wait.
+	Timeout time.Duration
+}
+
+// parkedRequest is what the host keeps of a parked request.
+type parkedRequest struct {
+	broker  *Broker
+	handler string
+	req     *Request
+	gen     int
+	done    atomic.Bool
+}
+
+// Resume runs a parked request again, as the host does when a message is
+// published to the topic it waits on: the handler runs from the start
+// with the same request, and its Wait returns the messages newer than its
+// cursor, so the test publishes first (with another handler or
+// Broker.Publish) and resumes after. If there is still nothing newer, the
+// wait parks again and so does the returned response, which can be
+// resumed in turn. A parked response can be resumed, or timed out, once;
+// Resume panics if r is not parked or was resumed already.
+func (r *Response) Resume() *Response {
+	return r.rerun("Resume", false)
+}
+
+// Timeout runs a parked request again as the host does when its wait
+// times out: the handler runs from the start with the same request and
+// its Wait returns no messages (nil, nil), whatever was published. It
+// panics as Resume does.
+func (r *Response) Timeout() *Response {
+	return r.rerun("Timeout", true)
+}
+
+func (r *Response) rerun(method string, timedOut bool) *Response {
+	p := r.park
+	if p == nil {
+		panic("sdktest: " + method + " of a response that is not parked")
+	}
+	if p.done.Swap(true) {
+		panic("sdktest: " + method + " of a parked response already resumed")
+	}
+	p.broker.unpark(p.gen)
+	return p.broker.serve(p.handler, p.req, timedOut)
 }

@@ -34,6 +34,11 @@ type Host interface {
 	RespWrite(b []byte) int32
 	RespRedirect(url string, status int32) int32
 	RespError(status int32, msg string) int32
+
+	Publish(topic string, msg []byte) int64
+	Wait(topic string, cursor int64, timeoutMS int32) int32
+	MsgID(index int32) int64
+	MsgData(index int32, buf []byte) int32
 }
 
 var (

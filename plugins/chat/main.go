@@ -1,0 +1,212 @@
+// Command chat is a wasmweb plugin that serves Tornado's chat demo with the
+// same HTTP API: a page, its script and style, and two JSON endpoints, one
+// that posts a message and one that long-polls for new ones with the SDK's
+// Publish and Wait. Every message goes to the site's topic "room", which
+// keeps the most recent ones; a message's id is its cursor.
+package main
+
+import (
+	"crypto/rand"
+	"embed"
+	"errors"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmweb/wasmweb/sdk"
+)
+
+func main() {}
+
+func init() {
+	sdk.Handle("chat-page", page{})
+	sdk.Handle("chat-static", static{})
+	sdk.Handle("message-new", messageNew{})
+	sdk.Handle("message-updates", messageUpdates{})
+}
+
+const (
+	// topic is where messages are published and waited for.
+	topic = "room"
+	// pollTimeout is how long an updates request waits before answering
+	// an empty list; the client then polls again.
+	pollTimeout = 60 * time.Second
+)
+
+// A message is the JSON form of a chat message, as Tornado's demo sends
+// it. The topic holds only the body: the id is the topic's, and the HTML
+// is built when the message is sent.
+type message struct {
+	ID   string `json:"id"`
+	Body string `json:"body"`
+	HTML string `json:"html"`
+}
+
+func newMessage(id int64, body string) message {
+	ids := strconv.FormatInt(id, 10)
+	return message{
+		ID:   ids,
+		Body: body,
+		HTML: `<div class="message" id="m` + ids + `">` + linkify(body) + `</div>`,
+	}
+}
+
+// page serves the chat page, GET /chat.
+type page struct{}
+
+// Get answers the page, setting the XSRF cookie if the browser has none.
+// The inbox starts empty: the script's first poll, without a cursor, gets
+// the history at once. Rendering it here would need a Wait that does not
+// park, which the ABI does not offer.
+func (page) Get(c *sdk.Context) {
+	token := xsrfCookie(c)
+	if token == "" {
+		token = rand.Text()
+		c.AddHeader("Set-Cookie", xsrfName+"="+token+"; Path=/; SameSite=Lax")
+	}
+	c.SetHeader("Content-Type", "text/html; charset=utf-8")
+	// The page carries the browser's token.
+	c.SetHeader("Cache-Control", "no-store")
+	c.WriteString(strings.Replace(pageHTML, "{{xsrf}}", html.EscapeString(token), 1))
+}
+
+// pageHTML is the page; {{xsrf}} is replaced by the XSRF token.
+const pageHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Chat</title>
+<link rel="stylesheet" href="/chat/static/chat.css">
+</head>
+<body>
+<main>
+<h1>Chat</h1>
+<div id="inbox" aria-live="polite"></div>
+<form id="messageform" action="/a/message/new" method="post">
+<input type="text" name="body" id="message" autocomplete="off" required aria-label="Message" placeholder="Say something">
+<input type="hidden" name="next" value="/chat">
+<input type="hidden" name="_xsrf" value="{{xsrf}}">
+<button type="submit">Post</button>
+</form>
+<p id="status" role="status"></p>
+</main>
+<script src="/chat/static/chat.js"></script>
+</body>
+</html>
+`
+
+//go:embed static/chat.js static/chat.css
+var staticFS embed.FS
+
+// A staticFile is a file static serves.
+type staticFile struct {
+	contentType string
+	data        []byte
+}
+
+// staticFiles are the files static serves, by name; nothing else is.
+var staticFiles = map[string]staticFile{
+	"chat.js":  {"text/javascript; charset=utf-8", mustRead("static/chat.js")},
+	"chat.css": {"text/css; charset=utf-8", mustRead("static/chat.css")},
+}
+
+func mustRead(name string) []byte {
+	b, err := staticFS.ReadFile(name)
+	if err != nil {
+		panic("chat: " + err.Error()) // the embed directive lists it
+	}
+	return b
+}
+
+// static serves the script and the style, GET /chat/static/{file}.
+type static struct{}
+
+// Get answers the file named by the route's {file}, or 404.
+func (static) Get(c *sdk.Context) {
+	f, ok := staticFiles[c.Param("file")]
+	if !ok {
+		c.Error(404)
+		return
+	}
+	c.SetHeader("Content-Type", f.contentType)
+	c.SetHeader("Cache-Control", "no-cache")
+	c.Write(f.data)
+}
+
+// messageNew posts a message, POST /a/message/new.
+type messageNew struct{}
+
+// Prepare checks the XSRF token.
+func (messageNew) Prepare(c *sdk.Context) { checkXSRF(c) }
+
+// Post publishes the argument body and answers the message as JSON, or,
+// with a local path in the argument next, redirects there (a form posted
+// without the script). An absolute or scheme-relative next is refused
+// with 400 rather than followed, so the form cannot redirect off the site.
+func (messageNew) Post(c *sdk.Context) {
+	body := c.Argument("body") // 400 when missing
+	next := c.Argument("next", "")
+	if next != "" && !localPath(next) {
+		c.Error(400, "next must be a path on this site")
+		return
+	}
+	id, err := c.PublishString(topic, body)
+	if err != nil {
+		pubsubError(c, err, 413)
+		return
+	}
+	if next != "" {
+		c.Redirect(next)
+		return
+	}
+	c.WriteJSON(newMessage(id, body))
+}
+
+// localPath reports whether next is a path on this site: it starts with
+// "/", but not "//", which browsers take as another host, and has no
+// backslash, which some take as a slash.
+func localPath(next string) bool {
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, `\`)
+}
+
+// messageUpdates long-polls, POST /a/message/updates.
+type messageUpdates struct{}
+
+// Prepare checks the XSRF token. It has no side effects, so it may run
+// again when a parked request resumes.
+func (messageUpdates) Prepare(c *sdk.Context) { checkXSRF(c) }
+
+// Post answers {"messages": [...]} with the messages after the argument
+// cursor (all those retained when it is absent or unknown), waiting for
+// one when there are none, and an empty list when the wait times out.
+func (messageUpdates) Post(c *sdk.Context) {
+	cursor := sdk.ParseCursor(c.Argument("cursor", ""))
+	msgs, err := c.Wait(topic, cursor, pollTimeout)
+	if err != nil {
+		pubsubError(c, err, 503)
+		return
+	}
+	out := make([]message, len(msgs))
+	for i, m := range msgs {
+		out[i] = newMessage(m.ID, string(m.Data))
+	}
+	c.WriteJSON(map[string][]message{"messages": out})
+}
+
+// pubsubError answers a failed Publish or Wait: tooLarge for ErrTooLarge
+// (413 for a message over the site's cap, 503 for a wait when the site
+// parks as many requests as it may), 503 when the backend is unreachable,
+// 500 otherwise.
+func pubsubError(c *sdk.Context, err error, tooLarge int) {
+	c.Errorf("chat: %v", err)
+	switch {
+	case errors.Is(err, sdk.ErrTooLarge):
+		c.Error(tooLarge, err.Error())
+	case errors.Is(err, sdk.ErrUnavailable):
+		c.Error(503, err.Error())
+	default:
+		c.Error(500, err.Error())
+	}
+}

@@ -1,0 +1,356 @@
+package main
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wasmweb/wasmweb/sdk/sdktest"
+)
+
+const token = "TESTTOKEN234"
+
+// post is a POST of form to path with a matching XSRF cookie and argument.
+func post(path string, form url.Values) *sdktest.Request {
+	f := url.Values{"_xsrf": {token}}
+	for k, vs := range form {
+		f[k] = vs
+	}
+	return sdktest.NewRequest("POST", path).
+		WithHeader("Cookie", "theme=dark; _xsrf="+token).
+		WithForm(f)
+}
+
+func newReq(body string) *sdktest.Request {
+	return post("/a/message/new", url.Values{"body": {body}})
+}
+
+func updatesReq(cursor string) *sdktest.Request {
+	form := url.Values{}
+	if cursor != "" {
+		form.Set("cursor", cursor)
+	}
+	return post("/a/message/updates", form)
+}
+
+func decode[T any](t *testing.T, resp *sdktest.Response) T {
+	t.Helper()
+	var v T
+	if resp.Status != 200 {
+		t.Fatalf("status %d (failure %q, message %q, logs %q)", resp.Status, resp.Failure, resp.ErrorMessage, resp.Logs)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=UTF-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if err := json.Unmarshal(resp.Body, &v); err != nil {
+		t.Fatalf("%v: %s", err, resp.Body)
+	}
+	return v
+}
+
+type updates struct {
+	Messages []message `json:"messages"`
+}
+
+func TestMessageNew(t *testing.T) {
+	sdktest.Reset()
+	got := decode[message](t, sdktest.Serve("message-new", newReq("hello")))
+	want := message{ID: "1", Body: "hello", HTML: `<div class="message" id="m1">hello</div>`}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+
+	got = decode[message](t, sdktest.Serve("message-new", newReq(`<script>alert("x")</script> see http://x.org/a?b=1&c=2.`)))
+	wantHTML := `<div class="message" id="m2">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; see ` +
+		`<a href="http://x.org/a?b=1&amp;c=2">http://x.org/a?b=1&amp;c=2</a>.</div>`
+	if got.ID != "2" || got.HTML != wantHTML {
+		t.Errorf("got %+v, want id 2 and html %s", got, wantHTML)
+	}
+	if msgs := sdktest.DefaultBroker().Messages(sdktest.DefaultSite, "room"); len(msgs) != 2 || string(msgs[1].Data) != got.Body {
+		t.Errorf("published %+v, want the bodies", msgs)
+	}
+}
+
+func TestMessageNewMissingBody(t *testing.T) {
+	sdktest.Reset()
+	resp := sdktest.Serve("message-new", post("/a/message/new", nil))
+	if resp.Status != 400 || resp.ErrorMessage != "Missing argument body" {
+		t.Errorf("status %d, message %q; want 400 Missing argument body", resp.Status, resp.ErrorMessage)
+	}
+}
+
+func TestMessageNewNext(t *testing.T) {
+	tests := []struct {
+		next     string
+		status   int
+		location string
+	}{
+		{"/chat", 302, "/chat"},
+		{"/chat?x=1#y", 302, "/chat?x=1#y"},
+		{"//evil.com", 400, ""},
+		{"//evil.com/chat", 400, ""},
+		{"http://evil.com", 400, ""},
+		{"https://evil.com/chat", 400, ""},
+		{`/\evil.com`, 400, ""},
+		{"javascript:alert(1)", 400, ""},
+		{"chat", 400, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.next, func(t *testing.T) {
+			sdktest.Reset()
+			resp := sdktest.Serve("message-new", post("/a/message/new", url.Values{"body": {"hi"}, "next": {tc.next}}))
+			if resp.Status != tc.status || resp.Location != tc.location {
+				t.Errorf("status %d, Location %q; want %d, %q", resp.Status, resp.Location, tc.status, tc.location)
+			}
+			published := len(sdktest.DefaultBroker().Messages(sdktest.DefaultSite, "room"))
+			if want := map[bool]int{true: 1, false: 0}[tc.status == 302]; published != want {
+				t.Errorf("%d messages published, want %d", published, want)
+			}
+		})
+	}
+}
+
+func TestXSRF(t *testing.T) {
+	tests := []struct {
+		name string
+		req  *sdktest.Request
+		ok   bool
+	}{
+		{"argument", newReq("x"), true},
+		{"header", sdktest.NewRequest("POST", "/a/message/new").
+			WithHeader("Cookie", "_xsrf="+token).WithHeader("X-XSRFToken", token).
+			WithForm(url.Values{"body": {"x"}}), true},
+		{"missing", sdktest.NewRequest("POST", "/a/message/new").
+			WithHeader("Cookie", "_xsrf="+token).WithForm(url.Values{"body": {"x"}}), false},
+		{"wrong", sdktest.NewRequest("POST", "/a/message/new").
+			WithHeader("Cookie", "_xsrf="+token).WithForm(url.Values{"body": {"x"}, "_xsrf": {"OTHER"}}), false},
+		{"no cookie", sdktest.NewRequest("POST", "/a/message/new").
+			WithForm(url.Values{"body": {"x"}, "_xsrf": {token}}), false},
+		{"bad cookie", sdktest.NewRequest("POST", "/a/message/new").
+			WithHeader("Cookie", "_xsrf=a b").WithForm(url.Values{"body": {"x"}, "_xsrf": {"a b"}}), false},
+	}
+	for _, handler := range []string{"message-new", "message-updates"} {
+		for _, tc := range tests {
+			t.Run(handler+"/"+tc.name, func(t *testing.T) {
+				sdktest.Reset()
+				sdktest.DefaultBroker().Publish(sdktest.DefaultSite, "room", []byte("old"))
+				resp := sdktest.Serve(handler, tc.req)
+				if got := resp.Status == 200; got != tc.ok || resp.Parked {
+					t.Errorf("status %d (message %q), want ok %v", resp.Status, resp.ErrorMessage, tc.ok)
+				}
+				if !tc.ok && resp.Status != 403 {
+					t.Errorf("status %d, want 403", resp.Status)
+				}
+			})
+		}
+	}
+}
+
+var hiddenToken = regexp.MustCompile(`<input type="hidden" name="_xsrf" value="([^"]*)">`)
+
+func TestPage(t *testing.T) {
+	resp := sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat"))
+	if resp.Status != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("status %d, Content-Type %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	cookie := resp.Header.Get("Set-Cookie")
+	m := regexp.MustCompile(`^_xsrf=([A-Z2-7]{26}); Path=/; SameSite=Lax$`).FindStringSubmatch(cookie)
+	if m == nil {
+		t.Fatalf("Set-Cookie %q", cookie)
+	}
+	body := string(resp.Body)
+	if f := hiddenToken.FindStringSubmatch(body); f == nil || f[1] != m[1] {
+		t.Errorf("the form's token is not the cookie's %q:\n%s", m[1], body)
+	}
+	for _, want := range []string{
+		`<script src="/chat/static/chat.js"></script>`,
+		`<link rel="stylesheet" href="/chat/static/chat.css">`,
+		`<form id="messageform" action="/a/message/new" method="post">`,
+		`<input type="hidden" name="next" value="/chat">`,
+		`name="body"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+
+	// Tokens are random.
+	again := sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat")).Header.Get("Set-Cookie")
+	if again == cookie {
+		t.Errorf("two pages set the same cookie %q", cookie)
+	}
+
+	// A browser that has a token keeps it.
+	resp = sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat").WithHeader("Cookie", "a=b; _xsrf="+token))
+	if c := resp.Header.Get("Set-Cookie"); c != "" {
+		t.Errorf("Set-Cookie %q for a browser with a token", c)
+	}
+	if f := hiddenToken.FindStringSubmatch(string(resp.Body)); f == nil || f[1] != token {
+		t.Errorf("the form's token is not the browser's: %v", f)
+	}
+
+	// A cookie that is not a token is replaced.
+	resp = sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat").WithHeader("Cookie", `_xsrf="><script>`))
+	if c := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(c, "_xsrf=") || strings.Contains(string(resp.Body), "<script>") {
+		t.Errorf("a bad cookie: Set-Cookie %q, body %s", c, resp.Body)
+	}
+}
+
+func TestStatic(t *testing.T) {
+	tests := []struct {
+		file, ctype string
+	}{
+		{"chat.js", "text/javascript; charset=utf-8"},
+		{"chat.css", "text/css; charset=utf-8"},
+	}
+	for _, tc := range tests {
+		resp := sdktest.Serve("chat-static", sdktest.NewRequest("GET", "/chat/static/"+tc.file).WithParam("file", tc.file))
+		want, _ := staticFS.ReadFile("static/" + tc.file)
+		if resp.Status != 200 || resp.Header.Get("Content-Type") != tc.ctype ||
+			resp.Header.Get("Cache-Control") != "no-cache" || string(resp.Body) != string(want) || len(want) == 0 {
+			t.Errorf("%s: %d %v, %d bytes", tc.file, resp.Status, resp.Header, len(resp.Body))
+		}
+	}
+	for _, file := range []string{"", "main.go", "../main.go", "static/chat.js", "chat.JS"} {
+		resp := sdktest.Serve("chat-static", sdktest.NewRequest("GET", "/chat/static/x").WithParam("file", file))
+		if resp.Status != 404 {
+			t.Errorf("%q: status %d, want 404", file, resp.Status)
+		}
+	}
+	if resp := sdktest.Serve("chat-static", sdktest.NewRequest("POST", "/chat/static/chat.js").WithParam("file", "chat.js")); resp.Status != 405 {
+		t.Errorf("POST: status %d, want 405", resp.Status)
+	}
+}
+
+func TestUpdatesHistory(t *testing.T) {
+	sdktest.Reset()
+	for _, body := range []string{"one", "two <b>", "three"} {
+		sdktest.Serve("message-new", newReq(body))
+	}
+	got := decode[updates](t, sdktest.Serve("message-updates", updatesReq("")))
+	if len(got.Messages) != 3 || got.Messages[1] != newMessage(2, "two <b>") {
+		t.Errorf("history %+v", got.Messages)
+	}
+	if got.Messages[1].HTML != `<div class="message" id="m2">two &lt;b&gt;</div>` {
+		t.Errorf("html %s", got.Messages[1].HTML)
+	}
+	got = decode[updates](t, sdktest.Serve("message-updates", updatesReq("2")))
+	if len(got.Messages) != 1 || got.Messages[0].ID != "3" {
+		t.Errorf("after cursor 2: %+v", got.Messages)
+	}
+	// A cursor from before a restart, or garbage, gets the history.
+	for _, cursor := range []string{"99", "abc"} {
+		if got := decode[updates](t, sdktest.Serve("message-updates", updatesReq(cursor))); len(got.Messages) != 3 {
+			t.Errorf("cursor %q: %d messages, want the history", cursor, len(got.Messages))
+		}
+	}
+}
+
+func TestUpdatesParkAndResume(t *testing.T) {
+	sdktest.Reset()
+	sdktest.Serve("message-new", newReq("first"))
+
+	waiting := sdktest.Serve("message-updates", updatesReq("1"))
+	if !waiting.Parked {
+		t.Fatalf("not parked: %d %s", waiting.Status, waiting.Body)
+	}
+	if w := waiting.WaitCall; w.Topic != "room" || w.Cursor != 1 || w.Timeout != pollTimeout {
+		t.Errorf("wait %+v", w)
+	}
+	// Another client posts; the host resumes the parked request.
+	posted := decode[message](t, sdktest.Serve("message-new", newReq("http://x")))
+	got := decode[updates](t, waiting.Resume())
+	if len(got.Messages) != 1 || got.Messages[0] != posted {
+		t.Errorf("resumed: %+v, want [%+v]", got.Messages, posted)
+	}
+	if want := `<div class="message" id="m2"><a href="http://x">http://x</a></div>`; got.Messages[0].HTML != want {
+		t.Errorf("html %s, want %s", got.Messages[0].HTML, want)
+	}
+}
+
+func TestUpdatesEmptyRoomParks(t *testing.T) {
+	sdktest.Reset()
+	waiting := sdktest.Serve("message-updates", updatesReq(""))
+	if !waiting.Parked {
+		t.Fatalf("empty room, no cursor: not parked: %d %s", waiting.Status, waiting.Body)
+	}
+	sdktest.Serve("message-new", newReq("hi"))
+	if got := decode[updates](t, waiting.Resume()); len(got.Messages) != 1 || got.Messages[0].Body != "hi" {
+		t.Errorf("resumed: %+v", got.Messages)
+	}
+}
+
+func TestUpdatesTimeout(t *testing.T) {
+	sdktest.Reset()
+	waiting := sdktest.Serve("message-updates", updatesReq("5"))
+	if !waiting.Parked {
+		t.Fatalf("not parked: %d %s", waiting.Status, waiting.Body)
+	}
+	resp := waiting.Timeout()
+	decode[updates](t, resp)
+	if string(resp.Body) != `{"messages":[]}` {
+		t.Errorf("timed out: %s, want an empty list", resp.Body)
+	}
+}
+
+func TestPubSubErrors(t *testing.T) {
+	b := sdktest.DefaultBroker()
+	sdktest.Reset()
+	b.SetMaxWaiters(1)
+	if !sdktest.Serve("message-updates", updatesReq("")).Parked {
+		t.Fatal("first waiter not parked")
+	}
+	if resp := sdktest.Serve("message-updates", updatesReq("")); resp.Status != 503 {
+		t.Errorf("past max_waiters: %d, want 503", resp.Status)
+	}
+	sdktest.Reset()
+	b.SetUnavailable(true)
+	if resp := sdktest.Serve("message-updates", updatesReq("")); resp.Status != 503 {
+		t.Errorf("updates with the backend down: %d, want 503", resp.Status)
+	}
+	if resp := sdktest.Serve("message-new", newReq("x")); resp.Status != 503 {
+		t.Errorf("new with the backend down: %d, want 503", resp.Status)
+	}
+	sdktest.Reset()
+}
+
+func TestLinkify(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"<b>&'\"", "&lt;b&gt;&amp;&#39;&#34;"},
+		{"http://x", `<a href="http://x">http://x</a>`},
+		{"go to HTTPS://X.org/p.", `go to <a href="HTTPS://X.org/p">HTTPS://X.org/p</a>.`},
+		{"(see http://x.org/a_(b))", `(see <a href="http://x.org/a_(b)">http://x.org/a_(b)</a>)`},
+		{"(see http://x.org/a)!", `(see <a href="http://x.org/a">http://x.org/a</a>)!`},
+		{`http://x/"onmouseover="alert(1)`, `<a href="http://x/">http://x/</a>&#34;onmouseover=&#34;alert(1)`},
+		{"http://x/<script>", `<a href="http://x/">http://x/</a>&lt;script&gt;`},
+		{"http://x/?a=1&b=2", `<a href="http://x/?a=1&amp;b=2">http://x/?a=1&amp;b=2</a>`},
+		{"http:// and http://", "http:// and http://"},
+		{"xhttp://x", "xhttp://x"},
+		{"ftp://x javascript:alert(1)", "ftp://x javascript:alert(1)"},
+		{"a http://1 b https://2", `a <a href="http://1">http://1</a> b <a href="https://2">https://2</a>`},
+		{"é http://x/é", `é <a href="http://x/é">http://x/é</a>`},
+	}
+	for _, tc := range tests {
+		if got := linkify(tc.in); got != tc.want {
+			t.Errorf("linkify(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzLinkify(f *testing.F) {
+	for _, s := range []string{"http://x", "(http://x/(a))", `https://x/"<>`, "xhttps://"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := linkify(s)
+		// Whatever the text, no tag but the links', and no attribute
+		// can be opened.
+		rest := strings.NewReplacer(`<a href="`, "", `">`, "", "</a>", "").Replace(out)
+		if strings.ContainsAny(rest, `<>"'`) {
+			t.Errorf("linkify(%q) = %q", s, out)
+		}
+	})
+}
