@@ -11,6 +11,7 @@ hosts = ["*"]
 [site.plugins]
 hello = "plugins/hello"
 echo = "plugins/echo"
+chat = "plugins/chat"
 
 [[site.route]]
 path = "/"
@@ -19,4 +20,26 @@ plugin = "hello"
 [[site.route]]
 path = "/echo"
 plugin = "echo"
+
+[[site.route]]
+path = "/chat"
+plugin = "chat"
+handler = "chat-page"
+
+[[site.route]]
+path = "/chat/static/{file}"
+plugin = "chat"
+handler = "chat-static"
+
+[[site.route]]
+path = "/a/message/new"
+plugin = "chat"
+handler = "message-new"
+methods = ["POST"]
+
+[[site.route]]
+path = "/a/message/updates"
+plugin = "chat"
+handler = "message-updates"
+methods = ["POST"]
 `

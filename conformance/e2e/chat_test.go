@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+type message struct {
+	ID, Body, HTML string
+}
+
+// waiterConn sends an update request on its own connection and returns
+// it, so the caller can see whether an answer has come.
+func waiterConn(t testing.TB, addr, cursor string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	body := url.Values{"cursor": {cursor}, "_xsrf": {"tok"}}.Encode()
+	fmt.Fprintf(c, "POST /a/message/updates HTTP/1.1\r\nHost: chat\r\nCookie: _xsrf=tok\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	return c
+}
+
+// answered reads the waiter's answer within d, or reports none.
+func answered(t testing.TB, c net.Conn, d time.Duration) (*http.Response, []message, bool) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(d))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return nil, nil, false
+		}
+		t.Fatalf("reading the waiter's answer: %v", err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Messages []message }
+	if resp.StatusCode == 200 {
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+			t.Fatalf("bad updates JSON: %v", err)
+		}
+	}
+	return resp, v.Messages, true
+}
+
+func postMessage(t testing.TB, addr, text string) message {
+	t.Helper()
+	form := url.Values{"body": {text}, "_xsrf": {"tok"}}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/a/message/new", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "_xsrf=tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("new message: %d %s", resp.StatusCode, b)
+	}
+	var m message
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func parkedCount(t testing.TB, h *host.Host) int {
+	t.Helper()
+	rec := &strings.Builder{}
+	req, _ := http.NewRequest("GET", "/metrics", nil)
+	w := &recorder{body: rec, header: http.Header{}}
+	h.AdminHandler().ServeHTTP(w, req)
+	for _, line := range strings.Split(rec.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, "wasmweb_parked_requests "); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	t.Fatal("no wasmweb_parked_requests in /metrics")
+	return 0
+}
+
+type recorder struct {
+	body   *strings.Builder
+	header http.Header
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(int)             {}
+
+func waitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func forTransports(t *testing.T, f func(t *testing.T, transport string)) {
+	for _, tr := range []string{"netpoll", "std"} {
+		t.Run(tr, func(t *testing.T) {
+			if tr == "netpoll" && !netloop.NetpollSupported {
+				t.Skip("netpoll is not supported here")
+			}
+			f(t, tr)
+		})
+	}
+}
+
+func TestChatLongPoll(t *testing.T) {
+	forTransports(t, func(t *testing.T, transport string) {
+		n := startNode(t, fmt.Sprintf(chatConfig, "2s"), host.Options{}, transport)
+		first := postMessage(t, n.addr, "history")
+
+		// An up-to-date waiter parks: no answer, no instance held.
+		w := waiterConn(t, n.addr, first.ID)
+		waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
+		if _, _, ok := answered(t, w, 100*time.Millisecond); ok {
+			t.Fatal("a waiter with nothing newer was answered")
+		}
+		// A message wakes it.
+		m := postMessage(t, n.addr, "<b>hi</b> http://example.com/x?a=1&b=2")
+		resp, msgs, ok := answered(t, w, 5*time.Second)
+		if !ok || resp.StatusCode != 200 || len(msgs) != 1 || msgs[0].ID != m.ID || msgs[0].Body != m.Body {
+			t.Fatalf("woken waiter got %v %v", msgs, ok)
+		}
+		if !strings.Contains(msgs[0].HTML, "&lt;b&gt;hi&lt;/b&gt;") || !strings.Contains(msgs[0].HTML, `<a href="http://example.com/x?a=1&amp;b=2"`) {
+			t.Errorf("message html not escaped and linked: %s", msgs[0].HTML)
+		}
+		// No cursor, or an unknown one: the history at once.
+		for _, cur := range []string{"", "junk", "1"} {
+			_, msgs, ok = answered(t, waiterConn(t, n.addr, cur), 5*time.Second)
+			if !ok || len(msgs) != 2 || msgs[0].ID != first.ID {
+				t.Fatalf("cursor %q: %v", cur, msgs)
+			}
+		}
+		// The deadline answers with an empty list.
+		_, msgs, ok = answered(t, waiterConn(t, n.addr, m.ID), 10*time.Second)
+		if !ok || msgs == nil || len(msgs) != 0 {
+			t.Fatalf("timed-out waiter: %v %v", msgs, ok)
+		}
+		// A client that leaves is forgotten.
+		gone := waiterConn(t, n.addr, m.ID)
+		waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
+		gone.Close()
+		waitUntil(t, "the departed waiter to be forgotten", func() bool { return parkedCount(t, n.host) == 0 })
+	})
+}
+
+// Shutdown answers parked waiters with 503 and Retry-After, then closes.
+func TestChatShutdown(t *testing.T) {
+	forTransports(t, func(t *testing.T, transport string) {
+		n := startNode(t, fmt.Sprintf(chatConfig, "60s"), host.Options{}, transport)
+		m := postMessage(t, n.addr, "x")
+		w := waiterConn(t, n.addr, m.ID)
+		waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
+		start := time.Now()
+		if err := n.stop(t, 5*time.Second); err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+		resp, _, ok := answered(t, w, 5*time.Second)
+		if !ok || resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !resp.Close {
+			t.Fatalf("parked waiter at shutdown: %+v", resp)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("shutdown took %v", d)
+		}
+	})
+}
+
+// TestChatHammer runs waiters, publishers, departures and timeouts at
+// once; every waiter is answered or forgotten, and nothing is left parked
+// or running.
+func TestChatHammer(t *testing.T) {
+	n := startNode(t, fmt.Sprintf(chatConfig, "1s"), host.Options{}, "netpoll")
+	first := postMessage(t, n.addr, "start")
+	base := runtime.NumGoroutine()
+	const waiters, publishes = 300, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, waiters)
+	for i := 0; i < waiters; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := waiterConn(t, n.addr, first.ID)
+			if i%5 == 0 { // leaves before any answer
+				time.Sleep(time.Duration(i%7) * time.Millisecond)
+				c.Close()
+				return
+			}
+			resp, _, ok := answered(t, c, 20*time.Second)
+			if !ok || resp.StatusCode != 200 {
+				errs <- fmt.Errorf("waiter %d: ok=%v resp=%v", i, ok, resp)
+			}
+		}(i)
+	}
+	for i := 0; i < publishes; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			postMessage(t, n.addr, fmt.Sprint("msg ", i))
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	waitUntil(t, "nothing parked", func() bool { return parkedCount(t, n.host) == 0 })
+	// netpoll's input workers (at most 256) stay for later requests; no
+	// goroutine may remain per waiter.
+	waitUntil(t, "goroutines to settle", func() bool { return runtime.NumGoroutine() <= base+256+20 })
+	t.Logf("goroutines: %d before, %d after %d waiters", base, runtime.NumGoroutine(), waiters)
+}

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/build"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// chatConfig serves the chat plugin (and hello) on one site.
+const chatConfig = `
+[[site]]
+name = "demo"
+hosts = ["*"]
+[site.pubsub]
+max_wait = "%s"
+[site.plugins]
+hello = "plugins/hello"
+chat = "plugins/chat"
+[[site.route]]
+path = "/"
+plugin = "hello"
+[[site.route]]
+path = "/chat"
+plugin = "chat"
+handler = "chat-page"
+[[site.route]]
+path = "/chat/static/{file}"
+plugin = "chat"
+handler = "chat-static"
+[[site.route]]
+path = "/a/message/new"
+plugin = "chat"
+handler = "message-new"
+methods = ["POST"]
+[[site.route]]
+path = "/a/message/updates"
+plugin = "chat"
+handler = "message-updates"
+methods = ["POST"]
+`
+
+// node is one running wasmweb server.
+type node struct {
+	addr string
+	host *host.Host
+	srv  *netloop.Server
+	done chan error
+}
+
+var buildOnce sync.Mutex
+
+// startNode serves config (relative plugin paths resolve against the
+// repository root) with opts, over transport, on a loopback port.
+func startNode(t testing.TB, config string, opts host.Options, transport string) *node {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	cfg, err := host.ParseConfig("e2e.toml", []byte(config), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildOnce.Lock()
+	specs, err := cfg.Specs(func(dir string) (string, error) { return build.Ensure(context.Background(), dir, io.Discard) })
+	buildOnce.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := host.NewEngine(filepath.Join(os.TempDir(), "wasmweb-e2e-cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.Default()
+	}
+	h, err := host.NewWithOptions(context.Background(), engine, specs, log, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := netloop.NewTransport(transport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{addr: ln.Addr().String(), host: h, done: make(chan error, 1)}
+	n.srv = netloop.NewServer(netloop.Config{}, h, tr)
+	n.srv.RegisterOnShutdown(h.Drain)
+	go func() { n.done <- n.srv.Serve(ln) }()
+	t.Cleanup(func() { n.stop(t, 5*time.Second) })
+	return n
+}
+
+// stop shuts the node down gracefully; it may be called more than once.
+func (n *node) stop(t testing.TB, grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := n.srv.Shutdown(ctx)
+	n.host.Close(context.Background())
+	return err
+}
