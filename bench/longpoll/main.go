@@ -45,6 +45,7 @@ func main() {
 	stable := flag.Duration("stable", 2*time.Second, "RSS must stay within 64 KiB this long")
 	timeout := flag.Duration("timeout", 60*time.Second, "bound on every wait")
 	goroutines := flag.String("metrics", "", "optional admin /metrics URL, to report go_goroutines and wasmweb_pool_instances")
+	profile := flag.String("profile", "", "optional admin base URL (http://HOST:PORT): a 3 s CPU profile of the wake-up is saved to wake.pprof")
 	flag.Parse()
 	if *pid <= 0 {
 		fatalf("-pid is required")
@@ -93,9 +94,37 @@ func main() {
 	if openErr != nil {
 		fatalf("opening waiters: %v", openErr)
 	}
+	if *goroutines != "" {
+		// The server tells how many it has parked: wait for all of them,
+		// so that the message is published to waiters, not to a backlog.
+		deadline := time.Now().Add(*timeout)
+		for parkedCount(*goroutines) < *n && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		progress("%d parked", parkedCount(*goroutines))
+	}
 	progress("%d waiters sent; waiting for the server's memory to settle", *n)
 	rssAfter := waitStable(*pid, *stable, *timeout)
 	statusAfter := metricsLine(*goroutines)
+
+	profiled := make(chan struct{})
+	if *profile != "" {
+		go func() {
+			defer close(profiled)
+			resp, err := http.Get(*profile + "/debug/pprof/profile?seconds=3")
+			if err != nil {
+				progress("profile: %v", err)
+				return
+			}
+			defer resp.Body.Close()
+			f, _ := os.Create("wake.pprof")
+			io.Copy(f, resp.Body)
+			f.Close()
+		}()
+		time.Sleep(200 * time.Millisecond) // the profile is running
+	} else {
+		close(profiled)
+	}
 
 	// Publish one message and time every waiter's answer.
 	arrivals := make([]time.Duration, *n)
@@ -126,6 +155,7 @@ func main() {
 	}
 	published := time.Since(start)
 	wg.Wait()
+	<-profiled
 	slices.Sort(arrivals)
 	pct := func(p float64) time.Duration {
 		return arrivals[min(len(arrivals)-1, int(p*float64(len(arrivals))))] - published
@@ -194,6 +224,23 @@ func rss(pid int) int64 {
 	}
 	fatalf("no VmRSS for pid %d", pid)
 	return 0
+}
+
+// parkedCount reads wasmweb_parked_requests from a /metrics URL.
+func parkedCount(u string) int {
+	resp, err := http.Get(u)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wasmweb_parked_requests "); ok {
+			n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int(n)
+		}
+	}
+	return -1
 }
 
 // metricsLine returns selected gauges from a Prometheus endpoint.

@@ -50,6 +50,13 @@ func decode[T any](t *testing.T, resp *sdktest.Response) T {
 	return v
 }
 
+// message is the JSON of a chat message.
+type message struct {
+	ID   string `json:"id"`
+	Body string `json:"body"`
+	HTML string `json:"html"`
+}
+
 type updates struct {
 	Messages []message `json:"messages"`
 }
@@ -68,8 +75,8 @@ func TestMessageNew(t *testing.T) {
 	if got.ID != "2" || got.HTML != wantHTML {
 		t.Errorf("got %+v, want id 2 and html %s", got, wantHTML)
 	}
-	if msgs := sdktest.DefaultBroker().Messages(sdktest.DefaultSite, "room"); len(msgs) != 2 || string(msgs[1].Data) != got.Body {
-		t.Errorf("published %+v, want the bodies", msgs)
+	if msgs := sdktest.DefaultBroker().Messages(sdktest.DefaultSite, "room"); len(msgs) != 2 || string(msgs[1].Data) != stored(got.Body) {
+		t.Errorf("published %+v, want the rendered bodies", msgs)
 	}
 }
 
@@ -230,7 +237,7 @@ func TestUpdatesHistory(t *testing.T) {
 		sdktest.Serve("message-new", newReq(body))
 	}
 	got := decode[updates](t, sdktest.Serve("message-updates", updatesReq("")))
-	if len(got.Messages) != 3 || got.Messages[1] != newMessage(2, "two <b>") {
+	if len(got.Messages) != 3 || got.Messages[1] != (message{ID: "2", Body: "two <b>", HTML: `<div class="message" id="m2">two &lt;b&gt;</div>`}) {
 		t.Errorf("history %+v", got.Messages)
 	}
 	if got.Messages[1].HTML != `<div class="message" id="m2">two &lt;b&gt;</div>` {
@@ -353,4 +360,17 @@ func FuzzLinkify(f *testing.F) {
 			t.Errorf("linkify(%q) = %q", s, out)
 		}
 	})
+}
+
+func TestJSONQuote(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " and \ back`, "nl\nret\rtab\t", "\x00\x1f ctl", "<b>&</b>", "é ☃ 𝄞", "\u2028\u2029", "bad \xff utf8"} {
+		var back string
+		if err := json.Unmarshal([]byte(jsonQuote(s)), &back); err != nil {
+			t.Fatalf("%q: %s is not JSON: %v", s, jsonQuote(s), err)
+		}
+		want := strings.ToValidUTF8(s, "\uFFFD")
+		if back != want {
+			t.Errorf("%q: round trip gives %q", s, back)
+		}
+	}
 }
