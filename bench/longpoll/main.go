@@ -135,13 +135,20 @@ func main() {
 		go func(i int, c net.Conn) {
 			defer wg.Done()
 			c.SetReadDeadline(time.Now().Add(*timeout))
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			// The answer's arrival is when its first bytes can be read;
+			// parsing it is the client's own time.
+			br := bufio.NewReader(c)
+			_, err := br.Peek(1)
+			arrivals[i] = time.Since(start)
+			var resp *http.Response
+			if err == nil {
+				resp, err = http.ReadResponse(br, nil)
+			}
 			ok := err == nil && resp.StatusCode == 200
 			if ok {
 				var v struct{ Messages []json.RawMessage }
 				ok = json.NewDecoder(resp.Body).Decode(&v) == nil && len(v.Messages) > 0
 			}
-			arrivals[i] = time.Since(start)
 			if !ok {
 				mu.Lock()
 				bad++
