@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,15 +19,9 @@ import (
 // JetStream: a message posted to one wakes a waiter on the other, and a
 // cursor from one node works on the other.
 func TestChatTwoNodes(t *testing.T) {
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	defer ns.Shutdown()
+	port, store := freePort(t), t.TempDir()
+	ns := startNATS(t, port, store)
+	defer func() { ns.Shutdown() }()
 	opts := host.Options{NATS: pubsub.NATSConfig{URL: ns.ClientURL(), Stream: "E2E"}}
 	a := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "netpoll")
 	b := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "std")
@@ -56,4 +54,52 @@ func TestChatTwoNodes(t *testing.T) {
 	if !ok || resp.StatusCode != 503 {
 		t.Fatalf("new waiter while NATS is down: %+v ok=%v", resp, ok)
 	}
+	if code := postStatus(t, a.addr, "while down"); code != 503 {
+		t.Fatalf("posting while NATS is down: %d, want 503", code)
+	}
+
+	// NATS comes back: both nodes reconnect and serve again.
+	ns = startNATS(t, port, store)
+	waitUntil(t, "node A to publish again", func() bool { return postStatus(t, a.addr, "back") == 200 })
+	w = waiterConn(t, b.addr, second.ID)
+	_, msgs, ok = answered(t, w, 10*time.Second)
+	if !ok || len(msgs) == 0 || msgs[len(msgs)-1].Body != "back" {
+		t.Fatalf("after NATS came back, B's waiter got %v (ok=%v)", msgs, ok)
+	}
+}
+
+func startNATS(t *testing.T, port int, store string) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: store, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	return ns
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// postStatus posts a chat message and returns the status.
+func postStatus(t *testing.T, addr, text string) int {
+	form := url.Values{"body": {text}, "_xsrf": {"tok"}}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/a/message/new", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "_xsrf=tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
