@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: wasmweb (netpoll and std transports), Go net/http and
-# valyala/fasthttp, all answering GET / with "Hello, world".
+# Side-by-side benchmark: wasmweb serve (netpoll and std transports, per-call
+# deadline on and off), this checkout's netloop core with a native handler,
+# Go net/http, valyala/fasthttp and Tornado, all answering GET / with
+# "Hello, world"; plus the plugin pool's hit rate, wasmweb's restart-to-ready
+# time and the in-process dispatch benchmarks.
 #
 #   bench/run.sh                      # defaults: DURATION=10 RUNS=3 CONNS=50 IDLE_CONNS=10000
 #   DURATION=30 RUNS=5 bench/run.sh
+#   SUITE=restart,dispatch bench/run.sh            # only some phases
+#   ONLY="wasmweb-netpoll nethttp" bench/run.sh    # only some servers
 #
-# Throughput: every server runs pinned to one core (taskset -c $SERVER_CPU,
-# GOMAXPROCS=1), wrk runs pinned to another (taskset -c $LOAD_CPU, one thread,
-# $CONNS keep-alive connections). Runs are interleaved round-robin over the
-# servers so that drift (thermal, noisy neighbours) hits all of them equally;
-# the table shows the median requests/s and the p50/p99 of that median run.
-#
-# Idle memory: a fresh instance of each server gets $IDLE_CONNS keep-alive
-# connections (one request each, then idle); bench/idleconns reports the RSS
-# added per connection.
+# Phases (SUITE, comma-separated; default all of them):
+#   throughput  every server pinned to one core (taskset -c $SERVER_CPU,
+#               GOMAXPROCS=1), wrk pinned to another (taskset -c $LOAD_CPU,
+#               one thread, $CONNS keep-alive connections), runs interleaved
+#               round-robin over the servers so that drift hits all of them
+#               equally; median requests/s and the p50/p99 of that run. The
+#               wasmweb servers run with --admin, and their /metrics give the
+#               instance pool's hit rate over the measured runs.
+#   idle        a fresh instance of each server gets $IDLE_CONNS keep-alive
+#               connections (one request each, then idle); bench/idleconns
+#               reports the RSS added per connection.
+#   restart     wasmweb serve (demo site, 2 plugins): time from process start
+#               to the first 200 "Hello, world" for GET /, once with an empty
+#               compile cache and $RESTARTS times with a warm one.
+#   dispatch    go test -bench Dispatch ./host/ and -bench Hello ./netloop/,
+#               $BENCH_COUNT times each, pinned like the servers.
 #
 # Output: a Markdown report on stdout, also written to bench/results/latest.md.
 # See bench/README.md.
@@ -34,13 +46,30 @@ RETRY_BUDGET=${RETRY_BUDGET:-6}     # and at most this many repeats in all
 QUIET_TIMEOUT=${QUIET_TIMEOUT:-30}  # before each run, wait up to this long for the box to be idle,
 QUIET_BUDGET=${QUIET_BUDGET:-120}   # and up to this long in all
 WASMWEB_BIN=${WASMWEB_BIN:-}        # use this wasmweb binary instead of building ./cmd/wasmweb
+SUITE=${SUITE:-all}                 # phases: throughput,idle,restart,dispatch (or all)
+ONLY=${ONLY:-}                      # server names to measure (space or comma separated); empty: all
+RESTARTS=${RESTARTS:-5}             # warm-cache restarts measured
+BENCH_COUNT=${BENCH_COUNT:-5}       # go test -count for the dispatch benchmarks
+PYTHON=${PYTHON:-/usr/bin/python3}  # the interpreter that has Debian's python3-tornado
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 RESULTS_DIR=$BENCH_DIR/results
+CACHE_DIR=$RESULTS_DIR/compile-cache   # the restart phase's --cache-dir
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-bench.XXXXXX")
+SCRIPT_START=$SECONDS
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+
+[[ $SUITE == all ]] && SUITE=throughput,idle,restart,dispatch
+for p in ${SUITE//,/ }; do
+	case $p in
+	throughput | idle | restart | dispatch) ;;
+	*) log "unknown phase '$p' in SUITE (want throughput, idle, restart, dispatch or all)"; exit 2 ;;
+	esac
+done
+(( IDLE_CONNS > 0 )) || SUITE=$(tr ',' '\n' <<<"$SUITE" | grep -vx idle | paste -sd, -)
+phase() { [[ ,$SUITE, == *,$1,* ]]; }
 
 # load CMD...: runs a load generator in the background and waits for it, so
 # that a signal to this script interrupts the wait and the trap kills it.
@@ -55,7 +84,7 @@ load() {
 
 # ---------------------------------------------------------------- cleanup ---
 declare -A PID=()   # server name -> pid of the running instance
-LOAD_PID=""         # pid of the running wrk / idleconns
+LOAD_PID=""         # pid of the running wrk / idleconns / go test
 cleanup() {
 	local name
 	[[ -z $LOAD_PID ]] || kill "$LOAD_PID" 2>/dev/null || true
@@ -76,79 +105,115 @@ if ! command -v wrk >/dev/null 2>&1; then
 	log "wrk not found; installing it with apt-get"
 	apt-get update && apt-get install -y wrk
 fi
-for t in taskset go; do
+for t in taskset go curl; do
 	command -v "$t" >/dev/null 2>&1 || { log "$t is required"; exit 1; }
 done
 if (( $(nproc) < 2 )); then
 	log "warning: only $(nproc) CPU; server and load generator will share it"
 fi
 
-# ----------------------------------------------------------------- build ----
-log "building peers and idleconns"
-(cd "$BENCH_DIR" && go build -o "$tmp/" ./peers/nethttp ./peers/fasthttp ./idleconns)
-# The netloop peer is this checkout's HTTP core with a native Go handler; it
-# is skipped, like wasmweb, if the core does not build.
-HAVE_CORE=0
-if (cd "$BENCH_DIR" && go build -o "$tmp/netloop" ./peers/netloop) >"$tmp/netloop-build.log" 2>&1; then
-	HAVE_CORE=1
-else
-	log "SKIPPING the netloop core peer: go build ./peers/netloop failed:"
-	sed 's/^/    /' "$tmp/netloop-build.log" | head -n 20 >&2
-fi
+# selected NAME: whether ONLY lets this server in.
+selected() { [[ -z $ONLY || " ${ONLY//,/ } " == *" $1 "* ]]; }
 
-HAVE_WASMWEB=0
+# ----------------------------------------------------------------- build ----
 NOTES=""
-if [[ -n ${WASMWEB_BIN:-} ]]; then
-	log "using prebuilt wasmweb: $WASMWEB_BIN"
-	cp "$WASMWEB_BIN" "$tmp/wasmweb"
-	HAVE_WASMWEB=1
-	NOTES="wasmweb binary given by WASMWEB_BIN=$WASMWEB_BIN, not built from this tree"
-elif log "building wasmweb" && (cd "$ROOT" && go build -o "$tmp/wasmweb" ./cmd/wasmweb) >"$tmp/wasmweb-build.log" 2>&1; then
-	HAVE_WASMWEB=1
-else
-	NOTES="wasmweb skipped: \`go build ./cmd/wasmweb\` failed: $(head -n 3 "$tmp/wasmweb-build.log" | tr '\n' ' ' | sed 's/ *$//')"
-	log "SKIPPING wasmweb: go build ./cmd/wasmweb failed:"
-	sed 's/^/    /' "$tmp/wasmweb-build.log" | head -n 20 >&2
+note() { NOTES+="${NOTES:+; }$*"; }
+HAVE_PEERS=0 HAVE_CORE=0 HAVE_WASMWEB=0 HAVE_TORNADO=0
+if phase throughput || phase idle; then
+	log "building peers and idleconns"
+	(cd "$BENCH_DIR" && go build -o "$tmp/" ./peers/nethttp ./peers/fasthttp ./idleconns)
+	HAVE_PEERS=1
+	# The netloop peer is this checkout's HTTP core with a native Go handler;
+	# it is skipped, like wasmweb, if the core does not build.
+	if (cd "$BENCH_DIR" && go build -o "$tmp/netloop" ./peers/netloop) >"$tmp/netloop-build.log" 2>&1; then
+		HAVE_CORE=1
+	else
+		log "SKIPPING the netloop core peer: go build ./peers/netloop failed:"
+		sed 's/^/    /' "$tmp/netloop-build.log" | head -n 20 >&2
+		note "netloop core peer skipped: \`go build ./peers/netloop\` failed"
+	fi
+	# Tornado from Debian's package, run by Debian's interpreter (a python3
+	# earlier on PATH, pyenv's for one, does not see it).
+	if selected tornado; then
+		if ! "$PYTHON" -c 'import tornado' 2>/dev/null && command -v apt-get >/dev/null 2>&1; then
+			log "python3-tornado not found for $PYTHON; installing it with apt-get"
+			apt-get update && apt-get install -y python3-tornado || true
+		fi
+		if "$PYTHON" -c 'import tornado' 2>/dev/null; then
+			HAVE_TORNADO=1
+		else
+			log "SKIPPING Tornado: $PYTHON cannot import tornado (apt-get install python3-tornado, or set PYTHON)"
+			note "Tornado skipped: $PYTHON cannot import tornado"
+		fi
+	fi
+fi
+if phase throughput || phase idle || phase restart; then
+	if [[ -n ${WASMWEB_BIN:-} ]]; then
+		log "using prebuilt wasmweb: $WASMWEB_BIN"
+		cp "$WASMWEB_BIN" "$tmp/wasmweb"
+		HAVE_WASMWEB=1
+		note "wasmweb binary given by WASMWEB_BIN=$WASMWEB_BIN, not built from this tree"
+	elif log "building wasmweb" && (cd "$ROOT" && go build -o "$tmp/wasmweb" ./cmd/wasmweb) >"$tmp/wasmweb-build.log" 2>&1; then
+		HAVE_WASMWEB=1
+	else
+		note "wasmweb skipped: \`go build ./cmd/wasmweb\` failed: $(head -n 3 "$tmp/wasmweb-build.log" | tr '\n' ' ' | sed 's/ *$//')"
+		log "SKIPPING wasmweb: go build ./cmd/wasmweb failed:"
+		sed 's/^/    /' "$tmp/wasmweb-build.log" | head -n 20 >&2
+	fi
 fi
 
 # ---------------------------------------------------------------- servers ---
 # Each server: a name, a display label and a command line with @ADDR@ for the
-# listen address.
+# listen address and @ADMIN@ for wasmweb's admin address (metrics).
 SERVERS=()
 declare -A LABEL=() CMD=()
-add_server() { SERVERS+=("$1"); LABEL[$1]=$2; CMD[$1]=$3; }
+add_server() { selected "$1" || return 0; SERVERS+=("$1"); LABEL[$1]=$2; CMD[$1]=$3; }
+NODL_CONFIG=$BENCH_DIR/configs/deadline-off.toml
+# The demo site's plugins (from cmd/wasmweb/demo.go) and the deadline-off
+# config's, which should be the same.
+DEMO_PLUGIN_NAMES=$(grep -oE '^[A-Za-z0-9_-]+ = "plugins/' "$ROOT/cmd/wasmweb/demo.go" 2>/dev/null | awk '{print $1}' | sort | paste -sd' ' -) || true
+NODL_PLUGIN_NAMES=$(grep -oE '^[A-Za-z0-9_-]+ = "\.\./\.\./plugins/' "$NODL_CONFIG" | awk '{print $1}' | sort | paste -sd' ' -) || true
+if [[ $DEMO_PLUGIN_NAMES != "$NODL_PLUGIN_NAMES" ]]; then
+	log "warning: the demo site's plugins ($DEMO_PLUGIN_NAMES) differ from $NODL_CONFIG's ($NODL_PLUGIN_NAMES)"
+	note "the deadline-off config's plugins ($NODL_PLUGIN_NAMES) are not the demo site's ($DEMO_PLUGIN_NAMES)"
+fi
 if (( HAVE_WASMWEB )); then
-	add_server wasmweb-netpoll "wasmweb (netpoll)" "$tmp/wasmweb serve --listen @ADDR@ --transport netpoll"
-	add_server wasmweb-std     "wasmweb (std)"     "$tmp/wasmweb serve --listen @ADDR@ --transport std"
+	add_server wasmweb-netpoll      "wasmweb (netpoll)"               "$tmp/wasmweb serve --listen @ADDR@ --transport netpoll --admin @ADMIN@"
+	add_server wasmweb-std          "wasmweb (std)"                   "$tmp/wasmweb serve --listen @ADDR@ --transport std --admin @ADMIN@"
+	add_server wasmweb-netpoll-nodl "wasmweb (netpoll), deadline off" "$tmp/wasmweb serve --config $NODL_CONFIG --listen @ADDR@ --transport netpoll --admin @ADMIN@"
+	add_server wasmweb-std-nodl     "wasmweb (std), deadline off"     "$tmp/wasmweb serve --config $NODL_CONFIG --listen @ADDR@ --transport std --admin @ADMIN@"
 fi
 if (( HAVE_CORE )); then
 	add_server core-netpoll "netloop core, native handler (netpoll)" "$tmp/netloop -listen @ADDR@ -transport netpoll"
 	add_server core-std     "netloop core, native handler (std)"     "$tmp/netloop -listen @ADDR@ -transport std"
-else
-	NOTES+="${NOTES:+; }netloop core peer skipped: \`go build ./peers/netloop\` failed"
 fi
-add_server nethttp  "net/http" "$tmp/nethttp -listen @ADDR@"
-add_server fasthttp "fasthttp" "$tmp/fasthttp -listen @ADDR@"
+if (( HAVE_PEERS )); then
+	add_server nethttp  "net/http" "$tmp/nethttp -listen @ADDR@"
+	add_server fasthttp "fasthttp" "$tmp/fasthttp -listen @ADDR@"
+fi
+if (( HAVE_TORNADO )); then
+	add_server tornado "Tornado" "$PYTHON $BENCH_DIR/peers/tornado/hello.py --listen @ADDR@"
+fi
 
 # Our servers, compared with the targets.
-OURS="wasmweb-netpoll wasmweb-std core-netpoll core-std"
+WASMWEB_ALL="wasmweb-netpoll wasmweb-std wasmweb-netpoll-nodl wasmweb-std-nodl"
+CORE_ALL="core-netpoll core-std"
+OURS="$WASMWEB_ALL $CORE_ALL"
 
 declare -A PORT=()
 i=0
 for s in "${SERVERS[@]}"; do PORT[$s]=$((PORT_BASE + i)); i=$((i + 1)); done
+RESTART_PORT=$((PORT_BASE + 400))
+# admin_port PORT: the admin (metrics) port of a wasmweb listening on PORT.
+admin_port() { echo $(($1 + 200)); }
 
 # probe URL: prints the body if the server answers 200, fails otherwise.
-probe() {
-	if command -v curl >/dev/null 2>&1; then
-		curl -fsS --max-time 1 "$1" 2>/dev/null
-	else
-		local hostport=${1#http://}; hostport=${hostport%%/*}
-		exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}" || return 1
-		printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$hostport" >&3
-		local resp; resp=$(timeout 1 cat <&3) || true
-		exec 3<&-
-		[[ $resp == "HTTP/1.1 200"* ]] || return 1
-		printf '%s' "${resp#*$'\r\n\r\n'}"
+probe() { curl -fsS --max-time 1 "$1" 2>/dev/null; }
+# port_free PORT: exits the script if something listens on 127.0.0.1:PORT.
+port_free() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+		log "something already listens on 127.0.0.1:$1; set PORT_BASE"
+		exit 1
 	fi
 }
 
@@ -156,11 +221,10 @@ probe() {
 # waits until it answers. Returns 1 (and prints its log) if it does not.
 start() {
 	local name=$1 port=$2 addr=127.0.0.1:$2 cmd body
-	if probe "http://$addr/" >/dev/null; then
-		log "something already answers on $addr; set PORT_BASE"
-		exit 1
-	fi
+	port_free "$port"
 	cmd=${CMD[$name]//@ADDR@/$addr}
+	[[ $cmd != *@ADMIN@* ]] || port_free "$(admin_port "$port")"
+	cmd=${cmd//@ADMIN@/127.0.0.1:$(admin_port "$port")}
 	# shellcheck disable=SC2086  # the command line is split on purpose
 	(cd "$ROOT" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" $cmd) >>"$tmp/$name.log" 2>&1 &
 	PID[$name]=$!
@@ -202,7 +266,6 @@ fmt_lat() {
 	awk -v u="$1" 'BEGIN { if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u }'
 }
 
-# ------------------------------------------------------------- throughput ---
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 HZ=$(getconf CLK_TCK)
 RETRIED=0
@@ -237,79 +300,105 @@ wait_quiet() {
 		fi
 	done
 	QUIET_WAITED=$((QUIET_WAITED + SECONDS - start - 3))  # 3 s is the minimum on a quiet box
+	(( QUIET_WAITED >= 0 )) || QUIET_WAITED=0
 }
+
+# metrics_hello NAME: "calls misses creations" of the hello plugin, from the
+# admin listener of the running wasmweb server NAME.
+metrics_hello() {
+	curl -fsS --max-time 5 "http://127.0.0.1:$(admin_port "${PORT[$1]}")/metrics" 2>/dev/null | awk '
+		/^wasmweb_guest_calls_total\{.*plugin="hello"/        { c = $NF }
+		/^wasmweb_pool_misses_total\{.*plugin="hello"/        { m = $NF }
+		/^wasmweb_instance_creations_total\{.*plugin="hello"/ { n = $NF }
+		END { if (c == "") exit 1; printf "%.0f %.0f %.0f\n", c, m, n }'
+}
+
+# ------------------------------------------------------------- throughput ---
 WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency http://127.0.0.1:PORT/"
 RUNNING=()
-for s in "${SERVERS[@]}"; do
-	if start "$s" "${PORT[$s]}"; then
-		RUNNING+=("$s")
-	else
-		log "SKIPPING $s"
-		NOTES+="${NOTES:+; }$s skipped: it did not start (see the log above)"
-	fi
-done
-if (( ${#RUNNING[@]} == 0 )); then log "no server started"; exit 1; fi
-
-if (( WARMUP > 0 )); then
-	for s in "${RUNNING[@]}"; do
-		log "warm-up ${WARMUP}s: $s"
-		load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:${PORT[$s]}/" >/dev/null
+declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() OTHER=() STEAL=()
+declare -A POOL_WARM=() POOL_END=()   # "calls misses creations" after the warm-up and after the last run
+if phase throughput; then
+	for s in "${SERVERS[@]}"; do
+		if start "$s" "${PORT[$s]}"; then
+			RUNNING+=("$s")
+		else
+			log "SKIPPING $s"
+			note "$s skipped: it did not start (see the log above)"
+		fi
 	done
-fi
+	if (( ${#RUNNING[@]} == 0 )); then log "no server started"; exit 1; fi
 
-for ((r = 1; r <= RUNS; r++)); do
+	if (( WARMUP > 0 )); then
+		for s in "${RUNNING[@]}"; do
+			log "warm-up ${WARMUP}s: $s"
+			load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:${PORT[$s]}/" >/dev/null
+		done
+	fi
 	for s in "${RUNNING[@]}"; do
-		log "run $r/$RUNS: $s (${DURATION}s)"
-		for ((attempt = 0; ; attempt++)); do
-			wait_quiet
-			read -r busy0 steal0 < <(cpu_busy); srv0=$(proc_cpu "${PID[$s]}"); kid0=$(children_cpu)
-			load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
-				"http://127.0.0.1:${PORT[$s]}/" >"$tmp/wrk.$s.$r.txt"
-			read -r busy1 steal1 < <(cpu_busy); srv1=$(proc_cpu "${PID[$s]}"); kid1=$(children_cpu)
-			# CPU time (in % of one core) spent by anything but this server
-			# and wrk during the run, and time stolen by the hypervisor.
-			awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
-				-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
-				>"$tmp/other.$s.$r.txt"
-			read -r other steal <"$tmp/other.$s.$r.txt"
-			(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
-			log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
-			RETRIED=$((RETRIED + 1))
+		[[ " $WASMWEB_ALL " == *" $s "* ]] || continue
+		POOL_WARM[$s]=$(metrics_hello "$s") || POOL_WARM[$s]=""
+	done
+
+	for ((r = 1; r <= RUNS; r++)); do
+		for s in "${RUNNING[@]}"; do
+			log "run $r/$RUNS: $s (${DURATION}s)"
+			for ((attempt = 0; ; attempt++)); do
+				wait_quiet
+				read -r busy0 steal0 < <(cpu_busy); srv0=$(proc_cpu "${PID[$s]}"); kid0=$(children_cpu)
+				load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
+					"http://127.0.0.1:${PORT[$s]}/" >"$tmp/wrk.$s.$r.txt"
+				read -r busy1 steal1 < <(cpu_busy); srv1=$(proc_cpu "${PID[$s]}"); kid1=$(children_cpu)
+				# CPU time (in % of one core) spent by anything but this server
+				# and wrk during the run, and time stolen by the hypervisor.
+				awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
+					-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
+					>"$tmp/other.$s.$r.txt"
+				read -r other steal <"$tmp/other.$s.$r.txt"
+				(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
+				log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
+				RETRIED=$((RETRIED + 1))
+			done
 		done
 	done
-done
-for s in "${RUNNING[@]}"; do stop "$s"; done
-
-# Parse. For each server: the run with the median requests/s (the lower middle
-# one for an even RUNS) gives the figures.
-declare -A RPS=() RPS_ALL=() P50=() P99=() ERRS=() OTHER=() STEAL=() OTHER_MAX=()
-for s in "${RUNNING[@]}"; do
-	rows=""
-	for ((r = 1; r <= RUNS; r++)); do
-		f=$tmp/wrk.$s.$r.txt
-		rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-		p50=$(awk '$1 == "50%" {print $2}' "$f")
-		p99=$(awk '$1 == "99%" {print $2}' "$f")
-		errs=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
-		            /Non-2xx or 3xx responses:/ {n += $NF}
-		            END {print n + 0}' "$f")
-		[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $f:"; cat "$f" >&2; exit 1; }
-		rows+="$rps $(to_us "$p50") $(to_us "$p99") $errs $(cat "$tmp/other.$s.$r.txt")"$'\n'
+	for s in "${RUNNING[@]}"; do
+		if [[ " $WASMWEB_ALL " == *" $s "* ]]; then
+			POOL_END[$s]=$(metrics_hello "$s") || POOL_END[$s]=""
+		fi
+		stop "$s"
 	done
-	sorted=$(printf '%s' "$rows" | sort -n -k1,1)
-	med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
-	read -r RPS[$s] P50[$s] P99[$s] _ OTHER[$s] STEAL[$s] <<<"$med"
-	OTHER_MAX[$s]=$(printf '%s' "$rows" | awk '$5 > m {m = $5} END {print m + 0}')
-	RPS_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
-	ERRS[$s]=$(printf '%s' "$rows" | awk '{n += $4} END {print n + 0}')
-done
+
+	# Parse. For each server: the run with the median requests/s (the lower
+	# middle one for an even RUNS) gives the figures.
+	for s in "${RUNNING[@]}"; do
+		rows=""
+		for ((r = 1; r <= RUNS; r++)); do
+			f=$tmp/wrk.$s.$r.txt
+			rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+			p50=$(awk '$1 == "50%" {print $2}' "$f")
+			p99=$(awk '$1 == "99%" {print $2}' "$f")
+			errs=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+			            /Non-2xx or 3xx responses:/ {n += $NF}
+			            END {print n + 0}' "$f")
+			[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $f:"; cat "$f" >&2; exit 1; }
+			rows+="$rps $(to_us "$p50") $(to_us "$p99") $errs $(cat "$tmp/other.$s.$r.txt")"$'\n'
+		done
+		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
+		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
+		read -r RPS[$s] P50[$s] P99[$s] _ OTHER[$s] STEAL[$s] <<<"$med"
+		RPS_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
+		P99_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s", (NR > 1 ? ", " : ""), ($3 >= 1000 ? sprintf("%.2f ms", $3 / 1000) : sprintf("%.0f µs", $3))}')
+		OTHER_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $5}')
+		ERRS[$s]=$(printf '%s' "$rows" | awk '{n += $4} END {print n + 0}')
+	done
+fi
 
 # ------------------------------------------------------------ idle memory ---
 IDLE_RUN=()
 declare -A IDLE=()
 IDLE_CMD="taskset -c $LOAD_CPU idleconns -addr 127.0.0.1:PORT -pid SERVER_PID -n $IDLE_CONNS"
-if (( IDLE_CONNS > 0 )); then
-	for s in "${RUNNING[@]}"; do
+if phase idle; then
+	for s in "${SERVERS[@]}"; do
 		port=$((${PORT[$s]} + 100))
 		start "$s" "$port" || { log "SKIPPING idle measurement for $s"; continue; }
 		log "idle connections: $s ($IDLE_CONNS)"
@@ -329,6 +418,134 @@ if (( IDLE_CONNS > 0 )); then
 	done
 fi
 
+# ---------------------------------------------------------------- restart ---
+# Time from starting `wasmweb serve` (demo site) to its first 200 "Hello,
+# world" for GET /, polled with curl in a tight loop from the load CPU. The
+# first start has an empty compile cache (a dedicated --cache-dir) and fills
+# it; the next RESTARTS starts find it warm.
+DEMO_PLUGINS=$(wc -w <<<"$DEMO_PLUGIN_NAMES")
+(( DEMO_PLUGINS > 0 )) || DEMO_PLUGINS=1
+RESTART_CMD="GOMAXPROCS=1 taskset -c $SERVER_CPU ./wasmweb serve --listen 127.0.0.1:PORT --cache-dir bench/results/compile-cache"
+RESTART_COLD="" RESTART_WARM=() RESTART_LOAD_COLD="" RESTART_LOAD_WARM=() RESTART_BUILT=0 RESTART_FAILED=0
+# ready_once CACHE LOG: starts wasmweb serve with --cache-dir CACHE and sets
+# READY_MS (start to first good answer) and LOAD_MS (the server's own "loaded
+# ... in" figure); fails if it does not become ready.
+ready_once() {
+	local cache=$1 logf=$2 port=$RESTART_PORT t0 t1 ok=0
+	: >"$logf"
+	t0=$EPOCHREALTIME
+	(cd "$ROOT" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" "$tmp/wasmweb" serve \
+		--listen "127.0.0.1:$port" --cache-dir "$cache") >>"$logf" 2>&1 &
+	PID[restart]=$!
+	# The poller runs in a subshell pinned to the load CPU. Each curl fails at
+	# once (connection refused) until the server listens; bounded by
+	# STARTUP_TIMEOUT.
+	if t1=$(
+		taskset -pc "$LOAD_CPU" "$BASHPID" >/dev/null
+		end=$((SECONDS + STARTUP_TIMEOUT))
+		while (( SECONDS < end )); do
+			if [[ $(curl -fsS --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null) == "Hello, world" ]]; then
+				echo "$EPOCHREALTIME"
+				exit 0
+			fi
+			kill -0 "${PID[restart]}" 2>/dev/null || exit 1
+		done
+		exit 1
+	); then ok=1; fi
+	stop restart
+	if (( ! ok )); then
+		log "wasmweb did not become ready within ${STARTUP_TIMEOUT}s; its output:"
+		sed 's/^/    /' "$logf" | tail -n 20 >&2
+		return 1
+	fi
+	! grep -q '^wasmweb: building' "$logf" || RESTART_BUILT=1
+	READY_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
+	# the server prints a Go duration: 812ms, 1.204s, 950µs
+	LOAD_MS=$(sed -n 's/^wasmweb: loaded .* in \(.*\)$/\1/p' "$logf" | awk '
+		/ms$/ { sub(/ms$/, ""); printf "%.0f", $0; exit }
+		/µs$/ { sub(/µs$/, ""); printf "%.0f", $0 / 1000; exit }
+		/s$/  { sub(/s$/, "");  printf "%.0f", $0 * 1000; exit }')
+	LOAD_MS=${LOAD_MS:-?}
+}
+if phase restart && (( HAVE_WASMWEB )); then
+	port_free "$RESTART_PORT"
+	# An unmeasured start with a throw-away cache: it builds any stale
+	# plugin (so that no measured start includes a build) and warms the page
+	# cache for the binary and the .wasm files.
+	log "restart: unmeasured first start"
+	ready_once "$tmp/cache-throwaway" "$tmp/restart.first.log" || true
+	RESTART_BUILT=0
+	mkdir -p "$RESULTS_DIR"
+	rm -rf "$CACHE_DIR"
+	wait_quiet
+	log "restart: cold (empty compile cache $CACHE_DIR)"
+	if ready_once "$CACHE_DIR" "$tmp/restart.cold.log"; then
+		RESTART_COLD=$READY_MS RESTART_LOAD_COLD=$LOAD_MS
+		for ((k = 1; k <= RESTARTS; k++)); do
+			wait_quiet
+			log "restart: warm $k/$RESTARTS"
+			if ready_once "$CACHE_DIR" "$tmp/restart.warm.$k.log"; then
+				RESTART_WARM+=("$READY_MS"); RESTART_LOAD_WARM+=("$LOAD_MS")
+			else
+				RESTART_FAILED=$((RESTART_FAILED + 1))
+			fi
+		done
+	else
+		RESTART_FAILED=1
+	fi
+fi
+
+# --------------------------------------------------------------- dispatch ---
+# The in-process benchmarks, compiled with `go test -c` and run pinned like
+# the servers, from the package directory (the host benchmark builds and
+# loads ../plugins/hello).
+declare -A DISPATCH_OUT=()
+# run_in DIR CMD...: runs CMD in DIR (in the background under load, the
+# function's subshell execs CMD, so LOAD_PID is CMD's pid).
+run_in() { cd "$1" || return 1; shift; exec "$@"; }
+DISPATCH_PKGS="host:Dispatch netloop:Hello"
+if phase dispatch; then
+	for pb in $DISPATCH_PKGS; do
+		pkg=${pb%%:*} re=${pb#*:}
+		log "building the $pkg test binary"
+		if ! (cd "$ROOT" && go test -c -o "$tmp/$pkg.test" "./$pkg/") >"$tmp/$pkg.test.log" 2>&1; then
+			log "SKIPPING the $pkg benchmarks: go test -c ./$pkg/ failed:"
+			sed 's/^/    /' "$tmp/$pkg.test.log" | head -n 20 >&2
+			note "dispatch benchmarks of ./$pkg/ skipped: \`go test -c\` failed"
+			continue
+		fi
+		wait_quiet
+		log "go test -bench '$re' -count $BENCH_COUNT ./$pkg/"
+		if load run_in "$ROOT/$pkg" env GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$tmp/$pkg.test" -test.run '^$' \
+			-test.bench "$re" -test.benchmem -test.count "$BENCH_COUNT" >"$tmp/bench.$pkg.txt" 2>&1; then
+			DISPATCH_OUT[$pkg]=$tmp/bench.$pkg.txt
+		else
+			log "the $pkg benchmarks failed:"
+			sed 's/^/    /' "$tmp/bench.$pkg.txt" | tail -n 20 >&2
+			note "dispatch benchmarks of ./$pkg/ failed"
+		fi
+	done
+fi
+# bench_summary FILE: "name ns/op B/op allocs/op runs" per benchmark, the
+# median of each column over its runs.
+bench_summary() {
+	awk '/^Benchmark/ {
+		name = $1; sub(/-[0-9]+$/, "", name)
+		for (i = 2; i < NF; i++) {
+			if ($(i+1) == "ns/op") ns[name] = ns[name] " " $i
+			if ($(i+1) == "B/op") by[name] = by[name] " " $i
+			if ($(i+1) == "allocs/op") al[name] = al[name] " " $i
+		}
+		if (!(name in seen)) { seen[name] = 1; order[++n] = name }
+	}
+	function median(s,   a, k, i, j, t) {
+		k = split(s, a, " ")
+		for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+		return a[int((k + 1) / 2)]
+	}
+	END { for (i = 1; i <= n; i++) { nm = order[i]; print nm, median(ns[nm]), median(by[nm]), median(al[nm]), split(ns[nm], x, " ") } }' "$1"
+}
+
 # field KEY LINE: value of key=value in an idleconns line.
 field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
 
@@ -336,43 +553,92 @@ field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
 	ok = (op == ">=") ? (v >= t) : (v <= t); print (ok ? "**met**" : "**not met**") }'; }
+# median of the arguments (the lower middle one for an even count).
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+modver() { (cd "$1" && go list -m -f '{{.Version}}' "$2" 2>/dev/null) || echo "?"; }
 
 LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_model=$(lscpu 2>/dev/null | awk -F: '/^Model name/ {gsub(/^[ \t]+/, "", $2); print $2; exit}')
+tornado_ver=$( (dpkg-query -W -f '${Version}' python3-tornado 2>/dev/null || "$PYTHON" -c 'import tornado; print(tornado.version)' 2>/dev/null) || echo "not installed")
 report=$tmp/report.md
 {
 	echo "# wasmweb benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "- Machine: ${cpu_model:-unknown CPU}, $(nproc) CPUs, $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}'), kernel $(uname -r)"
-	echo "- $(go version), $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}'), fasthttp $(cd "$BENCH_DIR" && go list -m -f '{{.Version}}' github.com/valyala/fasthttp)"
+	echo "- Machine: ${cpu_model:-unknown CPU}, $(nproc) CPUs, $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}'), kernel $(uname -r), open-file limit $(ulimit -n)"
+	echo "- $(go version), $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}'), fasthttp $(modver "$BENCH_DIR" github.com/valyala/fasthttp), python3-tornado $tornado_ver ($("$PYTHON" --version 2>&1)), wazero $(modver "$ROOT" github.com/tetratelabs/wazero), netpoll $(modver "$ROOT" github.com/cloudwego/netpoll)"
 	echo "- wasmweb tree: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (uncommitted changes)')"
-	echo "- Settings: DURATION=$DURATION RUNS=$RUNS CONNS=$CONNS IDLE_CONNS=$IDLE_CONNS WARMUP=$WARMUP, servers on CPU $SERVER_CPU, load on CPU $LOAD_CPU"
-	echo "- Load average (1/5/15 min) at the start: $LOADAVG_START; at the end: $LOADAVG_END (other work on the box skews the figures)"
+	echo "- Settings: SUITE=$SUITE DURATION=$DURATION RUNS=$RUNS CONNS=$CONNS IDLE_CONNS=$IDLE_CONNS WARMUP=$WARMUP RESTARTS=$RESTARTS BENCH_COUNT=$BENCH_COUNT${ONLY:+ ONLY=\"$ONLY\"}, servers on CPU $SERVER_CPU, load on CPU $LOAD_CPU"
+	echo "- Load average (1/5/15 min) at the start: $LOADAVG_START; at the end: $LOADAVG_END (other work on the box skews the figures); the script took $(( (SECONDS - SCRIPT_START) / 60 )) min $(( (SECONDS - SCRIPT_START) % 60 )) s"
 	[[ -n $NOTES ]] && echo "- **Note:** $NOTES"
 	echo
-	echo "## Throughput (keep-alive, $CONNS connections, ${DURATION}s × $RUNS run(s), interleaved round-robin)"
-	echo
-	echo "| server | req/s (median) | req/s (all runs) | p50 | p99 | socket errors + non-2xx | other CPU, median run (worst run) | steal |"
-	echo "|---|---:|---|---:|---:|---:|---:|---:|"
-	for s in "${RUNNING[@]}"; do
-		printf '| %s | %.0f | %s | %s | %s | %s | %s%% (%s%%) | %s%% |\n' "${LABEL[$s]}" "${RPS[$s]}" "${RPS_ALL[$s]}" \
-			"$(fmt_lat "${P50[$s]}")" "$(fmt_lat "${P99[$s]}")" "${ERRS[$s]}" \
-			"${OTHER[$s]}" "${OTHER_MAX[$s]}" "${STEAL[$s]}"
-	done
-	echo
-	echo "\"Other CPU\" is CPU time used during a run by anything except the server and wrk (other processes, softirq), in % of one core; a few % (±10, tick accounting) is the kernel's own share, tens of % mean something else was running and the run is suspect. Runs above ${MAX_OTHER}% were repeated up to $RETRIES times ($RETRIED repeat(s) in all); the last attempt counts."
-	echo
-	if [[ -n ${RPS[nethttp]:-} && -n ${RPS[fasthttp]:-} ]]; then
-		echo "fasthttp / net/http: $(ratio "${RPS[fasthttp]}" "${RPS[nethttp]}")× req/s"
+	if (( ${#RUNNING[@]} > 0 )); then
+		echo "## Throughput (keep-alive, $CONNS connections, ${DURATION}s × $RUNS run(s), interleaved round-robin)"
 		echo
-	fi
-	have_ratio=0
-	for w in $OURS; do [[ -n ${RPS[$w]:-} ]] && have_ratio=1; done
-	if (( have_ratio )); then
-		echo "| target | measured | result |"
-		echo "|---|---:|---|"
-		for w in $OURS; do
+		echo "| server | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) |"
+		echo "|---|---:|---|---:|---:|---|---:|---|---:|"
+		for s in "${RUNNING[@]}"; do
+			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% |\n' "${LABEL[$s]}" "${RPS[$s]}" "${RPS_ALL[$s]}" \
+				"$(fmt_lat "${P50[$s]}")" "$(fmt_lat "${P99[$s]}")" "${P99_ALL[$s]}" "${ERRS[$s]}" \
+				"${OTHER_ALL[$s]}" "${STEAL[$s]}"
+		done
+		echo
+		echo "The \"all runs\" columns are in the order of req/s, lowest first."
+		echo
+		echo "\"Other CPU\" is CPU time used during a run by anything except the server and wrk (other processes, softirq), in % of one core; a few % (±10, tick accounting) is the kernel's own share, tens of % mean something else was running and the run is suspect. Runs above ${MAX_OTHER}% were repeated up to $RETRIES times ($RETRIED repeat(s) in all); the last attempt counts."
+		echo
+		if [[ -n ${RPS[nethttp]:-} && -n ${RPS[fasthttp]:-} ]]; then
+			echo "fasthttp / net/http: $(ratio "${RPS[fasthttp]}" "${RPS[nethttp]}")× req/s"
+			echo
+		fi
+
+		# Issue 3: wasmweb serve against net/http and Tornado.
+		header=0
+		for w in $WASMWEB_ALL; do
 			[[ -n ${RPS[$w]:-} ]] || continue
+			if (( ! header )); then
+				echo "### wasmweb serve against the targets (issue 3)"
+				echo
+				echo "| target | measured | result |"
+				echo "|---|---:|---|"
+				header=1
+			fi
+			if [[ -n ${RPS[nethttp]:-} ]]; then
+				r=$(ratio "${RPS[$w]}" "${RPS[nethttp]}")
+				echo "| ${LABEL[$w]} req/s ≥ 1.0× net/http | ${r}× | $(verdict "$r" ">=" 1.0) |"
+			fi
+			if [[ -n ${RPS[tornado]:-} ]]; then
+				r=$(ratio "${RPS[$w]}" "${RPS[tornado]}")
+				echo "| ${LABEL[$w]} req/s ≥ 10× Tornado | ${r}× | $(verdict "$r" ">=" 10) |"
+			fi
+			if [[ -n ${RPS[nethttp]:-} ]]; then
+				echo "| ${LABEL[$w]} p99 ≤ net/http p99 (for information) | $(fmt_lat "${P99[$w]}") vs $(fmt_lat "${P99[nethttp]}") | $(verdict "${P99[$w]}" "<=" "${P99[nethttp]}") |"
+			fi
+		done
+		(( ! header )) || echo
+		# Cost of the deadline: deadline on vs off, same transport.
+		for t in netpoll std; do
+			on=wasmweb-$t off=wasmweb-$t-nodl
+			[[ -n ${RPS[$on]:-} && -n ${RPS[$off]:-} ]] || continue
+			echo "- Per-call deadline, $t: $(printf '%.0f' "${RPS[$on]}") req/s on, $(printf '%.0f' "${RPS[$off]}") off ($(ratio "${RPS[$on]}" "${RPS[$off]}")×); per request $(awk -v a="${RPS[$on]}" -v b="${RPS[$off]}" 'BEGIN { printf "%+.2f µs", 1e6 / a - 1e6 / b }') with the deadline."
+		done
+		for t in netpoll std; do
+			w=wasmweb-$t c=core-$t
+			[[ -n ${RPS[$w]:-} && -n ${RPS[$c]:-} ]] || continue
+			echo "- Plugin host cost, $t: 1/wasmweb − 1/core = $(awk -v a="${RPS[$w]}" -v b="${RPS[$c]}" 'BEGIN { printf "%.2f µs", 1e6 / a - 1e6 / b }') per request (deadline on)."
+		done
+		echo
+
+		# Issue 2: the core against fasthttp and net/http.
+		header=0
+		for w in $CORE_ALL; do
+			[[ -n ${RPS[$w]:-} ]] || continue
+			if (( ! header )); then
+				echo "### netloop core against the targets (issue 2)"
+				echo
+				echo "| target | measured | result |"
+				echo "|---|---:|---|"
+				header=1
+			fi
 			if [[ -n ${RPS[fasthttp]:-} ]]; then
 				r=$(ratio "${RPS[$w]}" "${RPS[fasthttp]}")
 				echo "| ${LABEL[$w]} req/s ≥ 0.9× fasthttp | ${r}× | $(verdict "$r" ">=" 0.9) |"
@@ -383,8 +649,79 @@ report=$tmp/report.md
 				echo "| ${LABEL[$w]} p99 ≤ net/http p99 | $(fmt_lat "${P99[$w]}") vs $(fmt_lat "${P99[nethttp]}") | $(verdict "${P99[$w]}" "<=" "${P99[nethttp]}") |"
 			fi
 		done
+		(( ! header )) || echo
+
+		# Pool hit rate.
+		header=0
+		for w in $WASMWEB_ALL; do
+			[[ -n ${POOL_END[$w]:-} ]] || continue
+			if (( ! header )); then
+				echo "## Instance pool (plugin hello, from /metrics)"
+				echo
+				echo "Measured runs: the difference between /metrics read after the warm-up and after the last run. Since start: the totals at the end, which include the start-up probe and the warm-up."
+				echo
+				echo "| server | guest calls (measured runs) | pool misses | instance creations | hit rate (measured runs) | since start: calls / misses / creations | hit rate since start | target ≥ 99.9 % |"
+				echo "|---|---:|---:|---:|---:|---|---:|---|"
+				header=1
+			fi
+			read -r c1 m1 n1 <<<"${POOL_END[$w]}"
+			read -r c0 m0 n0 <<<"${POOL_WARM[$w]:-0 0 0}"
+			dc=$((c1 - c0)) dm=$((m1 - m0)) dn=$((n1 - n0))
+			hit=$(awk -v c="$dc" -v m="$dm" 'BEGIN { if (c > 0) printf "%.4f", 100 * (1 - m / c); else print "nan" }')
+			hit0=$(awk -v c="$c1" -v m="$m1" 'BEGIN { if (c > 0) printf "%.4f", 100 * (1 - m / c); else print "nan" }')
+			echo "| ${LABEL[$w]} | $dc | $dm | $dn | ${hit} % | $c1 / $m1 / $n1 | ${hit0} % | $(verdict "$hit" ">=" 99.9) |"
+		done
+		(( ! header )) || echo
+	fi
+
+	if [[ -n $RESTART_COLD ]]; then
+		echo "## Restart to ready (wasmweb serve, demo site: $DEMO_PLUGINS plugins: $DEMO_PLUGIN_NAMES)"
+		echo
+		echo "From starting the process to its first 200 \"Hello, world\" for GET / (curl polling in a tight loop on CPU $LOAD_CPU; resolution a few ms). \"Host load\" is the server's own \"loaded … in\" figure: compiling or loading the plugins from the cache and pre-warming their pools."
+		echo
+		echo "| start | ready after | per plugin | host load | target ≤ 1 s per plugin |"
+		echo "|---|---:|---:|---:|---|"
+		pp=$(awk -v m="$RESTART_COLD" -v n="$DEMO_PLUGINS" 'BEGIN { printf "%.0f", m / n }')
+		echo "| cold (empty compile cache, fills it) | $RESTART_COLD ms | $pp ms | $RESTART_LOAD_COLD ms | (not a target) |"
+		if (( ${#RESTART_WARM[@]} > 0 )); then
+			med=$(median "${RESTART_WARM[@]}")
+			pp=$(awk -v m="$med" -v n="$DEMO_PLUGINS" 'BEGIN { printf "%.0f", m / n }')
+			echo "| warm cache, median of ${#RESTART_WARM[@]} | $med ms | $pp ms | $(median "${RESTART_LOAD_WARM[@]}") ms | $(verdict "$pp" "<=" 1000) |"
+			echo
+			echo "Warm starts, in order: $(IFS=,; echo "${RESTART_WARM[*]}" | sed 's/,/, /g') ms (host load $(IFS=,; echo "${RESTART_LOAD_WARM[*]}" | sed 's/,/, /g') ms)."
+		fi
+		(( ! RESTART_BUILT )) || echo "**Note:** a start rebuilt a plugin (its .wasm was older than its sources); that start includes a build."
+		(( ! RESTART_FAILED )) || echo "**Note:** $RESTART_FAILED start(s) did not become ready within ${STARTUP_TIMEOUT}s."
 		echo
 	fi
+
+	if (( ${#DISPATCH_OUT[@]} > 0 )); then
+		echo "## In-process dispatch (go test -bench, $BENCH_COUNT runs each, median)"
+		echo
+		echo "| benchmark | ns/op | B/op | allocs/op | runs |"
+		echo "|---|---:|---:|---:|---:|"
+		for pb in $DISPATCH_PKGS; do
+			pkg=${pb%%:*}
+			[[ -n ${DISPATCH_OUT[$pkg]:-} ]] || continue
+			while read -r name ns by al n; do
+				echo "| $pkg: $name | $ns | $by | $al | $n |"
+			done < <(bench_summary "${DISPATCH_OUT[$pkg]}")
+		done
+		echo
+		if [[ -n ${DISPATCH_OUT[host]:-} ]]; then
+			echo "| target (issue 3) | measured | result |"
+			echo "|---|---:|---|"
+			while read -r name ns by al n; do
+				[[ $name == BenchmarkDispatchGo/* ]] || continue
+				echo "| $name ≤ 2 µs per request | $(awk -v n="$ns" 'BEGIN { printf "%.2f µs", n / 1000 }') | $(verdict "$ns" "<=" 2000) |"
+				echo "| $name 0 allocations per request | $al | $(verdict "$al" "<=" 0) |"
+			done < <(bench_summary "${DISPATCH_OUT[host]}")
+			echo
+		fi
+		echo "BenchmarkDispatchGo and BenchmarkDispatchWAT run a request through netloop's parser and the host into the Go hello plugin (a hand-written WAT guest), with the per-call deadline on (5 s) and off; BenchmarkHello is the core alone with a native handler. allocs/op counts every allocation in the process during the call, the Wasm runtime's included."
+		echo
+	fi
+
 	if (( ${#IDLE_RUN[@]} > 0 )); then
 		echo "## Idle keep-alive connections ($IDLE_CONNS, one request each, then idle)"
 		echo
@@ -424,17 +761,30 @@ report=$tmp/report.md
 	echo "## Commands"
 	echo
 	echo '```sh'
-	for s in "${RUNNING[@]}"; do
-		echo "GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:PORT}" | sed "s#$tmp/#./#"
+	if (( ${#RUNNING[@]} > 0 || ${#IDLE_RUN[@]} > 0 )); then
+		for s in "${SERVERS[@]}"; do
+			echo "GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:PORT}" | sed -e "s#$tmp/#./#" -e "s#@ADMIN@#127.0.0.1:PORT+200#" -e "s#$BENCH_DIR/#bench/#g"
+		done
+	fi
+	(( ${#RUNNING[@]} == 0 )) || echo "$WRK_CMD   # ${WARMUP}s warm-up per server, then $RUNS run(s) round-robin"
+	(( ${#RUNNING[@]} == 0 )) || echo "curl http://127.0.0.1:PORT+200/metrics   # wasmweb: after the warm-up and after the last run"
+	(( ${#IDLE_RUN[@]} == 0 )) || echo "$IDLE_CMD   # against a fresh instance of each server" | sed 's#idleconns#./idleconns#'
+	[[ -z $RESTART_COLD ]] || echo "$RESTART_CMD   # cold once (cache removed), then $RESTARTS warm; curl -fsS http://127.0.0.1:PORT/ in a loop"
+	for pb in $DISPATCH_PKGS; do
+		pkg=${pb%%:*} re=${pb#*:}
+		[[ -n ${DISPATCH_OUT[$pkg]:-} ]] || continue
+		echo "go test -c -o $pkg.test ./$pkg/ && (cd $pkg && GOMAXPROCS=1 taskset -c $SERVER_CPU ../$pkg.test -test.run '^\$' -test.bench '$re' -test.benchmem -test.count $BENCH_COUNT)"
 	done
-	echo "$WRK_CMD   # ${WARMUP}s warm-up per server, then $RUNS run(s) round-robin"
-	echo "$IDLE_CMD   # against a fresh instance of each server" | sed 's#idleconns#./idleconns#'
 	echo '```'
 	echo
-	echo "Binaries: \`go build -o DIR/wasmweb ./cmd/wasmweb\` (repository root, run from there so the demo site finds its plugins) and \`go build ./peers/nethttp ./peers/fasthttp ./peers/netloop ./idleconns\` (in bench/)."
+	echo "Binaries: \`go build -o DIR/wasmweb ./cmd/wasmweb\` (repository root, run from there so the demo site finds its plugins) and \`go build ./peers/nethttp ./peers/fasthttp ./peers/netloop ./idleconns\` (in bench/). Tornado: \`bench/peers/tornado/hello.py\` with Debian's python3-tornado. The go test lines are \`go test -run '^\$' -bench RE -benchmem -count $BENCH_COUNT ./PKG/\`, compiled first so that only the benchmark runs pinned."
 } >"$report"
 
 mkdir -p "$RESULTS_DIR"
 cp "$report" "$RESULTS_DIR/latest.md"
+# The raw outputs (wrk, idleconns, go test, server logs) of this run.
+rm -rf "$RESULTS_DIR/raw"
+mkdir -p "$RESULTS_DIR/raw"
+cp "$tmp"/*.txt "$tmp"/*.log "$tmp"/*.out "$tmp"/*.err "$RESULTS_DIR/raw/" 2>/dev/null || true
 cat "$report"
-log "written to $RESULTS_DIR/latest.md"
+log "written to $RESULTS_DIR/latest.md (raw outputs in $RESULTS_DIR/raw/)"
