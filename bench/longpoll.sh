@@ -7,13 +7,16 @@
 #   N=15000 bash bench/longpoll.sh    # the stretch
 #
 # Knobs: N (waiters), PIN (1: server on CPU 1 with GOMAXPROCS=1, client on
-# CPU 0; 0: both unpinned), RUNS (per server), TORNADO (0 skips it).
+# CPU 0; 0: both unpinned), RUNS (per server), TORNADO (0 skips it),
+# DEADLINE (on: the default 5 s per-call deadline; off: also measure
+# bench/configs/deadline-off.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
 PIN=${PIN:-1}
 RUNS=${RUNS:-2}
 TORNADO=${TORNADO:-1}
+DEADLINE=${DEADLINE:-both}
 out=bench/results
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -36,14 +39,15 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 
 results=()
 run_wasmweb() {
-	local port=$1 admin=$2
-	GOMAXPROCS=$procs "${server_pin[@]}" "$tmp/wasmweb" serve --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" --cache-dir "$tmp/cache" >"$tmp/ww.log" 2>&1 &
+	local port=$1 admin=$2 label=wasmweb config=()
+	if [ "${3:-}" = off ]; then label=wasmweb-deadline-off; config=(--config bench/configs/deadline-off.toml); fi
+	GOMAXPROCS=$procs "${server_pin[@]}" "$tmp/wasmweb" serve "${config[@]}" --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" --cache-dir "$tmp/cache" >"$tmp/ww.log" 2>&1 &
 	local pid=$!; pids+=("$pid")
 	wait_port "$port"
 	local line
 	line=$(cd "$tmp" && "${client_pin[@]}" "$tmp/longpoll" -addr "127.0.0.1:$port" -pid "$pid" -n "$N" -metrics "http://127.0.0.1:$admin/metrics")
 	kill "$pid"; wait "$pid" 2>/dev/null || true
-	echo "wasmweb $line"
+	echo "$label $line"
 }
 run_tornado() {
 	local port=$1
@@ -56,7 +60,8 @@ run_tornado() {
 	echo "tornado $line"
 }
 for r in $(seq 1 "$RUNS"); do
-	results+=("$(run_wasmweb $((19000 + r * 10)) $((19001 + r * 10)))")
+	[ "$DEADLINE" != off ] && results+=("$(run_wasmweb $((19000 + r * 10)) $((19001 + r * 10)))")
+	[ "$DEADLINE" != on ] && results+=("$(run_wasmweb $((19002 + r * 10)) $((19003 + r * 10)) off)")
 	[ "$TORNADO" = 1 ] && results+=("$(run_tornado $((19005 + r * 10)))")
 done
 {

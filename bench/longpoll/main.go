@@ -163,6 +163,9 @@ func main() {
 	published := time.Since(start)
 	wg.Wait()
 	<-profiled
+	for _, c := range conns {
+		c.Close()
+	}
 	slices.Sort(arrivals)
 	pct := func(p float64) time.Duration {
 		return arrivals[min(len(arrivals)-1, int(p*float64(len(arrivals))))] - published
