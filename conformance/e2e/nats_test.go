@@ -58,13 +58,26 @@ func TestChatTwoNodes(t *testing.T) {
 		t.Fatalf("posting while NATS is down: %d, want 503", code)
 	}
 
-	// NATS comes back: both nodes reconnect and serve again.
+	// NATS comes back: both nodes reconnect and serve again, and a
+	// message posted on A wakes a waiter on B once more.
 	ns = startNATS(t, port, store)
-	waitUntil(t, "node A to publish again", func() bool { return postStatus(t, a.addr, "back") == 200 })
-	w = waiterConn(t, b.addr, second.ID)
+	waitUntil(t, "node A to publish again", func() bool { return postStatus(t, a.addr, "a is back") == 200 })
+	waitUntil(t, "node B to publish again", func() bool { return postStatus(t, b.addr, "b is back") == 200 })
+	var last message
+	waitUntil(t, "node B to see both", func() bool {
+		resp, msgs, ok := answered(t, waiterConn(t, b.addr, second.ID), 10*time.Second)
+		if !ok || resp.StatusCode != 200 || len(msgs) < 2 {
+			return false
+		}
+		last = msgs[len(msgs)-1]
+		return true
+	})
+	w = waiterConn(t, b.addr, last.ID)
+	waitUntil(t, "the waiter on B to park", func() bool { return parkedCount(t, b.host) == 1 })
+	third := postMessage(t, a.addr, "third")
 	_, msgs, ok = answered(t, w, 10*time.Second)
-	if !ok || len(msgs) == 0 || msgs[len(msgs)-1].Body != "back" {
-		t.Fatalf("after NATS came back, B's waiter got %v (ok=%v)", msgs, ok)
+	if !ok || len(msgs) != 1 || msgs[0].ID != third.ID {
+		t.Fatalf("after NATS came back, B's waiter got %v (ok=%v), want message %s", msgs, ok, third.ID)
 	}
 }
 
