@@ -377,6 +377,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		s.failResponse(w, 500)
 	default:
 		c.unpark() // answered without waiting
+		compress(w, r)
 	}
 	c.args, c.msgs, c.waiter = nil, nil, nil
 	p.put(in, broken)

@@ -113,6 +113,34 @@ func (w *Response) DelHeader(name string) {
 	w.header = out
 }
 
+// HeaderValue returns the value of the first header field named name
+// set so far, and whether there is one.
+func (w *Response) HeaderValue(name string) (string, bool) {
+	for rest := w.header; len(rest) > 0; {
+		end := bytes.Index(rest, []byte("\r\n"))
+		line := rest[:end]
+		rest = rest[end+2:]
+		if colon := bytes.IndexByte(line, ':'); colon == len(name) && equalFold(line[:colon], name) {
+			return string(bytes.TrimLeft(line[colon+1:], " ")), true
+		}
+	}
+	return "", false
+}
+
+// Body returns the body written and not yet sent. It must not be kept
+// past the handler's return.
+func (w *Response) Body() []byte { return w.body }
+
+// SetBody replaces the body written and not yet sent with b, which the
+// Response then owns. It reports false when the head has been sent.
+func (w *Response) SetBody(b []byte) bool {
+	if w.sent {
+		return false
+	}
+	w.body = b
+	return true
+}
+
 // HeaderFields returns the number of header fields set and their size in
 // bytes as sent, so that callers can cap them.
 func (w *Response) HeaderFields() (n, size int) {
