@@ -59,6 +59,7 @@ type SiteConfig struct {
 	Debug   bool              `toml:"debug"`
 	Limits  LimitsConfig      `toml:"limits"`
 	PubSub  PubSubConfig      `toml:"pubsub"`
+	Static  StaticConfig      `toml:"static"`
 	Plugins map[string]string `toml:"plugins"`
 	Routes  []RouteConfig     `toml:"route"`
 }
@@ -80,6 +81,14 @@ type PubSubConfig struct {
 	MaxMessageBytes Size     `toml:"max_message_bytes"`
 	MaxWaiters      int      `toml:"max_waiters"`
 	MaxWait         Duration `toml:"max_wait"`
+}
+
+// StaticConfig is a site's [site.static] table.
+type StaticConfig struct {
+	// Dir is served as static files; relative to the config file.
+	Dir string `toml:"dir"`
+	// Prefix is the path the files are served under; default "/static/".
+	Prefix string `toml:"prefix"`
 }
 
 // RouteConfig is one [[site.route]] table.
@@ -292,6 +301,14 @@ func (c *Config) check() error {
 				return bad(pkey, "%s: no such plugin directory or .wasm file", c.resolve(path))
 			}
 		}
+		if site.Static.Dir != "" {
+			if fi, err := os.Stat(c.resolve(site.Static.Dir)); err != nil || !fi.IsDir() {
+				return bad(key+".static.dir", "%s: no such directory", c.resolve(site.Static.Dir))
+			}
+		}
+		if p := site.Static.Prefix; p != "" && !strings.HasPrefix(p, "/") {
+			return bad(key+".static.prefix", "%q must start with /", p)
+		}
 		if len(site.Routes) == 0 {
 			return bad(key, "site %q has no [[site.route]]", site.Name)
 		}
@@ -337,10 +354,14 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 				Instances: site.Limits.Instances, WarmInstances: site.Limits.WarmInstances,
 				MaxBodyBytes: int64(site.Limits.MaxBodyBytes), MaxResponseBytes: int64(site.Limits.MaxResponseBytes),
 			},
+			StaticPrefix: site.Static.Prefix,
 			PubSub: PubSubLimits{
 				Retain: site.PubSub.Retain, MaxTopics: site.PubSub.MaxTopics, MaxMessageBytes: int(site.PubSub.MaxMessageBytes),
 				MaxWaiters: site.PubSub.MaxWaiters, MaxWait: time.Duration(site.PubSub.MaxWait),
 			},
+		}
+		if site.Static.Dir != "" {
+			spec.StaticDir = c.resolve(site.Static.Dir)
 		}
 		for name, path := range site.Plugins {
 			p := c.resolve(path)

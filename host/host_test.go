@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +145,25 @@ func benchDispatch(b *testing.B, h *host.Host) {
 	b.ReportAllocs()
 	for b.Loop() {
 		st.Input(req)
+	}
+}
+
+func TestSiteStatic(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "site.css"), []byte("body{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := watSite("static", host.RouteSpec{Pattern: "/", Plugin: "hello"})
+	spec.StaticDir = dir
+	_, do := testHost(t, spec)
+	resp, body := do("GET /static/site.css HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp.StatusCode != 200 || body != "body{}" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("static file: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	if resp, _ := do("GET /static/../host_test.go HTTP/1.1\r\nHost: x\r\n\r\n"); resp.StatusCode != 404 {
+		t.Errorf("traversal: %d", resp.StatusCode)
+	}
+	if _, body := do("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); body != "Hello, world" {
+		t.Errorf("routes after static: %q", body)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/pubsub"
+	"github.com/wasmweb/wasmweb/host/static"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -122,6 +123,11 @@ type SiteSpec struct {
 	Limits Limits
 	// PubSub bounds the site's topics and parked requests.
 	PubSub PubSubLimits
+	// StaticDir, when set, is a directory served under StaticPrefix by the
+	// host, without calling a guest.
+	StaticDir string
+	// StaticPrefix is where StaticDir is served; default "/static/".
+	StaticPrefix string
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -152,6 +158,7 @@ type Site struct {
 	pubsub  PubSubLimits
 	broker  pubsub.Broker
 	parking *parking
+	static  *static.Dir // nil when the site serves no static files
 	rt      *siteRuntime
 	routes  []*route
 	plugins map[string]*generation
@@ -176,6 +183,13 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		s.broker = pubsub.NewMemory(lim)
 	}
 	s.parking = newParking(h, s, runtime.GOMAXPROCS(0))
+	if spec.StaticDir != "" {
+		d, err := static.Open(spec.StaticDir, static.Options{Prefix: spec.StaticPrefix})
+		if err != nil {
+			return nil, fmt.Errorf("host: site %q: static: %w", spec.Name, err)
+		}
+		s.static = d
+	}
 	hf := &hostFuncs{log: h.log}
 	rt, err := h.engine.newRuntime(ctx, s.limits, hf)
 	if err != nil {
@@ -239,6 +253,9 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 }
 
 func (s *Site) close(ctx context.Context) {
+	if s.static != nil {
+		s.static.Close()
+	}
 	if s.parking != nil {
 		s.parking.drain()
 		s.parking.close()
@@ -257,6 +274,9 @@ func (s *Site) close(ctx context.Context) {
 
 // serve routes a request within the site.
 func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
+	if s.static != nil && s.static.ServeHTTP(w, r) {
+		return
+	}
 	path := unsafeString(r.Path)
 	method := unsafeString(r.Method)
 	var params [4]pathParam

@@ -267,7 +267,7 @@ func (w *Response) finish() {
 			s.out = append(s.out, "0\r\n\r\n"...)
 		}
 	}
-	if w.length >= 0 && w.sent && w.written() != w.length {
+	if w.length >= 0 && w.sent && !w.noBody && w.written() != w.length {
 		// The handler broke its own declared length: the framing is
 		// wrong, so the connection cannot be reused.
 		w.close = true

@@ -520,3 +520,27 @@ func TestNetpollNoGoroutinePerConn(t *testing.T) {
 	// netpoll's pool goroutines linger briefly after work; allow for them.
 	waitFor(t, "goroutines to settle", 10*time.Second, func() bool { return runtime.NumGoroutine()-before < 50 })
 }
+
+// A HEAD answer with a declared length keeps the connection open.
+func TestHeadDeclaredLengthKeepsAlive(t *testing.T) {
+	h := netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
+		w.SetContentLength(13)
+		if !r.IsHead() {
+			w.WriteString("thirteen char")
+		}
+	})
+	c := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport()).OpenMem()
+	defer c.Hangup()
+	c.Feed([]byte("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	br := bufio.NewReader(bytes.NewReader(c.Output()))
+	resp, _ := readResponse(t, br, "HEAD")
+	if resp.ContentLength != 13 || resp.Close {
+		t.Fatalf("HEAD: length %d close %v", resp.ContentLength, resp.Close)
+	}
+	if _, body := readResponse(t, br, "GET"); body != "thirteen char" {
+		t.Fatalf("GET after HEAD: %q", body)
+	}
+	if c.Closed() {
+		t.Fatal("the connection closed after a HEAD")
+	}
+}
