@@ -84,6 +84,10 @@ const (
 	// FuncMsgData, "(index, buf, buf_limit) -> len", returns a waited
 	// message's data.
 	FuncMsgData = "msg_data"
+
+	// FuncRender, "(name, name_len, data, data_len) -> err", renders a
+	// site template with JSON data and appends it to the body.
+	FuncRender = "render"
 )
 
 // Fields of FuncReqGet.
@@ -150,6 +154,8 @@ const (
 	FeatureCore = 1 << 0
 	// FeaturePubSub: publish, wait, msg_id and msg_data.
 	FeaturePubSub = 1 << 1
+	// FeatureTemplates: render.
+	FeatureTemplates = 1 << 2
 )
 
 // Host caps on what a guest can make the host hold.

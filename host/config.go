@@ -54,14 +54,15 @@ func (c *Config) HostOptions() Options {
 
 // SiteConfig is one [[site]] table.
 type SiteConfig struct {
-	Name    string            `toml:"name"`
-	Hosts   []string          `toml:"hosts"`
-	Debug   bool              `toml:"debug"`
-	Limits  LimitsConfig      `toml:"limits"`
-	PubSub  PubSubConfig      `toml:"pubsub"`
-	Static  StaticConfig      `toml:"static"`
-	Plugins map[string]string `toml:"plugins"`
-	Routes  []RouteConfig     `toml:"route"`
+	Name      string            `toml:"name"`
+	Hosts     []string          `toml:"hosts"`
+	Debug     bool              `toml:"debug"`
+	Limits    LimitsConfig      `toml:"limits"`
+	PubSub    PubSubConfig      `toml:"pubsub"`
+	Static    StaticConfig      `toml:"static"`
+	Templates TemplatesConfig   `toml:"templates"`
+	Plugins   map[string]string `toml:"plugins"`
+	Routes    []RouteConfig     `toml:"route"`
 }
 
 // LimitsConfig is a site's [site.limits] table.
@@ -89,6 +90,12 @@ type StaticConfig struct {
 	Dir string `toml:"dir"`
 	// Prefix is the path the files are served under; default "/static/".
 	Prefix string `toml:"prefix"`
+}
+
+// TemplatesConfig is a site's [site.templates] table.
+type TemplatesConfig struct {
+	// Dir holds the site's templates; relative to the config file.
+	Dir string `toml:"dir"`
 }
 
 // RouteConfig is one [[site.route]] table.
@@ -306,6 +313,11 @@ func (c *Config) check() error {
 				return bad(key+".static.dir", "%s: no such directory", c.resolve(site.Static.Dir))
 			}
 		}
+		if site.Templates.Dir != "" {
+			if fi, err := os.Stat(c.resolve(site.Templates.Dir)); err != nil || !fi.IsDir() {
+				return bad(key+".templates.dir", "%s: no such directory", c.resolve(site.Templates.Dir))
+			}
+		}
 		if p := site.Static.Prefix; p != "" && !strings.HasPrefix(p, "/") {
 			return bad(key+".static.prefix", "%q must start with /", p)
 		}
@@ -362,6 +374,9 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 		}
 		if site.Static.Dir != "" {
 			spec.StaticDir = c.resolve(site.Static.Dir)
+		}
+		if site.Templates.Dir != "" {
+			spec.TemplateDir = c.resolve(site.Templates.Dir)
 		}
 		for name, path := range site.Plugins {
 			p := c.resolve(path)

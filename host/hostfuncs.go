@@ -60,6 +60,7 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncWait, wait, []string{"topic", "topic_len", "cursor:i64", "timeout_ms"}, i32)
 	def(abi.FuncMsgID, msgID, []string{"index"}, i64)
 	def(abi.FuncMsgData, msgData, []string{"index", "buf", "buf_limit"}, i32)
+	def(abi.FuncRender, render, []string{"name", "name_len", "data", "data_len"}, i32)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: host module: %w", err)
 	}
@@ -75,6 +76,7 @@ var hostImports = map[string]bool{
 	abi.FuncRespSetStatus: true, abi.FuncRespHeader: true, abi.FuncRespWrite: true,
 	abi.FuncRespRedirect: true, abi.FuncRespError: true,
 	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true,
+	abi.FuncRender: true,
 }
 
 // errTrap is the panic value host functions use to trap the guest.
@@ -148,7 +150,7 @@ func outputString(mod api.Module, stack []uint64, bufArg int, val string) {
 }
 
 func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
-	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub)
+	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates)
 }
 
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/host/static"
+	"github.com/wasmweb/wasmweb/host/templates"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -128,6 +129,8 @@ type SiteSpec struct {
 	StaticDir string
 	// StaticPrefix is where StaticDir is served; default "/static/".
 	StaticPrefix string
+	// TemplateDir, when set, holds the site's templates for render.
+	TemplateDir string
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -151,17 +154,18 @@ type RouteSpec struct {
 // Site is one served site: its runtime, plugins and routes. Immutable
 // once built; safe for concurrent use.
 type Site struct {
-	h       *Host
-	name    string
-	debug   bool
-	limits  Limits
-	pubsub  PubSubLimits
-	broker  pubsub.Broker
-	parking *parking
-	static  *static.Dir // nil when the site serves no static files
-	rt      *siteRuntime
-	routes  []*route
-	plugins map[string]*generation
+	h         *Host
+	name      string
+	debug     bool
+	limits    Limits
+	pubsub    PubSubLimits
+	broker    pubsub.Broker
+	parking   *parking
+	static    *static.Dir    // nil when the site serves no static files
+	templates *templates.Set // nil when the site has no templates
+	rt        *siteRuntime
+	routes    []*route
+	plugins   map[string]*generation
 }
 
 // Name returns the site's name.
@@ -189,6 +193,22 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 			return nil, fmt.Errorf("host: site %q: static: %w", spec.Name, err)
 		}
 		s.static = d
+	}
+	if spec.TemplateDir != "" {
+		staticURL := func(p string) (string, error) {
+			if s.static == nil {
+				return "", fmt.Errorf("static_url: site %q serves no static files", spec.Name)
+			}
+			return s.static.URL(p)
+		}
+		t, err := templates.Open(spec.TemplateDir, templates.Funcs{"static_url": staticURL})
+		if err != nil {
+			if s.static != nil {
+				s.static.Close()
+			}
+			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+		}
+		s.templates = t
 	}
 	hf := &hostFuncs{log: h.log}
 	rt, err := h.engine.newRuntime(ctx, s.limits, hf)

@@ -118,3 +118,7 @@ func msgID(index int32) int64 {
 func msgData(index int32, buf *byte, bufLimit int32) int32 {
 	return nativeHost().MsgData(index, bytesAt(buf, bufLimit))
 }
+
+func render(name string, data *byte, dataLen int32) int32 {
+	return nativeHost().Render(name, bytesAt(data, dataLen))
+}

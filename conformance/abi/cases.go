@@ -34,6 +34,8 @@ var cases = []kase{
 	{"raw/outputs-length-query-and-error-codes", rawOutputsCase},
 	{"raw/features", rawFeatures},
 	{"features/core-bit", featuresCore},
+	{"render/escaping-and-layout", renderEscaping},
+	{"render/missing-and-failing", renderFailures},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},
@@ -828,4 +830,30 @@ func panicCase(t *testing.T, k *kit) {
 
 func unrouted(t *testing.T, k *kit) {
 	k.get(t, "/abi/nope").want(t, 404)
+}
+
+// renderEscaping renders a page with a layout; data lands escaped for its
+// context, and a javascript: URL is neutralised.
+func renderEscaping(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/render?name=page.html&v=%3Cb%3E%22x%22&url=javascript%3Aalert(1)")
+	r.want(t, 200)
+	if ct := r.header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	want := `<!DOCTYPE html><title>Page</title><p>&lt;b&gt;&#34;x&#34;</p><a href="#ZgotmplZ" title="&lt;b&gt;&#34;x&#34;">link</a>`
+	if got := strings.TrimSpace(string(r.body)); got != want {
+		t.Errorf("rendered\n%s\nwant\n%s", got, want)
+	}
+}
+
+// renderFailures: a page the site lacks is ERR_NOT_FOUND (the guest
+// answers 404); a template that fails while running is a 500.
+func renderFailures(t *testing.T, k *kit) {
+	k.get(t, "/abi/render?name=nope.html").want(t, 404)
+	k.get(t, "/abi/render?name=layouts/base.html").want(t, 404)
+	r := k.get(t, "/abi/render?name=bad.html&v=x")
+	r.want(t, 500)
+	if strings.Contains(string(r.body), "bad.html") {
+		t.Errorf("the 500 page shows template details: %s", r.body)
+	}
 }

@@ -45,6 +45,7 @@ type fakeHost struct {
 	status       int
 	respHeader   http.Header
 	respBody     []byte
+	rendered     []Rendered
 	finished     bool
 	failure      string
 	location     string
@@ -417,6 +418,18 @@ func (h *fakeHost) errorPage(status int) {
 		status, text, status, text)
 }
 
+// Render records the call; the fake has no templates, so it appends
+// nothing to the body. The host renders them (abi/ABI.md section 7.5).
+func (h *fakeHost) Render(name string, data []byte) int32 {
+	r := int32(0)
+	if h.finished {
+		r = abi.ErrFinished
+	} else {
+		h.rendered = append(h.rendered, Rendered{Name: name, Data: append([]byte(nil), data...)})
+	}
+	return h.call(r, abi.FuncRender, "name=%q, data_len=%d", name, len(data))
+}
+
 func (h *fakeHost) Publish(topic string, msg []byte) int64 {
 	r := h.broker.publish(h.site, topic, msg)
 	h.trace = append(h.trace, fmt.Sprintf("%s(topic=%q, msg_len=%d) = %d", abi.FuncPublish, topic, len(msg), r))
@@ -492,6 +505,7 @@ func (noRequest) RespWrite([]byte) int32                     { return abi.ErrNoR
 func (noRequest) RespRedirect(string, int32) int32           { return abi.ErrNoRequest }
 func (noRequest) RespError(int32, string) int32              { return abi.ErrNoRequest }
 func (noRequest) Publish(string, []byte) int64               { return abi.ErrNoRequest }
+func (noRequest) Render(string, []byte) int32                { return abi.ErrNoRequest }
 func (noRequest) Wait(string, int64, int32) int32            { return abi.ErrNoRequest }
 func (noRequest) MsgID(int32) int64                          { return abi.ErrNoRequest }
 func (noRequest) MsgData(int32, []byte) int32                { return abi.ErrNoRequest }

@@ -50,6 +50,12 @@ import (
 	_ "github.com/wasmweb/wasmweb/sdk"
 )
 
+// Rendered is one call of Context.Render: the template and its JSON data.
+type Rendered struct {
+	Name string
+	Data []byte
+}
+
 // A Response is what the client of a request served by Serve would get,
 // and what the host saw on the way.
 type Response struct {
@@ -80,6 +86,10 @@ type Response struct {
 	// Trace holds the host calls the guest made, in order, one line each,
 	// such as `req_get(field=0, buf_limit=256) = 3`.
 	Trace []string
+
+	// Rendered lists the templates the handler rendered, in order. The
+	// fake has no templates: it records the calls and appends nothing.
+	Rendered []Rendered
 
 	// Parked reports that the handler's Wait found nothing newer and the
 	// host parked the request. A parked response is no response yet:
@@ -177,6 +187,7 @@ func (b *Broker) serve(handler string, req *Request, timedOut bool) *Response {
 		Failure:      h.failure,
 		Logs:         h.logs,
 		Trace:        h.trace,
+		Rendered:     h.rendered,
 	}
 }
 

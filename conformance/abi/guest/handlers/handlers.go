@@ -31,6 +31,7 @@ func init() {
 	sdk.Handle("log", logLines)
 	sdk.Handle("features", features)
 	sdk.Handle("json", jsonValue)
+	sdk.Handle("render", renderPage)
 	sdk.Handle("methods", &methods{})
 	sdk.Handle("panic", func(c *sdk.Context) { panic("abi-panic: deliberate") })
 }
@@ -335,3 +336,12 @@ func (*methods) Prepare(c *sdk.Context) {
 
 func (*methods) Get(c *sdk.Context)  { c.WriteString("get " + c.Method()) }
 func (*methods) Post(c *sdk.Context) { c.WriteString("post") }
+
+// renderPage renders the template named by ?name with the query's v and
+// url arguments as data, answering 404 for a template the site lacks.
+func renderPage(c *sdk.Context) {
+	data := map[string]string{"v": c.QueryArgument("v", ""), "url": c.QueryArgument("url", "")}
+	if err := c.Render(c.QueryArgument("name", ""), data); errors.Is(err, sdk.ErrNotFound) {
+		c.Error(404, "no such template")
+	}
+}
