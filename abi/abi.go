@@ -88,6 +88,13 @@ const (
 	// FuncRender, "(name, name_len, data, data_len) -> err", renders a
 	// site template with JSON data and appends it to the body.
 	FuncRender = "render"
+
+	// FuncCookieGet, "(name, name_len, buf, buf_limit) -> len", returns a
+	// request cookie's value.
+	FuncCookieGet = "cookie_get"
+	// FuncCookieSet, "(name, name_len, value, value_len, attrs, attrs_len)
+	// -> err", adds a Set-Cookie to the response.
+	FuncCookieSet = "cookie_set"
 )
 
 // Fields of FuncReqGet.
@@ -156,6 +163,8 @@ const (
 	FeaturePubSub = 1 << 1
 	// FeatureTemplates: render.
 	FeatureTemplates = 1 << 2
+	// FeatureCookies: cookie_get and cookie_set.
+	FeatureCookies = 1 << 3
 )
 
 // Host caps on what a guest can make the host hold.

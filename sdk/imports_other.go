@@ -122,3 +122,11 @@ func msgData(index int32, buf *byte, bufLimit int32) int32 {
 func render(name string, data *byte, dataLen int32) int32 {
 	return nativeHost().Render(name, bytesAt(data, dataLen))
 }
+
+func cookieGet(name string, buf *byte, bufLimit int32) int32 {
+	return nativeHost().CookieGet(name, bytesAt(buf, bufLimit))
+}
+
+func cookieSet(name, value, attrs string) int32 {
+	return nativeHost().CookieSet(name, value, attrs)
+}

@@ -67,3 +67,9 @@ func msgData(index int32, buf *byte, bufLimit int32) int32
 
 //go:wasmimport wasmweb_v1 render
 func render(name string, data *byte, dataLen int32) int32
+
+//go:wasmimport wasmweb_v1 cookie_get
+func cookieGet(name string, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 cookie_set
+func cookieSet(name, value, attrs string) int32

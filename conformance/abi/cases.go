@@ -36,6 +36,9 @@ var cases = []kase{
 	{"features/core-bit", featuresCore},
 	{"render/escaping-and-layout", renderEscaping},
 	{"render/missing-and-failing", renderFailures},
+	{"cookies/get", cookiesGet},
+	{"cookies/set", cookiesSet},
+	{"cookies/injection-refused", cookiesInjection},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},
@@ -855,5 +858,47 @@ func renderFailures(t *testing.T, k *kit) {
 	r.want(t, 500)
 	if strings.Contains(string(r.body), "bad.html") {
 		t.Errorf("the 500 page shows template details: %s", r.body)
+	}
+}
+
+func cookiesGet(t *testing.T, k *kit) {
+	r := k.do(t, request{target: "/abi/cookies?get=b", header: http.Header{"Cookie": {"a=1; b=two; c=3"}}})
+	r.want(t, 200)
+	if string(r.body) != "two" {
+		t.Errorf("cookie b = %q", r.body)
+	}
+	k.do(t, request{target: "/abi/cookies?get=zz", header: http.Header{"Cookie": {"a=1"}}}).want(t, 404)
+	k.get(t, "/abi/cookies?get=a").want(t, 404)
+}
+
+func cookiesSet(t *testing.T, k *kit) {
+	for _, tc := range []struct{ query, want string }{
+		{"set=theme&value=dark", "theme=dark; Path=/; HttpOnly; SameSite=Lax"},
+		{"set=theme&value=dark&maxage=3600&path=/app", "theme=dark; Path=/app; Max-Age=3600; HttpOnly; SameSite=Lax"},
+		{"set=s&value=v&secure=1&script=1&samesite=None", "s=v; Path=/; Secure; SameSite=None"},
+	} {
+		r := k.get(t, "/abi/cookies?"+tc.query)
+		r.want(t, 200)
+		if got := r.header.Values("Set-Cookie"); len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%s: Set-Cookie %q, want %q", tc.query, got, tc.want)
+		}
+	}
+}
+
+// A cookie name or value that could forge a header is refused: 500, and
+// nothing of it on the wire.
+func cookiesInjection(t *testing.T, k *kit) {
+	for _, q := range []string{
+		"set=a&value=x%0d%0aX-Injected:%20yes",
+		"set=a%0d%0aX-Injected:%20yes&value=x",
+		"set=a&value=x%3b%20Domain%3devil.test",
+		"set=a&value=with%20space",
+		"set=a&value=v&samesite=None",
+	} {
+		r := k.raw(t, "GET /abi/cookies?"+q+" HTTP/1.1\r\nHost: abi.test\r\nConnection: close\r\n\r\n")
+		r.want(t, 500)
+		if strings.Contains(strings.ToLower(string(r.raw)), "x-injected") || strings.Contains(string(r.raw), "evil.test") || len(r.header.Values("Set-Cookie")) != 0 {
+			t.Errorf("%s: injected on the wire:\n%s", q, r.raw)
+		}
 	}
 }

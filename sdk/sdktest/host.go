@@ -418,6 +418,42 @@ func (h *fakeHost) errorPage(status int) {
 		status, text, status, text)
 }
 
+// CookieGet returns the request's first cookie named name.
+func (h *fakeHost) CookieGet(name string, buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	for _, f := range h.header {
+		if !strings.EqualFold(f.name, "cookie") {
+			continue
+		}
+		cookies, _ := http.ParseCookie(f.value)
+		for _, c := range cookies {
+			if c.Name == name {
+				r = output(buf, c.Value)
+				break
+			}
+		}
+		if r != abi.ErrNotFound {
+			break
+		}
+	}
+	return h.call(r, abi.FuncCookieGet, "name=%q, buf_limit=%d", name, len(buf))
+}
+
+// CookieSet adds a Set-Cookie as the host does (abi/ABI.md section 7.6),
+// refusing what it refuses.
+func (h *fakeHost) CookieSet(name, value, attrs string) int32 {
+	r := int32(0)
+	switch v, err := setCookie(name, value, attrs); {
+	case h.finished:
+		r = abi.ErrFinished
+	case err != nil:
+		r = h.fail(abi.FuncCookieSet, "%v", err)
+	default:
+		h.respHeader.Add("Set-Cookie", v)
+	}
+	return h.call(r, abi.FuncCookieSet, "name=%q, value=%q, attrs=%q", name, value, attrs)
+}
+
 // Render records the call; the fake has no templates, so it appends
 // nothing to the body. The host renders them (abi/ABI.md section 7.5).
 func (h *fakeHost) Render(name string, data []byte) int32 {
@@ -506,6 +542,8 @@ func (noRequest) RespRedirect(string, int32) int32           { return abi.ErrNoR
 func (noRequest) RespError(int32, string) int32              { return abi.ErrNoRequest }
 func (noRequest) Publish(string, []byte) int64               { return abi.ErrNoRequest }
 func (noRequest) Render(string, []byte) int32                { return abi.ErrNoRequest }
+func (noRequest) CookieGet(string, []byte) int32             { return abi.ErrNoRequest }
+func (noRequest) CookieSet(string, string, string) int32     { return abi.ErrNoRequest }
 func (noRequest) Wait(string, int64, int32) int32            { return abi.ErrNoRequest }
 func (noRequest) MsgID(int32) int64                          { return abi.ErrNoRequest }
 func (noRequest) MsgData(int32, []byte) int32                { return abi.ErrNoRequest }

@@ -41,6 +41,9 @@ type Host interface {
 	MsgData(index int32, buf []byte) int32
 
 	Render(name string, data []byte) int32
+
+	CookieGet(name string, buf []byte) int32
+	CookieSet(name, value, attrs string) int32
 }
 
 var (

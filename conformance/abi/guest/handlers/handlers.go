@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wasmweb/wasmweb/sdk"
 )
@@ -32,6 +33,7 @@ func init() {
 	sdk.Handle("features", features)
 	sdk.Handle("json", jsonValue)
 	sdk.Handle("render", renderPage)
+	sdk.Handle("cookies", cookies)
 	sdk.Handle("methods", &methods{})
 	sdk.Handle("panic", func(c *sdk.Context) { panic("abi-panic: deliberate") })
 }
@@ -344,4 +346,30 @@ func renderPage(c *sdk.Context) {
 	if err := c.Render(c.QueryArgument("name", ""), data); errors.Is(err, sdk.ErrNotFound) {
 		c.Error(404, "no such template")
 	}
+}
+
+// cookies answers ?get=NAME with the cookie's value (404 when absent), and
+// ?set=NAME&value=V sets one with the options maxage (seconds), secure,
+// script, samesite and path.
+func cookies(c *sdk.Context) {
+	if name := c.QueryArgument("get", ""); name != "" {
+		if v, ok := c.Cookie(name); ok {
+			c.WriteString(v)
+		} else {
+			c.Error(404, "no cookie")
+		}
+		return
+	}
+	age, _ := strconv.Atoi(c.QueryArgument("maxage", "0"))
+	opts := sdk.CookieOptions{
+		Path:     c.QueryArgument("path", ""),
+		MaxAge:   time.Duration(age) * time.Second,
+		Secure:   c.QueryArgument("secure", "") != "",
+		Script:   c.QueryArgument("script", "") != "",
+		SameSite: c.QueryArgument("samesite", ""),
+	}
+	if err := c.SetCookie(c.QueryArgument("set", ""), c.QueryArguments("value")[0], opts); err != nil {
+		return // the host answers 500
+	}
+	c.WriteString("set")
 }

@@ -1,0 +1,111 @@
+package sdk
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
+
+// CookieOptions are a cookie's attributes. The zero value is a session
+// cookie for the whole site (Path=/) that scripts cannot read (HttpOnly)
+// and that other sites' pages do not send (SameSite=Lax).
+type CookieOptions struct {
+	// Path limits the cookie to a path; default "/".
+	Path string
+	// Domain widens the cookie to a domain and its subdomains; default:
+	// the request's host only.
+	Domain string
+	// MaxAge is the cookie's lifetime; zero makes a session cookie.
+	MaxAge time.Duration
+	// Secure sends the cookie over HTTPS only.
+	Secure bool
+	// Script lets the page's scripts read the cookie (no HttpOnly).
+	Script bool
+	// SameSite is "Lax" (default), "Strict" or "None" (which needs Secure).
+	SameSite string
+}
+
+// attrs renders the options as cookie_set's attribute list.
+func (o CookieOptions) attrs(deleting bool) string {
+	var b strings.Builder
+	add := func(s string) {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(s)
+	}
+	if o.Path != "" {
+		add("Path=" + o.Path)
+	}
+	if o.Domain != "" {
+		add("Domain=" + o.Domain)
+	}
+	switch {
+	case deleting:
+		add("Max-Age=0")
+	case o.MaxAge > 0:
+		add("Max-Age=" + strconv.FormatInt(int64((o.MaxAge+time.Second-1)/time.Second), 10))
+	}
+	if o.Secure {
+		add("Secure")
+	}
+	if o.Script {
+		add("HttpOnly=false")
+	}
+	if o.SameSite != "" {
+		add("SameSite=" + o.SameSite)
+	}
+	return b.String()
+}
+
+// valid reports whether the options can be written as attributes: no ";"
+// (which would start another attribute) and no control characters.
+func (o CookieOptions) valid() bool {
+	for _, v := range []string{o.Path, o.Domain, o.SameSite} {
+		for i := 0; i < len(v); i++ {
+			if v[i] == ';' || v[i] < ' ' || v[i] == 0x7f {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Cookie returns the value of the request's cookie name, and whether it
+// was sent.
+func (c *Context) Cookie(name string) (string, bool) {
+	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
+		return cookieGet(name, buf, bufLimit)
+	})
+	return v, n >= 0
+}
+
+// SetCookie sets a cookie on the response. A name that is not a token, a
+// value with characters a cookie cannot hold (spaces, quotes, commas,
+// semicolons, backslashes, control characters, non-ASCII) or a bad option
+// is refused with ErrInvalid, and the response fails with 500. Options
+// holding ";" or control characters are refused before reaching the host,
+// with ErrInvalid, and the response is left to the handler.
+func (c *Context) SetCookie(name, value string, opts CookieOptions) error {
+	if c.finished {
+		return finishedErr(abi.FuncCookieSet)
+	}
+	if !opts.valid() {
+		return &CallError{Func: abi.FuncCookieSet, Code: abi.ErrInvalid}
+	}
+	return c.result(abi.FuncCookieSet, cookieSet(name, value, opts.attrs(false)))
+}
+
+// ClearCookie tells the browser to delete a cookie. Path and Domain must
+// be those it was set with.
+func (c *Context) ClearCookie(name string, opts CookieOptions) error {
+	if c.finished {
+		return finishedErr(abi.FuncCookieSet)
+	}
+	if !opts.valid() {
+		return &CallError{Func: abi.FuncCookieSet, Code: abi.ErrInvalid}
+	}
+	return c.result(abi.FuncCookieSet, cookieSet(name, "", opts.attrs(true)))
+}
