@@ -95,6 +95,12 @@ const (
 	// FuncCookieSet, "(name, name_len, value, value_len, attrs, attrs_len)
 	// -> err", adds a Set-Cookie to the response.
 	FuncCookieSet = "cookie_set"
+	// FuncSignedGet, "(name, name_len, buf, buf_limit) -> len", returns
+	// the value a signed cookie carries, if it verifies.
+	FuncSignedGet = "signed_cookie_get"
+	// FuncSignedSet, "(name, name_len, value, value_len, attrs,
+	// attrs_len) -> err", sets a cookie signed by the host.
+	FuncSignedSet = "signed_cookie_set"
 )
 
 // Fields of FuncReqGet.
@@ -165,6 +171,8 @@ const (
 	FeatureTemplates = 1 << 2
 	// FeatureCookies: cookie_get and cookie_set.
 	FeatureCookies = 1 << 3
+	// FeatureSigned: signed_cookie_get and signed_cookie_set.
+	FeatureSigned = 1 << 4
 )
 
 // Host caps on what a guest can make the host hold.

@@ -61,6 +61,7 @@ type SiteConfig struct {
 	PubSub    PubSubConfig      `toml:"pubsub"`
 	Static    StaticConfig      `toml:"static"`
 	Templates TemplatesConfig   `toml:"templates"`
+	Cookies   CookiesConfig     `toml:"cookies"`
 	Plugins   map[string]string `toml:"plugins"`
 	Routes    []RouteConfig     `toml:"route"`
 }
@@ -96,6 +97,16 @@ type StaticConfig struct {
 type TemplatesConfig struct {
 	// Dir holds the site's templates; relative to the config file.
 	Dir string `toml:"dir"`
+}
+
+// CookiesConfig is a site's [site.cookies] table.
+type CookiesConfig struct {
+	// Secrets sign the site's cookies; the first signs, all verify.
+	Secrets []string `toml:"secrets"`
+	// MaxAge is how long a signed value stays valid; default 31 days.
+	MaxAge Duration `toml:"max_age"`
+	// Encrypt also encrypts signed values.
+	Encrypt bool `toml:"encrypt"`
 }
 
 // RouteConfig is one [[site.route]] table.
@@ -313,6 +324,11 @@ func (c *Config) check() error {
 				return bad(key+".static.dir", "%s: no such directory", c.resolve(site.Static.Dir))
 			}
 		}
+		for j, sec := range site.Cookies.Secrets {
+			if len(sec) < 16 {
+				return bad(fmt.Sprintf("%s.cookies.secrets[%d]", key, j), "a secret of %d bytes is too short: use at least 16 (32 random bytes is best)", len(sec))
+			}
+		}
 		if site.Templates.Dir != "" {
 			if fi, err := os.Stat(c.resolve(site.Templates.Dir)); err != nil || !fi.IsDir() {
 				return bad(key+".templates.dir", "%s: no such directory", c.resolve(site.Templates.Dir))
@@ -378,6 +394,9 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 		if site.Templates.Dir != "" {
 			spec.TemplateDir = c.resolve(site.Templates.Dir)
 		}
+		spec.CookieSecrets = site.Cookies.Secrets
+		spec.CookieMaxAge = time.Duration(site.Cookies.MaxAge)
+		spec.EncryptCookies = site.Cookies.Encrypt
 		for name, path := range site.Plugins {
 			p := c.resolve(path)
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -55,27 +56,70 @@ func cookieSet(ctx context.Context, mod api.Module, stack []uint64) {
 	if c == nil {
 		return
 	}
-	if c.finished || c.w.Sent() {
-		ret(stack, abi.ErrFinished)
+	ret(stack, c.setCookie(abi.FuncCookieSet, name, value, attrs))
+}
+
+func signedGet(ctx context.Context, mod api.Module, stack []uint64) {
+	name := string(read(mod, arg(stack, 0), arg(stack, 1)))
+	c := mustCall(ctx, stack)
+	if c == nil {
+		read(mod, arg(stack, 2), arg(stack, 3))
 		return
 	}
-	ck, err := buildCookie(name, value, attrs)
+	raw, ok := c.cookie(name)
+	if !ok {
+		read(mod, arg(stack, 2), arg(stack, 3))
+		ret(stack, abi.ErrNotFound)
+		return
+	}
+	v, err := c.site.signer.Verify(name, raw)
 	if err != nil {
-		c.fail("cookie_set: " + err.Error())
+		read(mod, arg(stack, 2), arg(stack, 3))
 		ret(stack, abi.ErrInvalid)
 		return
 	}
-	if fields, size := c.w.HeaderFields(); fields >= abi.MaxResponseHeaders || size+len(ck)+14 > abi.MaxResponseHeaderBytes {
-		c.fail("too many response headers")
+	output(mod, stack, 2, v)
+}
+
+func signedSet(ctx context.Context, mod api.Module, stack []uint64) {
+	name := string(read(mod, arg(stack, 0), arg(stack, 1)))
+	value := read(mod, arg(stack, 2), arg(stack, 3))
+	attrs := string(read(mod, arg(stack, 4), arg(stack, 5)))
+	c := mustCall(ctx, stack)
+	if c == nil {
+		return
+	}
+	enc, err := c.site.signer.Sign(name, value)
+	if err != nil {
 		ret(stack, abi.ErrTooLarge)
 		return
 	}
-	if err := c.w.AddHeader("Set-Cookie", ck); err != nil {
-		c.fail("cookie_set: " + err.Error())
-		ret(stack, abi.ErrInvalid)
-		return
+	if !strings.Contains(strings.ToLower(attrs), "max-age") {
+		attrs += "; Max-Age=" + strconv.Itoa(int(c.site.signer.MaxAge()/time.Second))
 	}
-	ret(stack, 0)
+	ret(stack, c.setCookie(abi.FuncSignedSet, name, enc, attrs))
+}
+
+// setCookie adds a Set-Cookie for fn after checking it, and returns the
+// ABI result.
+func (c *call) setCookie(fn, name, value, attrs string) int {
+	if c.finished || c.w.Sent() {
+		return abi.ErrFinished
+	}
+	ck, err := buildCookie(name, value, attrs)
+	if err != nil {
+		c.fail(fn + ": " + err.Error())
+		return abi.ErrInvalid
+	}
+	if fields, size := c.w.HeaderFields(); fields >= abi.MaxResponseHeaders || size+len(ck)+14 > abi.MaxResponseHeaderBytes {
+		c.fail("too many response headers")
+		return abi.ErrTooLarge
+	}
+	if err := c.w.AddHeader("Set-Cookie", ck); err != nil {
+		c.fail(fn + ": " + err.Error())
+		return abi.ErrInvalid
+	}
+	return 0
 }
 
 // buildCookie checks a cookie and its attributes (abi/ABI.md section 7.6)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/pubsub"
+	"github.com/wasmweb/wasmweb/host/signed"
 	"github.com/wasmweb/wasmweb/host/static"
 	"github.com/wasmweb/wasmweb/host/templates"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -131,6 +132,14 @@ type SiteSpec struct {
 	StaticPrefix string
 	// TemplateDir, when set, holds the site's templates for render.
 	TemplateDir string
+	// CookieSecrets sign the site's signed cookies; the first signs, all
+	// verify. Empty: a random secret, so signed cookies do not survive a
+	// restart.
+	CookieSecrets []string
+	// CookieMaxAge is how long signed values stay valid; default 31 days.
+	CookieMaxAge time.Duration
+	// EncryptCookies encrypts signed cookies' values too.
+	EncryptCookies bool
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -163,6 +172,7 @@ type Site struct {
 	parking   *parking
 	static    *static.Dir    // nil when the site serves no static files
 	templates *templates.Set // nil when the site has no templates
+	signer    *signed.Signer
 	rt        *siteRuntime
 	routes    []*route
 	plugins   map[string]*generation
@@ -194,6 +204,14 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		}
 		s.static = d
 	}
+	signer, err := signed.New(spec.Name, spec.CookieSecrets, spec.CookieMaxAge, spec.EncryptCookies)
+	if err != nil {
+		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+	}
+	if len(spec.CookieSecrets) == 0 {
+		h.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+	}
+	s.signer = signer
 	if spec.TemplateDir != "" {
 		staticURL := func(p string) (string, error) {
 			if s.static == nil {

@@ -109,3 +109,31 @@ func (c *Context) ClearCookie(name string, opts CookieOptions) error {
 	}
 	return c.result(abi.FuncCookieSet, cookieSet(name, "", opts.attrs(true)))
 }
+
+// SignedCookie returns the value carried by the request's signed cookie
+// name: ErrNotFound when there is none, ErrInvalid when it does not
+// verify (tampered, expired, or signed for another site or name). The host
+// holds the keys (abi/ABI.md section 7.7).
+func (c *Context) SignedCookie(name string) (string, error) {
+	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
+		return signedCookieGet(name, buf, bufLimit)
+	})
+	if n < 0 {
+		return "", callErr(abi.FuncSignedGet, n)
+	}
+	return v, nil
+}
+
+// SetSignedCookie sets a cookie the host signs, so that a later
+// SignedCookie returns value unless the browser tampered with it. Its
+// MaxAge defaults to the site's max_age (31 days). Options are
+// SetCookie's.
+func (c *Context) SetSignedCookie(name, value string, opts CookieOptions) error {
+	if c.finished {
+		return finishedErr(abi.FuncSignedSet)
+	}
+	if !opts.valid() {
+		return &CallError{Func: abi.FuncSignedSet, Code: abi.ErrInvalid}
+	}
+	return c.result(abi.FuncSignedSet, signedCookieSet(name, value, opts.attrs(false)))
+}

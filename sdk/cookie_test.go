@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,5 +39,39 @@ func TestCookies(t *testing.T) {
 	resp = sdktest.Serve("test-cookies", sdktest.NewRequest("GET", "/"))
 	if n := len(resp.Header.Values("Set-Cookie")); n != 1 {
 		t.Errorf("without the cookie: %d Set-Cookie fields, want 1", n)
+	}
+}
+
+func init() {
+	sdk.Handle("test-signed", func(c *sdk.Context) {
+		if v, err := c.SignedCookie("user"); err == nil {
+			c.WriteString("user=" + v)
+			return
+		} else if errors.Is(err, sdk.ErrInvalid) {
+			c.WriteString("invalid")
+			return
+		}
+		c.SetSignedCookie("user", "ada", sdk.CookieOptions{})
+		c.WriteString("signed in")
+	})
+}
+
+func TestSignedCookies(t *testing.T) {
+	resp := sdktest.Serve("test-signed", sdktest.NewRequest("GET", "/"))
+	if string(resp.Body) != "signed in" || len(resp.Header.Values("Set-Cookie")) != 1 {
+		t.Fatalf("first visit: %q %v", resp.Body, resp.Header)
+	}
+	resp = sdktest.Serve("test-signed", sdktest.NewRequest("GET", "/").WithHeader("Cookie", sdktest.SignedCookie("user", "ada")))
+	if string(resp.Body) != "user=ada" {
+		t.Fatalf("signed cookie: %q", resp.Body)
+	}
+	for _, forged := range []string{"user=YWRh.AAAA", sdktest.SignedCookie("other", "ada")[len("other="):]} {
+		if !strings.HasPrefix(forged, "user=") {
+			forged = "user=" + forged
+		}
+		resp = sdktest.Serve("test-signed", sdktest.NewRequest("GET", "/").WithHeader("Cookie", forged))
+		if string(resp.Body) != "invalid" {
+			t.Errorf("forged %q: %q", forged, resp.Body)
+		}
 	}
 }

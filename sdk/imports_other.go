@@ -130,3 +130,11 @@ func cookieGet(name string, buf *byte, bufLimit int32) int32 {
 func cookieSet(name, value, attrs string) int32 {
 	return nativeHost().CookieSet(name, value, attrs)
 }
+
+func signedCookieGet(name string, buf *byte, bufLimit int32) int32 {
+	return nativeHost().SignedCookieGet(name, bytesAt(buf, bufLimit))
+}
+
+func signedCookieSet(name, value, attrs string) int32 {
+	return nativeHost().SignedCookieSet(name, value, attrs)
+}

@@ -73,3 +73,9 @@ func cookieGet(name string, buf *byte, bufLimit int32) int32
 
 //go:wasmimport wasmweb_v1 cookie_set
 func cookieSet(name, value, attrs string) int32
+
+//go:wasmimport wasmweb_v1 signed_cookie_get
+func signedCookieGet(name string, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 signed_cookie_set
+func signedCookieSet(name, value, attrs string) int32

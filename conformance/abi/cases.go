@@ -39,6 +39,7 @@ var cases = []kase{
 	{"cookies/get", cookiesGet},
 	{"cookies/set", cookiesSet},
 	{"cookies/injection-refused", cookiesInjection},
+	{"signed/round-trip-and-rejections", signedCookies},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},
@@ -901,4 +902,30 @@ func cookiesInjection(t *testing.T, k *kit) {
 			t.Errorf("%s: injected on the wire:\n%s", q, r.raw)
 		}
 	}
+}
+
+// signedCookies: a value signed by the host comes back; tampering, another
+// name or another site's verification fail.
+func signedCookies(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/signed?set=ada")
+	r.want(t, 200)
+	sc := r.header.Get("Set-Cookie")
+	val, _, _ := strings.Cut(strings.TrimPrefix(sc, "s="), ";")
+	if val == "" || strings.Contains(val, "ada") || !strings.Contains(sc, "Max-Age=2678400") || !strings.Contains(sc, "HttpOnly") {
+		t.Fatalf("Set-Cookie %q", sc)
+	}
+	get := func(cookie, host string) *reply {
+		return k.do(t, request{target: "/abi/signed", host: host, header: http.Header{"Cookie": {cookie}}})
+	}
+	r = get("s="+val, "")
+	r.want(t, 200)
+	if string(r.body) != "ada" {
+		t.Errorf("signed value %q, want ada", r.body)
+	}
+	tampered := []byte(val)
+	tampered[len(tampered)/2] ^= 1
+	get("s="+string(tampered), "").want(t, 403)
+	get("other="+val+"; s=junk", "").want(t, 403)
+	get("s="+val, DebugHost).want(t, 403)
+	k.get(t, "/abi/signed").want(t, 404)
 }

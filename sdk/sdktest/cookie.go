@@ -1,6 +1,9 @@
 package sdktest
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -76,4 +79,37 @@ func setCookie(name, value, attrs string) (string, error) {
 		return "", fmt.Errorf("bad Path or Domain")
 	}
 	return ck.String(), nil
+}
+
+// fakeKey signs the fake's signed cookies. Tests may read and forge them:
+// the fake only checks that handlers treat a bad signature as one.
+var fakeKey = []byte("sdktest signed cookie key")
+
+// fakeSign returns value and its MAC over name and value, base64-encoded.
+func fakeSign(name, value string) string {
+	m := hmac.New(sha256.New, fakeKey)
+	m.Write([]byte(name + "|" + value))
+	return base64.RawURLEncoding.EncodeToString([]byte(value)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// fakeVerify checks a value made by fakeSign for name.
+func fakeVerify(name, cookie string) (string, bool) {
+	v64, mac64, ok := strings.Cut(cookie, ".")
+	if !ok {
+		return "", false
+	}
+	v, err1 := base64.RawURLEncoding.DecodeString(v64)
+	mac, err2 := base64.RawURLEncoding.DecodeString(mac64)
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	m := hmac.New(sha256.New, fakeKey)
+	m.Write([]byte(name + "|" + string(v)))
+	return string(v), hmac.Equal(mac, m.Sum(nil))
+}
+
+// SignedCookie returns the Cookie header value that carries value in a
+// cookie named name as the fake signs it, for requests in tests.
+func SignedCookie(name, value string) string {
+	return name + "=" + fakeSign(name, value)
 }

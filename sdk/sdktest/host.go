@@ -454,6 +454,49 @@ func (h *fakeHost) CookieSet(name, value, attrs string) int32 {
 	return h.call(r, abi.FuncCookieSet, "name=%q, value=%q, attrs=%q", name, value, attrs)
 }
 
+// SignedCookieGet verifies a cookie signed by SignedCookieSet (the fake's
+// own format, with a fixed test key; the host uses securecookie).
+func (h *fakeHost) SignedCookieGet(name string, buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	for _, f := range h.header {
+		if !strings.EqualFold(f.name, "cookie") {
+			continue
+		}
+		cookies, _ := http.ParseCookie(f.value)
+		for _, c := range cookies {
+			if c.Name == name && r == abi.ErrNotFound {
+				if v, ok := fakeVerify(name, c.Value); ok {
+					r = output(buf, v)
+				} else {
+					r = abi.ErrInvalid
+				}
+			}
+		}
+	}
+	return h.call(r, abi.FuncSignedGet, "name=%q, buf_limit=%d", name, len(buf))
+}
+
+// SignedCookieSet signs value with the fake's key and sets it as
+// CookieSet does.
+func (h *fakeHost) SignedCookieSet(name, value, attrs string) int32 {
+	enc := fakeSign(name, value)
+	r := int32(0)
+	if !strings.Contains(strings.ToLower(attrs), "max-age") {
+		attrs += "; Max-Age=2678400"
+	}
+	switch v, err := setCookie(name, enc, attrs); {
+	case h.finished:
+		r = abi.ErrFinished
+	case len(enc) > 4096:
+		r = abi.ErrTooLarge
+	case err != nil:
+		r = h.fail(abi.FuncSignedSet, "%v", err)
+	default:
+		h.respHeader.Add("Set-Cookie", v)
+	}
+	return h.call(r, abi.FuncSignedSet, "name=%q, value_len=%d, attrs=%q", name, len(value), attrs)
+}
+
 // Render records the call; the fake has no templates, so it appends
 // nothing to the body. The host renders them (abi/ABI.md section 7.5).
 func (h *fakeHost) Render(name string, data []byte) int32 {
@@ -544,6 +587,10 @@ func (noRequest) Publish(string, []byte) int64               { return abi.ErrNoR
 func (noRequest) Render(string, []byte) int32                { return abi.ErrNoRequest }
 func (noRequest) CookieGet(string, []byte) int32             { return abi.ErrNoRequest }
 func (noRequest) CookieSet(string, string, string) int32     { return abi.ErrNoRequest }
-func (noRequest) Wait(string, int64, int32) int32            { return abi.ErrNoRequest }
-func (noRequest) MsgID(int32) int64                          { return abi.ErrNoRequest }
-func (noRequest) MsgData(int32, []byte) int32                { return abi.ErrNoRequest }
+func (noRequest) SignedCookieGet(string, []byte) int32       { return abi.ErrNoRequest }
+func (noRequest) SignedCookieSet(string, string, string) int32 {
+	return abi.ErrNoRequest
+}
+func (noRequest) Wait(string, int64, int32) int32 { return abi.ErrNoRequest }
+func (noRequest) MsgID(int32) int64               { return abi.ErrNoRequest }
+func (noRequest) MsgData(int32, []byte) int32     { return abi.ErrNoRequest }

@@ -44,6 +44,8 @@ type Host interface {
 
 	CookieGet(name string, buf []byte) int32
 	CookieSet(name, value, attrs string) int32
+	SignedCookieGet(name string, buf []byte) int32
+	SignedCookieSet(name, value, attrs string) int32
 }
 
 var (

@@ -34,6 +34,7 @@ func init() {
 	sdk.Handle("json", jsonValue)
 	sdk.Handle("render", renderPage)
 	sdk.Handle("cookies", cookies)
+	sdk.Handle("signed", signedCookie)
 	sdk.Handle("methods", &methods{})
 	sdk.Handle("panic", func(c *sdk.Context) { panic("abi-panic: deliberate") })
 }
@@ -372,4 +373,26 @@ func cookies(c *sdk.Context) {
 		return // the host answers 500
 	}
 	c.WriteString("set")
+}
+
+// signedCookie answers ?set=V by setting the signed cookie "s" to V, and
+// otherwise with the value "s" carries: 404 when absent, 403 when it does
+// not verify.
+func signedCookie(c *sdk.Context) {
+	if v := c.QueryArgument("set", ""); v != "" {
+		c.SetSignedCookie("s", v, sdk.CookieOptions{})
+		c.WriteString("set")
+		return
+	}
+	v, err := c.SignedCookie("s")
+	switch {
+	case errors.Is(err, sdk.ErrNotFound):
+		c.Error(404, "no cookie")
+	case errors.Is(err, sdk.ErrInvalid):
+		c.Error(403, "does not verify")
+	case err != nil:
+		c.Error(500, err.Error())
+	default:
+		c.WriteString(v)
+	}
 }
