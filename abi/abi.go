@@ -101,6 +101,11 @@ const (
 	// FuncSignedSet, "(name, name_len, value, value_len, attrs,
 	// attrs_len) -> err", sets a cookie signed by the host.
 	FuncSignedSet = "signed_cookie_set"
+	// FuncUserGet, "(buf, buf_limit) -> len", returns the current user.
+	FuncUserGet = "user_get"
+	// FuncUserSet, "(value, value_len) -> err", signs the current user in,
+	// or out when value is empty.
+	FuncUserSet = "user_set"
 )
 
 // Fields of FuncReqGet.
@@ -173,7 +178,13 @@ const (
 	FeatureCookies = 1 << 3
 	// FeatureSigned: signed_cookie_get and signed_cookie_set.
 	FeatureSigned = 1 << 4
+	// FeatureUser: user_get and user_set, and auth = "required" routes.
+	FeatureUser = 1 << 5
 )
+
+// UserCookie is the signed cookie in which the host keeps the current
+// user.
+const UserCookie = "wasmweb_user"
 
 // Host caps on what a guest can make the host hold.
 const (

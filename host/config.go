@@ -62,6 +62,7 @@ type SiteConfig struct {
 	Static    StaticConfig      `toml:"static"`
 	Templates TemplatesConfig   `toml:"templates"`
 	Cookies   CookiesConfig     `toml:"cookies"`
+	LoginURL  string            `toml:"login_url"`
 	Plugins   map[string]string `toml:"plugins"`
 	Routes    []RouteConfig     `toml:"route"`
 }
@@ -111,6 +112,8 @@ type CookiesConfig struct {
 
 // RouteConfig is one [[site.route]] table.
 type RouteConfig struct {
+	// Auth is "required" to admit only signed-in users, or empty.
+	Auth    string   `toml:"auth"`
 	Path    string   `toml:"path"`
 	Methods []string `toml:"methods"`
 	Plugin  string   `toml:"plugin"`
@@ -329,6 +332,9 @@ func (c *Config) check() error {
 				return bad(fmt.Sprintf("%s.cookies.secrets[%d]", key, j), "a secret of %d bytes is too short: use at least 16 (32 random bytes is best)", len(sec))
 			}
 		}
+		if u := site.LoginURL; u != "" && (!strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//")) {
+			return bad(key+".login_url", "%q must be a path on the site, such as \"/login\"", u)
+		}
 		if site.Templates.Dir != "" {
 			if fi, err := os.Stat(c.resolve(site.Templates.Dir)); err != nil || !fi.IsDir() {
 				return bad(key+".templates.dir", "%s: no such directory", c.resolve(site.Templates.Dir))
@@ -344,6 +350,11 @@ func (c *Config) check() error {
 			rkey := fmt.Sprintf("%s.route[%d]", key, j)
 			if _, err := parsePattern(r.Path); err != nil {
 				return bad(rkey+".path", "%v", err)
+			}
+			switch r.Auth {
+			case "", "required":
+			default:
+				return bad(rkey+".auth", "%q: want \"required\" or nothing", r.Auth)
 			}
 			if r.Plugin == "" {
 				return bad(rkey+".plugin", "every route names the plugin that handles it")
@@ -397,6 +408,7 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 		spec.CookieSecrets = site.Cookies.Secrets
 		spec.CookieMaxAge = time.Duration(site.Cookies.MaxAge)
 		spec.EncryptCookies = site.Cookies.Encrypt
+		spec.LoginURL = site.LoginURL
 		for name, path := range site.Plugins {
 			p := c.resolve(path)
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
@@ -409,7 +421,7 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 			spec.Plugins[name] = p
 		}
 		for _, r := range site.Routes {
-			spec.Routes = append(spec.Routes, RouteSpec{Pattern: r.Path, Methods: r.Methods, Plugin: r.Plugin, Handler: r.Handler})
+			spec.Routes = append(spec.Routes, RouteSpec{Pattern: r.Path, Methods: r.Methods, Plugin: r.Plugin, Handler: r.Handler, AuthRequired: r.Auth == "required"})
 		}
 		specs = append(specs, spec)
 	}

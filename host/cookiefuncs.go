@@ -193,3 +193,49 @@ func buildCookie(name, value, attrs string) (string, error) {
 	}
 	return ck.String(), nil
 }
+
+// currentUser returns the user the request's signed user cookie carries.
+func (s *Site) currentUser(lookup func(name string) (string, bool)) (string, bool) {
+	raw, ok := lookup(abi.UserCookie)
+	if !ok {
+		return "", false
+	}
+	v, err := s.signer.Verify(abi.UserCookie, raw)
+	if err != nil || len(v) == 0 {
+		return "", false
+	}
+	return string(v), true
+}
+
+func userGet(ctx context.Context, mod api.Module, stack []uint64) {
+	c := mustCall(ctx, stack)
+	if c == nil {
+		read(mod, arg(stack, 0), arg(stack, 1))
+		return
+	}
+	u, ok := c.site.currentUser(c.cookie)
+	if !ok {
+		read(mod, arg(stack, 0), arg(stack, 1))
+		ret(stack, abi.ErrNotFound)
+		return
+	}
+	outputString(mod, stack, 0, u)
+}
+
+func userSet(ctx context.Context, mod api.Module, stack []uint64) {
+	value := read(mod, arg(stack, 0), arg(stack, 1))
+	c := mustCall(ctx, stack)
+	if c == nil {
+		return
+	}
+	if len(value) == 0 {
+		ret(stack, c.setCookie(abi.FuncUserSet, abi.UserCookie, "", "Max-Age=0"))
+		return
+	}
+	enc, err := c.site.signer.Sign(abi.UserCookie, value)
+	if err != nil {
+		ret(stack, abi.ErrTooLarge)
+		return
+	}
+	ret(stack, c.setCookie(abi.FuncUserSet, abi.UserCookie, enc, "Max-Age="+strconv.Itoa(int(c.site.signer.MaxAge()/time.Second))))
+}

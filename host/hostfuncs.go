@@ -65,6 +65,8 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncCookieSet, cookieSet, []string{"name", "name_len", "value", "value_len", "attrs", "attrs_len"}, i32)
 	def(abi.FuncSignedGet, signedGet, []string{"name", "name_len", "buf", "buf_limit"}, i32)
 	def(abi.FuncSignedSet, signedSet, []string{"name", "name_len", "value", "value_len", "attrs", "attrs_len"}, i32)
+	def(abi.FuncUserGet, userGet, []string{"buf", "buf_limit"}, i32)
+	def(abi.FuncUserSet, userSet, []string{"value", "value_len"}, i32)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: host module: %w", err)
 	}
@@ -81,7 +83,7 @@ var hostImports = map[string]bool{
 	abi.FuncRespRedirect: true, abi.FuncRespError: true,
 	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true,
 	abi.FuncRender: true, abi.FuncCookieGet: true, abi.FuncCookieSet: true,
-	abi.FuncSignedGet: true, abi.FuncSignedSet: true,
+	abi.FuncSignedGet: true, abi.FuncSignedSet: true, abi.FuncUserGet: true, abi.FuncUserSet: true,
 }
 
 // errTrap is the panic value host functions use to trap the guest.
@@ -155,7 +157,7 @@ func outputString(mod api.Module, stack []uint64, bufArg int, val string) {
 }
 
 func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
-	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned)
+	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned | abi.FeatureUser)
 }
 
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {

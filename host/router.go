@@ -16,6 +16,7 @@ type route struct {
 	plugin   string
 	handler  string
 	id       int32 // the route number passed to wasmweb_handle
+	auth     bool  // auth = "required": no user, no call
 	counters *statusCounters
 }
 

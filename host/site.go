@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"sort"
 	"strings"
@@ -140,6 +141,9 @@ type SiteSpec struct {
 	CookieMaxAge time.Duration
 	// EncryptCookies encrypts signed cookies' values too.
 	EncryptCookies bool
+	// LoginURL is where auth = "required" routes send GET and HEAD
+	// requests without a signed-in user.
+	LoginURL string
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -158,12 +162,16 @@ type RouteSpec struct {
 	// Handler is the handler name the plugin registered; empty means the
 	// plugin's name.
 	Handler string
+	// AuthRequired makes the host turn away requests without a signed-in
+	// user before calling the plugin.
+	AuthRequired bool
 }
 
 // Site is one served site: its runtime, plugins and routes. Immutable
 // once built; safe for concurrent use.
 type Site struct {
 	h         *Host
+	loginURL  string
 	name      string
 	debug     bool
 	limits    Limits
@@ -182,7 +190,7 @@ type Site struct {
 func (s *Site) Name() string { return s.name }
 
 func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
-	s := &Site{h: h, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
+	s := &Site{h: h, loginURL: spec.LoginURL, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
 		pubsub: spec.PubSub.withDefaults(), plugins: map[string]*generation{}}
 	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes}
 	if h.opts.NATS.URL != "" {
@@ -245,7 +253,7 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Pattern, rs.Plugin)
 		}
-		r := &route{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin]}
+		r := &route{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired}
 		ids[rs.Plugin]++
 		if r.handler == "" {
 			r.handler = rs.Plugin
@@ -334,6 +342,11 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 			}
 			continue
 		}
+		if rt.auth && !s.signedIn(r) {
+			s.turnAway(w, r)
+			rt.counters.inc(w.Status())
+			return
+		}
 		for i := range ps {
 			ps[i].value = strings.Clone(ps[i].value) // may alias the input buffer
 		}
@@ -347,6 +360,46 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 		return
 	}
 	writeErrorPage(w, 404, "")
+}
+
+// signedIn reports whether the request carries a valid user cookie.
+func (s *Site) signedIn(r *netloop.Request) bool {
+	lookup := func(name string) (string, bool) {
+		for _, f := range r.Fields() {
+			if !strings.EqualFold(string(f.Name), "cookie") {
+				continue
+			}
+			for _, part := range strings.Split(string(f.Value), ";") {
+				if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == name {
+					return v, true
+				}
+			}
+		}
+		return "", false
+	}
+	_, ok := s.currentUser(lookup)
+	return ok
+}
+
+// turnAway answers a request to an auth = "required" route without a
+// user: GET and HEAD go to the login page with ?next=, the rest get 403.
+func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
+	m := string(r.Method)
+	if s.loginURL == "" || m != "GET" && m != "HEAD" {
+		writeErrorPage(w, 403, "")
+		return
+	}
+	next := string(r.Path)
+	if len(r.Query) > 0 {
+		next += "?" + string(r.Query)
+	}
+	sep := "?"
+	if strings.Contains(s.loginURL, "?") {
+		sep = "&"
+	}
+	w.Reset()
+	w.SetStatus(302)
+	w.SetHeader("Location", s.loginURL+sep+"next="+url.QueryEscape(next))
 }
 
 // dispatch runs the route's plugin on a new request.

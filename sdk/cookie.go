@@ -137,3 +137,40 @@ func (c *Context) SetSignedCookie(name, value string, opts CookieOptions) error 
 	}
 	return c.result(abi.FuncSignedSet, signedCookieSet(name, value, opts.attrs(false)))
 }
+
+// CurrentUser returns the signed-in user, as SetCurrentUser set it on an
+// earlier request, and whether there is one. The host keeps it in a signed
+// cookie (abi/ABI.md section 7.8).
+func (c *Context) CurrentUser() (string, bool) {
+	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
+		return userGet(buf, bufLimit)
+	})
+	return v, n >= 0
+}
+
+// SetCurrentUser signs user in from the next request on; an empty user
+// signs out.
+func (c *Context) SetCurrentUser(user string) error {
+	if c.finished {
+		return finishedErr(abi.FuncUserSet)
+	}
+	return c.result(abi.FuncUserSet, userSet(user))
+}
+
+// LocalPath reports whether next is a path on this site, safe to redirect
+// to: it starts with "/", but not "//" (another host to browsers), and has
+// no backslash (a slash to some).
+func LocalPath(next string) bool {
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\")
+}
+
+// RedirectNext redirects to the request's "next" argument when it is a
+// local path, and to fallback otherwise, so that a login form cannot be
+// used to send users to another site.
+func (c *Context) RedirectNext(fallback string) error {
+	next := c.Argument("next", "")
+	if !LocalPath(next) {
+		next = fallback
+	}
+	return c.Redirect(next)
+}

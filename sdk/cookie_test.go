@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,33 @@ func TestSignedCookies(t *testing.T) {
 		if string(resp.Body) != "invalid" {
 			t.Errorf("forged %q: %q", forged, resp.Body)
 		}
+	}
+}
+
+func init() {
+	sdk.Handle("test-login", func(c *sdk.Context) {
+		if u, ok := c.CurrentUser(); ok {
+			c.WriteString("hello " + u)
+			return
+		}
+		c.SetCurrentUser(c.Argument("user", "ada"))
+		c.RedirectNext("/")
+	})
+}
+
+func TestCurrentUserAndNext(t *testing.T) {
+	resp := sdktest.Serve("test-login", sdktest.NewRequest("GET", "/login?next=/private"))
+	if resp.Status != 302 || resp.Location != "/private" || !strings.HasPrefix(resp.Header.Get("Set-Cookie"), "wasmweb_user=") {
+		t.Fatalf("login: %d %q %v", resp.Status, resp.Location, resp.Header)
+	}
+	for _, evil := range []string{"//evil.test/x", "https://evil.test/", `/\evil.test`, "javascript:alert(1)"} {
+		resp = sdktest.Serve("test-login", sdktest.NewRequest("GET", "/login?next="+url.QueryEscape(evil)))
+		if resp.Location != "/" {
+			t.Errorf("next=%q redirected to %q, want /", evil, resp.Location)
+		}
+	}
+	resp = sdktest.Serve("test-login", sdktest.NewRequest("GET", "/").WithHeader("Cookie", sdktest.User("bob")))
+	if string(resp.Body) != "hello bob" {
+		t.Errorf("signed-in request: %q", resp.Body)
 	}
 }

@@ -138,3 +138,11 @@ func signedCookieGet(name string, buf *byte, bufLimit int32) int32 {
 func signedCookieSet(name, value, attrs string) int32 {
 	return nativeHost().SignedCookieSet(name, value, attrs)
 }
+
+func userGet(buf *byte, bufLimit int32) int32 {
+	return nativeHost().UserGet(bytesAt(buf, bufLimit))
+}
+
+func userSet(value string) int32 {
+	return nativeHost().UserSet(value)
+}

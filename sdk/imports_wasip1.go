@@ -79,3 +79,9 @@ func signedCookieGet(name string, buf *byte, bufLimit int32) int32
 
 //go:wasmimport wasmweb_v1 signed_cookie_set
 func signedCookieSet(name, value, attrs string) int32
+
+//go:wasmimport wasmweb_v1 user_get
+func userGet(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 user_set
+func userSet(value string) int32

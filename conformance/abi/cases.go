@@ -40,6 +40,7 @@ var cases = []kase{
 	{"cookies/set", cookiesSet},
 	{"cookies/injection-refused", cookiesInjection},
 	{"signed/round-trip-and-rejections", signedCookies},
+	{"user/sign-in-out-and-auth-required", userAuth},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},
@@ -928,4 +929,39 @@ func signedCookies(t *testing.T, k *kit) {
 	get("other="+val+"; s=junk", "").want(t, 403)
 	get("s="+val, DebugHost).want(t, 403)
 	k.get(t, "/abi/signed").want(t, 404)
+}
+
+// userAuth: the host guards an auth = "required" route before the guest
+// runs; a signed-in user passes; signing out clears the cookie.
+func userAuth(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/private?x=1")
+	r.want(t, 302)
+	if loc := r.header.Get("Location"); loc != "/abi/user?next=%2Fabi%2Fprivate%3Fx%3D1" {
+		t.Errorf("Location %q", loc)
+	}
+	k.do(t, request{method: "POST", target: "/abi/private"}).want(t, 403)
+	k.get(t, "/abi/user").want(t, 404)
+
+	r = k.get(t, "/abi/user?login=ada")
+	r.want(t, 200)
+	sc := r.header.Get("Set-Cookie")
+	val, _, _ := strings.Cut(strings.TrimPrefix(sc, "wasmweb_user="), ";")
+	if !strings.HasPrefix(sc, "wasmweb_user=") || val == "" || strings.Contains(val, "ada") {
+		t.Fatalf("Set-Cookie %q", sc)
+	}
+	as := func(cookie, target string) *reply {
+		return k.do(t, request{target: target, header: http.Header{"Cookie": {cookie}}})
+	}
+	r = as("wasmweb_user="+val, "/abi/private")
+	r.want(t, 200)
+	if string(r.body) != "ada" {
+		t.Errorf("private page as ada: %q", r.body)
+	}
+	forged := []byte(val)
+	forged[len(forged)/2] ^= 1
+	as("wasmweb_user="+string(forged), "/abi/private").want(t, 302)
+	r = k.get(t, "/abi/user?logout=1")
+	if sc := r.header.Get("Set-Cookie"); !strings.HasPrefix(sc, "wasmweb_user=;") || !strings.Contains(sc, "Max-Age=0") {
+		t.Errorf("sign out: Set-Cookie %q", sc)
+	}
 }

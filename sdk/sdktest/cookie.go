@@ -1,6 +1,8 @@
 package sdktest
 
 import (
+	"github.com/wasmweb/wasmweb/abi"
+
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -112,4 +114,10 @@ func fakeVerify(name, cookie string) (string, bool) {
 // cookie named name as the fake signs it, for requests in tests.
 func SignedCookie(name, value string) string {
 	return name + "=" + fakeSign(name, value)
+}
+
+// User returns the Cookie header value of a request made by the signed-in
+// user name, as the fake signs it.
+func User(name string) string {
+	return SignedCookie(abi.UserCookie, name)
 }

@@ -497,6 +497,44 @@ func (h *fakeHost) SignedCookieSet(name, value, attrs string) int32 {
 	return h.call(r, abi.FuncSignedSet, "name=%q, value_len=%d, attrs=%q", name, len(value), attrs)
 }
 
+// UserGet returns the user in the fake-signed user cookie (see
+// SignedCookie; sdktest.User makes one).
+func (h *fakeHost) UserGet(buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	for _, f := range h.header {
+		if !strings.EqualFold(f.name, "cookie") {
+			continue
+		}
+		cookies, _ := http.ParseCookie(f.value)
+		for _, c := range cookies {
+			if c.Name == abi.UserCookie && r == abi.ErrNotFound {
+				if v, ok := fakeVerify(abi.UserCookie, c.Value); ok && v != "" {
+					r = output(buf, v)
+				}
+			}
+		}
+	}
+	return h.call(r, abi.FuncUserGet, "buf_limit=%d", len(buf))
+}
+
+// UserSet signs a user in (or out, for an empty value) as the host does.
+func (h *fakeHost) UserSet(value string) int32 {
+	attrs, enc := "Max-Age=2678400", fakeSign(abi.UserCookie, value)
+	if value == "" {
+		attrs, enc = "Max-Age=0", ""
+	}
+	r := int32(0)
+	switch v, err := setCookie(abi.UserCookie, enc, attrs); {
+	case h.finished:
+		r = abi.ErrFinished
+	case err != nil:
+		r = h.fail(abi.FuncUserSet, "%v", err)
+	default:
+		h.respHeader.Add("Set-Cookie", v)
+	}
+	return h.call(r, abi.FuncUserSet, "value_len=%d", len(value))
+}
+
 // Render records the call; the fake has no templates, so it appends
 // nothing to the body. The host renders them (abi/ABI.md section 7.5).
 func (h *fakeHost) Render(name string, data []byte) int32 {
@@ -588,6 +626,8 @@ func (noRequest) Render(string, []byte) int32                { return abi.ErrNoR
 func (noRequest) CookieGet(string, []byte) int32             { return abi.ErrNoRequest }
 func (noRequest) CookieSet(string, string, string) int32     { return abi.ErrNoRequest }
 func (noRequest) SignedCookieGet(string, []byte) int32       { return abi.ErrNoRequest }
+func (noRequest) UserGet([]byte) int32                       { return abi.ErrNoRequest }
+func (noRequest) UserSet(string) int32                       { return abi.ErrNoRequest }
 func (noRequest) SignedCookieSet(string, string, string) int32 {
 	return abi.ErrNoRequest
 }

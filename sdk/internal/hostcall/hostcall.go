@@ -46,6 +46,8 @@ type Host interface {
 	CookieSet(name, value, attrs string) int32
 	SignedCookieGet(name string, buf []byte) int32
 	SignedCookieSet(name, value, attrs string) int32
+	UserGet(buf []byte) int32
+	UserSet(value string) int32
 }
 
 var (

@@ -35,6 +35,7 @@ func init() {
 	sdk.Handle("render", renderPage)
 	sdk.Handle("cookies", cookies)
 	sdk.Handle("signed", signedCookie)
+	sdk.Handle("user", user)
 	sdk.Handle("methods", &methods{})
 	sdk.Handle("panic", func(c *sdk.Context) { panic("abi-panic: deliberate") })
 }
@@ -394,5 +395,25 @@ func signedCookie(c *sdk.Context) {
 		c.Error(500, err.Error())
 	default:
 		c.WriteString(v)
+	}
+}
+
+// user signs ?login=NAME in and ?logout out, and otherwise answers the
+// current user (404 when none); on /abi/private the host admits only
+// signed-in users.
+func user(c *sdk.Context) {
+	switch {
+	case c.QueryArgument("login", "") != "":
+		c.SetCurrentUser(c.QueryArgument("login", ""))
+		c.WriteString("in")
+	case c.QueryArgument("logout", "") != "":
+		c.SetCurrentUser("")
+		c.WriteString("out")
+	default:
+		if u, ok := c.CurrentUser(); ok {
+			c.WriteString(u)
+		} else {
+			c.Error(404, "nobody")
+		}
 	}
 }
