@@ -106,6 +106,9 @@ const (
 	// FuncUserSet, "(value, value_len) -> err", signs the current user in,
 	// or out when value is empty.
 	FuncUserSet = "user_set"
+	// FuncXSRFToken, "(buf, buf_limit) -> len", returns the request's
+	// XSRF token, freshly masked.
+	FuncXSRFToken = "xsrf_token"
 )
 
 // Fields of FuncReqGet.
@@ -180,6 +183,8 @@ const (
 	FeatureSigned = 1 << 4
 	// FeatureUser: user_get and user_set, and auth = "required" routes.
 	FeatureUser = 1 << 5
+	// FeatureXSRF: xsrf_token, and the host's check of non-safe methods.
+	FeatureXSRF = 1 << 6
 )
 
 // UserCookie is the signed cookie in which the host keeps the current

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/netloop"
 )
 
 // arguments are a request's Tornado-style arguments: the query string and
@@ -28,22 +29,26 @@ type upload struct {
 const maxMultipartParts = 1000
 
 func (c *call) arguments() *arguments {
-	if c.args != nil {
-		return c.args
+	if c.args == nil {
+		c.args = parseArguments(c.req)
 	}
-	a := &arguments{query: parseQuery(string(c.req.Query)), body: map[string][]string{}, files: map[string][]upload{}}
-	ct := string(c.req.Header("Content-Type"))
-	if len(c.req.Body) > 0 && ct != "" {
+	return c.args
+}
+
+// parseArguments parses a request's query and form body.
+func parseArguments(r *netloop.Request) *arguments {
+	a := &arguments{query: parseQuery(string(r.Query)), body: map[string][]string{}, files: map[string][]upload{}}
+	ct := string(r.Header("Content-Type"))
+	if len(r.Body) > 0 && ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
 		switch {
 		case err != nil:
 		case mt == "application/x-www-form-urlencoded":
-			a.body = parseQuery(string(c.req.Body))
+			a.body = parseQuery(string(r.Body))
 		case mt == "multipart/form-data" && params["boundary"] != "":
-			a.parseMultipart(c.req.Body, params["boundary"])
+			a.parseMultipart(r.Body, params["boundary"])
 		}
 	}
-	c.args = a
 	return a
 }
 

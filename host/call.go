@@ -32,6 +32,7 @@ type call struct {
 	waited   bool             // wait was called in this call
 	msgs     []pubsub.Message // what the last wait returned
 	waiter   *waiter          // set when wait parked the request
+	xsrf     []byte           // the request's XSRF token, once asked for
 
 	written  int64 // body bytes written by the guest
 	finished bool  // a redirect or error page was sent

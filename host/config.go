@@ -63,6 +63,7 @@ type SiteConfig struct {
 	Templates TemplatesConfig   `toml:"templates"`
 	Cookies   CookiesConfig     `toml:"cookies"`
 	LoginURL  string            `toml:"login_url"`
+	XSRF      bool              `toml:"xsrf_cookies"`
 	Plugins   map[string]string `toml:"plugins"`
 	Routes    []RouteConfig     `toml:"route"`
 }
@@ -409,6 +410,7 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 		spec.CookieMaxAge = time.Duration(site.Cookies.MaxAge)
 		spec.EncryptCookies = site.Cookies.Encrypt
 		spec.LoginURL = site.LoginURL
+		spec.XSRFCookies = site.XSRF
 		for name, path := range site.Plugins {
 			p := c.resolve(path)
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {

@@ -67,6 +67,7 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncSignedSet, signedSet, []string{"name", "name_len", "value", "value_len", "attrs", "attrs_len"}, i32)
 	def(abi.FuncUserGet, userGet, []string{"buf", "buf_limit"}, i32)
 	def(abi.FuncUserSet, userSet, []string{"value", "value_len"}, i32)
+	def(abi.FuncXSRFToken, xsrfToken, []string{"buf", "buf_limit"}, i32)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: host module: %w", err)
 	}
@@ -84,6 +85,7 @@ var hostImports = map[string]bool{
 	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true,
 	abi.FuncRender: true, abi.FuncCookieGet: true, abi.FuncCookieSet: true,
 	abi.FuncSignedGet: true, abi.FuncSignedSet: true, abi.FuncUserGet: true, abi.FuncUserSet: true,
+	abi.FuncXSRFToken: true,
 }
 
 // errTrap is the panic value host functions use to trap the guest.
@@ -157,7 +159,7 @@ func outputString(mod api.Module, stack []uint64, bufArg int, val string) {
 }
 
 func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
-	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned | abi.FeatureUser)
+	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned | abi.FeatureUser | abi.FeatureXSRF)
 }
 
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {

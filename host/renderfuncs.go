@@ -33,6 +33,11 @@ func render(ctx context.Context, mod api.Module, stack []uint64) {
 			return
 		}
 	}
+	if m, ok := data.(map[string]any); ok && c.site.xsrf {
+		if _, taken := m["_xsrf"]; !taken {
+			m["_xsrf"] = c.xsrfToken() // for {{xsrf_form_html $}}
+		}
+	}
 	out, err := c.site.templates.Render(name, data)
 	switch {
 	case errors.Is(err, templates.ErrNotFound):

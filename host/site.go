@@ -144,6 +144,9 @@ type SiteSpec struct {
 	// LoginURL is where auth = "required" routes send GET and HEAD
 	// requests without a signed-in user.
 	LoginURL string
+	// XSRFCookies makes the host check an XSRF token on every request
+	// whose method is not GET, HEAD or OPTIONS.
+	XSRFCookies bool
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -172,6 +175,7 @@ type RouteSpec struct {
 type Site struct {
 	h         *Host
 	loginURL  string
+	xsrf      bool
 	name      string
 	debug     bool
 	limits    Limits
@@ -190,7 +194,7 @@ type Site struct {
 func (s *Site) Name() string { return s.name }
 
 func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
-	s := &Site{h: h, loginURL: spec.LoginURL, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
+	s := &Site{h: h, loginURL: spec.LoginURL, xsrf: spec.XSRFCookies, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
 		pubsub: spec.PubSub.withDefaults(), plugins: map[string]*generation{}}
 	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes}
 	if h.opts.NATS.URL != "" {
@@ -342,6 +346,11 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 			}
 			continue
 		}
+		if !s.xsrfPasses(r) {
+			writeErrorPage(w, 403, "")
+			rt.counters.inc(w.Status())
+			return
+		}
 		if rt.auth && !s.signedIn(r) {
 			s.turnAway(w, r)
 			rt.counters.inc(w.Status())
@@ -364,20 +373,7 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 
 // signedIn reports whether the request carries a valid user cookie.
 func (s *Site) signedIn(r *netloop.Request) bool {
-	lookup := func(name string) (string, bool) {
-		for _, f := range r.Fields() {
-			if !strings.EqualFold(string(f.Name), "cookie") {
-				continue
-			}
-			for _, part := range strings.Split(string(f.Value), ";") {
-				if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == name {
-					return v, true
-				}
-			}
-		}
-		return "", false
-	}
-	_, ok := s.currentUser(lookup)
+	_, ok := s.currentUser(func(name string) (string, bool) { return requestCookie(r, name) })
 	return ok
 }
 

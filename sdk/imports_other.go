@@ -146,3 +146,7 @@ func userGet(buf *byte, bufLimit int32) int32 {
 func userSet(value string) int32 {
 	return nativeHost().UserSet(value)
 }
+
+func xsrfToken(buf *byte, bufLimit int32) int32 {
+	return nativeHost().XSRFToken(bytesAt(buf, bufLimit))
+}

@@ -85,3 +85,6 @@ func userGet(buf *byte, bufLimit int32) int32
 
 //go:wasmimport wasmweb_v1 user_set
 func userSet(value string) int32
+
+//go:wasmimport wasmweb_v1 xsrf_token
+func xsrfToken(buf *byte, bufLimit int32) int32

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ var cases = []kase{
 	{"cookies/injection-refused", cookiesInjection},
 	{"signed/round-trip-and-rejections", signedCookies},
 	{"user/sign-in-out-and-auth-required", userAuth},
+	{"xsrf/host-checks-tokens", xsrfCheck},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},
@@ -964,4 +966,60 @@ func userAuth(t *testing.T, k *kit) {
 	if sc := r.header.Get("Set-Cookie"); !strings.HasPrefix(sc, "wasmweb_user=;") || !strings.Contains(sc, "Max-Age=0") {
 		t.Errorf("sign out: Set-Cookie %q", sc)
 	}
+}
+
+// XSRFHost is the conformance config's site with xsrf_cookies = true.
+const XSRFHost = "xsrf.abi.test"
+
+// xsrfCheck: the host issues the cookie, masks each render differently,
+// and refuses non-safe requests without a matching token before the guest
+// runs.
+func xsrfCheck(t *testing.T, k *kit) {
+	r := k.do(t, request{host: XSRFHost, target: "/abi/xsrf"})
+	r.want(t, 200)
+	sc := r.header.Get("Set-Cookie")
+	cookie, _, _ := strings.Cut(strings.TrimPrefix(sc, "_xsrf="), ";")
+	if !strings.HasPrefix(sc, "_xsrf=2|") || strings.Contains(sc, "HttpOnly") {
+		t.Fatalf("Set-Cookie %q, want a script-readable _xsrf cookie", sc)
+	}
+	field := func(body []byte) string {
+		s := string(body)
+		i := strings.Index(s, `value="`)
+		if i < 0 {
+			t.Fatalf("no token field in %q", s)
+		}
+		v := s[i+len(`value="`):]
+		return v[:strings.IndexByte(v, '"')]
+	}
+	// Every render of the same cookie's token differs.
+	r1 := k.do(t, request{host: XSRFHost, target: "/abi/xsrf", header: http.Header{"Cookie": {"_xsrf=" + cookie}}})
+	r2 := k.do(t, request{host: XSRFHost, target: "/abi/xsrf", header: http.Header{"Cookie": {"_xsrf=" + cookie}}})
+	t1, t2 := field(r1.body), field(r2.body)
+	if t1 == t2 || r1.header.Get("Set-Cookie") != "" {
+		t.Errorf("two renders gave %q and %q (Set-Cookie %q)", t1, t2, r1.header.Get("Set-Cookie"))
+	}
+	post := func(hdr http.Header, body string) *reply {
+		if hdr == nil {
+			hdr = http.Header{}
+		}
+		hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+		return k.do(t, request{method: "POST", host: XSRFHost, target: "/abi/xsrf", header: hdr, body: []byte(body)})
+	}
+	withCookie := func(extra ...string) http.Header {
+		h := http.Header{"Cookie": {"_xsrf=" + cookie}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h.Set(extra[i], extra[i+1])
+		}
+		return h
+	}
+	post(nil, "_xsrf="+url.QueryEscape(t1)).want(t, 403)                      // no cookie
+	post(withCookie(), "x=1").want(t, 403)                                    // no token
+	post(withCookie(), "_xsrf=2%7C00%7C00%7C0").want(t, 403)                  // wrong token
+	other := strings.Replace(t1, "|", "|f", 1)                                // a token for another cookie
+	post(withCookie(), "_xsrf="+url.QueryEscape(other)).want(t, 403)          //
+	post(withCookie(), "_xsrf="+url.QueryEscape(t1)).want(t, 200)             // the field
+	post(withCookie(), "_xsrf="+url.QueryEscape(t2)).want(t, 200)             // another render
+	post(withCookie("X-XSRFToken", t1), "").want(t, 200)                      // a header
+	post(withCookie("X-CSRFToken", t2), "").want(t, 200)                      //
+	k.do(t, request{host: XSRFHost, target: "/abi/xsrf?safe=1"}).want(t, 200) // safe method
 }

@@ -180,6 +180,13 @@ func builtins() Funcs {
 			}
 			return t.Format(l), nil
 		},
+		// xsrf_form_html is the hidden form field carrying the page's XSRF
+		// token, given the page's data: {{xsrf_form_html $}}.
+		"xsrf_form_html": func(root any) template.HTML {
+			m, _ := root.(map[string]any)
+			tok, _ := m["_xsrf"].(string)
+			return template.HTML(`<input type="hidden" name="_xsrf" value="` + template.HTMLEscapeString(tok) + `">`)
+		},
 		// number formats a number with thousands separators: 1234567.5
 		// becomes "1,234,567.5".
 		"number": func(v any) (string, error) {

@@ -121,3 +121,6 @@ func SignedCookie(name, value string) string {
 func User(name string) string {
 	return SignedCookie(abi.UserCookie, name)
 }
+
+// FakeXSRFToken is the token Context.XSRFToken returns under the fake.
+const FakeXSRFToken = "00112233445566778899aabbccddeeff"

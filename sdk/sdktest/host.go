@@ -535,6 +535,13 @@ func (h *fakeHost) UserSet(value string) int32 {
 	return h.call(r, abi.FuncUserSet, "value_len=%d", len(value))
 }
 
+// XSRFToken returns a token for forms. The fake's token is fixed
+// (FakeXSRFToken) and it does not check tokens: the host does, before the
+// handler runs, on sites with xsrf_cookies = true.
+func (h *fakeHost) XSRFToken(buf []byte) int32 {
+	return h.call(output(buf, FakeXSRFToken), abi.FuncXSRFToken, "buf_limit=%d", len(buf))
+}
+
 // Render records the call; the fake has no templates, so it appends
 // nothing to the body. The host renders them (abi/ABI.md section 7.5).
 func (h *fakeHost) Render(name string, data []byte) int32 {
@@ -628,6 +635,7 @@ func (noRequest) CookieSet(string, string, string) int32     { return abi.ErrNoR
 func (noRequest) SignedCookieGet(string, []byte) int32       { return abi.ErrNoRequest }
 func (noRequest) UserGet([]byte) int32                       { return abi.ErrNoRequest }
 func (noRequest) UserSet(string) int32                       { return abi.ErrNoRequest }
+func (noRequest) XSRFToken([]byte) int32                     { return abi.ErrNoRequest }
 func (noRequest) SignedCookieSet(string, string, string) int32 {
 	return abi.ErrNoRequest
 }

@@ -48,6 +48,7 @@ type Host interface {
 	SignedCookieSet(name, value, attrs string) int32
 	UserGet(buf []byte) int32
 	UserSet(value string) int32
+	XSRFToken(buf []byte) int32
 }
 
 var (

@@ -36,6 +36,7 @@ func init() {
 	sdk.Handle("cookies", cookies)
 	sdk.Handle("signed", signedCookie)
 	sdk.Handle("user", user)
+	sdk.Handle("xsrf", xsrfForm)
 	sdk.Handle("methods", &methods{})
 	sdk.Handle("panic", func(c *sdk.Context) { panic("abi-panic: deliberate") })
 }
@@ -416,4 +417,14 @@ func user(c *sdk.Context) {
 			c.Error(404, "nobody")
 		}
 	}
+}
+
+// xsrfForm answers GET with the form field that carries the token, and
+// any other method (which the host admitted) with "accepted".
+func xsrfForm(c *sdk.Context) {
+	if c.Method() == "GET" {
+		c.WriteString(c.XSRFFormHTML())
+		return
+	}
+	c.WriteString("accepted")
 }
