@@ -114,7 +114,9 @@ type CookiesConfig struct {
 // RouteConfig is one [[site.route]] table.
 type RouteConfig struct {
 	// Auth is "required" to admit only signed-in users, or empty.
-	Auth    string   `toml:"auth"`
+	Auth string `toml:"auth"`
+	// XSRF = false exempts the route from the site's XSRF check.
+	XSRF    *bool    `toml:"xsrf"`
 	Path    string   `toml:"path"`
 	Methods []string `toml:"methods"`
 	Plugin  string   `toml:"plugin"`
@@ -423,7 +425,8 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 			spec.Plugins[name] = p
 		}
 		for _, r := range site.Routes {
-			spec.Routes = append(spec.Routes, RouteSpec{Pattern: r.Path, Methods: r.Methods, Plugin: r.Plugin, Handler: r.Handler, AuthRequired: r.Auth == "required"})
+			spec.Routes = append(spec.Routes, RouteSpec{Pattern: r.Path, Methods: r.Methods, Plugin: r.Plugin, Handler: r.Handler, AuthRequired: r.Auth == "required",
+				NoXSRF: r.XSRF != nil && !*r.XSRF})
 		}
 		specs = append(specs, spec)
 	}

@@ -17,6 +17,7 @@ type route struct {
 	handler  string
 	id       int32 // the route number passed to wasmweb_handle
 	auth     bool  // auth = "required": no user, no call
+	noXSRF   bool  // xsrf = false: exempt from the site's XSRF check
 	counters *statusCounters
 }
 

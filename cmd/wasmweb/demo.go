@@ -7,6 +7,7 @@ const demoConfig = `
 [[site]]
 name = "demo"
 hosts = ["*"]
+xsrf_cookies = true
 
 [site.plugins]
 hello = "plugins/hello"
@@ -20,6 +21,7 @@ plugin = "hello"
 [[site.route]]
 path = "/echo"
 plugin = "echo"
+xsrf = false
 
 [[site.route]]
 path = "/chat"

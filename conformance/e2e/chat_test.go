@@ -18,6 +18,10 @@ import (
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
+// xsrfToken is a token in its bare (version 1) form, sent as both the
+// _xsrf cookie and the _xsrf field, which the host's check accepts.
+const xsrfToken = "0123456789abcdef0123456789abcdef"
+
 type message struct {
 	ID, Body, HTML string
 }
@@ -31,8 +35,8 @@ func waiterConn(t testing.TB, addr, cursor string) net.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	body := url.Values{"cursor": {cursor}, "_xsrf": {"tok"}}.Encode()
-	fmt.Fprintf(c, "POST /a/message/updates HTTP/1.1\r\nHost: chat\r\nCookie: _xsrf=tok\r\n"+
+	body := url.Values{"cursor": {cursor}, "_xsrf": {xsrfToken}}.Encode()
+	fmt.Fprintf(c, "POST /a/message/updates HTTP/1.1\r\nHost: chat\r\nCookie: _xsrf="+xsrfToken+"\r\n"+
 		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 	return c
 }
@@ -60,10 +64,10 @@ func answered(t testing.TB, c net.Conn, d time.Duration) (*http.Response, []mess
 
 func postMessage(t testing.TB, addr, text string) message {
 	t.Helper()
-	form := url.Values{"body": {text}, "_xsrf": {"tok"}}
+	form := url.Values{"body": {text}, "_xsrf": {xsrfToken}}
 	req, _ := http.NewRequest("POST", "http://"+addr+"/a/message/new", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", "_xsrf=tok")
+	req.Header.Set("Cookie", "_xsrf="+xsrfToken+"")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -232,4 +236,46 @@ func TestChatHammer(t *testing.T) {
 	// goroutine may remain per waiter.
 	waitUntil(t, "goroutines to settle", func() bool { return runtime.NumGoroutine() <= base+256+20 })
 	t.Logf("goroutines: %d before, %d after %d waiters", base, runtime.NumGoroutine(), waiters)
+}
+
+// The host refuses a chat post without the cookie's token before the
+// plugin runs.
+func TestChatXSRF(t *testing.T) {
+	n := startNode(t, fmt.Sprintf(chatConfig, "2s"), host.Options{}, "netpoll")
+	for name, req := range map[string]func() *http.Request{
+		"no token": func() *http.Request {
+			r, _ := http.NewRequest("POST", "http://"+n.addr+"/a/message/new", strings.NewReader("body=x"))
+			r.Header.Set("Cookie", "_xsrf="+xsrfToken)
+			return r
+		},
+		"no cookie": func() *http.Request {
+			r, _ := http.NewRequest("POST", "http://"+n.addr+"/a/message/new", strings.NewReader("body=x&_xsrf="+xsrfToken))
+			return r
+		},
+		"another token": func() *http.Request {
+			r, _ := http.NewRequest("POST", "http://"+n.addr+"/a/message/new", strings.NewReader("body=x&_xsrf=ffffffffffffffffffffffffffffffff"))
+			r.Header.Set("Cookie", "_xsrf="+xsrfToken)
+			return r
+		},
+	} {
+		r := req()
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("%s: %d, want 403", name, resp.StatusCode)
+		}
+	}
+	// The page sets the cookie; its form carries a masked token that works.
+	resp, err := http.Get("http://" + n.addr + "/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if sc := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, "_xsrf=2|") {
+		t.Fatalf("page Set-Cookie %q", sc)
+	}
 }

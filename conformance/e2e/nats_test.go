@@ -105,10 +105,10 @@ func freePort(t *testing.T) int {
 
 // postStatus posts a chat message and returns the status.
 func postStatus(t *testing.T, addr, text string) int {
-	form := url.Values{"body": {text}, "_xsrf": {"tok"}}
+	form := url.Values{"body": {text}, "_xsrf": {xsrfToken}}
 	req, _ := http.NewRequest("POST", "http://"+addr+"/a/message/new", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", "_xsrf=tok")
+	req.Header.Set("Cookie", "_xsrf="+xsrfToken+"")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ const chatConfig = `
 [[site]]
 name = "demo"
 hosts = ["*"]
+xsrf_cookies = true
 [site.pubsub]
 max_wait = "%s"
 [site.plugins]

@@ -44,10 +44,10 @@ func BenchmarkWakeAll(b *testing.B) {
 	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
 	post := func(path string, form url.Values) []byte {
 		body := form.Encode()
-		return []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: b\r\nCookie: _xsrf=tok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", path, len(body), body))
+		return []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: b\r\nCookie: _xsrf="+xsrfToken+"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", path, len(body), body))
 	}
 	pub := srv.OpenMem()
-	pub.Feed(post("/a/message/new", url.Values{"body": {"first"}, "_xsrf": {"tok"}}))
+	pub.Feed(post("/a/message/new", url.Values{"body": {"first"}, "_xsrf": {xsrfToken}}))
 	cursor := ""
 	fmt.Sscanf(string(pub.Output()[len(pub.Output())-80:]), "%s", &cursor)
 	conns := make([]*netloop.MemConn, b.N)
@@ -58,14 +58,14 @@ func BenchmarkWakeAll(b *testing.B) {
 		end := start + indexOf(out[start:], `"`)
 		cursor = out[start:end]
 	}
-	req := post("/a/message/updates", url.Values{"cursor": {cursor}, "_xsrf": {"tok"}})
+	req := post("/a/message/updates", url.Values{"cursor": {cursor}, "_xsrf": {xsrfToken}})
 	for i := range conns {
 		conns[i] = srv.OpenMem()
 		conns[i].Feed(req)
 	}
 	b.ResetTimer()
 	start := time.Now()
-	srv.OpenMem().Feed(post("/a/message/new", url.Values{"body": {"wake"}, "_xsrf": {"tok"}}))
+	srv.OpenMem().Feed(post("/a/message/new", url.Values{"body": {"wake"}, "_xsrf": {xsrfToken}}))
 	deadline := time.Now().Add(time.Minute)
 	for i, c := range conns {
 		for len(c.Output()) == 0 {

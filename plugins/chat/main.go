@@ -6,7 +6,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"embed"
 	"errors"
 	"html"
@@ -70,16 +69,14 @@ func appendMessage(b []byte, id int64, data string) []byte {
 // page serves the chat page, GET /chat.
 type page struct{}
 
-// Get answers the page, setting the XSRF cookie if the browser has none.
+// Get answers the page, with the XSRF token in its form; the host sets the
+// _xsrf cookie if the browser has none, and checks the token of every
+// POST before the handlers below run (the site needs xsrf_cookies = true).
 // The inbox starts empty: the script's first poll, without a cursor, gets
 // the history at once. Rendering it here would need a Wait that does not
 // park, which the ABI does not offer.
 func (page) Get(c *sdk.Context) {
-	token := xsrfCookie(c)
-	if token == "" {
-		token = rand.Text()
-		c.AddHeader("Set-Cookie", xsrfName+"="+token+"; Path=/; SameSite=Lax")
-	}
+	token := c.XSRFToken()
 	c.SetHeader("Content-Type", "text/html; charset=utf-8")
 	// The page carries the browser's token.
 	c.SetHeader("Cache-Control", "no-store")
@@ -153,9 +150,6 @@ func (static) Get(c *sdk.Context) {
 // messageNew posts a message, POST /a/message/new.
 type messageNew struct{}
 
-// Prepare checks the XSRF token.
-func (messageNew) Prepare(c *sdk.Context) { checkXSRF(c) }
-
 // Post publishes the argument body and answers the message as JSON, or,
 // with a local path in the argument next, redirects there (a form posted
 // without the script). An absolute or scheme-relative next is refused
@@ -190,10 +184,6 @@ func localPath(next string) bool {
 
 // messageUpdates long-polls, POST /a/message/updates.
 type messageUpdates struct{}
-
-// Prepare checks the XSRF token. It has no side effects, so it may run
-// again when a parked request resumes.
-func (messageUpdates) Prepare(c *sdk.Context) { checkXSRF(c) }
 
 // Post answers {"messages": [...]} with the messages after the argument
 // cursor (all those retained when it is absent or unknown), waiting for

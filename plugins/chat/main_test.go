@@ -119,42 +119,6 @@ func TestMessageNewNext(t *testing.T) {
 	}
 }
 
-func TestXSRF(t *testing.T) {
-	tests := []struct {
-		name string
-		req  *sdktest.Request
-		ok   bool
-	}{
-		{"argument", newReq("x"), true},
-		{"header", sdktest.NewRequest("POST", "/a/message/new").
-			WithHeader("Cookie", "_xsrf="+token).WithHeader("X-XSRFToken", token).
-			WithForm(url.Values{"body": {"x"}}), true},
-		{"missing", sdktest.NewRequest("POST", "/a/message/new").
-			WithHeader("Cookie", "_xsrf="+token).WithForm(url.Values{"body": {"x"}}), false},
-		{"wrong", sdktest.NewRequest("POST", "/a/message/new").
-			WithHeader("Cookie", "_xsrf="+token).WithForm(url.Values{"body": {"x"}, "_xsrf": {"OTHER"}}), false},
-		{"no cookie", sdktest.NewRequest("POST", "/a/message/new").
-			WithForm(url.Values{"body": {"x"}, "_xsrf": {token}}), false},
-		{"bad cookie", sdktest.NewRequest("POST", "/a/message/new").
-			WithHeader("Cookie", "_xsrf=a b").WithForm(url.Values{"body": {"x"}, "_xsrf": {"a b"}}), false},
-	}
-	for _, handler := range []string{"message-new", "message-updates"} {
-		for _, tc := range tests {
-			t.Run(handler+"/"+tc.name, func(t *testing.T) {
-				sdktest.Reset()
-				sdktest.DefaultBroker().Publish(sdktest.DefaultSite, "room", []byte("old"))
-				resp := sdktest.Serve(handler, tc.req)
-				if got := resp.Status == 200; got != tc.ok || resp.Parked {
-					t.Errorf("status %d (message %q), want ok %v", resp.Status, resp.ErrorMessage, tc.ok)
-				}
-				if !tc.ok && resp.Status != 403 {
-					t.Errorf("status %d, want 403", resp.Status)
-				}
-			})
-		}
-	}
-}
-
 var hiddenToken = regexp.MustCompile(`<input type="hidden" name="_xsrf" value="([^"]*)">`)
 
 func TestPage(t *testing.T) {
@@ -162,14 +126,11 @@ func TestPage(t *testing.T) {
 	if resp.Status != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("status %d, Content-Type %q", resp.Status, resp.Header.Get("Content-Type"))
 	}
-	cookie := resp.Header.Get("Set-Cookie")
-	m := regexp.MustCompile(`^_xsrf=([A-Z2-7]{26}); Path=/; SameSite=Lax$`).FindStringSubmatch(cookie)
-	if m == nil {
-		t.Fatalf("Set-Cookie %q", cookie)
-	}
 	body := string(resp.Body)
-	if f := hiddenToken.FindStringSubmatch(body); f == nil || f[1] != m[1] {
-		t.Errorf("the form's token is not the cookie's %q:\n%s", m[1], body)
+	// The form carries the host's token (the fake's fixed one here); the
+	// host sets the cookie and checks the token of every POST.
+	if f := hiddenToken.FindStringSubmatch(body); f == nil || f[1] != sdktest.FakeXSRFToken {
+		t.Errorf("the form's token is not the host's:\n%s", body)
 	}
 	for _, want := range []string{
 		`<script src="/chat/static/chat.js"></script>`,
@@ -181,27 +142,6 @@ func TestPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s", want)
 		}
-	}
-
-	// Tokens are random.
-	again := sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat")).Header.Get("Set-Cookie")
-	if again == cookie {
-		t.Errorf("two pages set the same cookie %q", cookie)
-	}
-
-	// A browser that has a token keeps it.
-	resp = sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat").WithHeader("Cookie", "a=b; _xsrf="+token))
-	if c := resp.Header.Get("Set-Cookie"); c != "" {
-		t.Errorf("Set-Cookie %q for a browser with a token", c)
-	}
-	if f := hiddenToken.FindStringSubmatch(string(resp.Body)); f == nil || f[1] != token {
-		t.Errorf("the form's token is not the browser's: %v", f)
-	}
-
-	// A cookie that is not a token is replaced.
-	resp = sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat").WithHeader("Cookie", `_xsrf="><script>`))
-	if c := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(c, "_xsrf=") || strings.Contains(string(resp.Body), "<script>") {
-		t.Errorf("a bad cookie: Set-Cookie %q, body %s", c, resp.Body)
 	}
 }
 
