@@ -2,86 +2,16 @@ package sdktest
 
 import (
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/cookie"
 
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
-	"net/http"
-	"strconv"
 	"strings"
 )
 
-// setCookie builds a Set-Cookie value with the host's defaults and rules
-// (abi/ABI.md section 7.6): Path=/, HttpOnly and SameSite=Lax unless the
-// attributes say otherwise; names are tokens, values cookie-octets.
-func setCookie(name, value, attrs string) (string, error) {
-	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
-	for _, a := range strings.Split(attrs, ";") {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		k, v, hasValue := strings.Cut(a, "=")
-		switch strings.ToLower(k) {
-		case "path":
-			ck.Path = v
-		case "domain":
-			ck.Domain = v
-		case "max-age":
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return "", fmt.Errorf("Max-Age %q is not a number of seconds", v)
-			}
-			ck.MaxAge = max(n, -1)
-			if n == 0 {
-				ck.MaxAge = -1
-			}
-		case "secure":
-			if hasValue {
-				return "", fmt.Errorf("attribute %q takes no value", a)
-			}
-			ck.Secure = true
-		case "httponly":
-			switch strings.ToLower(v) {
-			case "", "true":
-				ck.HttpOnly = true
-			case "false":
-				ck.HttpOnly = false
-			default:
-				return "", fmt.Errorf("HttpOnly=%q: want true or false", v)
-			}
-		case "samesite":
-			switch strings.ToLower(v) {
-			case "lax":
-				ck.SameSite = http.SameSiteLaxMode
-			case "strict":
-				ck.SameSite = http.SameSiteStrictMode
-			case "none":
-				ck.SameSite = http.SameSiteNoneMode
-			default:
-				return "", fmt.Errorf("SameSite=%q: want Lax, Strict or None", v)
-			}
-		default:
-			return "", fmt.Errorf("unknown cookie attribute %q", a)
-		}
-	}
-	if ck.SameSite == http.SameSiteNoneMode && !ck.Secure {
-		return "", fmt.Errorf("SameSite=None needs Secure")
-	}
-	if err := ck.Valid(); err != nil {
-		return "", err
-	}
-	for i := 0; i < len(value); i++ {
-		if b := value[i]; b <= ' ' || b == '"' || b == ',' || b == ';' || b == '\\' || b >= 0x7f {
-			return "", fmt.Errorf("cookie value has byte %#x, which is not a cookie-octet", b)
-		}
-	}
-	if strings.ContainsAny(ck.Path, ";\r\n") || strings.ContainsAny(ck.Domain, ";\r\n ") {
-		return "", fmt.Errorf("bad Path or Domain")
-	}
-	return ck.String(), nil
-}
+// setCookie builds a Set-Cookie value as the host does.
+func setCookie(name, value, attrs string) (string, error) { return cookie.Build(name, value, attrs) }
 
 // fakeKey signs the fake's signed cookies. Tests may read and forge them:
 // the fake only checks that handlers treat a bad signature as one.

@@ -1,8 +1,8 @@
-package host
+package cookie
 
 import "testing"
 
-func TestBuildCookie(t *testing.T) {
+func TestBuild(t *testing.T) {
 	for _, tc := range []struct {
 		name, value, attrs, want string
 	}{
@@ -12,7 +12,7 @@ func TestBuildCookie(t *testing.T) {
 		{"s", "v", "Path=/app; Domain=example.com; Secure; SameSite=None; HttpOnly=false", "s=v; Path=/app; Domain=example.com; Secure; SameSite=None"},
 		{"s", "v", "SameSite=Strict", "s=v; Path=/; HttpOnly; SameSite=Strict"},
 	} {
-		got, err := buildCookie(tc.name, tc.value, tc.attrs)
+		got, err := Build(tc.name, tc.value, tc.attrs)
 		if err != nil || got != tc.want {
 			t.Errorf("%s=%s [%s]: %q %v, want %q", tc.name, tc.value, tc.attrs, got, err, tc.want)
 		}
@@ -23,7 +23,7 @@ func TestBuildCookie(t *testing.T) {
 		{"n", "v", "Path=/\r\nX: 1"}, {"n", "v", "Max-Age=soon"}, {"n", "v", "SameSite=None"},
 		{"n", "v", "SameSite=Sometimes"}, {"n", "v", "Expires=Wed"}, {"n", "v", "Secure=yes"}, {"n", "v", "Domain=a;b"},
 	} {
-		if got, err := buildCookie(bad[0], bad[1], bad[2]); err == nil {
+		if got, err := Build(bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("%q=%q [%q] accepted as %q", bad[0], bad[1], bad[2], got)
 		}
 	}
