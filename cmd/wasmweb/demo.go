@@ -9,6 +9,12 @@ name = "demo"
 hosts = ["*"]
 xsrf_cookies = true
 
+# The chat's page template and its script and stylesheet, served by the host.
+[site.templates]
+dir = "plugins/chat/templates"
+[site.static]
+dir = "plugins/chat/static"
+
 [site.plugins]
 hello = "plugins/hello"
 echo = "plugins/echo"

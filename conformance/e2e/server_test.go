@@ -22,6 +22,12 @@ const chatConfig = `
 name = "demo"
 hosts = ["*"]
 xsrf_cookies = true
+
+# The chat's page template and its script and stylesheet, served by the host.
+[site.templates]
+dir = "plugins/chat/templates"
+[site.static]
+dir = "plugins/chat/static"
 [site.pubsub]
 max_wait = "%s"
 [site.plugins]

@@ -76,10 +76,16 @@ type page struct{}
 // the history at once. Rendering it here would need a Wait that does not
 // park, which the ABI does not offer.
 func (page) Get(c *sdk.Context) {
-	token := c.XSRFToken()
-	c.SetHeader("Content-Type", "text/html; charset=utf-8")
 	// The page carries the browser's token.
 	c.SetHeader("Cache-Control", "no-store")
+	// On a site that serves plugins/chat/templates and plugins/chat/static
+	// the host renders the page, with versioned links to the script and
+	// stylesheet; elsewhere the plugin's own copy serves.
+	if err := c.Render("chat.html", map[string]any{}); err == nil {
+		return
+	}
+	token := c.XSRFToken()
+	c.SetHeader("Content-Type", "text/html; charset=utf-8")
 	c.WriteString(strings.Replace(pageHTML, "{{xsrf}}", html.EscapeString(token), 1))
 }
 
