@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/form"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -24,7 +25,7 @@ type call struct {
 	paramBuf [4]pathParam // storage for params
 	id       uint64
 	idStr    string
-	args     *arguments // parsed on first use
+	args     *form.Arguments // parsed on first use
 	site     *Site
 
 	resumed  bool             // a parked request, run again
@@ -185,7 +186,7 @@ func reqArg(ctx context.Context, mod api.Module, stack []uint64) {
 		read(mod, arg(stack, 4), arg(stack, 5))
 		return
 	}
-	vals, ok := c.arguments().values(source, name)
+	vals, ok := c.arguments().Values(int32(source), name)
 	if !ok {
 		read(mod, arg(stack, 4), arg(stack, 5))
 		ret(stack, abi.ErrInvalid)
@@ -206,7 +207,7 @@ func reqArgNames(ctx context.Context, mod api.Module, stack []uint64) {
 		read(mod, arg(stack, 1), arg(stack, 2))
 		return
 	}
-	names, ok := c.arguments().names(source)
+	names, ok := c.arguments().Names(int32(source))
 	if !ok {
 		read(mod, arg(stack, 1), arg(stack, 2))
 		ret(stack, abi.ErrInvalid)
@@ -227,7 +228,7 @@ func reqFile(ctx context.Context, mod api.Module, stack []uint64) {
 		read(mod, arg(stack, 4), arg(stack, 5))
 		return
 	}
-	files := c.arguments().files[name]
+	files := c.arguments().Files[name]
 	if index < 0 || index >= len(files) {
 		read(mod, arg(stack, 4), arg(stack, 5))
 		ret(stack, abi.ErrNotFound)
@@ -236,11 +237,11 @@ func reqFile(ctx context.Context, mod api.Module, stack []uint64) {
 	f := files[index]
 	switch part {
 	case abi.FileName:
-		outputString(mod, stack, 4, f.filename)
+		outputString(mod, stack, 4, f.Name)
 	case abi.FileType:
-		outputString(mod, stack, 4, f.contentType)
+		outputString(mod, stack, 4, f.ContentType)
 	case abi.FileBody:
-		output(mod, stack, 4, f.body)
+		output(mod, stack, 4, f.Body)
 	default:
 		read(mod, arg(stack, 4), arg(stack, 5))
 		ret(stack, abi.ErrInvalid)

@@ -54,10 +54,10 @@ func (s *Site) xsrfPasses(r *netloop.Request) bool {
 		}
 	}
 	a := parseArguments(r)
-	if v := a.body[xsrf.FieldName]; len(v) > 0 {
+	if v := a.Body[xsrf.FieldName]; len(v) > 0 {
 		return xsrf.Match(cookie, v[0])
 	}
-	if v := a.query[xsrf.FieldName]; len(v) > 0 {
+	if v := a.Query[xsrf.FieldName]; len(v) > 0 {
 		return xsrf.Match(cookie, v[0])
 	}
 	return false

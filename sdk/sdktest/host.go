@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"fmt"
+	"github.com/wasmweb/wasmweb/host/form"
 	"net/http"
 	"os"
 	"strings"
@@ -24,7 +25,7 @@ type fakeHost struct {
 	body       []byte
 	query      string
 	path       string
-	args       *arguments
+	args       *form.Arguments
 	maxRespLen int
 
 	// Publish and wait.
@@ -78,7 +79,7 @@ func newFakeHost(b *Broker, handler, requestID string, req *Request) *fakeHost {
 		site:       req.site,
 	}
 	h.path, h.query, _ = strings.Cut(req.target, "?")
-	h.args = parseArguments(h.query, h.firstHeader("Content-Type"), body)
+	h.args = form.Parse(h.query, h.firstHeader("Content-Type"), body)
 	return h
 }
 
@@ -218,7 +219,7 @@ func (h *fakeHost) ReqParam(name string, buf []byte) int32 {
 }
 
 func (h *fakeHost) ReqArg(source int32, name string, index int32, buf []byte) int32 {
-	vs, ok := h.args.values(source, name)
+	vs, ok := h.args.Values(source, name)
 	r := int32(abi.ErrInvalid)
 	if ok {
 		r = abi.ErrNotFound
@@ -230,7 +231,7 @@ func (h *fakeHost) ReqArg(source int32, name string, index int32, buf []byte) in
 }
 
 func (h *fakeHost) ReqArgNames(source int32, buf []byte) int32 {
-	names, ok := h.args.names(source)
+	names, ok := h.args.Names(source)
 	r := int32(abi.ErrInvalid)
 	if ok {
 		r = output(buf, nulList(names))
@@ -240,15 +241,15 @@ func (h *fakeHost) ReqArgNames(source int32, buf []byte) int32 {
 
 func (h *fakeHost) ReqFile(name string, index, part int32, buf []byte) int32 {
 	r := int32(abi.ErrNotFound)
-	if files := h.args.files[name]; index >= 0 && int(index) < len(files) {
+	if files := h.args.Files[name]; index >= 0 && int(index) < len(files) {
 		f := files[index]
 		switch part {
 		case abi.FileName:
-			r = output(buf, f.filename)
+			r = output(buf, f.Name)
 		case abi.FileType:
-			r = output(buf, f.contentType)
+			r = output(buf, f.ContentType)
 		case abi.FileBody:
-			r = output(buf, f.body)
+			r = output(buf, f.Body)
 		default:
 			r = abi.ErrInvalid
 		}
