@@ -4,7 +4,7 @@ package netloop
 var (
 	tokenChar [256]bool // tchar
 	valueChar [256]bool // field-vchar, SP and HTAB (obs-text included)
-	hostChar  [256]bool // characters of uri-host and port
+	hostChar  [256]bool // characters of uri-host and port, without pct-encoding
 	uriChar   [256]bool // characters allowed in a request-target
 	hexVal    [256]int8 // value of a HEXDIG, or -1
 )
@@ -24,7 +24,7 @@ func init() {
 		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 		tokenChar[c] = alnum || c < 128 && contains("!#$%&'*+-.^_`|~", byte(c))
 		valueChar[c] = c == '\t' || c >= 0x20 && c != 0x7f
-		hostChar[c] = alnum || c < 128 && contains("-._~!$&'()*+,;=:[]%", byte(c))
+		hostChar[c] = alnum || c < 128 && contains("-._~!$&'()*+,;=:[]", byte(c))
 		// RFC 3986 unreserved, sub-delims, gen-delims but '#', and '%'.
 		uriChar[c] = alnum || c < 128 && contains("-._~!$&'()*+,;=:@/?%[]", byte(c))
 	}

@@ -351,6 +351,9 @@ func hostCases() table {
 	t.reject("host-missing", "RFC 9112 §3.2; Http11Probe RFC9112-7.1-MISSING-HOST", raw(line, "", ""), 400)
 	t.reject("host-duplicate-different", "Http11Probe RFC9110-5.4-DUPLICATE-HOST; "+src, raw(line, "Host: a.test\r\nHost: b.test\r\n", ""), 400)
 	t.reject("host-duplicate-same", "Http11Probe COMP-DUPLICATE-HOST-SAME", raw(line, host+host, ""), 400)
+	// Percent-encoding in a host is refused: "a%2eb" and "a.b" would name
+	// the same host to one parser and different hosts to another.
+	t.reject("host-pct-encoded", "RFC 3986 §3.2.2 (policy: no pct-encoded hosts)", raw(line, "Host: a%2etest\r\n", ""), 400)
 	// RFC 9112 §3.2 allows an empty Host when the URI has no authority.
 	t.ok("host-empty", "RFC 9112 §3.2; Http11Probe COMP-HOST-EMPTY-VALUE; "+src, raw(line, "Host:\r\n", ""), echo("GET", "/echo", ""))
 	for _, h := range []struct{ name, value string }{
@@ -759,6 +762,7 @@ func absoluteFormCases() table {
 	t.ok("abs-echo", "Http11Probe COMP-ABSOLUTE-FORM", raw(line("http://t.test/echo?a=1"), host, ""), echo("GET", "http://t.test/echo?a=1", ""))
 	t.ok("abs-port", "RFC 9112 §3.2.2", raw(line("http://t.test:8080/echo"), host, ""), echo("GET", "http://t.test:8080/echo", ""))
 	t.ok("abs-root", "RFC 9112 §3.2.2", raw(line("http://t.test/"), host, ""), hello())
+	t.reject("abs-pct-encoded-host", "RFC 3986 §3.2.2 (policy: no pct-encoded hosts)", raw(line("http://t%2etest/echo"), host, ""), 400)
 	t.ok("abs-not-found", "RFC 9112 §3.2.2", raw(line("http://t.test/nope"), host, ""), status(404))
 	t.ok("abs-host-mismatch", "RFC 9112 §3.2.2; Http11Probe SMUG-ABSOLUTE-URI-HOST-MISMATCH", raw(line("http://a.test/echo"), "Host: b.test\r\n", ""), echo("GET", "http://a.test/echo", ""))
 	t.ok("abs-post", "RFC 9112 §3.2.2", raw("POST http://t.test/echo HTTP/1.1", host+"Content-Length: 2\r\n", "hi"), echo("POST", "http://t.test/echo", "hi"))
