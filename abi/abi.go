@@ -84,6 +84,10 @@ const (
 	// FuncMsgData, "(index, buf, buf_limit) -> len", returns a waited
 	// message's data.
 	FuncMsgData = "msg_data"
+	// FuncRespShare, "() -> err", declares that the response depends only
+	// on the route and what the call's wait returned, so the host may give
+	// a copy of it to other waiters woken by the same messages.
+	FuncRespShare = "resp_share"
 
 	// FuncRender, "(name, name_len, data, data_len) -> err", renders a
 	// site template with JSON data and appends it to the body.
@@ -173,7 +177,7 @@ const (
 const (
 	// FeatureCore: request, response, log and features (always set).
 	FeatureCore = 1 << 0
-	// FeaturePubSub: publish, wait, msg_id and msg_data.
+	// FeaturePubSub: publish, wait, msg_id, msg_data and resp_share.
 	FeaturePubSub = 1 << 1
 	// FeatureTemplates: render.
 	FeatureTemplates = 1 << 2

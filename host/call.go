@@ -32,6 +32,9 @@ type call struct {
 	timedOut bool             // ... because its wait's deadline passed
 	waited   bool             // wait was called in this call
 	msgs     []pubsub.Message // what the last wait returned
+	waitKey  string           // the topic of the call's wait, as the broker names it
+	waitCur  int64            // ... and its cursor
+	share    bool             // resp_share: the response depends only on the messages
 	waiter   *waiter          // set when wait parked the request
 	xsrf     []byte           // the request's XSRF token, once asked for
 

@@ -21,6 +21,26 @@ import (
 // through an in-memory connection and parses the response.
 func testHost(t testing.TB, specs ...host.SiteSpec) (*host.Host, func(raw string) (*http.Response, string)) {
 	t.Helper()
+	h, srv := testServer(t, specs...)
+	do := func(raw string) (*http.Response, string) {
+		c := srv.OpenMem()
+		defer c.Hangup()
+		c.Feed([]byte(raw))
+		out := c.Output()
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), nil)
+		if err != nil {
+			t.Fatalf("response to %q: %v (output %q)", raw, err, out)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	return h, do
+}
+
+// testServer loads specs and serves them on a server without a listener,
+// for in-memory connections (srv.OpenMem).
+func testServer(t testing.TB, specs ...host.SiteSpec) (*host.Host, *netloop.Server) {
+	t.Helper()
 	engine, err := host.NewEngine("")
 	if err != nil {
 		t.Fatal(err)
@@ -37,20 +57,7 @@ func testHost(t testing.TB, specs ...host.SiteSpec) (*host.Host, func(raw string
 		h.Close(context.Background())
 		engine.Close()
 	})
-	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
-	do := func(raw string) (*http.Response, string) {
-		c := srv.OpenMem()
-		defer c.Hangup()
-		c.Feed([]byte(raw))
-		out := c.Output()
-		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), nil)
-		if err != nil {
-			t.Fatalf("response to %q: %v (output %q)", raw, err, out)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		return resp, string(body)
-	}
-	return h, do
+	return h, netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
 }
 
 func watSite(name string, routes ...host.RouteSpec) host.SiteSpec {

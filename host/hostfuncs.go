@@ -60,6 +60,7 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncWait, wait, []string{"topic", "topic_len", "cursor:i64", "timeout_ms"}, i32)
 	def(abi.FuncMsgID, msgID, []string{"index"}, i64)
 	def(abi.FuncMsgData, msgData, []string{"index", "buf", "buf_limit"}, i32)
+	def(abi.FuncRespShare, respShare, nil, i32)
 	def(abi.FuncRender, render, []string{"name", "name_len", "data", "data_len"}, i32)
 	def(abi.FuncCookieGet, cookieGet, []string{"name", "name_len", "buf", "buf_limit"}, i32)
 	def(abi.FuncCookieSet, cookieSet, []string{"name", "name_len", "value", "value_len", "attrs", "attrs_len"}, i32)
@@ -82,7 +83,7 @@ var hostImports = map[string]bool{
 	abi.FuncReqArg: true, abi.FuncReqArgNames: true, abi.FuncReqFile: true,
 	abi.FuncRespSetStatus: true, abi.FuncRespHeader: true, abi.FuncRespWrite: true,
 	abi.FuncRespRedirect: true, abi.FuncRespError: true,
-	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true,
+	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true, abi.FuncRespShare: true,
 	abi.FuncRender: true, abi.FuncCookieGet: true, abi.FuncCookieSet: true,
 	abi.FuncSignedGet: true, abi.FuncSignedSet: true, abi.FuncUserGet: true, abi.FuncUserSet: true,
 	abi.FuncXSRFToken: true,

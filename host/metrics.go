@@ -22,6 +22,7 @@ type metrics struct {
 	kills       *prometheus.CounterVec
 	parked      prometheus.Gauge
 	resumed     prometheus.Counter
+	shared      prometheus.Counter
 	published   prometheus.Counter
 }
 
@@ -57,7 +58,8 @@ func newMetrics() *metrics {
 	m.parked = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wasmweb_parked_requests", Help: "Requests parked waiting for a message."})
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
-	m.reg.MustRegister(m.parked, m.resumed, m.published)
+	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
+	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m

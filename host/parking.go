@@ -131,7 +131,9 @@ func (p *parking) resume(w *waiter) {
 	timedOut := w.timed.Load()
 	p.done(w)
 	err := w.parked.Resume(netloop.HandlerFunc(func(rw *netloop.Response, r *netloop.Request) {
-		p.site.dispatchResumed(p.h, rw, r, w.route, w.params, timedOut)
+		if timedOut || !p.site.answerShared(rw, r, w) {
+			p.site.dispatchResumed(p.h, rw, r, w.route, w.params, timedOut)
+		}
 		w.route.counters.inc(rw.Status())
 	}))
 	if err == nil {

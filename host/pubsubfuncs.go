@@ -63,6 +63,7 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	c.waited = true
 	key := c.topicKey(topic)
+	c.waitKey, c.waitCur = key, cur
 	s := c.site
 	if c.timedOut {
 		msgs, err := s.broker.Since(key, cur, nil)
@@ -139,4 +140,17 @@ func msgData(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	output(mod, stack, 1, c.msgs[i].Data)
+}
+
+func respShare(ctx context.Context, _ api.Module, stack []uint64) {
+	c := current(ctx)
+	switch {
+	case c == nil:
+		ret(stack, abi.ErrNoRequest)
+	case len(c.msgs) == 0:
+		ret(stack, abi.ErrInvalid)
+	default:
+		c.share = true
+		ret(stack, 0)
+	}
 }

@@ -185,6 +185,7 @@ type Site struct {
 	pubsub    PubSubLimits
 	broker    pubsub.Broker
 	parking   *parking
+	shares    shareCache
 	static    *static.Dir    // nil when the site serves no static files
 	templates *templates.Set // nil when the site has no templates
 	signer    *signed.Signer
@@ -488,6 +489,9 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 	default:
 		c.unpark() // answered without waiting
 		compress(w, r)
+		if c.share {
+			s.shares.keep(c, w, r)
+		}
 	}
 	c.args, c.msgs, c.waiter = nil, nil, nil
 	p.put(in, broken)

@@ -195,6 +195,41 @@ func (w *Response) SetContentLength(n int64) {
 // SetClose asks for the connection to be closed after this response.
 func (w *Response) SetClose() { w.close = true }
 
+// A SavedResponse is a copy of a buffered response's status, header
+// fields and body, which Replay gives to another request. It is
+// immutable and safe to share between goroutines.
+type SavedResponse struct {
+	status int
+	header []byte
+	body   []byte
+}
+
+// Save copies the response built so far. It reports false when the
+// response cannot be replayed: its head has gone out, it declared a
+// length it has not written, or it asked for the connection to close.
+func (w *Response) Save() (SavedResponse, bool) {
+	if w.sent || w.close || w.err != nil || (w.length >= 0 && w.length != int64(len(w.body))) {
+		return SavedResponse{}, false
+	}
+	return SavedResponse{
+		status: w.status,
+		header: append([]byte(nil), w.header...),
+		body:   append([]byte(nil), w.body...),
+	}, true
+}
+
+// Replay replaces the status, header fields and body set so far with a
+// saved response's. It reports false when the head has been sent.
+func (w *Response) Replay(r SavedResponse) bool {
+	if w.sent {
+		return false
+	}
+	w.status, w.length = r.status, -1
+	w.header = append(w.header[:0], r.header...)
+	w.body = append(w.body[:0], r.body...)
+	return true
+}
+
 func managedHeader(name string) bool {
 	switch len(name) {
 	case 4:

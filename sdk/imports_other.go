@@ -119,6 +119,10 @@ func msgData(index int32, buf *byte, bufLimit int32) int32 {
 	return nativeHost().MsgData(index, bytesAt(buf, bufLimit))
 }
 
+func respShare() int32 {
+	return nativeHost().RespShare()
+}
+
 func render(name string, data *byte, dataLen int32) int32 {
 	return nativeHost().Render(name, bytesAt(data, dataLen))
 }

@@ -65,6 +65,9 @@ func msgID(index int32) int64
 //go:wasmimport wasmweb_v1 msg_data
 func msgData(index int32, buf *byte, bufLimit int32) int32
 
+//go:wasmimport wasmweb_v1 resp_share
+func respShare() int32
+
 //go:wasmimport wasmweb_v1 render
 func render(name string, data *byte, dataLen int32) int32
 

@@ -109,6 +109,23 @@ func (c *Context) Wait(topic string, cursor int64, timeout time.Duration) ([]Mes
 	return msgs, nil
 }
 
+// ShareResponse declares that the response this handler is making depends
+// on nothing but the route (and its path parameters) and what Wait
+// returned: not on the request's other arguments, headers or cookies,
+// nor on the time. The host may then send a copy of it to other requests
+// waiting on the same route, topic and cursor when the same messages wake
+// them, without running the handler for each: one publish that wakes
+// thousands of waiters costs one handler run per distinct cursor. It must
+// be called after a Wait that returned messages (ErrInvalid otherwise).
+// The host never shares a response that sets a cookie or whose status is
+// not 200.
+func (c *Context) ShareResponse() error {
+	if r := respShare(); r < 0 {
+		return &CallError{Func: abi.FuncRespShare, Code: r}
+	}
+	return nil
+}
+
 // timeoutMS converts a wait's timeout for the host: whole milliseconds,
 // rounded up so that a short timeout does not become 0 (the site's
 // max_wait), and capped at what an i32 holds.

@@ -129,17 +129,23 @@ func main() {
 	// Publish one message and time every waiter's answer.
 	arrivals := make([]time.Duration, *n)
 	var bad int
+	// The answer's arrival is when its first bytes can be read. Checking
+	// it and closing the connection wait until every waiter has its first
+	// bytes (or has failed), so that neither the client's parsing nor the
+	// server's handling of the close delays a later arrival.
+	var pending sync.WaitGroup
+	pending.Add(len(conns))
 	start := time.Now()
 	for i, c := range conns {
 		wg.Add(1)
 		go func(i int, c net.Conn) {
 			defer wg.Done()
 			c.SetReadDeadline(time.Now().Add(*timeout))
-			// The answer's arrival is when its first bytes can be read;
-			// parsing it is the client's own time.
 			br := bufio.NewReader(c)
 			_, err := br.Peek(1)
 			arrivals[i] = time.Since(start)
+			pending.Done()
+			pending.Wait()
 			var resp *http.Response
 			if err == nil {
 				resp, err = http.ReadResponse(br, nil)

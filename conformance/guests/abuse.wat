@@ -34,14 +34,15 @@
 ;;   case 105-111: wait ranges=1
 ;;   case 112-118: msg_id ranges=0
 ;;   case 119-125: msg_data ranges=1
-;;   case 126-132: render ranges=2
-;;   case 133-139: cookie_get ranges=2
-;;   case 140-146: cookie_set ranges=3
-;;   case 147-153: signed_cookie_get ranges=2
-;;   case 154-160: signed_cookie_set ranges=3
-;;   case 161-167: user_get ranges=1
-;;   case 168-174: user_set ranges=1
-;;   case 175-181: xsrf_token ranges=1
+;;   case 126-132: resp_share ranges=0
+;;   case 133-139: render ranges=2
+;;   case 140-146: cookie_get ranges=2
+;;   case 147-153: cookie_set ranges=3
+;;   case 154-160: signed_cookie_get ranges=2
+;;   case 161-167: signed_cookie_set ranges=3
+;;   case 168-174: user_get ranges=1
+;;   case 175-181: user_set ranges=1
+;;   case 182-188: xsrf_token ranges=1
 (module
   (import "wasmweb_v1" "host_features" (func $host_features (result i64)))
   (import "wasmweb_v1" "log" (func $log (param i32 i32 i32)))
@@ -61,6 +62,7 @@
   (import "wasmweb_v1" "wait" (func $wait (param i32 i32 i64 i32) (result i32)))
   (import "wasmweb_v1" "msg_id" (func $msg_id (param i32) (result i64)))
   (import "wasmweb_v1" "msg_data" (func $msg_data (param i32 i32 i32) (result i32)))
+  (import "wasmweb_v1" "resp_share" (func $resp_share (result i32)))
   (import "wasmweb_v1" "render" (func $render (param i32 i32 i32 i32) (result i32)))
   (import "wasmweb_v1" "cookie_get" (func $cookie_get (param i32 i32 i32 i32) (result i32)))
   (import "wasmweb_v1" "cookie_set" (func $cookie_set (param i32 i32 i32 i32 i32 i32) (result i32)))
@@ -91,7 +93,7 @@
   (func (export "wasmweb_handle") (param $route i32) (result i32)
     (local $n i32) (local $size i32) (local $ptr i32) (local $len i32)
     (local.set $n (call $query))
-    (if (i32.or (i32.lt_s (local.get $n) (i32.const 0)) (i32.ge_s (local.get $n) (i32.const 182)))
+    (if (i32.or (i32.lt_s (local.get $n) (i32.const 0)) (i32.ge_s (local.get $n) (i32.const 189)))
       (then
         (drop (call $resp_set_status (i32.const 400)))
         (return (i32.const 0))))
@@ -136,68 +138,71 @@
       (br $v_done))
     ;; the function
     (block $f_done
-      (block $f25
-        (block $f24
-          (block $f23
-            (block $f22
-              (block $f21
-                (block $f20
-                  (block $f19
-                    (block $f18
-                      (block $f17
-                        (block $f16
-                          (block $f15
-                            (block $f14
-                              (block $f13
-                                (block $f12
-                                  (block $f11
-                                    (block $f10
-                                      (block $f9
-                                        (block $f8
-                                          (block $f7
-                                            (block $f6
-                                              (block $f5
-                                                (block $f4
-                                                  (block $f3
-                                                    (block $f2
-                                                      (block $f1
-                                                        (block $f0
-                                                          (br_table $f0 $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $f10 $f11 $f12 $f13 $f14 $f15 $f16 $f17 $f18 $f19 $f20 $f21 $f22 $f23 $f24 $f25 $f_done (i32.div_u (local.get $n) (i32.const 7))))
-                                                        (drop (call $host_features))
+      (block $f26
+        (block $f25
+          (block $f24
+            (block $f23
+              (block $f22
+                (block $f21
+                  (block $f20
+                    (block $f19
+                      (block $f18
+                        (block $f17
+                          (block $f16
+                            (block $f15
+                              (block $f14
+                                (block $f13
+                                  (block $f12
+                                    (block $f11
+                                      (block $f10
+                                        (block $f9
+                                          (block $f8
+                                            (block $f7
+                                              (block $f6
+                                                (block $f5
+                                                  (block $f4
+                                                    (block $f3
+                                                      (block $f2
+                                                        (block $f1
+                                                          (block $f0
+                                                            (br_table $f0 $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $f10 $f11 $f12 $f13 $f14 $f15 $f16 $f17 $f18 $f19 $f20 $f21 $f22 $f23 $f24 $f25 $f26 $f_done (i32.div_u (local.get $n) (i32.const 7))))
+                                                          (drop (call $host_features))
+                                                          (br $f_done))
+                                                        (call $log (i32.const 1) (local.get $ptr) (local.get $len))
                                                         (br $f_done))
-                                                      (call $log (i32.const 1) (local.get $ptr) (local.get $len))
+                                                      (drop (call $req_get (i32.const 0) (local.get $ptr) (local.get $len)))
                                                       (br $f_done))
-                                                    (drop (call $req_get (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                    (drop (call $req_header (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
                                                     (br $f_done))
-                                                  (drop (call $req_header (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                  (drop (call $req_header_names (local.get $ptr) (local.get $len)))
                                                   (br $f_done))
-                                                (drop (call $req_header_names (local.get $ptr) (local.get $len)))
+                                                (drop (call $req_param (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                 (br $f_done))
-                                              (drop (call $req_param (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                              (drop (call $req_arg (i32.const 1) (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
                                               (br $f_done))
-                                            (drop (call $req_arg (i32.const 1) (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
+                                            (drop (call $req_arg_names (i32.const 1) (local.get $ptr) (local.get $len)))
                                             (br $f_done))
-                                          (drop (call $req_arg_names (i32.const 1) (local.get $ptr) (local.get $len)))
+                                          (drop (call $req_file (local.get $ptr) (local.get $len) (i32.const 0) (i32.const 0) (local.get $ptr) (local.get $len)))
                                           (br $f_done))
-                                        (drop (call $req_file (local.get $ptr) (local.get $len) (i32.const 0) (i32.const 0) (local.get $ptr) (local.get $len)))
+                                        (drop (call $resp_set_status (i32.const 200)))
                                         (br $f_done))
-                                      (drop (call $resp_set_status (i32.const 200)))
+                                      (drop (call $resp_header (i32.const 0) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                       (br $f_done))
-                                    (drop (call $resp_header (i32.const 0) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                    (drop (call $resp_write (local.get $ptr) (local.get $len)))
                                     (br $f_done))
-                                  (drop (call $resp_write (local.get $ptr) (local.get $len)))
+                                  (drop (call $resp_redirect (local.get $ptr) (local.get $len) (i32.const 302)))
                                   (br $f_done))
-                                (drop (call $resp_redirect (local.get $ptr) (local.get $len) (i32.const 302)))
+                                (drop (call $resp_error (i32.const 422) (local.get $ptr) (local.get $len)))
                                 (br $f_done))
-                              (drop (call $resp_error (i32.const 422) (local.get $ptr) (local.get $len)))
+                              (drop (call $publish (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                               (br $f_done))
-                            (drop (call $publish (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                            (drop (call $wait (local.get $ptr) (local.get $len) (i64.const 0) (i32.const 1)))
                             (br $f_done))
-                          (drop (call $wait (local.get $ptr) (local.get $len) (i64.const 0) (i32.const 1)))
+                          (drop (call $msg_id (i32.const 0)))
                           (br $f_done))
-                        (drop (call $msg_id (i32.const 0)))
+                        (drop (call $msg_data (i32.const 0) (local.get $ptr) (local.get $len)))
                         (br $f_done))
-                      (drop (call $msg_data (i32.const 0) (local.get $ptr) (local.get $len)))
+                      (drop (call $resp_share))
                       (br $f_done))
                     (drop (call $render (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                     (br $f_done))

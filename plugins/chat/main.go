@@ -209,6 +209,11 @@ func (messageUpdates) Post(c *sdk.Context) {
 		b = appendMessage(b, m.ID, string(m.Data))
 	}
 	b = append(b, "]}"...)
+	if len(msgs) > 0 {
+		// The answer is the same for every waiter with this cursor: one
+		// publish need not run this handler once per waiter.
+		c.ShareResponse()
+	}
 	c.SetHeader("Content-Type", "application/json; charset=UTF-8")
 	c.Write(b)
 }

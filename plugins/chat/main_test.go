@@ -220,9 +220,13 @@ func TestUpdatesParkAndResume(t *testing.T) {
 	}
 	// Another client posts; the host resumes the parked request.
 	posted := decode[message](t, sdktest.Serve("message-new", newReq("http://x")))
-	got := decode[updates](t, waiting.Resume())
+	resumed := waiting.Resume()
+	got := decode[updates](t, resumed)
 	if len(got.Messages) != 1 || got.Messages[0] != posted {
 		t.Errorf("resumed: %+v, want [%+v]", got.Messages, posted)
+	}
+	if !resumed.Shared {
+		t.Error("the answer with messages is not declared shareable")
 	}
 	if want := `<div class="message" id="m2"><a href="http://x">http://x</a></div>`; got.Messages[0].HTML != want {
 		t.Errorf("html %s, want %s", got.Messages[0].HTML, want)
@@ -249,6 +253,9 @@ func TestUpdatesTimeout(t *testing.T) {
 	}
 	resp := waiting.Timeout()
 	decode[updates](t, resp)
+	if resp.Shared {
+		t.Error("an empty answer is declared shareable")
+	}
 	if string(resp.Body) != `{"messages":[]}` {
 		t.Errorf("timed out: %s, want an empty list", resp.Body)
 	}

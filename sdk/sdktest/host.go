@@ -37,6 +37,8 @@ type fakeHost struct {
 	// waited is set by the first wait call; msgs holds what it found.
 	waited bool
 	msgs   []sdk.Message
+	// shared is set by resp_share.
+	shared bool
 	// parked is the wait that parked the request, if one did; parkGen is
 	// the broker's generation then.
 	parked  *waitCall
@@ -605,6 +607,16 @@ func (h *fakeHost) MsgData(index int32, buf []byte) int32 {
 	return h.call(r, abi.FuncMsgData, "index=%d, buf_limit=%d", index, len(buf))
 }
 
+// RespShare records that the handler declared its answer shareable; the
+// fake answers every request itself, so nothing is shared.
+func (h *fakeHost) RespShare() int32 {
+	r := int32(abi.ErrInvalid)
+	if len(h.msgs) > 0 {
+		r, h.shared = 0, true
+	}
+	return h.call(r, abi.FuncRespShare, "")
+}
+
 // noRequest is the host between requests: as during _initialize, only log
 // and host_features work.
 type noRequest struct{}
@@ -643,3 +655,4 @@ func (noRequest) SignedCookieSet(string, string, string) int32 {
 func (noRequest) Wait(string, int64, int32) int32 { return abi.ErrNoRequest }
 func (noRequest) MsgID(int32) int64               { return abi.ErrNoRequest }
 func (noRequest) MsgData(int32, []byte) int32     { return abi.ErrNoRequest }
+func (noRequest) RespShare() int32                { return abi.ErrNoRequest }

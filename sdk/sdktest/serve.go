@@ -91,6 +91,11 @@ type Response struct {
 	// fake has no templates: it records the calls and appends nothing.
 	Rendered []Rendered
 
+	// Shared reports that the handler called ShareResponse after its Wait
+	// returned messages: the host may give a copy of this response to
+	// other waiters woken by the same messages.
+	Shared bool
+
 	// Parked reports that the handler's Wait found nothing newer and the
 	// host parked the request. A parked response is no response yet:
 	// Status is 0, Header is empty and Body nil, what the handler wrote
@@ -188,6 +193,7 @@ func (b *Broker) serve(handler string, req *Request, timedOut bool) *Response {
 		Logs:         h.logs,
 		Trace:        h.trace,
 		Rendered:     h.rendered,
+		Shared:       h.shared,
 	}
 }
 

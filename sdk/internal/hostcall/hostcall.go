@@ -39,6 +39,7 @@ type Host interface {
 	Wait(topic string, cursor int64, timeoutMS int32) int32
 	MsgID(index int32) int64
 	MsgData(index int32, buf []byte) int32
+	RespShare() int32
 
 	Render(name string, data []byte) int32
 
