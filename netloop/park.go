@@ -62,10 +62,13 @@ func (s *session) park(p *Parked, r *Request) {
 	p.raw = make([]byte, 0, len(head)+len(r.Body))
 	p.raw = append(append(p.raw, head...), r.Body...)
 	p.headLen = len(head)
-	s.resp.body = s.resp.body[:0]
-	s.resp.header = s.resp.header[:0]
-	if cap(s.resp.body) > 4<<10 {
-		s.resp.body = nil
+	// A parked connection may wait for minutes, and a server may hold
+	// tens of thousands: keep only the copy above, and let Resume build
+	// the request and response anew.
+	s.resp.body, s.resp.header = nil, nil
+	s.req.fields = nil
+	if len(s.out) == 0 { // answers to earlier pipelined requests may wait in out
+		s.out = nil
 	}
 	s.head, s.body, s.curHead = nil, nil, nil
 	s.state = stParked
