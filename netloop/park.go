@@ -66,7 +66,7 @@ func (s *session) park(p *Parked, r *Request) {
 	// tens of thousands: keep only the copy above, and let Resume build
 	// the request and response anew.
 	s.resp.body, s.resp.header = nil, nil
-	s.req.fields = nil
+	s.req.fields, s.hp.fields = nil, nil
 	if len(s.out) == 0 { // answers to earlier pipelined requests may wait in out
 		s.out = nil
 	}
