@@ -113,6 +113,32 @@ const (
 	// FuncXSRFToken, "(buf, buf_limit) -> len", returns the request's
 	// XSRF token, freshly masked.
 	FuncXSRFToken = "xsrf_token"
+
+	// FuncLocaleGet, "(buf, buf_limit) -> len", returns the request's
+	// locale code, such as "es".
+	FuncLocaleGet = "locale_get"
+	// FuncLocaleSet, "(code, code_len) -> err", records the user's choice
+	// of locale in a cookie and uses it for the rest of the call;
+	// ErrNotFound for a locale the site lacks, and an empty code clears
+	// the choice.
+	FuncLocaleSet = "locale_set"
+	// FuncTranslate, "(msg, msg_len, plural, plural_len, count, buf,
+	// buf_limit) -> len", returns msg in the request's locale; with a
+	// plural, count chooses the form and replaces each %d.
+	FuncTranslate = "translate"
+	// FuncFormatDate, "(unix_seconds i64, offset_min, flags, buf,
+	// buf_limit) -> len", writes a time in the request's locale, as seen
+	// at a UTC offset; flags are DateRelative and DateNoTime.
+	FuncFormatDate = "format_date"
+	// FuncFormatNumber, "(value f64, digits, buf, buf_limit) -> len",
+	// writes a number in the request's locale with digits fraction digits
+	// (-1: as many as it needs).
+	FuncFormatNumber = "format_number"
+
+	// FuncUserLogin, "(name, name_len, password, password_len) -> err",
+	// checks a password against the site's accounts and, when it matches,
+	// signs the user in as FuncUserSet does; ErrDenied otherwise.
+	FuncUserLogin = "user_login"
 )
 
 // Fields of FuncReqGet.
@@ -144,6 +170,18 @@ const (
 	FileBody = 2
 )
 
+// Flags of FuncFormatDate.
+const (
+	// DateRelative writes times near now relative to it: "2 minutes ago",
+	// "yesterday at 3:04 PM", "Monday".
+	DateRelative = 1 << 0
+	// DateNoTime leaves out the time of day: "January 5, 2024".
+	DateNoTime = 1 << 1
+)
+
+// MaxFractionDigits is the most fraction digits FuncFormatNumber writes.
+const MaxFractionDigits = 20
+
 // Operations of FuncRespHeader.
 const (
 	HeaderSet = 0
@@ -171,6 +209,9 @@ const (
 	// WaitParked is not an error: FuncWait parked the request and the
 	// guest must return StatusWait.
 	WaitParked = -7
+	// ErrDenied: FuncUserLogin found no account with that name and
+	// password, or the name is locked after failed attempts.
+	ErrDenied = -8
 )
 
 // Feature bits returned by FuncHostFeatures.
@@ -189,11 +230,20 @@ const (
 	FeatureUser = 1 << 5
 	// FeatureXSRF: xsrf_token, and the host's check of non-safe methods.
 	FeatureXSRF = 1 << 6
+	// FeatureLocale: locale_get, locale_set, translate, format_date and
+	// format_number, and the locale-aware template functions.
+	FeatureLocale = 1 << 7
+	// FeatureAccounts: user_login, against the site's [site.accounts].
+	FeatureAccounts = 1 << 8
 )
 
 // UserCookie is the signed cookie in which the host keeps the current
 // user.
 const UserCookie = "wasmweb_user"
+
+// LocaleCookie is the default name of the cookie that holds the user's
+// choice of locale.
+const LocaleCookie = "wasmweb_locale"
 
 // Host caps on what a guest can make the host hold.
 const (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -37,6 +38,7 @@ type call struct {
 	share    bool             // resp_share: the response depends only on the messages
 	waiter   *waiter          // set when wait parked the request
 	xsrf     []byte           // the request's XSRF token, once asked for
+	loc      *locale.Locale   // the request's locale, once asked for
 
 	written  int64 // body bytes written by the guest
 	finished bool  // a redirect or error page was sent

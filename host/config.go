@@ -15,6 +15,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -61,9 +63,11 @@ type SiteConfig struct {
 	PubSub    PubSubConfig      `toml:"pubsub"`
 	Static    StaticConfig      `toml:"static"`
 	Templates TemplatesConfig   `toml:"templates"`
+	Locale    LocaleConfig      `toml:"locale"`
 	Cookies   CookiesConfig     `toml:"cookies"`
 	LoginURL  string            `toml:"login_url"`
 	XSRF      bool              `toml:"xsrf_cookies"`
+	Accounts  map[string]string `toml:"accounts"`
 	Plugins   map[string]string `toml:"plugins"`
 	Routes    []RouteConfig     `toml:"route"`
 }
@@ -99,6 +103,19 @@ type StaticConfig struct {
 type TemplatesConfig struct {
 	// Dir holds the site's templates; relative to the config file.
 	Dir string `toml:"dir"`
+}
+
+// LocaleConfig is a site's [site.locale] table (abi/ABI.md section 7.10).
+type LocaleConfig struct {
+	// Dir holds the site's translations, es.csv or pt_BR.po; relative to
+	// the config file.
+	Dir string `toml:"dir"`
+	// Default is the locale of requests that ask for none the site has;
+	// default "en".
+	Default string `toml:"default"`
+	// Cookie is the cookie that holds the user's choice; default
+	// "wasmweb_locale".
+	Cookie string `toml:"cookie"`
 }
 
 // CookiesConfig is a site's [site.cookies] table.
@@ -335,6 +352,9 @@ func (c *Config) check() error {
 				return bad(fmt.Sprintf("%s.cookies.secrets[%d]", key, j), "a secret of %d bytes is too short: use at least 16 (32 random bytes is best)", len(sec))
 			}
 		}
+		if err := checkAccounts(key+".accounts", site.Accounts); err != nil {
+			return err
+		}
 		if u := site.LoginURL; u != "" && (!strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//")) {
 			return bad(key+".login_url", "%q must be a path on the site, such as \"/login\"", u)
 		}
@@ -342,6 +362,9 @@ func (c *Config) check() error {
 			if fi, err := os.Stat(c.resolve(site.Templates.Dir)); err != nil || !fi.IsDir() {
 				return bad(key+".templates.dir", "%s: no such directory", c.resolve(site.Templates.Dir))
 			}
+		}
+		if err := c.checkLocale(key+".locale", site.Locale); err != nil {
+			return err
 		}
 		if p := site.Static.Prefix; p != "" && !strings.HasPrefix(p, "/") {
 			return bad(key+".static.prefix", "%q must start with /", p)
@@ -371,6 +394,34 @@ func (c *Config) check() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// checkLocale checks a [site.locale] table and loads its translations,
+// so that a file that does not parse is reported with the config.
+func (c *Config) checkLocale(key string, l LocaleConfig) error {
+	bad := func(k, format string, args ...any) error {
+		return &ConfigError{Key: key + "." + k, Err: fmt.Errorf(format, args...)}
+	}
+	def := l.Default
+	if def == "" {
+		def = "en"
+	} else if _, err := locale.Builtin(def); err != nil {
+		return bad("default", "%q is not a locale code such as \"en\" or \"pt-BR\"", def)
+	}
+	if l.Cookie != "" && !netloop.ValidHeaderName(l.Cookie) {
+		return bad("cookie", "%q is not a cookie name (a token, such as %q)", l.Cookie, abi.LocaleCookie)
+	}
+	if l.Dir == "" {
+		return nil
+	}
+	dir := c.resolve(l.Dir)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return bad("dir", "%s: no such directory", dir)
+	}
+	if _, err := locale.Load(dir, def); err != nil {
+		return bad("dir", "%v", err)
 	}
 	return nil
 }
@@ -413,6 +464,11 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 		spec.EncryptCookies = site.Cookies.Encrypt
 		spec.LoginURL = site.LoginURL
 		spec.XSRFCookies = site.XSRF
+		if site.Locale.Dir != "" {
+			spec.LocaleDir = c.resolve(site.Locale.Dir)
+		}
+		spec.DefaultLocale, spec.LocaleCookie = site.Locale.Default, site.Locale.Cookie
+		spec.Accounts = site.Accounts
 		for name, path := range site.Plugins {
 			p := c.resolve(path)
 			if fi, err := os.Stat(p); err == nil && fi.IsDir() {

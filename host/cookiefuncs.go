@@ -155,14 +155,18 @@ func userSet(ctx context.Context, mod api.Module, stack []uint64) {
 	if c == nil {
 		return
 	}
+	ret(stack, c.setUser(abi.FuncUserSet, value))
+}
+
+// setUser signs value in as the current user, or out when it is empty,
+// for host function fn, and returns the ABI result.
+func (c *call) setUser(fn string, value []byte) int {
 	if len(value) == 0 {
-		ret(stack, c.setCookie(abi.FuncUserSet, abi.UserCookie, "", "Max-Age=0"))
-		return
+		return c.setCookie(fn, abi.UserCookie, "", "Max-Age=0")
 	}
 	enc, err := c.site.signer.Sign(abi.UserCookie, value)
 	if err != nil {
-		ret(stack, abi.ErrTooLarge)
-		return
+		return abi.ErrTooLarge
 	}
-	ret(stack, c.setCookie(abi.FuncUserSet, abi.UserCookie, enc, "Max-Age="+strconv.Itoa(int(c.site.signer.MaxAge()/time.Second))))
+	return c.setCookie(fn, abi.UserCookie, enc, "Max-Age="+strconv.Itoa(int(c.site.signer.MaxAge()/time.Second)))
 }

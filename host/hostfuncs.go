@@ -30,7 +30,7 @@ var (
 func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(abi.ModuleName)
 	// def declares a function whose parameters are i32 unless their name
-	// ends in ":i64".
+	// ends in ":i64" or ":f64".
 	def := func(name string, fn api.GoModuleFunc, params []string, results ...api.ValueType) {
 		types := make([]api.ValueType, len(params))
 		names := make([]string, len(params))
@@ -38,6 +38,9 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 			types[i], names[i] = i32, p
 			if n, ok := strings.CutSuffix(p, ":i64"); ok {
 				types[i], names[i] = i64, n
+			}
+			if n, ok := strings.CutSuffix(p, ":f64"); ok {
+				types[i], names[i] = api.ValueTypeF64, n
 			}
 		}
 		b.NewFunctionBuilder().WithGoModuleFunction(fn, types, results).WithParameterNames(names...).Export(name)
@@ -69,6 +72,12 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncUserGet, userGet, []string{"buf", "buf_limit"}, i32)
 	def(abi.FuncUserSet, userSet, []string{"value", "value_len"}, i32)
 	def(abi.FuncXSRFToken, xsrfToken, []string{"buf", "buf_limit"}, i32)
+	def(abi.FuncLocaleGet, localeGet, []string{"buf", "buf_limit"}, i32)
+	def(abi.FuncLocaleSet, localeSet, []string{"code", "code_len"}, i32)
+	def(abi.FuncTranslate, translate, []string{"msg", "msg_len", "plural", "plural_len", "count", "buf", "buf_limit"}, i32)
+	def(abi.FuncFormatDate, formatDate, []string{"unix_seconds:i64", "offset_min", "flags", "buf", "buf_limit"}, i32)
+	def(abi.FuncFormatNumber, formatNumber, []string{"value:f64", "digits", "buf", "buf_limit"}, i32)
+	def(abi.FuncUserLogin, userLogin, []string{"name", "name_len", "password", "password_len"}, i32)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host: host module: %w", err)
 	}
@@ -86,7 +95,8 @@ var hostImports = map[string]bool{
 	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true, abi.FuncRespShare: true,
 	abi.FuncRender: true, abi.FuncCookieGet: true, abi.FuncCookieSet: true,
 	abi.FuncSignedGet: true, abi.FuncSignedSet: true, abi.FuncUserGet: true, abi.FuncUserSet: true,
-	abi.FuncXSRFToken: true,
+	abi.FuncXSRFToken: true, abi.FuncUserLogin: true,
+	abi.FuncLocaleGet: true, abi.FuncLocaleSet: true, abi.FuncTranslate: true, abi.FuncFormatDate: true, abi.FuncFormatNumber: true,
 }
 
 // errTrap is the panic value host functions use to trap the guest.
@@ -160,7 +170,7 @@ func outputString(mod api.Module, stack []uint64, bufArg int, val string) {
 }
 
 func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
-	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned | abi.FeatureUser | abi.FeatureXSRF)
+	stack[0] = api.EncodeI64(abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned | abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts)
 }
 
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {

@@ -65,7 +65,8 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 	key := c.topicKey(topic)
 	c.waitKey, c.waitCur = key, cur
 	s := c.site
-	if c.timedOut {
+	if c.timedOut || timeoutMs < 0 {
+		// Resumed by its deadline, or asked not to park: what there is.
 		msgs, err := s.broker.Since(key, cur, nil)
 		if err != nil {
 			ret(stack, brokerErr(err))

@@ -1,9 +1,11 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -38,7 +40,10 @@ func render(ctx context.Context, mod api.Module, stack []uint64) {
 			m["_xsrf"] = c.xsrfToken() // for {{xsrf_form_html $}}
 		}
 	}
-	out, err := c.site.templates.Render(name, data)
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	err := c.site.templates.RenderLocaleTo(buf, c.locale().Code(), name, data)
+	out := buf.Bytes()
 	switch {
 	case errors.Is(err, templates.ErrNotFound):
 		ret(stack, abi.ErrNotFound)
@@ -58,4 +63,20 @@ func render(ctx context.Context, mod api.Module, stack []uint64) {
 	c.written += int64(len(out))
 	c.w.Write(out)
 	ret(stack, 0)
+}
+
+// renderBuffers hold pages while they are rendered, before they are
+// copied into the response: html/template writes in small pieces, and a
+// fresh buffer would grow through every size up to the page's.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer kept for reuse, so that one huge
+// page does not pin its memory.
+const maxPooledPage = 1 << 20
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledPage {
+		b.Reset()
+		renderBuffers.Put(b)
+	}
 }

@@ -54,6 +54,7 @@ func TestSharedAnswers(t *testing.T) {
 			{Pattern: "/n", Plugin: "g", Handler: "updates"}, // called with share=no
 			{Pattern: "/k", Plugin: "g", Handler: "updates"}, // called with cookie=yes
 			{Pattern: "/p", Plugin: "g", Handler: "post"},
+			{Pattern: "/r", Plugin: "g", Handler: "recent"},
 		},
 	}
 	h, srv := testServer(t, spec)
@@ -78,7 +79,17 @@ func TestSharedAnswers(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp, string(body)
 	}
+	// Reading without waiting: an empty topic answers at once.
+	if _, body := answer(send("/r", "")); body != "0" {
+		t.Fatalf("recent messages of an empty topic: %q", body)
+	}
+	if n := metric(t, h, "wasmweb_parked_requests"); n != 0 {
+		t.Fatalf("%v parked after reading without waiting", n)
+	}
 	_, first := answer(send("/p?body=first", ""))
+	if _, body := answer(send("/r?cursor=0", "")); body != "1 "+first+":first" {
+		t.Fatalf("recent messages: %q", body)
+	}
 	_, history := answer(send("/u?cursor=0", "h"))
 	if want := "probe=h " + first + ":first"; history != want {
 		t.Fatalf("history: %q, want %q", history, want)

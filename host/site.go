@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/accounts"
+	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/host/signed"
 	"github.com/wasmweb/wasmweb/host/static"
@@ -147,6 +149,18 @@ type SiteSpec struct {
 	// XSRFCookies makes the host check an XSRF token on every request
 	// whose method is not GET, HEAD or OPTIONS.
 	XSRFCookies bool
+	// LocaleDir, when set, holds the site's translations: files named by
+	// locale code, .csv (Tornado's layout) or .po (gettext).
+	LocaleDir string
+	// DefaultLocale is the locale of requests that ask for none the site
+	// has; default "en".
+	DefaultLocale string
+	// LocaleCookie is the cookie that holds the user's choice of locale;
+	// default abi.LocaleCookie.
+	LocaleCookie string
+	// Accounts maps user names to bcrypt password hashes, for
+	// user_login; empty when the site has no local accounts.
+	Accounts map[string]string
 	// Plugins maps plugin names to their .wasm files.
 	Plugins map[string]string
 	// Routes are matched in order; the first that matches path and
@@ -189,9 +203,16 @@ type Site struct {
 	static    *static.Dir    // nil when the site serves no static files
 	templates *templates.Set // nil when the site has no templates
 	signer    *signed.Signer
+	accounts  *accounts.Accounts // nil when the site has no accounts
 	rt        *siteRuntime
 	routes    []*route
 	plugins   map[string]*generation
+
+	// locales are the site's languages; never nil: a site without
+	// translations speaks its default. localeCookie holds the user's
+	// choice.
+	locales      *locale.Dir
+	localeCookie string
 }
 
 // Name returns the site's name.
@@ -228,6 +249,29 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		h.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	s.signer = signer
+	if len(spec.Accounts) > 0 {
+		a, err := accounts.New(spec.Accounts)
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+		}
+		s.accounts = a
+	}
+	def, cookieName := spec.DefaultLocale, spec.LocaleCookie
+	if def == "" {
+		def = "en"
+	}
+	if cookieName == "" {
+		cookieName = abi.LocaleCookie
+	}
+	locales, err := locale.Open(spec.LocaleDir, def, func(err error) {
+		h.log.Error("host: translations changed but do not load; keeping the previous ones", "site", spec.Name, "err", err)
+	})
+	if err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+	}
+	s.locales, s.localeCookie = locales, cookieName
 	if spec.TemplateDir != "" {
 		staticURL := func(p string) (string, error) {
 			if s.static == nil {
@@ -235,7 +279,7 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 			}
 			return s.static.URL(p)
 		}
-		t, err := templates.Open(spec.TemplateDir, templates.Funcs{"static_url": staticURL})
+		t, err := templates.OpenLocalized(spec.TemplateDir, templates.Funcs{"static_url": staticURL}, s.localeFor)
 		if err != nil {
 			if s.static != nil {
 				s.static.Close()

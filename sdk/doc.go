@@ -96,6 +96,25 @@
 // timed out). The code before Wait runs again when the request resumes:
 // do not publish or have side effects before Wait in the same handler.
 //
+// # Languages
+//
+// The host keeps a site's translations ([site.locale] in its config:
+// es.csv in Tornado's layout, ru.po from gettext) and chooses each
+// request's locale: the one the user chose with SetLocale, else the best
+// match for Accept-Language, else the site's default. A handler writes in
+// it with Translate and TranslatePlural, FormatDate and FormatDay, and
+// FormatNumber and FormatDecimal; pages rendered with Render get the same
+// in templates, {{translate "Sign in"}} and {{date .t "relative"}}:
+//
+//	func inbox(c *sdk.Context) {
+//		n := unread(c)
+//		c.WriteString(c.TranslatePlural("%d new message", "%d new messages", n)) // "3 nuevos mensajes"
+//		c.WriteString(c.FormatDate(lastVisit(c), true))                         // "hace 2 minutos"
+//	}
+//
+// A message the site has not translated stays as written, in English.
+// sdktest's Request.WithTranslations gives a test's site its languages.
+//
 // # Testing
 //
 // The same handler code runs natively under go test: package sdktest

@@ -33,6 +33,9 @@ var (
 	// the pub/sub backend of Publish and Wait, is unreachable. A handler
 	// usually answers 503.
 	ErrUnavailable = errors.New("service unavailable")
+	// ErrDenied is ERR_DENIED: Login found no account with that name and
+	// password, or the name is locked after failed attempts.
+	ErrDenied = errors.New("denied")
 )
 
 // ErrJSONArray is returned by WriteJSON for a value that encodes as a
@@ -77,6 +80,8 @@ func codeErr(code int32) error {
 		return ErrNoRequest
 	case abi.ErrUnavailable:
 		return ErrUnavailable
+	case abi.ErrDenied:
+		return ErrDenied
 	}
 	return nil
 }

@@ -154,3 +154,27 @@ func userSet(value string) int32 {
 func xsrfToken(buf *byte, bufLimit int32) int32 {
 	return nativeHost().XSRFToken(bytesAt(buf, bufLimit))
 }
+
+func localeGet(buf *byte, bufLimit int32) int32 {
+	return nativeHost().LocaleGet(bytesAt(buf, bufLimit))
+}
+
+func localeSet(code string) int32 {
+	return nativeHost().LocaleSet(code)
+}
+
+func translate(msg, plural string, count int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().Translate(msg, plural, count, bytesAt(buf, bufLimit))
+}
+
+func formatDate(unixSeconds int64, offsetMin, flags int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().FormatDate(unixSeconds, offsetMin, flags, bytesAt(buf, bufLimit))
+}
+
+func formatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().FormatNumber(value, digits, bytesAt(buf, bufLimit))
+}
+
+func userLogin(name, password string) int32 {
+	return nativeHost().UserLogin(name, password)
+}

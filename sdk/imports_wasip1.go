@@ -91,3 +91,21 @@ func userSet(value string) int32
 
 //go:wasmimport wasmweb_v1 xsrf_token
 func xsrfToken(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 locale_get
+func localeGet(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 locale_set
+func localeSet(code string) int32
+
+//go:wasmimport wasmweb_v1 translate
+func translate(msg, plural string, count int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 format_date
+func formatDate(unixSeconds int64, offsetMin, flags int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 format_number
+func formatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 user_login
+func userLogin(name, password string) int32

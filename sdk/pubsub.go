@@ -83,7 +83,12 @@ func (c *Context) PublishString(topic, data string) (id int64, err error) {
 // is unreachable (answer 503), and ErrInvalid for a bad topic name or a
 // second Wait in one request.
 func (c *Context) Wait(topic string, cursor int64, timeout time.Duration) ([]Message, error) {
-	n := wait(topic, cursor, timeoutMS(timeout))
+	return c.receive(topic, cursor, timeoutMS(timeout))
+}
+
+// receive calls wait and reads the messages it found.
+func (c *Context) receive(topic string, cursor int64, timeoutMS int32) ([]Message, error) {
+	n := wait(topic, cursor, timeoutMS)
 	switch {
 	case n == abi.WaitParked:
 		panic(parked{})
@@ -124,6 +129,15 @@ func (c *Context) ShareResponse() error {
 		return &CallError{Func: abi.FuncRespShare, Code: r}
 	}
 	return nil
+}
+
+// Messages returns the messages of topic newer than cursor, oldest first,
+// as Wait does, but never waits: with nothing newer it returns an empty
+// result. A page that shows a topic's recent messages reads them this way
+// (cursor 0 gives everything retained). It counts as the request's one
+// Wait.
+func (c *Context) Messages(topic string, cursor int64) ([]Message, error) {
+	return c.receive(topic, cursor, -1)
 }
 
 // timeoutMS converts a wait's timeout for the host: whole milliseconds,

@@ -30,6 +30,7 @@ Usage:
   wasmweb serve [flags]     run the server (the built-in demo site without --config)
   wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
   wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
+  wasmweb passwd [flags]    hash a password for a site's [site.accounts]
   wasmweb help [command]    show help
 
 Run "wasmweb help serve" for the serve flags.
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return buildCmd(args[1:], stdout, stderr)
 	case "new":
 		return newCmd(args[1:], stdout, stderr)
+	case "passwd":
+		return passwdCmd(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			switch args[1] {
@@ -63,6 +66,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 0
 			case "new":
 				fmt.Fprint(stdout, newUsage)
+				return 0
+			case "passwd":
+				passwdCmd([]string{"--help"}, nil, stdout, stdout)
 				return 0
 			}
 		}

@@ -43,6 +43,11 @@ var cases = []kase{
 	{"signed/round-trip-and-rejections", signedCookies},
 	{"user/sign-in-out-and-auth-required", userAuth},
 	{"xsrf/host-checks-tokens", xsrfCheck},
+	{"locale/cookie-accept-language-default-and-locale-set", localeChoice},
+	{"locale/messages-plurals-dates-numbers", localeWriting},
+	{"locale/templates", localeTemplates},
+	{"locale/raw-outputs-and-invalid-arguments", rawLocaleOutputs},
+	{"accounts/login-denied-locked-invalid-and-none", accountsLogin},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},

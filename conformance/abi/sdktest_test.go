@@ -23,6 +23,9 @@ type sdkCase struct {
 	pattern        string            // the route's pattern
 	params         map[string]string // what the pattern captures
 	json           bool              // compare the bodies as JSON, less remote_addr and request_id
+	// translations give sdktest's site the conformance site's messages
+	// (translations/), as far as its fake models them.
+	translations   map[string]map[string]string
 	compareHeaders []string
 }
 
@@ -93,7 +96,20 @@ func sdkCases() []sdkCase {
 			compareHeaders: []string{"Allow"}},
 		{name: "panic", handler: "panic", method: "GET", target: "/abi/panic",
 			header: [][2]string{{"Host", "cmp.test"}, {"Connection", "close"}}, pattern: "/abi/panic"},
+		{name: "locale/es", handler: "locale", method: "GET", target: "/abi/locale?set=xx",
+			header:  [][2]string{{"Host", "cmp.test"}, {"Accept-Language", "es-MX, de;q=0.5"}, {"Connection", "close"}},
+			pattern: "/abi/locale", json: true, translations: conformanceTranslations},
+		{name: "locale/set-de", handler: "locale", method: "GET", target: "/abi/locale?set=de",
+			header:  [][2]string{{"Host", "cmp.test"}, {"Cookie", "wasmweb_locale=es"}, {"Connection", "close"}},
+			pattern: "/abi/locale", json: true, translations: conformanceTranslations, compareHeaders: []string{"Set-Cookie"}},
 	}
+}
+
+// conformanceTranslations are translations/es.csv and de.po as sdktest
+// takes them (ru.po's three plural forms are beyond its fake).
+var conformanceTranslations = map[string]map[string]string{
+	"es": {"Sign in": "Entrar", "%d note": "%d nota", "%d notes": "%d notas"},
+	"de": {},
 }
 
 func hundredOne() string {
@@ -122,6 +138,9 @@ func sameAsSDKTest(t *testing.T, base string) {
 			}
 			for k, v := range c.params {
 				req = req.WithParam(k, v)
+			}
+			for code, msgs := range c.translations {
+				req = req.WithTranslations(code, msgs)
 			}
 			status, header, body := rawExchange(t, base, wire)
 			fake := sdktest.Serve(c.handler, req)

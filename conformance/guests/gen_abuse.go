@@ -59,6 +59,12 @@ var scalars = map[string]int{
 	"op":                             abi.HeaderSet,
 	"cursor":                         0,
 	"timeout_ms":                     1,
+	"count":                          2,
+	"unix_seconds":                   0,
+	"offset_min":                     0,
+	"flags":                          abi.DateRelative,
+	"value":                          1234,
+	"digits":                         -1,
 	abi.FuncRespRedirect + ".status": 302,
 	abi.FuncRespError + ".status":    422,
 }
@@ -71,6 +77,7 @@ type param struct {
 const (
 	scalar = iota
 	scalar64
+	scalarF64
 	rangePtr
 	rangeLen
 )
@@ -150,6 +157,13 @@ func parseSignature(name, params, result string) (hostFunc, error) {
 				return hf, fmt.Errorf("no value for scalar parameter %q: add it to scalars in gen_abuse.go", name64)
 			}
 			hf.params = append(hf.params, param{name64, scalar64})
+			continue
+		}
+		if nameF64, ok := strings.CutSuffix(n, " f64"); ok {
+			if _, ok := scalarValue(name, nameF64); !ok {
+				return hf, fmt.Errorf("no value for scalar parameter %q: add it to scalars in gen_abuse.go", nameF64)
+			}
+			hf.params = append(hf.params, param{nameF64, scalarF64})
 			continue
 		}
 		if i+1 < len(names) && (names[i+1] == n+"_len" || names[i+1] == n+"_limit" || names[i+1] == "len") {
@@ -290,6 +304,9 @@ func call(f hostFunc) string {
 		case scalar64:
 			v, _ := scalarValue(f.name, pr.name)
 			args[i] = fmt.Sprintf("(i64.const %d)", v)
+		case scalarF64:
+			v, _ := scalarValue(f.name, pr.name)
+			args[i] = fmt.Sprintf("(f64.const %d)", v)
 		default:
 			v, _ := scalarValue(f.name, pr.name)
 			args[i] = fmt.Sprintf("(i32.const %d)", v)
@@ -311,9 +328,12 @@ func signature(f hostFunc) string {
 	if len(f.params) > 0 {
 		s += " (param"
 		for _, p := range f.params {
-			if p.kind == scalar64 {
+			switch p.kind {
+			case scalar64:
 				s += " i64"
-			} else {
+			case scalarF64:
+				s += " f64"
+			default:
 				s += " i32"
 			}
 		}

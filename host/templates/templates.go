@@ -8,6 +8,12 @@
 // page can use them with {{template "layouts/base.html" .}} and define the
 // blocks they leave open. Every other file is a page, rendered by its path
 // relative to the directory ("index.html", "posts/show.html").
+//
+// A page is rendered for a locale (package locale): its translate, date
+// and number functions write in that locale's language. Each page is
+// parsed once and copied, on first use, for each locale it is rendered in,
+// with those functions bound to the locale: html/template has no way to
+// hand a function per-execution state.
 package templates
 
 import (
@@ -15,7 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +31,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/locale"
 )
 
 // Funcs are functions a site adds to its templates, such as static_url.
@@ -31,53 +42,114 @@ type Funcs = template.FuncMap
 // Set is a site's templates, parsed once and parsed again when a file
 // changes (checked at most once a second). Safe for concurrent use.
 type Set struct {
-	dir   string
-	funcs Funcs
+	dir     string
+	funcs   Funcs
+	locales func(code string) *locale.Locale
 
-	mu      sync.Mutex
-	pages   map[string]*template.Template // mu guards pages, stamp, checked, loadErr
-	stamp   string                        // file names, sizes and times when parsed
-	checked time.Time
-	loadErr error
+	mu    sync.Mutex
+	pages map[string]*template.Template // mu guards the fields below; pages are parsed and never executed
+	// byLocale holds the copies of pages that execute, by locale code and
+	// page name, made on first use.
+	byLocale map[string]map[string]*template.Template
+	stamp    string // file names, sizes and times when parsed
+	checked  time.Time
+	loadErr  error
 }
+
+// maxLocales bounds the copies a Set keeps: past it they are dropped and
+// made again as needed.
+const maxLocales = 64
 
 // ErrNotFound is returned for a template that does not exist.
 var ErrNotFound = errors.New("templates: no such template")
 
+// english is the locale of pages rendered without one.
+var english, _ = locale.Builtin("en")
+
 // Open parses the templates in dir. funcs are added to the built-in
-// functions (date, number).
+// functions (translate, date, number, xsrf_form_html); pages are rendered
+// in English.
 func Open(dir string, funcs Funcs) (*Set, error) {
-	s := &Set{dir: dir, funcs: funcs}
+	return OpenLocalized(dir, funcs, nil)
+}
+
+// OpenLocalized is Open for a site with locales: RenderLocale(code, ...)
+// renders with the functions of locales(code), which it calls at each use
+// (so that it may return the latest of reloaded translations) and which
+// must not return nil.
+func OpenLocalized(dir string, funcs Funcs, locales func(code string) *locale.Locale) (*Set, error) {
+	if locales == nil {
+		locales = func(string) *locale.Locale { return english }
+	}
+	s := &Set{dir: dir, funcs: funcs, locales: locales}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Render executes page name with data into a buffer and returns it; an
-// error names the template, line and cause.
+// Render executes page name with data, in English, into a buffer and
+// returns it; an error names the template, line and cause.
 func (s *Set) Render(name string, data any) ([]byte, error) {
+	return s.RenderLocale("", name, data)
+}
+
+// RenderLocale is Render for the locale code names (see OpenLocalized).
+func (s *Set) RenderLocale(code, name string, data any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := s.RenderLocaleTo(&b, code, name, data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// RenderLocaleTo is RenderLocale writing the page to w, so that the
+// caller can reuse a buffer. After an error, w may hold part of the page.
+func (s *Set) RenderLocaleTo(w io.Writer, code, name string, data any) error {
+	t, err := s.page(code, name)
+	if err != nil {
+		return err
+	}
+	if err := t.ExecuteTemplate(w, name, data); err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	return nil
+}
+
+// page returns the copy of page name for locale code, making it on first
+// use, after parsing the files again if one changed.
+func (s *Set) page(code, name string) (*template.Template, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if time.Since(s.checked) > time.Second {
 		s.checked = time.Now()
 		if st, err := stamp(s.dir); err == nil && st != s.stamp {
 			s.loadErr = s.loadLocked()
 		}
 	}
-	t, ok := s.pages[name]
-	loadErr := s.loadErr
-	s.mu.Unlock()
-	if loadErr != nil {
-		return nil, loadErr
+	if s.loadErr != nil {
+		return nil, s.loadErr
 	}
+	if t := s.byLocale[code][name]; t != nil {
+		return t, nil
+	}
+	master, ok := s.pages[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, name)
 	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+	t, err := master.Clone()
+	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	return b.Bytes(), nil
+	t.Funcs(s.localeFuncs(code))
+	if s.byLocale[code] == nil {
+		if len(s.byLocale) >= maxLocales {
+			clear(s.byLocale)
+		}
+		s.byLocale[code] = map[string]*template.Template{}
+	}
+	s.byLocale[code][name] = t
+	return t, nil
 }
 
 func (s *Set) load() error {
@@ -115,7 +187,7 @@ func (s *Set) loadLocked() error {
 		return fmt.Errorf("templates: %w", err)
 	}
 	slices.Sort(shared)
-	base := template.New("").Funcs(builtins()).Funcs(s.funcs)
+	base := template.New("").Funcs(builtins()).Funcs(s.localeFuncs("")).Funcs(s.funcs)
 	for _, name := range shared {
 		if err := parseFile(base, s.dir, name); err != nil {
 			return err
@@ -133,6 +205,7 @@ func (s *Set) loadLocked() error {
 		parsed[name] = t
 	}
 	s.pages, s.stamp = parsed, st
+	s.byLocale = map[string]map[string]*template.Template{}
 	return nil
 }
 
@@ -164,11 +237,53 @@ func stamp(dir string) (string, error) {
 	return b.String(), err
 }
 
-// builtins are the formatting functions every site's templates have.
+// builtins are the functions every site's templates have that do not
+// depend on the locale.
 func builtins() Funcs {
 	return Funcs{
-		// date formats a time given as RFC 3339 text or Unix seconds with
-		// a Go layout ("2006-01-02" by default).
+		// xsrf_form_html is the hidden form field carrying the page's XSRF
+		// token, given the page's data: {{xsrf_form_html $}}.
+		"xsrf_form_html": func(root any) template.HTML {
+			m, _ := root.(map[string]any)
+			tok, _ := m["_xsrf"].(string)
+			return template.HTML(`<input type="hidden" name="_xsrf" value="` + template.HTMLEscapeString(tok) + `">`)
+		},
+	}
+}
+
+// Keywords of the date function for locale.Locale.FormatDate's forms.
+var dateForms = map[string]locale.DateFlags{
+	"relative":      locale.Relative,
+	"relative-date": locale.Relative | locale.NoTime,
+	"full":          0,
+	"full-date":     locale.NoTime,
+}
+
+// localeFuncs are the functions that write in the language of the locale
+// code names (abi/ABI.md sections 7.5 and 7.10).
+func (s *Set) localeFuncs(code string) Funcs {
+	return Funcs{
+		// translate translates a message, {{translate "Sign in"}}, or a
+		// message with a count, {{translate "%d note" "%d notes" .n}},
+		// whose every %d becomes the count.
+		"translate": func(msg string, args ...any) (string, error) {
+			switch len(args) {
+			case 0:
+				return s.locales(code).Translate(msg), nil
+			case 2:
+				plural, ok := args[0].(string)
+				n, err := toFloat(args[1])
+				if !ok || err != nil || n != float64(int(n)) || n > math.MaxInt32 || n < math.MinInt32 {
+					return "", fmt.Errorf("translate %q: want a plural message and a whole count, got %v and %v", msg, args[0], args[1])
+				}
+				return s.locales(code).TranslatePlural(msg, plural, int(n)), nil
+			}
+			return "", fmt.Errorf("translate %q: want a message alone, or a singular, a plural and a count", msg)
+		},
+		// date formats a time given as RFC 3339 text or Unix seconds: with
+		// a Go layout ("2006-01-02" by default), or in the locale with a
+		// keyword of dateForms. Times keep their offset; Unix seconds are
+		// UTC.
 		"date": func(v any, layout ...string) (string, error) {
 			t, err := toTime(v)
 			if err != nil {
@@ -178,23 +293,27 @@ func builtins() Funcs {
 			if len(layout) > 0 {
 				l = layout[0]
 			}
+			if flags, ok := dateForms[l]; ok {
+				return s.locales(code).FormatDate(t, time.Now(), flags), nil
+			}
 			return t.Format(l), nil
 		},
-		// xsrf_form_html is the hidden form field carrying the page's XSRF
-		// token, given the page's data: {{xsrf_form_html $}}.
-		"xsrf_form_html": func(root any) template.HTML {
-			m, _ := root.(map[string]any)
-			tok, _ := m["_xsrf"].(string)
-			return template.HTML(`<input type="hidden" name="_xsrf" value="` + template.HTMLEscapeString(tok) + `">`)
-		},
-		// number formats a number with thousands separators: 1234567.5
-		// becomes "1,234,567.5".
-		"number": func(v any) (string, error) {
+		// number formats a number with the locale's separators, with as
+		// many fraction digits as it has or the number given:
+		// {{number .price 2}}.
+		"number": func(v any, digits ...int) (string, error) {
 			f, err := toFloat(v)
 			if err != nil {
 				return "", err
 			}
-			return groupThousands(strconv.FormatFloat(f, 'f', -1, 64)), nil
+			d := -1
+			if len(digits) > 0 {
+				d = digits[0]
+				if d < 0 || d > abi.MaxFractionDigits {
+					return "", fmt.Errorf("number: %d fraction digits, want 0 to %d", d, abi.MaxFractionDigits)
+				}
+			}
+			return s.locales(code).FormatNumber(f, d), nil
 		},
 	}
 }
@@ -225,24 +344,4 @@ func toFloat(v any) (float64, error) {
 		return strconv.ParseFloat(x, 64)
 	}
 	return 0, fmt.Errorf("number: %v is not a number", v)
-}
-
-func groupThousands(s string) string {
-	sign, rest := "", s
-	if strings.HasPrefix(rest, "-") {
-		sign, rest = "-", rest[1:]
-	}
-	intPart, frac, hasFrac := strings.Cut(rest, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := sign + b.String()
-	if hasFrac {
-		out += "." + frac
-	}
-	return out
 }

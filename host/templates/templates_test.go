@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmweb/wasmweb/host/locale"
 )
 
 func write(t *testing.T, dir, name, text string) {
@@ -126,4 +130,94 @@ func TestFuncs(t *testing.T) {
 	if err != nil || string(out) != "2026-11-26 Jan 1, 1970 -1,234 999 /static/a.css?v=1" {
 		t.Fatalf("%q %v", out, err)
 	}
+}
+
+// Pages render in the locale they are asked for: translate, date and
+// number write its language, and each locale's copy of a page stays
+// apart from the others'.
+func TestLocales(t *testing.T) {
+	tr := t.TempDir()
+	write(t, tr, "es.csv", "\"Sign in\",\"Entrar\"\n\"%d note\",\"%d nota\",\"singular\"\n\"%d notes\",\"%d notas\",\"plural\"\n")
+	b, err := locale.Load(tr, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := func(code string) *locale.Locale {
+		if l, ok := b.Locale(code); ok {
+			return l
+		}
+		return b.Default()
+	}
+	dir := t.TempDir()
+	write(t, dir, "layouts/base.html", `<h1>{{translate "Sign in"}}</h1>{{block "content" .}}{{end}}`)
+	write(t, dir, "notes.html", `{{define "content"}}{{translate "%d note" "%d notes" .n}} {{number .big}} {{number .price 2}} {{date .t "full-date"}} {{date .now "relative"}} {{date .t}}{{end}}{{template "layouts/base.html" .}}`)
+	s, err := OpenLocalized(dir, nil, byCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := `{"n": 3, "big": 1234567.5, "price": 9.5, "t": "2024-01-05T15:04:00Z", "now": ` + strconv.FormatInt(time.Now().Unix(), 10) + `}`
+	for _, tc := range []struct{ code, want string }{
+		{"es", "<h1>Entrar</h1>3 notas 1.234.567,5 9,50 5 de enero de 2024 ahora mismo 2024-01-05"},
+		{"en", "<h1>Sign in</h1>3 notes 1,234,567.5 9.50 January 5, 2024 just now 2024-01-05"},
+		{"es", "<h1>Entrar</h1>3 notas 1.234.567,5 9,50 5 de enero de 2024 ahora mismo 2024-01-05"},
+	} {
+		out, err := s.RenderLocale(tc.code, "notes.html", data(t, js))
+		if err != nil || string(out) != tc.want {
+			t.Errorf("%s: %q %v\nwant %q", tc.code, out, err, tc.want)
+		}
+	}
+	out, err := s.RenderLocale("es", "notes.html", data(t, `{"n": 1, "big": 0, "price": 0, "t": 0, "now": 0}`))
+	if err != nil || !strings.HasPrefix(string(out), "<h1>Entrar</h1>1 nota 0 0,00 1 de enero de 1970") {
+		t.Errorf("singular: %q %v", out, err)
+	}
+	for _, bad := range []string{
+		`{{translate "a" "b"}}`, `{{translate "a" "b" 1.5}}`, `{{translate "a" 1 2}}`, `{{number 1 -1}}`, `{{number 1 21}}`,
+	} {
+		write(t, dir, "bad.html", bad)
+		s, err := OpenLocalized(dir, nil, byCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.RenderLocale("es", "bad.html", nil); err == nil {
+			t.Errorf("%s rendered %q", bad, out)
+		}
+	}
+}
+
+// Renders in many locales at once, with reloads, keep each locale's
+// output.
+func TestLocalesHammer(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "p.html", `{{number 1234.5}}`)
+	s, err := OpenLocalized(dir, nil, func(code string) *locale.Locale {
+		l, err := locale.Builtin(code)
+		if err != nil {
+			t.Error(err)
+		}
+		return l
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"en": "1,234.5", "de": "1.234,5", "es": "1.234,5"}
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 100 {
+				code := []string{"en", "de", "es"}[(g+i)%3]
+				if i%25 == 0 {
+					s.mu.Lock()
+					s.checked = time.Time{}
+					s.stamp = "" // as if a file had changed
+					s.mu.Unlock()
+				}
+				out, err := s.RenderLocale(code, "p.html", nil)
+				if err != nil || string(out) != want[code] {
+					t.Errorf("%s: %q %v", code, out, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -158,7 +158,7 @@ func (b *Broker) publish(site, name string, data []byte) int64 {
 // wait is the host's wait: the messages newer than cursor, or, when there
 // are none, WAIT_PARKED with the request counted as parked in generation
 // gen, or an error code.
-func (b *Broker) wait(site, name string, cursor int64) (msgs []sdk.Message, gen int, r int32) {
+func (b *Broker) wait(site, name string, cursor int64, park bool) (msgs []sdk.Message, gen int, r int32) {
 	if !validTopic(name) {
 		return nil, 0, abi.ErrInvalid
 	}
@@ -182,6 +182,9 @@ func (b *Broker) wait(site, name string, cursor int64) (msgs []sdk.Message, gen 
 			// changed after publish.
 			return slices.Clone(since), 0, int32(len(since))
 		}
+	}
+	if !park {
+		return nil, 0, 0
 	}
 	if b.maxWaiters > 0 && b.parked >= b.maxWaiters {
 		return nil, 0, abi.ErrTooLarge

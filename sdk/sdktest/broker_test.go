@@ -45,17 +45,33 @@ func TestBrokerPublish(t *testing.T) {
 	}
 }
 
+func TestBrokerPollNeverParks(t *testing.T) {
+	b := NewBroker()
+	b.SetMaxWaiters(1)
+	b.wait(DefaultSite, "t", 0, true) // the one waiter the broker admits
+	if msgs, _, r := b.wait(DefaultSite, "t", 0, false); r != 0 || msgs != nil {
+		t.Fatalf("poll of an empty topic at max_waiters: %v %d, want nothing and 0", msgs, r)
+	}
+	if b.Parked() != 1 {
+		t.Errorf("parked %d after a poll, want 1", b.Parked())
+	}
+	id := b.publish(DefaultSite, "t", []byte("m"))
+	if msgs, _, r := b.wait(DefaultSite, "t", 0, false); r != 1 || msgs[0].ID != id {
+		t.Errorf("poll after a publish: %v %d", msgs, r)
+	}
+}
+
 func TestBrokerParkedCount(t *testing.T) {
 	b := NewBroker()
 	b.SetMaxWaiters(2)
-	if _, _, r := b.wait(DefaultSite, "t", 0); r != abi.WaitParked {
+	if _, _, r := b.wait(DefaultSite, "t", 0, true); r != abi.WaitParked {
 		t.Fatalf("first wait: %d", r)
 	}
-	_, gen, r := b.wait(DefaultSite, "t", 0)
+	_, gen, r := b.wait(DefaultSite, "t", 0, true)
 	if r != abi.WaitParked {
 		t.Fatalf("second wait: %d", r)
 	}
-	if _, _, r := b.wait(DefaultSite, "t", 0); r != abi.ErrTooLarge {
+	if _, _, r := b.wait(DefaultSite, "t", 0, true); r != abi.ErrTooLarge {
 		t.Errorf("third wait past max_waiters: %d, want ERR_TOO_LARGE", r)
 	}
 	b.unpark(gen)
@@ -64,7 +80,7 @@ func TestBrokerParkedCount(t *testing.T) {
 	}
 	// A request parked before Reset does not change the count after.
 	b.Reset()
-	_, _, _ = b.wait(DefaultSite, "t", 0)
+	_, _, _ = b.wait(DefaultSite, "t", 0, true)
 	b.unpark(gen)
 	if b.Parked() != 1 {
 		t.Errorf("parked %d after unparking a request of before Reset, want 1", b.Parked())
@@ -82,7 +98,7 @@ func TestBrokerHammer(t *testing.T) {
 			for i := range 300 {
 				if g%2 == 0 {
 					b.Publish(DefaultSite, "room", []byte{byte(i)})
-				} else if msgs, gen, r := b.wait(DefaultSite, "room", int64(i)); r == abi.WaitParked {
+				} else if msgs, gen, r := b.wait(DefaultSite, "room", int64(i), true); r == abi.WaitParked {
 					b.unpark(gen)
 				} else if r > 0 && int(r) != len(msgs) {
 					t.Errorf("wait returned %d and %d messages", r, len(msgs))

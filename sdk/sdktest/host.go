@@ -1,6 +1,7 @@
 package sdktest
 
 import (
+	"encoding/json"
 	"fmt"
 	"github.com/wasmweb/wasmweb/host/form"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/sdk"
 	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
 )
@@ -43,6 +45,11 @@ type fakeHost struct {
 	// the broker's generation then.
 	parked  *waitCall
 	parkGen int
+
+	// The site's locales, made on first use, and the request's locale,
+	// chosen on first use.
+	locales *locale.Bundle
+	loc     *locale.Locale
 
 	// The response.
 	status       int
@@ -135,7 +142,7 @@ var levelNames = map[int32]string{
 }
 
 // features are the fake host's feature bits, in and out of requests.
-const features = abi.FeatureCore | abi.FeaturePubSub
+const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale
 
 func (h *fakeHost) HostFeatures() int64 {
 	return features
@@ -522,6 +529,12 @@ func (h *fakeHost) UserGet(buf []byte) int32 {
 
 // UserSet signs a user in (or out, for an empty value) as the host does.
 func (h *fakeHost) UserSet(value string) int32 {
+	return h.call(h.setUser(abi.FuncUserSet, value), abi.FuncUserSet, "value_len=%d", len(value))
+}
+
+// setUser signs value in, or out when it is empty, for host function fn
+// and returns the ABI result.
+func (h *fakeHost) setUser(fn, value string) int32 {
 	attrs, enc := "Max-Age=2678400", fakeSign(abi.UserCookie, value)
 	if value == "" {
 		attrs, enc = "Max-Age=0", ""
@@ -531,11 +544,11 @@ func (h *fakeHost) UserSet(value string) int32 {
 	case h.finished:
 		r = abi.ErrFinished
 	case err != nil:
-		r = h.fail(abi.FuncUserSet, "%v", err)
+		r = h.fail(fn, "%v", err)
 	default:
 		h.respHeader.Add("Set-Cookie", v)
 	}
-	return h.call(r, abi.FuncUserSet, "value_len=%d", len(value))
+	return r
 }
 
 // XSRFToken returns a token for forms. The fake's token is fixed
@@ -547,11 +560,15 @@ func (h *fakeHost) XSRFToken(buf []byte) int32 {
 
 // Render records the call; the fake has no templates, so it appends
 // nothing to the body. The host renders them (abi/ABI.md section 7.5).
+// Data that is not JSON fails the response, as on the host.
 func (h *fakeHost) Render(name string, data []byte) int32 {
 	r := int32(0)
-	if h.finished {
+	switch {
+	case h.finished:
 		r = abi.ErrFinished
-	} else {
+	case len(data) > 0 && !json.Valid(data):
+		r = h.fail(abi.FuncRender, "render %s: data is not JSON", name)
+	default:
 		h.rendered = append(h.rendered, Rendered{Name: name, Data: append([]byte(nil), data...)})
 	}
 	return h.call(r, abi.FuncRender, "name=%q, data_len=%d", name, len(data))
@@ -579,7 +596,7 @@ func (h *fakeHost) wait(topic string, cursor int64, timeoutMS int32) int32 {
 	if h.timedOut {
 		return 0
 	}
-	msgs, gen, r := h.broker.wait(h.site, topic, cursor)
+	msgs, gen, r := h.broker.wait(h.site, topic, cursor, timeoutMS >= 0)
 	switch r {
 	case abi.WaitParked:
 		h.parked = &waitCall{topic, cursor, timeoutMS}
@@ -649,6 +666,7 @@ func (noRequest) SignedCookieGet(string, []byte) int32       { return abi.ErrNoR
 func (noRequest) UserGet([]byte) int32                       { return abi.ErrNoRequest }
 func (noRequest) UserSet(string) int32                       { return abi.ErrNoRequest }
 func (noRequest) XSRFToken([]byte) int32                     { return abi.ErrNoRequest }
+func (noRequest) UserLogin(string, string) int32             { return abi.ErrNoRequest }
 func (noRequest) SignedCookieSet(string, string, string) int32 {
 	return abi.ErrNoRequest
 }

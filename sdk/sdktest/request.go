@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"bytes"
+	"maps"
 	"mime/multipart"
 	"net/textproto"
 	"net/url"
@@ -23,6 +24,8 @@ type Request struct {
 	site         string
 	header       []headerField
 	params       map[string]string
+	accounts     map[string]string // user name → password, for Login
+	locale       localeSpec        // the site's languages and the host's clock
 
 	// body is the body unless form or files are set, which build one.
 	body  []byte
@@ -67,6 +70,8 @@ func (r *Request) clone() *Request {
 			c.params[k] = v
 		}
 	}
+	c.accounts = maps.Clone(r.accounts)
+	c.locale = r.locale.clone()
 	return &c
 }
 

@@ -2,8 +2,9 @@
 // waits (resp_share). Its "updates" handler waits on topic "t" from the
 // argument cursor and answers with the caller's X-Probe header and the
 // messages, so a test can tell which request's answer a client got.
-// Arguments: share=no skips ShareResponse, cookie=yes also sets a cookie;
-// its "post" handler publishes the body argument.
+// Arguments: share=no skips ShareResponse, cookie=yes also sets a cookie.
+// Its "post" handler publishes the body argument, and "recent" lists the
+// messages after the cursor without waiting.
 package main
 
 import (
@@ -19,6 +20,22 @@ func main() {}
 func init() {
 	sdk.Handle("updates", updates{})
 	sdk.Handle("post", post{})
+	sdk.Handle("recent", recent{})
+}
+
+type recent struct{}
+
+func (recent) Get(c *sdk.Context) {
+	cursor, _ := strconv.ParseInt(c.Argument("cursor", "0"), 10, 64)
+	msgs, err := c.Messages("t", cursor)
+	if err != nil {
+		c.Error(503, err.Error())
+		return
+	}
+	fmt.Fprintf(c, "%d", len(msgs))
+	for _, m := range msgs {
+		fmt.Fprintf(c, " %d:%s", m.ID, m.Data)
+	}
 }
 
 type updates struct{}

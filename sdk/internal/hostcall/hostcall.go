@@ -50,6 +50,13 @@ type Host interface {
 	UserGet(buf []byte) int32
 	UserSet(value string) int32
 	XSRFToken(buf []byte) int32
+
+	LocaleGet(buf []byte) int32
+	LocaleSet(code string) int32
+	Translate(msg, plural string, count int32, buf []byte) int32
+	FormatDate(unixSeconds int64, offsetMin, flags int32, buf []byte) int32
+	FormatNumber(value float64, digits int32, buf []byte) int32
+	UserLogin(name, password string) int32
 }
 
 var (

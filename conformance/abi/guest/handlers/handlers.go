@@ -37,6 +37,7 @@ func init() {
 	sdk.Handle("signed", signedCookie)
 	sdk.Handle("user", user)
 	sdk.Handle("xsrf", xsrfForm)
+	sdk.Handle("login", login)
 	sdk.Handle("methods", &methods{})
 	sdk.Handle("panic", func(c *sdk.Context) { panic("abi-panic: deliberate") })
 }
