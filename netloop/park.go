@@ -63,10 +63,9 @@ func (s *session) park(p *Parked, r *Request) {
 	p.raw = append(append(p.raw, head...), r.Body...)
 	p.headLen = len(head)
 	// A parked connection may wait for minutes, and a server may hold
-	// tens of thousands: keep only the copy above, and let Resume build
-	// the request and response anew.
-	s.resp.body, s.resp.header = nil, nil
-	s.req.fields, s.hp.fields = nil, nil
+	// tens of thousands: keep only the copy above (settle gives the
+	// exchange back), and let Resume build the request and response anew.
+	s.x.resp.body = s.x.resp.body[:0]
 	if len(s.out) == 0 { // answers to earlier pipelined requests may wait in out
 		s.out = nil
 	}
@@ -131,21 +130,22 @@ func (p *Parked) Resume(h Handler) error {
 	}
 	s.parked = nil
 	cfg := s.cfg()
-	s.hp.reset()
-	if _, done, st := s.hp.parse(p.raw[:p.headLen], cfg); !done || st != 0 {
+	s.acquire()
+	s.x.hp.reset()
+	if _, done, st := s.x.hp.parse(p.raw[:p.headLen], cfg); !done || st != 0 {
 		s.fail(500)
 		s.settle()
 		return nil
 	}
-	s.req.reset()
-	fr, _ := s.hp.analyze(p.raw[:p.headLen], &s.req, cfg)
-	s.fr = fr
-	s.req.Body = p.raw[p.headLen:]
+	s.x.req.reset()
+	fr, _ := s.x.hp.analyze(p.raw[:p.headLen], &s.x.req, cfg)
+	s.x.fr = fr
+	s.x.req.Body = p.raw[p.headLen:]
 	s.curHead = p.raw[:p.headLen]
-	r := &s.req
+	r := &s.x.req
 	r.RemoteAddr = s.c.RemoteAddr()
-	r.keepOpen = s.fr.keepAlive && !s.srv.draining.Load()
-	w := &s.resp
+	r.keepOpen = s.x.fr.keepAlive && !s.srv.draining.Load()
+	w := &s.x.resp
 	w.reset(s)
 	s.bodyOut = 0
 	w.noBody = r.IsHead()
@@ -156,6 +156,8 @@ func (p *Parked) Resume(h Handler) error {
 		// Parked again: keep the same copy of the request.
 		np.raw, np.headLen = p.raw, p.headLen
 		s.state, s.parked, s.curHead = stParked, np, nil
+		s.x.resp.body = s.x.resp.body[:0]
+		s.release()
 		return nil
 	}
 	s.complete()

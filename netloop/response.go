@@ -276,7 +276,7 @@ func (w *Response) Flush() error {
 	s := w.s
 	if !w.sent {
 		if w.length < 0 {
-			if s.req.ProtoMinor == 1 {
+			if s.x.req.ProtoMinor == 1 {
 				w.chunked = true
 			} else {
 				w.close = true

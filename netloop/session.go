@@ -35,17 +35,13 @@ type session struct {
 	// runs the handler; the timer wheel and Shutdown only TryLock it.
 	mu       sync.Mutex
 	state    connState
-	pend     []byte // input not consumed yet: the unfinished part of a request
-	hp       headParser
-	fr       framing
-	head     []byte // copy of a head whose body spans several reads
-	curHead  []byte // the head of the request being dispatched
+	pend     []byte    // input not consumed yet: the unfinished part of a request
+	x        *exchange // the request in progress; nil between requests
+	head     []byte    // copy of a head whose body spans several reads
+	curHead  []byte    // the head of the request being dispatched
 	parked   *Parked
 	body     []byte // body bytes copied as they arrive
 	left     int64  // Content-Length bytes still to read
-	cd       chunkDecoder
-	req      Request
-	resp     Response
 	out      []byte // response bytes not yet handed to c
 	bodyOut  int64  // body bytes of the current response written
 	timed    bool   // the current phase's deadline is set
@@ -57,6 +53,64 @@ type session struct {
 }
 
 func (s *session) cfg() *Config { return &s.srv.cfg }
+
+// exchange is the state of one request in progress: its parser, framing,
+// the request and its response. A connection holds one only while it
+// reads or answers a request; an idle or parked connection gives it back,
+// so that tens of thousands of waiting connections do not each keep one.
+type exchange struct {
+	hp   headParser
+	fr   framing
+	cd   chunkDecoder
+	req  Request
+	resp Response
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+// acquire gives the session an exchange if it has none.
+func (s *session) acquire() {
+	if s.x == nil {
+		s.x = exchanges.Get().(*exchange)
+	}
+}
+
+// release gives the exchange back once no request is in progress: the
+// connection is idle with nothing pending, parked, or done.
+func (s *session) release() {
+	x := s.x
+	if x == nil {
+		return
+	}
+	switch s.state {
+	case stIdle:
+		if len(s.pend) > 0 {
+			return
+		}
+	case stParked, stLinger, stClosed:
+	default:
+		return
+	}
+	s.x = nil
+	// Keep the buffers (within bounds) for the next request, and nothing
+	// that points into this connection's input.
+	x.hp.reset()
+	x.fr, x.cd = framing{}, chunkDecoder{}
+	fields := x.req.fields[:0]
+	if cap(fields) > 64 {
+		fields = nil
+	}
+	x.req = Request{fields: fields}
+	header, body := x.resp.header[:0], x.resp.body[:0]
+	if cap(header) > 4<<10 {
+		header = nil
+	}
+	if cap(body) > 4<<10 {
+		body = nil
+	}
+	x.resp = Response{header: header, body: body}
+	exchanges.Put(x)
+}
 
 // Input implements Stream.
 func (s *session) Input(p []byte) {
@@ -113,12 +167,13 @@ func (s *session) process(data []byte) int {
 		switch s.state {
 		case stIdle:
 			s.state = stHead
-			s.hp.reset()
+			s.acquire()
+			s.x.hp.reset()
 			s.timed = false
 			fallthrough
 		case stHead:
 			base := data[n:]
-			end, done, st := s.hp.parse(base, cfg)
+			end, done, st := s.x.hp.parse(base, cfg)
 			if st != 0 {
 				s.fail(st)
 				return len(data)
@@ -126,28 +181,28 @@ func (s *session) process(data []byte) int {
 			if !done {
 				return n
 			}
-			s.req.reset()
-			fr, st := s.hp.analyze(base, &s.req, cfg)
+			s.x.req.reset()
+			fr, st := s.x.hp.analyze(base, &s.x.req, cfg)
 			if st != 0 {
 				s.fail(st)
 				return len(data)
 			}
-			s.fr = fr
+			s.x.fr = fr
 			s.curHead = base[:end]
 			n += end
 			s.sent100 = false
 			switch {
 			case fr.chunked:
 				s.body = s.body[:0]
-				s.cd = chunkDecoder{}
-				k, done, st := s.cd.decode(data[n:], &s.body, cfg)
+				s.x.cd = chunkDecoder{}
+				k, done, st := s.x.cd.decode(data[n:], &s.body, cfg)
 				if st != 0 {
 					s.fail(st)
 					return len(data)
 				}
 				n += k
 				if done {
-					s.req.Body = s.body
+					s.x.req.Body = s.body
 					s.dispatch()
 					continue
 				}
@@ -167,7 +222,7 @@ func (s *session) process(data []byte) int {
 					s.continue100()
 					return len(data)
 				}
-				s.req.Body = data[n : n+int(cl) : n+int(cl)]
+				s.x.req.Body = data[n : n+int(cl) : n+int(cl)]
 				n += int(cl)
 				s.dispatch()
 			default:
@@ -182,11 +237,11 @@ func (s *session) process(data []byte) int {
 			n += int(k)
 			s.left -= k
 			if s.left == 0 {
-				s.req.Body = s.body
+				s.x.req.Body = s.body
 				s.dispatch()
 			}
 		case stChunked:
-			k, done, st := s.cd.decode(data[n:], &s.body, cfg)
+			k, done, st := s.x.cd.decode(data[n:], &s.body, cfg)
 			n += k
 			if st != 0 {
 				s.fail(st)
@@ -195,7 +250,7 @@ func (s *session) process(data []byte) int {
 			if !done {
 				return n
 			}
-			s.req.Body = s.body
+			s.x.req.Body = s.body
 			s.dispatch()
 		case stParked:
 			return n // what follows waits for the parked request's answer
@@ -211,12 +266,12 @@ func (s *session) process(data []byte) int {
 func (s *session) keepHead(head []byte) {
 	s.head = append(s.head[:0], head...)
 	s.curHead = s.head
-	s.req.reset()
-	s.hp.analyze(s.head, &s.req, s.cfg())
+	s.x.req.reset()
+	s.x.hp.analyze(s.head, &s.x.req, s.cfg())
 }
 
 func (s *session) continue100() {
-	if s.fr.expect100 && !s.sent100 {
+	if s.x.fr.expect100 && !s.sent100 {
 		s.out = append(s.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
 		s.sent100 = true
 	}
@@ -225,10 +280,10 @@ func (s *session) continue100() {
 // dispatch runs the handler on the complete request and queues its
 // response.
 func (s *session) dispatch() {
-	r := &s.req
+	r := &s.x.req
 	r.RemoteAddr = s.c.RemoteAddr()
-	r.keepOpen = s.fr.keepAlive && !s.srv.draining.Load()
-	w := &s.resp
+	r.keepOpen = s.x.fr.keepAlive && !s.srv.draining.Load()
+	w := &s.x.resp
 	w.reset(s)
 	s.bodyOut = 0
 	w.noBody = r.IsHead()
@@ -243,7 +298,7 @@ func (s *session) dispatch() {
 // complete finishes the response the handler wrote and moves the
 // connection to its next state.
 func (s *session) complete() {
-	r, w := &s.req, &s.resp
+	r, w := &s.x.req, &s.x.resp
 	if s.srv.draining.Load() {
 		r.keepOpen = false // shutting down: this is the connection's last response
 	}
@@ -317,10 +372,10 @@ func (s *session) writeHead(w *Response, bodyLen int64) {
 		b = strconv.AppendInt(b, bodyLen, 10)
 		b = append(b, "\r\n"...)
 	}
-	if w.close || !s.req.keepOpen {
+	if w.close || !s.x.req.keepOpen {
 		w.close = true
 		b = append(b, "Connection: close\r\n"...)
-	} else if s.req.ProtoMinor == 0 {
+	} else if s.x.req.ProtoMinor == 0 {
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	s.out = append(b, "\r\n"...)
@@ -415,6 +470,7 @@ func (s *session) settle() {
 	case stClosing:
 		s.linger()
 	}
+	s.release()
 }
 
 // linger half-closes the connection and keeps discarding input for a
