@@ -21,7 +21,7 @@
 #   idle        a fresh instance of each server gets $IDLE_CONNS keep-alive
 #               connections (one request each, then idle); bench/idleconns
 #               reports the RSS added per connection.
-#   restart     wasmweb serve (demo site, 2 plugins): time from process start
+#   restart     wasmweb serve (the demo site): time from process start
 #               to the first 200 "Hello, world" for GET /, once with an empty
 #               compile cache and $RESTARTS times with a warm one.
 #   dispatch    go test -bench Dispatch ./host/ and -bench Hello ./netloop/,
@@ -169,10 +169,12 @@ SERVERS=()
 declare -A LABEL=() CMD=()
 add_server() { selected "$1" || return 0; SERVERS+=("$1"); LABEL[$1]=$2; CMD[$1]=$3; }
 NODL_CONFIG=$BENCH_DIR/configs/deadline-off.toml
-# The demo site's plugins (from cmd/wasmweb/demo.go) and the deadline-off
-# config's, which should be the same.
-DEMO_PLUGIN_NAMES=$(grep -oE '^[A-Za-z0-9_-]+ = "plugins/' "$ROOT/cmd/wasmweb/demo.go" 2>/dev/null | awk '{print $1}' | sort | paste -sd' ' -) || true
-NODL_PLUGIN_NAMES=$(grep -oE '^[A-Za-z0-9_-]+ = "\.\./\.\./plugins/' "$NODL_CONFIG" | awk '{print $1}' | sort | paste -sd' ' -) || true
+# The demo site's plugins (the [site.plugins] of wasmweb.example.toml, which
+# plain `wasmweb serve` serves) and the deadline-off config's, which should
+# be the same.
+plugin_names() { awk '/^\[/ { p = ($0 == "[site.plugins]") } p && /^[A-Za-z0-9_-]+ *=/ { print $1 }' "$1" 2>/dev/null | sort | paste -sd' ' -; }
+DEMO_PLUGIN_NAMES=$(plugin_names "$ROOT/wasmweb.example.toml") || true
+NODL_PLUGIN_NAMES=$(plugin_names "$NODL_CONFIG") || true
 if [[ $DEMO_PLUGIN_NAMES != "$NODL_PLUGIN_NAMES" ]]; then
 	log "warning: the demo site's plugins ($DEMO_PLUGIN_NAMES) differ from $NODL_CONFIG's ($NODL_PLUGIN_NAMES)"
 	note "the deadline-off config's plugins ($NODL_PLUGIN_NAMES) are not the demo site's ($DEMO_PLUGIN_NAMES)"

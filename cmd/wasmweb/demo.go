@@ -1,53 +1,22 @@
 package main
 
-// demoConfig is the built-in demo site, served when no --config is given.
-// Its plugin paths are relative to the working directory: the root of a
-// wasmweb checkout.
-const demoConfig = `
-[[site]]
-name = "demo"
-hosts = ["*"]
-xsrf_cookies = true
+import (
+	"path/filepath"
 
-# The chat's page template and its script and stylesheet, served by the host.
-[site.templates]
-dir = "plugins/chat/templates"
-[site.static]
-dir = "plugins/chat/static"
+	"github.com/wasmweb/wasmweb/host"
+)
 
-[site.plugins]
-hello = "plugins/hello"
-echo = "plugins/echo"
-chat = "plugins/chat"
+// demoConfig is the config serve uses without --config: the example
+// config at the root of a wasmweb checkout, whose demo site's plugins and
+// files are relative to it. The end-to-end tests serve the same file, so
+// what they check is what a new user runs.
+const demoConfig = "wasmweb.example.toml"
 
-[[site.route]]
-path = "/"
-plugin = "hello"
-
-[[site.route]]
-path = "/echo"
-plugin = "echo"
-xsrf = false
-
-[[site.route]]
-path = "/chat"
-plugin = "chat"
-handler = "chat-page"
-
-[[site.route]]
-path = "/chat/static/{file}"
-plugin = "chat"
-handler = "chat-static"
-
-[[site.route]]
-path = "/a/message/new"
-plugin = "chat"
-handler = "message-new"
-methods = ["POST"]
-
-[[site.route]]
-path = "/a/message/updates"
-plugin = "chat"
-handler = "message-updates"
-methods = ["POST"]
-`
+// loadDemo loads demoConfig from the working directory.
+func loadDemo() (host.Config, error) {
+	path, err := filepath.Abs(demoConfig)
+	if err != nil {
+		return host.Config{}, err
+	}
+	return host.LoadConfig(path)
+}

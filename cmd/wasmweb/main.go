@@ -2,7 +2,8 @@
 //
 //	wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std]
 //
-// With no config it serves the built-in demo site.
+// With no config it serves the demo site: wasmweb.example.toml in the
+// working directory, the root of a wasmweb checkout.
 package main
 
 import (
@@ -27,7 +28,7 @@ import (
 const usage = `wasmweb: a web server whose request handlers are sandboxed WebAssembly plugins
 
 Usage:
-  wasmweb serve [flags]     run the server (the built-in demo site without --config)
+  wasmweb serve [flags]     run the server (the demo site of a checkout without --config)
   wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
   wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
   wasmweb passwd [flags]    hash a password for a site's [site.accounts]
@@ -90,7 +91,7 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.listen, "listen", "", "address to listen on (default 127.0.0.1:8888, or the config's listen)")
-	fs.StringVar(&o.config, "config", "", "TOML config `file`; without it the built-in demo site is served")
+	fs.StringVar(&o.config, "config", "", "TOML config `file`; without it the demo site is served ("+demoConfig+", from a checkout's root)")
 	fs.StringVar(&o.transport, "transport", "", "network transport: netpoll or std (default "+netloop.DefaultTransportName()+")")
 	fs.StringVar(&o.admin, "admin", "", "serve /metrics and /healthz on this address (off by default)")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "compiled-plugin cache `dir` (default "+host.DefaultCacheDir()+")")
@@ -131,8 +132,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg = c
 	} else {
-		cwd, _ := os.Getwd()
-		c, err := host.ParseConfig("built-in demo config", []byte(demoConfig), cwd)
+		c, err := loadDemo()
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmweb: the demo site needs the plugins of a wasmweb checkout; run from its root or pass --config\n  (%v)\n", err)
 			return 1

@@ -42,7 +42,19 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-// The binary serves the demo site and stops cleanly on SIGTERM.
+// Without --config, serve needs a checkout's root, and says so elsewhere.
+func TestServeDemoOutsideCheckout(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out, errb bytes.Buffer
+	code := run([]string{"serve", "--listen", "127.0.0.1:0"}, &out, &errb)
+	if want := "the demo site needs the plugins of a wasmweb checkout; run from its root or pass --config"; code != 1 || !strings.Contains(errb.String(), want) ||
+		!strings.Contains(errb.String(), demoConfig) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 with %q and the file's name", code, errb.String(), want)
+	}
+}
+
+// The binary serves the demo site (wasmweb.example.toml, from the root of
+// the checkout) and stops cleanly on SIGTERM.
 func TestServeAndStop(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "wasmweb")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

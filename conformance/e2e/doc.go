@@ -1,4 +1,7 @@
 // Package e2e holds end-to-end tests of wasmweb with its demo plugins:
 // the chat's long polls through the real host and network core, across
-// two nodes sharing NATS JetStream, and in a real browser.
+// two nodes sharing NATS JetStream, and in a real browser; and the demo
+// site as `wasmweb serve` runs it (wasmweb.example.toml): signing in,
+// a protected form, languages and cached static files, over HTTP and in
+// the browser.
 package e2e

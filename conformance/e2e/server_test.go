@@ -23,11 +23,12 @@ name = "demo"
 hosts = ["*"]
 xsrf_cookies = true
 
-# The chat's page template and its script and stylesheet, served by the host.
+# The chat's page template and its script and stylesheet, served by the
+# host from the demo site's shared files.
 [site.templates]
-dir = "plugins/chat/templates"
+dir = "plugins/demo/templates"
 [site.static]
-dir = "plugins/chat/static"
+dir = "plugins/demo/static"
 [site.pubsub]
 max_wait = "%s"
 [site.plugins]
@@ -40,10 +41,6 @@ plugin = "hello"
 path = "/chat"
 plugin = "chat"
 handler = "chat-page"
-[[site.route]]
-path = "/chat/static/{file}"
-plugin = "chat"
-handler = "chat-static"
 [[site.route]]
 path = "/a/message/new"
 plugin = "chat"

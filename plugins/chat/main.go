@@ -1,14 +1,14 @@
 // Command chat is a wasmweb plugin that serves Tornado's chat demo with the
-// same HTTP API: a page, its script and style, and two JSON endpoints, one
-// that posts a message and one that long-polls for new ones with the SDK's
-// Publish and Wait. Every message goes to the site's topic "room", which
-// keeps the most recent ones; a message's id is its cursor.
+// same HTTP API: a page, and two JSON endpoints, one that posts a message
+// and one that long-polls for new ones with the SDK's Publish and Wait.
+// Every message goes to the site's topic "room", which keeps the most
+// recent ones; a message's id is its cursor. The page is the site's
+// template chat.html, whose script and style are the site's static files
+// (on the demo site, under plugins/demo).
 package main
 
 import (
-	"embed"
 	"errors"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +20,6 @@ func main() {}
 
 func init() {
 	sdk.Handle("chat-page", page{})
-	sdk.Handle("chat-static", static{})
 	sdk.Handle("message-new", messageNew{})
 	sdk.Handle("message-updates", messageUpdates{})
 }
@@ -69,88 +68,18 @@ func appendMessage(b []byte, id int64, data string) []byte {
 // page serves the chat page, GET /chat.
 type page struct{}
 
-// Get answers the page, with the XSRF token in its form; the host sets the
-// _xsrf cookie if the browser has none, and checks the token of every
-// POST before the handlers below run (the site needs xsrf_cookies = true).
-// The inbox starts empty: the script's first poll, without a cursor, gets
-// the history at once. Rendering it here would need a Wait that does not
-// park, which the ABI does not offer.
+// Get renders the site's template chat.html, whose form carries the XSRF
+// token; the host sets the _xsrf cookie if the browser has none, and
+// checks the token of every POST before the handlers below run (the site
+// needs xsrf_cookies = true). The inbox starts empty: the script's first
+// poll, without a cursor, gets the history at once.
 func (page) Get(c *sdk.Context) {
 	// The page carries the browser's token.
 	c.SetHeader("Cache-Control", "no-store")
-	// On a site that serves plugins/chat/templates and plugins/chat/static
-	// the host renders the page, with versioned links to the script and
-	// stylesheet; elsewhere the plugin's own copy serves.
-	if err := c.Render("chat.html", map[string]any{}); err == nil {
-		return
+	if err := c.Render("chat.html", map[string]any{}); err != nil {
+		c.Errorf("chat: %v", err)
+		c.Error(500, "chat: the site has no chat.html template (see plugins/chat/README.md)")
 	}
-	token := c.XSRFToken()
-	c.SetHeader("Content-Type", "text/html; charset=utf-8")
-	c.WriteString(strings.Replace(pageHTML, "{{xsrf}}", html.EscapeString(token), 1))
-}
-
-// pageHTML is the page; {{xsrf}} is replaced by the XSRF token.
-const pageHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Chat</title>
-<link rel="stylesheet" href="/chat/static/chat.css">
-</head>
-<body>
-<main>
-<h1>Chat</h1>
-<div id="inbox" aria-live="polite"></div>
-<form id="messageform" action="/a/message/new" method="post">
-<input type="text" name="body" id="message" autocomplete="off" required aria-label="Message" placeholder="Say something">
-<input type="hidden" name="next" value="/chat">
-<input type="hidden" name="_xsrf" value="{{xsrf}}">
-<button type="submit">Post</button>
-</form>
-<p id="status" role="status"></p>
-</main>
-<script src="/chat/static/chat.js"></script>
-</body>
-</html>
-`
-
-//go:embed static/chat.js static/chat.css
-var staticFS embed.FS
-
-// A staticFile is a file static serves.
-type staticFile struct {
-	contentType string
-	data        []byte
-}
-
-// staticFiles are the files static serves, by name; nothing else is.
-var staticFiles = map[string]staticFile{
-	"chat.js":  {"text/javascript; charset=utf-8", mustRead("static/chat.js")},
-	"chat.css": {"text/css; charset=utf-8", mustRead("static/chat.css")},
-}
-
-func mustRead(name string) []byte {
-	b, err := staticFS.ReadFile(name)
-	if err != nil {
-		panic("chat: " + err.Error()) // the embed directive lists it
-	}
-	return b
-}
-
-// static serves the script and the style, GET /chat/static/{file}.
-type static struct{}
-
-// Get answers the file named by the route's {file}, or 404.
-func (static) Get(c *sdk.Context) {
-	f, ok := staticFiles[c.Param("file")]
-	if !ok {
-		c.Error(404)
-		return
-	}
-	c.SetHeader("Content-Type", f.contentType)
-	c.SetHeader("Cache-Control", "no-cache")
-	c.Write(f.data)
 }
 
 // messageNew posts a message, POST /a/message/new.

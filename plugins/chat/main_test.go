@@ -120,8 +120,8 @@ func TestMessageNewNext(t *testing.T) {
 	}
 }
 
-// The page is the site's chat.html template when the host has it (the
-// fake records the render); the end-to-end tests check the rendered page.
+// The page is the site's chat.html template (the fake records the
+// render); the end-to-end tests check the rendered page.
 func TestPageRendered(t *testing.T) {
 	resp := sdktest.Serve("chat-page", sdktest.NewRequest("GET", "/chat"))
 	if resp.Status != 200 || len(resp.Rendered) != 1 || resp.Rendered[0].Name != "chat.html" {
@@ -132,9 +132,10 @@ func TestPageRendered(t *testing.T) {
 	}
 }
 
-// The template is valid html/template with the host's functions.
+// The template, among the demo site's (plugins/demo/templates), is valid
+// html/template with the host's functions.
 func TestPageTemplate(t *testing.T) {
-	src, err := os.ReadFile("templates/chat.html")
+	src, err := os.ReadFile("../demo/templates/chat.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,32 +155,6 @@ func TestPageTemplate(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("rendered page lacks %s", want)
 		}
-	}
-}
-
-func TestStatic(t *testing.T) {
-	tests := []struct {
-		file, ctype string
-	}{
-		{"chat.js", "text/javascript; charset=utf-8"},
-		{"chat.css", "text/css; charset=utf-8"},
-	}
-	for _, tc := range tests {
-		resp := sdktest.Serve("chat-static", sdktest.NewRequest("GET", "/chat/static/"+tc.file).WithParam("file", tc.file))
-		want, _ := staticFS.ReadFile("static/" + tc.file)
-		if resp.Status != 200 || resp.Header.Get("Content-Type") != tc.ctype ||
-			resp.Header.Get("Cache-Control") != "no-cache" || string(resp.Body) != string(want) || len(want) == 0 {
-			t.Errorf("%s: %d %v, %d bytes", tc.file, resp.Status, resp.Header, len(resp.Body))
-		}
-	}
-	for _, file := range []string{"", "main.go", "../main.go", "static/chat.js", "chat.JS"} {
-		resp := sdktest.Serve("chat-static", sdktest.NewRequest("GET", "/chat/static/x").WithParam("file", file))
-		if resp.Status != 404 {
-			t.Errorf("%q: status %d, want 404", file, resp.Status)
-		}
-	}
-	if resp := sdktest.Serve("chat-static", sdktest.NewRequest("POST", "/chat/static/chat.js").WithParam("file", "chat.js")); resp.Status != 405 {
-		t.Errorf("POST: status %d, want 405", resp.Status)
 	}
 }
 
