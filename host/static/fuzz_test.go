@@ -1,6 +1,7 @@
 package static
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -36,6 +37,24 @@ func FuzzRequestName(f *testing.F) {
 			if seg == "" || seg == "." || seg == ".." || seg[0] == '.' {
 				t.Fatalf("requestName(%q) accepted %q with segment %q", rest, name, seg)
 			}
+		}
+	})
+}
+
+// FuzzVersioned checks the fast path of versioned against url.ParseQuery,
+// which it must agree with on every query.
+func FuzzVersioned(f *testing.F) {
+	for _, s := range []string{"v=0123456789abcdef", "x=1&v=0123456789abcdef", "v=0123456789abcdef&v=x", "v=x&v=0123456789abcdef",
+		"v", "v=", "=v&v=0123456789abcdef", "v=0123456789abcde%66", "v%3D0123456789abcdef", "a;b&v=0123456789abcdef", "v=0123456789abcdef;x", "v+=0123456789abcdef", "&&v=0123456789abcdef"} {
+		f.Add(s, "0123456789abcdef")
+	}
+	f.Fuzz(func(t *testing.T, query, hash string) {
+		if hash == "" {
+			return // never a file's hash
+		}
+		q, _ := url.ParseQuery(query)
+		if got, want := versioned([]byte(query), hash), q.Get("v") == hash; got != want {
+			t.Fatalf("versioned(%q, %q) = %v, url.ParseQuery says %v", query, hash, got, want)
 		}
 	})
 }

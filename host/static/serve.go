@@ -9,13 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
 // encodings are the precompressed siblings looked for, best first: on
 // equal q-values the earlier one is served.
-var encodings = []struct{ coding, ext string }{
+var encodings = [...]struct{ coding, ext string }{
 	{"br", ".br"},
 	{"gzip", ".gz"},
 }
@@ -38,12 +39,17 @@ var encodings = []struct{ coding, ext string }{
 //	                                    or If-Range does not match)
 //	one unsatisfiable range             416, Content-Range: bytes */size
 //	otherwise                           200
+//
+// A small file is answered from memory (see the package documentation),
+// so within a second of a change on disk a request may still get the
+// previous version, whole and with its own validators.
 func (d *Dir) ServeHTTP(w *netloop.Response, r *netloop.Request) bool {
-	rest, ok := strings.CutPrefix(string(r.Path), d.prefix)
+	// The path is looked at in place, without a copy, until it is kept.
+	rest, ok := strings.CutPrefix(transient(r.Path), d.prefix)
 	if !ok {
 		return false
 	}
-	if m := string(r.Method); m != "GET" && m != "HEAD" {
+	if m := transient(r.Method); m != "GET" && m != "HEAD" {
 		w.SetHeader("Allow", "GET, HEAD")
 		fail(w, 405)
 		return true
@@ -53,98 +59,159 @@ func (d *Dir) ServeHTTP(w *netloop.Response, r *netloop.Request) bool {
 		fail(w, status)
 		return true
 	}
+	if e := d.cached(name); e != nil {
+		d.respond(w, r, e, e.choose(transient(r.Header("Accept-Encoding"))))
+		return true
+	}
+	// From here on, name is kept: by open files, their FileInfo and the
+	// cache.
+	name = strings.Clone(name)
 	f, fi, err := d.openFile(name)
 	if err != nil {
 		fail(w, openStatus(err))
 		return true
 	}
 	defer f.Close()
+	if e := d.fill(name, f, fi); e != nil {
+		d.respond(w, r, e, e.choose(transient(r.Header("Accept-Encoding"))))
+		return true
+	}
+
+	// Too large to keep (or changing under us): served from disk, with
+	// the siblings looked up now and the chosen one opened.
 	hash, err := d.hash(name, f, fi)
 	if err != nil {
 		fail(w, 500)
 		return true
 	}
-
-	// Choose the representation: the plain file or a precompressed
-	// sibling the client accepts.
-	body, bodyInfo, etag, coding := f, fi, `"`+hash+`"`, ""
-	vary := false
-	accept := string(r.Header("Accept-Encoding"))
-	bestQ, best := 0.0, -1
+	e := &entry{hash: hash, ctype: contentType(name)}
+	e.reps[0] = rep{ok: true, etag: etagOf(hash, ""), modtime: fi.ModTime(), size: fi.Size(), file: f}
 	for i, enc := range encodings {
-		sfi, err := d.root.Stat(name + enc.ext)
-		if err != nil || !sfi.Mode().IsRegular() {
-			continue
-		}
-		vary = true
-		if q := acceptQ(accept, enc.coding); q > bestQ {
-			bestQ, best = q, i
+		if sfi, err := d.root.Stat(name + enc.ext); err == nil && sfi.Mode().IsRegular() {
+			e.reps[1+i].ok, e.reps[1+i].coding = true, enc.coding
+			e.vary = true
 		}
 	}
-	if best >= 0 {
-		enc := encodings[best]
+	best := 0
+	if i := e.choose(transient(r.Header("Accept-Encoding"))); i > 0 {
+		enc := encodings[i-1]
 		if sf, sfi, err := d.openFile(name + enc.ext); err == nil {
 			defer sf.Close()
 			if sh, err := d.hash(name+enc.ext, sf, sfi); err == nil {
-				body, bodyInfo, etag, coding = sf, sfi, `"`+sh+"-"+enc.coding+`"`, enc.coding
+				e.reps[i] = rep{ok: true, coding: enc.coding, etag: etagOf(sh, enc.coding), modtime: sfi.ModTime(), size: sfi.Size(), file: sf}
+				best = i
 			}
 		}
 	}
-	modtime := bodyInfo.ModTime()
+	d.respond(w, r, e, best)
+	return true
+}
+
+// choose returns the index in e.reps of the representation to send to a
+// client whose Accept-Encoding is accept: the sibling with the highest
+// q-value above 0, the earlier on a tie, else 0, the plain file.
+func (e *entry) choose(accept string) int {
+	if !e.vary {
+		return 0
+	}
+	bestQ, best := 0.0, 0
+	for i, enc := range encodings {
+		if !e.reps[1+i].ok {
+			continue
+		}
+		if q := acceptQ(accept, enc.coding); q > bestQ {
+			bestQ, best = q, 1+i
+		}
+	}
+	return best
+}
+
+// respond answers r with e's representation e.reps[i], from memory or
+// from its open file.
+func (d *Dir) respond(w *netloop.Response, r *netloop.Request, e *entry, i int) {
+	rp := &e.reps[i]
+	modtime := rp.modtime
+	h := newFields(w)
 
 	// Validators and caching go on 200, 206 and 304 alike.
-	w.SetHeader("ETag", etag)
-	if !modtime.IsZero() {
-		w.SetHeader("Last-Modified", modtime.UTC().Format(http.TimeFormat))
+	h.set("ETag", rp.etag)
+	if rp.lastModified != "" {
+		h.set("Last-Modified", rp.lastModified)
+	} else if !modtime.IsZero() {
+		h.set("Last-Modified", modtime.UTC().Format(http.TimeFormat))
 	}
-	if versioned(r.Query, hash) {
-		w.SetHeader("Cache-Control", d.cacheControl)
+	if versioned(r.Query, e.hash) {
+		h.set("Cache-Control", d.cacheControl)
 	} else {
-		w.SetHeader("Cache-Control", "no-cache")
+		h.set("Cache-Control", "no-cache")
 	}
-	if vary {
-		w.SetHeader("Vary", "Accept-Encoding")
+	if e.vary {
+		h.set("Vary", "Accept-Encoding")
 	}
-	w.SetHeader("Accept-Ranges", "bytes")
+	h.set("Accept-Ranges", "bytes")
 
-	if notModified(r, etag, modtime) {
+	if notModified(r, rp.etag, modtime) {
 		w.SetStatus(304)
-		return true
+		return
 	}
 
-	size := bodyInfo.Size()
+	size := rp.size
 	start, length := int64(0), size
-	status = 200
+	status := 200
 	// A precompressed body is always sent whole: ranges of it are rarely
 	// useful and would need their own validators.
-	if rv := r.Header("Range"); rv != nil && coding == "" && ifRange(r, etag, modtime) {
+	if rv := r.Header("Range"); rv != nil && rp.coding == "" && ifRange(r, rp.etag, modtime) {
 		br, res := parseRange(string(rv), size)
 		switch res {
 		case rangeOK:
 			start, length, status = br.start, br.length, 206
-			w.SetHeader("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+
+			h.set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+
 				strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(size, 10))
 		case rangeUnsatisfiable:
 			w.Reset()
 			w.SetHeader("Accept-Ranges", "bytes")
 			w.SetHeader("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 			fail(w, 416)
-			return true
+			return
 		}
 	}
 
-	w.SetHeader("Content-Type", contentType(name))
-	w.SetHeader("X-Content-Type-Options", "nosniff")
-	if coding != "" {
-		w.SetHeader("Content-Encoding", coding)
+	h.set("Content-Type", e.ctype)
+	h.set("X-Content-Type-Options", "nosniff")
+	if rp.coding != "" {
+		h.set("Content-Encoding", rp.coding)
 	}
 	w.SetStatus(status)
 	w.SetContentLength(length)
 	if r.IsHead() {
-		return true
+		return
 	}
-	writeBody(w, body, start, length)
-	return true
+	if rp.data != nil {
+		w.Write(rp.data[start : start+length])
+		return
+	}
+	writeBody(w, rp.file, start, length)
+}
+
+// fields sets a response's header fields, each name at most once. On a
+// response that had no fields when given to the Dir, adding a field does
+// what replacing it would, without the scan for one to replace.
+type fields struct {
+	w     *netloop.Response
+	fresh bool
+}
+
+func newFields(w *netloop.Response) fields {
+	n, _ := w.HeaderFields()
+	return fields{w: w, fresh: n == 0}
+}
+
+func (f fields) set(name, value string) {
+	if f.fresh {
+		f.w.AddHeader(name, value)
+	} else {
+		f.w.SetHeader(name, value)
+	}
 }
 
 // writeBody writes length bytes of f from start: read whole when small,
@@ -214,9 +281,25 @@ func versioned(query []byte, hash string) bool {
 	if len(query) == 0 {
 		return false
 	}
-	q, _ := url.ParseQuery(string(query))
-	return q.Get("v") == hash
+	q := transient(query)
+	if strings.ContainsAny(q, "%+;") {
+		// Escapes, or pairs that url.ParseQuery drops: let it decide.
+		v, _ := url.ParseQuery(q)
+		return v.Get("v") == hash
+	}
+	// Plain pairs: the first v is the one url.Values.Get would return.
+	for pair := range strings.SplitSeq(q, "&") {
+		if k, v, _ := strings.Cut(pair, "="); k == "v" {
+			return v == hash
+		}
+	}
+	return false
 }
+
+// transient returns b as a string without copying it. The string is valid
+// only while b is: during the request, for a request's bytes. Anything
+// kept past that must be copied (strings.Clone).
+func transient(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // openStatus maps an error from opening a file to a status. Anything but
 // a permission error, including a path that escapes the root, is 404, so

@@ -4,6 +4,14 @@
 //
 // Every file access goes through an [os.Root], so no request path, however
 // encoded, and no symlink can reach a file outside the directory.
+//
+// Files of at most 64 KiB are kept in memory with their precompressed
+// siblings, their validators and their type, up to 32 MiB per directory
+// (files hit since the last eviction are spared). A request answered from
+// memory opens and reads nothing; it looks at the disk (stat of the file
+// and its siblings) only if the last look is over a second old, so a
+// changed file is served at most a second after the change. Dir.URL looks
+// every time, since the URL it returns must name the current content.
 package static
 
 import (
@@ -53,8 +61,10 @@ type Dir struct {
 	prefix       string
 	cacheControl string // for versioned URLs; immutable
 
+	cache *cache // small files, in memory
+
 	mu     sync.Mutex
-	hashes map[string]hashEntry // mu guards hashes; key: name in the root
+	hashes map[string]hashEntry // mu guards hashes; key: name in the root; files not in cache
 }
 
 // hashEntry is a file's content hash, valid while its size and mtime are
@@ -90,12 +100,17 @@ func Open(dir string, opts Options) (*Dir, error) {
 		root:         root,
 		prefix:       prefix,
 		cacheControl: "public, max-age=" + strconv.FormatInt(int64(maxAge/time.Second), 10) + ", immutable",
+		cache:        newCache(defaultCacheBytes),
 		hashes:       make(map[string]hashEntry),
 	}, nil
 }
 
-// Close releases the directory. Requests served after Close fail with 404.
-func (d *Dir) Close() error { return d.root.Close() }
+// Close releases the directory and empties the cache. Requests served
+// after Close fail with 404.
+func (d *Dir) Close() error {
+	d.cache.close()
+	return d.root.Close()
+}
 
 // Prefix returns the URL prefix the Dir serves, ending in "/".
 func (d *Dir) Prefix() string { return d.prefix }
@@ -109,20 +124,37 @@ func (d *Dir) URL(path string) (string, error) {
 	if !validName(name) {
 		return "", fmt.Errorf("static: %q is not a servable file name", path)
 	}
+	// The file is looked at on every call, not once a second as for
+	// requests: the URL names the content a request for it must get.
+	if e := d.cache.get(name); e != nil {
+		if fi, err := d.root.Stat(name); err == nil && sameFile(e.reps[0].info, fi) {
+			return e.url, nil
+		}
+		d.cache.remove(e)
+	}
 	f, fi, err := d.openFile(name)
 	if err != nil {
 		return "", fmt.Errorf("static: %q: %w", path, err)
 	}
 	defer f.Close()
+	if e := d.fill(name, f, fi); e != nil {
+		return e.url, nil
+	}
 	h, err := d.hash(name, f, fi)
 	if err != nil {
 		return "", fmt.Errorf("static: %q: %w", path, err)
 	}
+	return d.versionedURL(name, h), nil
+}
+
+// versionedURL is the prefix, name escaped for a URL, and "?v=" with
+// hash.
+func (d *Dir) versionedURL(name, hash string) string {
 	segs := strings.Split(name, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
-	return d.prefix + strings.Join(segs, "/") + "?v=" + h, nil
+	return d.prefix + strings.Join(segs, "/") + "?v=" + hash
 }
 
 // errNotRegular is returned for directories, devices and the like.

@@ -1,0 +1,718 @@
+#!/usr/bin/env bash
+# Site building blocks: the host's static files and its template rendering,
+# each against a native peer.
+#
+#   static  a generated 10 KiB stylesheet, GET by wrk, from Debian's nginx
+#           (one worker, sendfile, ETag/Last-Modified as nginx sends them by
+#           default) and from wasmweb serve's [site.static] (netpoll and std
+#           transports; the plain URL and the ?v=HASH versioned one).
+#           Target: wasmweb ≥ 0.8× nginx req/s.
+#   page    a ~10 KiB HTML page (a layout with blocks and a listing of 20
+#           products) rendered by wasmweb for its guest bench/site/page,
+#           which builds the data each request and calls
+#           ctx.Render("page.html", data), and by bench/peers/tmplpage,
+#           Go net/http + html/template on the same template files and the
+#           same data (bench/site/pagedata). The guest makes the JSON in
+#           two ways, each on its own URL: /page with encoding/json (the
+#           SDK encodes the struct, as a typical plugin does) and
+#           /page-json with the data's hand-written appender, passed as a
+#           json.RawMessage. The bodies are checked to be byte-identical
+#           first. Target: wasmweb ≥ 0.8× the native page.
+#
+#   bench/site.sh                          # DURATION=10 RUNS=3 CONNS=50
+#   DURATION=30 RUNS=5 bench/site.sh       # for figures to quote
+#   SUITE=page TRANSPORTS=netpoll bench/site.sh
+#
+# Every server is pinned to SERVER_CPU (taskset, GOMAXPROCS=1; nginx with
+# one worker process), wrk to LOAD_CPU (one thread, CONNS keep-alive
+# connections). Per phase, all servers are started, each target gets an
+# unmeasured warm-up, and the measured runs go round-robin over the targets;
+# before each run the script waits for a quiet box, and a run during which
+# other work used more than MAX_OTHER % of a core is repeated. The median
+# run gives req/s, p50 and p99.
+#
+# Output: a Markdown report on stdout, also written to
+# bench/results/site-latest.md, with the raw outputs in
+# bench/results/site-raw/. Installs nothing: it names the package to
+# apt-get when a tool is missing. See bench/README.md.
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+RUNS=${RUNS:-3}
+CONNS=${CONNS:-50}
+WARMUP=${WARMUP:-2}                 # seconds of unmeasured wrk per target before the runs
+SERVER_CPU=${SERVER_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+PORT_BASE=${PORT_BASE:-18600}
+STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-60}  # seconds to wait for a server to answer
+MAX_OTHER=${MAX_OTHER:-25}          # a run during which other work used more CPU (% of a core) ...
+RETRIES=${RETRIES:-2}               # ... is repeated up to this many times,
+RETRY_BUDGET=${RETRY_BUDGET:-6}     # and at most this many repeats in all
+QUIET_TIMEOUT=${QUIET_TIMEOUT:-30}  # before each run, wait up to this long for the box to be idle,
+QUIET_BUDGET=${QUIET_BUDGET:-120}   # and up to this long in all
+WASMWEB_BIN=${WASMWEB_BIN:-}        # use this wasmweb binary instead of building ./cmd/wasmweb
+SUITE=${SUITE:-all}                 # phases: static,page (or all)
+TRANSPORTS=${TRANSPORTS:-netpoll std}  # wasmweb transports to measure
+NGINX=${NGINX:-nginx}               # the nginx binary (Debian's package: apt-get install nginx)
+FILE_BYTES=${FILE_BYTES:-10240}     # size of the static file
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+RESULTS_DIR=$BENCH_DIR/results
+TEMPLATES=$BENCH_DIR/site/templates
+PLUGIN_DIR=$BENCH_DIR/site/page
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-site.XXXXXX")
+SCRIPT_START=$SECONDS
+
+log() { printf 'site: %s\n' "$*" >&2; }
+
+[[ $SUITE == all ]] && SUITE=static,page
+for p in ${SUITE//,/ }; do
+	case $p in
+	static | page) ;;
+	*) log "unknown phase '$p' in SUITE (want static, page or all)"; exit 2 ;;
+	esac
+done
+phase() { [[ ,$SUITE, == *,$1,* ]]; }
+TRANSPORTS=${TRANSPORTS//,/ }
+for t in $TRANSPORTS; do
+	case $t in
+	netpoll | std) ;;
+	*) log "unknown transport '$t' in TRANSPORTS (want netpoll and/or std)"; exit 2 ;;
+	esac
+done
+
+# load CMD...: runs a load generator in the background and waits for it, so
+# that a signal to this script interrupts the wait and the trap kills it.
+load() {
+	"$@" &
+	LOAD_PID=$!
+	local rc=0
+	wait "$LOAD_PID" || rc=$?
+	LOAD_PID=""
+	return "$rc"
+}
+
+# ---------------------------------------------------------------- cleanup ---
+declare -A PID=()   # server name -> pid of the running instance
+LOAD_PID=""
+cleanup() {
+	local name
+	[[ -z $LOAD_PID ]] || kill "$LOAD_PID" 2>/dev/null || true
+	for name in "${!PID[@]}"; do
+		kill "${PID[$name]}" 2>/dev/null || true
+	done
+	for name in "${!PID[@]}"; do
+		wait "${PID[$name]}" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ----------------------------------------------------------------- tools ----
+# need TOOL PACKAGE: exits with the package to install if TOOL is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	log "$1 is required but not found; install it with: apt-get install -y $2"
+	exit 1
+}
+need wrk wrk
+need taskset util-linux
+need curl curl
+need cmp diffutils
+need diff diffutils
+need sha256sum coreutils
+command -v go >/dev/null 2>&1 || { log "go is required but not found; install Go 1.26 (https://go.dev/dl/)"; exit 1; }
+if phase static; then
+	# Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+	if ! command -v "$NGINX" >/dev/null 2>&1 && [[ $NGINX == nginx && -x /usr/sbin/nginx ]]; then
+		NGINX=/usr/sbin/nginx
+	fi
+	if ! command -v "$NGINX" >/dev/null 2>&1; then
+		log "nginx is required for the static phase but '$NGINX' is not found; install it with: apt-get install -y nginx"
+		log "(or set NGINX to its path, or run only the page phase: SUITE=page)"
+		exit 1
+	fi
+	NGINX=$(command -v "$NGINX")
+fi
+if (( $(nproc) < 2 )); then
+	log "warning: only $(nproc) CPU; server and load generator will share it"
+fi
+
+# ----------------------------------------------------------------- build ----
+NOTES=""
+note() { NOTES+="${NOTES:+; }$*"; }
+if [[ -n $WASMWEB_BIN ]]; then
+	log "using prebuilt wasmweb: $WASMWEB_BIN"
+	cp "$WASMWEB_BIN" "$tmp/wasmweb"
+	note "wasmweb binary given by WASMWEB_BIN=$WASMWEB_BIN, not built from this tree"
+else
+	log "building wasmweb"
+	if ! (cd "$ROOT" && go build -o "$tmp/wasmweb" ./cmd/wasmweb) >"$tmp/wasmweb-build.log" 2>&1; then
+		log "go build ./cmd/wasmweb failed; nothing to measure:"
+		sed 's/^/    /' "$tmp/wasmweb-build.log" | head -n 20 >&2
+		exit 1
+	fi
+fi
+# Plugins are built once here, outside the measurement and outside the
+# pinned servers (wasmweb serve would build a stale one at start).
+if phase static; then
+	log "building plugins/hello (the static site's / route)"
+	if ! "$tmp/wasmweb" build "$ROOT/plugins/hello" >"$tmp/hello-build.log" 2>&1; then
+		log "SKIPPING the static phase: wasmweb build plugins/hello failed:"
+		sed 's/^/    /' "$tmp/hello-build.log" | head -n 20 >&2
+		note "static phase skipped: \`wasmweb build plugins/hello\` failed"
+		SUITE=$(tr ',' '\n' <<<"$SUITE" | grep -vx static | paste -sd, -) || SUITE=""
+	fi
+fi
+if phase page; then
+	log "building the page guest (wasmweb build bench/site/page) and the native peer"
+	if ! "$tmp/wasmweb" build "$PLUGIN_DIR" >"$tmp/page-build.log" 2>&1; then
+		log "SKIPPING the page phase: wasmweb build bench/site/page failed:"
+		sed 's/^/    /' "$tmp/page-build.log" | head -n 20 >&2
+		note "page phase skipped: \`wasmweb build bench/site/page\` failed"
+		SUITE=$(tr ',' '\n' <<<"$SUITE" | grep -vx page | paste -sd, -) || SUITE=""
+	elif ! (cd "$BENCH_DIR" && go build -o "$tmp/tmplpage" ./peers/tmplpage) >"$tmp/tmplpage-build.log" 2>&1; then
+		log "SKIPPING the page phase: go build ./peers/tmplpage failed:"
+		sed 's/^/    /' "$tmp/tmplpage-build.log" | head -n 20 >&2
+		note "page phase skipped: \`go build ./peers/tmplpage\` failed"
+		SUITE=$(tr ',' '\n' <<<"$SUITE" | grep -vx page | paste -sd, -) || SUITE=""
+	fi
+fi
+[[ -n $SUITE ]] || { log "nothing left to measure"; exit 1; }
+
+# ---------------------------------------------------------------- servers ---
+# A server: a label, a command line (@ADDR@ is the listen address), a port
+# and a path that must answer 200 once it is up. A target: a server and a
+# URL path measured on it. Ports: PORT_BASE + a fixed offset per server.
+declare -A LABEL=() CMD=() PORT=() PROBE=() TSERVER=() TPATH=() TLABEL=()
+STATIC_SERVERS=() STATIC_TARGETS=() PAGE_SERVERS=() PAGE_TARGETS=()
+port_of() { echo $((PORT_BASE + $1)); }
+
+STATIC_DIR=$tmp/www/static
+FILE_NAME=app.css
+FILE_PATH=/static/$FILE_NAME
+if phase static; then
+	# A deterministic stylesheet of exactly FILE_BYTES bytes.
+	mkdir -p "$STATIC_DIR"
+	LC_ALL=C awk -v size="$FILE_BYTES" 'BEGIN {
+		n = 0
+		for (i = 0; n < size; i++) {
+			l = sprintf(".c%04d { margin: %dpx %dpx; padding: %dpx %dpx; color: #%06x; font-size: %.3frem; }",
+				i, i % 13, i % 7, i % 5, (i * 3) % 11, (i * 2654435761) % 16777216, 0.75 + (i % 9) / 8)
+			if (n + length(l) + 1 > size) l = substr(l, 1, size - n - 1)
+			printf "%s\n", l
+			n += length(l) + 1
+		}
+	}' >"$STATIC_DIR/$FILE_NAME"
+	got=$(wc -c <"$STATIC_DIR/$FILE_NAME")
+	(( got == FILE_BYTES )) || { log "generated $got bytes, not $FILE_BYTES"; exit 1; }
+	# nginx's worker may run as another user (www-data when started as root).
+	chmod 755 "$tmp" "$tmp/www" "$STATIC_DIR"
+	chmod 644 "$STATIC_DIR/$FILE_NAME"
+	# wasmweb's ?v= value: the first 16 hex digits of the file's SHA-256.
+	FILE_HASH=$(sha256sum "$STATIC_DIR/$FILE_NAME" | cut -c1-16)
+
+	# nginx: one worker, no access log, sendfile, keep-alive; it sends ETag
+	# and Last-Modified by default. keepalive_requests is raised from its
+	# default of 1000 so that, like the other servers, it never closes a
+	# keep-alive connection during a run.
+	NGX=$tmp/nginx
+	mkdir -p "$NGX/temp"
+	PORT[nginx]=$(port_of 0)
+	cat >"$NGX/nginx.conf" <<-EOF
+		worker_processes 1;
+		daemon off;
+		pid $NGX/nginx.pid;
+		error_log $NGX/error.log warn;
+		events {
+		    worker_connections 4096;
+		}
+		http {
+		    types {
+		        text/css css;
+		    }
+		    default_type application/octet-stream;
+		    access_log off;
+		    sendfile on;
+		    tcp_nopush on;
+		    keepalive_timeout 65s;
+		    keepalive_requests 100000000;
+		    client_body_temp_path $NGX/temp/body;
+		    proxy_temp_path $NGX/temp/proxy;
+		    fastcgi_temp_path $NGX/temp/fastcgi;
+		    uwsgi_temp_path $NGX/temp/uwsgi;
+		    scgi_temp_path $NGX/temp/scgi;
+		    server {
+		        listen 127.0.0.1:${PORT[nginx]};
+		        root $tmp/www;
+		    }
+		}
+	EOF
+	if ! "$NGINX" -t -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" >"$tmp/nginx-t.log" 2>&1; then
+		log "nginx -t rejects the generated configuration:"
+		sed 's/^/    /' "$tmp/nginx-t.log" >&2
+		exit 1
+	fi
+	NGINX_VER=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')
+	NGINX_PKG=$(dpkg-query -W -f '${Version}' nginx 2>/dev/null) || NGINX_PKG=""
+	LABEL[nginx]="nginx ${NGINX_VER#nginx/}${NGINX_PKG:+ (Debian $NGINX_PKG)}, 1 worker"
+	CMD[nginx]="$NGINX -p $NGX/ -e $NGX/error.log -c $NGX/nginx.conf"
+	PROBE[nginx]=$FILE_PATH
+	STATIC_SERVERS+=(nginx)
+	TSERVER[nginx-file]=nginx TPATH[nginx-file]=$FILE_PATH TLABEL[nginx-file]="${LABEL[nginx]}"
+	STATIC_TARGETS+=(nginx-file)
+
+	cat >"$tmp/static.toml" <<-EOF
+		# bench/site.sh: the static file, served by the host. The site needs a
+		# route, so / is the hello plugin.
+		[[site]]
+		name = "static"
+		hosts = ["*"]
+		[site.static]
+		dir = "$STATIC_DIR"
+		prefix = "/static/"
+		[site.plugins]
+		hello = "$ROOT/plugins/hello"
+		[[site.route]]
+		path = "/"
+		plugin = "hello"
+	EOF
+	i=1
+	for t in $TRANSPORTS; do
+		s=wasmweb-static-$t
+		PORT[$s]=$(port_of "$i"); i=$((i + 1))
+		LABEL[$s]="wasmweb ($t)"
+		CMD[$s]="$tmp/wasmweb serve --config $tmp/static.toml --listen @ADDR@ --transport $t"
+		PROBE[$s]=$FILE_PATH
+		STATIC_SERVERS+=("$s")
+		TSERVER[ww-file-$t]=$s TPATH[ww-file-$t]=$FILE_PATH TLABEL[ww-file-$t]="wasmweb ($t)"
+		TSERVER[ww-vfile-$t]=$s TPATH[ww-vfile-$t]="$FILE_PATH?v=$FILE_HASH" TLABEL[ww-vfile-$t]="wasmweb ($t), versioned URL"
+		STATIC_TARGETS+=("ww-file-$t" "ww-vfile-$t")
+	done
+fi
+
+PAGE_PATH=/page
+PAGE_JSON_PATH=/page-json
+if phase page; then
+	PORT[tmplpage]=$(port_of 10)
+	LABEL[tmplpage]="net/http + html/template"
+	CMD[tmplpage]="$tmp/tmplpage -listen @ADDR@ -templates $TEMPLATES"
+	PROBE[tmplpage]=$PAGE_PATH
+	PAGE_SERVERS+=(tmplpage)
+	TSERVER[native-page]=tmplpage TPATH[native-page]=$PAGE_PATH TLABEL[native-page]="${LABEL[tmplpage]}"
+	PAGE_TARGETS+=(native-page)
+
+	cat >"$tmp/page.toml" <<-EOF
+		# bench/site.sh: GET /page, rendered by the host for the page guest.
+		[[site]]
+		name = "page"
+		hosts = ["*"]
+		[site.templates]
+		dir = "$TEMPLATES"
+		[site.plugins]
+		page = "$PLUGIN_DIR/page.wasm"
+		[[site.route]]
+		path = "$PAGE_PATH"
+		plugin = "page"
+		[[site.route]]
+		path = "$PAGE_JSON_PATH"
+		plugin = "page"
+		handler = "page-json"
+	EOF
+	i=11
+	for t in $TRANSPORTS; do
+		s=wasmweb-page-$t
+		PORT[$s]=$(port_of "$i"); i=$((i + 1))
+		LABEL[$s]="wasmweb ($t), guest + host template"
+		CMD[$s]="$tmp/wasmweb serve --config $tmp/page.toml --listen @ADDR@ --transport $t"
+		PROBE[$s]=$PAGE_PATH
+		PAGE_SERVERS+=("$s")
+		TSERVER[ww-page-$t]=$s TPATH[ww-page-$t]=$PAGE_PATH TLABEL[ww-page-$t]="wasmweb ($t), guest encoding/json"
+		TSERVER[ww-pagejson-$t]=$s TPATH[ww-pagejson-$t]=$PAGE_JSON_PATH TLABEL[ww-pagejson-$t]="wasmweb ($t), guest pre-encoded JSON"
+		PAGE_TARGETS+=("ww-page-$t" "ww-pagejson-$t")
+	done
+fi
+
+# port_free PORT: exits the script if something listens on 127.0.0.1:PORT.
+port_free() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+		log "something already listens on 127.0.0.1:$1; set PORT_BASE"
+		exit 1
+	fi
+}
+
+# start NAME: starts the server pinned to SERVER_CPU with GOMAXPROCS=1 and
+# waits until its probe path answers 200. Returns 1 (and prints its log) if
+# it does not.
+start() {
+	local name=$1 port=${PORT[$1]} cmd
+	port_free "$port"
+	cmd=${CMD[$name]//@ADDR@/127.0.0.1:$port}
+	# shellcheck disable=SC2086  # the command line is split on purpose
+	(cd "$tmp" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" $cmd) >>"$tmp/$name.log" 2>&1 &
+	PID[$name]=$!
+	local deadline=$((SECONDS + STARTUP_TIMEOUT))
+	until curl -fsS --max-time 1 -o /dev/null "http://127.0.0.1:$port${PROBE[$name]}" 2>/dev/null; do
+		if ! kill -0 "${PID[$name]}" 2>/dev/null || (( SECONDS >= deadline )); then
+			log "$name did not answer GET ${PROBE[$name]} on port $port within ${STARTUP_TIMEOUT}s; its output:"
+			sed 's/^/    /' "$tmp/$name.log" | tail -n 20 >&2
+			[[ $name != nginx ]] || sed 's/^/    /' "$NGX/error.log" 2>/dev/null | tail -n 20 >&2
+			stop "$name"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+stop() {
+	local name=$1
+	[[ -n ${PID[$name]:-} ]] || return 0
+	kill "${PID[$name]}" 2>/dev/null || true
+	wait "${PID[$name]}" 2>/dev/null || true
+	unset "PID[$name]"
+}
+
+url() { echo "http://127.0.0.1:${PORT[${TSERVER[$1]}]}${TPATH[$1]}"; }
+
+# to_us VALUE: wrk latency ("227.00us", "1.20ms", "1.01s") in microseconds.
+to_us() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/)      { sub(/us$/, "", v); printf "%.1f", v }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.1f", v * 1000 }
+		else if (v ~ /m$/)  { sub(/m$/, "", v);  printf "%.1f", v * 60e6 }
+		else if (v ~ /s$/)  { sub(/s$/, "", v);  printf "%.1f", v * 1e6 }
+		else                { printf "nan" }
+	}'
+}
+# fmt_lat MICROSECONDS: "412 µs" or "1.23 ms".
+fmt_lat() {
+	awk -v u="$1" 'BEGIN { if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u }'
+}
+
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+HZ=$(getconf CLK_TCK)
+RETRIED=0
+# cpu_busy: busy and steal jiffies of all CPUs. tree_cpu PID: user+system
+# jiffies of a process and its children (nginx's worker). children_cpu: the
+# same for this script's reaped children (wrk).
+cpu_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
+proc_cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+tree_cpu() {
+	local total kid
+	total=$(proc_cpu "$1")
+	for kid in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		total=$((total + $(proc_cpu "$kid")))
+	done
+	echo "${total:-0}"
+}
+children_cpu() { awk '{print $16 + $17}' "/proc/$$/stat"; }
+
+# wait_quiet: waits (at most QUIET_TIMEOUT seconds, QUIET_BUDGET in all)
+# until the whole box has used less than MAX_OTHER % of a core for 3
+# consecutive seconds. Call it only while no load is running.
+QUIET_WAITED=0
+wait_quiet() {
+	local start=$SECONDS deadline=$((SECONDS + QUIET_TIMEOUT)) quiet=0 b0 b1 st said=0
+	(( deadline <= start + QUIET_BUDGET - QUIET_WAITED )) || deadline=$((start + QUIET_BUDGET - QUIET_WAITED))
+	while (( quiet < 3 )); do
+		if (( SECONDS >= deadline )); then
+			(( ! said )) || log "  the box is still busy; going on anyway"
+			break
+		fi
+		read -r b0 st < <(cpu_busy)
+		sleep 1
+		read -r b1 st < <(cpu_busy)
+		if (( (b1 - b0) * 100 <= MAX_OTHER * HZ )); then
+			quiet=$((quiet + 1))
+		else
+			quiet=0
+			(( said )) || log "  waiting for other work to finish (busy $(( (b1 - b0) * 100 / HZ ))% of a core)"
+			said=1
+		fi
+	done
+	QUIET_WAITED=$((QUIET_WAITED + SECONDS - start - 3))  # 3 s is the minimum on a quiet box
+	(( QUIET_WAITED >= 0 )) || QUIET_WAITED=0
+}
+
+# ----------------------------------------------------------------- checks ---
+# fetch TARGET: GETs the target's URL into $tmp/body.TARGET and its headers
+# into $tmp/head.TARGET; prints "status body-bytes header-bytes".
+fetch() {
+	curl -sS --max-time 10 -o "$tmp/body.$1" -D "$tmp/head.$1" \
+		-w '%{http_code} %{size_download} %{size_header}' "$(url "$1")" 2>/dev/null || echo "000 0 0"
+}
+# header TARGET NAME: the value of a response header fetch saved.
+header() { awk -v n="$2" 'tolower($0) ~ "^" tolower(n) ":" { sub(/^[^:]*:[ \t]*/, ""); sub(/\r$/, ""); print; exit }' "$tmp/head.$1"; }
+
+declare -A RESP_BYTES=()   # target -> "header + body" bytes of its response
+# check_static TARGET: 200, FILE_BYTES bytes, the file's content; fails otherwise.
+check_static() {
+	local t=$1 code size hsize
+	read -r code size hsize < <(fetch "$t")
+	if [[ $code != 200 ]] || (( size != FILE_BYTES )) || ! cmp -s "$tmp/body.$t" "$STATIC_DIR/$FILE_NAME"; then
+		log "$t: GET $(url "$t") answered $code with $size bytes, not 200 with the file's $FILE_BYTES bytes"
+		return 1
+	fi
+	RESP_BYTES[$t]="$hsize + $size"
+	local h
+	for h in ETag Last-Modified; do
+		[[ -n $(header "$t" "$h") ]] || { log "warning: $t sends no $h"; note "${TLABEL[$t]} sends no $h"; }
+	done
+	if [[ $t == ww-vfile-* && $(header "$t" Cache-Control) != *immutable* ]]; then
+		log "warning: $t: the versioned URL is not answered as immutable (Cache-Control: $(header "$t" Cache-Control)); is ?v=$FILE_HASH the host's hash?"
+		note "${TLABEL[$t]}: ?v=$FILE_HASH was not recognised as the file's version"
+	fi
+}
+# check_page TARGET: 200 and, for wasmweb, the native peer's body byte for byte.
+PAGE_BYTES=""
+check_page() {
+	local t=$1 code size hsize
+	read -r code size hsize < <(fetch "$t")
+	if [[ $code != 200 ]] || (( size == 0 )); then
+		log "$t: GET $(url "$t") answered $code with $size bytes"
+		return 1
+	fi
+	RESP_BYTES[$t]="$hsize + $size"
+	if [[ $t == native-page ]]; then
+		PAGE_BYTES=$size
+		return 0
+	fi
+	if [[ -z $PAGE_BYTES ]]; then
+		log "$t: no native page to compare with"
+		return 1
+	fi
+	if ! cmp -s "$tmp/body.$t" "$tmp/body.native-page"; then
+		log "$t: the body differs from the native peer's ($size vs $PAGE_BYTES bytes):"
+		diff -u "$tmp/body.native-page" "$tmp/body.$t" | head -n 40 | sed 's/^/    /' >&2 || true
+		cp "$tmp/body.native-page" "$tmp/page.native.html.txt" 2>/dev/null || true
+		cp "$tmp/body.$t" "$tmp/page.$t.html.txt" 2>/dev/null || true
+		return 1
+	fi
+}
+
+# -------------------------------------------------------------- measuring ---
+declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() STEAL=()
+MEASURED=()
+WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency URL"
+
+# measure_phase KIND SERVERS... -- TARGETS...: starts the servers, checks
+# every target (check_KIND), warms them up, measures RUNS rounds over them
+# and stops the servers.
+measure_phase() {
+	local kind=$1 s t r attempt rows sorted med
+	shift
+	local servers=() targets=() ok=()
+	while [[ $1 != -- ]]; do servers+=("$1"); shift; done
+	shift
+	targets=("$@")
+	declare -A up=()
+	for s in "${servers[@]}"; do
+		log "starting $s"
+		if start "$s"; then
+			up[$s]=1
+		else
+			note "${LABEL[$s]} did not start (not measured)"
+		fi
+	done
+	for t in "${targets[@]}"; do
+		[[ -n ${up[${TSERVER[$t]}]:-} ]] || continue
+		if "check_$kind" "$t"; then
+			ok+=("$t")
+		else
+			note "${TLABEL[$t]}: failed the check before measuring (not measured)"
+		fi
+	done
+	if (( ${#ok[@]} == 0 )); then
+		log "no $kind target passed its check"
+	else
+		if (( WARMUP > 0 )); then
+			for t in "${ok[@]}"; do
+				log "warm-up ${WARMUP}s: $t"
+				load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$(url "$t")" >/dev/null
+			done
+		fi
+		for ((r = 1; r <= RUNS; r++)); do
+			for t in "${ok[@]}"; do
+				s=${TSERVER[$t]}
+				log "run $r/$RUNS: $t (${DURATION}s)"
+				for ((attempt = 0; ; attempt++)); do
+					wait_quiet
+					read -r busy0 steal0 < <(cpu_busy); srv0=$(tree_cpu "${PID[$s]}"); kid0=$(children_cpu)
+					load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$(url "$t")" >"$tmp/wrk.$t.$r.txt"
+					read -r busy1 steal1 < <(cpu_busy); srv1=$(tree_cpu "${PID[$s]}"); kid1=$(children_cpu)
+					# CPU time (in % of one core) spent by anything but this
+					# server and wrk during the run, and time stolen by the
+					# hypervisor.
+					awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
+						-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
+						>"$tmp/other.$t.$r.txt"
+					read -r other steal <"$tmp/other.$t.$r.txt"
+					(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
+					log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
+					RETRIED=$((RETRIED + 1))
+				done
+			done
+		done
+	fi
+	for s in "${servers[@]}"; do stop "$s"; done
+	[[ $kind != static || ! -f $NGX/error.log ]] || cp "$NGX/error.log" "$tmp/nginx-error.log"
+
+	# The run with the median requests/s (the lower middle one for an even
+	# RUNS) gives the figures.
+	for t in "${ok[@]}"; do
+		rows=""
+		for ((r = 1; r <= RUNS; r++)); do
+			f=$tmp/wrk.$t.$r.txt
+			rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+			p50=$(awk '$1 == "50%" {print $2}' "$f")
+			p99=$(awk '$1 == "99%" {print $2}' "$f")
+			errs=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+			            /Non-2xx or 3xx responses:/ {n += $NF}
+			            END {print n + 0}' "$f")
+			[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $f:"; cat "$f" >&2; exit 1; }
+			rows+="$rps $(to_us "$p50") $(to_us "$p99") $errs $(cat "$tmp/other.$t.$r.txt")"$'\n'
+		done
+		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
+		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
+		read -r RPS[$t] P50[$t] P99[$t] _ _ STEAL[$t] <<<"$med"
+		RPS_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
+		P99_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s", (NR > 1 ? ", " : ""), ($3 >= 1000 ? sprintf("%.2f ms", $3 / 1000) : sprintf("%.0f µs", $3))}')
+		OTHER_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $5}')
+		ERRS[$t]=$(printf '%s' "$rows" | awk '{n += $4} END {print n + 0}')
+		MEASURED+=("$t")
+	done
+}
+
+phase static && measure_phase static "${STATIC_SERVERS[@]}" -- "${STATIC_TARGETS[@]}"
+phase page && measure_phase page "${PAGE_SERVERS[@]}" -- "${PAGE_TARGETS[@]}"
+
+# ----------------------------------------------------------------- report ---
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+	ok = (op == ">=") ? (v >= t) : (v <= t); print (ok ? "**met**" : "**not met**") }'; }
+measured() { [[ -n ${RPS[$1]:-} ]]; }
+# table TARGETS...: the per-target figures.
+table() {
+	local t
+	echo "| server | URL | response bytes (header + body) | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) |"
+	echo "|---|---|---:|---:|---|---:|---:|---|---:|---|---:|"
+	for t in "$@"; do
+		measured "$t" || continue
+		printf '| %s | `%s` | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% |\n' "${TLABEL[$t]}" "${TPATH[$t]}" "${RESP_BYTES[$t]}" \
+			"${RPS[$t]}" "${RPS_ALL[$t]}" "$(fmt_lat "${P50[$t]}")" "$(fmt_lat "${P99[$t]}")" "${P99_ALL[$t]}" \
+			"${ERRS[$t]}" "${OTHER_ALL[$t]}" "${STEAL[$t]}"
+	done
+	echo
+}
+# per_request A B: 1/req/s of A − 1/req/s of B, in µs.
+per_request() { awk -v a="${RPS[$1]}" -v b="${RPS[$2]}" 'BEGIN { printf "%+.1f µs", 1e6 / a - 1e6 / b }'; }
+
+LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu_model=$(lscpu 2>/dev/null | awk -F: '/^Model name/ {gsub(/^[ \t]+/, "", $2); print $2; exit}')
+report=$tmp/report.md
+{
+	echo "# wasmweb site building blocks — $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "- Machine: ${cpu_model:-unknown CPU}, $(nproc) CPUs, $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}'), kernel $(uname -r)"
+	echo "- $(go version), $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}')${NGINX_VER:+, $NGINX_VER${NGINX_PKG:+ (Debian package $NGINX_PKG)}}"
+	echo "- wasmweb tree: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (uncommitted changes)')"
+	echo "- Settings: SUITE=$SUITE TRANSPORTS=\"$TRANSPORTS\" DURATION=$DURATION RUNS=$RUNS CONNS=$CONNS WARMUP=$WARMUP MAX_OTHER=$MAX_OTHER QUIET_TIMEOUT=$QUIET_TIMEOUT QUIET_BUDGET=$QUIET_BUDGET, servers on CPU $SERVER_CPU (GOMAXPROCS=1; nginx 1 worker), load on CPU $LOAD_CPU"
+	echo "- Load average (1/5/15 min) at the start: $LOADAVG_START; at the end: $LOADAVG_END (other work on the box skews the figures); the script took $(( (SECONDS - SCRIPT_START) / 60 )) min $(( (SECONDS - SCRIPT_START) % 60 )) s; $RETRIED run(s) repeated for other CPU use above ${MAX_OTHER}%"
+	[[ -z $NOTES ]] || echo "- **Note:** $NOTES"
+	echo
+
+	if phase static; then
+		echo "## Static file ($FILE_BYTES-byte stylesheet, GET, keep-alive, $CONNS connections, ${DURATION}s × $RUNS run(s), interleaved)"
+		echo
+		echo "Before measuring, every URL was checked to answer 200 with the file's $FILE_BYTES bytes. wrk sends no Accept-Encoding, so nothing is compressed. The versioned URL carries the file's current hash (\`?v=$FILE_HASH\`), which wasmweb answers with \`Cache-Control: …, immutable\`; nginx ignores the query, so its plain URL is the reference for both."
+		echo
+		table "${STATIC_TARGETS[@]}"
+		header=0
+		for t in "${STATIC_TARGETS[@]}"; do
+			[[ $t == ww-* ]] && measured "$t" && measured nginx-file || continue
+			if (( ! header )); then
+				echo "| target | measured | result |"
+				echo "|---|---:|---|"
+				header=1
+			fi
+			r=$(ratio "${RPS[$t]}" "${RPS[nginx-file]}")
+			echo "| ${TLABEL[$t]} req/s ≥ 0.8× nginx | ${r}× | $(verdict "$r" ">=" 0.8) |"
+			echo "| ${TLABEL[$t]} p99 vs nginx p99 (for information) | $(fmt_lat "${P99[$t]}") vs $(fmt_lat "${P99[nginx-file]}") | — |"
+		done
+		(( ! header )) || echo
+	fi
+
+	if phase page; then
+		echo "## Rendered page (layout + 20 products, GET /page, keep-alive, $CONNS connections, ${DURATION}s × $RUNS run(s), interleaved)"
+		echo
+		if [[ -n $PAGE_BYTES ]]; then
+			echo "The page is $PAGE_BYTES bytes of HTML from bench/site/templates (layouts/base.html with blocks, page.html). Before measuring, each wasmweb body was checked to be byte-identical to the native peer's. wasmweb: the guest bench/site/page builds the data (bench/site/pagedata) each request and has the host render \`page.html\` with it, as JSON that the host decodes before it executes html/template on the decoded value; \"guest encoding/json\" (\`$PAGE_PATH\`) calls \`ctx.Render(\"page.html\", data)\`, which encodes the struct with encoding/json in the guest, and \"guest pre-encoded JSON\" (\`$PAGE_JSON_PATH\`) builds the same JSON with a hand-written appender (\`Page.AppendJSON\`) and passes it as a \`json.RawMessage\`, which the SDK sends as it is. Native: bench/peers/tmplpage, net/http + html/template on the same files and the same data, executed into a pooled buffer and sent with a Content-Length."
+			echo
+		fi
+		table "${PAGE_TARGETS[@]}"
+		header=0
+		for t in "${PAGE_TARGETS[@]}"; do
+			[[ $t == ww-* ]] && measured "$t" && measured native-page || continue
+			if (( ! header )); then
+				echo "| target | measured | result |"
+				echo "|---|---:|---|"
+				header=1
+			fi
+			r=$(ratio "${RPS[$t]}" "${RPS[native-page]}")
+			echo "| ${TLABEL[$t]} req/s ≥ 0.8× net/http + html/template | ${r}× | $(verdict "$r" ">=" 0.8) |"
+			echo "| ${TLABEL[$t]} p99 vs native p99 (for information) | $(fmt_lat "${P99[$t]}") vs $(fmt_lat "${P99[native-page]}") | — |"
+		done
+		if (( header )); then
+			echo
+			for t in "${PAGE_TARGETS[@]}"; do
+				[[ $t == ww-* ]] && measured "$t" && measured native-page || continue
+				echo "- ${TLABEL[$t]}: $(per_request "$t" native-page) per request against the native page (1/req/s − 1/req/s)."
+			done
+			echo
+		fi
+	fi
+
+	echo "\"Other CPU\" is CPU time used during a run by anything except the server under test (nginx: master and worker) and wrk, in % of one core; tens of % mean something else was running and the run is suspect. The \"all runs\" columns are in the order of req/s, lowest first; p50/p99 are those of the median run."
+	echo
+	echo "## Commands"
+	echo
+	echo '```sh'
+	for s in "${STATIC_SERVERS[@]}" "${PAGE_SERVERS[@]}"; do
+		[[ -n $s ]] || continue
+		echo "GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:${PORT[$s]}}" | sed -e "s#$tmp/#TMP/#g" -e "s#$BENCH_DIR/#bench/#g" -e "s#$ROOT/##g"
+	done
+	(( ${#MEASURED[@]} == 0 )) || echo "$WRK_CMD   # ${WARMUP}s warm-up per target, then $RUNS run(s) round-robin"
+	echo '```'
+	echo
+	echo "TMP is a temporary directory. wasmweb is \`go build ./cmd/wasmweb\`; the guest is \`wasmweb build bench/site/page\`; the native peer is \`go build ./peers/tmplpage\` in bench/."
+	for f in static.toml page.toml; do
+		[[ -f $tmp/$f ]] || continue
+		echo
+		echo "TMP/$f:"
+		echo
+		echo '```toml'
+		sed -e "s#$tmp/#TMP/#g" -e "s#$BENCH_DIR/#bench/#g" -e "s#$ROOT/##g" "$tmp/$f"
+		echo '```'
+	done
+	if [[ -f ${NGX:-/nonexistent}/nginx.conf ]]; then
+		echo
+		echo "TMP/nginx/nginx.conf:"
+		echo
+		echo '```nginx'
+		sed -e "s#$tmp/#TMP/#g" -e "s#$tmp#TMP#g" "$NGX/nginx.conf"
+		echo '```'
+	fi
+} >"$report"
+
+mkdir -p "$RESULTS_DIR"
+cp "$report" "$RESULTS_DIR/site-latest.md"
+# The raw outputs (wrk, server logs, fetched headers, configurations).
+rm -rf "$RESULTS_DIR/site-raw"
+mkdir -p "$RESULTS_DIR/site-raw"
+cp "$tmp"/*.txt "$tmp"/*.log "$tmp"/*.toml "$tmp"/head.* "$RESULTS_DIR/site-raw/" 2>/dev/null || true
+[[ ! -f ${NGX:-/nonexistent}/nginx.conf ]] || cp "$NGX/nginx.conf" "$RESULTS_DIR/site-raw/"
+cat "$report"
+log "written to $RESULTS_DIR/site-latest.md (raw outputs in $RESULTS_DIR/site-raw/)"
