@@ -105,7 +105,7 @@ func (s *session) release() {
 	if cap(header) > 4<<10 {
 		header = nil
 	}
-	if cap(body) > 4<<10 {
+	if cap(body) > 64<<10 {
 		body = nil
 	}
 	x.resp = Response{header: header, body: body}
