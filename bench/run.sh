@@ -269,41 +269,8 @@ fmt_lat() {
 }
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
-HZ=$(getconf CLK_TCK)
 RETRIED=0
-# cpu_busy: busy and steal jiffies of all CPUs; proc_cpu PID: user+system
-# jiffies of a process; children_cpu: the same for this script's reaped
-# children (wrk).
-cpu_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
-proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-children_cpu() { awk '{print $16 + $17}' "/proc/$$/stat"; }
-
-# wait_quiet: waits (at most QUIET_TIMEOUT seconds) until the whole box has
-# used less than MAX_OTHER % of a core for 3 consecutive seconds. Call it only
-# while no load is running: the idle servers then count as "other" too.
-QUIET_WAITED=0
-wait_quiet() {
-	local start=$SECONDS deadline=$((SECONDS + QUIET_TIMEOUT)) quiet=0 b0 b1 st said=0
-	(( deadline <= start + QUIET_BUDGET - QUIET_WAITED )) || deadline=$((start + QUIET_BUDGET - QUIET_WAITED))
-	while (( quiet < 3 )); do
-		if (( SECONDS >= deadline )); then
-			(( ! said )) || log "  the box is still busy; going on anyway"
-			break
-		fi
-		read -r b0 st < <(cpu_busy)
-		sleep 1
-		read -r b1 st < <(cpu_busy)
-		if (( (b1 - b0) * 100 <= MAX_OTHER * HZ )); then
-			quiet=$((quiet + 1))
-		else
-			quiet=0
-			(( said )) || log "  waiting for other work to finish (busy $(( (b1 - b0) * 100 / HZ ))% of a core)"
-			said=1
-		fi
-	done
-	QUIET_WAITED=$((QUIET_WAITED + SECONDS - start - 3))  # 3 s is the minimum on a quiet box
-	(( QUIET_WAITED >= 0 )) || QUIET_WAITED=0
-}
+. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet
 
 # metrics_hello NAME: "calls misses creations" of the hello plugin, from the
 # admin listener of the running wasmweb server NAME.
