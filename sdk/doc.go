@@ -96,6 +96,12 @@
 // timed out). The code before Wait runs again when the request resumes:
 // do not publish or have side effects before Wait in the same handler.
 //
+// A handler whose answer depends only on the cursor and the messages
+// calls ShareResponse after Wait: one publish that wakes thousands of
+// waiters then runs it once per distinct cursor, and the host sends the
+// others a copy. Messages reads a topic without waiting, for a page that
+// lists what is there.
+//
 // # Languages
 //
 // The host keeps a site's translations ([site.locale] in its config:
