@@ -169,10 +169,11 @@ func (d *Dir) unchanged(e *entry) bool {
 	if err != nil || !sameFile(e.reps[0].info, fi) {
 		return false
 	}
+	plain := fi
 	for i, enc := range encodings {
 		r := &e.reps[1+i]
 		fi, err := d.root.Stat(e.name + enc.ext)
-		ok := err == nil && fi.Mode().IsRegular()
+		ok := err == nil && fi.Mode().IsRegular() && !stale(fi, plain)
 		if ok != r.ok || ok && !sameFile(r.info, fi) {
 			return false
 		}
@@ -210,6 +211,8 @@ func (d *Dir) fill(name string, f *os.File, fi fs.FileInfo) *entry {
 	for i, enc := range encodings {
 		sf, sfi, err := d.openFile(name + enc.ext)
 		switch {
+		case err == nil && stale(sfi, fi):
+			sf.Close() // older than the file: not a copy of what it holds now
 		case err == nil:
 			sibs[i].f, sibs[i].fi = sf, sfi
 			if sfi.Size() > maxCachedFile {

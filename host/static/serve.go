@@ -87,7 +87,7 @@ func (d *Dir) ServeHTTP(w *netloop.Response, r *netloop.Request) bool {
 	e := &entry{hash: hash, ctype: contentType(name)}
 	e.reps[0] = rep{ok: true, etag: etagOf(hash, ""), modtime: fi.ModTime(), size: fi.Size(), file: f}
 	for i, enc := range encodings {
-		if sfi, err := d.root.Stat(name + enc.ext); err == nil && sfi.Mode().IsRegular() {
+		if sfi, err := d.root.Stat(name + enc.ext); err == nil && sfi.Mode().IsRegular() && !stale(sfi, fi) {
 			e.reps[1+i].ok, e.reps[1+i].coding = true, enc.coding
 			e.vary = true
 		}
@@ -105,6 +105,12 @@ func (d *Dir) ServeHTTP(w *netloop.Response, r *netloop.Request) bool {
 	}
 	d.respond(w, r, e, best)
 	return true
+}
+
+// stale reports whether a precompressed sibling is older than its plain
+// file: made from an earlier version of it, so not sent in its place.
+func stale(sibling, plain fs.FileInfo) bool {
+	return sibling.ModTime().Before(plain.ModTime())
 }
 
 // choose returns the index in e.reps of the representation to send to a

@@ -414,6 +414,34 @@ func TestPrecompressed(t *testing.T) {
 	}
 }
 
+// A precompressed sibling older than its file was made from an earlier
+// version of it: the plain file is sent instead, until the sibling is
+// made again.
+func TestStaleSibling(t *testing.T) {
+	root, _ := fixture(t)
+	now := time.Now()
+	past := now.Add(-time.Hour)
+	for _, name := range []string{"app.js.gz", "app.js.br"} {
+		if err := os.Chtimes(filepath.Join(root, name), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, do := serve(t, root, static.Options{})
+	resp, body := do(get("/static/app.js", hdr("Accept-Encoding", "gzip, br")))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || body != appJS {
+		t.Fatalf("stale siblings: %d Content-Encoding %q body %.40q, want the plain file",
+			resp.StatusCode, resp.Header.Get("Content-Encoding"), body)
+	}
+	// The gzip sibling made again: it is sent.
+	if err := os.Chtimes(filepath.Join(root, "app.js.gz"), now.Add(time.Second), now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, do = serve(t, root, static.Options{})
+	if resp, _ := do(get("/static/app.js", hdr("Accept-Encoding", "gzip, br"))); resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("fresh gzip sibling: Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
+	}
+}
+
 func TestVersionedURL(t *testing.T) {
 	root, _ := fixture(t)
 	d, do := serve(t, root, static.Options{})
