@@ -17,7 +17,9 @@
 #           SDK encodes the struct, as a typical plugin does) and
 #           /page-json with the data's hand-written appender, passed as a
 #           json.RawMessage. The bodies are checked to be byte-identical
-#           first. Target: wasmweb ≥ 0.8× the native page.
+#           first. Target: wasmweb ≥ 0.8× the native page. With
+#           PAGE_DEADLINE_OFF=1 (the default) the page site is measured
+#           again with call_timeout = "off" on the first transport.
 #
 #   bench/site.sh                          # DURATION=10 RUNS=3 CONNS=50
 #   DURATION=30 RUNS=5 bench/site.sh       # for figures to quote
@@ -53,6 +55,7 @@ QUIET_BUDGET=${QUIET_BUDGET:-120}   # and up to this long in all
 WASMWEB_BIN=${WASMWEB_BIN:-}        # use this wasmweb binary instead of building ./cmd/wasmweb
 SUITE=${SUITE:-all}                 # phases: static,page (or all)
 TRANSPORTS=${TRANSPORTS:-netpoll std}  # wasmweb transports to measure
+PAGE_DEADLINE_OFF=${PAGE_DEADLINE_OFF:-1} # 1: also the page with call_timeout = "off" (first transport)
 NGINX=${NGINX:-nginx}               # the nginx binary (Debian's package: apt-get install nginx)
 FILE_BYTES=${FILE_BYTES:-10240}     # size of the static file
 
@@ -334,6 +337,21 @@ if phase page; then
 		TSERVER[ww-pagejson-$t]=$s TPATH[ww-pagejson-$t]=$PAGE_JSON_PATH TLABEL[ww-pagejson-$t]="wasmweb ($t), guest pre-encoded JSON"
 		PAGE_TARGETS+=("ww-page-$t" "ww-pagejson-$t")
 	done
+	if [[ $PAGE_DEADLINE_OFF == 1 ]]; then
+		# The same site with call_timeout = "off", on the first transport:
+		# what the per-call deadline's checks in guest code cost.
+		sed 's/^\[site.templates\]$/[site.limits]\ncall_timeout = "off"\n[site.templates]/' "$tmp/page.toml" >"$tmp/page-off.toml"
+		t=${TRANSPORTS%% *}
+		s=wasmweb-page-off-$t
+		PORT[$s]=$(port_of "$i")
+		LABEL[$s]="wasmweb ($t), guest + host template, deadline off"
+		CMD[$s]="$tmp/wasmweb serve --config $tmp/page-off.toml --listen @ADDR@ --transport $t"
+		PROBE[$s]=$PAGE_PATH
+		PAGE_SERVERS+=("$s")
+		TSERVER[ww-pageoff-$t]=$s TPATH[ww-pageoff-$t]=$PAGE_PATH TLABEL[ww-pageoff-$t]="wasmweb ($t), guest encoding/json, deadline off"
+		TSERVER[ww-pagejsonoff-$t]=$s TPATH[ww-pagejsonoff-$t]=$PAGE_JSON_PATH TLABEL[ww-pagejsonoff-$t]="wasmweb ($t), guest pre-encoded JSON, deadline off"
+		PAGE_TARGETS+=("ww-pageoff-$t" "ww-pagejsonoff-$t")
+	fi
 fi
 
 # port_free PORT: exits the script if something listens on 127.0.0.1:PORT.
