@@ -12,9 +12,11 @@ all: build
 build:
 	$(GO) build -o wasmweb ./cmd/wasmweb
 
-## test: the whole test suite with the race detector, then a short fuzz run
+## test: the whole test suite with the race detector, the bench module's
+## own tests (its peers and guests), then a short fuzz run
 test:
 	$(GO) test -race -count=1 $(PKGS)
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) fuzz
 
 ## fuzz: run the framing fuzzer for FUZZTIME (make fuzz FUZZTIME=30m for a long run)
