@@ -1,6 +1,7 @@
 # Shell helpers shared by the bench scripts (run.sh, site.sh): CPU
-# accounting from /proc and the wait for a quiet box. The caller defines
-# log, and the knobs MAX_OTHER, QUIET_TIMEOUT and QUIET_BUDGET.
+# accounting from /proc, the wait for a quiet box, and wrk output. The
+# caller defines log, and the knobs MAX_OTHER, QUIET_TIMEOUT and
+# QUIET_BUDGET.
 
 HZ=$(getconf CLK_TCK)
 
@@ -37,4 +38,34 @@ wait_quiet() {
 	done
 	QUIET_WAITED=$((QUIET_WAITED + SECONDS - start - 3))  # 3 s is the minimum on a quiet box
 	(( QUIET_WAITED >= 0 )) || QUIET_WAITED=0
+}
+
+# to_us VALUE: wrk latency ("227.00us", "1.20ms", "1.01s") in microseconds.
+to_us() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/)      { sub(/us$/, "", v); printf "%.1f", v }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.1f", v * 1000 }
+		else if (v ~ /m$/)  { sub(/m$/, "", v);  printf "%.1f", v * 60e6 }
+		else if (v ~ /s$/)  { sub(/s$/, "", v);  printf "%.1f", v * 1e6 }
+		else                { printf "nan" }
+	}'
+}
+# fmt_lat MICROSECONDS: "412 µs" or "1.23 ms".
+fmt_lat() {
+	awk -v u="$1" 'BEGIN { if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u }'
+}
+
+# wrk_row FILE: "req/s p50 p99 errors" of one `wrk --latency` output, the
+# latencies in microseconds and errors counting socket errors and non-2xx
+# answers. Fails, showing the file, when it cannot be parsed.
+wrk_row() {
+	local rps p50 p99 errs
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$1")
+	p50=$(awk '$1 == "50%" {print $2}' "$1")
+	p99=$(awk '$1 == "99%" {print $2}' "$1")
+	errs=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+	            /Non-2xx or 3xx responses:/ {n += $NF}
+	            END {print n + 0}' "$1")
+	[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $1:"; cat "$1" >&2; return 1; }
+	echo "$rps $(to_us "$p50") $(to_us "$p99") $errs"
 }

@@ -253,24 +253,10 @@ stop() {
 	unset "PID[$name]"
 }
 
-# to_us VALUE: wrk latency ("227.00us", "1.20ms", "1.01s") in microseconds.
-to_us() {
-	awk -v v="$1" 'BEGIN {
-		if (v ~ /us$/)      { sub(/us$/, "", v); printf "%.1f", v }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.1f", v * 1000 }
-		else if (v ~ /m$/)  { sub(/m$/, "", v);  printf "%.1f", v * 60e6 }
-		else if (v ~ /s$/)  { sub(/s$/, "", v);  printf "%.1f", v * 1e6 }
-		else                { printf "nan" }
-	}'
-}
-# fmt_lat MICROSECONDS: "412 µs" or "1.23 ms".
-fmt_lat() {
-	awk -v u="$1" 'BEGIN { if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u }'
-}
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RETRIED=0
-. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet
+. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row
 
 # metrics_hello NAME: "calls misses creations" of the hello plugin, from the
 # admin listener of the running wasmweb server NAME.
@@ -342,15 +328,8 @@ if phase throughput; then
 	for s in "${RUNNING[@]}"; do
 		rows=""
 		for ((r = 1; r <= RUNS; r++)); do
-			f=$tmp/wrk.$s.$r.txt
-			rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-			p50=$(awk '$1 == "50%" {print $2}' "$f")
-			p99=$(awk '$1 == "99%" {print $2}' "$f")
-			errs=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
-			            /Non-2xx or 3xx responses:/ {n += $NF}
-			            END {print n + 0}' "$f")
-			[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $f:"; cat "$f" >&2; exit 1; }
-			rows+="$rps $(to_us "$p50") $(to_us "$p99") $errs $(cat "$tmp/other.$s.$r.txt")"$'\n'
+			row=$(wrk_row "$tmp/wrk.$s.$r.txt") || exit 1
+			rows+="$row $(cat "$tmp/other.$s.$r.txt")"$'\n'
 		done
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
 		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")

@@ -395,24 +395,10 @@ stop() {
 
 url() { echo "http://127.0.0.1:${PORT[${TSERVER[$1]}]}${TPATH[$1]}"; }
 
-# to_us VALUE: wrk latency ("227.00us", "1.20ms", "1.01s") in microseconds.
-to_us() {
-	awk -v v="$1" 'BEGIN {
-		if (v ~ /us$/)      { sub(/us$/, "", v); printf "%.1f", v }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.1f", v * 1000 }
-		else if (v ~ /m$/)  { sub(/m$/, "", v);  printf "%.1f", v * 60e6 }
-		else if (v ~ /s$/)  { sub(/s$/, "", v);  printf "%.1f", v * 1e6 }
-		else                { printf "nan" }
-	}'
-}
-# fmt_lat MICROSECONDS: "412 µs" or "1.23 ms".
-fmt_lat() {
-	awk -v u="$1" 'BEGIN { if (u >= 1000) printf "%.2f ms", u / 1000; else printf "%.0f µs", u }'
-}
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RETRIED=0
-. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet
+. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row
 # tree_cpu PID: user+system jiffies of a process and its children (nginx's
 # worker).
 tree_cpu() {
@@ -490,7 +476,7 @@ WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency URL"
 # every target (check_KIND), warms them up, measures RUNS rounds over them
 # and stops the servers.
 measure_phase() {
-	local kind=$1 s t r attempt rows sorted med
+	local kind=$1 s t r attempt row rows sorted med
 	shift
 	local servers=() targets=() ok=()
 	while [[ $1 != -- ]]; do servers+=("$1"); shift; done
@@ -553,15 +539,8 @@ measure_phase() {
 	for t in "${ok[@]}"; do
 		rows=""
 		for ((r = 1; r <= RUNS; r++)); do
-			f=$tmp/wrk.$t.$r.txt
-			rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-			p50=$(awk '$1 == "50%" {print $2}' "$f")
-			p99=$(awk '$1 == "99%" {print $2}' "$f")
-			errs=$(awk '/Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
-			            /Non-2xx or 3xx responses:/ {n += $NF}
-			            END {print n + 0}' "$f")
-			[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $f:"; cat "$f" >&2; exit 1; }
-			rows+="$rps $(to_us "$p50") $(to_us "$p99") $errs $(cat "$tmp/other.$t.$r.txt")"$'\n'
+			row=$(wrk_row "$tmp/wrk.$t.$r.txt") || exit 1
+			rows+="$row $(cat "$tmp/other.$t.$r.txt")"$'\n'
 		done
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
 		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
