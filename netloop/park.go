@@ -142,13 +142,7 @@ func (p *Parked) Resume(h Handler) error {
 	s.x.fr = fr
 	s.x.req.Body = p.raw[p.headLen:]
 	s.curHead = p.raw[:p.headLen]
-	r := &s.x.req
-	r.RemoteAddr = s.c.RemoteAddr()
-	r.keepOpen = s.x.fr.keepAlive && !s.srv.draining.Load()
-	w := &s.x.resp
-	w.reset(s)
-	s.bodyOut = 0
-	w.noBody = r.IsHead()
+	w, r := s.start()
 	s.servePanicSafe(h, w, r)
 	if w.park != nil {
 		np := w.park

@@ -277,9 +277,9 @@ func (s *session) continue100() {
 	}
 }
 
-// dispatch runs the handler on the complete request and queues its
-// response.
-func (s *session) dispatch() {
+// start readies the request just parsed, and a fresh response, for a
+// handler.
+func (s *session) start() (*Response, *Request) {
 	r := &s.x.req
 	r.RemoteAddr = s.c.RemoteAddr()
 	r.keepOpen = s.x.fr.keepAlive && !s.srv.draining.Load()
@@ -287,6 +287,13 @@ func (s *session) dispatch() {
 	w.reset(s)
 	s.bodyOut = 0
 	w.noBody = r.IsHead()
+	return w, r
+}
+
+// dispatch runs the handler on the complete request and queues its
+// response.
+func (s *session) dispatch() {
+	w, r := s.start()
 	s.serve(w, r)
 	if w.park != nil {
 		s.park(w.park, r)

@@ -431,20 +431,8 @@ func (h *fakeHost) errorPage(status int) {
 // CookieGet returns the request's first cookie named name.
 func (h *fakeHost) CookieGet(name string, buf []byte) int32 {
 	r := int32(abi.ErrNotFound)
-	for _, f := range h.header {
-		if !strings.EqualFold(f.name, "cookie") {
-			continue
-		}
-		cookies, _ := http.ParseCookie(f.value)
-		for _, c := range cookies {
-			if c.Name == name {
-				r = output(buf, c.Value)
-				break
-			}
-		}
-		if r != abi.ErrNotFound {
-			break
-		}
+	if v, ok := h.cookieValue(name); ok {
+		r = output(buf, v)
 	}
 	return h.call(r, abi.FuncCookieGet, "name=%q, buf_limit=%d", name, len(buf))
 }
