@@ -42,7 +42,8 @@ func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []by
 	p := &pool{
 		site: s.name, plugin: plugin, rt: s.rt, compiled: compiled, log: log,
 		max: lim.Instances, warm: lim.WarmInstances, timeout: lim.CallTimeout,
-		idle: make(chan *instance, lim.Instances), all: map[*instance]struct{}{}, m: m.forPlugin(s.name, plugin),
+		idle: make(chan *instance, lim.Instances), done: make(chan struct{}),
+		all: map[*instance]struct{}{}, m: m.forPlugin(s.name, plugin),
 	}
 	g := &generation{compiled: compiled, pool: p}
 	for i := 0; i < p.warm; i++ {
@@ -126,9 +127,15 @@ type pool struct {
 	idle  chan *instance // free instances
 	total atomic.Int32   // live instances, free or busy
 
-	mu     sync.Mutex
-	all    map[*instance]struct{} // mu guards all and closed
-	closed bool
+	// out counts instances out of the pool: serving a call or being
+	// created. close waits for it to reach zero before it closes any
+	// module, since wazero must not close a module a call is running in.
+	out  atomic.Int32
+	shut atomic.Bool   // close has begun: get refuses, put discards
+	done chan struct{} // closed by close, to wake calls waiting in get
+
+	mu  sync.Mutex
+	all map[*instance]struct{} // every live instance
 }
 
 // instance is one instantiated guest. It serves one call at a time.
@@ -171,7 +178,7 @@ func (p *pool) create(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	if p.closed {
+	if p.shut.Load() {
 		p.mu.Unlock()
 		in.close()
 		p.total.Add(-1)
@@ -221,8 +228,22 @@ func (p *pool) instantiate(ctx context.Context) (*instance, error) {
 }
 
 // get returns a free instance, creating one when below max, else waiting
-// up to the call timeout for one to be returned.
+// up to the call timeout for one to be returned. The caller gives the
+// instance back with put.
 func (p *pool) get(ctx context.Context) (*instance, error) {
+	p.out.Add(1)
+	if p.shut.Load() {
+		p.out.Add(-1)
+		return nil, errPoolClosed
+	}
+	in, err := p.take(ctx)
+	if err != nil {
+		p.out.Add(-1)
+	}
+	return in, err
+}
+
+func (p *pool) take(ctx context.Context) (*instance, error) {
 	select {
 	case in := <-p.idle:
 		return in, nil
@@ -241,6 +262,8 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 	select {
 	case in := <-p.idle:
 		return in, nil
+	case <-p.done:
+		return nil, errPoolClosed
 	case <-t.C:
 		return nil, errPoolBusy
 	}
@@ -251,7 +274,8 @@ var errPoolBusy = errors.New("all instances busy")
 // put returns an instance after a call. A broken instance is closed and,
 // when the pool is below its warm size, replaced in the background.
 func (p *pool) put(in *instance, broken bool) {
-	if !broken {
+	defer p.out.Add(-1)
+	if !broken && !p.shut.Load() {
 		select {
 		case p.idle <- in:
 			return
@@ -259,16 +283,15 @@ func (p *pool) put(in *instance, broken bool) {
 		}
 	}
 	p.discard(in)
-	if !broken {
+	if !broken || p.shut.Load() {
 		return
 	}
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if !closed && int(p.total.Load()) < p.warm && p.reserve() {
+	if int(p.total.Load()) < p.warm && p.reserve() {
+		p.out.Add(1) // the replacement is out until it is put
 		go func() {
 			in, err := p.create(context.Background())
 			if err != nil {
+				p.out.Add(-1)
 				if !errors.Is(err, errPoolClosed) {
 					p.log.Error("host: replacing a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
 				}
@@ -310,10 +333,38 @@ func (p *pool) watch(now int64) {
 	}
 }
 
-// close closes every instance, busy ones included.
-func (p *pool) close(ctx context.Context) {
+// closeWait bounds how long close waits for running calls when its
+// context has no deadline.
+const closeWait = 10 * time.Second
+
+// close stops the pool. New calls are refused and running ones are
+// cancelled, which ends them at their next loop head when the site has
+// a call timeout; once none is running, every instance is closed. It
+// reports false when calls were still running at ctx's deadline (or
+// after closeWait): their instances, and so the runtime, must stay open.
+func (p *pool) close(ctx context.Context) bool {
+	if p.shut.Swap(true) {
+		return true
+	}
+	close(p.done)
 	p.mu.Lock()
-	p.closed = true
+	for in := range p.all {
+		in.cancel()
+	}
+	p.mu.Unlock()
+	limit := time.Now().Add(closeWait)
+	if d, ok := ctx.Deadline(); ok {
+		limit = d
+	}
+	for p.out.Load() > 0 {
+		if time.Now().After(limit) {
+			p.log.Error("host: plugin calls still running at shutdown; leaving their instances open",
+				"site", p.site, "plugin", p.plugin, "calls", p.out.Load())
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	p.mu.Lock()
 	list := make([]*instance, 0, len(p.all))
 	for in := range p.all {
 		list = append(list, in)
@@ -323,6 +374,7 @@ func (p *pool) close(ctx context.Context) {
 	for _, in := range list {
 		in.close()
 	}
+	return true
 }
 
 // isDeadline reports whether err is wazero's report of a cancelled call.

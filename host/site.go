@@ -361,11 +361,15 @@ func (s *Site) close(ctx context.Context) {
 	if s.broker != nil {
 		s.broker.Close()
 	}
+	idle := true
 	for _, g := range s.plugins {
-		g.pool.close(ctx)
-		g.compiled.Close(ctx)
+		if g.pool.close(ctx) {
+			g.compiled.Close(ctx)
+		} else {
+			idle = false
+		}
 	}
-	if s.rt != nil {
+	if s.rt != nil && idle {
 		s.rt.close(ctx)
 	}
 }
