@@ -15,9 +15,9 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/interrupt"
 )
 
 // generation is one compiled version of a plugin's .wasm file with its
@@ -30,6 +30,15 @@ type generation struct {
 // loadGeneration compiles wasm in rt, checks its exports and imports, and
 // fills a pool with warm instances.
 func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []byte, m *metrics, log *slog.Logger) (*generation, error) {
+	if s.limits.CallTimeout > 0 {
+		// The watchdog stops a call past its deadline through the checks
+		// this adds (package interrupt).
+		iw, err := interrupt.Instrument(wasm)
+		if err != nil {
+			return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
+		}
+		wasm = iw
+	}
 	compiled, err := s.rt.rt.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, fmt.Errorf("host: plugin %q (%s): compile: %w", plugin, path, err)
@@ -143,8 +152,8 @@ type instance struct {
 	pool   *pool
 	mod    api.Module
 	handle api.Function
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx    context.Context   // carries the instance to host functions
+	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout
 	stack  [1]uint64
 
 	call     *call        // the call being served, nil between calls
@@ -204,20 +213,23 @@ func (p *pool) instantiate(ctx context.Context) (*instance, error) {
 		WithStderr(out).
 		WithArgs(p.plugin)
 	in := &instance{pool: p}
-	ictx, cancel := context.WithCancel(context.WithValue(context.Background(), instanceKey{}, in))
-	in.ctx, in.cancel = ictx, cancel
-	mod, err := p.rt.rt.InstantiateModule(ictx, p.compiled, cfg)
+	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
+	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
 	if err != nil {
-		cancel()
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	in.mod = mod
+	in.stop = interrupt.Global(mod)
 	if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
 		if p.timeout > 0 {
-			in.deadline.Store(time.Now().Add(10 * p.timeout).UnixNano())
+			// _initialize may take longer than a request, but not forever.
+			t := time.AfterFunc(10*p.timeout, in.halt)
+			defer t.Stop()
 		}
-		_, err := init.Call(ictx)
-		in.deadline.Store(0)
+		_, err := init.Call(in.ctx)
+		if err == nil && in.killed.Load() {
+			err = errKilledLate
+		}
 		if err != nil {
 			in.close()
 			return nil, fmt.Errorf("%s: %w", abi.ExportInitialize, err)
@@ -314,21 +326,31 @@ func (p *pool) discard(in *instance) {
 	}
 }
 
+// halt stops the call running in the instance, if any, at its next
+// loop head or function entry; the instance is then discarded. Any
+// goroutine may call it.
+func (in *instance) halt() {
+	if in.killed.Swap(true) {
+		return
+	}
+	if in.stop != nil {
+		in.stop.Set(1)
+	}
+}
+
 func (in *instance) close() {
-	in.cancel()
 	if in.mod != nil {
 		in.mod.Close(context.Background())
 	}
 }
 
-// watch cancels calls that ran past their deadline; wazero then closes
-// the instance (WithCloseOnContextDone).
+// watch stops calls that ran past their deadline.
 func (p *pool) watch(now int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for in := range p.all {
-		if d := in.deadline.Load(); d != 0 && d < now && !in.killed.Swap(true) {
-			in.cancel()
+		if d := in.deadline.Load(); d != 0 && d < now {
+			in.halt()
 		}
 	}
 }
@@ -338,8 +360,8 @@ func (p *pool) watch(now int64) {
 const closeWait = 10 * time.Second
 
 // close stops the pool. New calls are refused and running ones are
-// cancelled, which ends them at their next loop head when the site has
-// a call timeout; once none is running, every instance is closed. It
+// stopped at their next loop head or function entry when the site has a
+// call timeout; once none is running, every instance is closed. It
 // reports false when calls were still running at ctx's deadline (or
 // after closeWait): their instances, and so the runtime, must stay open.
 func (p *pool) close(ctx context.Context) bool {
@@ -349,7 +371,7 @@ func (p *pool) close(ctx context.Context) bool {
 	close(p.done)
 	p.mu.Lock()
 	for in := range p.all {
-		in.cancel()
+		in.halt() // idle ones are never called again
 	}
 	p.mu.Unlock()
 	limit := time.Now().Add(closeWait)
@@ -375,12 +397,6 @@ func (p *pool) close(ctx context.Context) bool {
 		in.close()
 	}
 	return true
-}
-
-// isDeadline reports whether err is wazero's report of a cancelled call.
-func isDeadline(err error) bool {
-	var ee *sys.ExitError
-	return errors.As(err, &ee) && (ee.ExitCode() == sys.ExitCodeContextCanceled || ee.ExitCode() == sys.ExitCodeDeadlineExceeded)
 }
 
 // guestOutput sends a guest's stdout and stderr to the log, a line at a

@@ -65,8 +65,7 @@ type siteRuntime struct {
 func (e *Engine) newRuntime(ctx context.Context, lim Limits, h *hostFuncs) (*siteRuntime, error) {
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(e.cache).
-		WithMemoryLimitPages(uint32(lim.MemoryBytes / 65536)).
-		WithCloseOnContextDone(lim.CallTimeout > 0)
+		WithMemoryLimitPages(uint32(lim.MemoryBytes / 65536))
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)

@@ -499,7 +499,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 	case err != nil:
 		broken = true
 		status := 500
-		if in.killed.Load() || isDeadline(err) {
+		if in.killed.Load() {
 			status = 503
 			p.m.kills.Inc()
 			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,

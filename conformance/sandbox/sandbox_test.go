@@ -58,6 +58,7 @@ func (c hostileCase) target() string {
 // is req_get with a buffer of 0x7FFFFFFF bytes at 0.
 var hostileCases = []hostileCase{
 	{"loop", "", 503, logDeadline},
+	{"fanout", "", 503, logDeadline},
 	{"grow", "", 500, logTrap},
 	{"unreachable", "", 500, logTrap},
 	{"recurse", "", 500, logTrap},

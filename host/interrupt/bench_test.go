@@ -1,0 +1,46 @@
+package interrupt_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/wasmweb/wasmweb/host/interrupt"
+)
+
+// BenchmarkFanout runs fanout(16), 131,071 calls, plain and instrumented,
+// and with wazero's own termination checks for comparison.
+func BenchmarkFanout(b *testing.B) {
+	for _, mode := range []string{"plain", "instrumented", "close-on-context-done"} {
+		b.Run(mode, func(b *testing.B) {
+			ctx := context.Background()
+			cfg := wazero.NewRuntimeConfig()
+			wasm := guest(b, "fanout")
+			switch mode {
+			case "instrumented":
+				var err error
+				if wasm, err = interrupt.Instrument(wasm); err != nil {
+					b.Fatal(err)
+				}
+			case "close-on-context-done":
+				cfg = cfg.WithCloseOnContextDone(true)
+			}
+			rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+			defer rt.Close(ctx)
+			mod, err := rt.Instantiate(ctx, wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := mod.ExportedFunction("fanout")
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := f.Call(cctx, 16); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

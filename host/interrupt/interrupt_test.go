@@ -1,0 +1,199 @@
+package interrupt_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/wasmweb/wasmweb/host/interrupt"
+)
+
+const guests = "../../conformance/guests"
+
+func load(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func guest(t testing.TB, name string) []byte {
+	return load(t, filepath.Join(guests, name+".wasm"))
+}
+
+// TestStopRunaway runs guests that never return by themselves, one with
+// a loop and one with recursion alone. While they run, the garbage
+// collector must be able to stop the world, and Stop from another
+// goroutine must end them with a trap.
+func TestStopRunaway(t *testing.T) {
+	for _, name := range []string{"loop", "fanout"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			wasm, err := interrupt.Instrument(guest(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod, err := rt.Instantiate(ctx, wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := mod.ExportedFunction("wasmweb_handle").Call(ctx, 0)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				t.Fatalf("returned before it was stopped: %v", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			gc := make(chan struct{})
+			go func() { runtime.GC(); close(gc) }()
+			select {
+			case <-gc:
+			case <-time.After(10 * time.Second):
+				t.Fatal("runtime.GC still waiting after 10 s: the running guest never returns to Go")
+			}
+			if !interrupt.Stop(mod) {
+				t.Fatal("Stop: the module has no stop global")
+			}
+			select {
+			case err := <-done:
+				if err == nil || !bytes.Contains([]byte(err.Error()), []byte("unreachable")) {
+					t.Fatalf("stopped call returned %v, want the unreachable trap", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("still running 10 s after Stop")
+			}
+			if _, err := mod.ExportedFunction("wasmweb_handle").Call(ctx, 0); err == nil {
+				t.Error("a call after Stop returned; want a trap")
+			}
+		})
+	}
+}
+
+// TestSameResults checks that checks change no result: fanout(n) makes
+// 2^(n+1)-1 calls, enough to run through the budget several times.
+func TestSameResults(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasm, err := interrupt.Instrument(guest(t, "fanout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := rt.Instantiate(ctx, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []uint64{0, 1, 5, 12, 16} {
+		res, err := mod.ExportedFunction("fanout").Call(ctx, n)
+		if err != nil {
+			t.Fatalf("fanout(%d): %v", n, err)
+		}
+		if want := uint64(1) << n; res[0] != want {
+			t.Errorf("fanout(%d) = %d, want %d", n, res[0], want)
+		}
+	}
+	if interrupt.Global(mod) == nil {
+		t.Error("no stop global exported")
+	}
+}
+
+// TestGoModule instruments a module built by the Go compiler (the page
+// benchmark's guest, committed with the bench module): wazero must
+// accept the result, with every export of the original and the stop
+// global.
+func TestGoModule(t *testing.T) {
+	orig := load(t, "../../bench/site/page/page.wasm")
+	wasm, err := interrupt.Instrument(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The interpreter validates as the compiler does, in less time; the
+	// host's tests run instrumented Go plugins compiled.
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer rt.Close(ctx)
+	before, err := rt.CompileModule(ctx, orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		t.Fatalf("wazero refuses the instrumented module: %v", err)
+	}
+	for name := range before.ExportedFunctions() {
+		if _, ok := after.ExportedFunctions()[name]; !ok {
+			t.Errorf("export %s lost", name)
+		}
+	}
+	if len(after.ImportedFunctions()) != len(before.ImportedFunctions()) {
+		t.Errorf("%d imports, want %d", len(after.ImportedFunctions()), len(before.ImportedFunctions()))
+	}
+	if len(wasm) <= len(orig) {
+		t.Errorf("instrumented module is %d bytes, original %d: no checks added", len(wasm), len(orig))
+	}
+	t.Logf("%d bytes → %d bytes", len(orig), len(wasm))
+}
+
+func TestInstrumentRefuses(t *testing.T) {
+	exportsStop := guest(t, "hello")
+	once, err := interrupt.Instrument(exportsStop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		wasm []byte
+		want error
+	}{
+		{"empty", nil, interrupt.ErrMalformed},
+		{"not wasm", []byte("hello, world"), interrupt.ErrMalformed},
+		{"component", []byte("\x00asm\x0d\x00\x01\x00"), interrupt.ErrMalformed},
+		{"no memory", []byte("\x00asm\x01\x00\x00\x00"), interrupt.ErrNoMemory},
+		{"truncated", exportsStop[:len(exportsStop)-3], interrupt.ErrMalformed},
+		{"section past the end", []byte("\x00asm\x01\x00\x00\x00\x01\x10\x00"), interrupt.ErrMalformed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := interrupt.Instrument(tc.wasm); !errors.Is(err, tc.want) {
+				t.Errorf("Instrument: %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := interrupt.Instrument(once); err == nil {
+		t.Error("instrumenting twice succeeded; want an error about the existing export")
+	}
+}
+
+// FuzzInstrument checks that Instrument never panics, and that what it
+// makes it can read again. (That wazero accepts what it makes is checked
+// on real modules above: wazero's compiler cannot be fuzzed in-process.)
+func FuzzInstrument(f *testing.F) {
+	paths, _ := filepath.Glob(filepath.Join(guests, "*.wasm"))
+	for _, p := range paths {
+		f.Add(load(f, p))
+	}
+	f.Fuzz(func(t *testing.T, orig []byte) {
+		wasm, err := interrupt.Instrument(orig)
+		if err != nil {
+			return
+		}
+		_, err = interrupt.Instrument(wasm)
+		if err == nil || !strings.Contains(err.Error(), "already exports") {
+			t.Fatalf("instrumenting the result again: %v, want the existing export refused", err)
+		}
+	})
+}
