@@ -19,9 +19,13 @@ test:
 	cd bench && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) fuzz
 
-## fuzz: run the framing fuzzer for FUZZTIME (make fuzz FUZZTIME=30m for a long run)
+## fuzz: run each fuzzer for FUZZTIME: HTTP framing, the module
+## instrumenter and the template escapers (make fuzz FUZZTIME=30m for a
+## long run)
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(FUZZTIME) ./netloop
+	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(FUZZTIME) ./host/interrupt
+	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(FUZZTIME) ./host/templates
 
 ## check: vet, formatting, go.mod tidiness and the tests; fails on a dirty tree
 check: vet fmt tidy test

@@ -14,6 +14,13 @@
 // parsed once and copied, on first use, for each locale it is rendered in,
 // with those functions bound to the locale: html/template has no way to
 // hand a function per-execution state.
+//
+// Once html/template has escaped a page's copy, the copy is also
+// compiled (compile.go), and renders without going through package
+// reflect; a page the compiler does not handle, and every render that
+// meets what it does not (including every error), is rendered by
+// html/template as before, so that the output and the errors are
+// html/template's.
 package templates
 
 import (
@@ -23,6 +30,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -46,14 +54,47 @@ type Set struct {
 	funcs   Funcs
 	locales func(code string) *locale.Locale
 
+	// interpret makes every page render with html/template, for tests
+	// and benchmarks to compare with. Set before the first render.
+	interpret bool
+
 	mu    sync.Mutex
 	pages map[string]*template.Template // mu guards the fields below; pages are parsed and never executed
 	// byLocale holds the copies of pages that execute, by locale code and
 	// page name, made on first use.
-	byLocale map[string]map[string]*template.Template
+	byLocale map[string]map[string]*localPage
 	stamp    string // file names, sizes and times when parsed
 	checked  time.Time
 	loadErr  error
+}
+
+// localPage is a page's copy for one locale, and the copy compiled.
+// Safe for concurrent use.
+type localPage struct {
+	t     *template.Template // renders the page when prog does not
+	funcs Funcs              // t's functions
+
+	once sync.Once
+	prog *program // once sets prog and why; prog is nil if not compiled
+	why  error    // why prog is nil
+}
+
+// compiled is page name compiled, or nil if it renders with
+// html/template only: html/template escapes it first, and an escaping
+// error stays for html/template to report.
+func (p *localPage) compiled(name string) *program {
+	p.once.Do(func() {
+		if p.why = escape(p.t, name); p.why != nil {
+			return
+		}
+		ns := escapedText(p.t)
+		if ns == nil {
+			p.why = fmt.Errorf("%w: html/template's escaped templates are out of reach", errUnsupported)
+			return
+		}
+		p.prog, p.why = compile(ns, name, p.funcs)
+	})
+	return p.prog
 }
 
 // maxLocales bounds the copies a Set keeps: past it they are dropped and
@@ -106,11 +147,21 @@ func (s *Set) RenderLocale(code, name string, data any) ([]byte, error) {
 // RenderLocaleTo is RenderLocale writing the page to w, so that the
 // caller can reuse a buffer. After an error, w may hold part of the page.
 func (s *Set) RenderLocaleTo(w io.Writer, code, name string, data any) error {
-	t, err := s.page(code, name)
+	p, err := s.page(code, name)
 	if err != nil {
 		return err
 	}
-	if err := t.ExecuteTemplate(w, name, data); err != nil {
+	if !s.interpret {
+		if prog := p.compiled(name); prog != nil {
+			if done, err := prog.renderTo(w, data); done {
+				if err != nil {
+					return fmt.Errorf("templates: %w", err)
+				}
+				return nil
+			}
+		}
+	}
+	if err := p.t.ExecuteTemplate(w, name, data); err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
 	return nil
@@ -118,7 +169,7 @@ func (s *Set) RenderLocaleTo(w io.Writer, code, name string, data any) error {
 
 // page returns the copy of page name for locale code, making it on first
 // use, after parsing the files again if one changed.
-func (s *Set) page(code, name string) (*template.Template, error) {
+func (s *Set) page(code, name string) (*localPage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if time.Since(s.checked) > time.Second {
@@ -130,8 +181,8 @@ func (s *Set) page(code, name string) (*template.Template, error) {
 	if s.loadErr != nil {
 		return nil, s.loadErr
 	}
-	if t := s.byLocale[code][name]; t != nil {
-		return t, nil
+	if p := s.byLocale[code][name]; p != nil {
+		return p, nil
 	}
 	master, ok := s.pages[name]
 	if !ok {
@@ -141,15 +192,22 @@ func (s *Set) page(code, name string) (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	t.Funcs(s.localeFuncs(code))
+	// Every function again, so that the copy has exactly those the
+	// compiled page calls.
+	funcs := Funcs{}
+	maps.Copy(funcs, builtins())
+	maps.Copy(funcs, s.funcs)
+	maps.Copy(funcs, s.localeFuncs(code))
+	t.Funcs(funcs)
 	if s.byLocale[code] == nil {
 		if len(s.byLocale) >= maxLocales {
 			clear(s.byLocale)
 		}
-		s.byLocale[code] = map[string]*template.Template{}
+		s.byLocale[code] = map[string]*localPage{}
 	}
-	s.byLocale[code][name] = t
-	return t, nil
+	p := &localPage{t: t, funcs: funcs}
+	s.byLocale[code][name] = p
+	return p, nil
 }
 
 func (s *Set) load() error {
@@ -205,7 +263,7 @@ func (s *Set) loadLocked() error {
 		parsed[name] = t
 	}
 	s.pages, s.stamp = parsed, st
-	s.byLocale = map[string]map[string]*template.Template{}
+	s.byLocale = map[string]map[string]*localPage{}
 	return nil
 }
 

@@ -1,0 +1,160 @@
+package templates
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// escapeContexts put a value where html/template escapes it with each
+// of the escapers the compiler supports, alone or in a chain.
+var escapeContexts = []string{
+	`{{.}}`,
+	`<p title="{{.}}">`,
+	`<p title='{{.}}'>`,
+	`<p title={{.}}>`,
+	`<title>{{.}}</title>`,
+	`<textarea>{{.}}</textarea>`,
+	`<a href="{{.}}">`,
+	`<a href='/p/{{.}}'>`,
+	`<a href="/p?q={{.}}#{{.}}">`,
+	`<a href={{.}}>`,
+	`<a href=/p/{{.}}>`,
+	`<form action="{{.}}">`,
+	`<script>var x = {{.}};</script>`,
+	`<script>var x = "{{.}}";</script>`,
+	`<script>var x = '{{.}}';</script>`,
+	`<script>var x = /{{.}}/;</script>`,
+	"<script>var x = `{{.}}`;</script>",
+	`<script type="application/ld+json">{{.}}</script>`,
+	`<p onclick="go({{.}})">`,
+	`<p onclick='go("{{.}}")'>`,
+	`<p onclick=go({{.}})>`,
+	`a<!-- {{.}} -->b`,
+	`{{. | html}}`,
+	`{{html .}}`,
+	`{{. | urlquery}}`,
+	`{{. | js}}`,
+	`<p title="{{. | html}}">`,
+	`<a href="/p?q={{. | urlquery}}">`,
+	`<script>var x = {{. | js}};</script>`,
+}
+
+// escapePair is a context rendered by html/template and compiled.
+type escapePair struct {
+	ref  *template.Template
+	prog *program
+}
+
+var escapePairs = sync.OnceValues(func() ([]escapePair, error) {
+	var pairs []escapePair
+	for _, text := range escapeContexts {
+		t, err := template.New("p").Parse(text)
+		if err != nil {
+			return nil, err
+		}
+		if err := escape(t, "p"); err != nil {
+			return nil, err
+		}
+		prog, err := compile(escapedText(t), "p", nil)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, escapePair{template.Must(template.New("p").Parse(text)), prog})
+	}
+	return pairs, nil
+})
+
+// escapeValue is the value of the kind sel picks made of s and f: the
+// JSON types, and html/template's typed strings.
+func escapeValue(s string, f float64, sel uint8) any {
+	switch sel % 14 {
+	case 0:
+		return s
+	case 1:
+		return f
+	case 2:
+		return int(int32(math.Float64bits(f)))
+	case 3:
+		return len(s)%2 == 0
+	case 4:
+		return nil
+	case 5:
+		return template.HTML(s)
+	case 6:
+		return template.URL(s)
+	case 7:
+		return template.JS(s)
+	case 8:
+		return template.JSStr(s)
+	case 9:
+		return template.CSS(s)
+	case 10:
+		return template.HTMLAttr(s)
+	case 11:
+		return map[string]any{"k": s, "n": f, s: []any{nil, true}}
+	case 12:
+		return []any{s, f, nil, true, map[string]any{}}
+	}
+	return template.Srcset(s)
+}
+
+// FuzzEscapers renders values in every context with html/template and
+// compiled. The compiled page must write the same bytes, or give up on
+// the two things it leaves to html/template: HTML content in an
+// attribute, whose tags html/template strips, and a number JSON cannot
+// write, which html/template turns into a comment.
+func FuzzEscapers(f *testing.F) {
+	floats := []float64{0, -0.0, 1, -2.5, 1234567.5, 1e21, 1e20, 1e-7, 1e-6, 123456789, 0.1, 3e-324, math.MaxFloat64, math.Inf(1), math.NaN()}
+	for i, s := range hostile {
+		for sel := range uint8(14) {
+			f.Add(s, floats[(i+int(sel))%len(floats)], sel)
+		}
+	}
+	pairs, err := escapePairs()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string, x float64, sel uint8) {
+		v := escapeValue(s, x, sel)
+		for i, p := range pairs {
+			var want bytes.Buffer
+			if err := p.ref.Execute(&want, v); err != nil {
+				t.Fatalf("%s with %#v: %v", escapeContexts[i], v, err)
+			}
+			got, err := p.prog.execute(nil, v)
+			if err != nil {
+				_, html := v.(template.HTML)
+				nonFinite := math.IsInf(x, 0) || math.IsNaN(x)
+				if !html && !nonFinite || !strings.Contains(err.Error(), "escaper") && !strings.Contains(err.Error(), "JS value") {
+					t.Errorf("%s with %#v: compiled gave up: %v", escapeContexts[i], v, err)
+				}
+				continue
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("%s with %#v:\ncompiled     %q\nhtml/template %q", escapeContexts[i], v, got, want.Bytes())
+			}
+		}
+	})
+}
+
+// TestSprint compares the compiled pages' printing of values with fmt's,
+// which text/template uses.
+func TestSprint(t *testing.T) {
+	for _, v := range []any{0.0, -0.0, 1e20, 1e21, 1234567.5, 123456789.0, 1e-5, 1e-4, 0.1, 3e-324, math.MaxFloat64, math.Inf(-1), math.NaN(), 7, -7, true, false,
+		map[string]any{"b": 1.5, "a": []any{nil, "x"}}, []any{}, template.HTML("<b>"), template.URL("u")} {
+		got, ok := sprint(v)
+		if want := fmtSprint(v); !ok || got != want {
+			t.Errorf("sprint(%#v) = %q, %v; fmt %q", v, got, ok, want)
+		}
+	}
+	if _, ok := sprint(new(int)); ok {
+		t.Error("sprint printed a pointer, which text/template dereferences")
+	}
+}
+
+func fmtSprint(v any) string { return fmt.Sprint(v) }
