@@ -256,3 +256,22 @@ const (
 	// DefaultMaxResponseBytes is the default cap on a response body.
 	DefaultMaxResponseBytes = 16 << 20
 )
+
+// MaxTopicLen caps a topic name.
+const MaxTopicLen = 200
+
+// ValidTopic reports whether name is a topic name a guest may use (ABI.md
+// section 7.4): 1 to MaxTopicLen bytes of ASCII letters, digits and
+// "-_.:/".
+func ValidTopic(name string) bool {
+	if name == "" || len(name) > MaxTopicLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':' || c == '/') {
+			return false
+		}
+	}
+	return true
+}

@@ -35,7 +35,7 @@ func publish(ctx context.Context, mod api.Module, stack []uint64) {
 		stack[0] = api.EncodeI64(abi.ErrNoRequest)
 		return
 	}
-	if !pubsub.ValidTopic(topic) {
+	if !abi.ValidTopic(topic) {
 		stack[0] = api.EncodeI64(abi.ErrInvalid)
 		return
 	}
@@ -57,7 +57,7 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 	case c == nil:
 		ret(stack, abi.ErrNoRequest)
 		return
-	case c.waited || !pubsub.ValidTopic(topic):
+	case c.waited || !abi.ValidTopic(topic):
 		ret(stack, abi.ErrInvalid)
 		return
 	}

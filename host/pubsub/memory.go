@@ -1,6 +1,10 @@
 package pubsub
 
-import "time"
+import (
+	"time"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
 
 // Memory is the in-process Broker. Safe for concurrent use.
 type Memory struct {
@@ -16,7 +20,7 @@ func NewMemory(lim Limits) *Memory {
 
 // Publish implements Broker.
 func (m *Memory) Publish(topic string, data []byte) (int64, error) {
-	if !ValidTopic(topic) {
+	if !abi.ValidTopic(topic) {
 		return 0, ErrBadTopic
 	}
 	if len(data) > m.s.lim.MaxMessageBytes {
@@ -27,7 +31,7 @@ func (m *Memory) Publish(topic string, data []byte) (int64, error) {
 
 // Since implements Broker.
 func (m *Memory) Since(topic string, cursor int64, w Watcher) ([]Message, error) {
-	if !ValidTopic(topic) {
+	if !abi.ValidTopic(topic) {
 		return nil, ErrBadTopic
 	}
 	return m.s.since(topic, cursor, w)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/wasmweb/wasmweb/abi"
 )
 
 // NATSConfig says how to reach NATS JetStream.
@@ -132,7 +134,7 @@ func (b *NATS) receive(msg jetstream.Msg) {
 
 // Publish implements Broker.
 func (b *NATS) Publish(topic string, data []byte) (int64, error) {
-	if !ValidTopic(topic) {
+	if !abi.ValidTopic(topic) {
 		return 0, ErrBadTopic
 	}
 	if len(data) > b.s.lim.MaxMessageBytes {
@@ -155,7 +157,7 @@ func (b *NATS) Publish(topic string, data []byte) (int64, error) {
 // Since implements Broker. While NATS is unreachable it fails with
 // ErrUnavailable rather than let a request wait for what cannot come.
 func (b *NATS) Since(topic string, cursor int64, w Watcher) ([]Message, error) {
-	if !ValidTopic(topic) {
+	if !abi.ValidTopic(topic) {
 		return nil, ErrBadTopic
 	}
 	if !b.up.Load() {

@@ -80,22 +80,4 @@ var (
 	ErrUnavailable = errors.New("pubsub: backend unavailable")
 )
 
-// MaxTopicLen caps a topic name.
-const MaxTopicLen = 200
-
-// ValidTopic reports whether name is a topic name a guest may use: 1–200
-// bytes of letters, digits and -_.:/ .
-func ValidTopic(name string) bool {
-	if name == "" || len(name) > MaxTopicLen {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':' || c == '/') {
-			return false
-		}
-	}
-	return true
-}
-
 func unavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }

@@ -133,7 +133,7 @@ func (b *Broker) Messages(site, topic string) []sdk.Message {
 
 // publish is the host's publish: the id, or an error code.
 func (b *Broker) publish(site, name string, data []byte) int64 {
-	if !validTopic(name) {
+	if !abi.ValidTopic(name) {
 		return abi.ErrInvalid
 	}
 	b.mu.Lock()
@@ -159,7 +159,7 @@ func (b *Broker) publish(site, name string, data []byte) int64 {
 // are none, WAIT_PARKED with the request counted as parked in generation
 // gen, or an error code.
 func (b *Broker) wait(site, name string, cursor int64, park bool) (msgs []sdk.Message, gen int, r int32) {
-	if !validTopic(name) {
+	if !abi.ValidTopic(name) {
 		return nil, 0, abi.ErrInvalid
 	}
 	b.mu.Lock()
@@ -201,19 +201,4 @@ func (b *Broker) unpark(gen int) {
 	if gen == b.gen {
 		b.parked--
 	}
-}
-
-// validTopic reports whether name is 1–200 bytes of letters, digits and
-// "-_.:/".
-func validTopic(name string) bool {
-	if len(name) < 1 || len(name) > 200 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':' || c == '/') {
-			return false
-		}
-	}
-	return true
 }

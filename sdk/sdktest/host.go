@@ -578,7 +578,7 @@ func (h *fakeHost) wait(topic string, cursor int64, timeoutMS int32) int32 {
 		return abi.ErrInvalid // one wait per call of wasmweb_handle
 	}
 	h.waited = true
-	if !validTopic(topic) {
+	if !abi.ValidTopic(topic) {
 		return abi.ErrInvalid
 	}
 	if h.timedOut {
