@@ -2,25 +2,23 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/host/pubsub"
+	"github.com/wasmweb/wasmweb/host/pubsub/natstest"
 )
 
 // TestChatTwoNodes runs two wasmweb servers sharing an embedded NATS
 // JetStream: a message posted to one wakes a waiter on the other, and a
 // cursor from one node works on the other.
 func TestChatTwoNodes(t *testing.T) {
-	port, store := freePort(t), t.TempDir()
-	ns := startNATS(t, port, store)
+	port, store := natstest.FreePort(t), t.TempDir()
+	ns := natstest.Start(t, port, store)
 	defer func() { ns.Shutdown() }()
 	opts := host.Options{NATS: pubsub.NATSConfig{URL: ns.ClientURL(), Stream: "E2E"}}
 	a := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "netpoll")
@@ -60,7 +58,7 @@ func TestChatTwoNodes(t *testing.T) {
 
 	// NATS comes back: both nodes reconnect and serve again, and a
 	// message posted on A wakes a waiter on B once more.
-	ns = startNATS(t, port, store)
+	ns = natstest.Start(t, port, store)
 	waitUntil(t, "node A to publish again", func() bool { return postStatus(t, a.addr, "a is back") == 200 })
 	waitUntil(t, "node B to publish again", func() bool { return postStatus(t, b.addr, "b is back") == 200 })
 	var last message
@@ -79,28 +77,6 @@ func TestChatTwoNodes(t *testing.T) {
 	if !ok || len(msgs) != 1 || msgs[0].ID != third.ID {
 		t.Fatalf("after NATS came back, B's waiter got %v (ok=%v), want message %s", msgs, ok, third.ID)
 	}
-}
-
-func startNATS(t *testing.T, port int, store string) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: store, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	return ns
-}
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // postStatus posts a chat message and returns the status.

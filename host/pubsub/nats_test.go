@@ -2,42 +2,16 @@ package pubsub
 
 import (
 	"errors"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/wasmweb/wasmweb/host/pubsub/natstest"
 )
-
-// startNATS runs an embedded JetStream server on a fixed port (so that a
-// restart keeps the address) with its store in dir.
-func startNATS(t *testing.T, port int, dir string) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	return s
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 func TestNATSTwoNodes(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
-	srv := startNATS(t, port, dir)
+	port := natstest.FreePort(t)
+	srv := natstest.Start(t, port, dir)
 	defer func() { srv.Shutdown() }()
 	url := srv.ClientURL()
 	a, err := NewNATS(NATSConfig{URL: url}, Limits{})
@@ -90,7 +64,7 @@ func TestNATSTwoNodes(t *testing.T) {
 	}
 
 	// Service resumes after reconnection.
-	srv = startNATS(t, port, dir)
+	srv = natstest.Start(t, port, dir)
 	waitFor(t, func() bool { _, err := a.Publish("site/room", []byte("back")); return err == nil })
 	waitFor(t, func() bool { m, err := b.Since("site/room", id2, nil); return err == nil && len(m) >= 1 })
 }
