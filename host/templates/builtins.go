@@ -77,24 +77,37 @@ func (c *compiler) builtin(name string, args []parse.Node, final bool, spec buil
 	if final {
 		n++
 	}
-	if n < spec.min || spec.max >= 0 && n > spec.max {
-		return func(*state, any, any) any {
-			bail("wrong number of args for %s: got %d", name, n)
-			return nil
-		}
-	}
 	kind := func(i int) paramKind {
 		if i == 0 && spec.first != kindNone {
 			return spec.first
 		}
 		return kindAny
 	}
+	fn := spec.fn
+	return c.callWith(name, args, final, n >= spec.min && (spec.max < 0 || n <= spec.max), kind,
+		func(a []any) (any, error) { return fn(a), nil })
+}
+
+// callWith compiles a call of function name with args and, when final,
+// the value of the command before; the i-th argument must be of kind(i).
+// fn gets them in place on the state's argument stack. countOK says
+// whether the function takes that many arguments.
+func (c *compiler) callWith(name string, args []parse.Node, final, countOK bool, kind func(int) paramKind, fn func([]any) (any, error)) finalFn {
+	if !countOK {
+		n := len(args)
+		if final {
+			n++
+		}
+		return func(*state, any, any) any {
+			bail("wrong number of args for %s: got %d", name, n)
+			return nil
+		}
+	}
 	fns := make([]evalFn, len(args))
 	for i, a := range args {
 		fns[i] = c.arg(a, kind(i))
 	}
 	finalKind := kind(len(args))
-	fn := spec.fn
 	return func(st *state, dot, fin any) any {
 		base := len(st.args)
 		for _, f := range fns {
@@ -103,7 +116,10 @@ func (c *compiler) builtin(name string, args []parse.Node, final bool, spec buil
 		if final {
 			st.args = append(st.args, checkValue(finalKind, fin))
 		}
-		v := fn(st.args[base:])
+		v, err := fn(st.args[base:])
+		if err != nil {
+			bail("error calling %s: %v", name, err)
+		}
 		clear(st.args[base:])
 		st.args = st.args[:base]
 		return v

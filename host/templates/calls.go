@@ -33,34 +33,8 @@ func (c *compiler) goCall(name string, fn any, args []parse.Node, final bool) fi
 	if final {
 		n++
 	}
-	if n < len(g.params) || g.variadic == kindNone && n > len(g.params) {
-		return func(*state, any, any) any {
-			bail("wrong number of args for %s: got %d", name, n)
-			return nil
-		}
-	}
-	fns := make([]evalFn, len(args))
-	for i, a := range args {
-		fns[i] = c.arg(a, g.kindAt(i))
-	}
-	finalKind := g.kindAt(len(args))
-	call := g.call
-	return func(st *state, dot, fin any) any {
-		base := len(st.args)
-		for _, f := range fns {
-			st.args = append(st.args, f(st, dot))
-		}
-		if final {
-			st.args = append(st.args, checkValue(finalKind, fin))
-		}
-		v, err := call(st.args[base:])
-		if err != nil {
-			bail("error calling %s: %v", name, err)
-		}
-		clear(st.args[base:])
-		st.args = st.args[:base]
-		return v
-	}
+	countOK := n >= len(g.params) && (g.variadic != kindNone || n <= len(g.params))
+	return c.callWith(name, args, final, countOK, g.kindAt, g.call)
 }
 
 // funcOf describes fn if its Go type is one of those the compiled pages

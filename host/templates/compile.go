@@ -397,18 +397,26 @@ func (c *compiler) escaper(cmd *parse.CommandNode) escaper {
 	return 0
 }
 
+// control compiles the parts of an if, with or range: its pipeline (and
+// the slots of the variables it declares), its list, in which those
+// variables are in scope, and its else list, in which they are not. The
+// caller drops the variables when it is done.
+func (c *compiler) control(n *parse.BranchNode) (pipe evalFn, slots []int, list, elseList execFn) {
+	pipe, slots = c.pipeline(n.Pipe)
+	inner := len(c.vars)
+	list = c.list(n.List)
+	c.vars = c.vars[:inner]
+	if n.ElseList != nil {
+		elseList = c.list(n.ElseList)
+	}
+	return pipe, slots, list, elseList
+}
+
 // branch compiles {{if}} and {{with}}.
 func (c *compiler) branch(n *parse.BranchNode, with bool) execFn {
 	mark := len(c.vars)
 	defer func() { c.vars = c.vars[:mark] }()
-	pipe, _ := c.pipeline(n.Pipe)
-	inner := len(c.vars)
-	list := c.list(n.List)
-	c.vars = c.vars[:inner]
-	var elseList execFn
-	if n.ElseList != nil {
-		elseList = c.list(n.ElseList)
-	}
+	pipe, _, list, elseList := c.control(n)
 	return func(st *state, dot any) ctrl {
 		v := pipe(st, dot)
 		if truth(v) {
@@ -429,14 +437,7 @@ func (c *compiler) branch(n *parse.BranchNode, with bool) execFn {
 func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 	mark := len(c.vars)
 	defer func() { c.vars = c.vars[:mark] }()
-	pipe, slots := c.pipeline(n.Pipe)
-	inner := len(c.vars)
-	body := c.list(n.List)
-	c.vars = c.vars[:inner]
-	var elseList execFn
-	if n.ElseList != nil {
-		elseList = c.list(n.ElseList)
-	}
+	pipe, slots, body, elseList := c.control(&n.BranchNode)
 	for _, s := range slots {
 		if s < 0 {
 			c.fail("%s assigns an undefined variable", n.Pipe)
