@@ -456,19 +456,11 @@ func (h *fakeHost) CookieSet(name, value, attrs string) int32 {
 // own format, with a fixed test key; the host uses securecookie).
 func (h *fakeHost) SignedCookieGet(name string, buf []byte) int32 {
 	r := int32(abi.ErrNotFound)
-	for _, f := range h.header {
-		if !strings.EqualFold(f.name, "cookie") {
-			continue
-		}
-		cookies, _ := http.ParseCookie(f.value)
-		for _, c := range cookies {
-			if c.Name == name && r == abi.ErrNotFound {
-				if v, ok := fakeVerify(name, c.Value); ok {
-					r = output(buf, v)
-				} else {
-					r = abi.ErrInvalid
-				}
-			}
+	if raw, ok := h.cookieValue(name); ok {
+		if v, ok := fakeVerify(name, raw); ok {
+			r = output(buf, v)
+		} else {
+			r = abi.ErrInvalid
 		}
 	}
 	return h.call(r, abi.FuncSignedGet, "name=%q, buf_limit=%d", name, len(buf))
@@ -499,17 +491,9 @@ func (h *fakeHost) SignedCookieSet(name, value, attrs string) int32 {
 // SignedCookie; sdktest.User makes one).
 func (h *fakeHost) UserGet(buf []byte) int32 {
 	r := int32(abi.ErrNotFound)
-	for _, f := range h.header {
-		if !strings.EqualFold(f.name, "cookie") {
-			continue
-		}
-		cookies, _ := http.ParseCookie(f.value)
-		for _, c := range cookies {
-			if c.Name == abi.UserCookie && r == abi.ErrNotFound {
-				if v, ok := fakeVerify(abi.UserCookie, c.Value); ok && v != "" {
-					r = output(buf, v)
-				}
-			}
+	if raw, ok := h.cookieValue(abi.UserCookie); ok {
+		if v, ok := fakeVerify(abi.UserCookie, raw); ok && v != "" {
+			r = output(buf, v)
 		}
 	}
 	return h.call(r, abi.FuncUserGet, "buf_limit=%d", len(buf))
