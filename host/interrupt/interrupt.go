@@ -15,7 +15,7 @@
 //     server the next time the garbage collector stops the world, since
 //     Go cannot preempt code it did not compile;
 //   - traps (runs into `unreachable`) if the host has set the module's
-//     stop global, exported as Export (see Stop).
+//     stop global, exported as Export (see Global).
 //
 // A check costs a load, an add, a store and a branch. The alternative,
 // wazero's WithCloseOnContextDone, calls into Go at every check, which
@@ -40,24 +40,13 @@ import (
 const Export = "wasmweb.stop"
 
 // Interval is how many checks pass between two returns to Go, and at
-// most between a Stop and the trap it causes.
+// most between setting the stop global and the trap that follows.
 const Interval = 1000
 
-// Stop makes the call running in mod, if any, and every later call trap
-// within Interval checks. mod must come from a module Instrument
-// prepared; Stop reports false otherwise. It may be called from any
-// goroutine.
-func Stop(mod api.Module) bool {
-	g := Global(mod)
-	if g == nil {
-		return false
-	}
-	g.Set(1)
-	return true
-}
-
-// Global returns the stop global of mod, for callers that keep it; nil
-// when mod was not instrumented. Setting it to 1 is Stop.
+// Global returns the stop global of mod, a module Instrument prepared,
+// or nil for another module. Setting it to 1, from any goroutine, makes
+// the call running in mod, if any, and every later call trap within
+// Interval checks.
 func Global(mod api.Module) api.MutableGlobal {
 	g, _ := mod.ExportedGlobal(Export).(api.MutableGlobal)
 	return g

@@ -34,7 +34,7 @@ func guest(t testing.TB, name string) []byte {
 
 // TestStopRunaway runs guests that never return by themselves, one with
 // a loop and one with recursion alone. While they run, the garbage
-// collector must be able to stop the world, and Stop from another
+// collector must be able to stop the world, and setting the stop global from another
 // goroutine must end them with a trap.
 func TestStopRunaway(t *testing.T) {
 	for _, name := range []string{"loop", "fanout"} {
@@ -67,19 +67,21 @@ func TestStopRunaway(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("runtime.GC still waiting after 10 s: the running guest never returns to Go")
 			}
-			if !interrupt.Stop(mod) {
-				t.Fatal("Stop: the module has no stop global")
+			stop := interrupt.Global(mod)
+			if stop == nil {
+				t.Fatal("the module has no stop global")
 			}
+			stop.Set(1)
 			select {
 			case err := <-done:
 				if err == nil || !bytes.Contains([]byte(err.Error()), []byte("unreachable")) {
 					t.Fatalf("stopped call returned %v, want the unreachable trap", err)
 				}
 			case <-time.After(10 * time.Second):
-				t.Fatal("still running 10 s after Stop")
+				t.Fatal("still running 10 s after the stop")
 			}
 			if _, err := mod.ExportedFunction("wasmweb_handle").Call(ctx, 0); err == nil {
-				t.Error("a call after Stop returned; want a trap")
+				t.Error("a call after the stop returned; want a trap")
 			}
 		})
 	}
@@ -161,8 +163,8 @@ func TestGoModule(t *testing.T) {
 }
 
 func TestInstrumentRefuses(t *testing.T) {
-	exportsStop := guest(t, "hello")
-	once, err := interrupt.Instrument(exportsStop)
+	hello := guest(t, "hello")
+	once, err := interrupt.Instrument(hello)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestInstrumentRefuses(t *testing.T) {
 		{"not wasm", []byte("hello, world"), interrupt.ErrMalformed},
 		{"component", []byte("\x00asm\x0d\x00\x01\x00"), interrupt.ErrMalformed},
 		{"no memory", []byte("\x00asm\x01\x00\x00\x00"), interrupt.ErrNoMemory},
-		{"truncated", exportsStop[:len(exportsStop)-3], interrupt.ErrMalformed},
+		{"truncated", hello[:len(hello)-3], interrupt.ErrMalformed},
 		{"section past the end", []byte("\x00asm\x01\x00\x00\x00\x01\x10\x00"), interrupt.ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
