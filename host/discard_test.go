@@ -7,10 +7,9 @@ import (
 
 type discard struct{}
 
-func (discard) Write(p []byte) error      { return nil }
-func (discard) Flush(time.Duration) error { return nil }
-func (discard) CloseWrite() error         { return nil }
-func (discard) Close() error              { return nil }
-func (discard) RemoteAddr() net.Addr      { return discardAddr }
+func (discard) Send([]byte, time.Duration) error { return nil }
+func (discard) CloseWrite() error                { return nil }
+func (discard) Close() error                     { return nil }
+func (discard) RemoteAddr() net.Addr             { return discardAddr }
 
 var discardAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}

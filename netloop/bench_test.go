@@ -29,10 +29,9 @@ func BenchmarkHello(b *testing.B) {
 // measures the core alone.
 type discardConn struct{}
 
-func (discardConn) Write(p []byte) error      { return nil }
-func (discardConn) Flush(time.Duration) error { return nil }
-func (discardConn) CloseWrite() error         { return nil }
-func (discardConn) Close() error              { return nil }
-func (discardConn) RemoteAddr() net.Addr      { return benchAddr }
+func (discardConn) Send([]byte, time.Duration) error { return nil }
+func (discardConn) CloseWrite() error                { return nil }
+func (discardConn) Close() error                     { return nil }
+func (discardConn) RemoteAddr() net.Addr             { return benchAddr }
 
 var benchAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}

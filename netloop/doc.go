@@ -21,12 +21,26 @@
 //	| framing error                 | answer 4xx/5xx with Connection: close, half-close,     |
 //	|                               | discard what follows for LingerTimeout, then close     |
 //	| deadline passes (timer wheel) | idle: close; head or body unfinished: 408 and close    |
-//	| peer or server closes         | Stream.Hangup: forget buffers and the session          |
+//	| handler parks the request     | keep a copy of it, no goroutine; later input waits     |
+//	| parked request resumed        | Parked.Resume runs the handler; a task of the          |
+//	|                               | connection's own sends the answer and serves the input |
+//	|                               | that waited                                            |
+//	| peer half-closes (FIN)        | answer the requests already read, then close; a parked |
+//	|                               | request's client counts as gone                        |
+//	| peer or server closes         | Stream.Hangup: forget buffers and the session; a       |
+//	|                               | parked request's owner is told (Parked.OnHangup)       |
 //
 // Input never blocks waiting for more bytes: a stream consumes everything
 // it is given, copying only the unfinished part of a request. With the
 // netpoll transport no goroutine exists per connection; the event loop's
 // pool runs Input only while there is input to handle.
+//
+// A transport may close a connection at any moment, on any goroutine,
+// also while a parked request is being resumed on another. A session
+// learns of it through Hangup without waiting for its lock; whoever holds
+// the lock finishes the hang-up as it releases it, and a Conn refuses
+// writes once the transport has let the connection go. A panic while
+// serving one connection is logged and closes that connection only.
 //
 // # Framing policy
 //

@@ -74,19 +74,6 @@ func (s *session) park(p *Parked, r *Request) {
 	s.parked = p
 }
 
-// parkedHandle returns the session's parked request, if any, without
-// waiting for a running Input.
-func (s *session) parkedHandle() *Parked {
-	if !s.mu.TryLock() {
-		return nil
-	}
-	defer s.mu.Unlock()
-	if s.state == stParked {
-		return s.parked
-	}
-	return nil
-}
-
 // OnHangup registers f to run if the client disconnects (or the server
 // closes the connection) while the request is parked. It runs at once if
 // that has already happened.
@@ -114,18 +101,22 @@ func (p *Parked) hangup() {
 	}
 }
 
-// Resume answers the parked request: it rebuilds the request, calls h as
-// a handler would be called, sends the response and goes on with input
-// that arrived meanwhile. It returns ErrNotParked when the request was
-// already answered or its client has gone. h may call Park again.
+// Resume answers the parked request: it rebuilds the request and calls h
+// as a handler would be called. h may call Park again. The answer is sent,
+// and input that arrived meanwhile is served, by a task of the
+// connection's own, so that Resume returns once h has and a client that
+// does not read, or pipelines slow requests, delays no other connection's
+// resumption. Resume returns ErrNotParked when the request was already
+// answered or its client has gone.
 func (p *Parked) Resume(h Handler) error {
 	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
 		return ErrNotParked
 	}
 	s := p.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state != stParked || s.parked != p {
+	defer s.unlock()
+	defer s.recoverConn()
+	if s.gone.Load() || s.state != stParked || s.parked != p {
 		return ErrNotParked
 	}
 	s.parked = nil
@@ -134,7 +125,7 @@ func (p *Parked) Resume(h Handler) error {
 	s.x.hp.reset()
 	if _, done, st := s.x.hp.parse(p.raw[:p.headLen], cfg); !done || st != 0 {
 		s.fail(500)
-		s.settle()
+		s.carryOn()
 		return nil
 	}
 	s.x.req.reset()
@@ -143,8 +134,10 @@ func (p *Parked) Resume(h Handler) error {
 	s.x.req.Body = p.raw[p.headLen:]
 	s.curHead = p.raw[:p.headLen]
 	w, r := s.start()
+	s.holding = true
 	s.servePanicSafe(h, w, r)
 	if w.park != nil {
+		s.holding = false
 		np := w.park
 		np.s = s
 		// Parked again: keep the same copy of the request.
@@ -155,7 +148,32 @@ func (p *Parked) Resume(h Handler) error {
 		return nil
 	}
 	s.complete()
-	if s.state == stIdle && len(s.pend) > 0 {
+	s.holding = false
+	s.carryOn()
+	return nil
+}
+
+// carryOn queues the connection's task that sends what Resume left in
+// out and goes on with input that arrived while the request was parked.
+// s.mu is held.
+func (s *session) carryOn() {
+	if s.carrying {
+		return
+	}
+	s.carrying = true
+	spawn(s.goOn)
+}
+
+// goOn is the task carryOn queues.
+func (s *session) goOn() {
+	s.mu.Lock()
+	defer s.unlock()
+	defer s.recoverConn()
+	s.carrying = false
+	if s.state == stClosed || s.gone.Load() {
+		return
+	}
+	if s.state == stIdle && len(s.pend) > 0 && !s.writeErr {
 		data := s.pend
 		s.pend = nil
 		n := s.process(data)
@@ -164,7 +182,6 @@ func (p *Parked) Resume(h Handler) error {
 		}
 	}
 	s.settle()
-	return nil
 }
 
 // Cancel forgets the parked request without answering it and closes the

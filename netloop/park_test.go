@@ -12,21 +12,33 @@ import (
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
-// parker parks every request to /wait and hands it to the test.
+// parker parks every request to /wait and hands it to the test; /slow
+// waits until the test closes release; other paths answer at once.
 type parker struct {
-	parked chan *netloop.Parked
+	parked  chan *netloop.Parked
+	release chan struct{}
+	slow    chan struct{} // a /slow request has started
 }
 
 func (p *parker) ServeHTTP(w *netloop.Response, r *netloop.Request) {
-	if string(r.Path) == "/wait" {
+	switch string(r.Path) {
+	case "/wait":
 		p.parked <- w.Park()
 		w.WriteString("discarded")
-		return
+	case "/slow":
+		p.slow <- struct{}{}
+		<-p.release
+		w.WriteString("slow:" + string(r.Target))
+	default:
+		w.WriteString("now:" + string(r.Target))
 	}
-	w.WriteString("now:" + string(r.Target))
 }
 
 func startParker(t *testing.T, transport string) (*netloop.Server, *parker, string) {
+	return startParkerConfig(t, transport, netloop.Config{})
+}
+
+func startParkerConfig(t *testing.T, transport string, cfg netloop.Config) (*netloop.Server, *parker, string) {
 	t.Helper()
 	tr, err := netloop.NewTransport(transport)
 	if err != nil {
@@ -36,15 +48,32 @@ func startParker(t *testing.T, transport string) (*netloop.Server, *parker, stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &parker{parked: make(chan *netloop.Parked, 16)}
-	srv := netloop.NewServer(netloop.Config{}, p, tr)
+	p := &parker{parked: make(chan *netloop.Parked, 1024), release: make(chan struct{}), slow: make(chan struct{}, 16)}
+	srv := netloop.NewServer(cfg, p, tr)
 	go srv.Serve(ln)
 	t.Cleanup(func() {
+		select {
+		case <-p.release:
+		default:
+			close(p.release)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
 	return srv, p, ln.Addr().String()
+}
+
+// nextParked returns the next parked request, failing after a while.
+func nextParked(t *testing.T, p *parker) *netloop.Parked {
+	t.Helper()
+	select {
+	case pk := <-p.parked:
+		return pk
+	case <-time.After(10 * time.Second):
+		t.Fatal("no request was parked within 10 s")
+		return nil
+	}
 }
 
 func TestParkResume(t *testing.T) {
@@ -61,7 +90,7 @@ func TestParkResume(t *testing.T) {
 			defer c.Close()
 			// A parked request, then a pipelined one behind it.
 			io.WriteString(c, "POST /wait?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbodyGET /after HTTP/1.1\r\nHost: h\r\n\r\n")
-			parked := <-p.parked
+			parked := nextParked(t, p)
 			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 			if n, _ := c.Read(make([]byte, 1)); n != 0 {
 				t.Fatal("a parked request was answered")
@@ -99,7 +128,7 @@ func TestParkHangup(t *testing.T) {
 				t.Fatal(err)
 			}
 			io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
-			parked := <-p.parked
+			parked := nextParked(t, p)
 			gone := make(chan struct{})
 			parked.OnHangup(func() { close(gone) })
 			c.Close()
@@ -139,8 +168,9 @@ func TestParkShutdown(t *testing.T) {
 			c, _ := net.Dial("tcp", addr)
 			defer c.Close()
 			io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
+			pk := nextParked(t, p)
 			mu.Lock()
-			all = append(all, <-p.parked)
+			all = append(all, pk)
 			mu.Unlock()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

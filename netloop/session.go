@@ -31,8 +31,15 @@ type session struct {
 	srv *Server
 	c   Conn
 
+	// gone is set by Hangup: the transport has closed the connection.
+	// Whoever holds mu when it is set finishes the hang-up as it
+	// unlocks (see unlock and reap).
+	gone atomic.Bool
+
 	// mu guards every field below. Input holds it while it parses and
-	// runs the handler; the timer wheel and Shutdown only TryLock it.
+	// runs the handler, Resume while it runs a parked request's handler;
+	// the timer wheel and Shutdown only TryLock it. Every holder releases
+	// it with unlock.
 	mu       sync.Mutex
 	state    connState
 	pend     []byte    // input not consumed yet: the unfinished part of a request
@@ -47,6 +54,8 @@ type session struct {
 	timed    bool   // the current phase's deadline is set
 	sent100  bool   // 100 Continue was sent for the current request
 	writeErr bool   // a write failed: the connection is dead
+	carrying bool   // a task is queued to flush and go on after a Resume
+	holding  bool   // Resume runs a handler: flush keeps bytes for that task
 
 	deadline atomic.Int64 // unix nanoseconds; read by the wheel
 	slot     int64        // wheel slot tick; guarded by the wheel's mu
@@ -115,15 +124,8 @@ func (s *session) release() {
 // Input implements Stream.
 func (s *session) Input(p []byte) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer func() {
-		if v := recover(); v != nil {
-			s.srv.log.Error("netloop: panic while serving a connection",
-				"remote", s.c.RemoteAddr(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			s.state = stClosed
-			s.c.Close()
-		}
-	}()
+	defer s.unlock()
+	defer s.recoverConn()
 	switch s.state {
 	case stLinger, stClosing, stClosed:
 		return // discarded
@@ -131,9 +133,11 @@ func (s *session) Input(p []byte) {
 		// A pipelined request behind a parked one waits its turn, within
 		// the limits of a request head.
 		if len(s.pend)+len(p) > s.cfg().MaxHeaderBytes+s.cfg().MaxRequestLine {
+			pk := s.parked
+			s.parked = nil
 			s.fail(431)
-			s.parked.hangup()
 			s.settle()
+			pk.hangup()
 			return
 		}
 		s.pend = append(s.pend, p...)
@@ -406,23 +410,23 @@ func (s *session) writeBody(w *Response, p []byte) {
 }
 
 // flush hands queued bytes to the connection and sends them.
+// While Resume runs a handler on a worker shared by many connections,
+// nothing is sent: a client that does not read must not hold that
+// worker, so the bytes wait for the connection's own task (carryOn).
 func (s *session) flush() error {
 	if s.writeErr {
 		return ErrResponseDone
 	}
-	if len(s.out) > 0 {
-		err := s.c.Write(s.out)
-		if cap(s.out) > 64<<10 {
-			s.out = nil
-		} else {
-			s.out = s.out[:0]
-		}
-		if err != nil {
-			s.writeErr = true
-			return err
-		}
+	if len(s.out) == 0 || s.holding {
+		return nil
 	}
-	if err := s.c.Flush(s.cfg().WriteTimeout); err != nil {
+	err := s.c.Send(s.out, s.cfg().WriteTimeout)
+	if cap(s.out) > 64<<10 {
+		s.out = nil
+	} else {
+		s.out = s.out[:0]
+	}
+	if err != nil {
 		s.writeErr = true
 		return err
 	}
@@ -506,7 +510,7 @@ func (s *session) expire(now int64) {
 		s.srv.wheel.schedule(s, now+int64(s.srv.wheel.tick))
 		return
 	}
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if s.deadline.Load() > now {
 		s.srv.wheel.schedule(s, s.deadline.Load())
 		return
@@ -528,8 +532,8 @@ func (s *session) closeIfIdle() bool {
 	if !s.mu.TryLock() {
 		return false
 	}
-	defer s.mu.Unlock()
-	if s.state == stIdle && len(s.pend) == 0 {
+	defer s.unlock()
+	if s.state == stIdle && len(s.pend) == 0 && len(s.out) == 0 && !s.carrying {
 		s.closeNow()
 	}
 	return s.state == stClosed
@@ -540,18 +544,53 @@ func (s *session) forceClose() {
 	s.c.Close()
 }
 
-// Hangup implements Stream. It may run inside c.Close, with mu held by
-// the caller, so it only takes mu when it is free; a session that nothing
-// references any more needs no cleaning.
+// Hangup implements Stream. It may run inside c.Close with mu held by
+// the same goroutine, or while Input or Resume runs on another, so it
+// never waits for mu: it marks the session gone, and whoever holds mu
+// finishes the hang-up as it unlocks.
 func (s *session) Hangup() {
 	s.srv.forget(s)
-	if p := s.parkedHandle(); p != nil {
+	s.gone.Store(true)
+	s.reap()
+}
+
+// unlock releases mu and finishes a hang-up that arrived while it was
+// held. Every holder of mu releases it this way.
+func (s *session) unlock() {
+	s.mu.Unlock()
+	if s.gone.Load() {
+		s.reap()
+	}
+}
+
+// reap forgets what a closed connection holds and tells a parked
+// request's owner that its client is gone. It does nothing while another
+// goroutine holds mu: that one calls reap again as it unlocks.
+func (s *session) reap() {
+	if !s.mu.TryLock() {
+		return
+	}
+	p := s.parked
+	s.parked = nil
+	s.state = stClosed
+	s.release()
+	s.pend, s.head, s.body, s.out, s.curHead = nil, nil, nil, nil, nil
+	s.mu.Unlock()
+	if p != nil {
 		p.hangup()
 	}
-	if s.mu.TryLock() {
+}
+
+// recoverConn, deferred by every goroutine that serves the session with
+// mu held, turns a panic into a log line and a closed connection: a bug
+// on one connection must not take the process down. The handler's own
+// panics are caught earlier (servePanicSafe) and answered with 500.
+func (s *session) recoverConn() {
+	if v := recover(); v != nil {
+		s.srv.log.Error("netloop: panic while serving a connection",
+			"remote", s.c.RemoteAddr(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		s.state = stClosed
-		s.pend, s.head, s.body, s.out = nil, nil, nil, nil
-		s.mu.Unlock()
+		s.c.Close()
 	}
 }
 

@@ -28,7 +28,7 @@ type Events interface {
 }
 
 // Stream consumes one connection's input. *Server's streams are safe to
-// Hangup concurrently with Input.
+// Hangup concurrently with Input, and with a parked request's Resume.
 type Stream interface {
 	// Input handles bytes read from the connection. p is valid only
 	// during the call and is consumed whole.
@@ -38,13 +38,16 @@ type Stream interface {
 	Hangup()
 }
 
-// Conn is the writing side of a connection, as a Stream sees it.
+// Conn is the writing side of a connection, as a Stream sees it. Its
+// methods are safe to call concurrently with the transport closing the
+// connection: once the connection is closed they return an error and
+// touch nothing that belonged to it.
 type Conn interface {
-	// Write queues p for sending; p is not retained after Write returns.
-	Write(p []byte) error
-	// Flush sends what is queued, waiting at most timeout for a client
-	// that does not read.
-	Flush(timeout time.Duration) error
+	// Send writes p to the peer, waiting at most timeout for a client
+	// that does not read. p is not retained after Send returns. A peer
+	// that has shut down only its sending side (a half-close) still
+	// receives what is sent.
+	Send(p []byte, timeout time.Duration) error
 	// CloseWrite shuts down the sending side (TCP half-close).
 	CloseWrite() error
 	// Close closes the connection; the transport then calls Hangup.

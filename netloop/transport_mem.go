@@ -15,8 +15,7 @@ type MemConn struct {
 	st Stream
 
 	mu         sync.Mutex
-	out        bytes.Buffer // mu guards out, queued, writeClosed, closed
-	queued     []byte
+	out        bytes.Buffer // mu guards out, writeClosed, closed
 	writeClose bool
 	closed     bool
 }
@@ -63,23 +62,14 @@ func (m *MemConn) Closed() bool {
 // Hangup closes the connection from the client's side.
 func (m *MemConn) Hangup() { m.Close() }
 
-// Write implements Conn.
-func (m *MemConn) Write(p []byte) error {
+// Send implements Conn.
+func (m *MemConn) Send(p []byte, _ time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed || m.writeClose {
 		return net.ErrClosed
 	}
-	m.queued = append(m.queued, p...)
-	return nil
-}
-
-// Flush implements Conn.
-func (m *MemConn) Flush(time.Duration) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.out.Write(m.queued)
-	m.queued = m.queued[:0]
+	m.out.Write(p)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cloudwego/netpoll"
+	"golang.org/x/sys/unix"
 )
 
 func init() {
@@ -31,42 +33,9 @@ func init() {
 	netpoll.LinkBufferCap = 512
 }
 
-// runTask runs a connection's input handling for netpoll. An idle worker,
-// blocked on the unbuffered tasks channel, takes the task and is made the
-// next goroutine to run, so it starts as soon as the poller yields, on a
-// stack already grown by earlier requests. With no idle worker a new one
-// starts, up to maxWorkers; past that the task gets a goroutine of its
-// own. netpoll's default pool queues tasks for workers that, on a single
-// P, wait for the poller's 10 ms preemption (p99 ≈ 15 ms under load);
-// running inline on the poller would be faster still, but one slow plugin
-// would stall every connection on that poller.
-func runTask(_ context.Context, f func()) {
-	select {
-	case tasks <- f:
-		return
-	default:
-	}
-	if workers.Add(1) <= maxWorkers {
-		go worker(f)
-		return
-	}
-	workers.Add(-1)
-	go f()
-}
-
-const maxWorkers = 256
-
-var (
-	tasks   = make(chan func())
-	workers atomic.Int32
-)
-
-func worker(f func()) {
-	for {
-		f()
-		f = <-tasks
-	}
-}
+// runTask runs a connection's input handling for netpoll on the
+// package's workers (see spawn).
+func runTask(_ context.Context, f func()) { spawn(f) }
 
 type netpollLog struct{}
 
@@ -123,12 +92,20 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	defer npl.Close()
 
 	prepare := func(conn netpoll.Connection) context.Context {
-		st := ev.Open(&npConn{conn: conn})
+		c := &npConn{conn: conn, fd: -1}
+		if fc, ok := conn.(interface{ Fd() int }); ok {
+			c.fd = fc.Fd()
+		}
+		st := ev.Open(c)
 		if st == nil {
 			conn.Close()
 			return context.Background()
 		}
+		// Close callbacks run newest first, so this one runs before the
+		// one netpoll registered when it made the connection, which
+		// closes the descriptor and frees the buffers.
 		conn.AddCloseCallback(func(netpoll.Connection) error {
+			c.detach()
 			st.Hangup()
 			return nil
 		})
@@ -201,11 +178,44 @@ func (l *npListener) stop() error {
 	return nil
 }
 
+// npConn is a netpoll connection as a Stream writes to it.
+//
+// netpoll frees a connection's buffers and closes its descriptor in a
+// close callback, which may run on any goroutine (the poller, netpoll's
+// task, a closer) while a parked request is answered on another. mu
+// serialises the two: every use of the buffers or the descriptor holds it
+// and checks closed, and detach, called from the close callback that runs
+// before netpoll's own, takes it and sets closed. So nothing of the
+// connection is touched once netpoll has let it go.
 type npConn struct {
 	conn netpoll.Connection
+	fd   int // the socket, valid while !closed
+
+	mu      sync.Mutex
+	closed  bool // mu guards closed: netpoll is about to free the connection
+	closing atomic.Bool
 }
 
-func (c *npConn) Write(p []byte) error {
+var errConnClosed = errors.New("netloop: connection closed")
+
+// detach marks the connection closed, waiting for a Send in progress.
+func (c *npConn) detach() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+}
+
+func (c *npConn) Send(p []byte, timeout time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closing.Load() {
+		return errConnClosed
+	}
+	if !c.conn.IsActive() {
+		// The poller saw the peer shut down its side: netpoll writes
+		// no more, but requests already read are still answered.
+		return c.sendDirect(p, timeout)
+	}
 	w := c.conn.Writer()
 	// Malloc and copy: WriteBinary would keep a reference to large p.
 	buf, err := w.Malloc(len(p))
@@ -213,23 +223,63 @@ func (c *npConn) Write(p []byte) error {
 		return err
 	}
 	copy(buf, p)
+	c.conn.SetWriteTimeout(timeout)
+	err = w.Flush()
+	if err != nil && w.MallocLen() == len(p) && !c.closing.Load() {
+		// Refused before anything was sent: the peer's half-close was
+		// seen between the check above and the flush.
+		return c.sendDirect(p, timeout)
+	}
+	return err
+}
+
+// sendDirect writes p to the socket itself, for a connection netpoll no
+// longer writes to. c.mu is held, so the descriptor is still this
+// connection's.
+func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
+	if c.fd < 0 {
+		return errConnClosed
+	}
+	deadline := time.Now().Add(timeout)
+	for len(p) > 0 {
+		n, err := syscall.Write(c.fd, p)
+		if n > 0 {
+			p = p[n:]
+			continue
+		}
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+		default:
+			return err
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		pfd := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLOUT}}
+		if _, err := unix.Poll(pfd, int(min(wait, 100*time.Millisecond)/time.Millisecond)+1); err != nil && err != unix.EINTR {
+			return err
+		}
+	}
 	return nil
 }
 
-func (c *npConn) Flush(timeout time.Duration) error {
-	c.conn.SetWriteTimeout(timeout)
-	return c.conn.Writer().Flush()
-}
-
 func (c *npConn) CloseWrite() error {
-	fc, ok := c.conn.(interface{ Fd() int })
-	if !ok {
-		return errors.New("netloop: connection has no descriptor")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.fd < 0 {
+		return errConnClosed
 	}
-	return syscall.Shutdown(fc.Fd(), syscall.SHUT_WR)
+	return syscall.Shutdown(c.fd, syscall.SHUT_WR)
 }
 
-func (c *npConn) Close() error         { return c.conn.Close() }
+func (c *npConn) Close() error {
+	c.closing.Store(true)
+	return c.conn.Close()
+}
+
 func (c *npConn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
 
 var _ Transport = (*NetpollTransport)(nil)

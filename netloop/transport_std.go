@@ -78,8 +78,7 @@ func (t *StdTransport) StopAccepting() error {
 }
 
 type stdConn struct {
-	nc  net.Conn
-	out []byte
+	nc net.Conn
 }
 
 func (c *stdConn) serve(st Stream) {
@@ -97,22 +96,9 @@ func (c *stdConn) serve(st Stream) {
 	}
 }
 
-func (c *stdConn) Write(p []byte) error {
-	c.out = append(c.out, p...)
-	return nil
-}
-
-func (c *stdConn) Flush(timeout time.Duration) error {
-	if len(c.out) == 0 {
-		return nil
-	}
+func (c *stdConn) Send(p []byte, timeout time.Duration) error {
 	c.nc.SetWriteDeadline(time.Now().Add(timeout))
-	_, err := c.nc.Write(c.out)
-	if cap(c.out) > 64<<10 {
-		c.out = nil
-	} else {
-		c.out = c.out[:0]
-	}
+	_, err := c.nc.Write(p)
 	return err
 }
 

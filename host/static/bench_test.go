@@ -17,11 +17,13 @@ import (
 // benchmark can check a response without the output growing.
 type sinkConn struct{ last []byte }
 
-func (c *sinkConn) Write(p []byte) error      { c.last = append(c.last[:0], p...); return nil }
-func (c *sinkConn) Flush(time.Duration) error { return nil }
-func (c *sinkConn) CloseWrite() error         { return nil }
-func (c *sinkConn) Close() error              { return nil }
-func (c *sinkConn) RemoteAddr() net.Addr      { return sinkAddr }
+func (c *sinkConn) Send(p []byte, _ time.Duration) error {
+	c.last = append(c.last[:0], p...)
+	return nil
+}
+func (c *sinkConn) CloseWrite() error    { return nil }
+func (c *sinkConn) Close() error         { return nil }
+func (c *sinkConn) RemoteAddr() net.Addr { return sinkAddr }
 
 var sinkAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
 
