@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,8 @@ func NewWithOptions(ctx context.Context, engine *Engine, specs []SiteSpec, log *
 			}
 		}
 	}
+	// The most specific pattern wins, whatever the config's order.
+	slices.SortStableFunc(h.suffixes, func(a, b hostSuffix) int { return len(b.suffix) - len(a.suffix) })
 	h.stopped.Add(1)
 	go h.watchdog()
 	return h, nil
