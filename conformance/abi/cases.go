@@ -40,6 +40,8 @@ var cases = []kase{
 	{"cookies/get", cookiesGet},
 	{"cookies/set", cookiesSet},
 	{"cookies/injection-refused", cookiesInjection},
+	{"cookies/domain-scope-between-sites", cookiesDomainScope},
+	{"cookies/host-cookie-names-refused", cookiesHostNames},
 	{"signed/round-trip-and-rejections", signedCookies},
 	{"user/sign-in-out-and-auth-required", userAuth},
 	{"xsrf/host-checks-tokens", xsrfCheck},
@@ -908,6 +910,81 @@ func cookiesInjection(t *testing.T, k *kit) {
 		r.want(t, 500)
 		if strings.Contains(strings.ToLower(string(r.raw)), "x-injected") || strings.Contains(string(r.raw), "evil.test") || len(r.header.Values("Set-Cookie")) != 0 {
 			t.Errorf("%s: injected on the wire:\n%s", q, r.raw)
+		}
+	}
+}
+
+// The conformance config's sites with sibling names: SiteAHost and its
+// subdomains are site A's, SiteBHost is site B's.
+const (
+	SiteAHost = "a.example.com"
+	SiteBHost = "b.example.com"
+)
+
+// cookiesDomainScope: a guest's cookie may name its request's host or a
+// parent that its site owns, but never a parent shared with another site,
+// a public suffix, an address or another site's name; a refused Domain
+// fails the response (500) with no Set-Cookie on the wire, whether the
+// guest asked by cookie_set, signed_cookie_set or a Set-Cookie header.
+func cookiesDomainScope(t *testing.T, k *kit) {
+	for _, tc := range []struct {
+		host, domain string
+		ok           bool
+	}{
+		{SiteAHost, SiteAHost, true},
+		{"www." + SiteAHost, SiteAHost, true}, // a parent A serves
+		{"www." + SiteAHost, ".WWW." + SiteAHost, true},
+		{SiteAHost, "example.com", false}, // shared with B
+		{"www." + SiteAHost, "example.com", false},
+		{SiteAHost, "com", false}, // a public suffix
+		{SiteAHost, "127.0.0.1", false},
+		{SiteAHost, SiteBHost, false},
+		{SiteBHost, "example.com", false},
+		{SiteBHost, SiteAHost, false},
+		{k.base.Host, k.base.Hostname(), false}, // the "*" site on the server's address
+	} {
+		for _, target := range []string{
+			"/abi/cookies?" + q("set", "c", "value", "1", "domain", tc.domain),
+			"/abi/signed?" + q("set", "1", "domain", tc.domain),
+			"/abi/headers?" + q("ops", `[["add","Set-Cookie","c=1; Path=/; Domain=`+tc.domain+`"]]`),
+		} {
+			if tc.host == SiteBHost && !strings.HasPrefix(target, "/abi/cookies") {
+				continue // B routes only cookies
+			}
+			r := k.do(t, request{host: tc.host, target: target})
+			sc := r.header.Values("Set-Cookie")
+			switch {
+			case tc.ok && (r.status != 200 || len(sc) != 1 || !strings.Contains(strings.ToLower(sc[0]), "domain=")):
+				t.Errorf("Host %s, %s: %d, Set-Cookie %q; want 200 and a cookie for the domain", tc.host, target, r.status, sc)
+			case !tc.ok && (r.status != 500 || len(sc) != 0):
+				t.Errorf("Host %s, %s: %d, Set-Cookie %q; want 500 and no cookie", tc.host, target, r.status, sc)
+			}
+		}
+	}
+}
+
+// cookiesHostNames: the host's own cookies (the XSRF token, the user and
+// the locale choice) are not the guest's to set, with or without a
+// __Host- or __Secure- prefix; names of its own are.
+func cookiesHostNames(t *testing.T, k *kit) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"_xsrf", false}, {"wasmweb_user", false}, {"wasmweb_locale", false},
+		{"__Host-_xsrf", false}, {"__Secure-wasmweb_user", false},
+		{"_XSRF", true}, {"xsrf", true},
+	} {
+		for _, target := range []string{
+			"/abi/cookies?" + q("set", tc.name, "value", "00"),
+			"/abi/signed?" + q("set", "00", "name", tc.name),
+			"/abi/headers?" + q("ops", `[["add","Set-Cookie","`+tc.name+`=00; Path=/"]]`),
+		} {
+			r := k.get(t, target)
+			sc := r.header.Values("Set-Cookie")
+			if set := r.status == 200 && len(sc) == 1 && strings.HasPrefix(sc[0], tc.name+"="); set != tc.ok || !tc.ok && len(sc) != 0 {
+				t.Errorf("%s: %d, Set-Cookie %q; want the cookie set: %v", target, r.status, sc, tc.ok)
+			}
 		}
 	}
 }
