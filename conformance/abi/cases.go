@@ -1054,8 +1054,8 @@ func userAuth(t *testing.T, k *kit) {
 const XSRFHost = "xsrf.abi.test"
 
 // xsrfCheck: the host issues the cookie, masks each render differently,
-// and refuses non-safe requests without a matching token before the guest
-// runs.
+// and refuses non-safe requests without a matching token, or from another
+// origin, before the guest runs.
 func xsrfCheck(t *testing.T, k *kit) {
 	r := k.do(t, request{host: XSRFHost, target: "/abi/xsrf"})
 	r.want(t, 200)
@@ -1104,4 +1104,24 @@ func xsrfCheck(t *testing.T, k *kit) {
 	post(withCookie("X-XSRFToken", t1), "").want(t, 200)                      // a header
 	post(withCookie("X-CSRFToken", t2), "").want(t, 200)                      //
 	k.do(t, request{host: XSRFHost, target: "/abi/xsrf?safe=1"}).want(t, 200) // safe method
+
+	// A browser's word that the request comes from another origin (a
+	// sibling site, which may have planted the cookie, is same-site)
+	// refuses it whatever the token.
+	for _, tc := range []struct {
+		name   string
+		header []string
+		status int
+	}{
+		{"own origin", []string{"Sec-Fetch-Site", "same-origin", "Origin", "http://" + XSRFHost}, 200},
+		{"typed", []string{"Sec-Fetch-Site", "none"}, 200},
+		{"sibling site", []string{"Sec-Fetch-Site", "same-site", "Origin", "http://other.abi.test"}, 403},
+		{"other site", []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://evil.test"}, 403},
+		{"old browser, other origin", []string{"Origin", "http://other.abi.test"}, 403},
+		{"old browser, own origin", []string{"Origin", "http://" + XSRFHost}, 200},
+	} {
+		if r := post(withCookie(tc.header...), "_xsrf="+url.QueryEscape(t1)); r.status != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, r.status, tc.status)
+		}
+	}
 }
