@@ -1105,6 +1105,22 @@ func xsrfCheck(t *testing.T, k *kit) {
 	post(withCookie("X-CSRFToken", t2), "").want(t, 200)                      //
 	k.do(t, request{host: XSRFHost, target: "/abi/xsrf?safe=1"}).want(t, 200) // safe method
 
+	// A header's token is checked as the field's is: a bad one is refused
+	// even with the cookie.
+	for _, h := range []string{"X-XSRFToken", "X-CSRFToken"} {
+		for name, v := range map[string]string{
+			"another cookie's token": other, "wrong token": "2|00|00|0", "empty": "",
+			"malformed": "2|zz|zz|1", "truncated": t1[:len(t1)/2], "not hex": "not-a-token",
+		} {
+			if r := post(withCookie(h, v), ""); r.status != 403 {
+				t.Errorf("%s with %s %q: %d, want 403", h, name, v, r.status)
+			}
+		}
+		if r := post(withCookie(h, t1), ""); r.status != 200 || string(r.body) != "accepted" {
+			t.Errorf("%s with the masked token: %d %q, want 200 accepted", h, r.status, r.body)
+		}
+	}
+
 	// A browser's word that the request comes from another origin (a
 	// sibling site, which may have planted the cookie, is same-site)
 	// refuses it whatever the token.
