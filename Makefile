@@ -20,12 +20,13 @@ test:
 	$(MAKE) fuzz
 
 ## fuzz: run each fuzzer for FUZZTIME: HTTP framing, the module
-## instrumenter and the template escapers (make fuzz FUZZTIME=30m for a
-## long run)
+## instrumenter, the template escapers and guests' Set-Cookie headers
+## (make fuzz FUZZTIME=30m for a long run)
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(FUZZTIME) ./netloop
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(FUZZTIME) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(FUZZTIME) ./host/templates
+	$(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(FUZZTIME) ./host/cookie
 
 ## check: vet, formatting, go.mod tidiness and the tests; fails on a dirty tree
 check: vet fmt tidy test

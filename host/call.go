@@ -290,6 +290,13 @@ func respHeader(ctx context.Context, mod api.Module, stack []uint64) {
 	var err error
 	switch op {
 	case abi.HeaderSet, abi.HeaderAdd:
+		if strings.EqualFold(n, "Set-Cookie") {
+			if err := c.cookieScope().CheckHeader(v); err != nil {
+				c.fail(abi.FuncRespHeader + ": " + err.Error())
+				ret(stack, abi.ErrInvalid)
+				return
+			}
+		}
 		if fields, size := c.w.HeaderFields(); fields >= abi.MaxResponseHeaders || size+len(n)+len(v)+4 > abi.MaxResponseHeaderBytes {
 			c.fail("too many response headers")
 			ret(stack, abi.ErrTooLarge)

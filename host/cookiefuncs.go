@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/cookie"
+	"github.com/wasmweb/wasmweb/host/xsrf"
 )
 
 func cookieGet(ctx context.Context, mod api.Module, stack []uint64) {
@@ -55,7 +56,7 @@ func cookieSet(ctx context.Context, mod api.Module, stack []uint64) {
 	if c == nil {
 		return
 	}
-	ret(stack, c.setCookie(abi.FuncCookieSet, name, value, attrs))
+	ret(stack, c.setGuestCookie(abi.FuncCookieSet, name, value, attrs))
 }
 
 func signedGet(ctx context.Context, mod api.Module, stack []uint64) {
@@ -96,16 +97,41 @@ func signedSet(ctx context.Context, mod api.Module, stack []uint64) {
 	if !strings.Contains(strings.ToLower(attrs), "max-age") {
 		attrs += "; Max-Age=" + strconv.Itoa(int(c.site.signer.MaxAge()/time.Second))
 	}
-	ret(stack, c.setCookie(abi.FuncSignedSet, name, enc, attrs))
+	ret(stack, c.setGuestCookie(abi.FuncSignedSet, name, enc, attrs))
 }
 
-// setCookie adds a Set-Cookie for fn after checking it, and returns the
-// ABI result.
+// setCookie adds one of the host's own cookies for fn after checking it,
+// and returns the ABI result.
 func (c *call) setCookie(fn, name, value, attrs string) int {
+	return c.addCookie(fn, cookie.Scope{}, name, value, attrs)
+}
+
+// setGuestCookie adds a cookie the guest asked for with fn, within the
+// guest's scope, and returns the ABI result.
+func (c *call) setGuestCookie(fn, name, value, attrs string) int {
+	return c.addCookie(fn, c.cookieScope(), name, value, attrs)
+}
+
+// cookieScope is what the guest may do with the response's cookies: name
+// the request's host or a parent the site owns alone, and leave the
+// host's cookies alone.
+func (c *call) cookieScope() cookie.Scope {
+	reqHost := strings.Clone(hostName(c.req.Host))
+	s, h := c.site, c.site.h
+	return cookie.Scope{
+		Host:     reqHost,
+		Owns:     func(domain string) bool { return h.ownsCookieDomain(s, reqHost, domain) },
+		Reserved: []string{xsrf.CookieName, abi.UserCookie, s.localeCookie},
+	}
+}
+
+// addCookie adds a Set-Cookie for fn after checking it within scope, and
+// returns the ABI result.
+func (c *call) addCookie(fn string, scope cookie.Scope, name, value, attrs string) int {
 	if c.finished || c.w.Sent() {
 		return abi.ErrFinished
 	}
-	ck, err := cookie.Build(name, value, attrs)
+	ck, err := scope.Build(name, value, attrs)
 	if err != nil {
 		c.fail(fn + ": " + err.Error())
 		return abi.ErrInvalid

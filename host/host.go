@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,8 @@ func NewWithOptions(ctx context.Context, engine *Engine, specs []SiteSpec, log *
 			}
 		}
 	}
+	// The most specific pattern wins, whatever the config's order.
+	slices.SortStableFunc(h.suffixes, func(a, b hostSuffix) int { return len(b.suffix) - len(a.suffix) })
 	h.stopped.Add(1)
 	go h.watchdog()
 	return h, nil
@@ -146,7 +149,45 @@ func (h *Host) Drain() {
 
 // siteFor returns the site that answers host (which may carry a port).
 func (h *Host) siteFor(host []byte) *Site {
-	name := hostName(host)
+	if s := h.listed(hostName(host)); s != nil {
+		return s
+	}
+	return h.fallback
+}
+
+// ownsCookieDomain reports whether a cookie for domain, set by site s in
+// reply to a request for reqHost, reaches s alone (abi/ABI.md section
+// 7.6): domain is reqHost or a name s lists, no other site lists domain
+// or a name within it, and the "*." pattern that answers the other names
+// within it, if any, is s's. Names that only the "*" site answers are
+// not counted: they reach this server because whoever holds domain's DNS
+// sends them here.
+func (h *Host) ownsCookieDomain(s *Site, reqHost, domain string) bool {
+	if domain != reqHost && h.listed(domain) != s {
+		return false
+	}
+	within := "." + domain
+	for name, site := range h.exact {
+		if site != s && (name == domain || strings.HasSuffix(name, within)) {
+			return false
+		}
+	}
+	for _, hs := range h.suffixes {
+		if site := hs.site; site != s && strings.HasSuffix(hs.suffix, within) {
+			return false // another site's pattern at or within domain
+		}
+	}
+	for _, hs := range h.suffixes { // longest first: the first above domain answers the rest
+		if strings.HasSuffix(within, hs.suffix) {
+			return hs.site == s
+		}
+	}
+	return true
+}
+
+// listed returns the site whose hosts list name, exactly or by a "*."
+// pattern, or nil; the "*" site lists no name.
+func (h *Host) listed(name string) *Site {
 	if s, ok := h.exact[name]; ok {
 		return s
 	}
@@ -155,7 +196,7 @@ func (h *Host) siteFor(host []byte) *Site {
 			return hs.site
 		}
 	}
-	return h.fallback
+	return nil
 }
 
 // hostName strips the port and lower-cases, without allocating when the

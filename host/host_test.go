@@ -92,13 +92,17 @@ func TestHostRouting(t *testing.T) {
 	a.Hosts = []string{"a.test", "*.a.test"}
 	b := watSite("b", host.RouteSpec{Pattern: "/b", Plugin: "hello"})
 	b.Hosts = []string{"b.test"}
-	_, do := testHost(t, a, b)
+	// Listed before a's more specific *.a.test, which still wins.
+	wide := watSite("wide", host.RouteSpec{Pattern: "/wide", Plugin: "hello"})
+	wide.Hosts = []string{"*.test"}
+	_, do := testHost(t, wide, a, b)
 	for _, tc := range []struct {
 		host, path string
 		status     int
 	}{
 		{"a.test", "/", 200}, {"A.TEST:8080", "/", 200}, {"www.a.test", "/", 200},
-		{"b.test", "/b", 200}, {"b.test", "/", 404}, {"c.test", "/", 404},
+		{"b.test", "/b", 200}, {"b.test", "/", 404}, {"c.test", "/", 404}, {"c.test", "/wide", 200},
+		{"x.www.a.test", "/", 200}, {"x.www.a.test", "/wide", 404},
 	} {
 		resp, _ := do("GET " + tc.path + " HTTP/1.1\r\nHost: " + tc.host + "\r\n\r\n")
 		if resp.StatusCode != tc.status {

@@ -38,11 +38,15 @@ func (c *call) xsrfToken() string {
 }
 
 // xsrfPasses reports whether a request may reach the guest on a site
-// that checks XSRF tokens: safe methods always, others with the cookie's
-// token in the _xsrf argument or an X-XSRFToken or X-CSRFToken header.
+// that checks XSRF tokens: safe methods always, others when the browser
+// does not say they come from another origin, and with the cookie's token
+// in the _xsrf argument or an X-XSRFToken or X-CSRFToken header.
 func (s *Site) xsrfPasses(r *netloop.Request) bool {
 	if !s.xsrf || xsrf.Safe(string(r.Method)) {
 		return true
+	}
+	if !xsrf.SameOrigin(string(r.Method), string(r.Host), string(r.Header("Sec-Fetch-Site")), string(r.Header("Origin"))) {
+		return false
 	}
 	cookie, ok := requestCookie(r, xsrf.CookieName)
 	if !ok {

@@ -14,8 +14,10 @@ import (
 type CookieOptions struct {
 	// Path limits the cookie to a path; default "/".
 	Path string
-	// Domain widens the cookie to a domain and its subdomains; default:
-	// the request's host only.
+	// Domain widens the cookie to a domain and the names within it: the
+	// request's host, or a parent of it that the site serves and no other
+	// site on the server shares (abi/ABI.md section 7.6); never a public
+	// suffix or an IP address. Default: the request's host only.
 	Domain string
 	// MaxAge is the cookie's lifetime; zero makes a session cookie.
 	MaxAge time.Duration
@@ -82,10 +84,12 @@ func (c *Context) Cookie(name string) (string, bool) {
 	return v, n >= 0
 }
 
-// SetCookie sets a cookie on the response. A name that is not a token, a
+// SetCookie sets a cookie on the response. A name that is not a token or
+// is one of the host's cookies (_xsrf, wasmweb_user, the locale cookie), a
 // value with characters a cookie cannot hold (spaces, quotes, commas,
-// semicolons, backslashes, control characters, non-ASCII) or a bad option
-// is refused with ErrInvalid, and the response fails with 500. Options
+// semicolons, backslashes, control characters, non-ASCII), a Domain the
+// site does not own alone, or a bad option is refused with ErrInvalid,
+// and the response fails with 500. Options
 // holding ";" or control characters are refused before reaching the host,
 // with ErrInvalid, and the response is left to the handler.
 func (c *Context) SetCookie(name, value string, opts CookieOptions) error {

@@ -104,3 +104,47 @@ func TestCurrentUserAndNext(t *testing.T) {
 		t.Errorf("signed-in request: %q", resp.Body)
 	}
 }
+
+func init() {
+	sdk.Handle("test-cookie-domain", func(c *sdk.Context) {
+		err := c.SetCookie(c.QueryArgument("name", "c"), "1", sdk.CookieOptions{Domain: c.QueryArgument("domain", "")})
+		if err != nil && !errors.Is(err, sdk.ErrInvalid) {
+			c.Errorf("SetCookie: %v", err)
+		}
+	})
+}
+
+// Under the fake, as on the host, a cookie's Domain is the request's host
+// or a parent of it that the site's hosts list, and the host's own
+// cookies are not the guest's to set: anything else fails the response.
+func TestCookieDomainAndHostCookies(t *testing.T) {
+	req := func(host, query string) *sdktest.Request {
+		return sdktest.NewRequest("GET", "/?"+query).WithHeader("Host", host)
+	}
+	for _, tc := range []struct {
+		name string
+		req  *sdktest.Request
+		ok   bool
+	}{
+		{"own host", req("a.example.com", "domain=a.example.com"), true},
+		{"own host with port", req("A.example.com:8080", "domain=a.example.com"), true},
+		{"listed parent", req("www.a.example.com", "domain=a.example.com").WithHosts("*.a.example.com", "a.example.com"), true},
+		{"unlisted parent", req("www.a.example.com", "domain=a.example.com"), false},
+		{"parent of a wildcard", req("www.a.example.com", "domain=example.com").WithHosts("*.a.example.com", "a.example.com"), false},
+		{"public suffix", req("a.example.com", "domain=com").WithHosts("*"), false},
+		{"sibling", req("a.example.com", "domain=b.example.com").WithHosts("*.example.com"), false},
+		{"address", req("127.0.0.1:80", "domain=127.0.0.1"), false},
+		{"xsrf cookie", req("a.example.com", "name=_xsrf"), false},
+		{"user cookie", req("a.example.com", "name=wasmweb_user"), false},
+		{"locale cookie", req("a.example.com", "name=wasmweb_locale"), false},
+		{"prefixed xsrf cookie", req("a.example.com", "name=__Host-_xsrf"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := sdktest.Serve("test-cookie-domain", tc.req)
+			sc := resp.Header.Values("Set-Cookie")
+			if ok := resp.Status == 200 && len(sc) == 1; ok != tc.ok || !tc.ok && (resp.Status != 500 || len(sc) != 0) {
+				t.Errorf("status %d, Set-Cookie %q (failure %q); want set %v", resp.Status, sc, resp.Failure, tc.ok)
+			}
+		})
+	}
+}

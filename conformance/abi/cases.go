@@ -40,6 +40,8 @@ var cases = []kase{
 	{"cookies/get", cookiesGet},
 	{"cookies/set", cookiesSet},
 	{"cookies/injection-refused", cookiesInjection},
+	{"cookies/domain-scope-between-sites", cookiesDomainScope},
+	{"cookies/host-cookie-names-refused", cookiesHostNames},
 	{"signed/round-trip-and-rejections", signedCookies},
 	{"user/sign-in-out-and-auth-required", userAuth},
 	{"xsrf/host-checks-tokens", xsrfCheck},
@@ -912,6 +914,81 @@ func cookiesInjection(t *testing.T, k *kit) {
 	}
 }
 
+// The conformance config's sites with sibling names: SiteAHost and its
+// subdomains are site A's, SiteBHost is site B's.
+const (
+	SiteAHost = "a.example.com"
+	SiteBHost = "b.example.com"
+)
+
+// cookiesDomainScope: a guest's cookie may name its request's host or a
+// parent that its site owns, but never a parent shared with another site,
+// a public suffix, an address or another site's name; a refused Domain
+// fails the response (500) with no Set-Cookie on the wire, whether the
+// guest asked by cookie_set, signed_cookie_set or a Set-Cookie header.
+func cookiesDomainScope(t *testing.T, k *kit) {
+	for _, tc := range []struct {
+		host, domain string
+		ok           bool
+	}{
+		{SiteAHost, SiteAHost, true},
+		{"www." + SiteAHost, SiteAHost, true}, // a parent A serves
+		{"www." + SiteAHost, ".WWW." + SiteAHost, true},
+		{SiteAHost, "example.com", false}, // shared with B
+		{"www." + SiteAHost, "example.com", false},
+		{SiteAHost, "com", false}, // a public suffix
+		{SiteAHost, "127.0.0.1", false},
+		{SiteAHost, SiteBHost, false},
+		{SiteBHost, "example.com", false},
+		{SiteBHost, SiteAHost, false},
+		{k.base.Host, k.base.Hostname(), false}, // the "*" site on the server's address
+	} {
+		for _, target := range []string{
+			"/abi/cookies?" + q("set", "c", "value", "1", "domain", tc.domain),
+			"/abi/signed?" + q("set", "1", "domain", tc.domain),
+			"/abi/headers?" + q("ops", `[["add","Set-Cookie","c=1; Path=/; Domain=`+tc.domain+`"]]`),
+		} {
+			if tc.host == SiteBHost && !strings.HasPrefix(target, "/abi/cookies") {
+				continue // B routes only cookies
+			}
+			r := k.do(t, request{host: tc.host, target: target})
+			sc := r.header.Values("Set-Cookie")
+			switch {
+			case tc.ok && (r.status != 200 || len(sc) != 1 || !strings.Contains(strings.ToLower(sc[0]), "domain=")):
+				t.Errorf("Host %s, %s: %d, Set-Cookie %q; want 200 and a cookie for the domain", tc.host, target, r.status, sc)
+			case !tc.ok && (r.status != 500 || len(sc) != 0):
+				t.Errorf("Host %s, %s: %d, Set-Cookie %q; want 500 and no cookie", tc.host, target, r.status, sc)
+			}
+		}
+	}
+}
+
+// cookiesHostNames: the host's own cookies (the XSRF token, the user and
+// the locale choice) are not the guest's to set, with or without a
+// __Host- or __Secure- prefix; names of its own are.
+func cookiesHostNames(t *testing.T, k *kit) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"_xsrf", false}, {"wasmweb_user", false}, {"wasmweb_locale", false},
+		{"__Host-_xsrf", false}, {"__Secure-wasmweb_user", false},
+		{"_XSRF", true}, {"xsrf", true},
+	} {
+		for _, target := range []string{
+			"/abi/cookies?" + q("set", tc.name, "value", "00"),
+			"/abi/signed?" + q("set", "00", "name", tc.name),
+			"/abi/headers?" + q("ops", `[["add","Set-Cookie","`+tc.name+`=00; Path=/"]]`),
+		} {
+			r := k.get(t, target)
+			sc := r.header.Values("Set-Cookie")
+			if set := r.status == 200 && len(sc) == 1 && strings.HasPrefix(sc[0], tc.name+"="); set != tc.ok || !tc.ok && len(sc) != 0 {
+				t.Errorf("%s: %d, Set-Cookie %q; want the cookie set: %v", target, r.status, sc, tc.ok)
+			}
+		}
+	}
+}
+
 // signedCookies: a value signed by the host comes back; tampering, another
 // name or another site's verification fail.
 func signedCookies(t *testing.T, k *kit) {
@@ -977,8 +1054,8 @@ func userAuth(t *testing.T, k *kit) {
 const XSRFHost = "xsrf.abi.test"
 
 // xsrfCheck: the host issues the cookie, masks each render differently,
-// and refuses non-safe requests without a matching token before the guest
-// runs.
+// and refuses non-safe requests without a matching token, or from another
+// origin, before the guest runs.
 func xsrfCheck(t *testing.T, k *kit) {
 	r := k.do(t, request{host: XSRFHost, target: "/abi/xsrf"})
 	r.want(t, 200)
@@ -1027,4 +1104,40 @@ func xsrfCheck(t *testing.T, k *kit) {
 	post(withCookie("X-XSRFToken", t1), "").want(t, 200)                      // a header
 	post(withCookie("X-CSRFToken", t2), "").want(t, 200)                      //
 	k.do(t, request{host: XSRFHost, target: "/abi/xsrf?safe=1"}).want(t, 200) // safe method
+
+	// A header's token is checked as the field's is: a bad one is refused
+	// even with the cookie.
+	for _, h := range []string{"X-XSRFToken", "X-CSRFToken"} {
+		for name, v := range map[string]string{
+			"another cookie's token": other, "wrong token": "2|00|00|0", "empty": "",
+			"malformed": "2|zz|zz|1", "truncated": t1[:len(t1)/2], "not hex": "not-a-token",
+		} {
+			if r := post(withCookie(h, v), ""); r.status != 403 {
+				t.Errorf("%s with %s %q: %d, want 403", h, name, v, r.status)
+			}
+		}
+		if r := post(withCookie(h, t1), ""); r.status != 200 || string(r.body) != "accepted" {
+			t.Errorf("%s with the masked token: %d %q, want 200 accepted", h, r.status, r.body)
+		}
+	}
+
+	// A browser's word that the request comes from another origin (a
+	// sibling site, which may have planted the cookie, is same-site)
+	// refuses it whatever the token.
+	for _, tc := range []struct {
+		name   string
+		header []string
+		status int
+	}{
+		{"own origin", []string{"Sec-Fetch-Site", "same-origin", "Origin", "http://" + XSRFHost}, 200},
+		{"typed", []string{"Sec-Fetch-Site", "none"}, 200},
+		{"sibling site", []string{"Sec-Fetch-Site", "same-site", "Origin", "http://other.abi.test"}, 403},
+		{"other site", []string{"Sec-Fetch-Site", "cross-site", "Origin", "http://evil.test"}, 403},
+		{"old browser, other origin", []string{"Origin", "http://other.abi.test"}, 403},
+		{"old browser, own origin", []string{"Origin", "http://" + XSRFHost}, 200},
+	} {
+		if r := post(withCookie(tc.header...), "_xsrf="+url.QueryEscape(t1)); r.status != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, r.status, tc.status)
+		}
+	}
 }

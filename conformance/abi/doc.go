@@ -15,9 +15,11 @@
 //		abikit.Run(t, base, http.DefaultClient)
 //	}
 //
-// Run needs the "abi" site to answer every host name and the "abi-debug"
-// site to answer "debug.abi.test" (it sets that Host on its requests; no
-// DNS is involved). Some cases write raw bytes on a TCP connection to the
+// Run needs the "abi" site to answer every host name, the "abi-debug"
+// site to answer "debug.abi.test", "abi-xsrf" "xsrf.abi.test", and the
+// sibling sites "abi-a" and "abi-b" "a.example.com" (with its
+// subdomains) and "b.example.com" (it sets those Hosts on its requests;
+// no DNS is involved). Some cases write raw bytes on a TCP connection to the
 // base URL's host and port, to see exactly what reaches the wire.
 //
 // Logs cannot be seen over HTTP. A host run in the same process can pass a

@@ -27,6 +27,9 @@ type sdkCase struct {
 	// (translations/), as far as its fake models them.
 	translations   map[string]map[string]string
 	compareHeaders []string
+	// hosts are the hosts of the site the Host header names, for
+	// cookies' Domain (site abi-a's for a.example.com).
+	hosts []string
 }
 
 func sdkCases() []sdkCase {
@@ -38,7 +41,24 @@ func sdkCases() []sdkCase {
 	fw.Write([]byte("hello"))
 	w.Close()
 	reqPattern := "/abi/request/{a}/{b...}"
+	siteA := []string{"a.example.com", "*.a.example.com"}
+	cookie := func(name, host, query string) sdkCase {
+		return sdkCase{name: name, handler: "cookies", method: "GET", target: "/abi/cookies?" + query,
+			header: [][2]string{{"Host", host}, {"Connection", "close"}}, pattern: "/abi/cookies",
+			hosts: siteA, compareHeaders: []string{"Set-Cookie"}}
+	}
 	return []sdkCase{
+		cookie("cookies/domain-own-host", "a.example.com", "set=c&value=1&domain=a.example.com"),
+		cookie("cookies/domain-parent-the-site-serves", "www.a.example.com", "set=c&value=1&domain=a.example.com"),
+		cookie("cookies/domain-shared-parent", "a.example.com", "set=c&value=1&domain=example.com"),
+		cookie("cookies/domain-public-suffix", "a.example.com", "set=c&value=1&domain=com"),
+		cookie("cookies/domain-sibling", "a.example.com", "set=c&value=1&domain=b.example.com"),
+		cookie("cookies/domain-address", "a.example.com", "set=c&value=1&domain=127.0.0.1"),
+		cookie("cookies/host-cookie-name", "a.example.com", "set=_xsrf&value=00"),
+		{name: "headers/set-cookie-domain", handler: "headers", method: "GET",
+			target: "/abi/headers?ops=" + url.QueryEscape(`[["add","Set-Cookie","c=1; Domain=example.com"]]`),
+			header: [][2]string{{"Host", "a.example.com"}, {"Connection", "close"}}, pattern: "/abi/headers",
+			hosts: siteA, compareHeaders: []string{"Set-Cookie"}},
 		{name: "request/get", handler: "request", method: "GET",
 			target:  "/abi/request/x%2Fy/p/q%20r?z=1&lookup=X-A&lookup=nope",
 			header:  [][2]string{{"Host", "cmp.test"}, {"X-A", "1"}, {"Accept", "*/*"}, {"x-a", "2"}, {"Connection", "close"}},
@@ -138,6 +158,9 @@ func sameAsSDKTest(t *testing.T, base string) {
 			}
 			for k, v := range c.params {
 				req = req.WithParam(k, v)
+			}
+			if c.hosts != nil {
+				req = req.WithHosts(c.hosts...)
 			}
 			for code, msgs := range c.translations {
 				req = req.WithTranslations(code, msgs)

@@ -269,13 +269,66 @@ func TestChatXSRF(t *testing.T) {
 			t.Errorf("%s: %d, want 403", name, resp.StatusCode)
 		}
 	}
-	// The page sets the cookie; its form carries a masked token that works.
+	// The page sets the cookie; its form carries a masked token, which
+	// differs from the cookie's form of the token and works in the form
+	// field and in either header; a wrong token does not.
 	resp, err := http.Get("http://" + n.addr + "/chat")
 	if err != nil {
 		t.Fatal(err)
 	}
+	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if sc := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, "_xsrf=2|") {
+	sc := resp.Header.Get("Set-Cookie")
+	cookie, _, _ := strings.Cut(strings.TrimPrefix(sc, "_xsrf="), ";")
+	if !strings.HasPrefix(sc, "_xsrf=2|") {
 		t.Fatalf("page Set-Cookie %q", sc)
+	}
+	_, field, ok := strings.Cut(string(page), `name="_xsrf" value="`)
+	masked, _, _ := strings.Cut(field, `"`)
+	if !ok || !strings.HasPrefix(masked, "2|") || masked == cookie {
+		t.Fatalf("the page's token field holds %q (cookie %q)", masked, cookie)
+	}
+	post := func(form url.Values, header ...string) (int, string) {
+		t.Helper()
+		r, _ := http.NewRequest("POST", "http://"+n.addr+"/a/message/new", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Cookie", "_xsrf="+cookie)
+		for i := 0; i+1 < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	wrong := strings.Replace(masked, "|", "|f", 1)
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		header []string
+		status int
+	}{
+		{"masked token in the field", url.Values{"body": {"by field"}, "_xsrf": {masked}}, nil, 200},
+		{"masked token in X-XSRFToken", url.Values{"body": {"by header"}}, []string{"X-XSRFToken", masked}, 200},
+		{"masked token in X-CSRFToken", url.Values{"body": {"by other header"}}, []string{"X-CSRFToken", masked}, 200},
+		{"wrong token in the field", url.Values{"body": {"x"}, "_xsrf": {wrong}}, nil, 403},
+		{"wrong token in X-XSRFToken", url.Values{"body": {"x"}}, []string{"X-XSRFToken", wrong}, 403},
+		{"wrong token in X-CSRFToken", url.Values{"body": {"x"}}, []string{"X-CSRFToken", wrong}, 403},
+		{"masked token from a sibling site", url.Values{"body": {"x"}, "_xsrf": {masked}}, []string{"Sec-Fetch-Site", "same-site"}, 403},
+	} {
+		status, body := post(tc.form, tc.header...)
+		if status != tc.status {
+			t.Errorf("%s: %d %q, want %d", tc.name, status, body, tc.status)
+			continue
+		}
+		if status == 200 {
+			var m message
+			if err := json.Unmarshal([]byte(body), &m); err != nil || m.Body != tc.form.Get("body") {
+				t.Errorf("%s: posted %q, want the message %q (%v)", tc.name, body, tc.form.Get("body"), err)
+			}
+		}
 	}
 }

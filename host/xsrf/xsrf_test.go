@@ -43,3 +43,30 @@ func TestSafe(t *testing.T) {
 		}
 	}
 }
+
+// A request whose browser says it comes from another origin (a sibling
+// site is same-site, not same-origin) fails; one from the site's own
+// pages, typed by the user, or from a client that is no browser passes.
+func TestSameOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, site, origin string
+		want                       bool
+	}{
+		{"same-origin", "POST", "same-origin", "http://a.example.com", true},
+		{"typed or bookmarked", "POST", "none", "", true},
+		{"sibling site", "POST", "same-site", "http://b.example.com", false},
+		{"other site", "POST", "cross-site", "http://evil.test", false},
+		{"other site, no Origin", "DELETE", "cross-site", "", false},
+		{"unknown value", "POST", "elsewhere", "", false},
+		{"old browser, own origin", "POST", "", "http://a.example.com", true},
+		{"old browser, sibling", "POST", "", "http://b.example.com", false},
+		{"old browser, other port", "POST", "", "http://a.example.com:8080", false},
+		{"old browser, null origin", "PUT", "", "null", false},
+		{"no browser", "POST", "", "", true},
+		{"safe method from elsewhere", "GET", "cross-site", "http://evil.test", true},
+	} {
+		if got := SameOrigin(tc.method, "a.example.com", tc.site, tc.origin); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

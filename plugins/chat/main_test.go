@@ -11,7 +11,10 @@ import (
 	"github.com/wasmweb/wasmweb/sdk/sdktest"
 )
 
-const token = "TESTTOKEN234"
+// token is a token the host would accept as both cookie and field. The
+// fake host checks no tokens (the host does, before the plugin runs);
+// conformance/e2e's TestChatXSRF posts through the host.
+const token = sdktest.FakeXSRFToken
 
 // post is a POST of form to path with a matching XSRF cookie and argument.
 func post(path string, form url.Values) *sdktest.Request {

@@ -3,6 +3,7 @@ package sdktest
 import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/cookie"
+	"github.com/wasmweb/wasmweb/host/xsrf"
 
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,8 +11,48 @@ import (
 	"strings"
 )
 
-// setCookie builds a Set-Cookie value as the host does.
+// setCookie builds the Set-Cookie value of one of the host's own
+// cookies, as the host does.
 func setCookie(name, value, attrs string) (string, error) { return cookie.Build(name, value, attrs) }
+
+// cookieScope is what the guest may do with the response's cookies, as
+// on the host (abi/ABI.md section 7.6): name the request's host, or a
+// parent of it that the site's hosts list, and leave the host's cookies
+// alone. The fake knows no other sites, so none can serve a name within
+// a domain, as on a server that serves one site.
+func (h *fakeHost) cookieScope() cookie.Scope {
+	reqHost := requestHost(h.firstHeader("Host"))
+	hosts := h.req.hosts
+	return cookie.Scope{
+		Host: reqHost,
+		Owns: func(domain string) bool {
+			if domain == reqHost {
+				return true
+			}
+			for _, name := range hosts {
+				name = strings.ToLower(name)
+				if name == domain || strings.HasPrefix(name, "*.") && strings.HasSuffix(domain, name[1:]) {
+					return true
+				}
+			}
+			return false
+		},
+		Reserved: []string{xsrf.CookieName, abi.UserCookie, abi.LocaleCookie},
+	}
+}
+
+// requestHost is a Host header's name as browsers compare it: lower case,
+// without the port.
+func requestHost(hostport string) string {
+	if strings.HasPrefix(hostport, "[") {
+		if i := strings.IndexByte(hostport, ']'); i > 0 {
+			return strings.ToLower(hostport[:i+1])
+		}
+	} else if i := strings.LastIndexByte(hostport, ':'); i >= 0 {
+		hostport = hostport[:i]
+	}
+	return strings.ToLower(hostport)
+}
 
 // fakeKey signs the fake's signed cookies. Tests may read and forge them:
 // the fake only checks that handlers treat a bad signature as one.

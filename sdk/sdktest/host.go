@@ -308,6 +308,11 @@ func (h *fakeHost) respHeaderOp(op int32, name, value string) int32 {
 	if msg := badValue(value); msg != "" {
 		return h.fail(fn, "header %s: value %q %s", name, value, msg)
 	}
+	if strings.EqualFold(name, "Set-Cookie") {
+		if err := h.cookieScope().CheckHeader(value); err != nil {
+			return h.fail(fn, "%v", err)
+		}
+	}
 	// As the host counts: fields before this one, and bytes as sent
 	// ("Name: value\r\n").
 	fields, size := h.headerSize()
@@ -441,7 +446,7 @@ func (h *fakeHost) CookieGet(name string, buf []byte) int32 {
 // refusing what it refuses.
 func (h *fakeHost) CookieSet(name, value, attrs string) int32 {
 	r := int32(0)
-	switch v, err := setCookie(name, value, attrs); {
+	switch v, err := h.cookieScope().Build(name, value, attrs); {
 	case h.finished:
 		r = abi.ErrFinished
 	case err != nil:
@@ -474,7 +479,7 @@ func (h *fakeHost) SignedCookieSet(name, value, attrs string) int32 {
 	if !strings.Contains(strings.ToLower(attrs), "max-age") {
 		attrs += "; Max-Age=2678400"
 	}
-	switch v, err := setCookie(name, enc, attrs); {
+	switch v, err := h.cookieScope().Build(name, enc, attrs); {
 	case h.finished:
 		r = abi.ErrFinished
 	case len(enc) > 4096:

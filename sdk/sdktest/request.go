@@ -22,6 +22,7 @@ type Request struct {
 	remoteAddr   string
 	routePattern string
 	site         string
+	hosts        []string // the site's host names, for cookies' Domain
 	header       []headerField
 	params       map[string]string
 	accounts     map[string]string // user name → password, for Login
@@ -57,6 +58,7 @@ func NewRequest(method, target string) *Request {
 func (r *Request) clone() *Request {
 	c := *r
 	c.header = slices.Clone(r.header)
+	c.hosts = slices.Clone(r.hosts)
 	c.files = slices.Clone(r.files)
 	if r.form != nil {
 		c.form = url.Values{}
@@ -160,6 +162,16 @@ func (r *Request) WithRoutePattern(pattern string) *Request {
 func (r *Request) WithSite(site string) *Request {
 	c := r.clone()
 	c.site = site
+	return c
+}
+
+// WithHosts sets the host names the request's site serves, as its
+// config's hosts lists them ("example.com", "*.example.com"). A cookie's
+// Domain may be the request's host or a parent of it that they list
+// (abi/ABI.md section 7.6); without them, the request's host alone.
+func (r *Request) WithHosts(hosts ...string) *Request {
+	c := r.clone()
+	c.hosts = slices.Clone(hosts)
 	return c
 }
 

@@ -354,7 +354,7 @@ func renderPage(c *sdk.Context) {
 
 // cookies answers ?get=NAME with the cookie's value (404 when absent), and
 // ?set=NAME&value=V sets one with the options maxage (seconds), secure,
-// script, samesite and path.
+// script, samesite, path and domain.
 func cookies(c *sdk.Context) {
 	if name := c.QueryArgument("get", ""); name != "" {
 		if v, ok := c.Cookie(name); ok {
@@ -371,6 +371,7 @@ func cookies(c *sdk.Context) {
 		Secure:   c.QueryArgument("secure", "") != "",
 		Script:   c.QueryArgument("script", "") != "",
 		SameSite: c.QueryArgument("samesite", ""),
+		Domain:   c.QueryArgument("domain", ""),
 	}
 	if err := c.SetCookie(c.QueryArgument("set", ""), c.QueryArguments("value")[0], opts); err != nil {
 		return // the host answers 500
@@ -378,12 +379,15 @@ func cookies(c *sdk.Context) {
 	c.WriteString("set")
 }
 
-// signedCookie answers ?set=V by setting the signed cookie "s" to V, and
-// otherwise with the value "s" carries: 404 when absent, 403 when it does
-// not verify.
+// signedCookie answers ?set=V by setting the signed cookie "s" (or
+// ?name=) to V, for ?domain= if given, and otherwise with the value "s"
+// carries: 404 when absent, 403 when it does not verify.
 func signedCookie(c *sdk.Context) {
 	if v := c.QueryArgument("set", ""); v != "" {
-		c.SetSignedCookie("s", v, sdk.CookieOptions{})
+		opts := sdk.CookieOptions{Domain: c.QueryArgument("domain", "")}
+		if err := c.SetSignedCookie(c.QueryArgument("name", "s"), v, opts); err != nil {
+			return // the host answers 500
+		}
 		c.WriteString("set")
 		return
 	}
