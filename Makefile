@@ -2,9 +2,10 @@
 
 GO        ?= go
 FUZZTIME  ?= 20s
+SOAKTIME  ?= 10m
 PKGS      := ./...
 
-.PHONY: all build test fuzz check vet fmt tidy bench clean
+.PHONY: all build test fuzz soak check vet fmt tidy bench clean
 
 all: build
 
@@ -27,6 +28,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(FUZZTIME) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(FUZZTIME) ./host/templates
 	$(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(FUZZTIME) ./host/cookie
+
+## soak: a wasmweb process under legitimate and hostile traffic on two
+## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded,
+## every legitimate request answered
+soak:
+	$(GO) test -count=1 -run TestSoak -v ./conformance/soak -soak=$(SOAKTIME) -timeout=3h
 
 ## check: vet, formatting, go.mod tidiness and the tests; fails on a dirty tree
 check: vet fmt tidy test
