@@ -106,14 +106,33 @@ func (p *Parked) hangup() {
 // and input that arrived meanwhile is served, by a task of the
 // connection's own, so that Resume returns once h has and a client that
 // does not read, or pipelines slow requests, delays no other connection's
-// resumption. Resume returns ErrNotParked when the request was already
-// answered or its client has gone.
+// resumption; while another goroutine serves the connection, the
+// resumption itself is left to that task, and h runs later. Resume
+// returns ErrNotParked when the request was already answered or its
+// client had gone.
 func (p *Parked) Resume(h Handler) error {
 	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
 		return ErrNotParked
 	}
 	s := p.s
-	s.mu.Lock()
+	if !s.mu.TryLock() {
+		// Another goroutine serves the connection: Input flushing earlier
+		// answers to a client that does not read, say. Rather than wait
+		// for it, leave the resumption to a task of the connection's own.
+		if s.gone.Load() {
+			return ErrNotParked
+		}
+		spawn(func() {
+			s.mu.Lock()
+			s.resume(p, h)
+		})
+		return nil
+	}
+	return s.resume(p, h)
+}
+
+// resume is Resume with s.mu held; it releases it.
+func (s *session) resume(p *Parked, h Handler) error {
 	defer s.unlock()
 	defer s.recoverConn()
 	if s.gone.Load() || s.state != stParked || s.parked != p {

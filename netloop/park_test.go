@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,8 @@ func (p *parker) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 		p.slow <- struct{}{}
 		<-p.release
 		w.WriteString("slow:" + string(r.Target))
+	case "/big":
+		w.WriteString(strings.Repeat("b", 32<<20))
 	default:
 		w.WriteString("now:" + string(r.Target))
 	}

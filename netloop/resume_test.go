@@ -175,6 +175,43 @@ func TestResumeDoesNotWaitForASlowReader(t *testing.T) {
 	})
 }
 
+// Resume does not wait for the goroutine that holds the connection: here
+// Input flushes a large answer to a client that does not read, right
+// after the request behind it parked.
+func TestResumeDoesNotWaitForTheConnectionsFlush(t *testing.T) {
+	forEachNetloopTransport(t, func(t *testing.T, transport string) {
+		_, p, addr := startParkerConfig(t, transport, netloop.Config{MaxOutputBytes: 64 << 20, WriteTimeout: 20 * time.Second})
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /big HTTP/1.1\r\nHost: h\r\n\r\nGET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
+		pk := nextParked(t, p)
+		resumed := make(chan error, 1)
+		go func() {
+			resumed <- pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
+				w.WriteString("answer")
+			}))
+		}()
+		select {
+		case err := <-resumed:
+			if err != nil {
+				t.Fatalf("Resume: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Resume waited for the connection's flush to a client that does not read")
+		}
+		br := bufio.NewReader(c)
+		if _, body := readResponse(t, br, "GET"); len(body) != 32<<20 {
+			t.Fatalf("first response: %d bytes", len(body))
+		}
+		if _, body := readResponse(t, br, "GET"); body != "answer" {
+			t.Fatalf("resumed response %q", body)
+		}
+	})
+}
+
 // A client that sends its request and then shuts down its sending side
 // (a half-close) still gets its answer: requests already read are
 // answered, then the connection closes. Each request takes a little
