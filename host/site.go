@@ -522,7 +522,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		s.failResponse(w, 500)
 	case result == abi.StatusWait && c.waiter != nil:
 		// Parked: the waiter is filed; the connection keeps the request.
-		s.parking.add(c.waiter)
+		s.parking.file(c.waiter)
 	case result == abi.StatusWait:
 		p.m.traps.Inc()
 		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.requestID())
