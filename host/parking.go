@@ -1,6 +1,8 @@
 package host
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +29,7 @@ import (
 // Only filed waiters (Parked, Woken) are ever queued, so a worker never
 // resumes a request whose first call is still running.
 type waiter struct {
-	parked  *netloop.Parked
+	parked  parkedRequest
 	site    *Site
 	route   *route
 	params  []pathParam
@@ -46,6 +48,13 @@ const (
 	waiterWoken
 	waiterGone
 )
+
+// parkedRequest is what the host asks of a parked request:
+// *netloop.Parked, or a test's stand-in.
+type parkedRequest interface {
+	Resume(netloop.Handler) error
+	Cancel()
+}
 
 // Wake implements pubsub.Watcher: queue a filed waiter for resumption,
 // or mark one still being filed so that filing queues it.
@@ -188,8 +197,17 @@ func (p *parking) work() {
 	}
 }
 
-// resume answers a woken waiter, unless a hang-up got there first.
+// resume answers a woken waiter, unless a hang-up got there first. A
+// panic is this connection's problem alone: it is logged and the
+// connection closed, and the worker goes on with the next waiter.
 func (p *parking) resume(w *waiter) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.h.log.Error("host: panic while resuming a parked request; connection closed", "site", p.site.name,
+				"plugin", w.route.plugin, "route", w.route.pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			w.parked.Cancel()
+		}
+	}()
 	if !p.release(w) {
 		return
 	}
@@ -259,6 +277,12 @@ func (q *wakeQueue) init() { q.cond = sync.NewCond(&q.mu) }
 
 func (q *wakeQueue) push(w *waiter) {
 	q.mu.Lock()
+	if q.head > 0 && q.head >= len(q.items)/2 {
+		// Reuse the front rather than grow, for a queue that never empties.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
 	q.items = append(q.items, w)
 	q.mu.Unlock()
 	q.cond.Signal()
@@ -301,4 +325,7 @@ func clampWait(timeoutMs int32, max time.Duration) time.Duration {
 	return d
 }
 
-var _ pubsub.Watcher = (*waiter)(nil)
+var (
+	_ pubsub.Watcher = (*waiter)(nil)
+	_ parkedRequest  = (*netloop.Parked)(nil)
+)
