@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -180,6 +181,50 @@ func TestHostileWaits(t *testing.T) {
 			if lo.Load() < 0 || hi.Load() > maxWaiters {
 				t.Errorf("%s: wasmweb_parked_requests ranged over [%d, %d]; must stay within [0, %d]", phase, lo.Load(), hi.Load(), maxWaiters)
 			}
+		}
+	})
+}
+
+// TestLoopingRouteShare sends 8 requests to a route that loops until its
+// deadline (20 s), on a plugin of 4 instances: the route may hold only
+// half of them, so the plugin's hello route keeps answering while every
+// loop still runs.
+func TestLoopingRouteShare(t *testing.T) {
+	forTransports(t, func(t *testing.T, transport string) {
+		n := startNode(t, fmt.Sprintf(byrouteConfig, "20s", 100), host.Options{}, transport)
+		var running atomic.Int32
+		var loops []net.Conn
+		for range 8 {
+			c := sendGET(t, n.addr, "/loop")
+			if c == nil {
+				t.FailNow()
+			}
+			loops = append(loops, c)
+			running.Add(1)
+			go func() {
+				defer c.Close()
+				readAnswer(c, time.Minute)
+				running.Add(-1)
+			}()
+		}
+		for i := range 8 {
+			c := sendGET(t, n.addr, "/hello")
+			if c == nil {
+				t.FailNow()
+			}
+			status, body, err := readAnswer(c, time.Minute)
+			c.Close()
+			if status != 200 || body != "Hello, world" {
+				t.Fatalf("hello %d while the loops run: %d %q %v", i, status, body, err)
+			}
+			if r := running.Load(); r != 8 {
+				t.Fatalf("hello %d was answered only after %d loops ended", i, 8-r)
+			}
+		}
+		// Unloading stops the loops.
+		n.host.Close(context.Background())
+		for _, c := range loops {
+			c.Close()
 		}
 	})
 }
