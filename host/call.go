@@ -62,7 +62,7 @@ func (c *call) unpark() {
 		return
 	}
 	c.site.broker.Unwatch(c.waiter.topic, c.waiter)
-	c.waiter.state.Store(waiterGone)
+	c.site.parking.release(c.waiter)
 	c.w.Unpark()
 	c.waiter = nil
 }

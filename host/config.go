@@ -78,6 +78,7 @@ type LimitsConfig struct {
 	CallTimeout      Duration `toml:"call_timeout"`
 	Instances        int      `toml:"instances"`
 	WarmInstances    int      `toml:"warm_instances"`
+	RouteInstances   int      `toml:"route_instances"`
 	MaxBodyBytes     Size     `toml:"max_body_bytes"`
 	MaxResponseBytes Size     `toml:"max_response_bytes"`
 }
@@ -326,6 +327,12 @@ func (c *Config) check() error {
 		if l.Instances > 0 && l.WarmInstances > l.Instances {
 			return bad(key+".limits.warm_instances", "%d is more than instances = %d", l.WarmInstances, l.Instances)
 		}
+		if l.RouteInstances < 0 {
+			return bad(key+".limits.route_instances", "must not be negative")
+		}
+		if l.Instances > 0 && l.RouteInstances > l.Instances {
+			return bad(key+".limits.route_instances", "%d is more than instances = %d", l.RouteInstances, l.Instances)
+		}
 		ps := site.PubSub
 		if ps.Retain < 0 || ps.MaxTopics < 0 || ps.MaxWaiters < 0 || ps.MaxWait < 0 {
 			return bad(key+".pubsub", "limits must not be negative")
@@ -444,7 +451,7 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 			Name: site.Name, Hosts: site.Hosts, Debug: site.Debug, Plugins: map[string]string{},
 			Limits: Limits{
 				MemoryBytes: int64(site.Limits.Memory), CallTimeout: time.Duration(site.Limits.CallTimeout),
-				Instances: site.Limits.Instances, WarmInstances: site.Limits.WarmInstances,
+				Instances: site.Limits.Instances, WarmInstances: site.Limits.WarmInstances, RouteInstances: site.Limits.RouteInstances,
 				MaxBodyBytes: int64(site.Limits.MaxBodyBytes), MaxResponseBytes: int64(site.Limits.MaxResponseBytes),
 			},
 			StaticPrefix: site.Static.Prefix,

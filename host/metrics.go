@@ -20,6 +20,7 @@ type metrics struct {
 	misses      *prometheus.CounterVec
 	traps       *prometheus.CounterVec
 	kills       *prometheus.CounterVec
+	refusals    *prometheus.CounterVec
 	parked      prometheus.Gauge
 	resumed     prometheus.Counter
 	shared      prometheus.Counter
@@ -54,13 +55,16 @@ func newMetrics() *metrics {
 		kills: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_guest_deadline_kills_total", Help: "Guest calls stopped at their deadline, by plugin.",
 		}, []string{"site", "plugin"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_route_refusals_total", Help: "Requests answered 503 without a guest call because their route held its share of its plugin's instances until the wait ran out, or was limited to one call after a deadline kill, by site and route.",
+		}, []string{"site", "route"}),
 	}
 	m.parked = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wasmweb_parked_requests", Help: "Requests parked waiting for a message."})
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
 	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
 	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published)
-	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills,
+	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -1,6 +1,8 @@
 package host
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,8 +14,22 @@ import (
 // waiter is a parked request: what the host keeps while a long poll waits
 // for a message. It holds no Wasm instance and no goroutine; the
 // connection keeps the request itself (netloop.Parked).
+//
+// A waiter holds one of its site's max_waiters slots from the moment
+// wait parks the request until its state becomes waiterGone. That happens
+// once, through parking.release, whoever ends the wait:
+//
+//	state          entered when                           left for
+//	waiterFiling   wait parks the request (slot taken)    Parked (file), Early (a message), Gone (the call answers after all; hang-up)
+//	waiterEarly    a message arrives during that call     Woken (file), Gone (as from waiterFiling)
+//	waiterParked   the call returned STATUS_WAIT (file)   Woken (a message, the deadline, drain), Gone (hang-up)
+//	waiterWoken    queued for a parking worker            Gone (the worker, or a hang-up first)
+//	waiterGone     release: the slot is free              -
+//
+// Only filed waiters (Parked, Woken) are ever queued, so a worker never
+// resumes a request whose first call is still running.
 type waiter struct {
-	parked  *netloop.Parked
+	parked  parkedRequest
 	site    *Site
 	route   *route
 	params  []pathParam
@@ -21,40 +37,64 @@ type waiter struct {
 	cursor  int64
 	expires int64 // unix nanoseconds
 
-	state atomic.Int32 // waiterParked, waiterWoken, waiterGone
+	state atomic.Int32 // see the table above
 	timed atomic.Bool  // woken by its deadline, not by a message
 }
 
 const (
-	waiterParked = iota
+	waiterFiling = iota
+	waiterEarly
+	waiterParked
 	waiterWoken
 	waiterGone
 )
 
-// Wake implements pubsub.Watcher: queue the waiter for resumption.
+// parkedRequest is what the host asks of a parked request:
+// *netloop.Parked, or a test's stand-in.
+type parkedRequest interface {
+	Resume(netloop.Handler) error
+	Cancel()
+}
+
+// Wake implements pubsub.Watcher: queue a filed waiter for resumption,
+// or mark one still being filed so that filing queues it.
 func (w *waiter) Wake() {
-	if w.state.CompareAndSwap(waiterParked, waiterWoken) {
-		w.site.parking.wakes.push(w)
+	for {
+		switch st := w.state.Load(); st {
+		case waiterParked:
+			if w.state.CompareAndSwap(st, waiterWoken) {
+				w.site.parking.wakes.push(w)
+				return
+			}
+		case waiterFiling:
+			if w.state.CompareAndSwap(st, waiterEarly) {
+				return
+			}
+		default:
+			return
+		}
 	}
 }
 
 // parking is a site's set of parked requests: their count, their
 // deadlines and the workers that resume them. Safe for concurrent use.
 type parking struct {
-	site    *Site
-	h       *Host
-	count   atomic.Int64
-	wakes   wakeQueue
-	mu      sync.Mutex
-	byTick  map[int64][]*waiter // mu guards byTick: deadline bucket (100 ms) -> waiters
-	stop    chan struct{}
-	stopped sync.WaitGroup
+	site     *Site
+	h        *Host
+	max      int64
+	count    atomic.Int64 // waiters not yet gone; never above max
+	draining atomic.Bool  // drain has begun: filed waiters get 503
+	wakes    wakeQueue
+	mu       sync.Mutex
+	byTick   map[int64][]*waiter // mu guards byTick: deadline bucket (100 ms) -> waiters
+	stop     chan struct{}
+	stopped  sync.WaitGroup
 }
 
 const parkTick = int64(100 * time.Millisecond)
 
 func newParking(h *Host, s *Site, workers int) *parking {
-	p := &parking{site: s, h: h, byTick: map[int64][]*waiter{}, stop: make(chan struct{})}
+	p := &parking{site: s, h: h, max: int64(s.pubsub.MaxWaiters), byTick: map[int64][]*waiter{}, stop: make(chan struct{})}
 	p.wakes.init()
 	for i := 0; i < workers; i++ {
 		p.stopped.Add(1)
@@ -65,21 +105,51 @@ func newParking(h *Host, s *Site, workers int) *parking {
 	return p
 }
 
-// add files a new waiter under its deadline.
-func (p *parking) add(w *waiter) {
-	p.count.Add(1)
-	p.h.m.parked.Add(1)
+// reserve takes a slot for a new waiter, or reports false when the site
+// already holds max_waiters. The slot belongs to the waiter made next,
+// and is given back by release.
+func (p *parking) reserve() bool {
+	for {
+		n := p.count.Load()
+		if n >= p.max {
+			return false
+		}
+		if p.count.CompareAndSwap(n, n+1) {
+			p.h.m.parked.Inc()
+			return true
+		}
+	}
+}
+
+// release ends w's wait and gives its slot back. Only the first call for
+// a waiter does anything; it reports whether this call was that one.
+func (p *parking) release(w *waiter) bool {
+	if w.state.Swap(waiterGone) == waiterGone {
+		return false
+	}
+	p.count.Add(-1)
+	p.h.m.parked.Dec()
+	return true
+}
+
+// file files w under its deadline once the call that parked it has
+// returned STATUS_WAIT. A message that came during the call queues it at
+// once; a client that left meanwhile has released it already.
+func (p *parking) file(w *waiter) {
 	p.mu.Lock()
 	t := w.expires / parkTick
 	p.byTick[t] = append(p.byTick[t], w)
 	p.mu.Unlock()
-}
-
-// done removes a waiter from the count once it is answered or gone.
-func (p *parking) done(w *waiter) {
-	if w.state.Swap(waiterGone) != waiterGone {
-		p.count.Add(-1)
-		p.h.m.parked.Add(-1)
+	switch {
+	case w.state.CompareAndSwap(waiterFiling, waiterParked):
+		if p.draining.Load() {
+			// drain has collected the filed waiters already: answer this
+			// one the same way.
+			p.site.broker.Unwatch(w.topic, w)
+			w.Wake()
+		}
+	case w.state.CompareAndSwap(waiterEarly, waiterWoken):
+		p.wakes.push(w)
 	}
 }
 
@@ -127,9 +197,25 @@ func (p *parking) work() {
 	}
 }
 
+// resume answers a woken waiter, unless a hang-up got there first. A
+// panic is this connection's problem alone: it is logged and the
+// connection closed, and the worker goes on with the next waiter.
 func (p *parking) resume(w *waiter) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.h.log.Error("host: panic while resuming a parked request; connection closed", "site", p.site.name,
+				"plugin", w.route.plugin, "route", w.route.pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			w.parked.Cancel()
+		}
+	}()
+	if !p.release(w) {
+		return
+	}
+	if p.draining.Load() {
+		w.parked.Resume(netloop.HandlerFunc(answerDraining))
+		return
+	}
 	timedOut := w.timed.Load()
-	p.done(w)
 	err := w.parked.Resume(netloop.HandlerFunc(func(rw *netloop.Response, r *netloop.Request) {
 		if timedOut || !p.site.answerShared(rw, r, w) {
 			p.site.dispatchResumed(p.h, rw, r, w.route, w.params, timedOut)
@@ -141,9 +227,20 @@ func (p *parking) resume(w *waiter) {
 	}
 }
 
+// answerDraining is the answer of a parked request when the server shuts
+// down: 503, come back later, and the connection closes.
+func answerDraining(rw *netloop.Response, _ *netloop.Request) {
+	writeErrorPage(rw, 503, "")
+	rw.SetHeader("Retry-After", "5")
+	rw.SetClose()
+}
+
 // drain answers every parked request with 503 and Retry-After: the
-// server is shutting down.
+// server is shutting down. The workers send the answers, so that no
+// connection waits for another's; waiters filed from now on are queued
+// for the same answer.
 func (p *parking) drain() {
+	p.draining.Store(true)
 	p.mu.Lock()
 	var all []*waiter
 	for tick, ws := range p.byTick {
@@ -152,26 +249,23 @@ func (p *parking) drain() {
 	}
 	p.mu.Unlock()
 	for _, w := range all {
-		if w.state.CompareAndSwap(waiterParked, waiterGone) {
-			p.count.Add(-1)
-			p.h.m.parked.Add(-1)
+		if w.state.Load() == waiterParked {
 			p.site.broker.Unwatch(w.topic, w)
-			w.parked.Resume(netloop.HandlerFunc(func(rw *netloop.Response, r *netloop.Request) {
-				writeErrorPage(rw, 503, "")
-				rw.SetHeader("Retry-After", "5")
-				rw.SetClose()
-			}))
+			w.Wake()
 		}
 	}
 }
 
+// close stops the workers once they have answered every queued waiter.
 func (p *parking) close() {
 	close(p.stop)
 	p.wakes.wakeAll()
 	p.stopped.Wait()
 }
 
-// wakeQueue is an unbounded FIFO of woken waiters.
+// wakeQueue is a FIFO of woken waiters. It needs no bound of its own:
+// a waiter is queued at most once and holds a slot while queued, so
+// the queue never holds more than max_waiters.
 type wakeQueue struct {
 	mu    sync.Mutex
 	cond  *sync.Cond
@@ -183,12 +277,19 @@ func (q *wakeQueue) init() { q.cond = sync.NewCond(&q.mu) }
 
 func (q *wakeQueue) push(w *waiter) {
 	q.mu.Lock()
+	if q.head > 0 && q.head >= len(q.items)/2 {
+		// Reuse the front rather than grow, for a queue that never empties.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
 	q.items = append(q.items, w)
 	q.mu.Unlock()
 	q.cond.Signal()
 }
 
-// pop waits for a waiter; it returns false once stop is closed.
+// pop waits for a waiter; it returns false once stop is closed and the
+// queue is empty.
 func (q *wakeQueue) pop(stop chan struct{}) (*waiter, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -224,4 +325,7 @@ func clampWait(timeoutMs int32, max time.Duration) time.Duration {
 	return d
 }
 
-var _ pubsub.Watcher = (*waiter)(nil)
+var (
+	_ pubsub.Watcher = (*waiter)(nil)
+	_ parkedRequest  = (*netloop.Parked)(nil)
+)

@@ -80,35 +80,38 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, abi.ErrUnavailable)
 		return
 	}
-	if s.parking.count.Load() >= int64(s.pubsub.MaxWaiters) {
+	// The slot is taken before anything can wake or end the wait, so the
+	// count never passes max_waiters and every way out gives it back.
+	if !s.parking.reserve() {
 		ret(stack, abi.ErrTooLarge)
 		return
 	}
 	w := &waiter{site: s, route: c.route, topic: key, cursor: cur,
 		expires: time.Now().Add(clampWait(timeoutMs, s.pubsub.MaxWait)).UnixNano()}
-	w.params = append([]pathParam(nil), c.params...)
 	parked := c.w.Park()
 	if parked == nil {
 		// The head has been sent (a streamed body): too late to wait.
+		s.parking.release(w)
 		ret(stack, abi.ErrFinished)
 		return
 	}
 	w.parked = parked
+	w.params = append([]pathParam(nil), c.params...)
 	msgs, err := s.broker.Since(key, cur, w)
-	if err != nil {
+	if err != nil || len(msgs) > 0 {
 		c.w.Unpark()
-		ret(stack, brokerErr(err))
-		return
-	}
-	if len(msgs) > 0 {
-		c.w.Unpark()
+		s.parking.release(w)
+		if err != nil {
+			ret(stack, brokerErr(err))
+			return
+		}
 		c.msgs = msgs
 		ret(stack, len(msgs))
 		return
 	}
 	parked.OnHangup(func() {
 		s.broker.Unwatch(key, w)
-		s.parking.done(w)
+		s.parking.release(w)
 	})
 	c.waiter = w
 	ret(stack, abi.WaitParked)

@@ -19,6 +19,7 @@ type route struct {
 	auth     bool  // auth = "required": no user, no call
 	noXSRF   bool  // xsrf = false: exempt from the site's XSRF check
 	counters *statusCounters
+	gate     *routeGate // nil when the route's plugin serves no other route
 }
 
 // segment is one path segment of a pattern: a literal, a {name} that

@@ -35,6 +35,12 @@ type Limits struct {
 	// WarmInstances are created at load and kept. Default GOMAXPROCS,
 	// at most Instances.
 	WarmInstances int
+	// RouteInstances caps the instances one route may hold at once when
+	// its plugin serves several routes, so that a route whose calls run
+	// long cannot take the instances its plugin's other routes need.
+	// Calls past it wait for one of the route's own. Default half of
+	// Instances, rounded up; at most Instances.
+	RouteInstances int
 	// MaxBodyBytes caps the request body handed to a guest; larger ones
 	// get 413. Default 10 MiB.
 	MaxBodyBytes int64
@@ -105,6 +111,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.WarmInstances > l.Instances {
 		l.WarmInstances = l.Instances
+	}
+	if l.RouteInstances <= 0 {
+		l.RouteInstances = (l.Instances + 1) / 2
+	}
+	if l.RouteInstances > l.Instances {
+		l.RouteInstances = l.Instances
 	}
 	if l.MaxBodyBytes <= 0 {
 		l.MaxBodyBytes = DefaultMaxBody
@@ -328,6 +340,11 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Pattern, byCode: map[int]counter{}}
 		s.routes = append(s.routes, r)
 	}
+	for _, r := range s.routes {
+		if ids[r.plugin] > 1 {
+			r.gate = newRouteGate(s.limits, h.m.refusals.WithLabelValues(spec.Name, r.pattern))
+		}
+	}
 	names := make([]string, 0, len(spec.Plugins))
 	for name := range spec.Plugins {
 		names = append(names, name)
@@ -467,8 +484,17 @@ func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request,
 
 func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, resumed, timedOut bool) {
 	p := s.plugins[rt.plugin].pool
+	if !rt.gate.enter(p.done) {
+		// The route holds its share of the plugin's instances, or is
+		// penalised: the plugin's other routes keep theirs.
+		rt.gate.refused.Inc()
+		writeErrorPage(w, 503, "")
+		w.SetHeader("Retry-After", "1")
+		return
+	}
 	in, err := p.get(context.Background())
 	if err != nil {
+		rt.gate.leave()
 		h.log.Error("host: no instance for request", "site", s.name, "plugin", rt.plugin, "err", err)
 		writeErrorPage(w, 503, "")
 		w.SetHeader("Retry-After", "1")
@@ -504,6 +530,10 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 			p.m.kills.Inc()
 			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,
 				"request", c.requestID(), "timeout", p.timeout)
+			if rt.gate.killed(time.Now()) {
+				h.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
+					"site", s.name, "plugin", rt.plugin, "route", rt.pattern, "for", rt.gate.penalty)
+			}
 		} else {
 			p.m.traps.Inc()
 			kind := "trap"
@@ -522,7 +552,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		s.failResponse(w, 500)
 	case result == abi.StatusWait && c.waiter != nil:
 		// Parked: the waiter is filed; the connection keeps the request.
-		s.parking.add(c.waiter)
+		s.parking.file(c.waiter)
 	case result == abi.StatusWait:
 		p.m.traps.Inc()
 		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.requestID())
@@ -543,6 +573,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 	}
 	c.args, c.msgs, c.waiter = nil, nil, nil
 	p.put(in, broken)
+	rt.gate.leave()
 }
 
 var errKilledLate = errors.New("call stopped at its deadline as it returned")
