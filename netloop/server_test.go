@@ -285,9 +285,20 @@ func TestLimits(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				c := f.dial(t)
 				io.WriteString(c, tc.req)
-				resp, _ := readResponse(t, bufio.NewReader(c), "GET")
+				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(c)
+				resp, _ := readResponse(t, br, "GET")
 				if resp.StatusCode != tc.status || !resp.Close {
 					t.Fatalf("status %d close=%v, want %d and close", resp.StatusCode, resp.Close, tc.status)
+				}
+				// Saying close is not enough: the server must close.
+				rest, err := io.ReadAll(br)
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Fatalf("the connection is still open 5 s after the %d that said Connection: close", tc.status)
+				}
+				if len(rest) > 0 {
+					t.Errorf("%d bytes after the %d: %q", len(rest), tc.status, rest)
 				}
 			})
 		}
