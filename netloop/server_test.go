@@ -113,7 +113,7 @@ func start(t *testing.T, transport string, cfg netloop.Config) *fixture {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		f.srv.Shutdown(ctx)
-		<-f.done
+		recv(t, f.done, 10*time.Second, "Serve to return after Shutdown")
 	})
 	return f
 }
@@ -458,7 +458,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 		busy := f.dial(t)
 		io.WriteString(busy, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
-		<-f.h.entered
+		recv(t, f.h.entered, 5*time.Second, "the handler to start")
 
 		shut := make(chan error, 1)
 		go func() {
@@ -485,10 +485,10 @@ func TestGracefulShutdown(t *testing.T) {
 		if body != "done" || !resp.Close {
 			t.Fatalf("in-flight request: %q close=%v, want done and close", body, resp.Close)
 		}
-		if err := <-shut; err != nil {
+		if err := recv(t, shut, 10*time.Second, "Shutdown to return once the request was answered"); err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
-		if err := <-f.done; !errors.Is(err, netloop.ErrServerClosed) {
+		if err := recv(t, f.done, 5*time.Second, "Serve to return after Shutdown"); !errors.Is(err, netloop.ErrServerClosed) {
 			t.Fatalf("Serve returned %v, want ErrServerClosed", err)
 		}
 		f.done <- nil // for the cleanup
@@ -499,7 +499,7 @@ func TestShutdownDeadline(t *testing.T) {
 	forEachTransport(t, netloop.Config{}, func(t *testing.T, f *fixture) {
 		busy := f.dial(t)
 		io.WriteString(busy, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
-		<-f.h.entered
+		recv(t, f.h.entered, 5*time.Second, "the handler to start")
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		if err := f.srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {

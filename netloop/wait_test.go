@@ -3,7 +3,23 @@ package netloop_test
 import (
 	"runtime"
 	"strings"
+	"testing"
+	"time"
 )
+
+// recv returns the next value from ch, failing t if none comes within d:
+// a test that waits for an event fails when it does not come, instead of
+// hanging until the test binary's timeout.
+func recv[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("%s: nothing after %v", what, d)
+		panic("unreachable")
+	}
+}
 
 // busyGoroutines returns the number of goroutines less netloop's idle
 // netpoll input workers: those whose stack is only netloop.worker,
