@@ -1,6 +1,9 @@
 package netloop
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+)
 
 // span is a half-open byte range [s, e) relative to the start of a
 // request's pending bytes.
@@ -257,17 +260,20 @@ func parseContentLength(v []byte) (int64, bool) {
 	if len(v) == 0 {
 		return 0, false
 	}
-	var n uint64
+	var n int64
 	for _, c := range v {
 		if !isDigit(c) {
 			return 0, false
 		}
-		n = n*10 + uint64(c-'0')
-		if n > 1<<63-1 {
+		// Checked before the multiplication, which would otherwise wrap:
+		// 18446744073709551620 would read as 4.
+		d := int64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
 			return 0, false
 		}
+		n = n*10 + d
 	}
-	return int64(n), true
+	return n, true
 }
 
 // validHost checks a Host value: empty, or uri-host [":" port] where

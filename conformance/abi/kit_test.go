@@ -109,8 +109,13 @@ func startServer(t *testing.T) *server {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			srv.Shutdown(ctx)
-			if err := <-done; err != nil && !errors.Is(err, netloop.ErrServerClosed) {
-				t.Errorf("%s: Serve: %v", tr.Name(), err)
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, netloop.ErrServerClosed) {
+					t.Errorf("%s: Serve: %v", tr.Name(), err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("%s: Serve has not returned 10 s after Shutdown", tr.Name())
 			}
 		})
 		s.bases[tr.Name()] = "http://" + ln.Addr().String()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,17 +15,48 @@ import (
 	"github.com/wasmweb/wasmweb/host"
 )
 
-// chromium finds Debian's Chromium; CI installs it (.ci/run).
+// browserNames are the commands a Chromium goes by, looked up on PATH in
+// this order: Debian's package, which .ci/run installs, first.
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"}
+
+// browserRequired reports whether a missing browser fails the browser
+// tests instead of skipping them: under CI (the CI variable that CI
+// services set) or with WASMWEB_REQUIRE_BROWSER=1, which .ci/run sets.
+func browserRequired() bool {
+	if os.Getenv("WASMWEB_REQUIRE_BROWSER") == "1" {
+		return true
+	}
+	ci := strings.ToLower(os.Getenv("CI"))
+	return ci != "" && ci != "0" && ci != "false"
+}
+
+var warnNoBrowser sync.Once
+
+// chromium returns the path of the Chromium to run: WASMWEB_CHROMIUM if
+// set, else the first of browserNames on PATH. Without one the test fails
+// where a browser is required, and is skipped elsewhere, saying so on
+// standard error too, so that a run without -v does not hide it.
 func chromium(t *testing.T) string {
-	for _, p := range []string{os.Getenv("WASMWEB_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
+	t.Helper()
+	if p := os.Getenv("WASMWEB_CHROMIUM"); p != "" {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			t.Fatalf("WASMWEB_CHROMIUM=%q: %v", p, err)
 		}
-		if _, err := exec.LookPath(p); err == nil {
-			return p
+		return path
+	}
+	for _, name := range browserNames {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
 		}
 	}
-	t.Skip("SKIPPED: the browser test needs Chromium (apt-get install chromium); set WASMWEB_CHROMIUM to its path")
+	msg := fmt.Sprintf("no Chromium on PATH (looked for %s), so the browser tests did NOT run; "+
+		"install it (apt-get install chromium) or set WASMWEB_CHROMIUM to its path", strings.Join(browserNames, ", "))
+	if browserRequired() {
+		t.Fatalf("%s; a browser is required here (CI or WASMWEB_REQUIRE_BROWSER=1)", msg)
+	}
+	warnNoBrowser.Do(func() { fmt.Fprintf(os.Stderr, "\n*** e2e: SKIPPED: %s ***\n\n", msg) })
+	t.Skip("SKIPPED: " + msg)
 	return ""
 }
 

@@ -17,10 +17,8 @@ import (
 // JetStream: a message posted to one wakes a waiter on the other, and a
 // cursor from one node works on the other.
 func TestChatTwoNodes(t *testing.T) {
-	port, store := natstest.FreePort(t), t.TempDir()
-	ns := natstest.Start(t, port, store)
-	defer func() { ns.Shutdown() }()
-	opts := host.Options{NATS: pubsub.NATSConfig{URL: ns.ClientURL(), Stream: "E2E"}}
+	ns := natstest.Start(t, t.TempDir())
+	opts := host.Options{NATS: pubsub.NATSConfig{URL: ns.URL(), Stream: "E2E"}}
 	a := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "netpoll")
 	b := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "std")
 
@@ -58,7 +56,7 @@ func TestChatTwoNodes(t *testing.T) {
 
 	// NATS comes back: both nodes reconnect and serve again, and a
 	// message posted on A wakes a waiter on B once more.
-	ns = natstest.Start(t, port, store)
+	ns.Restart()
 	waitUntil(t, "node A to publish again", func() bool { return postStatus(t, a.addr, "a is back") == 200 })
 	waitUntil(t, "node B to publish again", func() bool { return postStatus(t, b.addr, "b is back") == 200 })
 	var last message

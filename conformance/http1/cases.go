@@ -418,6 +418,7 @@ func contentLengthCases() table {
 		{"nul-suffix", "5\x00", "RFC 9110 §5.5: NUL"},
 		{"overflow-20-digits", "99999999999999999999", "Http11Probe MAL-CL-OVERFLOW; HTTP Garden: Content-Length overflow"},
 		{"overflow-int64-plus-one", "9223372036854775808", "RFC 9110 §8.6: overflow"},
+		{"overflow-wraps-uint64", "18446744073709551620", "RFC 9110 §8.6: overflow (2^64 + 4, which a wrapping parser reads as 4)"},
 		{"comma-same", "5, 5", "Http11Probe SMUG-CL-COMMA-SAME (policy: lists rejected)"},
 		{"comma-same-no-space", "5,5", "RFC 9110 §8.6 (policy: lists rejected)"},
 		{"comma-different", "5, 6", "Http11Probe SMUG-CL-COMMA-DIFFERENT"},

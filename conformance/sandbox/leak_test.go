@@ -103,11 +103,15 @@ func TestHostileMixNoLeaks(t *testing.T) {
 	sb.expectHello("spin.test", "/hello")
 	sb.expectHello("other.test", "/")
 
-	n := settleGoroutines(baseG, 10*time.Second)
+	// A few goroutines may come and go (a pool replacing an instance,
+	// the runtime's own); one left per request or per discarded instance
+	// is hundreds.
+	const goroutineSlack = 10
+	n := settleGoroutines(baseG+goroutineSlack, 10*time.Second)
 	heap := heapAfterGC()
 	t.Logf("goroutines: %d before, %d after; live heap: %d KiB before, %d KiB after", baseG, n, baseHeap>>10, heap>>10)
-	if n > baseG {
-		t.Errorf("goroutines: %d after the hostile requests, %d before", n, baseG)
+	if n > baseG+goroutineSlack {
+		t.Errorf("goroutines: %d after the hostile requests, %d before (slack %d)", n, baseG, goroutineSlack)
 	}
 	if heap > baseHeap+heapSlack {
 		t.Errorf("live heap: %d KiB after the hostile requests, %d KiB before (slack %d KiB)", heap>>10, baseHeap>>10, heapSlack>>10)

@@ -9,11 +9,8 @@ import (
 )
 
 func TestNATSTwoNodes(t *testing.T) {
-	dir := t.TempDir()
-	port := natstest.FreePort(t)
-	srv := natstest.Start(t, port, dir)
-	defer func() { srv.Shutdown() }()
-	url := srv.ClientURL()
+	srv := natstest.Start(t, t.TempDir())
+	url := srv.URL()
 	a, err := NewNATS(NATSConfig{URL: url}, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +61,7 @@ func TestNATSTwoNodes(t *testing.T) {
 	}
 
 	// Service resumes after reconnection.
-	srv = natstest.Start(t, port, dir)
+	srv.Restart()
 	waitFor(t, func() bool { _, err := a.Publish("site/room", []byte("back")); return err == nil })
 	waitFor(t, func() bool { m, err := b.Since("site/room", id2, nil); return err == nil && len(m) >= 1 })
 }

@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"html/template"
 	"math/rand/v2"
@@ -260,22 +261,16 @@ func TestCompiledMatchesHTMLTemplate(t *testing.T) {
 			if codes == nil {
 				codes = []string{""}
 			}
-			var datas []any
-			for _, js := range fx.data {
-				datas = append(datas, data(t, js))
-			}
-			rng := rand.New(rand.NewPCG(1, uint64(len(fx.name))))
-			names := templateNames(ref)
-			for i := range randomRenders {
-				if i%2 == 0 && len(fx.data) > 0 {
-					js := fx.data[rng.IntN(len(fx.data))]
-					datas = append(datas, mutate(rng, data(t, js), names))
-				} else {
-					datas = append(datas, randomData(rng, names, 3))
-				}
-			}
+			seed := fx.seed()
+			datas := renderData(t, fx, templateNames(ref), seed)
 			var same, failed int // renders compared
-			defer func() { t.Logf("%d renders alike, %d failing alike", same, failed) }()
+			defer func() {
+				t.Logf("%d renders alike, %d failing alike", same, failed)
+				if t.Failed() {
+					t.Logf("data %d on are random, from seed %d: go test -run 'TestCompiledMatchesHTMLTemplate/^%s$' ./host/templates -args -templates.seed=%d",
+						len(fx.data), seed, fx.name, seed)
+				}
+			}()
 			pages := slices.Sorted(mapsKeys(ref.pages))
 			if len(pages) == 0 {
 				t.Fatal("no pages")
@@ -312,6 +307,59 @@ func TestCompiledMatchesHTMLTemplate(t *testing.T) {
 // randomRenders is the number of random data sets each page of a
 // fixture renders with.
 var randomRenders = 400
+
+var seedFlag = flag.Uint64("templates.seed", 0, "seed of TestCompiledMatchesHTMLTemplate's random data (0: each fixture's own fixed seed)")
+
+// seed is the seed of the fixture's random data: -templates.seed when
+// set, else one of its own that does not change from run to run.
+func (fx fixture) seed() uint64 {
+	if *seedFlag != 0 {
+		return *seedFlag
+	}
+	return uint64(len(fx.name))
+}
+
+// renderData returns the data fx's pages render with: the fixture's own,
+// then randomRenders sets, half of them the fixture's mutated, made of
+// names. The random sets depend on seed alone, so a failing one can be
+// made again.
+func renderData(t *testing.T, fx fixture, names []string, seed uint64) []any {
+	var datas []any
+	for _, js := range fx.data {
+		datas = append(datas, data(t, js))
+	}
+	rng := rand.New(rand.NewPCG(1, seed))
+	for i := range randomRenders {
+		if i%2 == 0 && len(fx.data) > 0 {
+			js := fx.data[rng.IntN(len(fx.data))]
+			datas = append(datas, mutate(rng, data(t, js), names))
+		} else {
+			datas = append(datas, randomData(rng, names, 3))
+		}
+	}
+	return datas
+}
+
+// TestRenderDataReproducible checks that the random data sets depend on
+// the seed alone: twice from one seed, they are the same.
+func TestRenderDataReproducible(t *testing.T) {
+	for _, fx := range fixtures(t) {
+		if len(fx.data) == 0 {
+			continue
+		}
+		t.Run(fx.name, func(t *testing.T) {
+			ref, _, _ := fx.open(t)
+			names := templateNames(ref)
+			a, b := renderData(t, fx, names, fx.seed()), renderData(t, fx, names, fx.seed())
+			for i := range a {
+				// fmt prints maps in key order.
+				if x, y := fmt.Sprint(a[i]), fmt.Sprint(b[i]); x != y {
+					t.Fatalf("seed %d, data %d differs between two runs:\n%.300s\n%.300s", fx.seed(), i, x, y)
+				}
+			}
+		})
+	}
+}
 
 // compareRender renders page name with data through ref (html/template)
 // and s, and through prog, the page compiled, if not nil; it reports
@@ -433,11 +481,13 @@ func randomData(r *rand.Rand, names []string, depth int) any {
 
 // mutate changes some of the values in v: mostly strings to other
 // strings, numbers to other numbers; sometimes a value to one of
-// another type, or a key away.
+// another type, or a key away. It visits map keys in order, so that the
+// result depends on r alone.
 func mutate(r *rand.Rand, v any, names []string) any {
 	switch x := v.(type) {
 	case map[string]any:
-		for k, e := range x {
+		for _, k := range slices.Sorted(mapsKeys(x)) {
+			e := x[k]
 			switch r.IntN(200) {
 			case 0:
 				delete(x, k)

@@ -1,0 +1,8 @@
+package sdk
+
+// ForgetScratch drops the output buffer that the Context kept from
+// earlier requests, so that a test starts as a fresh instance does.
+func ForgetScratch() { current.big = nil }
+
+// ForgetRoutes empties the route cache, as in a fresh instance.
+func ForgetRoutes() { clear(routes) }
