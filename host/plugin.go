@@ -15,9 +15,11 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/interrupt"
+	"github.com/wasmweb/wasmweb/host/linearmem"
 )
 
 // generation is one compiled version of a plugin's .wasm file with its
@@ -213,7 +215,10 @@ func (p *pool) instantiate(ctx context.Context) (*instance, error) {
 		WithStderr(out).
 		WithArgs(p.plugin)
 	in := &instance{pool: p}
-	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
+	// The allocator is read once, at instantiation; the instance's key
+	// stays outermost, where host functions find it first.
+	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
+	in.ctx = context.WithValue(base, instanceKey{}, in)
 	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
