@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/host/interrupt"
 )
@@ -82,6 +83,57 @@ func TestStopRunaway(t *testing.T) {
 			}
 			if _, err := mod.ExportedFunction("wasmweb_handle").Call(ctx, 0); err == nil {
 				t.Error("a call after the stop returned; want a trap")
+			}
+		})
+	}
+}
+
+// TestStopAfterHostCall runs hostcalls, which calls an import in a loop,
+// directly and through a table. The import sets the stop global on its
+// tenth call: the guest must trap as that call returns, not after the
+// Interval checks its loop head counts down.
+func TestStopAfterHostCall(t *testing.T) {
+	for route, how := range []string{"call", "call_indirect"} {
+		t.Run(how, func(t *testing.T) {
+			ctx := context.Background()
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			var stop api.MutableGlobal
+			calls := 0
+			_, err := rt.NewHostModuleBuilder("wasi_snapshot_preview1").NewFunctionBuilder().
+				WithFunc(func() int32 {
+					if calls++; calls == 10 {
+						stop.Set(1)
+					}
+					return 0
+				}).Export("sched_yield").Instantiate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wasm, err := interrupt.Instrument(guest(t, "hostcalls"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod, err := rt.Instantiate(ctx, wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop = interrupt.Global(mod)
+			done := make(chan error, 1)
+			go func() {
+				_, err := mod.ExportedFunction("wasmweb_handle").Call(ctx, uint64(route))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "unreachable") {
+					t.Fatalf("returned %v, want the unreachable trap", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("still running 10 s after the stop")
+			}
+			if calls != 10 {
+				t.Errorf("%d host calls, want the 10th to be the last", calls)
 			}
 		})
 	}
