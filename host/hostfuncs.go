@@ -16,9 +16,7 @@ import (
 // hostFuncs implements the wasmweb_v1 import module (abi/ABI.md §7).
 // Each function finds the call it serves through the instance's context,
 // so no state is shared between instances. hostFuncs is immutable.
-type hostFuncs struct {
-	log *slog.Logger
-}
+type hostFuncs struct{}
 
 var (
 	i32 = api.ValueTypeI32
@@ -176,9 +174,6 @@ func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {
 	level, msg, n := api.DecodeI32(stack[0]), arg(stack, 1), arg(stack, 2)
 	b := read(mod, msg, n)
-	if len(b) > abi.MaxLogMessage {
-		b = b[:abi.MaxLogMessage]
-	}
 	var lv slog.Level
 	switch level {
 	case abi.LogDebug:
@@ -190,13 +185,7 @@ func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64)
 	default:
 		lv = slog.LevelInfo
 	}
-	in, _ := ctx.Value(instanceKey{}).(*instance)
-	attrs := []any{}
-	if in != nil {
-		attrs = append(attrs, "site", in.pool.site, "plugin", in.pool.plugin)
-		if c := in.call; c != nil {
-			attrs = append(attrs, "request", c.requestID())
-		}
+	if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil {
+		in.logs.Log(lv, b)
 	}
-	h.log.Log(ctx, lv, "guest: "+strings.TrimRight(string(b), "\n"), attrs...)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/guestlog"
 	"github.com/wasmweb/wasmweb/host/interrupt"
 	"github.com/wasmweb/wasmweb/host/linearmem"
 )
@@ -50,11 +51,15 @@ func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []by
 		return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
 	}
 	lim := s.limits
+	pm := m.forPlugin(s.name, plugin)
 	p := &pool{
 		site: s.name, plugin: plugin, rt: s.rt, compiled: compiled, log: log,
 		max: lim.Instances, warm: lim.WarmInstances, timeout: lim.CallTimeout,
 		idle: make(chan *instance, lim.Instances), done: make(chan struct{}),
-		all: map[*instance]struct{}{}, m: m.forPlugin(s.name, plugin),
+		all: map[*instance]struct{}{}, m: pm,
+		logs: guestlog.NewPlugin(log.With("site", s.name, "plugin", plugin),
+			guestlog.Limits{PerCall: lim.LogBytesPerCall, PerSecond: lim.LogBytesPerSecond},
+			guestlog.Counters{Bytes: pm.logBytes, Lines: pm.logLines}),
 	}
 	g := &generation{compiled: compiled, pool: p}
 	for i := 0; i < p.warm; i++ {
@@ -134,6 +139,7 @@ type pool struct {
 	m            *pluginMetrics
 	max, warm    int
 	timeout      time.Duration
+	logs         *guestlog.Plugin // the plugin's share of the host's log
 
 	idle  chan *instance // free instances
 	total atomic.Int32   // live instances, free or busy
@@ -157,6 +163,7 @@ type instance struct {
 	ctx    context.Context   // carries the instance to host functions
 	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout
 	stack  [1]uint64
+	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
 	call     *call        // the call being served, nil between calls
 	callBuf  call         // storage for call, reused
@@ -203,7 +210,9 @@ func (p *pool) create(ctx context.Context) (*instance, error) {
 }
 
 func (p *pool) instantiate(ctx context.Context) (*instance, error) {
-	out := &guestOutput{log: p.log, site: p.site, plugin: p.plugin}
+	in := &instance{pool: p}
+	in.logs = p.logs.NewCall(in.requestID)
+	out := &guestOutput{in: in}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions().
@@ -214,7 +223,6 @@ func (p *pool) instantiate(ctx context.Context) (*instance, error) {
 		WithStdout(out).
 		WithStderr(out).
 		WithArgs(p.plugin)
-	in := &instance{pool: p}
 	// The allocator is read once, at instantiation; the instance's key
 	// stays outermost, where host functions find it first.
 	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
@@ -263,6 +271,7 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 func (p *pool) take(ctx context.Context) (*instance, error) {
 	select {
 	case in := <-p.idle:
+		in.logs.Begin()
 		return in, nil
 	default:
 	}
@@ -278,6 +287,7 @@ func (p *pool) take(ctx context.Context) (*instance, error) {
 	defer t.Stop()
 	select {
 	case in := <-p.idle:
+		in.logs.Begin()
 		return in, nil
 	case <-p.done:
 		return nil, errPoolClosed
@@ -292,6 +302,7 @@ var errPoolBusy = errors.New("all instances busy")
 // when the pool is below its warm size, replaced in the background.
 func (p *pool) put(in *instance, broken bool) {
 	defer p.out.Add(-1)
+	in.logs.End()
 	if !broken && !p.shut.Load() {
 		select {
 		case p.idle <- in:
@@ -341,6 +352,15 @@ func (in *instance) halt() {
 	if in.stop != nil {
 		in.stop.Set(1)
 	}
+}
+
+// requestID returns the id of the request being served, "" between
+// calls.
+func (in *instance) requestID() string {
+	if c := in.call; c != nil {
+		return c.requestID()
+	}
+	return ""
 }
 
 func (in *instance) close() {
@@ -404,39 +424,12 @@ func (p *pool) close(ctx context.Context) bool {
 	return true
 }
 
-// guestOutput sends a guest's stdout and stderr to the log, a line at a
-// time, capped so that a chatty guest cannot flood it.
-type guestOutput struct {
-	log          *slog.Logger
-	site, plugin string
-	mu           sync.Mutex
-	partial      []byte
-}
+// guestOutput is an instance's stdout and stderr: the lines go to the
+// log within the call's share (guestlog.Call.Write).
+type guestOutput struct{ in *instance }
 
 func (g *guestOutput) Write(p []byte) (int, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.partial = append(g.partial, p...)
-	for {
-		i := strings.IndexByte(string(g.partial), '\n')
-		if i < 0 {
-			break
-		}
-		g.emit(g.partial[:i])
-		g.partial = g.partial[i+1:]
-	}
-	if len(g.partial) > abi.MaxLogMessage {
-		g.emit(g.partial)
-		g.partial = nil
-	}
-	return len(p), nil
-}
-
-func (g *guestOutput) emit(line []byte) {
-	if len(line) > abi.MaxLogMessage {
-		line = line[:abi.MaxLogMessage]
-	}
-	g.log.Info("guest output: "+string(line), "site", g.site, "plugin", g.plugin)
+	return g.in.logs.Write(p)
 }
 
 var _ io.Writer = (*guestOutput)(nil)
