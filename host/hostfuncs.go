@@ -41,7 +41,7 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 				types[i], names[i] = api.ValueTypeF64, n
 			}
 		}
-		b.NewFunctionBuilder().WithGoModuleFunction(fn, types, results).WithParameterNames(names...).Export(name)
+		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(fn), types, results).WithParameterNames(names...).Export(name)
 	}
 	def(abi.FuncHostFeatures, h.hostFeatures, nil, i64)
 	def(abi.FuncLog, h.logLine, []string{"level", "msg", "msg_len"})
@@ -80,6 +80,18 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		return fmt.Errorf("host: host module: %w", err)
 	}
 	return nil
+}
+
+// stoppable makes fn trap at entry once its instance is halted: a guest
+// that calls the host in a loop meets its deadline at the next call,
+// not after the loop's next Interval checks.
+func stoppable(fn api.GoModuleFunction) api.GoModuleFunction {
+	return api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+		if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil {
+			in.stopped()
+		}
+		fn.Call(ctx, mod, stack)
+	})
 }
 
 // hostImports lists the functions of the host module, for load-time

@@ -165,10 +165,11 @@ type instance struct {
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
-	call     *call        // the call being served, nil between calls
-	callBuf  call         // storage for call, reused
-	deadline atomic.Int64 // unix nanoseconds of the running call's deadline, 0 when idle
-	killed   atomic.Bool  // the watchdog cancelled the running call
+	call     *call         // the call being served, nil between calls
+	callBuf  call          // storage for call, reused
+	deadline atomic.Int64  // unix nanoseconds of the running call's deadline, 0 when idle
+	killed   atomic.Bool   // halt was called: the instance must not run again
+	halted   chan struct{} // closed by halt, to wake a sleeping guest
 }
 
 var errPoolClosed = errors.New("plugin is being unloaded")
@@ -210,7 +211,7 @@ func (p *pool) create(ctx context.Context) (*instance, error) {
 }
 
 func (p *pool) instantiate(ctx context.Context) (*instance, error) {
-	in := &instance{pool: p}
+	in := &instance{pool: p, halted: make(chan struct{})}
 	in.logs = p.logs.NewCall(in.requestID)
 	out := &guestOutput{in: in}
 	cfg := wazero.NewModuleConfig().
@@ -218,8 +219,8 @@ func (p *pool) instantiate(ctx context.Context) (*instance, error) {
 		WithStartFunctions().
 		WithSysWalltime().
 		WithSysNanotime().
-		WithSysNanosleep().
-		WithRandSource(rand.Reader).
+		WithNanosleep(in.sleep).
+		WithRandSource(instanceRand{in}).
 		WithStdout(out).
 		WithStderr(out).
 		WithArgs(p.plugin)
@@ -352,6 +353,41 @@ func (in *instance) halt() {
 	if in.stop != nil {
 		in.stop.Set(1)
 	}
+	close(in.halted)
+}
+
+// stopped traps the guest when halt has been called: host functions
+// call it on entry, and wherever they may take long, so that a guest
+// cannot outlast its deadline inside the host.
+func (in *instance) stopped() {
+	if in.killed.Load() {
+		trap("call stopped at its deadline")
+	}
+}
+
+// sleep is the instance's WASI nanosleep, behind poll_oneoff's clock
+// subscriptions. It ends early when halt is called, and at the deadline
+// of what the instance runs; either way the call is then stopped.
+func (in *instance) sleep(ns int64) {
+	in.stopped()
+	d, last := time.Duration(ns), false
+	if dl := in.deadline.Load(); dl != 0 {
+		if left := time.Until(time.Unix(0, dl)); left < d {
+			d, last = left, true
+		}
+	}
+	if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-in.halted:
+			t.Stop()
+		}
+	}
+	if last {
+		in.halt()
+	}
+	in.stopped()
 }
 
 // requestID returns the id of the request being served, "" between
@@ -362,6 +398,18 @@ func (in *instance) requestID() string {
 	}
 	return ""
 }
+
+// instanceRand is an instance's WASI random source: it reads in chunks
+// and stops the call between them once halt is called, so that a huge
+// random_get cannot outlast the deadline.
+type instanceRand struct{ in *instance }
+
+func (r instanceRand) Read(p []byte) (int, error) {
+	r.in.stopped()
+	return rand.Read(p[:min(len(p), randChunk)])
+}
+
+const randChunk = 64 << 10
 
 func (in *instance) close() {
 	if in.mod != nil {
@@ -425,10 +473,12 @@ func (p *pool) close(ctx context.Context) bool {
 }
 
 // guestOutput is an instance's stdout and stderr: the lines go to the
-// log within the call's share (guestlog.Call.Write).
+// log within the call's share (guestlog.Call.Write), and a call stopped
+// at its deadline is trapped at the next write.
 type guestOutput struct{ in *instance }
 
 func (g *guestOutput) Write(p []byte) (int, error) {
+	g.in.stopped()
 	return g.in.logs.Write(p)
 }
 
