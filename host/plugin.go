@@ -64,7 +64,7 @@ func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []by
 	g := &generation{compiled: compiled, pool: p}
 	for i := 0; i < p.warm; i++ {
 		p.reserve()
-		in, err := p.create(ctx)
+		in, err := p.create()
 		if err != nil {
 			p.close(ctx)
 			compiled.Close(ctx)
@@ -88,6 +88,9 @@ func checkModule(cm wazero.CompiledModule) error {
 	}
 	if init, ok := exports[abi.ExportInitialize]; ok && (len(init.ParamTypes()) != 0 || len(init.ResultTypes()) != 0) {
 		return fmt.Errorf("export %s has signature %s, want () -> ()", abi.ExportInitialize, signature(init))
+	}
+	if start, ok := exports[interrupt.ExportStart]; ok && (len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0) {
+		return fmt.Errorf("the start function has signature %s, want () -> ()", signature(start))
 	}
 	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
 		return fmt.Errorf("missing export %q (want the guest's memory)", abi.ExportMemory)
@@ -167,7 +170,7 @@ type instance struct {
 
 	call     *call         // the call being served, nil between calls
 	callBuf  call          // storage for call, reused
-	deadline atomic.Int64  // unix nanoseconds of the running call's deadline, 0 when idle
+	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
 	killed   atomic.Bool   // halt was called: the instance must not run again
 	halted   chan struct{} // closed by halt, to wake a sleeping guest
 }
@@ -188,30 +191,18 @@ func (p *pool) reserve() bool {
 	}
 }
 
-// create instantiates the module and runs _initialize, in a slot the
-// caller has reserved.
-func (p *pool) create(ctx context.Context) (*instance, error) {
-	in, err := p.instantiate(ctx)
-	if err != nil {
-		p.total.Add(-1)
-		return nil, err
-	}
-	p.mu.Lock()
-	if p.shut.Load() {
-		p.mu.Unlock()
-		in.close()
-		p.total.Add(-1)
-		return nil, errPoolClosed
-	}
-	p.all[in] = struct{}{}
-	p.mu.Unlock()
-	p.m.instances.Set(float64(p.total.Load()))
-	p.m.creations.Inc()
-	return in, nil
-}
+// initTimeouts is how many call timeouts an instance's initialization
+// (its start function and _initialize) may take.
+const initTimeouts = 10
 
-func (p *pool) instantiate(ctx context.Context) (*instance, error) {
+// create instantiates the module and initializes the instance, in a
+// slot the caller has reserved. The slot is given back on failure.
+func (p *pool) create() (*instance, error) {
 	in := &instance{pool: p, halted: make(chan struct{})}
+	// The allocator is read once, at instantiation; the instance's key
+	// stays outermost, where host functions find it first.
+	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
+	in.ctx = context.WithValue(base, instanceKey{}, in)
 	in.logs = p.logs.NewCall(in.requestID)
 	out := &guestOutput{in: in}
 	cfg := wazero.NewModuleConfig().
@@ -224,52 +215,90 @@ func (p *pool) instantiate(ctx context.Context) (*instance, error) {
 		WithStdout(out).
 		WithStderr(out).
 		WithArgs(p.plugin)
-	// The allocator is read once, at instantiation; the instance's key
-	// stays outermost, where host functions find it first.
-	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
-	in.ctx = context.WithValue(base, instanceKey{}, in)
 	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
 	if err != nil {
+		p.total.Add(-1)
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	in.mod = mod
 	in.stop = interrupt.Global(mod)
-	if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
-		if p.timeout > 0 {
-			// _initialize may take longer than a request, but not forever.
-			t := time.AfterFunc(10*p.timeout, in.halt)
-			defer t.Stop()
-		}
-		_, err := init.Call(in.ctx)
-		if err == nil && in.killed.Load() {
-			err = errKilledLate
-		}
-		if err != nil {
-			in.close()
-			return nil, fmt.Errorf("%s: %w", abi.ExportInitialize, err)
-		}
+	p.mu.Lock()
+	if p.shut.Load() {
+		p.mu.Unlock()
+		in.close()
+		p.total.Add(-1)
+		return nil, errPoolClosed
+	}
+	p.all[in] = struct{}{} // from now on, close can halt it
+	p.mu.Unlock()
+	p.m.instances.Set(float64(p.total.Load()))
+	if err := in.initialize(); err != nil {
+		p.discard(in)
+		return nil, err
 	}
 	in.handle = mod.ExportedFunction(abi.ExportHandle)
+	p.m.creations.Inc()
 	return in, nil
 }
 
-// get returns a free instance, creating one when below max, else waiting
-// up to the call timeout for one to be returned. The caller gives the
-// instance back with put.
+// initialize runs the module's start function (which Instrument turned
+// into an export, so that it runs here rather than inside
+// InstantiateModule, out of the host's reach) and then _initialize,
+// both within the instantiation deadline.
+func (in *instance) initialize() error {
+	p := in.pool
+	limit := time.Duration(initTimeouts) * p.timeout
+	var t *time.Timer
+	if p.timeout > 0 {
+		in.deadline.Store(time.Now().Add(limit).UnixNano())
+		// The watchdog does not run yet while the host loads.
+		t = time.AfterFunc(limit, in.halt)
+	}
+	var err error
+	what := ""
+	for _, f := range [...]struct{ export, what string }{
+		{interrupt.ExportStart, "start function"},
+		{abi.ExportInitialize, abi.ExportInitialize},
+	} {
+		if fn := in.mod.ExportedFunction(f.export); fn != nil {
+			what = f.what
+			if _, err = fn.Call(in.ctx); err != nil {
+				break
+			}
+		}
+	}
+	in.deadline.Store(0)
+	if t != nil && !t.Stop() {
+		in.halt() // the deadline passed as the initialization returned
+	}
+	switch {
+	case in.killed.Load() && p.shut.Load():
+		return errPoolClosed
+	case in.killed.Load():
+		return fmt.Errorf("%s: stopped at its deadline (instantiation may take %v, %d times call_timeout)", what, limit, initTimeouts)
+	case err != nil:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// get returns a free instance, waiting up to the call timeout for one
+// to be returned; when none is free and the pool is below max, it also
+// starts making one. The caller gives the instance back with put.
 func (p *pool) get(ctx context.Context) (*instance, error) {
 	p.out.Add(1)
 	if p.shut.Load() {
 		p.out.Add(-1)
 		return nil, errPoolClosed
 	}
-	in, err := p.take(ctx)
+	in, err := p.take()
 	if err != nil {
 		p.out.Add(-1)
 	}
 	return in, err
 }
 
-func (p *pool) take(ctx context.Context) (*instance, error) {
+func (p *pool) take() (*instance, error) {
 	select {
 	case in := <-p.idle:
 		in.logs.Begin()
@@ -277,8 +306,11 @@ func (p *pool) take(ctx context.Context) (*instance, error) {
 	default:
 	}
 	if p.reserve() {
+		// The new instance joins the pool when it is ready; the request
+		// waits for it or any other no longer than a call may take, so
+		// that a slow initialization does not hold it past its deadline.
 		p.m.misses.Inc()
-		return p.create(ctx)
+		p.grow()
 	}
 	wait := p.timeout
 	if wait <= 0 {
@@ -295,6 +327,23 @@ func (p *pool) take(ctx context.Context) (*instance, error) {
 	case <-t.C:
 		return nil, errPoolBusy
 	}
+}
+
+// grow creates an instance in the background, in a slot the caller has
+// reserved, and puts it in the pool when it is ready.
+func (p *pool) grow() {
+	p.out.Add(1) // the new instance is out until it is put
+	go func() {
+		in, err := p.create()
+		if err != nil {
+			p.out.Add(-1)
+			if !errors.Is(err, errPoolClosed) {
+				p.log.Error("host: creating a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
+			}
+			return
+		}
+		p.put(in, false)
+	}()
 }
 
 var errPoolBusy = errors.New("all instances busy")
@@ -316,18 +365,7 @@ func (p *pool) put(in *instance, broken bool) {
 		return
 	}
 	if int(p.total.Load()) < p.warm && p.reserve() {
-		p.out.Add(1) // the replacement is out until it is put
-		go func() {
-			in, err := p.create(context.Background())
-			if err != nil {
-				p.out.Add(-1)
-				if !errors.Is(err, errPoolClosed) {
-					p.log.Error("host: replacing a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
-				}
-				return
-			}
-			p.put(in, false)
-		}()
+		p.grow()
 	}
 }
 

@@ -28,10 +28,15 @@
 // function, and every call_indirect) Instrument therefore adds a stop
 // check alone: a load and a branch, no countdown.
 //
+// A start section would run inside instantiation, before the host holds
+// the module and can set its stop global; Instrument drops it and
+// exports its function as ExportStart for the host to call.
+//
 // Custom sections named ".debug_*" (DWARF) are dropped, since the code
 // offsets they refer to move. Every other section is kept as it is,
 // apart from the global, export and code sections, which gain the two
-// globals, the stop global's export and the checks.
+// globals, the exports of the stop global and the start function, and
+// the checks.
 package interrupt
 
 import (
@@ -45,6 +50,12 @@ import (
 // Export is the name under which an instrumented module exports its stop
 // global.
 const Export = "wasmweb.stop"
+
+// ExportStart is the name under which an instrumented module exports
+// the function its start section named, if it had one. The start section
+// is dropped: the host calls the export after instantiation, where it can
+// stop it like any other call.
+const ExportStart = "wasmweb.start"
 
 // Interval is how many checks pass between two returns to Go, and at
 // most between setting the stop global and the trap that follows.
@@ -73,6 +84,7 @@ const (
 	secMemory = 5
 	secGlobal = 6
 	secExport = 7
+	secStart  = 8
 	secCode   = 10
 
 	kindFunc   = 0
@@ -168,9 +180,20 @@ func Instrument(wasm []byte) ([]byte, error) {
 	var imports importCounts
 	var globals, exports, memories uint32
 	var globalRest, exportRest []byte
+	start, hasStart := uint32(0), false
 	for _, s := range secs {
 		var err error
 		switch s.id {
+		case secStart:
+			if hasStart {
+				return nil, fmt.Errorf("%w: two start sections", ErrMalformed)
+			}
+			pr := &reader{b: s.payload}
+			start, hasStart = pr.u32(), true
+			if pr.err == nil && pr.pos != len(pr.b) {
+				pr.setErr("bytes after the start function")
+			}
+			err = pr.check("start section")
 		case secImport:
 			imports, err = countImports(s.payload)
 		case secMemory:
@@ -202,9 +225,17 @@ func Instrument(wasm []byte) ([]byte, error) {
 	global = appendS32(global, Interval)
 	global = append(global, opEnd)
 	global = append(global, typeI32, 1, opI32Const, 0, opEnd) // mutable i32 = 0
-	export := append(appendU32(nil, exports+1), exportRest...)
+	added := uint32(1)
+	if hasStart {
+		added++
+	}
+	export := append(appendU32(nil, exports+added), exportRest...)
 	export = append(appendName(export, Export), kindGlobal)
 	export = appendU32(export, stop)
+	if hasStart {
+		export = append(appendName(export, ExportStart), kindFunc)
+		export = appendU32(export, start)
+	}
 	c := &checks{countdown: checkCode(budget, stop), stop: stopCode(stop), imports: imports.funcs}
 
 	out := make([]byte, 0, len(wasm)+len(wasm)/8)
@@ -239,6 +270,8 @@ func Instrument(wasm []byte) ([]byte, error) {
 		case secExport:
 			emit(secExport, export)
 			wroteExport = true
+		case secStart:
+			// Exported as ExportStart instead.
 		case secCode:
 			code, err := instrumentCode(s.payload, c)
 			if err != nil {
@@ -302,8 +335,8 @@ func checkExports(p []byte) error {
 	r := &reader{b: p}
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
-		if name := r.name(); string(name) == Export {
-			return fmt.Errorf("interrupt: the module already exports %q", Export)
+		if name := r.name(); string(name) == Export || string(name) == ExportStart {
+			return fmt.Errorf("interrupt: the module already exports %q", name)
 		}
 		r.byte()
 		r.u32()

@@ -139,6 +139,54 @@ func TestStopAfterHostCall(t *testing.T) {
 	}
 }
 
+// TestStartExported instruments startloop, whose start function never
+// returns: instantiation must return, with the start function exported
+// as ExportStart, and a call of it must stop like any other.
+func TestStartExported(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasm, err := interrupt.Instrument(guest(t, "startloop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := make(chan api.Module, 1)
+	go func() {
+		mod, err := rt.Instantiate(ctx, wasm)
+		if err != nil {
+			t.Error(err)
+		}
+		inst <- mod
+	}()
+	var mod api.Module
+	select {
+	case mod = <-inst:
+	case <-time.After(10 * time.Second):
+		t.Fatal("instantiation still running after 10 s: the start section ran")
+	}
+	if mod == nil {
+		return
+	}
+	start := mod.ExportedFunction(interrupt.ExportStart)
+	if start == nil {
+		t.Fatalf("no export %s", interrupt.ExportStart)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := start.Call(ctx)
+		done <- err
+	}()
+	interrupt.Global(mod).Set(1)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "unreachable") {
+			t.Fatalf("the start function returned %v, want the unreachable trap", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the start function still running 10 s after the stop")
+	}
+}
+
 // TestSameResults checks that checks change no result: fanout(n) makes
 // 2^(n+1)-1 calls, enough to run through the budget several times.
 func TestSameResults(t *testing.T) {
@@ -231,6 +279,7 @@ func TestInstrumentRefuses(t *testing.T) {
 		{"no memory", []byte("\x00asm\x01\x00\x00\x00"), interrupt.ErrNoMemory},
 		{"truncated", hello[:len(hello)-3], interrupt.ErrMalformed},
 		{"section past the end", []byte("\x00asm\x01\x00\x00\x00\x01\x10\x00"), interrupt.ErrMalformed},
+		{"two start sections", []byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01\x08\x01\x00\x08\x01\x00"), interrupt.ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := interrupt.Instrument(tc.wasm); !errors.Is(err, tc.want) {
