@@ -85,13 +85,13 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 // stoppable makes fn trap at entry once its instance is halted: a guest
 // that calls the host in a loop meets its deadline at the next call,
 // not after the loop's next Interval checks.
-func stoppable(fn api.GoModuleFunction) api.GoModuleFunction {
-	return api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
-		if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil {
-			in.stopped()
+func stoppable(fn api.GoModuleFunc) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil && in.killed.Load() {
+			trap("call stopped at its deadline")
 		}
-		fn.Call(ctx, mod, stack)
-	})
+		fn(ctx, mod, stack)
+	}
 }
 
 // hostImports lists the functions of the host module, for load-time
