@@ -255,7 +255,7 @@ func (in *instance) initialize() error {
 		t = time.AfterFunc(limit, in.halt)
 	}
 	var err error
-	what := ""
+	what := "instantiation"
 	for _, f := range [...]struct{ export, what string }{
 		{interrupt.ExportStart, "start function"},
 		{abi.ExportInitialize, abi.ExportInitialize},
