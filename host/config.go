@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/guestlog"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -81,6 +82,11 @@ type LimitsConfig struct {
 	RouteInstances   int      `toml:"route_instances"`
 	MaxBodyBytes     Size     `toml:"max_body_bytes"`
 	MaxResponseBytes Size     `toml:"max_response_bytes"`
+	// LogBytesPerCall and LogBytesPerSecond bound what a plugin's guests
+	// put in the host's log (Limits.LogBytesPerCall and
+	// LogBytesPerSecond).
+	LogBytesPerCall   Size `toml:"log_bytes_per_call"`
+	LogBytesPerSecond Size `toml:"log_bytes_per_second"`
 }
 
 // PubSubConfig is a site's [site.pubsub] table.
@@ -340,6 +346,11 @@ func (c *Config) check() error {
 		if l.Memory != 0 && l.Memory < 1<<20 {
 			return bad(key+".limits.memory", "%d bytes is too little for a plugin (at least 1MiB)", l.Memory)
 		}
+		for k, v := range map[string]Size{"log_bytes_per_call": l.LogBytesPerCall, "log_bytes_per_second": l.LogBytesPerSecond} {
+			if v != 0 && v < guestlog.MaxLine {
+				return bad(key+".limits."+k, "%d bytes would drop a guest's longest lines (at least 4KiB)", v)
+			}
+		}
 		for name, path := range site.Plugins {
 			pkey := key + ".plugins." + name
 			if path == "" {
@@ -453,6 +464,7 @@ func (c *Config) Specs(ensure func(dir string) (string, error)) ([]SiteSpec, err
 				MemoryBytes: int64(site.Limits.Memory), CallTimeout: time.Duration(site.Limits.CallTimeout),
 				Instances: site.Limits.Instances, WarmInstances: site.Limits.WarmInstances, RouteInstances: site.Limits.RouteInstances,
 				MaxBodyBytes: int64(site.Limits.MaxBodyBytes), MaxResponseBytes: int64(site.Limits.MaxResponseBytes),
+				LogBytesPerCall: int64(site.Limits.LogBytesPerCall), LogBytesPerSecond: int64(site.Limits.LogBytesPerSecond),
 			},
 			StaticPrefix: site.Static.Prefix,
 			PubSub: PubSubLimits{

@@ -16,9 +16,7 @@ import (
 // hostFuncs implements the wasmweb_v1 import module (abi/ABI.md §7).
 // Each function finds the call it serves through the instance's context,
 // so no state is shared between instances. hostFuncs is immutable.
-type hostFuncs struct {
-	log *slog.Logger
-}
+type hostFuncs struct{}
 
 var (
 	i32 = api.ValueTypeI32
@@ -43,7 +41,7 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 				types[i], names[i] = api.ValueTypeF64, n
 			}
 		}
-		b.NewFunctionBuilder().WithGoModuleFunction(fn, types, results).WithParameterNames(names...).Export(name)
+		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(fn), types, results).WithParameterNames(names...).Export(name)
 	}
 	def(abi.FuncHostFeatures, h.hostFeatures, nil, i64)
 	def(abi.FuncLog, h.logLine, []string{"level", "msg", "msg_len"})
@@ -82,6 +80,18 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		return fmt.Errorf("host: host module: %w", err)
 	}
 	return nil
+}
+
+// stoppable makes fn trap at entry once its instance is halted: a guest
+// that calls the host in a loop meets its deadline at the next call,
+// not after the loop's next Interval checks.
+func stoppable(fn api.GoModuleFunc) api.GoModuleFunc {
+	return func(ctx context.Context, mod api.Module, stack []uint64) {
+		if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil && in.killed.Load() {
+			trap("call stopped at its deadline")
+		}
+		fn(ctx, mod, stack)
+	}
 }
 
 // hostImports lists the functions of the host module, for load-time
@@ -176,9 +186,6 @@ func (h *hostFuncs) hostFeatures(_ context.Context, _ api.Module, stack []uint64
 func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64) {
 	level, msg, n := api.DecodeI32(stack[0]), arg(stack, 1), arg(stack, 2)
 	b := read(mod, msg, n)
-	if len(b) > abi.MaxLogMessage {
-		b = b[:abi.MaxLogMessage]
-	}
 	var lv slog.Level
 	switch level {
 	case abi.LogDebug:
@@ -190,13 +197,7 @@ func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64)
 	default:
 		lv = slog.LevelInfo
 	}
-	in, _ := ctx.Value(instanceKey{}).(*instance)
-	attrs := []any{}
-	if in != nil {
-		attrs = append(attrs, "site", in.pool.site, "plugin", in.pool.plugin)
-		if c := in.call; c != nil {
-			attrs = append(attrs, "request", c.requestID())
-		}
+	if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil {
+		in.logs.Log(lv, b)
 	}
-	h.log.Log(ctx, lv, "guest: "+strings.TrimRight(string(b), "\n"), attrs...)
 }

@@ -21,6 +21,8 @@ type metrics struct {
 	traps       *prometheus.CounterVec
 	kills       *prometheus.CounterVec
 	refusals    *prometheus.CounterVec
+	logBytes    *prometheus.CounterVec
+	logLines    *prometheus.CounterVec
 	parked      prometheus.Gauge
 	resumed     prometheus.Counter
 	shared      prometheus.Counter
@@ -58,13 +60,19 @@ func newMetrics() *metrics {
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_route_refusals_total", Help: "Requests answered 503 without a guest call because their route held its share of its plugin's instances until the wait ran out, or was limited to one call after a deadline kill, by site and route.",
 		}, []string{"site", "route"}),
+		logBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_guest_log_dropped_bytes_total", Help: "Bytes of guest log and stdout/stderr output kept out of the log by the per-call and per-second limits, by plugin.",
+		}, []string{"site", "plugin"}),
+		logLines: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_guest_log_dropped_lines_total", Help: "Guest log and output lines kept out of the log by the per-call and per-second limits, by plugin.",
+		}, []string{"site", "plugin"}),
 	}
 	m.parked = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wasmweb_parked_requests", Help: "Requests parked waiting for a message."})
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
 	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
 	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published)
-	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals,
+	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals, m.logBytes, m.logLines,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -78,6 +86,8 @@ type pluginMetrics struct {
 	misses      prometheus.Counter
 	traps       prometheus.Counter
 	kills       prometheus.Counter
+	logBytes    prometheus.Counter
+	logLines    prometheus.Counter
 }
 
 func (m *metrics) forPlugin(site, plugin string) *pluginMetrics {
@@ -89,6 +99,8 @@ func (m *metrics) forPlugin(site, plugin string) *pluginMetrics {
 		misses:      m.misses.WithLabelValues(site, plugin),
 		traps:       m.traps.WithLabelValues(site, plugin),
 		kills:       m.kills.WithLabelValues(site, plugin),
+		logBytes:    m.logBytes.WithLabelValues(site, plugin),
+		logLines:    m.logLines.WithLabelValues(site, plugin),
 	}
 }
 

@@ -15,9 +15,12 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/guestlog"
 	"github.com/wasmweb/wasmweb/host/interrupt"
+	"github.com/wasmweb/wasmweb/host/linearmem"
 )
 
 // generation is one compiled version of a plugin's .wasm file with its
@@ -48,16 +51,20 @@ func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []by
 		return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
 	}
 	lim := s.limits
+	pm := m.forPlugin(s.name, plugin)
 	p := &pool{
 		site: s.name, plugin: plugin, rt: s.rt, compiled: compiled, log: log,
 		max: lim.Instances, warm: lim.WarmInstances, timeout: lim.CallTimeout,
 		idle: make(chan *instance, lim.Instances), done: make(chan struct{}),
-		all: map[*instance]struct{}{}, m: m.forPlugin(s.name, plugin),
+		all: map[*instance]struct{}{}, m: pm,
+		logs: guestlog.NewPlugin(log.With("site", s.name, "plugin", plugin),
+			guestlog.Limits{PerCall: lim.LogBytesPerCall, PerSecond: lim.LogBytesPerSecond},
+			guestlog.Counters{Bytes: pm.logBytes, Lines: pm.logLines}),
 	}
 	g := &generation{compiled: compiled, pool: p}
 	for i := 0; i < p.warm; i++ {
 		p.reserve()
-		in, err := p.create(ctx)
+		in, err := p.create()
 		if err != nil {
 			p.close(ctx)
 			compiled.Close(ctx)
@@ -81,6 +88,9 @@ func checkModule(cm wazero.CompiledModule) error {
 	}
 	if init, ok := exports[abi.ExportInitialize]; ok && (len(init.ParamTypes()) != 0 || len(init.ResultTypes()) != 0) {
 		return fmt.Errorf("export %s has signature %s, want () -> ()", abi.ExportInitialize, signature(init))
+	}
+	if start, ok := exports[interrupt.ExportStart]; ok && (len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0) {
+		return fmt.Errorf("the start function has signature %s, want () -> ()", signature(start))
 	}
 	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
 		return fmt.Errorf("missing export %q (want the guest's memory)", abi.ExportMemory)
@@ -132,6 +142,7 @@ type pool struct {
 	m            *pluginMetrics
 	max, warm    int
 	timeout      time.Duration
+	logs         *guestlog.Plugin // the plugin's share of the host's log
 
 	idle  chan *instance // free instances
 	total atomic.Int32   // live instances, free or busy
@@ -155,11 +166,13 @@ type instance struct {
 	ctx    context.Context   // carries the instance to host functions
 	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout
 	stack  [1]uint64
+	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
-	call     *call        // the call being served, nil between calls
-	callBuf  call         // storage for call, reused
-	deadline atomic.Int64 // unix nanoseconds of the running call's deadline, 0 when idle
-	killed   atomic.Bool  // the watchdog cancelled the running call
+	call     *call         // the call being served, nil between calls
+	callBuf  call          // storage for call, reused
+	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
+	killed   atomic.Bool   // halt was called: the instance must not run again
+	halted   chan struct{} // closed by halt, to wake a sleeping guest
 }
 
 var errPoolClosed = errors.New("plugin is being unloaded")
@@ -178,14 +191,37 @@ func (p *pool) reserve() bool {
 	}
 }
 
-// create instantiates the module and runs _initialize, in a slot the
-// caller has reserved.
-func (p *pool) create(ctx context.Context) (*instance, error) {
-	in, err := p.instantiate(ctx)
+// initTimeouts is how many call timeouts an instance's initialization
+// (its start function and _initialize) may take.
+const initTimeouts = 10
+
+// create instantiates the module and initializes the instance, in a
+// slot the caller has reserved. The slot is given back on failure.
+func (p *pool) create() (*instance, error) {
+	in := &instance{pool: p, halted: make(chan struct{})}
+	// The allocator is read once, at instantiation; the instance's key
+	// stays outermost, where host functions find it first.
+	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
+	in.ctx = context.WithValue(base, instanceKey{}, in)
+	in.logs = p.logs.NewCall(in.requestID)
+	out := &guestOutput{in: in}
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithSysWalltime().
+		WithSysNanotime().
+		WithNanosleep(in.sleep).
+		WithRandSource(instanceRand{in}).
+		WithStdout(out).
+		WithStderr(out).
+		WithArgs(p.plugin)
+	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
 	if err != nil {
 		p.total.Add(-1)
-		return nil, err
+		return nil, fmt.Errorf("instantiate: %w", err)
 	}
+	in.mod = mod
+	in.stop = interrupt.Global(mod)
 	p.mu.Lock()
 	if p.shut.Load() {
 		p.mu.Unlock()
@@ -193,77 +229,88 @@ func (p *pool) create(ctx context.Context) (*instance, error) {
 		p.total.Add(-1)
 		return nil, errPoolClosed
 	}
-	p.all[in] = struct{}{}
+	p.all[in] = struct{}{} // from now on, close can halt it
 	p.mu.Unlock()
 	p.m.instances.Set(float64(p.total.Load()))
+	if err := in.initialize(); err != nil {
+		p.discard(in)
+		return nil, err
+	}
+	in.handle = mod.ExportedFunction(abi.ExportHandle)
 	p.m.creations.Inc()
 	return in, nil
 }
 
-func (p *pool) instantiate(ctx context.Context) (*instance, error) {
-	out := &guestOutput{log: p.log, site: p.site, plugin: p.plugin}
-	cfg := wazero.NewModuleConfig().
-		WithName("").
-		WithStartFunctions().
-		WithSysWalltime().
-		WithSysNanotime().
-		WithSysNanosleep().
-		WithRandSource(rand.Reader).
-		WithStdout(out).
-		WithStderr(out).
-		WithArgs(p.plugin)
-	in := &instance{pool: p}
-	in.ctx = context.WithValue(context.Background(), instanceKey{}, in)
-	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("instantiate: %w", err)
+// initialize runs the module's start function (which Instrument turned
+// into an export, so that it runs here rather than inside
+// InstantiateModule, out of the host's reach) and then _initialize,
+// both within the instantiation deadline.
+func (in *instance) initialize() error {
+	p := in.pool
+	limit := time.Duration(initTimeouts) * p.timeout
+	var t *time.Timer
+	if p.timeout > 0 {
+		in.deadline.Store(time.Now().Add(limit).UnixNano())
+		// The watchdog does not run yet while the host loads.
+		t = time.AfterFunc(limit, in.halt)
 	}
-	in.mod = mod
-	in.stop = interrupt.Global(mod)
-	if init := mod.ExportedFunction(abi.ExportInitialize); init != nil {
-		if p.timeout > 0 {
-			// _initialize may take longer than a request, but not forever.
-			t := time.AfterFunc(10*p.timeout, in.halt)
-			defer t.Stop()
-		}
-		_, err := init.Call(in.ctx)
-		if err == nil && in.killed.Load() {
-			err = errKilledLate
-		}
-		if err != nil {
-			in.close()
-			return nil, fmt.Errorf("%s: %w", abi.ExportInitialize, err)
+	var err error
+	what := "instantiation"
+	for _, f := range [...]struct{ export, what string }{
+		{interrupt.ExportStart, "start function"},
+		{abi.ExportInitialize, abi.ExportInitialize},
+	} {
+		if fn := in.mod.ExportedFunction(f.export); fn != nil {
+			what = f.what
+			if _, err = fn.Call(in.ctx); err != nil {
+				break
+			}
 		}
 	}
-	in.handle = mod.ExportedFunction(abi.ExportHandle)
-	return in, nil
+	in.deadline.Store(0)
+	if t != nil && !t.Stop() {
+		in.halt() // the deadline passed as the initialization returned
+	}
+	switch {
+	case in.killed.Load() && p.shut.Load():
+		return errPoolClosed
+	case in.killed.Load():
+		return fmt.Errorf("%s: stopped at its deadline (instantiation may take %v, %d times call_timeout)", what, limit, initTimeouts)
+	case err != nil:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
-// get returns a free instance, creating one when below max, else waiting
-// up to the call timeout for one to be returned. The caller gives the
-// instance back with put.
+// get returns a free instance, waiting up to the call timeout for one
+// to be returned; when none is free and the pool is below max, it also
+// starts making one. The caller gives the instance back with put.
 func (p *pool) get(ctx context.Context) (*instance, error) {
 	p.out.Add(1)
 	if p.shut.Load() {
 		p.out.Add(-1)
 		return nil, errPoolClosed
 	}
-	in, err := p.take(ctx)
+	in, err := p.take()
 	if err != nil {
 		p.out.Add(-1)
 	}
 	return in, err
 }
 
-func (p *pool) take(ctx context.Context) (*instance, error) {
+func (p *pool) take() (*instance, error) {
 	select {
 	case in := <-p.idle:
+		in.logs.Begin()
 		return in, nil
 	default:
 	}
 	if p.reserve() {
+		// The new instance joins the pool when it is ready; the request
+		// waits for it or any other no longer than a call may take, so
+		// that a slow initialization does not hold it past its deadline.
 		p.m.misses.Inc()
-		return p.create(ctx)
+		p.grow()
 	}
 	wait := p.timeout
 	if wait <= 0 {
@@ -273,6 +320,7 @@ func (p *pool) take(ctx context.Context) (*instance, error) {
 	defer t.Stop()
 	select {
 	case in := <-p.idle:
+		in.logs.Begin()
 		return in, nil
 	case <-p.done:
 		return nil, errPoolClosed
@@ -281,12 +329,30 @@ func (p *pool) take(ctx context.Context) (*instance, error) {
 	}
 }
 
+// grow creates an instance in the background, in a slot the caller has
+// reserved, and puts it in the pool when it is ready.
+func (p *pool) grow() {
+	p.out.Add(1) // the new instance is out until it is put
+	go func() {
+		in, err := p.create()
+		if err != nil {
+			p.out.Add(-1)
+			if !errors.Is(err, errPoolClosed) {
+				p.log.Error("host: creating a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
+			}
+			return
+		}
+		p.put(in, false)
+	}()
+}
+
 var errPoolBusy = errors.New("all instances busy")
 
 // put returns an instance after a call. A broken instance is closed and,
 // when the pool is below its warm size, replaced in the background.
 func (p *pool) put(in *instance, broken bool) {
 	defer p.out.Add(-1)
+	in.logs.End()
 	if !broken && !p.shut.Load() {
 		select {
 		case p.idle <- in:
@@ -299,18 +365,7 @@ func (p *pool) put(in *instance, broken bool) {
 		return
 	}
 	if int(p.total.Load()) < p.warm && p.reserve() {
-		p.out.Add(1) // the replacement is out until it is put
-		go func() {
-			in, err := p.create(context.Background())
-			if err != nil {
-				p.out.Add(-1)
-				if !errors.Is(err, errPoolClosed) {
-					p.log.Error("host: replacing a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
-				}
-				return
-			}
-			p.put(in, false)
-		}()
+		p.grow()
 	}
 }
 
@@ -336,7 +391,63 @@ func (in *instance) halt() {
 	if in.stop != nil {
 		in.stop.Set(1)
 	}
+	close(in.halted)
 }
+
+// stopped traps the guest when halt has been called: host functions
+// call it on entry, and wherever they may take long, so that a guest
+// cannot outlast its deadline inside the host.
+func (in *instance) stopped() {
+	if in.killed.Load() {
+		trap("call stopped at its deadline")
+	}
+}
+
+// sleep is the instance's WASI nanosleep, behind poll_oneoff's clock
+// subscriptions. It ends early when halt is called, and at the deadline
+// of what the instance runs; either way the call is then stopped.
+func (in *instance) sleep(ns int64) {
+	in.stopped()
+	d, last := time.Duration(ns), false
+	if dl := in.deadline.Load(); dl != 0 {
+		if left := time.Until(time.Unix(0, dl)); left < d {
+			d, last = left, true
+		}
+	}
+	if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-in.halted:
+			t.Stop()
+		}
+	}
+	if last {
+		in.halt()
+	}
+	in.stopped()
+}
+
+// requestID returns the id of the request being served, "" between
+// calls.
+func (in *instance) requestID() string {
+	if c := in.call; c != nil {
+		return c.requestID()
+	}
+	return ""
+}
+
+// instanceRand is an instance's WASI random source: it reads in chunks
+// and stops the call between them once halt is called, so that a huge
+// random_get cannot outlast the deadline.
+type instanceRand struct{ in *instance }
+
+func (r instanceRand) Read(p []byte) (int, error) {
+	r.in.stopped()
+	return rand.Read(p[:min(len(p), randChunk)])
+}
+
+const randChunk = 64 << 10
 
 func (in *instance) close() {
 	if in.mod != nil {
@@ -399,39 +510,14 @@ func (p *pool) close(ctx context.Context) bool {
 	return true
 }
 
-// guestOutput sends a guest's stdout and stderr to the log, a line at a
-// time, capped so that a chatty guest cannot flood it.
-type guestOutput struct {
-	log          *slog.Logger
-	site, plugin string
-	mu           sync.Mutex
-	partial      []byte
-}
+// guestOutput is an instance's stdout and stderr: the lines go to the
+// log within the call's share (guestlog.Call.Write), and a call stopped
+// at its deadline is trapped at the next write.
+type guestOutput struct{ in *instance }
 
 func (g *guestOutput) Write(p []byte) (int, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.partial = append(g.partial, p...)
-	for {
-		i := strings.IndexByte(string(g.partial), '\n')
-		if i < 0 {
-			break
-		}
-		g.emit(g.partial[:i])
-		g.partial = g.partial[i+1:]
-	}
-	if len(g.partial) > abi.MaxLogMessage {
-		g.emit(g.partial)
-		g.partial = nil
-	}
-	return len(p), nil
-}
-
-func (g *guestOutput) emit(line []byte) {
-	if len(line) > abi.MaxLogMessage {
-		line = line[:abi.MaxLogMessage]
-	}
-	g.log.Info("guest output: "+string(line), "site", g.site, "plugin", g.plugin)
+	g.in.stopped()
+	return g.in.logs.Write(p)
 }
 
 var _ io.Writer = (*guestOutput)(nil)

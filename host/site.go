@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/accounts"
+	"github.com/wasmweb/wasmweb/host/guestlog"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/host/signed"
@@ -46,6 +47,14 @@ type Limits struct {
 	MaxBodyBytes int64
 	// MaxResponseBytes caps a guest's response body. Default 16 MiB.
 	MaxResponseBytes int64
+	// LogBytesPerCall caps what one call (or one instance's
+	// initialization) may put in the host's log through the log host
+	// function, stdout and stderr. Default 64 KiB; see guestlog.Cost
+	// for how lines are counted.
+	LogBytesPerCall int64
+	// LogBytesPerSecond caps what one plugin may put in the host's log
+	// per second, after a burst of one second's worth. Default 256 KiB.
+	LogBytesPerSecond int64
 }
 
 // PubSubLimits bound a site's topics and parked requests. Zero fields
@@ -124,6 +133,8 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxResponseBytes <= 0 {
 		l.MaxResponseBytes = abi.DefaultMaxResponseBytes
 	}
+	logs := guestlog.Limits{PerCall: l.LogBytesPerCall, PerSecond: l.LogBytesPerSecond}.WithDefaults()
+	l.LogBytesPerCall, l.LogBytesPerSecond = logs.PerCall, logs.PerSecond
 	return l
 }
 
@@ -300,7 +311,7 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		}
 		s.templates = t
 	}
-	hf := &hostFuncs{log: h.log}
+	hf := &hostFuncs{}
 	rt, err := h.engine.newRuntime(ctx, s.limits, hf)
 	if err != nil {
 		return nil, err

@@ -84,3 +84,48 @@ func TestCloseDuringCalls(t *testing.T) {
 		t.Errorf("GET /hello after Close: %d, want 503", r.status)
 	}
 }
+
+// TestCloseWakesSleepers closes the host while two calls sleep in WASI
+// poll_oneoff for an hour, under a deadline of a minute: Close must wake
+// them and return at once, not wait for its own bound (10 s without a
+// context deadline) and leave their instances open, and each request
+// gets 503.
+func TestCloseWakesSleepers(t *testing.T) {
+	spec := wasiSpec("sleepy", "sleepy.test", "sleep")
+	spec.Limits.CallTimeout = time.Minute
+	sb := start(t, spec)
+	mark := sb.log.mark()
+	answers := make(chan int, 2)
+	for range 2 {
+		go func() {
+			r, _ := sb.fetch("sleepy.test", "/sleep")
+			answers <- r.status
+		}()
+	}
+	sb.awaitLog(mark, "guest: sleep: sleeping", 2, answerBound)
+	closed := make(chan struct{})
+	began := time.Now()
+	go func() {
+		sb.h.Close(context.Background())
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		t.Logf("Close returned after %v", time.Since(began).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close still waiting 5 s later for calls asleep in the host")
+	}
+	for range 2 {
+		select {
+		case st := <-answers:
+			if st != 503 {
+				t.Errorf("a sleeping call ended with %d, want 503", st)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a sleeping call still unanswered 5 s after Close returned")
+		}
+	}
+	if recs := sb.log.find(mark, "host: plugin calls still running at shutdown"); len(recs) != 0 {
+		t.Errorf("Close left instances open: %v", recs)
+	}
+}

@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -38,24 +41,38 @@ type sandbox struct {
 	h   *host.Host
 	srv *netloop.Server
 	log *logRecorder
+	// logger is what the host logs to: log, and startLogging's handler.
+	logger *slog.Logger
 }
 
 // start loads specs into a new host. When the test ends it closes the
 // host and fails the test if the host or the server logged a panic.
 func start(t testing.TB, specs ...host.SiteSpec) *sandbox {
 	t.Helper()
+	return startLogging(t, nil, specs...)
+}
+
+// startLogging is start with the host's log also sent to also, when it
+// is not nil.
+func startLogging(t testing.TB, also slog.Handler, specs ...host.SiteSpec) *sandbox {
+	t.Helper()
 	engine, err := host.NewEngine("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := newLogRecorder()
-	h, err := host.New(context.Background(), engine, specs, slog.New(rec))
+	var logTo slog.Handler = rec
+	if also != nil {
+		logTo = slog.NewMultiHandler(rec, also)
+	}
+	logger := slog.New(logTo)
+	h, err := host.New(context.Background(), engine, specs, logger)
 	if err != nil {
 		engine.Close()
 		t.Fatal(err)
 	}
 	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
-	srv.SetLogger(slog.New(rec))
+	srv.SetLogger(logger)
 	t.Cleanup(func() {
 		h.Close(context.Background())
 		engine.Close()
@@ -64,8 +81,13 @@ func start(t testing.TB, specs ...host.SiteSpec) *sandbox {
 				t.Errorf("logged a panic: %s %v", r.msg, r.attrs)
 			}
 		}
+		rec.shared.mu.Lock()
+		if n := rec.shared.dropped; n > 0 {
+			t.Errorf("the host logged %d records beyond the first %d: a flood", n, maxRecords)
+		}
+		rec.shared.mu.Unlock()
 	})
-	return &sandbox{t: t, h: h, srv: srv, log: rec}
+	return &sandbox{t: t, h: h, srv: srv, log: rec, logger: logger}
 }
 
 // with returns a view of sb that reports to t, for subtests.
@@ -87,24 +109,33 @@ type reply struct {
 // parses the response. A missing or malformed response is an error of the
 // test (reported with t.Errorf, so get may run on any goroutine).
 func (sb *sandbox) get(hostname, target string) reply {
+	r, err := sb.fetch(hostname, target)
+	if err != nil {
+		sb.t.Errorf("GET %s%s: %v", hostname, target, err)
+	}
+	return r
+}
+
+// fetch is get, returning what went wrong instead of reporting it: for
+// goroutines that may outlive a failed test.
+func (sb *sandbox) fetch(hostname, target string) (reply, error) {
 	c := sb.srv.OpenMem()
 	if c == nil {
-		sb.t.Errorf("GET %s%s: connection refused", hostname, target)
-		return reply{}
+		return reply{}, errors.New("connection refused")
 	}
 	defer c.Hangup()
 	c.Feed([]byte("GET " + target + " HTTP/1.1\r\nHost: " + hostname + "\r\n\r\n"))
 	out := c.Output()
 	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(out)), nil)
 	if err != nil {
-		sb.t.Errorf("GET %s%s: no response (connection dropped?): %v; output %q", hostname, target, err, out)
-		return reply{}
+		return reply{}, fmt.Errorf("no response (connection dropped?): %v; output %q", err, out)
 	}
 	body, err := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
 	if err != nil {
-		sb.t.Errorf("GET %s%s: truncated body: %v", hostname, target, err)
+		return r, fmt.Errorf("truncated body: %v", err)
 	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
+	return r, nil
 }
 
 // expectHello checks that the hello plugin still answers on hostname.
@@ -190,9 +221,14 @@ type logRecorder struct {
 }
 
 type recorded struct {
-	mu   sync.Mutex
-	recs []logRecord // mu guards recs
+	mu      sync.Mutex
+	recs    []logRecord // mu guards recs and dropped
+	dropped int         // records past maxRecords, not kept
 }
+
+// maxRecords bounds what a logRecorder keeps, so that a host that
+// floods its log fails a test instead of exhausting memory.
+const maxRecords = 50000
 
 type logRecord struct {
 	level slog.Level
@@ -214,7 +250,11 @@ func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 		return true
 	})
 	r.shared.mu.Lock()
-	r.shared.recs = append(r.shared.recs, lr)
+	if len(r.shared.recs) < maxRecords {
+		r.shared.recs = append(r.shared.recs, lr)
+	} else {
+		r.shared.dropped++
+	}
 	r.shared.mu.Unlock()
 	return nil
 }
@@ -297,4 +337,228 @@ func heapAfterGC() uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// transports are the network transports a request can arrive by.
+func transports(t *testing.T) []string {
+	if netloop.NetpollSupported {
+		return []string{"std", "netpoll"}
+	}
+	t.Log("netpoll is not supported here: only the std transport is tested")
+	return []string{"std"}
+}
+
+// listen serves sb's host over transport on a loopback port until the
+// test ends, and returns the address.
+func (sb *sandbox) listen(transport string) string {
+	sb.t.Helper()
+	tr, err := netloop.NewTransport(transport)
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	srv := netloop.NewServer(netloop.Config{}, sb.h, tr)
+	srv.SetLogger(sb.logger)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	sb.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			sb.t.Errorf("%s server still serving 10 s after Shutdown", transport)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// getWithin sends "GET target" for hostname to addr on a new
+// connection and waits at most limit for the whole response. It reports
+// the reply and how long it took; a missing or late response is an
+// error of the test, never a wait past limit.
+func (sb *sandbox) getWithin(addr, hostname, target string, limit time.Duration) (reply, time.Duration) {
+	start := time.Now()
+	c, err := net.DialTimeout("tcp", addr, limit)
+	if err != nil {
+		sb.t.Errorf("GET %s%s: %v", hostname, target, err)
+		return reply{}, time.Since(start)
+	}
+	defer c.Close()
+	c.SetDeadline(start.Add(limit))
+	if _, err := io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: "+hostname+"\r\nConnection: close\r\n\r\n"); err != nil {
+		sb.t.Errorf("GET %s%s: %v", hostname, target, err)
+		return reply{}, time.Since(start)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		sb.t.Errorf("GET %s%s: no response within %v: %v", hostname, target, limit, err)
+		return reply{}, time.Since(start)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		sb.t.Errorf("GET %s%s: body not read within %v: %v", hostname, target, limit, err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}, time.Since(start)
+}
+
+// memGetWithin is get over an in-memory connection, waiting at most
+// limit: a response that does not come in time is an error of the test
+// (the request goes on in the background).
+func (sb *sandbox) memGetWithin(hostname, target string, limit time.Duration) (reply, time.Duration) {
+	start := time.Now()
+	type result struct {
+		r   reply
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		r, err := sb.fetch(hostname, target)
+		ch <- result{r, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			sb.t.Errorf("GET %s%s: %v", hostname, target, res.err)
+		}
+		return res.r, time.Since(start)
+	case <-time.After(limit):
+		sb.t.Errorf("GET %s%s: no response within %v", hostname, target, limit)
+		return reply{}, time.Since(start)
+	}
+}
+
+// logMeter is a slog.Handler that formats every record as slog's text
+// handler would write it to a file, and adds up the bytes and lines by
+// plugin, separately for lines a guest wrote (log, stdout and stderr) and
+// for the host's own. Safe for concurrent use.
+type logMeter struct {
+	shared *meterTotals
+	attrs  []slog.Attr
+}
+
+type meterTotals struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	txt slog.Handler // writes into buf; mu guards both
+	by  map[meterKey]*meterCount
+}
+
+type meterKey struct {
+	plugin string
+	guest  bool
+}
+
+type meterCount struct{ bytes, lines int }
+
+func newLogMeter() *logMeter {
+	m := &meterTotals{by: map[meterKey]*meterCount{}}
+	m.txt = slog.NewTextHandler(&m.buf, &slog.HandlerOptions{Level: slog.LevelDebug})
+	return &logMeter{shared: m}
+}
+
+func (l *logMeter) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logMeter) Handle(ctx context.Context, rec slog.Record) error {
+	plugin := ""
+	for _, a := range l.attrs {
+		if a.Key == "plugin" {
+			plugin = a.Value.String()
+		}
+	}
+	rec.Attrs(func(a slog.Attr) bool {
+		if a.Key == "plugin" {
+			plugin = a.Value.String()
+		}
+		return true
+	})
+	guest := strings.HasPrefix(rec.Message, "guest")
+	m := l.shared
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.buf.Reset()
+	var h slog.Handler = m.txt
+	if len(l.attrs) > 0 {
+		h = h.WithAttrs(l.attrs)
+	}
+	if err := h.Handle(ctx, rec); err != nil {
+		return err
+	}
+	k := meterKey{plugin, guest}
+	c := m.by[k]
+	if c == nil {
+		c = &meterCount{}
+		m.by[k] = c
+	}
+	c.bytes += m.buf.Len()
+	c.lines++
+	return nil
+}
+
+func (l *logMeter) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logMeter{shared: l.shared, attrs: append(append([]slog.Attr(nil), l.attrs...), as...)}
+}
+
+func (l *logMeter) WithGroup(string) slog.Handler { return l }
+
+// guest returns the bytes and lines the guest lines of plugin have
+// taken in the log so far.
+func (l *logMeter) guest(plugin string) (bytes, lines int) {
+	m := l.shared
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c := m.by[meterKey{plugin, true}]; c != nil {
+		return c.bytes, c.lines
+	}
+	return 0, 0
+}
+
+// awaitLog waits at most limit for n records since mark whose message
+// starts with prefix, and fails the test if they do not come.
+func (sb *sandbox) awaitLog(mark int, prefix string, n int, limit time.Duration) {
+	sb.t.Helper()
+	deadline := time.Now().Add(limit)
+	for len(sb.log.find(mark, prefix)) < n {
+		if time.Now().After(deadline) {
+			sb.t.Fatalf("%d records %q logged within %v, want %d", len(sb.log.find(mark, prefix)), prefix, limit, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A short deadline, and the bound every answer must arrive within: three
+// deadlines (the watchdog's tick and a slow machine's scheduling) and a
+// second. Calls that outlast their deadline in the host take minutes.
+const (
+	shortTimeout = 300 * time.Millisecond
+	answerBound  = 3*shortTimeout + time.Second
+)
+
+// wasiSpec is a site with a short deadline that serves hello on /hello
+// and each of guests on /<guest>.
+func wasiSpec(name, hostname string, guests ...string) host.SiteSpec {
+	spec := host.SiteSpec{
+		Name: name, Hosts: []string{hostname}, Limits: host.Limits{CallTimeout: shortTimeout},
+		Plugins: map[string]string{"hello": wasmPath("hello")},
+		Routes:  []host.RouteSpec{{Pattern: "/hello", Plugin: "hello"}},
+	}
+	for _, g := range guests {
+		spec.Plugins[g] = wasmPath(g)
+		spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: "/" + g, Plugin: g})
+	}
+	return spec
+}
+
+// oneOf reports whether v is in set.
+func oneOf(v int, set []int) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

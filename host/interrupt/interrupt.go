@@ -21,10 +21,22 @@
 // wazero's WithCloseOnContextDone, calls into Go at every check, which
 // makes Go guests several times slower.
 //
+// The budget counts checks, not time, so a guest that spends its time in
+// the host (a long WASI call in a loop, or thousands of calls in
+// straight-line code) would meet the stop only Interval calls late.
+// After every call that may reach an import (a call of an imported
+// function, and every call_indirect) Instrument therefore adds a stop
+// check alone: a load and a branch, no countdown.
+//
+// A start section would run inside instantiation, before the host holds
+// the module and can set its stop global; Instrument drops it and
+// exports its function as ExportStart for the host to call.
+//
 // Custom sections named ".debug_*" (DWARF) are dropped, since the code
 // offsets they refer to move. Every other section is kept as it is,
 // apart from the global, export and code sections, which gain the two
-// globals, the stop global's export and the checks.
+// globals, the exports of the stop global and the start function, and
+// the checks.
 package interrupt
 
 import (
@@ -38,6 +50,12 @@ import (
 // Export is the name under which an instrumented module exports its stop
 // global.
 const Export = "wasmweb.stop"
+
+// ExportStart is the name under which an instrumented module exports
+// the function its start section named, if it had one. The start section
+// is dropped: the host calls the export after instantiation, where it can
+// stop it like any other call.
+const ExportStart = "wasmweb.start"
 
 // Interval is how many checks pass between two returns to Go, and at
 // most between setting the stop global and the trap that follows.
@@ -66,23 +84,28 @@ const (
 	secMemory = 5
 	secGlobal = 6
 	secExport = 7
+	secStart  = 8
 	secCode   = 10
 
+	kindFunc   = 0
 	kindMemory = 2
 	kindGlobal = 3
 
-	opUnreachable = 0x00
-	opIf          = 0x04
-	opEnd         = 0x0b
-	opDrop        = 0x1a
-	opGlobalGet   = 0x23
-	opGlobalSet   = 0x24
-	opMemoryGrow  = 0x40
-	opI32Const    = 0x41
-	opI32Eqz      = 0x45
-	opI32Add      = 0x6a
-	blockEmpty    = 0x40
-	typeI32       = 0x7f
+	opUnreachable  = 0x00
+	opLoop         = 0x03
+	opIf           = 0x04
+	opCall         = 0x10
+	opCallIndirect = 0x11
+	opEnd          = 0x0b
+	opDrop         = 0x1a
+	opGlobalGet    = 0x23
+	opGlobalSet    = 0x24
+	opMemoryGrow   = 0x40
+	opI32Const     = 0x41
+	opI32Eqz       = 0x45
+	opI32Add       = 0x6a
+	blockEmpty     = 0x40
+	typeI32        = 0x7f
 )
 
 // sectionRank orders the known sections as the binary format requires
@@ -111,6 +134,18 @@ func checkCode(budget, stop uint32) []byte {
 	c = appendU32(c, stop)
 	c = append(c, opIf, blockEmpty, opUnreachable, opEnd)
 	return append(c, opEnd)
+}
+
+// stopCode returns a check that traps if the stop global is set: a load
+// and a branch. It follows each call that may reach an import, since
+// the budget counts checks, not time: a guest that calls a slow host
+// function in a loop would otherwise run Interval calls past its
+// deadline, and straight-line code can make many calls with no check
+// between them. A call_indirect may reach an import through a table.
+func stopCode(stop uint32) []byte {
+	c := []byte{opGlobalGet}
+	c = appendU32(c, stop)
+	return append(c, opIf, blockEmpty, opUnreachable, opEnd)
 }
 
 type section struct {
@@ -145,9 +180,20 @@ func Instrument(wasm []byte) ([]byte, error) {
 	var imports importCounts
 	var globals, exports, memories uint32
 	var globalRest, exportRest []byte
+	start, hasStart := uint32(0), false
 	for _, s := range secs {
 		var err error
 		switch s.id {
+		case secStart:
+			if hasStart {
+				return nil, fmt.Errorf("%w: two start sections", ErrMalformed)
+			}
+			pr := &reader{b: s.payload}
+			start, hasStart = pr.u32(), true
+			if pr.err == nil && pr.pos != len(pr.b) {
+				pr.setErr("bytes after the start function")
+			}
+			err = pr.check("start section")
 		case secImport:
 			imports, err = countImports(s.payload)
 		case secMemory:
@@ -179,10 +225,18 @@ func Instrument(wasm []byte) ([]byte, error) {
 	global = appendS32(global, Interval)
 	global = append(global, opEnd)
 	global = append(global, typeI32, 1, opI32Const, 0, opEnd) // mutable i32 = 0
-	export := append(appendU32(nil, exports+1), exportRest...)
+	added := uint32(1)
+	if hasStart {
+		added++
+	}
+	export := append(appendU32(nil, exports+added), exportRest...)
 	export = append(appendName(export, Export), kindGlobal)
 	export = appendU32(export, stop)
-	check := checkCode(budget, stop)
+	if hasStart {
+		export = append(appendName(export, ExportStart), kindFunc)
+		export = appendU32(export, start)
+	}
+	c := &checks{countdown: checkCode(budget, stop), stop: stopCode(stop), imports: imports.funcs}
 
 	out := make([]byte, 0, len(wasm)+len(wasm)/8)
 	out = append(out, wasm[:8]...)
@@ -216,8 +270,10 @@ func Instrument(wasm []byte) ([]byte, error) {
 		case secExport:
 			emit(secExport, export)
 			wroteExport = true
+		case secStart:
+			// Exported as ExportStart instead.
 		case secCode:
-			code, err := instrumentCode(s.payload, check)
+			code, err := instrumentCode(s.payload, c)
 			if err != nil {
 				return nil, err
 			}
@@ -242,7 +298,7 @@ func isDebugSection(payload []byte) bool {
 	return r.err == nil && bytes.HasPrefix(name, []byte(".debug_"))
 }
 
-type importCounts struct{ globals, memories uint32 }
+type importCounts struct{ funcs, globals, memories uint32 }
 
 func countImports(p []byte) (importCounts, error) {
 	var c importCounts
@@ -252,8 +308,9 @@ func countImports(p []byte) (importCounts, error) {
 		r.name()
 		r.name()
 		switch kind := r.byte(); kind {
-		case 0: // function: type index
+		case kindFunc: // type index
 			r.u32()
+			c.funcs++
 		case 1: // table: reference type, limits
 			r.valType()
 			r.limits()
@@ -278,8 +335,8 @@ func checkExports(p []byte) error {
 	r := &reader{b: p}
 	n := r.u32()
 	for i := uint32(0); i < n && r.err == nil; i++ {
-		if name := r.name(); string(name) == Export {
-			return fmt.Errorf("interrupt: the module already exports %q", Export)
+		if name := r.name(); string(name) == Export || string(name) == ExportStart {
+			return fmt.Errorf("interrupt: the module already exports %q", name)
 		}
 		r.byte()
 		r.u32()
@@ -303,7 +360,7 @@ func checkGlobals(p []byte) error {
 				r.pos++
 				break
 			}
-			if _, err := r.instr(); err != nil {
+			if _, _, err := r.instr(); err != nil {
 				break
 			}
 		}
@@ -314,8 +371,15 @@ func checkGlobals(p []byte) error {
 	return r.check("global section")
 }
 
+// checks are the code Instrument inserts.
+type checks struct {
+	countdown []byte // at function entries and loop heads: checkCode
+	stop      []byte // after calls that may reach an import: stopCode
+	imports   uint32 // imported functions, whose indices come first
+}
+
 // instrumentCode rewrites the code section's function bodies.
-func instrumentCode(p, check []byte) ([]byte, error) {
+func instrumentCode(p []byte, c *checks) ([]byte, error) {
 	r := &reader{b: p}
 	n := r.u32()
 	out := appendU32(make([]byte, 0, len(p)+len(p)/8), n)
@@ -327,7 +391,7 @@ func instrumentCode(p, check []byte) ([]byte, error) {
 			return nil, r.fail(fmt.Sprintf("function body %d", i))
 		}
 		var err error
-		body, err = instrumentBody(body[:0], src, check)
+		body, err = instrumentBody(body[:0], src, c)
 		if err != nil {
 			return nil, fmt.Errorf("%w (function body %d)", err, i)
 		}
@@ -341,8 +405,9 @@ func instrumentCode(p, check []byte) ([]byte, error) {
 }
 
 // instrumentBody appends body with a check after its locals and after
-// the block type of every loop.
-func instrumentBody(out, body, check []byte) ([]byte, error) {
+// the block type of every loop, and a stop check after every call that
+// may reach an import.
+func instrumentBody(out, body []byte, c *checks) ([]byte, error) {
 	r := &reader{b: body}
 	groups := r.u32()
 	for i := uint32(0); i < groups && r.err == nil; i++ {
@@ -353,18 +418,25 @@ func instrumentBody(out, body, check []byte) ([]byte, error) {
 		return nil, r.fail("locals")
 	}
 	out = append(out, body[:r.pos]...)
-	out = append(out, check...)
+	out = append(out, c.countdown...)
 	start := r.pos
 	for r.pos < len(r.b) {
-		loop, err := r.instr()
+		op, callee, err := r.instr()
 		if err != nil {
 			return nil, err
 		}
-		if loop {
-			out = append(out, body[start:r.pos]...)
-			out = append(out, check...)
-			start = r.pos
+		var check []byte
+		switch {
+		case op == opLoop:
+			check = c.countdown
+		case op == opCall && callee < c.imports, op == opCallIndirect:
+			check = c.stop
+		default:
+			continue
 		}
+		out = append(out, body[start:r.pos]...)
+		out = append(out, check...)
+		start = r.pos
 	}
 	return append(out, body[start:]...), nil
 }

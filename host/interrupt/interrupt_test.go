@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/host/interrupt"
 )
@@ -84,6 +85,105 @@ func TestStopRunaway(t *testing.T) {
 				t.Error("a call after the stop returned; want a trap")
 			}
 		})
+	}
+}
+
+// TestStopAfterHostCall runs hostcalls, which calls an import in a loop,
+// directly and through a table. The import sets the stop global on its
+// tenth call: the guest must trap as that call returns, not after the
+// Interval checks its loop head counts down.
+func TestStopAfterHostCall(t *testing.T) {
+	for route, how := range []string{"call", "call_indirect"} {
+		t.Run(how, func(t *testing.T) {
+			ctx := context.Background()
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			var stop api.MutableGlobal
+			calls := 0
+			_, err := rt.NewHostModuleBuilder("wasi_snapshot_preview1").NewFunctionBuilder().
+				WithFunc(func() int32 {
+					if calls++; calls == 10 {
+						stop.Set(1)
+					}
+					return 0
+				}).Export("sched_yield").Instantiate(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wasm, err := interrupt.Instrument(guest(t, "hostcalls"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod, err := rt.Instantiate(ctx, wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop = interrupt.Global(mod)
+			done := make(chan error, 1)
+			go func() {
+				_, err := mod.ExportedFunction("wasmweb_handle").Call(ctx, uint64(route))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "unreachable") {
+					t.Fatalf("returned %v, want the unreachable trap", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("still running 10 s after the stop")
+			}
+			if calls != 10 {
+				t.Errorf("%d host calls, want the 10th to be the last", calls)
+			}
+		})
+	}
+}
+
+// TestStartExported instruments startloop, whose start function never
+// returns: instantiation must return, with the start function exported
+// as ExportStart, and a call of it must stop like any other.
+func TestStartExported(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	wasm, err := interrupt.Instrument(guest(t, "startloop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := make(chan api.Module, 1)
+	go func() {
+		mod, err := rt.Instantiate(ctx, wasm)
+		if err != nil {
+			t.Error(err)
+		}
+		inst <- mod
+	}()
+	var mod api.Module
+	select {
+	case mod = <-inst:
+	case <-time.After(10 * time.Second):
+		t.Fatal("instantiation still running after 10 s: the start section ran")
+	}
+	if mod == nil {
+		return
+	}
+	start := mod.ExportedFunction(interrupt.ExportStart)
+	if start == nil {
+		t.Fatalf("no export %s", interrupt.ExportStart)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := start.Call(ctx)
+		done <- err
+	}()
+	interrupt.Global(mod).Set(1)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "unreachable") {
+			t.Fatalf("the start function returned %v, want the unreachable trap", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the start function still running 10 s after the stop")
 	}
 }
 
@@ -179,6 +279,7 @@ func TestInstrumentRefuses(t *testing.T) {
 		{"no memory", []byte("\x00asm\x01\x00\x00\x00"), interrupt.ErrNoMemory},
 		{"truncated", hello[:len(hello)-3], interrupt.ErrMalformed},
 		{"section past the end", []byte("\x00asm\x01\x00\x00\x00\x01\x10\x00"), interrupt.ErrMalformed},
+		{"two start sections", []byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01\x08\x01\x00\x08\x01\x00"), interrupt.ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := interrupt.Instrument(tc.wasm); !errors.Is(err, tc.want) {
