@@ -31,7 +31,28 @@ const (
 	xsrfToken    = "0123456789abcdef0123456789abcdef"
 	goodHost     = "good.test"
 	badHost      = "bad.test"
+	waitsHost    = "waits.test"
+	maxWaiters   = 6 // the waits site's max_waiters
+	goodWaiters  = 5000
 )
+
+// hostileWaits are the byroute guest's routes on the waits site, in the
+// guest's route order, and the statuses they may get.
+var hostileWaits = []struct {
+	path   string
+	status []int
+}{
+	{"/hello", []int{200}},
+	{"/loop", []int{503}},
+	{"/publish", []int{200}},
+	{"/park", []int{200, 503}},
+	{"/park-publish-done", []int{200, 503}},
+	{"/park-trap", []int{500, 503}},
+	{"/park-fail", []int{500, 503}},
+	{"/wait-twice", []int{200, 503}},
+	{"/park-publish-wait", []int{200, 503}},
+	{"/park-bad-status", []int{500, 503}},
+}
 
 // hostileGuests are the conformance guests the hostile site routes to,
 // each at /<name>, with the statuses they may get: a guest that traps may
@@ -41,10 +62,19 @@ var hostileGuests = map[string][]int{
 	"loop":        {503},
 	"fanout":      {503},
 	"grow":        {500, 503},
+	"fill":        {500, 503},
 	"recurse":     {500, 503},
 	"unreachable": {500, 503},
 	"divzero":     {500, 503},
 	"oob":         {500, 503},
+	// WASI and the log as attack surfaces.
+	"sleep":     {503},
+	"pollmany":  {503},
+	"flood":     {200, 503},
+	"random":    {503},
+	"clock":     {503},
+	"logloop":   {503},
+	"hostcalls": {503},
 }
 
 func config(root string, port, admin int) string {
@@ -72,6 +102,7 @@ dir = %s
 dir = %s
 [site.pubsub]
 max_wait = "3s"
+max_waiters = %d
 [site.plugins]
 hello = %s
 chat = %s
@@ -103,12 +134,28 @@ call_timeout = "300ms"
 memory = "16MiB"
 [site.plugins]
 `, port, admin, goodHost, demoHash, p("plugins/demo/templates"), p("plugins/demo/static"), p("plugins/demo/translations"),
-		p("plugins/hello"), p("plugins/chat"), p("plugins/demo"), badHost)
+		goodWaiters, p("plugins/hello"), p("plugins/chat"), p("plugins/demo"), badHost)
 	for name := range hostileGuests {
 		fmt.Fprintf(&b, "%s = %s\n", name, p("conformance/guests/"+name+".wasm"))
 	}
 	for name := range hostileGuests {
 		fmt.Fprintf(&b, "[[site.route]]\npath = \"/%s\"\nplugin = %q\n", name, name)
+	}
+	fmt.Fprintf(&b, `
+[[site]]
+name = "waits"
+hosts = [%q]
+[site.limits]
+instances = 4
+call_timeout = "300ms"
+[site.pubsub]
+max_waiters = %d
+max_wait = "300ms"
+[site.plugins]
+g = %s
+`, waitsHost, maxWaiters, p("conformance/guests/byroute.wasm"))
+	for _, w := range hostileWaits {
+		fmt.Fprintf(&b, "[[site.route]]\npath = %q\nplugin = \"g\"\n", w.path)
 	}
 	return b.String()
 }
@@ -208,6 +255,23 @@ func (s *server) rss() (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", s.cmd.Process.Pid)
+}
+
+// gauge reads one unlabelled series from the server's /metrics.
+func (s *server) gauge(name string) (float64, error) {
+	resp, err := http.Get("http://" + s.admin + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /metrics", name)
 }
 
 // tally counts the legitimate requests and keeps the first failures.
@@ -453,6 +517,41 @@ func TestSoak(t *testing.T) {
 		})
 	}
 
+	// Hostile waits on a third site: parked requests that trap, fail,
+	// wake themselves or wait twice, with clients that leave.
+	for i := 0; i < 4; i++ {
+		seq := 0
+		loop("waits", 10*time.Millisecond, func() {
+			seq++
+			w := hostileWaits[(seq*7+i)%len(hostileWaits)]
+			target := fmt.Sprintf("%s?soak-%d-%d", w.path, i, seq)
+			conn, err := net.Dial("tcp", srv.addr)
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, waitsHost)
+			if seq%5 == 0 {
+				return // leaves at once
+			}
+			conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				legit.fail("GET %s%s: no answer: %v", waitsHost, target, err)
+				return
+			}
+			resp.Body.Close()
+			okCode := false
+			for _, st := range w.status {
+				okCode = okCode || resp.StatusCode == st
+			}
+			if !okCode {
+				legit.fail("GET %s%s: %d, want one of %v", waitsHost, target, resp.StatusCode, w.status)
+			}
+			hostile.Add(1)
+		})
+	}
+
 	// Watch the process: alive, and its memory.
 	var samples []int64
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -476,6 +575,11 @@ watch:
 			samples = append(samples, r)
 			if r > maxRSS {
 				t.Errorf("the server's resident memory reached %d MiB (cap %d MiB)", r>>20, maxRSS>>20)
+			}
+			if g, err := srv.gauge("wasmweb_parked_requests"); err != nil {
+				t.Errorf("reading the parked-requests gauge: %v", err)
+			} else if g < 0 || g > goodWaiters+maxWaiters {
+				t.Errorf("wasmweb_parked_requests = %v, outside [0, %d]", g, goodWaiters+maxWaiters)
 			}
 		}
 	}
