@@ -536,7 +536,14 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 	case err != nil:
 		broken = true
 		status := 500
-		if in.killed.Load() {
+		switch {
+		case in.killed.Load() && p.shut.Load():
+			// Stopped because the plugin is being unloaded, not for
+			// running long: no kill counted, no penalty.
+			status = 503
+			h.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.plugin,
+				"request", c.requestID())
+		case in.killed.Load():
 			status = 503
 			p.m.kills.Inc()
 			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,
@@ -545,7 +552,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 				h.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
 					"site", s.name, "plugin", rt.plugin, "route", rt.pattern, "for", rt.gate.penalty)
 			}
-		} else {
+		default:
 			p.m.traps.Inc()
 			kind := "trap"
 			if isTrap(err) {

@@ -128,4 +128,11 @@ func TestCloseWakesSleepers(t *testing.T) {
 	if recs := sb.log.find(mark, "host: plugin calls still running at shutdown"); len(recs) != 0 {
 		t.Errorf("Close left instances open: %v", recs)
 	}
+	// Stopped by the unloading, not for running long.
+	if recs := sb.log.find(mark, logDeadline); len(recs) != 0 {
+		t.Errorf("calls stopped by Close were logged as passing their deadline: %v", recs)
+	}
+	if recs := sb.log.find(mark, "host: guest call stopped: the plugin is being unloaded"); len(recs) != 2 {
+		t.Errorf("%d calls logged as stopped by the unloading, want 2", len(recs))
+	}
 }
