@@ -5,6 +5,7 @@ package netloop
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -76,11 +77,10 @@ type streamKey struct{}
 
 // Serve implements Transport.
 func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
-	inner, err := netpoll.ConvertListener(ln)
+	npl, err := newNPListener(ln)
 	if err != nil {
 		return err
 	}
-	npl := &npListener{Listener: inner}
 	t.mu.Lock()
 	if t.stopped {
 		t.mu.Unlock()
@@ -149,27 +149,95 @@ func (t *NetpollTransport) StopAccepting() error {
 	return t.ln.stop()
 }
 
-// npListener lets the transport stop accepting without netpoll closing
-// the connections it already has, which EventLoop.Shutdown would do.
+// npListener is the listening socket as netpoll polls it: a duplicate of
+// the caller's listener's descriptor, which it owns and closes once.
+// netpoll's own listener closes its descriptor twice (once by number,
+// once through the *os.File it came from), and again each time Close is
+// called: between two of those closes the number can be given to a file
+// opened elsewhere in the process, which is then closed under its owner.
+// npListener also lets the transport stop accepting without netpoll
+// closing the connections it already has, which EventLoop.Shutdown would
+// do.
 type npListener struct {
-	netpoll.Listener
+	ln      net.Listener
+	file    *os.File // the duplicate; closing it closes fd
+	fd      int
 	stopped atomic.Bool
+
+	mu     sync.Mutex
+	closed bool // mu guards closed: fd is no longer ours
 }
 
 var errListenerClosed = errors.New("netloop: listener closed")
 
+func newNPListener(ln net.Listener) (*npListener, error) {
+	f, ok := ln.(interface{ File() (*os.File, error) })
+	if !ok {
+		return nil, fmt.Errorf("netloop: netpoll cannot serve a %T; use a TCP or Unix listener", ln)
+	}
+	file, err := f.File()
+	if err != nil {
+		return nil, err
+	}
+	l := &npListener{ln: ln, file: file, fd: int(file.Fd())}
+	if err := syscall.SetNonblock(l.fd, true); err != nil {
+		file.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// Accept implements net.Listener for netpoll's poller, which calls it
+// when the socket is readable: a nil connection and error mean there was
+// none after all.
 func (l *npListener) Accept() (net.Conn, error) {
 	if l.stopped.Load() {
 		return nil, errListenerClosed // netpoll detaches a listener whose error says "closed"
 	}
-	return l.Listener.Accept()
+	fd, sa, err := syscall.Accept(l.fd)
+	if err != nil {
+		if err == syscall.EAGAIN || err == syscall.EWOULDBLOCK {
+			return nil, nil
+		}
+		return nil, err
+	}
+	syscall.CloseOnExec(fd)
+	if l.ln.Addr().Network() == "tcp" {
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	}
+	return &npAccepted{fd: fd, local: l.ln.Addr(), remote: sockaddrAddr(sa)}, nil
+}
+
+// Fd implements netpoll.Listener.
+func (l *npListener) Fd() int { return l.fd }
+
+// Addr implements net.Listener.
+func (l *npListener) Addr() net.Addr { return l.ln.Addr() }
+
+// Close closes the duplicate and the caller's listener, once, whoever
+// calls it first (the transport or netpoll's server).
+func (l *npListener) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	l.file.Close()
+	return l.ln.Close()
 }
 
 // stop marks the listener closed and wakes netpoll's poller on it: a
 // listening socket shut down for reading reports a hang-up.
 func (l *npListener) stop() error {
 	l.stopped.Store(true)
-	if err := syscall.Shutdown(l.Fd(), syscall.SHUT_RD); err != nil {
+	l.mu.Lock()
+	var err error = syscall.EBADF
+	if !l.closed {
+		err = syscall.Shutdown(l.fd, syscall.SHUT_RD)
+	}
+	l.mu.Unlock()
+	if err != nil {
 		// Not every kernel wakes pollers this way; a connection does.
 		if c, err := net.DialTimeout(l.Addr().Network(), l.Addr().String(), time.Second); err == nil {
 			c.Close()
@@ -177,6 +245,36 @@ func (l *npListener) stop() error {
 	}
 	return nil
 }
+
+// npAccepted hands an accepted socket to netpoll, which takes its
+// descriptor and addresses and owns it from then on; its other methods
+// are never called.
+type npAccepted struct {
+	net.Conn
+	fd            int
+	local, remote net.Addr
+}
+
+func (c *npAccepted) Fd() int              { return c.fd }
+func (c *npAccepted) LocalAddr() net.Addr  { return c.local }
+func (c *npAccepted) RemoteAddr() net.Addr { return c.remote }
+
+func sockaddrAddr(sa syscall.Sockaddr) net.Addr {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(sa.Addr[:]).To16(), Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(sa.Addr[:]), Port: sa.Port}
+	case *syscall.SockaddrUnix:
+		return &net.UnixAddr{Net: "unix", Name: sa.Name}
+	}
+	return &net.TCPAddr{}
+}
+
+var (
+	_ netpoll.Listener = (*npListener)(nil)
+	_ netpoll.Conn     = (*npAccepted)(nil)
+)
 
 // npConn is a netpoll connection as a Stream writes to it.
 //
