@@ -31,9 +31,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
 	$(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./host/cookie
 
-## soak: a wasmweb process under legitimate and hostile traffic on two
-## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded,
-## every legitimate request answered
+## soak: a wasmweb process under legitimate and hostile traffic on three
+## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded
+## (growth is judged from 3 minutes on), every legitimate request answered
 soak:
 	$(GO) test -count=1 -run TestSoak -v ./conformance/soak -soak=$(SOAKTIME) -timeout=3h
 

@@ -600,14 +600,16 @@ watch:
 		t.Fatal("the load generators did not stop within 2 minutes of the end")
 	}
 
-	// Memory is bounded: the last third is no higher than the first
-	// third's peak plus some slack (no steady growth).
+	// Memory is bounded: past the warm-up (instances filling up to their
+	// caps takes a minute or two under this load), the last third is no
+	// higher than the middle third's peak plus some slack. A short run
+	// checks only the cap above.
 	third := len(samples) / 3
 	if third > 0 {
-		early, late := peak(samples[:third]), peak(samples[2*third:])
-		t.Logf("resident memory: peak %d MiB in the first third, %d MiB in the last", early>>20, late>>20)
-		if late > early+early/2+128<<20 {
-			t.Errorf("resident memory grew from %d MiB to %d MiB", early>>20, late>>20)
+		early, mid, late := peak(samples[:third]), peak(samples[third:2*third]), peak(samples[2*third:])
+		t.Logf("resident memory: peak %d MiB, %d MiB, %d MiB in each third", early>>20, mid>>20, late>>20)
+		if *soakFor >= minJudged && late > mid+mid/4+64<<20 {
+			t.Errorf("resident memory grew from %d MiB to %d MiB", mid>>20, late>>20)
 		}
 	}
 	legit.mu.Lock()
@@ -628,6 +630,9 @@ watch:
 		t.Errorf("the server did not exit within 30 s of SIGTERM\n%s", srv.tail())
 	}
 }
+
+// minJudged is the shortest soak whose memory is checked for growth.
+const minJudged = 3 * time.Minute
 
 // maxRSS caps the server's resident memory at any moment: two sites with
 // a few instances each, thousands of connections coming and going.
