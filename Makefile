@@ -48,9 +48,14 @@ fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 
 tidy:
-	@cp go.mod /tmp/wasmweb.go.mod.bak; cp go.sum /tmp/wasmweb.go.sum.bak
-	@$(GO) mod tidy
-	@if ! git diff --quiet -- go.mod go.sum; then echo "go mod tidy changes go.mod/go.sum:"; git diff -- go.mod go.sum; cp /tmp/wasmweb.go.mod.bak go.mod; cp /tmp/wasmweb.go.sum.bak go.sum; exit 1; fi
+	@for m in . bench; do \
+		cp $$m/go.mod /tmp/wasmweb.go.mod.bak; cp $$m/go.sum /tmp/wasmweb.go.sum.bak; \
+		(cd $$m && $(GO) mod tidy) || exit 1; \
+		if ! git diff --quiet -- $$m/go.mod $$m/go.sum; then \
+			echo "go mod tidy changes $$m/go.mod or $$m/go.sum:"; git diff -- $$m/go.mod $$m/go.sum; \
+			cp /tmp/wasmweb.go.mod.bak $$m/go.mod; cp /tmp/wasmweb.go.sum.bak $$m/go.sum; exit 1; \
+		fi; \
+	done
 
 ## bench: side-by-side benchmarks against peers (see bench/README.md)
 bench:
