@@ -1,6 +1,9 @@
 package sdk
 
-import "github.com/wasmweb/wasmweb/abi"
+import (
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
+)
 
 // MaxPasswordLen is the longest password Login accepts, in bytes: bcrypt
 // checks no more.
@@ -21,5 +24,5 @@ func (c *Context) Login(name, password string) error {
 	if c.finished {
 		return finishedErr(abi.FuncUserLogin)
 	}
-	return c.result(abi.FuncUserLogin, userLogin(name, password))
+	return c.result(abi.FuncUserLogin, hostcall.UserLogin(name, password))
 }

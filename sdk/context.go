@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // A Context is one request and its response, passed to the handler that
@@ -88,7 +89,7 @@ func (c *Context) outputList(call func(buf *byte, bufLimit int32) int32) []strin
 // field returns a request field, or "" if the host has none.
 func (c *Context) field(field int32) string {
 	s, _ := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return reqGet(field, buf, bufLimit)
+		return hostcall.ReqGet(field, buf, bufLimit)
 	})
 	return s
 }
@@ -97,7 +98,7 @@ func (c *Context) field(field int32) string {
 func (c *Context) Method() string {
 	if c.method == "" {
 		b, n := c.output(false, func(buf *byte, bufLimit int32) int32 {
-			return reqGet(abi.FieldMethod, buf, bufLimit)
+			return hostcall.ReqGet(abi.FieldMethod, buf, bufLimit)
 		})
 		if n >= 0 {
 			c.method = internMethod(b)
@@ -169,7 +170,7 @@ func (c *Context) Handler() string {
 func (c *Context) Body() []byte {
 	if !c.bodyRead {
 		c.body, _ = c.output(true, func(buf *byte, bufLimit int32) int32 {
-			return reqGet(abi.FieldBody, buf, bufLimit)
+			return hostcall.ReqGet(abi.FieldBody, buf, bufLimit)
 		})
 		c.bodyRead = true
 	}
@@ -188,7 +189,7 @@ func (c *Context) Param(name string) string {
 // has it.
 func (c *Context) ParamOK(name string) (string, bool) {
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return reqParam(name, buf, bufLimit)
+		return hostcall.ReqParam(name, buf, bufLimit)
 	})
 	return v, n >= 0
 }
@@ -214,7 +215,7 @@ func (c *Context) Headers(name string) []string {
 
 func (c *Context) header(name string, index int32) (string, bool) {
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return reqHeader(name, index, buf, bufLimit)
+		return hostcall.ReqHeader(name, index, buf, bufLimit)
 	})
 	return v, n >= 0
 }
@@ -223,7 +224,7 @@ func (c *Context) header(name string, index int32) (string, bool) {
 // lower-cased, in order of first appearance.
 func (c *Context) HeaderNames() []string {
 	return c.outputList(func(buf *byte, bufLimit int32) int32 {
-		return reqHeaderNames(buf, bufLimit)
+		return hostcall.ReqHeaderNames(buf, bufLimit)
 	})
 }
 
@@ -271,7 +272,7 @@ func (c *Context) BodyArguments(name string) []string {
 // arguments.
 func (c *Context) ArgumentNames() []string {
 	return c.outputList(func(buf *byte, bufLimit int32) int32 {
-		return reqArgNames(abi.ArgsAll, buf, bufLimit)
+		return hostcall.ReqArgNames(abi.ArgsAll, buf, bufLimit)
 	})
 }
 
@@ -290,7 +291,7 @@ func (c *Context) arguments(source int32, name string) []string {
 	var vs []string
 	for i := int32(0); ; i++ {
 		v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-			return reqArg(source, name, i, buf, bufLimit)
+			return hostcall.ReqArg(source, name, i, buf, bufLimit)
 		})
 		if n < 0 {
 			return vs
@@ -347,7 +348,7 @@ func (c *Context) Files(name string) []*File {
 func (c *Context) file(name string, index int32) (*File, bool) {
 	part := func(part int32, own bool) ([]byte, bool) {
 		b, n := c.output(own, func(buf *byte, bufLimit int32) int32 {
-			return reqFile(name, index, part, buf, bufLimit)
+			return hostcall.ReqFile(name, index, part, buf, bufLimit)
 		})
 		return b, n >= 0
 	}

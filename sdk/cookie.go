@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // CookieOptions are a cookie's attributes. The zero value is a session
@@ -79,7 +80,7 @@ func (o CookieOptions) valid() bool {
 // was sent.
 func (c *Context) Cookie(name string) (string, bool) {
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return cookieGet(name, buf, bufLimit)
+		return hostcall.CookieGet(name, buf, bufLimit)
 	})
 	return v, n >= 0
 }
@@ -99,7 +100,7 @@ func (c *Context) SetCookie(name, value string, opts CookieOptions) error {
 	if !opts.valid() {
 		return &CallError{Func: abi.FuncCookieSet, Code: abi.ErrInvalid}
 	}
-	return c.result(abi.FuncCookieSet, cookieSet(name, value, opts.attrs(false)))
+	return c.result(abi.FuncCookieSet, hostcall.CookieSet(name, value, opts.attrs(false)))
 }
 
 // ClearCookie tells the browser to delete a cookie. Path and Domain must
@@ -111,7 +112,7 @@ func (c *Context) ClearCookie(name string, opts CookieOptions) error {
 	if !opts.valid() {
 		return &CallError{Func: abi.FuncCookieSet, Code: abi.ErrInvalid}
 	}
-	return c.result(abi.FuncCookieSet, cookieSet(name, "", opts.attrs(true)))
+	return c.result(abi.FuncCookieSet, hostcall.CookieSet(name, "", opts.attrs(true)))
 }
 
 // SignedCookie returns the value carried by the request's signed cookie
@@ -120,7 +121,7 @@ func (c *Context) ClearCookie(name string, opts CookieOptions) error {
 // holds the keys (abi/ABI.md section 7.7).
 func (c *Context) SignedCookie(name string) (string, error) {
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return signedCookieGet(name, buf, bufLimit)
+		return hostcall.SignedGet(name, buf, bufLimit)
 	})
 	if n < 0 {
 		return "", callErr(abi.FuncSignedGet, n)
@@ -139,7 +140,7 @@ func (c *Context) SetSignedCookie(name, value string, opts CookieOptions) error 
 	if !opts.valid() {
 		return &CallError{Func: abi.FuncSignedSet, Code: abi.ErrInvalid}
 	}
-	return c.result(abi.FuncSignedSet, signedCookieSet(name, value, opts.attrs(false)))
+	return c.result(abi.FuncSignedSet, hostcall.SignedSet(name, value, opts.attrs(false)))
 }
 
 // CurrentUser returns the signed-in user, as SetCurrentUser set it on an
@@ -147,7 +148,7 @@ func (c *Context) SetSignedCookie(name, value string, opts CookieOptions) error 
 // cookie (abi/ABI.md section 7.8).
 func (c *Context) CurrentUser() (string, bool) {
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return userGet(buf, bufLimit)
+		return hostcall.UserGet(buf, bufLimit)
 	})
 	return v, n >= 0
 }
@@ -158,7 +159,7 @@ func (c *Context) SetCurrentUser(user string) error {
 	if c.finished {
 		return finishedErr(abi.FuncUserSet)
 	}
-	return c.result(abi.FuncUserSet, userSet(user))
+	return c.result(abi.FuncUserSet, hostcall.UserSet(user))
 }
 
 // LocalPath reports whether next is a path on this site, safe to redirect
@@ -186,7 +187,7 @@ func (c *Context) RedirectNext(fallback string) error {
 // handler runs (abi/ABI.md section 7.9).
 func (c *Context) XSRFToken() string {
 	v, _ := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return xsrfToken(buf, bufLimit)
+		return hostcall.XSRFToken(buf, bufLimit)
 	})
 	return v
 }

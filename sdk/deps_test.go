@@ -9,14 +9,10 @@ import (
 )
 
 // TestWasip1Deps checks what the SDK links into a plugin: the standard
-// library without networking, and package abi. The fake host and
+// library without networking, package hostcall and package abi. The fake host and
 // everything it needs (net/http, mime/multipart) must stay out.
 func TestWasip1Deps(t *testing.T) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.Command(gobin, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{else}}std:{{.ImportPath}}{{end}}", ".")
+	cmd := exec.Command(goCommand(), "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{else}}std:{{.ImportPath}}{{end}}", ".")
 	cmd.Env = append(cmd.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -30,9 +26,17 @@ func TestWasip1Deps(t *testing.T) {
 		case isStd && (std == "net" || strings.HasPrefix(std, "net/") || strings.HasPrefix(std, "mime")):
 			t.Errorf("the wasip1 build of sdk imports %s", std)
 		case isStd:
-		case p == "github.com/wasmweb/wasmweb/sdk", p == "github.com/wasmweb/wasmweb/abi":
+		case p == "github.com/wasmweb/wasmweb/sdk", p == "github.com/wasmweb/wasmweb/sdk/hostcall", p == "github.com/wasmweb/wasmweb/abi":
 		default:
 			t.Errorf("the wasip1 build of sdk imports %s", p)
 		}
 	}
+}
+
+// goCommand returns the go command that runs this test.
+func goCommand() string {
+	if gobin, err := exec.LookPath("go"); err == nil {
+		return gobin
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }

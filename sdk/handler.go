@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // A HandlerFunc handles every request of its route, whatever the method.
@@ -231,7 +232,7 @@ func stack() string {
 // links, logs without fmt: fmt's printer adds about 300 KB of Wasm to a
 // plugin that does not otherwise use it.
 func logError(msg string) {
-	hostLog(abi.LogError, msg)
+	hostcall.Log(abi.LogError, msg)
 }
 
 // panicText describes a panic's value, as the runtime would for the

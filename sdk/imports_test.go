@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,9 +17,12 @@ import (
 // TestWasmImportsMatchABI checks the //go:wasmimport and //go:wasmexport
 // directives, the one place where Wasm names are literals, against package
 // abi (the names) and ABI.md (the signatures), so that they cannot drift.
+// The imports are package hostcall's, in one file; each is called by the
+// exported function named after its abi.Func* constant.
 func TestWasmImportsMatchABI(t *testing.T) {
-	consts := abiStringConsts(t)
-	sigs := abiSignatures(t)
+	abiDir := packageDir(t, "github.com/wasmweb/wasmweb/abi")
+	consts := abiStringConsts(t, abiDir)
+	sigs := abiSignatures(t, abiDir)
 
 	funcs := map[string]string{} // Func* value -> constant name
 	for name, v := range consts {
@@ -30,14 +34,14 @@ func TestWasmImportsMatchABI(t *testing.T) {
 		t.Fatal("no Func* constants found in abi/abi.go")
 	}
 
-	imported := map[string]bool{}
+	imported := map[string]string{} // Wasm name -> Go function
 	exported := map[string]bool{}
-	for _, d := range wasmDirectives(t) {
+	for _, d := range append(wasmDirectives(t, "."), wasmDirectives(t, "hostcall")...) {
 		where := d.file + ": func " + d.goName
 		switch d.kind {
 		case "wasmimport":
-			if d.file != "imports_wasip1.go" {
-				t.Errorf("%s: //go:wasmimport outside imports_wasip1.go", where)
+			if d.file != filepath.Join("hostcall", "imports_wasip1.go") {
+				t.Errorf("%s: //go:wasmimport outside hostcall/imports_wasip1.go", where)
 			}
 			if d.module != consts["ModuleName"] {
 				t.Errorf("%s: imports from module %q, want abi.ModuleName %q", where, d.module, consts["ModuleName"])
@@ -45,10 +49,10 @@ func TestWasmImportsMatchABI(t *testing.T) {
 			if _, ok := funcs[d.name]; !ok {
 				t.Errorf("%s: imports %q, which is no abi.Func* constant", where, d.name)
 			}
-			if imported[d.name] {
+			if _, dup := imported[d.name]; dup {
 				t.Errorf("%s: imports %q a second time", where, d.name)
 			}
-			imported[d.name] = true
+			imported[d.name] = d.goName
 		case "wasmexport":
 			if d.name != consts["ExportHandle"] && d.name != consts["ExportInitialize"] {
 				t.Errorf("%s: exports %q, which is no abi.Export* function", where, d.name)
@@ -64,20 +68,82 @@ func TestWasmImportsMatchABI(t *testing.T) {
 			t.Errorf("%s: %s %q has Wasm signature %s, ABI.md says %s", where, d.kind, d.name, got, want)
 		}
 	}
+	calls := exportedCalls(t, "hostcall")
 	for v, name := range funcs {
-		if !imported[v] {
-			t.Errorf("abi.%s (%q) is not imported in imports_wasip1.go", name, v)
+		goName := strings.TrimPrefix(name, "Func")
+		switch callee, ok := calls[goName]; {
+		case imported[v] == "":
+			t.Errorf("abi.%s (%q) is not imported in hostcall/imports_wasip1.go", name, v)
+		case !ok:
+			t.Errorf("abi.%s (%q) has no function hostcall.%s", name, v, goName)
+		case callee != imported[v]:
+			t.Errorf("hostcall.%s calls %s, not %s, the import of %q", goName, callee, imported[v], v)
 		}
+		delete(calls, goName)
+	}
+	for goName := range calls {
+		t.Errorf("hostcall.%s is named after no abi.Func* constant", goName)
 	}
 	if !exported[consts["ExportHandle"]] {
 		t.Errorf("abi.ExportHandle (%q) is not exported", consts["ExportHandle"])
 	}
 }
 
-// abiStringConsts returns package abi's string constants by name.
-func abiStringConsts(t *testing.T) map[string]string {
+// packageDir returns the directory of the package with import path p.
+func packageDir(t *testing.T, p string) string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "abi", "abi.go"), nil, 0)
+	out, err := exec.Command(goCommand(), "list", "-f", "{{.Dir}}", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", p, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// exportedCalls returns, for each exported function of the package in
+// dir, the one function its body calls (or "" when it calls none, or
+// more than one).
+func exportedCalls(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]string{}
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || !fd.Name.IsExported() || fd.Body == nil {
+				continue
+			}
+			var callees []string
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok {
+					if id, ok := c.Fun.(*ast.Ident); ok {
+						callees = append(callees, id.Name)
+					}
+				}
+				return true
+			})
+			calls[fd.Name.Name] = ""
+			if len(callees) == 1 {
+				calls[fd.Name.Name] = callees[0]
+			}
+		}
+	}
+	return calls
+}
+
+// abiStringConsts returns package abi's string constants by name.
+func abiStringConsts(t *testing.T, abiDir string) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(abiDir, "abi.go"), nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +177,9 @@ var (
 
 // abiSignatures returns the Wasm signature of each function ABI.md
 // declares, as "(i32 i32) -> (i32)".
-func abiSignatures(t *testing.T) map[string]string {
+func abiSignatures(t *testing.T, abiDir string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "abi", "ABI.md"))
+	b, err := os.ReadFile(filepath.Join(abiDir, "ABI.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +227,11 @@ type directive struct {
 }
 
 // wasmDirectives returns every //go:wasmimport and //go:wasmexport in the
-// package's files, with the Wasm signature the compiler gives its Go
-// function.
-func wasmDirectives(t *testing.T) []directive {
+// files of the package in dir, with the Wasm signature the compiler gives
+// its Go function.
+func wasmDirectives(t *testing.T, dir string) []directive {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +267,8 @@ func wasmDirectives(t *testing.T) []directive {
 			}
 		}
 	}
-	if !slices.ContainsFunc(ds, func(d directive) bool { return d.kind == "wasmimport" }) {
-		t.Fatal("no //go:wasmimport directives found")
+	if !slices.ContainsFunc(ds, func(d directive) bool { return d.kind != "" }) {
+		t.Fatalf("no //go:wasmimport or //go:wasmexport directives found in %s", dir)
 	}
 	return ds
 }

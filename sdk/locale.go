@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // Locale returns the request's locale code, such as "es" or "pt-BR": the
@@ -15,7 +16,7 @@ import (
 // host has the site's translations (abi/ABI.md section 7.10).
 func (c *Context) Locale() string {
 	v, _ := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return localeGet(buf, bufLimit)
+		return hostcall.LocaleGet(buf, bufLimit)
 	})
 	return v
 }
@@ -29,14 +30,14 @@ func (c *Context) SetLocale(code string) error {
 	if c.finished {
 		return finishedErr(abi.FuncLocaleSet)
 	}
-	return c.result(abi.FuncLocaleSet, localeSet(code))
+	return c.result(abi.FuncLocaleSet, hostcall.LocaleSet(code))
 }
 
 // Translate returns msg in the request's locale: the site's translation,
 // else the host's own phrase (for the words of dates), else msg.
 func (c *Context) Translate(msg string) string {
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return translate(msg, "", 0, buf, bufLimit)
+		return hostcall.Translate(msg, "", 0, buf, bufLimit)
 	})
 	if n < 0 {
 		return msg
@@ -53,7 +54,7 @@ func (c *Context) Translate(msg string) string {
 func (c *Context) TranslatePlural(singular, plural string, n int) string {
 	n = max(min(n, math.MaxInt32), -math.MaxInt32)
 	v, r := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return translate(singular, plural, int32(n), buf, bufLimit)
+		return hostcall.Translate(singular, plural, int32(n), buf, bufLimit)
 	})
 	switch {
 	case r < 0: // outside a request: English
@@ -96,7 +97,7 @@ func (c *Context) formatDate(t time.Time, flags int32) string {
 		t, offset = t.UTC(), 0
 	}
 	v, n := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return formatDate(t.Unix(), int32(offset/60), flags, buf, bufLimit)
+		return hostcall.FormatDate(t.Unix(), int32(offset/60), flags, buf, bufLimit)
 	})
 	if n < 0 {
 		return t.Format(time.RFC3339) // a year outside 1-9999
@@ -120,7 +121,7 @@ func (c *Context) FormatDecimal(n float64, digits int) string {
 
 func (c *Context) formatNumber(n float64, digits int) string {
 	v, r := c.outputString(func(buf *byte, bufLimit int32) int32 {
-		return formatNumber(n, int32(digits), buf, bufLimit)
+		return hostcall.FormatNumber(n, int32(digits), buf, bufLimit)
 	})
 	if r < 0 {
 		return strconv.FormatFloat(n, 'f', digits, 64)

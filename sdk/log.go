@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // A LogLevel is the level of a log line.
@@ -22,14 +23,14 @@ const (
 // progress, and truncates it past 4 KiB. Unlike the other host calls it
 // works outside a request too, in init functions.
 func Logf(level LogLevel, format string, args ...any) {
-	hostLog(int32(level), fmt.Sprintf(format, args...))
+	hostcall.Log(int32(level), fmt.Sprintf(format, args...))
 }
 
 // HostFeatures returns the feature bits of the host (the abi.Feature*
 // constants). Use an optional capability only when its bit is set. It
 // works outside a request too.
 func HostFeatures() uint64 {
-	return uint64(hostFeatures())
+	return uint64(hostcall.HostFeatures())
 }
 
 // Log writes a line to the host's log at level, formatted as fmt.Sprintf

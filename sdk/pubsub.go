@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // Publish and wait (abi/ABI.md section 7.4), Tornado's long polling.
@@ -48,7 +49,7 @@ func (c *Context) Publish(topic string, data []byte) (id int64, err error) {
 	if len(data) > math.MaxInt32 {
 		return 0, &CallError{Func: abi.FuncPublish, Code: abi.ErrTooLarge}
 	}
-	r := publish(topic, unsafe.SliceData(data), int32(len(data)))
+	r := hostcall.Publish(topic, unsafe.SliceData(data), int32(len(data)))
 	if r < 0 {
 		return 0, &CallError{Func: abi.FuncPublish, Code: code32(r)}
 	}
@@ -88,7 +89,7 @@ func (c *Context) Wait(topic string, cursor int64, timeout time.Duration) ([]Mes
 
 // receive calls wait and reads the messages it found.
 func (c *Context) receive(topic string, cursor int64, timeoutMS int32) ([]Message, error) {
-	n := wait(topic, cursor, timeoutMS)
+	n := hostcall.Wait(topic, cursor, timeoutMS)
 	switch {
 	case n == abi.WaitParked:
 		panic(parked{})
@@ -99,12 +100,12 @@ func (c *Context) receive(topic string, cursor int64, timeoutMS int32) ([]Messag
 	}
 	msgs := make([]Message, n)
 	for i := range msgs {
-		id := msgID(int32(i))
+		id := hostcall.MsgID(int32(i))
 		if id < 0 {
 			return nil, &CallError{Func: abi.FuncMsgID, Code: code32(id)}
 		}
 		data, r := c.output(true, func(buf *byte, bufLimit int32) int32 {
-			return msgData(int32(i), buf, bufLimit)
+			return hostcall.MsgData(int32(i), buf, bufLimit)
 		})
 		if r < 0 {
 			return nil, &CallError{Func: abi.FuncMsgData, Code: r}
@@ -125,7 +126,7 @@ func (c *Context) receive(topic string, cursor int64, timeoutMS int32) ([]Messag
 // The host never shares a response that sets a cookie or whose status is
 // not 200.
 func (c *Context) ShareResponse() error {
-	if r := respShare(); r < 0 {
+	if r := hostcall.RespShare(); r < 0 {
 		return &CallError{Func: abi.FuncRespShare, Code: r}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // Render renders the site's template name with data and appends the
@@ -30,7 +31,7 @@ func (c *Context) Render(name string, data any) error {
 		return finishedErr(abi.FuncRender)
 	}
 	if raw, ok := data.(json.RawMessage); ok {
-		return c.result(abi.FuncRender, render(name, unsafe.SliceData(raw), int32(len(raw))))
+		return c.result(abi.FuncRender, hostcall.Render(name, unsafe.SliceData(raw), int32(len(raw))))
 	}
 	e := renderEncoders.Get().(*renderEncoder)
 	defer e.put()
@@ -38,7 +39,7 @@ func (c *Context) Render(name string, data any) error {
 		return fmt.Errorf("sdk: Render %s: %w", name, err)
 	}
 	b := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")) // Encode ends the value with a newline
-	return c.result(abi.FuncRender, render(name, unsafe.SliceData(b), int32(len(b))))
+	return c.result(abi.FuncRender, hostcall.Render(name, unsafe.SliceData(b), int32(len(b))))
 }
 
 // renderEncoder is a JSON encoder and the buffer it writes to, reused by

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
 // The response is buffered by the host and sent when the handler returns.
@@ -45,7 +46,7 @@ func (c *Context) SetStatus(code int) error {
 	if c.finished {
 		return finishedErr(abi.FuncRespSetStatus)
 	}
-	return c.result(abi.FuncRespSetStatus, respSetStatus(status32(code)))
+	return c.result(abi.FuncRespSetStatus, hostcall.RespSetStatus(status32(code)))
 }
 
 // SetHeader replaces every response header named name with one whose
@@ -72,7 +73,7 @@ func (c *Context) respHeader(op int32, name, value string) error {
 	if c.finished {
 		return finishedErr(abi.FuncRespHeader)
 	}
-	return c.result(abi.FuncRespHeader, respHeader(op, name, value))
+	return c.result(abi.FuncRespHeader, hostcall.RespHeader(op, name, value))
 }
 
 // Write appends b to the response body. It returns ErrTooLarge, and the
@@ -85,7 +86,7 @@ func (c *Context) Write(b []byte) (int, error) {
 	if len(b) > math.MaxInt32 {
 		return 0, &CallError{Func: abi.FuncRespWrite, Code: abi.ErrTooLarge}
 	}
-	if err := c.result(abi.FuncRespWrite, respWrite(unsafe.SliceData(b), int32(len(b)))); err != nil {
+	if err := c.result(abi.FuncRespWrite, hostcall.RespWrite(unsafe.SliceData(b), int32(len(b)))); err != nil {
 		return 0, err
 	}
 	return len(b), nil
@@ -131,7 +132,7 @@ func (c *Context) Redirect(url string, status ...int) error {
 	if len(status) > 0 {
 		code = status32(status[0])
 	}
-	err := c.result(abi.FuncRespRedirect, respRedirect(url, code))
+	err := c.result(abi.FuncRespRedirect, hostcall.RespRedirect(url, code))
 	if err == nil {
 		c.finished = true
 	}
@@ -145,7 +146,7 @@ func (c *Context) Error(status int, msg ...string) error {
 	if c.finished {
 		return finishedErr(abi.FuncRespError)
 	}
-	err := c.result(abi.FuncRespError, respError(status32(status), strings.Join(msg, " ")))
+	err := c.result(abi.FuncRespError, hostcall.RespError(status32(status), strings.Join(msg, " ")))
 	if err == nil {
 		c.finished = true
 	}

@@ -11,13 +11,13 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/sdk"
-	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
+	"github.com/wasmweb/wasmweb/sdk/internal/native"
 )
 
-// fakeHost is the host of one request: hostcall.Host with the ABI's rules,
+// fakeHost is the host of one request: native.Host with the ABI's rules,
 // including the validation the real host does on responses, so that tests
-// catch what it would refuse. Used by one goroutine at a time (hostcall
-// serializes requests).
+// catch what it would refuse. Used by one goroutine at a time (package
+// native serializes requests).
 type fakeHost struct {
 	// The request; immutable.
 	req        *Request
@@ -64,7 +64,7 @@ type fakeHost struct {
 	trace        []string
 }
 
-var _ hostcall.Host = (*fakeHost)(nil)
+var _ native.Host = (*fakeHost)(nil)
 
 // waitCall is the arguments of a wait.
 type waitCall struct {
@@ -615,7 +615,7 @@ func (h *fakeHost) RespShare() int32 {
 // and host_features work.
 type noRequest struct{}
 
-var _ hostcall.Host = noRequest{}
+var _ native.Host = noRequest{}
 
 func (noRequest) HostFeatures() int64 { return features }
 

@@ -44,9 +44,9 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
+	"github.com/wasmweb/wasmweb/sdk/internal/native"
 
-	// The sdk registers its wasmweb_handle with hostcall when linked in.
+	// The sdk registers its wasmweb_handle with package native when linked in.
 	_ "github.com/wasmweb/wasmweb/sdk"
 )
 
@@ -153,7 +153,7 @@ func (b *Broker) serve(handler string, req *Request, timedOut bool) *Response {
 	id, requestID := route(handler)
 	h := newFakeHost(b, handler, requestID, req)
 	h.timedOut = timedOut
-	result := hostcall.Serve(h, noRequest{}, id)
+	result := native.Serve(h, noRequest{}, id)
 	if h.parked != nil {
 		if result == abi.StatusWait && h.failure == "" {
 			return &Response{

@@ -1,7 +1,7 @@
 // Command guest is the wasmweb ABI conformance guest: a plugin whose
 // handlers exercise every host function of abi/abi.go, through the SDK
 // (package handlers) and, for the corners the SDK hides, through raw
-// imports (raw_wasip1.go). Build it with
+// calls of package hostcall (raw_wasip1.go). Build it with
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o abi.wasm .
 //

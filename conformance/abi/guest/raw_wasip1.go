@@ -11,66 +11,25 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/conformance/abi/guest/handlers"
 	"github.com/wasmweb/wasmweb/sdk"
+	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
-// The host functions again, declared here so that the raw handler can
-// make the calls the SDK never makes: a buf_limit of 0 or one byte short,
-// unknown fields, sources, parts and operations, and response calls after
-// the response is finished.
-
-//go:wasmimport wasmweb_v1 host_features
-func rawHostFeatures() int64
-
-//go:wasmimport wasmweb_v1 log
-func rawLog(level int32, msg string)
-
-//go:wasmimport wasmweb_v1 req_get
-func rawReqGet(field int32, buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 req_header
-func rawReqHeader(name string, index int32, buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 req_header_names
-func rawReqHeaderNames(buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 req_param
-func rawReqParam(name string, buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 req_arg
-func rawReqArg(source int32, name string, index int32, buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 req_arg_names
-func rawReqArgNames(source int32, buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 req_file
-func rawReqFile(name string, index, part int32, buf *byte, bufLimit int32) int32
-
-//go:wasmimport wasmweb_v1 resp_set_status
-func rawRespSetStatus(code int32) int32
-
-//go:wasmimport wasmweb_v1 resp_header
-func rawRespHeader(op int32, name, value string) int32
-
-//go:wasmimport wasmweb_v1 resp_write
-func rawRespWrite(buf *byte, bufLen int32) int32
-
-//go:wasmimport wasmweb_v1 resp_redirect
-func rawRespRedirect(url string, status int32) int32
-
-//go:wasmimport wasmweb_v1 resp_error
-func rawRespError(status int32, msg string) int32
+// The raw handler calls the host functions through package hostcall, as
+// the SDK does, to make the calls the SDK never makes: a buf_limit of 0 or
+// one byte short, unknown fields, sources, parts and operations, and
+// response calls after the response is finished.
 
 func init() {
 	sdk.Handle("raw", raw)
 	// Package initialization runs in _initialize, where only log and
 	// host_features work (ABI.md section 3).
 	var b [16]byte
-	rawLog(abi.LogInfo, "abi-init"+
-		" req_get="+itoa(rawReqGet(abi.FieldMethod, &b[0], int32(len(b))))+
-		" req_header="+itoa(rawReqHeader("host", 0, &b[0], int32(len(b))))+
-		" resp_write="+itoa(rawRespWrite(&b[0], 1))+
-		" resp_set_status="+itoa(rawRespSetStatus(200))+
-		" features="+strconv.FormatInt(rawHostFeatures()&abi.FeatureCore, 10))
+	hostcall.Log(abi.LogInfo, "abi-init"+
+		" req_get="+itoa(hostcall.ReqGet(abi.FieldMethod, &b[0], int32(len(b))))+
+		" req_header="+itoa(hostcall.ReqHeader("host", 0, &b[0], int32(len(b))))+
+		" resp_write="+itoa(hostcall.RespWrite(&b[0], 1))+
+		" resp_set_status="+itoa(hostcall.RespSetStatus(200))+
+		" features="+strconv.FormatInt(hostcall.HostFeatures()&abi.FeatureCore, 10))
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
@@ -141,44 +100,44 @@ func raw(c *sdk.Context) {
 		n, _ := strconv.Atoi(q.Get("n"))
 		res = streamRaw(n)
 	case "after-redirect":
-		m := map[string]int32{"redirect": rawRespRedirect("/after", 0)}
+		m := map[string]int32{"redirect": hostcall.RespRedirect("/after", 0)}
 		afterFinish(m)
 		res = m
 	case "after-error":
-		m := map[string]int32{"error": rawRespError(503, "down")}
+		m := map[string]int32{"error": hostcall.RespError(503, "down")}
 		afterFinish(m)
 		res = m
 	case "write-too-large":
 		n, _ := strconv.Atoi(q.Get("n"))
 		big := make([]byte, n)
-		res = map[string]int32{"write": rawRespWrite(unsafe.SliceData(big), int32(n))}
+		res = map[string]int32{"write": hostcall.RespWrite(unsafe.SliceData(big), int32(n))}
 	case "header-op":
-		res = map[string]int32{"op3": rawRespHeader(3, "X-Op", "1")}
+		res = map[string]int32{"op3": hostcall.RespHeader(3, "X-Op", "1")}
 	case "invalid-then-valid":
 		res = map[string]int32{
-			"status199": rawRespSetStatus(199),
-			"status200": rawRespSetStatus(200),
+			"status199": hostcall.RespSetStatus(199),
+			"status200": hostcall.RespSetStatus(200),
 		}
 	case "features":
-		res = map[string]int64{"features": rawHostFeatures()}
+		res = map[string]int64{"features": hostcall.HostFeatures()}
 	default:
-		rawRespError(400, "unknown case "+strconv.Quote(name))
+		hostcall.RespError(400, "unknown case "+strconv.Quote(name))
 		return
 	}
 	b, _ := json.Marshal(res)
-	rawLog(abi.LogInfo, "abi-raw "+name+" "+string(b))
-	rawRespWrite(unsafe.SliceData(b), int32(len(b)))
+	hostcall.Log(abi.LogInfo, "abi-raw "+name+" "+string(b))
+	hostcall.RespWrite(unsafe.SliceData(b), int32(len(b)))
 }
 
 // afterFinish tries every response function after a redirect or error
 // page finished the response.
 func afterFinish(m map[string]int32) {
 	b := []byte("late")
-	m["write"] = rawRespWrite(&b[0], int32(len(b)))
-	m["set_status"] = rawRespSetStatus(201)
-	m["header"] = rawRespHeader(abi.HeaderSet, "X-Late", "1")
-	m["redirect2"] = rawRespRedirect("/again", 302)
-	m["error2"] = rawRespError(500, "again")
+	m["write"] = hostcall.RespWrite(&b[0], int32(len(b)))
+	m["set_status"] = hostcall.RespSetStatus(201)
+	m["header"] = hostcall.RespHeader(abi.HeaderSet, "X-Late", "1")
+	m["redirect2"] = hostcall.RespRedirect("/again", 302)
+	m["error2"] = hostcall.RespError(500, "again")
 }
 
 // streamRaw writes n bytes of handlers.Pattern, more than the host
@@ -192,17 +151,17 @@ func streamRaw(n int) map[string]int32 {
 		for i := off; i < n && len(buf) < cap(buf); i++ {
 			buf = append(buf, handlers.Pattern(i))
 		}
-		if r := rawRespWrite(unsafe.SliceData(buf), int32(len(buf))); r != 0 {
+		if r := hostcall.RespWrite(unsafe.SliceData(buf), int32(len(buf))); r != 0 {
 			return map[string]int32{"write_body": r}
 		}
 	}
 	nl := []byte("\n")
-	rawRespWrite(&nl[0], 1)
+	hostcall.RespWrite(&nl[0], 1)
 	return map[string]int32{
-		"set_status": rawRespSetStatus(201),
-		"header":     rawRespHeader(abi.HeaderSet, "X-Late", "1"),
-		"redirect":   rawRespRedirect("/late", 0),
-		"error":      rawRespError(500, ""),
+		"set_status": hostcall.RespSetStatus(201),
+		"header":     hostcall.RespHeader(abi.HeaderSet, "X-Late", "1"),
+		"redirect":   hostcall.RespRedirect("/late", 0),
+		"error":      hostcall.RespError(500, ""),
 	}
 }
 
@@ -213,26 +172,26 @@ func outputs() map[string]any {
 	res := map[string]any{}
 	fields := map[string]output{}
 	for f := int32(abi.FieldMethod); f <= abi.FieldRoutePattern; f++ {
-		fields[strconv.Itoa(int(f))] = read(func(buf *byte, limit int32) int32 { return rawReqGet(f, buf, limit) })
+		fields[strconv.Itoa(int(f))] = read(func(buf *byte, limit int32) int32 { return hostcall.ReqGet(f, buf, limit) })
 	}
 	res["fields"] = fields
-	res["field_11"] = code(func(buf *byte, limit int32) int32 { return rawReqGet(11, buf, limit) })
-	res["field_neg"] = code(func(buf *byte, limit int32) int32 { return rawReqGet(-1, buf, limit) })
-	res["header_x_a_1"] = read(func(buf *byte, limit int32) int32 { return rawReqHeader("X-a", 1, buf, limit) })
-	res["header_x_a_2"] = code(func(buf *byte, limit int32) int32 { return rawReqHeader("x-a", 2, buf, limit) })
-	res["header_neg"] = code(func(buf *byte, limit int32) int32 { return rawReqHeader("x-a", -1, buf, limit) })
-	res["header_missing"] = code(func(buf *byte, limit int32) int32 { return rawReqHeader("x-nope", 0, buf, limit) })
-	res["header_names"] = read(rawReqHeaderNames)
-	res["param_p"] = read(func(buf *byte, limit int32) int32 { return rawReqParam("p", buf, limit) })
-	res["param_missing"] = code(func(buf *byte, limit int32) int32 { return rawReqParam("missing", buf, limit) })
-	res["arg_raw"] = read(func(buf *byte, limit int32) int32 { return rawReqArg(abi.ArgsQuery, "raw", 0, buf, limit) })
-	res["arg_bad"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(abi.ArgsAll, "bad", 0, buf, limit) })
-	res["arg_neg"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(abi.ArgsAll, "raw", -1, buf, limit) })
-	res["arg_source_0"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(0, "raw", 0, buf, limit) })
-	res["arg_source_4"] = code(func(buf *byte, limit int32) int32 { return rawReqArg(4, "raw", 0, buf, limit) })
-	res["arg_names_all"] = read(func(buf *byte, limit int32) int32 { return rawReqArgNames(abi.ArgsAll, buf, limit) })
-	res["arg_names_source_0"] = code(func(buf *byte, limit int32) int32 { return rawReqArgNames(0, buf, limit) })
-	res["file_missing"] = code(func(buf *byte, limit int32) int32 { return rawReqFile("up", 0, abi.FileName, buf, limit) })
-	res["features"] = rawHostFeatures()
+	res["field_11"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqGet(11, buf, limit) })
+	res["field_neg"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqGet(-1, buf, limit) })
+	res["header_x_a_1"] = read(func(buf *byte, limit int32) int32 { return hostcall.ReqHeader("X-a", 1, buf, limit) })
+	res["header_x_a_2"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqHeader("x-a", 2, buf, limit) })
+	res["header_neg"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqHeader("x-a", -1, buf, limit) })
+	res["header_missing"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqHeader("x-nope", 0, buf, limit) })
+	res["header_names"] = read(hostcall.ReqHeaderNames)
+	res["param_p"] = read(func(buf *byte, limit int32) int32 { return hostcall.ReqParam("p", buf, limit) })
+	res["param_missing"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqParam("missing", buf, limit) })
+	res["arg_raw"] = read(func(buf *byte, limit int32) int32 { return hostcall.ReqArg(abi.ArgsQuery, "raw", 0, buf, limit) })
+	res["arg_bad"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqArg(abi.ArgsAll, "bad", 0, buf, limit) })
+	res["arg_neg"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqArg(abi.ArgsAll, "raw", -1, buf, limit) })
+	res["arg_source_0"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqArg(0, "raw", 0, buf, limit) })
+	res["arg_source_4"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqArg(4, "raw", 0, buf, limit) })
+	res["arg_names_all"] = read(func(buf *byte, limit int32) int32 { return hostcall.ReqArgNames(abi.ArgsAll, buf, limit) })
+	res["arg_names_source_0"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqArgNames(0, buf, limit) })
+	res["file_missing"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqFile("up", 0, abi.FileName, buf, limit) })
+	res["features"] = hostcall.HostFeatures()
 	return res
 }

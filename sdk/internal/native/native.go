@@ -1,12 +1,14 @@
-// Package hostcall joins the SDK to a host that runs natively, in the same
-// process: the fake host of package sdktest. Under wasip1 the SDK calls the
-// real host through its Wasm imports and never uses this package.
+// Package native joins the SDK to a host that runs natively, in the same
+// process: the fake host of package sdktest. The native twin of package
+// hostcall dispatches every host function to the Host installed here; under
+// wasip1 hostcall's functions are the Wasm imports and this package is not
+// used.
 //
 // Host is the ABI's host functions with guest memory as Go values: an
 // input (ptr, len) becomes a string or a []byte, an output (buf, buf_limit)
 // becomes a []byte whose length is buf_limit. Results and error codes are
 // exactly the ABI's.
-package hostcall
+package native
 
 import (
 	"sync"

@@ -1,15 +1,12 @@
 //go:build wasip1
 
-package sdk
+package hostcall
 
-// The host functions of abi/ABI.md section 7, one declaration each. The
-// names are literals because //go:wasmimport takes nothing else;
-// TestWasmImportsMatchABI checks each one against package abi and ABI.md.
-//
-// A string parameter is lowered by the compiler to two i32s, (ptr, len);
-// *byte is one i32 pointer. Go's wasm memory does not move, and a host call
-// cannot let the garbage collector run, so the pointers stay valid for the
-// call, which is all the host may use them for.
+// The host functions of abi/ABI.md section 7, one declaration each, which
+// the exported functions of hostcall.go call. The names are literals
+// because //go:wasmimport takes nothing else; TestWasmImportsMatchABI
+// (package sdk) checks each one against package abi and ABI.md, and that
+// the exported function of the same name calls it.
 
 //go:wasmimport wasmweb_v1 host_features
 func hostFeatures() int64

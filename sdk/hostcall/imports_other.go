@@ -1,29 +1,25 @@
 //go:build !wasip1
 
-package sdk
+package hostcall
 
 import (
 	"os"
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/sdk/internal/hostcall"
+	"github.com/wasmweb/wasmweb/sdk/internal/native"
 )
 
-// The stub twin of imports_wasip1.go: the same functions with the same
+// The native twin of imports_wasip1.go: the same functions with the same
 // signatures, served by the native host that package sdktest installs, so
 // handler code and the SDK's memory protocol run under plain go test.
-
-func init() {
-	hostcall.SetHandle(handle)
-}
 
 const notUnderHost = "sdk: not running under wasmweb; use sdktest"
 
 // nativeHost returns the installed native host or panics with a message
 // saying why there is none.
-func nativeHost() hostcall.Host {
-	h := hostcall.Current()
+func nativeHost() native.Host {
+	h := native.Current()
 	if h == nil {
 		panic(notUnderHost)
 	}
@@ -33,7 +29,7 @@ func nativeHost() hostcall.Host {
 // bytesAt is the guest memory a (ptr, len) pair names.
 func bytesAt(p *byte, n int32) []byte {
 	if n < 0 {
-		panic("sdk: negative length")
+		panic("hostcall: negative length")
 	}
 	return unsafe.Slice(p, n)
 }
@@ -41,14 +37,14 @@ func bytesAt(p *byte, n int32) []byte {
 // hostFeatures and hostLog work without a host, as they do during
 // _initialize, so that init functions that log do not crash go test.
 func hostFeatures() int64 {
-	if h := hostcall.Current(); h != nil {
+	if h := native.Current(); h != nil {
 		return h.HostFeatures()
 	}
 	return abi.FeatureCore
 }
 
 func hostLog(level int32, msg string) {
-	if h := hostcall.Current(); h != nil {
+	if h := native.Current(); h != nil {
 		h.Log(level, msg)
 		return
 	}
