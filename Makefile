@@ -29,7 +29,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(or $(FUZZTIME),400000x) ./netloop
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(or $(FUZZTIME),500000x) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
-	$(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./host/cookie
+	$(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./internal/cookie
 
 ## soak: a wasmweb process under legitimate and hostile traffic on three
 ## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded

@@ -1,7 +1,7 @@
 package host
 
 import (
-	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/internal/form"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/cookie"
-	"github.com/wasmweb/wasmweb/host/xsrf"
+	"github.com/wasmweb/wasmweb/internal/xsrf"
 )
 
 func cookieGet(ctx context.Context, mod api.Module, stack []uint64) {
@@ -119,9 +119,10 @@ func (c *call) cookieScope() cookie.Scope {
 	reqHost := strings.Clone(hostName(c.req.Host))
 	s, h := c.site, c.site.h
 	return cookie.Scope{
-		Host:     reqHost,
-		Owns:     func(domain string) bool { return h.ownsCookieDomain(s, reqHost, domain) },
-		Reserved: []string{xsrf.CookieName, abi.UserCookie, s.localeCookie},
+		Host:         reqHost,
+		Owns:         func(domain string) bool { return h.ownsCookieDomain(s, reqHost, domain) },
+		PublicSuffix: cookie.PublicSuffix,
+		Reserved:     []string{xsrf.CookieName, abi.UserCookie, s.localeCookie},
 	}
 }
 

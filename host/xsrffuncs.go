@@ -7,7 +7,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/wasmweb/wasmweb/host/xsrf"
+	"github.com/wasmweb/wasmweb/internal/xsrf"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/xsrf"
+	"github.com/wasmweb/wasmweb/internal/xsrf"
 )
 
 // The host admits a POST to an xsrf_cookies site only with the cookie's

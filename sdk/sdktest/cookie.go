@@ -1,14 +1,14 @@
 package sdktest
 
 import (
-	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/cookie"
-	"github.com/wasmweb/wasmweb/host/xsrf"
-
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/internal/cookie"
+	"github.com/wasmweb/wasmweb/internal/xsrf"
 )
 
 // setCookie builds the Set-Cookie value of one of the host's own
@@ -19,12 +19,17 @@ func setCookie(name, value, attrs string) (string, error) { return cookie.Build(
 // on the host (abi/ABI.md section 7.6): name the request's host, or a
 // parent of it that the site's hosts list, and leave the host's cookies
 // alone. The fake knows no other sites, so none can serve a name within
-// a domain, as on a server that serves one site.
+// a domain, as on a server that serves one site. It has no Public Suffix
+// List: a domain's public suffix is its last label (cookie.LastLabel), so
+// it refuses Domain=com as the host does but lets Domain=co.uk or
+// Domain=github.io through when the site's hosts include them, which the
+// host refuses.
 func (h *fakeHost) cookieScope() cookie.Scope {
 	reqHost := requestHost(h.firstHeader("Host"))
 	hosts := h.req.hosts
 	return cookie.Scope{
-		Host: reqHost,
+		Host:         reqHost,
+		PublicSuffix: cookie.LastLabel,
 		Owns: func(domain string) bool {
 			if domain == reqHost {
 				return true

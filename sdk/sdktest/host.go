@@ -3,7 +3,7 @@ package sdktest
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/internal/form"
 	"net/http"
 	"os"
 	"strings"

@@ -168,7 +168,10 @@ func (r *Request) WithSite(site string) *Request {
 // WithHosts sets the host names the request's site serves, as its
 // config's hosts lists them ("example.com", "*.example.com"). A cookie's
 // Domain may be the request's host or a parent of it that they list
-// (abi/ABI.md section 7.6); without them, the request's host alone.
+// (abi/ABI.md section 7.6); without them, the request's host alone. Never
+// a public suffix: the fake, having no Public Suffix List, takes a
+// domain's last label for its suffix, so it refuses Domain=com but not
+// Domain=co.uk, which the host refuses too.
 func (r *Request) WithHosts(hosts ...string) *Request {
 	c := r.clone()
 	c.hosts = slices.Clone(hosts)

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/internal/form"
 )
 
 func TestWire(t *testing.T) {

@@ -2,7 +2,8 @@
 // against cross-site request forgery, as Tornado's version-2 tokens do: a
 // random token kept in the _xsrf cookie, handed to pages masked afresh on
 // every render (so that compressed pages do not leak it, BREACH), and
-// compared unmasked, in constant time.
+// compared unmasked, in constant time. The host and the SDK's test fake
+// share it, so a plugin's tests see the tokens the host makes.
 package xsrf
 
 import (
