@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/locale"
+	"github.com/wasmweb/wasmweb/internal/locale"
 	"github.com/wasmweb/wasmweb/sdk"
 	"github.com/wasmweb/wasmweb/sdk/internal/native"
 )

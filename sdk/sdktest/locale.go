@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/locale"
+	"github.com/wasmweb/wasmweb/internal/locale"
 )
 
 // localeSpec is what a Request says of its site's languages.
@@ -37,10 +37,17 @@ func (s localeSpec) clone() localeSpec {
 // code replaces its messages. The request's locale is then chosen as the
 // host chooses it (abi/ABI.md section 7.10): the locale the cookie
 // wasmweb_locale names, else the best match for Accept-Language, else the
-// default. Dates and numbers are written as the host writes them. It
-// panics if code is not a locale code.
+// default. Dates are written as the host writes them. It panics if code is
+// not a locale code.
+//
+// The fake has no CLDR data, which the host takes from golang.org/x/text
+// (see internal/locale's Basic): it takes any well-formed code, matches
+// Accept-Language by exact code, then by language ("es-MX" chooses "es",
+// "pt" chooses "pt-BR"), without the host's close languages and scripts,
+// and writes numbers as the host does in English, Spanish, German and
+// French, other languages as in English.
 func (r *Request) WithTranslations(code string, msgs map[string]string) *Request {
-	l, err := locale.Builtin(code)
+	l, err := locale.Builtin(locale.Basic, code)
 	if err != nil {
 		panic(fmt.Sprintf("sdktest: WithTranslations(%q): %v", code, err))
 	}
@@ -55,7 +62,7 @@ func (r *Request) WithTranslations(code string, msgs map[string]string) *Request
 // WithDefaultLocale sets the site's default locale, "en" unless set. It
 // panics if code is not a locale code.
 func (r *Request) WithDefaultLocale(code string) *Request {
-	if _, err := locale.Builtin(code); err != nil {
+	if _, err := locale.Builtin(locale.Basic, code); err != nil {
 		panic(fmt.Sprintf("sdktest: WithDefaultLocale(%q): %v", code, err))
 	}
 	c := r.clone()
@@ -81,7 +88,7 @@ func (h *fakeHost) bundle() *locale.Bundle {
 		if def == "" {
 			def = "en"
 		}
-		b, err := locale.NewBundle(def, h.req.locale.messages)
+		b, err := locale.NewBundle(locale.Basic, def, h.req.locale.messages)
 		if err != nil {
 			panic("sdktest: " + err.Error()) // the With methods checked the codes
 		}

@@ -9,17 +9,16 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/text/language"
 )
 
 // A Bundle is a site's locales: the default and one for each
 // translations file. Immutable; safe for concurrent use.
 type Bundle struct {
+	langs   Languages
 	def     *Locale
 	byCode  map[string]*Locale
 	codes   []string // the default first, then sorted
-	matcher language.Matcher
+	matcher func(acceptLanguage string) int
 
 	// accepted caches Accept-Language values and the locale each chose,
 	// since browsers send a few values over and over.
@@ -38,9 +37,9 @@ const (
 // Load reads the translations files in dir (none when dir is ""): files
 // named by locale code with the extension .csv (Tornado's layout) or .po
 // (gettext). Other files are ignored. def is the default locale's code.
-// An error names the file and line.
-func Load(dir, def string) (*Bundle, error) {
-	defTag, err := parseCode(def)
+// langs says what the codes mean. An error names the file and line.
+func Load(langs Languages, dir, def string) (*Bundle, error) {
+	defCode, _, err := parseCode(langs, def)
 	if err != nil {
 		return nil, fmt.Errorf("locale: default %q: %w", def, err)
 	}
@@ -58,11 +57,10 @@ func Load(dir, def string) (*Bundle, error) {
 				continue
 			}
 			path := filepath.Join(dir, name)
-			tag, err := parseCode(strings.TrimSuffix(name, ext))
+			code, _, err := parseCode(langs, strings.TrimSuffix(name, ext))
 			if err != nil {
 				return nil, fmt.Errorf("locale: %s: the name is not a locale code such as es.csv or pt_BR.po: %w", path, err)
 			}
-			code := tag.String()
 			if other, dup := files[code]; dup {
 				return nil, fmt.Errorf("locale: %s and %s both translate %s: keep one", other, path, code)
 			}
@@ -73,7 +71,7 @@ func Load(dir, def string) (*Bundle, error) {
 			files[code], sites[code] = path, c
 		}
 	}
-	return build(defTag, sites), nil
+	return build(langs, defCode, sites), nil
 }
 
 // NewBundle returns a Bundle of the default locale def and of a locale
@@ -81,19 +79,19 @@ func Load(dir, def string) (*Bundle, error) {
 // without a plural column: message to translation, a message with a count
 // having one row for its English singular and one for its English plural.
 // It serves tests, and the SDK's fake host.
-func NewBundle(def string, messages map[string]map[string]string) (*Bundle, error) {
-	defTag, err := parseCode(def)
+func NewBundle(langs Languages, def string, messages map[string]map[string]string) (*Bundle, error) {
+	defCode, _, err := parseCode(langs, def)
 	if err != nil {
 		return nil, fmt.Errorf("locale: default %q: %w", def, err)
 	}
 	sites := map[string]*catalog{}
-	for code, msgs := range messages {
-		tag, err := parseCode(code)
+	for given, msgs := range messages {
+		code, _, err := parseCode(langs, given)
 		if err != nil {
-			return nil, fmt.Errorf("locale: %q: %w", code, err)
+			return nil, fmt.Errorf("locale: %q: %w", given, err)
 		}
-		if _, dup := sites[tag.String()]; dup {
-			return nil, fmt.Errorf("locale: %s given twice", tag)
+		if _, dup := sites[code]; dup {
+			return nil, fmt.Errorf("locale: %s given twice", code)
 		}
 		c := newCatalog(englishRule)
 		for k, v := range msgs {
@@ -101,32 +99,29 @@ func NewBundle(def string, messages map[string]map[string]string) (*Bundle, erro
 				c.one[k] = v
 			}
 		}
-		sites[tag.String()] = c
+		sites[code] = c
 	}
-	return build(defTag, sites), nil
+	return build(langs, defCode, sites), nil
 }
 
 // build makes the Bundle of the default locale and the site's catalogs
-// by code.
-func build(defTag language.Tag, sites map[string]*catalog) *Bundle {
-	b := &Bundle{byCode: map[string]*Locale{}}
-	b.def = newLocale(defTag, sites[defTag.String()])
-	b.byCode[b.def.code] = b.def
-	tags := []language.Tag{defTag}
+// by code; the codes are canonical.
+func build(langs Languages, def string, sites map[string]*catalog) *Bundle {
+	b := &Bundle{langs: langs, byCode: map[string]*Locale{}}
 	codes := make([]string, 0, len(sites))
 	for code := range sites {
-		if code != b.def.code {
+		if code != def {
 			codes = append(codes, code)
 		}
 	}
 	slices.Sort(codes)
-	for _, code := range codes {
-		tag := language.Make(code)
-		b.byCode[code] = newLocale(tag, sites[code])
-		tags = append(tags, tag)
+	b.codes = append([]string{def}, codes...)
+	for _, code := range b.codes {
+		_, base, _ := langs.Parse(code) // canonical, so it parses
+		b.byCode[code] = newLocale(langs, code, base, sites[code])
 	}
-	b.codes = append([]string{b.def.code}, codes...)
-	b.matcher = language.NewMatcher(tags)
+	b.def = b.byCode[def]
+	b.matcher = langs.Matcher(slices.Clone(b.codes))
 	return b
 }
 
@@ -158,19 +153,13 @@ func loadFile(path, ext string) (*catalog, error) {
 	return c, nil
 }
 
-// parseCode parses a locale code, with "_" accepted for "-".
-func parseCode(code string) (language.Tag, error) {
+// parseCode parses a locale code, with "_" accepted for "-", and returns
+// its canonical form and base language.
+func parseCode(langs Languages, code string) (canonical, base string, err error) {
 	if code == "" {
-		return language.Und, errors.New("empty locale code")
+		return "", "", errNoCode
 	}
-	tag, err := language.Parse(strings.ReplaceAll(code, "_", "-"))
-	if err != nil {
-		return language.Und, err
-	}
-	if tag == language.Und {
-		return language.Und, fmt.Errorf("%q names no language", code)
-	}
-	return tag, nil
+	return langs.Parse(strings.ReplaceAll(code, "_", "-"))
 }
 
 // Default returns the site's default locale.
@@ -188,11 +177,11 @@ func (b *Bundle) Locale(code string) (*Locale, bool) {
 	if code == "" || len(code) > 64 {
 		return nil, false
 	}
-	tag, err := parseCode(code)
+	canonical, _, err := parseCode(b.langs, code)
 	if err != nil {
 		return nil, false
 	}
-	l, ok := b.byCode[tag.String()]
+	l, ok := b.byCode[canonical]
 	return l, ok
 }
 
@@ -225,12 +214,8 @@ func (b *Bundle) match(acceptLanguage string) *Locale {
 	if len(acceptLanguage) > maxAcceptLangLen {
 		return b.def
 	}
-	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-	if err != nil || len(tags) == 0 {
-		return b.def
-	}
-	_, i, conf := b.matcher.Match(tags...)
-	if conf == language.No || i < 0 || i >= len(b.codes) {
+	i := b.matcher(acceptLanguage)
+	if i < 0 || i >= len(b.codes) {
 		return b.def
 	}
 	return b.byCode[b.codes[i]]

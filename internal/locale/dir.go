@@ -17,6 +17,7 @@ import (
 // once a second; a load that fails keeps the previous Bundle and is
 // reported once. Safe for concurrent use.
 type Dir struct {
+	langs    Languages
 	dir, def string
 	report   func(error)
 
@@ -28,15 +29,16 @@ type Dir struct {
 	period time.Duration
 }
 
-// Open loads dir (none when dir is "") with def as the default locale.
-// report, which may be nil, is told of each later load that fails.
-func Open(dir, def string, report func(error)) (*Dir, error) {
-	d := &Dir{dir: dir, def: def, report: report, period: time.Second}
+// Open loads dir (none when dir is "") with def as the default locale, as
+// Load does. report, which may be nil, is told of each later load that
+// fails.
+func Open(langs Languages, dir, def string, report func(error)) (*Dir, error) {
+	d := &Dir{langs: langs, dir: dir, def: def, report: report, period: time.Second}
 	st, err := stamp(dir)
 	if err != nil {
 		return nil, fmt.Errorf("locale: %w", err)
 	}
-	b, err := Load(dir, def)
+	b, err := Load(langs, dir, def)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +66,7 @@ func (d *Dir) Bundle() *Bundle {
 		return d.cur.Load()
 	}
 	d.stamp = st // a load that fails is not tried again until a file changes
-	b, err := Load(d.dir, d.def)
+	b, err := Load(d.langs, d.dir, d.def)
 	if err != nil {
 		if d.report != nil {
 			d.report(err)

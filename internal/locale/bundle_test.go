@@ -41,7 +41,7 @@ func testBundle(t *testing.T) *Bundle {
 		"README.txt", "not a translations file",
 	)
 	os.Mkdir(filepath.Join(dir, "de.po"), 0o755) // a directory is not a file
-	b, err := Load(dir, "en")
+	b, err := Load(Basic, dir, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,13 +176,13 @@ func TestLoadErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := siteDir(t, tc.files...)
-			_, err := Load(dir, tc.def)
+			_, err := Load(Basic, dir, tc.def)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := Load(filepath.Join(t.TempDir(), "nope"), "en"); err == nil {
+	if _, err := Load(Basic, filepath.Join(t.TempDir(), "nope"), "en"); err == nil {
 		t.Error("a missing directory loaded")
 	}
 }
@@ -190,7 +190,7 @@ func TestLoadErrors(t *testing.T) {
 // With no directory, the site speaks its default locale only, with the
 // host's phrases.
 func TestLoadNoDir(t *testing.T) {
-	b, err := Load("", "es")
+	b, err := Load(Basic, "", "es")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestDirReload(t *testing.T) {
 	dir := siteDir(t, "es.csv", "\"Sign in\",\"Entrar\"\n")
 	var mu sync.Mutex
 	var reported []error
-	d, err := Open(dir, "en", func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() })
+	d, err := Open(Basic, dir, "en", func(err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestDirReload(t *testing.T) {
 // others keep the Bundle they have.
 func TestDirHammer(t *testing.T) {
 	dir := siteDir(t, "es.csv", "\"a\",\"b\"\n")
-	d, err := Open(dir, "en", nil)
+	d, err := Open(Basic, dir, "en", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func FuzzChoose(f *testing.F) {
 	dir := f.TempDir()
 	os.WriteFile(filepath.Join(dir, "es.csv"), []byte("\"a\",\"b\"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "pt_BR.csv"), []byte("\"a\",\"c\"\n"), 0o644)
-	b, err := Load(dir, "en")
+	b, err := Load(Basic, dir, "en")
 	if err != nil {
 		f.Fatal(err)
 	}

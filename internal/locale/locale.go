@@ -7,16 +7,18 @@
 // A Bundle is a site's locales, loaded once; Dir loads a directory into a
 // Bundle and loads it again when a file changes. Translating is a map
 // read.
+//
+// The host and the SDK's fake host share this package, which needs
+// nothing beyond the standard library. What it needs of CLDR (what a
+// locale code means, matching Accept-Language, numbers) it asks of a
+// Languages: the host gives golang.org/x/text's (package host/locale),
+// the fake Basic.
 package locale
 
 import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
 
 	"github.com/wasmweb/wasmweb/abi"
 )
@@ -26,18 +28,17 @@ import (
 // concurrent use.
 type Locale struct {
 	code    string
-	tag     language.Tag
 	site    *catalog // the site's translations; nil when it has none
 	builtin *catalog // the host's phrases; nil for English
-	printer *message.Printer
+	number  func(v float64, digits int) string
 }
 
-// newLocale makes the locale of tag with the site's translations (nil for
-// none).
-func newLocale(tag language.Tag, site *catalog) *Locale {
-	l := &Locale{code: tag.String(), tag: tag, site: site, printer: message.NewPrinter(tag)}
-	if base, _ := tag.Base(); base.String() != "en" {
-		l.builtin = builtinPhrases[base.String()]
+// newLocale makes the locale of code, canonical, whose base language is
+// base, with the site's translations (nil for none).
+func newLocale(langs Languages, code, base string, site *catalog) *Locale {
+	l := &Locale{code: code, site: site, number: langs.Numbers(code)}
+	if base != "en" {
+		l.builtin = builtinPhrases[base]
 		if l.builtin == nil {
 			l.builtin = neutralPhrases
 		}
@@ -46,13 +47,14 @@ func newLocale(tag language.Tag, site *catalog) *Locale {
 }
 
 // Builtin returns the locale code names with no site translations: the
-// host's phrases only. It fails for a code that is not a BCP 47 tag.
-func Builtin(code string) (*Locale, error) {
-	tag, err := parseCode(code)
+// host's phrases only. It fails for a code that langs does not take for
+// a BCP 47 tag.
+func Builtin(langs Languages, code string) (*Locale, error) {
+	canonical, base, err := parseCode(langs, code)
 	if err != nil {
 		return nil, err
 	}
-	return newLocale(tag, nil), nil
+	return newLocale(langs, canonical, base, nil), nil
 }
 
 // Code returns the locale's BCP 47 code, such as "es" or "pt-BR".
@@ -199,10 +201,5 @@ func dayNumber(t time.Time) int64 {
 // fraction digits (rounded to nearest; at most abi.MaxFractionDigits), or
 // with digits < 0 as many as v's shortest decimal form has.
 func (l *Locale) FormatNumber(v float64, digits int) string {
-	if digits < 0 {
-		_, frac, _ := strings.Cut(strconv.FormatFloat(v, 'f', -1, 64), ".")
-		return l.printer.Sprint(number.Decimal(v, number.MaxFractionDigits(len(frac))))
-	}
-	digits = min(digits, abi.MaxFractionDigits)
-	return l.printer.Sprint(number.Decimal(v, number.MinFractionDigits(digits), number.MaxFractionDigits(digits)))
+	return l.number(v, min(max(digits, -1), abi.MaxFractionDigits))
 }

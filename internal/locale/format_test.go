@@ -8,7 +8,7 @@ import (
 
 func builtin(t *testing.T, code string) *Locale {
 	t.Helper()
-	l, err := Builtin(code)
+	l, err := Builtin(Basic, code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ msgstr "{day} {month} {year} г."
 msgid "March"
 msgstr "марта"
 `)
-	b, err := Load(dir, "en")
+	b, err := Load(Basic, dir, "en")
 	if err != nil {
 		t.Fatal(err)
 	}
