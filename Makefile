@@ -4,6 +4,10 @@ GO        ?= go
 FUZZTIME  ?=
 SOAKTIME  ?= 10m
 PKGS      := ./...
+# The Go modules of this repository: the server's (.), the three it shares
+# with plugins (abi, internal, sdk), and the benchmarks'. Each is vetted,
+# tested and checked for tidiness from its own directory.
+MODULES   := . abi internal sdk bench
 
 .PHONY: all build test fuzz soak check vet fmt tidy bench clean
 
@@ -13,11 +17,15 @@ all: build
 build:
 	$(GO) build -o wasmweb ./cmd/wasmweb
 
-## test: the whole test suite with the race detector, the bench module's
-## own tests (its peers and guests), then a short fuzz run
+## test: the whole test suite with the race detector: the server's
+## module, then each other module vetted and tested (abi, internal, sdk,
+## and bench: its peers and guests), then a short fuzz run
 test:
 	$(GO) test -race -count=1 $(PKGS)
-	cd bench && $(GO) vet ./... && $(GO) test -count=1 ./...
+	@for m in $(filter-out .,$(MODULES)); do \
+		echo "== module $$m"; \
+		(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; \
+	done
 	$(MAKE) fuzz
 
 ## fuzz: run each fuzzer (HTTP framing, the module instrumenter, the
@@ -29,7 +37,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(or $(FUZZTIME),400000x) ./netloop
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(or $(FUZZTIME),500000x) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
-	$(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./internal/cookie
+	cd internal && $(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./cookie
 
 ## soak: a wasmweb process under legitimate and hostile traffic on three
 ## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded
@@ -41,20 +49,32 @@ soak:
 check: vet fmt tidy test
 	@test -z "$$(git status --porcelain)" || { echo "check: the work tree is dirty:"; git status --short; exit 1; }
 
+## vet: go vet in every module, and the SDK's Wasm side for wasip1
 vet:
-	$(GO) vet $(PKGS)
+	@for m in $(MODULES); do \
+		(cd $$m && $(GO) vet ./...) || exit 1; \
+	done
+	cd sdk && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 
+## tidy: fails if go mod tidy would change any module's go.mod or go.sum
+## (an absent go.sum, as the SDK's modules have, counts as empty)
 tidy:
-	@for m in . bench; do \
-		cp $$m/go.mod /tmp/wasmweb.go.mod.bak; cp $$m/go.sum /tmp/wasmweb.go.sum.bak; \
-		(cd $$m && $(GO) mod tidy) || exit 1; \
-		if ! git diff --quiet -- $$m/go.mod $$m/go.sum; then \
-			echo "go mod tidy changes $$m/go.mod or $$m/go.sum:"; git diff -- $$m/go.mod $$m/go.sum; \
-			cp /tmp/wasmweb.go.mod.bak $$m/go.mod; cp /tmp/wasmweb.go.sum.bak $$m/go.sum; exit 1; \
-		fi; \
+	@for m in $(MODULES); do \
+		bak=$$(mktemp -d) || exit 1; cp $$m/go.mod $$bak/; \
+		if [ -f $$m/go.sum ]; then cp $$m/go.sum $$bak/; fi; \
+		(cd $$m && $(GO) mod tidy) || { rm -rf $$bak; exit 1; }; \
+		for f in go.mod go.sum; do \
+			if { [ -f $$bak/$$f ] || [ -f $$m/$$f ]; } && ! diff -uN $$bak/$$f $$m/$$f; then \
+				echo "go mod tidy changes $$m/$$f (above)"; \
+				cp $$bak/go.mod $$m/go.mod; \
+				if [ -f $$bak/go.sum ]; then cp $$bak/go.sum $$m/go.sum; else rm -f $$m/go.sum; fi; \
+				rm -rf $$bak; exit 1; \
+			fi; \
+		done; \
+		rm -rf $$bak; \
 	done
 
 ## bench: side-by-side benchmarks against peers (see bench/README.md)

@@ -12,6 +12,9 @@ require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tetratelabs/wazero v1.12.0
+	github.com/wasmweb/wasmweb/abi v0.0.0
+	github.com/wasmweb/wasmweb/internal v0.0.0
+	github.com/wasmweb/wasmweb/sdk v0.0.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.49.0
@@ -38,4 +41,12 @@ require (
 	github.com/prometheus/procfs v0.22.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+)
+
+// The modules of this checkout that the server shares with plugins: the
+// ABI, the code the host shares with the SDK's fake host, and the SDK.
+replace (
+	github.com/wasmweb/wasmweb/abi => ./abi
+	github.com/wasmweb/wasmweb/internal => ./internal
+	github.com/wasmweb/wasmweb/sdk => ./sdk
 )

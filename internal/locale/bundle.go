@@ -153,6 +153,9 @@ func loadFile(path, ext string) (*catalog, error) {
 	return c, nil
 }
 
+// errNoCode is the refusal of an empty locale code.
+var errNoCode = errors.New("empty locale code")
+
 // parseCode parses a locale code, with "_" accepted for "-", and returns
 // its canonical form and base language.
 func parseCode(langs Languages, code string) (canonical, base string, err error) {

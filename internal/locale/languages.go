@@ -1,7 +1,6 @@
 package locale
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -218,6 +217,3 @@ func isAlnum(s string) bool {
 		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 	}) < 0
 }
-
-// errNoCode is the refusal of an empty locale code.
-var errNoCode = errors.New("empty locale code")
