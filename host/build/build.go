@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,7 +31,9 @@ func WasmPath(dir string) string {
 // Stale reports whether the plugin in dir must be (re)built: its .wasm is
 // missing or older than one of its sources. Sources are the .go files in
 // dir and, when dir lies inside a Go module, that module's go.mod and
-// go.sum and the wasmweb sdk and abi packages it may use.
+// go.sum and the modules its go.mod replaces with directories (the
+// checkout's sdk, abi and internal, for a plugin made by wasmweb new or
+// one of the checkout's own).
 func Stale(dir string) (bool, error) {
 	out, err := os.Stat(WasmPath(dir))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -69,9 +73,9 @@ func newestSource(dir string) (time.Time, error) {
 	if root := moduleRoot(dir); root != "" {
 		consider(filepath.Join(root, "go.mod"))
 		consider(filepath.Join(root, "go.sum"))
-		for _, sub := range []string{"sdk", "abi"} {
-			filepath.WalkDir(filepath.Join(root, sub), func(path string, d fs.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") {
+		for _, sub := range replacedDirs(root) {
+			filepath.WalkDir(sub, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".go") || d.Name() == "go.mod") {
 					consider(path)
 				}
 				return nil
@@ -79,6 +83,52 @@ func newestSource(dir string) (time.Time, error) {
 		}
 	}
 	return newest, nil
+}
+
+// replacedDirs returns the directories that the go.mod in root replaces
+// modules with ("replace example.com/m => ../m"), resolved against root.
+// Replacements by another module's version are not sources on disk.
+func replacedDirs(root string) []string {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	inBlock := false
+	for line := range strings.Lines(string(b)) {
+		line, _, _ = strings.Cut(line, "//")
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0:
+			continue
+		case fields[0] == "replace" && len(fields) == 2 && fields[1] == "(":
+			inBlock = true
+			continue
+		case inBlock && fields[0] == ")":
+			inBlock = false
+			continue
+		case fields[0] == "replace":
+			fields = fields[1:]
+		case !inBlock:
+			continue
+		}
+		// fields: old [version] => new [version]; a directory has no version.
+		i := slices.Index(fields, "=>")
+		if i < 0 || len(fields) != i+2 {
+			continue
+		}
+		path, err := strconv.Unquote(fields[i+1])
+		if err != nil {
+			path = fields[i+1]
+		}
+		if filepath.IsAbs(path) || strings.HasPrefix(path, "./") || strings.HasPrefix(path, "../") {
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(root, path)
+			}
+			dirs = append(dirs, path)
+		}
+	}
+	return dirs
 }
 
 // moduleRoot returns the directory of the go.mod that governs dir, or "".
