@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 )
@@ -15,14 +16,19 @@ import (
 const newUsage = `Usage: wasmweb new [--dir DIR] [--wasmweb CHECKOUT] NAME
 
 Creates a plugin named NAME in DIR (default ./NAME): main.go registering a
-handler called NAME, a test that runs it natively, and a README.
-
-Inside a wasmweb checkout the plugin joins its Go module. Elsewhere it
-gets a go.mod of its own that points at the checkout given with
---wasmweb (for the SDK).
+handler called NAME, a test that runs it natively, a README, and a go.mod
+of its own that requires the SDK from a wasmweb checkout: the one DIR lies
+in, or the one given with --wasmweb. The plugin's module needs the SDK's
+modules alone (sdk, abi, internal), never the server's dependencies.
 `
 
 var pluginName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// sdkModules are the modules of a checkout that a plugin's go.mod
+// requires, the SDK first, by directory under the checkout.
+var sdkModules = []string{"sdk", "abi", "internal"}
+
+const modulePrefix = "github.com/wasmweb/wasmweb"
 
 func newCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("new", flag.ContinueOnError)
@@ -57,25 +63,27 @@ func newCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmweb new: %v\n", err)
 		return 1
 	}
-	files := map[string]string{"main.go": pluginMain, "main_test.go": pluginTest, "README.md": pluginReadme}
 	root := wasmwebRoot(filepath.Dir(abs))
-	if root == "" {
-		if *checkout == "" {
-			fmt.Fprintf(stderr, "wasmweb new: %s is outside a wasmweb checkout; pass --wasmweb with the checkout's path so the plugin can use the SDK\n", abs)
+	if *checkout != "" {
+		if root = wasmwebRoot(*checkout); root == "" {
+			fmt.Fprintf(stderr, "wasmweb new: %s is not in a wasmweb checkout\n", *checkout)
 			return 2
 		}
-		if wasmwebRoot(*checkout) == "" {
-			fmt.Fprintf(stderr, "wasmweb new: %s is not a wasmweb checkout\n", *checkout)
-			return 2
-		}
-		ck, _ := filepath.Abs(*checkout)
-		files["go.mod"] = "module " + name + "\n\ngo 1.26\n\nrequire github.com/wasmweb/wasmweb v0.0.0\n\nreplace github.com/wasmweb/wasmweb => " + ck + "\n"
+	} else if root == "" {
+		fmt.Fprintf(stderr, "wasmweb new: %s is outside a wasmweb checkout; pass --wasmweb with the checkout's path so the plugin can use the SDK\n", abs)
+		return 2
 	}
+	gomod, err := pluginGoMod(name, abs, root)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb new: %v\n", err)
+		return 1
+	}
+	files := map[string]string{"main.go": pluginMain, "main_test.go": pluginTest, "README.md": pluginReadme, "go.mod": gomod}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		fmt.Fprintf(stderr, "wasmweb new: %v\n", err)
 		return 1
 	}
-	data := struct{ Name, Dir string }{name, *dir}
+	data := struct{ Name string }{name}
 	for file, text := range files {
 		var b strings.Builder
 		template.Must(template.New(file).Parse(text)).Execute(&b, data)
@@ -84,22 +92,71 @@ func newCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, `wasmweb: created plugin %[1]q in %[2]s
+	cwd, _ := os.Getwd()
+	fmt.Fprintf(stdout, `wasmweb: created plugin %[1]q in %[2]s, a Go module of its own
 next:
-  go test ./%[2]s                   # run its test natively
-  wasmweb build %[2]s               # compile it to %[2]s/%[1]s.wasm
+  go -C %[2]s test ./...
+      # run its test natively
+  %[3]s
+      # compile it to %[4]s
 and add it to a site in your config:
   [site.plugins]
-  %[1]s = "%[2]s"
+  %[1]s = "%[5]s"          # relative to the config file
   [[site.route]]
   path = "/%[1]s"
   plugin = "%[1]s"
-`, name, *dir)
+`, name, *dir, buildHint(self(), cwd, root, *dir, abs), filepath.Join(*dir, name+".wasm"), filepath.ToSlash(*dir))
 	return 0
 }
 
+// pluginGoMod returns the go.mod of the plugin name in dir: a module of
+// its own requiring the SDK's modules from the checkout at root, with the
+// go version of the checkout's SDK. It is tidy as written, and needs no
+// go.sum, since every module it requires is a directory. The directories
+// are relative when the plugin is in the checkout, so the two move
+// together; absolute otherwise.
+func pluginGoMod(name, dir, root string) (string, error) {
+	sdkMod, err := os.ReadFile(filepath.Join(root, "sdk", "go.mod"))
+	if err != nil {
+		return "", fmt.Errorf("%s has no sdk module (sdk/go.mod); is it older than this wasmweb? %w", root, err)
+	}
+	goVersion := ""
+	for line := range strings.Lines(string(sdkMod)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
+			goVersion = strings.TrimSpace(v)
+		}
+	}
+	if goVersion == "" {
+		return "", fmt.Errorf("%s/sdk/go.mod names no go version", root)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "module %s\n\ngo %s\n\n", name, goVersion)
+	fmt.Fprintf(&b, "require %s/%s v0.0.0\n\nrequire (\n", modulePrefix, sdkModules[0])
+	for _, m := range sdkModules[1:] {
+		fmt.Fprintf(&b, "\t%s/%s v0.0.0 // indirect\n", modulePrefix, m)
+	}
+	b.WriteString(")\n\n// The SDK's modules, from a wasmweb checkout.\nreplace (\n")
+	for _, m := range slices.Sorted(slices.Values(sdkModules)) { // as go mod tidy orders them
+		path := filepath.Join(root, m)
+		if rel, err := filepath.Rel(dir, path); err == nil && within(root, dir) {
+			path = rel
+		}
+		fmt.Fprintf(&b, "\t%s/%s => %s\n", modulePrefix, m, filepath.ToSlash(path))
+	}
+	b.WriteString(")\n")
+	return b.String(), nil
+}
+
+// within reports whether path is dir or lies under it.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 // wasmwebRoot returns the root of the wasmweb checkout that contains dir,
-// or "".
+// the nearest directory above it (or dir itself) whose go.mod is the
+// server's module, or "". The go.mods of other modules on the way, a
+// plugin's or the SDK's, are passed over.
 func wasmwebRoot(dir string) string {
 	d, err := filepath.Abs(dir)
 	if err != nil {
@@ -107,10 +164,9 @@ func wasmwebRoot(dir string) string {
 	}
 	for {
 		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
-			if strings.HasPrefix(string(b), "module github.com/wasmweb/wasmweb\n") {
+			if strings.HasPrefix(string(b), "module "+modulePrefix+"\n") {
 				return d
 			}
-			return ""
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
@@ -120,9 +176,52 @@ func wasmwebRoot(dir string) string {
 	}
 }
 
-const pluginMain = `// Command {{.Name}} is a wasmweb plugin. Build it with
+// invocation is how this wasmweb was started: os.Args[0] and the running
+// executable's path.
+type invocation struct{ arg0, exe string }
+
+func self() invocation {
+	exe, _ := os.Executable()
+	return invocation{os.Args[0], exe}
+}
+
+// goRun reports whether the executable was built by go run, which keeps
+// it in the build cache (GOCACHE/6f/6f6a...-d/wasmweb) or, with caching
+// off, in a temporary directory (/tmp/go-build1234/b001/exe/wasmweb):
+// the user cannot start it again by its path.
+func (inv invocation) goRun() bool {
+	exe := filepath.ToSlash(inv.exe)
+	return strings.Contains(exe, "/go-build") || goRunCached.MatchString(exe)
+}
+
+// goRunCached matches where go run caches an executable.
+var goRunCached = regexp.MustCompile(`/[0-9a-f]{2}/[0-9a-f]{2,}-d/[^/]+$`)
+
+// buildHint returns the command that builds the plugin in dir (as the
+// user gave it; abs is its absolute path) from cwd, started as wasmweb
+// was: as the user typed it (a name found on PATH, or a path), or, after
+// go run, with go run in the checkout at root.
+func buildHint(inv invocation, cwd, root, dir, abs string) string {
+	switch {
+	case !inv.goRun():
+		return inv.arg0 + " build " + dir
+	case cwd == root:
+		return "go run ./cmd/wasmweb build " + dir
+	}
+	// go -C runs in the checkout, where the plugin's path is relative to it.
+	checkout, target := root, abs
+	if rel, err := filepath.Rel(cwd, root); err == nil && within(root, cwd) {
+		checkout = rel
+	}
+	if within(root, abs) {
+		target, _ = filepath.Rel(root, abs)
+	}
+	return "go -C " + checkout + " run ./cmd/wasmweb build " + target
+}
+
+const pluginMain = `// Command {{.Name}} is a wasmweb plugin. Build it, from its directory, with
 //
-//	wasmweb build {{.Dir}}
+//	wasmweb build .
 package main
 
 import "github.com/wasmweb/wasmweb/sdk"
@@ -167,6 +266,9 @@ const pluginReadme = `# {{.Name}}
 
 A wasmweb plugin. Its handler, {{.Name}}, answers GET with a greeting.
 
-    go test ./{{.Dir}}          # test it natively
-    wasmweb build {{.Dir}}      # compile to {{.Dir}}/{{.Name}}.wasm
+It is a Go module of its own, which needs the wasmweb SDK alone: go.mod
+takes the SDK's modules from a wasmweb checkout. From this directory:
+
+    go test ./...          # test it natively, against the SDK's fake host
+    wasmweb build .        # compile to {{.Name}}.wasm
 `
