@@ -2,7 +2,8 @@
 // guests: import and export names, fields, error codes and feature flags.
 // ABI.md in this directory is the normative text; each constant's comment
 // is a summary of it. The package holds no logic and no state, so both the
-// host and the guest SDK import it.
+// host and the guest SDK import it; it is a module of its own,
+// github.com/wasmweb/wasmweb/abi, with no dependencies.
 package abi
 
 // ModuleName is the import module of every host function. Its suffix is

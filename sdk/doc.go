@@ -129,6 +129,17 @@
 // request and response methods panic with "sdk: not running under
 // wasmweb; use sdktest".
 //
+// # Modules
+//
+// The SDK is a Go module of its own, github.com/wasmweb/wasmweb/sdk, which
+// needs the standard library and two sibling modules alone: abi (the
+// ABI's names) and internal (the rules its fake host shares with the
+// host). A plugin is a module too: "wasmweb new NAME" writes its go.mod,
+// requiring the SDK's modules from a wasmweb checkout with replace
+// directives, so that the plugin's go.mod and go.sum hold nothing of the
+// server's dependencies. Package hostcall, under the SDK, is the host
+// functions as raw calls, for what the SDK does not wrap.
+//
 // # Instances
 //
 // The host runs several instances of a plugin and reuses each for many

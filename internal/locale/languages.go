@@ -41,8 +41,9 @@ type Languages interface {
 //     and chooses the first that the site has exactly, or whose base
 //     language the site has: the base itself ("es" for "es-MX"), else the
 //     first of the site's locales of that language ("pt-BR" for "pt").
-//     It knows no close languages or script rules ("nb" does not choose
-//     "no", nor "zh-TW" "zh-Hant").
+//     It knows no close languages and no scripts: "nb" does not choose
+//     "no", and "zh-TW" chooses the site's first Chinese, which may be
+//     "zh-Hans" where CLDR knows that Taiwan writes "zh-Hant".
 //   - Numbers are written as CLDR writes them in English, Spanish, German
 //     and French, the languages with built-in phrases, and every other
 //     language as English is. A region writes as its language does, where
