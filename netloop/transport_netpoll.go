@@ -19,7 +19,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func init() {
+// configureNetpoll sets netpoll's process-wide options, once, before the
+// first event loop exists: netpoll reads them when it starts its pollers
+// and makes its connections, so changing them later would race with it.
+var configureNetpoll = sync.OnceFunc(func() {
 	netpoll.Configure(netpoll.Config{
 		// netpoll logs through a standard log.Logger; its lines go through
 		// slog so that they carry levels.
@@ -32,7 +35,7 @@ func init() {
 		Runner: runTask,
 	})
 	netpoll.LinkBufferCap = 512
-}
+})
 
 // runTask runs a connection's input handling for netpoll on the
 // package's workers (see spawn).
@@ -67,8 +70,13 @@ type NetpollTransport struct {
 	stopped bool
 }
 
-// NewNetpollTransport returns a transport on cloudwego/netpoll.
-func NewNetpollTransport() (*NetpollTransport, error) { return &NetpollTransport{}, nil }
+// NewNetpollTransport returns a transport on cloudwego/netpoll. The first
+// call sets netpoll's options for the process; a program that uses
+// netpoll for something else as well should make its transport first.
+func NewNetpollTransport() (*NetpollTransport, error) {
+	configureNetpoll()
+	return &NetpollTransport{}, nil
+}
 
 // Name implements Transport.
 func (t *NetpollTransport) Name() string { return "netpoll" }
@@ -77,6 +85,7 @@ type streamKey struct{}
 
 // Serve implements Transport.
 func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
+	configureNetpoll() // for a transport made without NewNetpollTransport
 	npl, err := newNPListener(ln)
 	if err != nil {
 		return err
