@@ -37,9 +37,15 @@ var configureNetpoll = sync.OnceFunc(func() {
 	netpoll.LinkBufferCap = 512
 })
 
-// runTask runs a connection's input handling for netpoll on the
-// package's workers (see spawn).
-func runTask(_ context.Context, f func()) { spawn(f) }
+// runTask runs a connection's input handling for netpoll on its
+// server's workers (see workers), found in the context prepare made.
+func runTask(ctx context.Context, f func()) {
+	if c, ok := ctx.Value(connKey{}).(*npStream); ok {
+		c.run(f)
+		return
+	}
+	go f()
+}
 
 type netpollLog struct{}
 
@@ -81,7 +87,14 @@ func NewNetpollTransport() (*NetpollTransport, error) {
 // Name implements Transport.
 func (t *NetpollTransport) Name() string { return "netpoll" }
 
-type streamKey struct{}
+type connKey struct{}
+
+// npStream is what a netpoll connection's context holds: the stream
+// that handles its input, and how to run that handling.
+type npStream struct {
+	st  Stream
+	run func(func())
+}
 
 // Serve implements Transport.
 func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
@@ -99,6 +112,10 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	t.ln = npl
 	t.mu.Unlock()
 	defer npl.Close()
+	run := func(f func()) { go f() }
+	if srv, ok := ev.(*Server); ok {
+		run = srv.workers.spawn
+	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
 		c := &npConn{conn: conn, fd: -1}
@@ -118,7 +135,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 			st.Hangup()
 			return nil
 		})
-		return context.WithValue(context.Background(), streamKey{}, st)
+		return context.WithValue(context.Background(), connKey{}, &npStream{st: st, run: run})
 	}
 	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
 	if err != nil {
@@ -132,9 +149,9 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 }
 
 func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
-	st, _ := ctx.Value(streamKey{}).(Stream)
+	c, _ := ctx.Value(connKey{}).(*npStream)
 	r := conn.Reader()
-	if st == nil {
+	if c == nil {
 		r.Skip(r.Len())
 		r.Release()
 		return conn.Close()
@@ -143,7 +160,7 @@ func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
 	if err != nil {
 		return err
 	}
-	st.Input(p)
+	c.st.Input(p)
 	return r.Release()
 }
 

@@ -39,7 +39,7 @@ func busyGoroutines() int {
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		_, frames, _ := strings.Cut(g, "\n")
-		if !strings.HasPrefix(frames, "github.com/wasmweb/wasmweb/netloop.worker(") {
+		if !strings.HasPrefix(frames, "github.com/wasmweb/wasmweb/netloop.(*workers).work(") {
 			n++
 		}
 	}
