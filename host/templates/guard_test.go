@@ -146,9 +146,11 @@ func TestDataNotJSON(t *testing.T) {
 	if err != nil || string(out) != "&lt;x&gt; 1" {
 		t.Fatalf("%q, %v", out, err)
 	}
-	out, err = s.Render("p.html", map[string]any{"Name": "<x>", "Tags": []any{"a"}})
-	if err != nil || string(out) != "&lt;x&gt; 1" {
-		t.Fatalf("%q, %v", out, err)
+	for _, d := range []any{map[string]any{"Name": "<x>", "Tags": []any{"a"}}, JSON{map[string]any{"Name": "<x>", "Tags": []any{"a"}}}} {
+		out, err = s.Render("p.html", d)
+		if err != nil || string(out) != "&lt;x&gt; 1" {
+			t.Fatalf("%#v: %q, %v", d, out, err)
+		}
 	}
 	for _, v := range []any{nil, "s", 1.5, true, map[string]any{"a": []any{nil, map[string]any{}}}} {
 		if !jsonData(v) {

@@ -143,6 +143,14 @@ func OpenLocalized(dir string, funcs Funcs, locales func(code string) *locale.Lo
 	return s, nil
 }
 
+// JSON is page data that encoding/json decoded into an any (maps with
+// string keys, slices, strings, float64s, bools and nils), with perhaps
+// strings added, as the host adds the XSRF token. Passed as a render's
+// data, it renders as V would, and tells the Set that V holds nothing
+// else, which it otherwise checks before a compiled page renders (a walk
+// of the data: 2.5 µs for the benchmark page, a tenth of its render).
+type JSON struct{ V any }
+
 // Render executes page name with data, in English, into a buffer and
 // returns it; an error names the template, line and cause.
 func (s *Set) Render(name string, data any) ([]byte, error) {
@@ -165,10 +173,14 @@ func (s *Set) RenderLocaleTo(w io.Writer, code, name string, data any) error {
 	if err != nil {
 		return err
 	}
+	known := false
+	if j, ok := data.(JSON); ok {
+		data, known = j.V, true
+	}
 	if !s.interpret {
 		// Data that is not decoded JSON (a Go caller's own types) is
 		// html/template's to render, decided before the render starts.
-		if prog := p.program(name); prog != nil && jsonData(data) {
+		if prog := p.program(name); prog != nil && (known || jsonData(data)) {
 			if err := prog.renderTo(w, data); err != nil {
 				return fmt.Errorf("templates: %w", err)
 			}
