@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 func TestCompress(t *testing.T) {
@@ -39,7 +40,7 @@ func TestCompress(t *testing.T) {
 				w.WriteString(tc.body)
 				compress(w, r)
 			})
-			c := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport()).OpenMem()
+			c := netlooptest.Open(netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport()))
 			defer c.Hangup()
 			req := "GET / HTTP/1.1\r\nHost: x\r\n"
 			if tc.accept != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // testHost loads specs and returns a function that sends one raw request
@@ -23,7 +24,7 @@ func testHost(t testing.TB, specs ...host.SiteSpec) (*host.Host, func(raw string
 	t.Helper()
 	h, srv := testServer(t, specs...)
 	do := func(raw string) (*http.Response, string) {
-		c := srv.OpenMem()
+		c := netlooptest.Open(srv)
 		defer c.Hangup()
 		c.Feed([]byte(raw))
 		out := c.Output()
@@ -38,7 +39,7 @@ func testHost(t testing.TB, specs ...host.SiteSpec) (*host.Host, func(raw string
 }
 
 // testServer loads specs and serves them on a server without a listener,
-// for in-memory connections (srv.OpenMem).
+// for in-memory connections (netlooptest.Open).
 func testServer(t testing.TB, specs ...host.SiteSpec) (*host.Host, *netloop.Server) {
 	t.Helper()
 	engine, err := host.NewEngine("")

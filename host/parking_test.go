@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // byroutePaths are the routes of conformance/guests/byroute.wat, in the
@@ -35,9 +36,9 @@ func byrouteSite(name string, limits host.Limits, ps host.PubSubLimits) host.Sit
 
 // sendGET feeds "GET target" on a new in-memory connection; it returns
 // once the handler has answered or parked the request.
-func sendGET(t testing.TB, srv *netloop.Server, target string) *netloop.MemConn {
+func sendGET(t testing.TB, srv *netloop.Server, target string) *netlooptest.Conn {
 	t.Helper()
-	c := srv.OpenMem()
+	c := netlooptest.Open(srv)
 	if c == nil {
 		t.Fatalf("GET %s: connection refused", target)
 	}
@@ -48,7 +49,7 @@ func sendGET(t testing.TB, srv *netloop.Server, target string) *netloop.MemConn 
 
 // memAnswer waits for the response on c, up to limit; ok is false when
 // none came.
-func memAnswer(c *netloop.MemConn, limit time.Duration) (status int, body string, ok bool) {
+func memAnswer(c *netlooptest.Conn, limit time.Duration) (status int, body string, ok bool) {
 	deadline := time.Now().Add(limit)
 	for len(c.Output()) == 0 {
 		if time.Now().After(deadline) {
@@ -91,7 +92,7 @@ func awaitParked(t testing.TB, h *host.Host, site string, n int64) {
 func TestMaxWaiters(t *testing.T) {
 	const max = 3
 	h, srv := testServer(t, byrouteSite("cap", host.Limits{}, host.PubSubLimits{MaxWaiters: max}))
-	var parked []*netloop.MemConn
+	var parked []*netlooptest.Conn
 	for i := range max {
 		parked = append(parked, sendGET(t, srv, fmt.Sprintf("/park?cap%d", i)))
 	}
@@ -224,14 +225,14 @@ func TestParkingAccounting(t *testing.T) {
 				for i := range requests {
 					topic := fmt.Sprintf("%s-%d-%d", ph.name, cl, i)
 					hw := ph.waits[rng.IntN(len(ph.waits))]
-					c := srv.OpenMem()
+					c := netlooptest.Open(srv)
 					c.Feed([]byte("GET " + hw.path + "?" + topic + " HTTP/1.1\r\nHost: x\r\n\r\n"))
 					switch rng.IntN(4) {
 					case 0: // the client leaves, parked or not
 						c.Hangup()
 						continue
 					case 1: // someone publishes to the topic
-						p := srv.OpenMem()
+						p := netlooptest.Open(srv)
 						p.Feed([]byte("GET /publish?" + topic + " HTTP/1.1\r\nHost: x\r\n\r\n"))
 						p.Hangup()
 					}

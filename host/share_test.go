@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // metric reads a counter or gauge without labels from the host's /metrics.
@@ -58,13 +58,13 @@ func TestSharedAnswers(t *testing.T) {
 		},
 	}
 	h, srv := testServer(t, spec)
-	send := func(target, probe string) *netloop.MemConn {
-		c := srv.OpenMem()
+	send := func(target, probe string) *netlooptest.Conn {
+		c := netlooptest.Open(srv)
 		t.Cleanup(c.Hangup)
 		c.Feed([]byte("GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Probe: " + probe + "\r\n\r\n"))
 		return c
 	}
-	answer := func(c *netloop.MemConn) (*http.Response, string) {
+	answer := func(c *netlooptest.Conn) (*http.Response, string) {
 		deadline := time.Now().Add(10 * time.Second)
 		for len(c.Output()) == 0 {
 			if time.Now().After(deadline) {
@@ -96,7 +96,7 @@ func TestSharedAnswers(t *testing.T) {
 	}
 
 	const shared = 8
-	var us, ns, ks []*netloop.MemConn
+	var us, ns, ks []*netlooptest.Conn
 	for i := range shared {
 		us = append(us, send("/u?cursor="+first, fmt.Sprint("u", i)))
 	}

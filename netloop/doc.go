@@ -32,8 +32,14 @@
 //
 // Input never blocks waiting for more bytes: a stream consumes everything
 // it is given, copying only the unfinished part of a request. With the
-// netpoll transport no goroutine exists per connection; the event loop's
-// pool runs Input only while there is input to handle.
+// netpoll transport no goroutine exists per connection; the server's
+// workers run Input only while there is input to handle.
+//
+// A server's goroutines are its own: its workers, the timer wheel and the
+// clock that keeps the Date field end when Shutdown does, so that
+// servers can start and stop in one process without leaving any behind.
+// (netpoll's pollers are netpoll's, shared by the process.) Package
+// netlooptest drives a server without sockets, for tests.
 //
 // A transport may close a connection at any moment, on any goroutine,
 // also while a parked request is being resumed on another. A session

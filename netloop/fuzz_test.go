@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // seen is one request as a parser framed it. anyTarget marks a request
@@ -30,7 +31,7 @@ func frameOurs(data []byte, split int) []seen {
 		got = append(got, seen{method: string(r.Method), target: string(r.Target), host: string(r.Host), body: bytes.Clone(r.Body)})
 	})
 	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
-	c := srv.OpenMem()
+	c := netlooptest.Open(srv)
 	if split > 0 && split < len(data) {
 		c.Feed(data[:split])
 		c.Feed(data[split:])

@@ -122,7 +122,7 @@ func (p *Parked) Resume(h Handler) error {
 		if s.gone.Load() {
 			return ErrNotParked
 		}
-		spawn(func() {
+		s.srv.workers.spawn(func() {
 			s.mu.Lock()
 			s.resume(p, h)
 		})
@@ -180,7 +180,7 @@ func (s *session) carryOn() {
 		return
 	}
 	s.carrying = true
-	spawn(s.goOn)
+	s.srv.workers.spawn(s.goOn)
 }
 
 // goOn is the task carryOn queues.

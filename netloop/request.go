@@ -57,10 +57,6 @@ func (r *Request) Header(name string) []byte {
 	return nil
 }
 
-// KeepAlive reports whether the connection stays open after this
-// request's response, as the client asked.
-func (r *Request) KeepAlive() bool { return r.keepOpen }
-
 // IsHead reports whether the method is HEAD.
 func (r *Request) IsHead() bool { return string(r.Method) == "HEAD" }
 

@@ -13,11 +13,13 @@ import (
 // Server serves HTTP/1.1 over a Transport. Its methods are safe for
 // concurrent use.
 type Server struct {
-	cfg   Config // immutable after NewServer
-	h     Handler
-	tr    Transport
-	log   *slog.Logger
-	wheel *wheel
+	cfg     Config // immutable after NewServer
+	h       Handler
+	tr      Transport
+	log     *slog.Logger
+	wheel   *wheel
+	workers *workers
+	clock   *clock
 
 	mu       sync.Mutex
 	sessions map[*session]struct{} // mu guards sessions
@@ -39,6 +41,8 @@ func NewServer(cfg Config, h Handler, tr Transport) *Server {
 		tr:       tr,
 		log:      logger,
 		wheel:    newWheel(100 * time.Millisecond),
+		workers:  newWorkers(),
+		clock:    newClock(),
 		sessions: make(map[*session]struct{}),
 	}
 }
@@ -120,7 +124,9 @@ func (srv *Server) RegisterOnShutdown(f func()) {
 // Shutdown stops accepting, closes idle connections, lets requests in
 // progress (parked ones included) finish and then closes their
 // connections. When ctx ends first, it closes the rest and returns ctx's
-// error.
+// error. Either way the server's goroutines (its workers, its clock and
+// its timer wheel) end: by the time Shutdown returns nil, they have;
+// after ctx ends, a worker still running a handler ends with it.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	if srv.draining.Swap(true) {
 		return errors.New("netloop: Shutdown called twice")
@@ -142,6 +148,9 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		if open == 0 {
+			srv.clock.stop()
+			srv.workers.stop()
+			srv.workers.wait()
 			return nil
 		}
 		select {
@@ -149,6 +158,8 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 			for _, s := range srv.snapshot() {
 				s.forceClose()
 			}
+			srv.clock.stop()
+			srv.workers.stop()
 			return ctx.Err()
 		case <-tick.C:
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // echo answers like the demo site: "/" says hello, "/echo" echoes the
@@ -431,13 +432,10 @@ func TestSlowReader(t *testing.T) {
 
 func TestConnectionCap(t *testing.T) {
 	forEachTransport(t, netloop.Config{MaxConns: 5}, func(t *testing.T, f *fixture) {
-		var open []*bufio.Reader
 		for i := 0; i < 5; i++ {
-			c := f.dial(t)
+			c := f.dial(t) // open until the test ends
 			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-			br := bufio.NewReader(c)
-			readResponse(t, br, "GET")
-			open = append(open, br)
+			readResponse(t, bufio.NewReader(c), "GET")
 		}
 		extra := f.dial(t)
 		io.WriteString(extra, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -551,7 +549,7 @@ func TestHeadDeclaredLengthKeepsAlive(t *testing.T) {
 			w.WriteString("thirteen char")
 		}
 	})
-	c := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport()).OpenMem()
+	c := netlooptest.Open(netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport()))
 	defer c.Hangup()
 	c.Feed([]byte("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	br := bufio.NewReader(bytes.NewReader(c.Output()))

@@ -364,7 +364,7 @@ func (s *session) servePanicSafe(h Handler, w *Response, r *Request) {
 // the body's length when known (the handler has finished), else -1.
 func (s *session) writeHead(w *Response, bodyLen int64) {
 	b := appendStatusLine(s.out, w.status)
-	b = append(b, currentDate()...)
+	b = append(b, s.srv.clock.date()...)
 	b = append(b, w.header...)
 	bodiless := w.status < 200 || w.status == 204 || w.status == 304
 	if bodiless {
@@ -438,7 +438,7 @@ func (s *session) flush() error {
 func (s *session) fail(status int) {
 	text := StatusText(status)
 	b := appendStatusLine(s.out, status)
-	b = append(b, currentDate()...)
+	b = append(b, s.srv.clock.date()...)
 	b = append(b, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(text)+1), 10)
 	b = append(b, "\r\nConnection: close\r\n\r\n"...)

@@ -19,7 +19,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func init() {
+// configureNetpoll sets netpoll's process-wide options, once, before the
+// first event loop exists: netpoll reads them when it starts its pollers
+// and makes its connections, so changing them later would race with it.
+var configureNetpoll = sync.OnceFunc(func() {
 	netpoll.Configure(netpoll.Config{
 		// netpoll logs through a standard log.Logger; its lines go through
 		// slog so that they carry levels.
@@ -32,11 +35,17 @@ func init() {
 		Runner: runTask,
 	})
 	netpoll.LinkBufferCap = 512
-}
+})
 
-// runTask runs a connection's input handling for netpoll on the
-// package's workers (see spawn).
-func runTask(_ context.Context, f func()) { spawn(f) }
+// runTask runs a connection's input handling for netpoll on its
+// server's workers (see workers), found in the context prepare made.
+func runTask(ctx context.Context, f func()) {
+	if c, ok := ctx.Value(connKey{}).(*npStream); ok {
+		c.run(f)
+		return
+	}
+	go f()
+}
 
 type netpollLog struct{}
 
@@ -67,16 +76,29 @@ type NetpollTransport struct {
 	stopped bool
 }
 
-// NewNetpollTransport returns a transport on cloudwego/netpoll.
-func NewNetpollTransport() (*NetpollTransport, error) { return &NetpollTransport{}, nil }
+// NewNetpollTransport returns a transport on cloudwego/netpoll. The first
+// call sets netpoll's options for the process; a program that uses
+// netpoll for something else as well should make its transport first.
+func NewNetpollTransport() (*NetpollTransport, error) {
+	configureNetpoll()
+	return &NetpollTransport{}, nil
+}
 
 // Name implements Transport.
 func (t *NetpollTransport) Name() string { return "netpoll" }
 
-type streamKey struct{}
+type connKey struct{}
+
+// npStream is what a netpoll connection's context holds: the stream
+// that handles its input, and how to run that handling.
+type npStream struct {
+	st  Stream
+	run func(func())
+}
 
 // Serve implements Transport.
 func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
+	configureNetpoll() // for a transport made without NewNetpollTransport
 	npl, err := newNPListener(ln)
 	if err != nil {
 		return err
@@ -90,6 +112,10 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	t.ln = npl
 	t.mu.Unlock()
 	defer npl.Close()
+	run := func(f func()) { go f() }
+	if srv, ok := ev.(*Server); ok {
+		run = srv.workers.spawn
+	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
 		c := &npConn{conn: conn, fd: -1}
@@ -109,7 +135,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 			st.Hangup()
 			return nil
 		})
-		return context.WithValue(context.Background(), streamKey{}, st)
+		return context.WithValue(context.Background(), connKey{}, &npStream{st: st, run: run})
 	}
 	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
 	if err != nil {
@@ -123,9 +149,9 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 }
 
 func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
-	st, _ := ctx.Value(streamKey{}).(Stream)
+	c, _ := ctx.Value(connKey{}).(*npStream)
 	r := conn.Reader()
-	if st == nil {
+	if c == nil {
 		r.Skip(r.Len())
 		r.Release()
 		return conn.Close()
@@ -134,7 +160,7 @@ func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
 	if err != nil {
 		return err
 	}
-	st.Input(p)
+	c.st.Input(p)
 	return r.Release()
 }
 

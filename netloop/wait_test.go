@@ -22,7 +22,7 @@ func recv[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
 }
 
 // busyGoroutines returns the number of goroutines less netloop's idle
-// netpoll input workers: those whose stack is only netloop.worker,
+// netpoll input workers: those whose stack is only netloop.(*workers).work,
 // waiting for a task. Workers stay for the process's life, and how many
 // there are depends on how requests overlapped, not on leaks; a worker
 // stuck in a task shows the task's frames and is counted.
@@ -39,7 +39,7 @@ func busyGoroutines() int {
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		_, frames, _ := strings.Cut(g, "\n")
-		if !strings.HasPrefix(frames, "github.com/wasmweb/wasmweb/netloop.worker(") {
+		if !strings.HasPrefix(frames, "github.com/wasmweb/wasmweb/netloop.(*workers).work(") {
 			n++
 		}
 	}

@@ -283,7 +283,7 @@ func TestChatHammer(t *testing.T) {
 }
 
 // busyGoroutines returns the number of goroutines less netloop's idle
-// input workers: those whose stack is only netloop.worker, waiting for a
+// input workers: those whose stack is only netloop.(*workers).work, waiting for a
 // task. A worker stuck in a task shows the task's frames and is counted.
 func busyGoroutines() int {
 	buf := make([]byte, 1<<20)
@@ -298,7 +298,7 @@ func busyGoroutines() int {
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		_, frames, _ := strings.Cut(g, "\n")
-		if !strings.HasPrefix(frames, "github.com/wasmweb/wasmweb/netloop.worker(") {
+		if !strings.HasPrefix(frames, "github.com/wasmweb/wasmweb/netloop.(*workers).work(") {
 			n++
 		}
 	}

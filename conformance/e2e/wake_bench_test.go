@@ -16,6 +16,7 @@ import (
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/host/build"
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // BenchmarkWakeAll parks b.N chat waiters on in-memory connections, then
@@ -46,11 +47,11 @@ func BenchmarkWakeAll(b *testing.B) {
 		body := form.Encode()
 		return []byte(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: b\r\nCookie: _xsrf="+xsrfToken+"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", path, len(body), body))
 	}
-	pub := srv.OpenMem()
+	pub := netlooptest.Open(srv)
 	pub.Feed(post("/a/message/new", url.Values{"body": {"first"}, "_xsrf": {xsrfToken}}))
 	cursor := ""
 	fmt.Sscanf(string(pub.Output()[len(pub.Output())-80:]), "%s", &cursor)
-	conns := make([]*netloop.MemConn, b.N)
+	conns := make([]*netlooptest.Conn, b.N)
 	// The first message's id, read from its JSON.
 	out := string(pub.Output())
 	if i := len(`{"id":"`); len(out) > 0 {
@@ -60,12 +61,12 @@ func BenchmarkWakeAll(b *testing.B) {
 	}
 	req := post("/a/message/updates", url.Values{"cursor": {cursor}, "_xsrf": {xsrfToken}})
 	for i := range conns {
-		conns[i] = srv.OpenMem()
+		conns[i] = netlooptest.Open(srv)
 		conns[i].Feed(req)
 	}
 	b.ResetTimer()
 	start := time.Now()
-	srv.OpenMem().Feed(post("/a/message/new", url.Values{"body": {"wake"}, "_xsrf": {xsrfToken}}))
+	netlooptest.Open(srv).Feed(post("/a/message/new", url.Values{"body": {"wake"}, "_xsrf": {xsrfToken}}))
 	deadline := time.Now().Add(time.Minute)
 	for i, c := range conns {
 		for len(c.Output()) == 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/wasmweb/wasmweb/conformance/http1"
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // memTarget feeds each chunk to an in-memory connection as one read, so
@@ -23,7 +24,7 @@ import (
 type memTarget struct{ srv *netloop.Server }
 
 func (m memTarget) Exchange(chunks [][]byte) ([]byte, bool, error) {
-	c := m.srv.OpenMem()
+	c := netlooptest.Open(m.srv)
 	if c == nil {
 		return nil, false, errors.New("server refused the connection")
 	}

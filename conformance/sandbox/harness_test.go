@@ -21,6 +21,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // guestDir holds the guests' .wat sources and their committed .wasm.
@@ -119,7 +120,7 @@ func (sb *sandbox) get(hostname, target string) reply {
 // fetch is get, returning what went wrong instead of reporting it: for
 // goroutines that may outlive a failed test.
 func (sb *sandbox) fetch(hostname, target string) (reply, error) {
-	c := sb.srv.OpenMem()
+	c := netlooptest.Open(sb.srv)
 	if c == nil {
 		return reply{}, errors.New("connection refused")
 	}

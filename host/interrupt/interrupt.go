@@ -65,6 +65,13 @@ const Interval = 1000
 // or nil for another module. Setting it to 1, from any goroutine, makes
 // the call running in mod, if any, and every later call trap within
 // Interval checks.
+//
+// Set from another goroutine than the call's, the store races with the
+// guest's loads by the Go memory model, and the race detector cannot see
+// it: the loads are code wazero generated, not Go. It is safe because
+// the value only goes from 0 to 1 and the checks load it afresh after
+// each return to Go; RATIONALE.md ("Is the watchdog's write ... a data
+// race?") has the argument and why wazero offers nothing atomic.
 func Global(mod api.Module) api.MutableGlobal {
 	g, _ := mod.ExportedGlobal(Export).(api.MutableGlobal)
 	return g

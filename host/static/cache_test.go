@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // cacheDir opens a directory holding files (name to content) with the
@@ -40,7 +41,7 @@ func cacheDir(t *testing.T, files map[string]string, recheck time.Duration) (*Di
 	}), netloop.NewStdTransport())
 	get := func(path string, headers ...string) (*http.Response, string) {
 		t.Helper()
-		c := srv.OpenMem()
+		c := netlooptest.Open(srv)
 		defer c.Hangup()
 		c.Feed([]byte("GET " + path + " HTTP/1.1\r\nHost: x\r\n" + strings.Join(headers, "") + "\r\n"))
 		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(c.Output())), nil)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host/static"
 	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 const secret = "TOP SECRET"
@@ -94,7 +95,7 @@ func serve(t *testing.T, root string, opts static.Options) (*static.Dir, func(ra
 	})
 	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
 	do := func(raw string) (*http.Response, string) {
-		c := srv.OpenMem()
+		c := netlooptest.Open(srv)
 		defer c.Hangup()
 		c.Feed([]byte(raw))
 		out := c.Output()

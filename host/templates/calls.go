@@ -1,58 +1,49 @@
 package templates
 
 import (
+	"fmt"
 	"html/template"
 	"slices"
 	"text/template/parse"
 )
 
-// goFunc is a function of a template's FuncMap, called directly: its
-// parameters' kinds (variadic is kindNone unless the last is ...T) and
-// a call of it with arguments of those kinds.
-type goFunc struct {
-	params   []paramKind
-	variadic paramKind
-	call     func(args []any) (any, error)
-}
-
-// kindAt is the kind of the i-th argument.
-func (g *goFunc) kindAt(i int) paramKind {
-	if i < len(g.params) {
-		return g.params[i]
-	}
-	return g.variadic
-}
-
-// goCall compiles a call of fn, a function of the FuncMap.
-func (c *compiler) goCall(name string, fn any, args []parse.Node, final bool) finalFn {
-	g, ok := funcOf(fn)
+// goCall compiles a call of fn, a function of the FuncMap. As
+// text/template does, it turns a panic of fn into the call's error.
+func (c *compiler) goCall(id *parse.IdentifierNode, cmd parse.Node, fn any, args []parse.Node, final bool) finalFn {
+	sig, call, ok := funcOf(fn)
 	if !ok {
-		c.fail("function %s of type %T", name, fn)
+		c.fail("function %s of type %T", id.Ident, fn)
 	}
-	n := len(args)
-	if final {
-		n++
-	}
-	countOK := n >= len(g.params) && (g.variadic != kindNone || n <= len(g.params))
-	return c.callWith(name, args, final, countOK, g.kindAt, g.call)
+	return c.callWith(id, cmd, args, final, sig, func(a []any) (v any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if e, ok := r.(error); ok {
+					err = e
+				} else {
+					err = fmt.Errorf("%v", r)
+				}
+			}
+		}()
+		return call(a)
+	})
 }
 
 // funcOf describes fn if its Go type is one of those the compiled pages
 // call directly: at most two parameters of type string, int or any (or
-// a variadic last one), and a result of type string, template.HTML (or
-// template.URL) or bool, with or without an error. A page that calls a function of
-// another type renders with html/template.
-func funcOf(fn any) (goFunc, bool) {
+// a variadic last one), and a result of type string, template.HTML,
+// template.URL or bool, with or without an error. A page that calls a
+// function of another type renders with html/template.
+func funcOf(fn any) (signature, func([]any) (any, error), bool) {
 	var (
 		s = kindString
 		a = kindAny
 		i = kindInt
 	)
-	fixed := func(call func([]any) (any, error), params ...paramKind) (goFunc, bool) {
-		return goFunc{params: params, call: call}, true
+	fixed := func(call func([]any) (any, error), params ...paramKind) (signature, func([]any) (any, error), bool) {
+		return signature{params: params}, call, true
 	}
-	variadic := func(v paramKind, call func([]any) (any, error), params ...paramKind) (goFunc, bool) {
-		return goFunc{params: params, variadic: v, call: call}, true
+	variadic := func(v paramKind, call func([]any) (any, error), params ...paramKind) (signature, func([]any) (any, error), bool) {
+		return signature{params: params, variadic: v}, call, true
 	}
 	switch f := fn.(type) {
 	case func() string:
@@ -100,7 +91,7 @@ func funcOf(fn any) (goFunc, bool) {
 	case func(...any) template.HTML:
 		return variadic(a, func(x []any) (any, error) { return f(rest(x)...), nil })
 	}
-	return goFunc{}, false
+	return signature{}, nil, false
 }
 
 // rest is a variadic function's own copy of its arguments, which it may

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -20,18 +21,25 @@ import (
 // values.go) and appends to the page, where text/template would walk
 // the tree through package reflect.
 //
-// A compiled page renders what html/template renders, or gives up:
-// what the compiler does not handle (a node, a function's Go type, a
-// CSS escaper) leaves the page to html/template, and anything at run
-// time that html/template would report as an error, or that the
-// compiled page cannot tell apart from one, abandons the render (bail),
-// which html/template then does again from the start. Errors are thus
-// html/template's own, and so is the part of the page written before
-// one.
+// Whether a page is compiled is decided before its first render, and a
+// compiled page renders every time on its own: what text/template
+// would report as an error, the compiled page reports too, with
+// text/template's message, from the node text/template would name. A
+// render never starts compiled and restarts with html/template, so the
+// site's functions run once per call, as html/template runs them. What
+// the compiler does not handle (a node, a function's Go type, a CSS
+// escaper) leaves the whole page to html/template; a value its own
+// escapers do not handle (HTML content in an attribute, whose tags
+// html/template strips) goes through html/template's escaper for that
+// one action.
 
-// maxCallDepth bounds nested template calls; deeper renders are left to
-// html/template, which stops at its own, larger bound.
-const maxCallDepth = 10000
+// maxExecDepth is text/template's bound on nested template calls.
+var maxExecDepth = func() int {
+	if runtime.GOARCH == "wasm" {
+		return 1000
+	}
+	return 100000
+}()
 
 // ctrl is how a node's execution ends.
 type ctrl uint8
@@ -58,8 +66,8 @@ type program struct {
 
 // compiled is one template of a program: the page or one it calls.
 type compiled struct {
-	name  string
-	frame int // variable slots; $ is the first
+	t     *texttemplate.Template // the escaped template, for errors
+	frame int                    // variable slots; $ is the first
 	body  execFn
 }
 
@@ -68,42 +76,51 @@ type state struct {
 	out   []byte
 	vars  []any // frames of variable slots; the executing one starts at base
 	base  int
-	depth int   // template calls in progress
-	args  []any // a stack of function arguments
-	tmp   []byte
+	depth int       // template calls in progress
+	args  []any     // a stack of function arguments
+	tmp   []byte    // an escaper's output before the next escaper
+	tmpl  *compiled // the template executing
+	// node is the node being evaluated, set where text/template sets
+	// its own, for the errors that name it.
+	node parse.Node
 }
 
 var states = sync.Pool{New: func() any { return new(state) }}
 
-// bailout abandons a compiled render, for html/template to render the
-// page instead.
-type bailout struct{ cause string }
+// failure ends a compiled render with the error text/template reports
+// for the same template and data. It is the only panic a render
+// recovers: anything else is a bug, and is not hidden.
+type failure struct{ err error }
 
-func (b *bailout) Error() string { return "templates: compiled page gave up: " + b.cause }
-
-// bail abandons the compiled render; cause says why (for tests).
-func bail(format string, args ...any) {
-	panic(&bailout{fmt.Sprintf(format, args...)})
+// errorf ends the render with text/template's error: the location and
+// context of st.node in the executing template, and the message.
+func (st *state) errorf(format string, args ...any) {
+	t := st.tmpl.t
+	name := strings.ReplaceAll(t.Name(), "%", "%%")
+	if st.node == nil {
+		format = fmt.Sprintf("template: %s: %s", name, format)
+	} else {
+		location, context := t.ErrorContext(st.node)
+		format = fmt.Sprintf("template: %s: executing %q at <%s>: %s", location, name, strings.ReplaceAll(context, "%", "%%"), format)
+	}
+	panic(&failure{texttemplate.ExecError{Name: t.Name(), Err: fmt.Errorf(format, args...)}})
 }
 
-// execute appends the page for data to dst. An error is a *bailout:
-// html/template must render the page.
+// execute appends the page for data to dst. An error is text/template's
+// for the render, which stops there.
 func (p *program) execute(dst []byte, data any) (out []byte, err error) {
 	st := states.Get().(*state)
 	st.out = dst
 	defer func() {
 		if r := recover(); r != nil {
-			b, ok := r.(*bailout)
+			f, ok := r.(*failure)
 			if !ok {
-				// A site's function panicked, or the data holds what the
-				// compiled page does not expect: html/template reports
-				// it as it does.
-				b = &bailout{fmt.Sprintf("panic: %v", r)}
+				panic(r)
 			}
-			err = b
+			err = f.err
 		}
 		out = st.out
-		st.out = nil
+		st.out, st.tmpl, st.node = nil, nil, nil
 		clear(st.vars)
 		clear(st.args)
 		st.base, st.depth, st.args = 0, 0, st.args[:0]
@@ -116,22 +133,23 @@ func (p *program) execute(dst []byte, data any) (out []byte, err error) {
 		}
 		states.Put(st)
 	}()
+	st.tmpl = p.main
 	st.grow(p.main.frame)
 	st.vars[0] = data
 	p.main.body(st, data)
 	return st.out, nil
 }
 
-// renderTo writes the page for data to w and reports true, or reports
-// false, having written nothing, if html/template must render it.
-func (p *program) renderTo(w io.Writer, data any) (bool, error) {
+// renderTo writes the page for data to w. After an error nothing has
+// been written.
+func (p *program) renderTo(w io.Writer, data any) error {
 	if b, ok := w.(*bytes.Buffer); ok {
 		out, err := p.execute(b.AvailableBuffer(), data)
 		if err != nil {
-			return false, nil
+			return err
 		}
 		_, err = b.Write(out)
-		return true, err
+		return err
 	}
 	buf := pageBuffers.Get().(*[]byte)
 	defer func() {
@@ -142,10 +160,10 @@ func (p *program) renderTo(w io.Writer, data any) (bool, error) {
 	out, err := p.execute((*buf)[:0], data)
 	*buf = out[:0]
 	if err != nil {
-		return false, nil
+		return err
 	}
 	_, err = w.Write(out)
-	return true, err
+	return err
 }
 
 // pageBuffers hold pages rendered for writers other than a bytes.Buffer.
@@ -163,59 +181,91 @@ func (st *state) grow(n int) {
 
 // call executes t with dot in a frame past the caller's.
 func (st *state) call(callerFrame int, t *compiled, dot any) {
-	if st.depth >= maxCallDepth {
-		bail("template calls nested deeper than %d", maxCallDepth)
-	}
-	base := st.base
+	base, caller := st.base, st.tmpl
 	st.base += callerFrame
 	st.grow(t.frame)
 	st.vars[st.base] = dot
 	st.depth++
+	st.tmpl = t
 	t.body(st, dot)
+	st.tmpl = caller
 	st.depth--
 	st.base = base
 }
 
+// escaping is the end of an action: its escapers, and the same escapers
+// as html/template runs them, for a value the compiled ones do not
+// handle.
+type escaping struct {
+	chain  []escaper
+	theirs *texttemplate.Template // {{. | escaper | ...}} with html/template's functions
+}
+
 // emit writes v through the escapers of an action.
-func (st *state) emit(v any, chain []escaper) {
+func (st *state) emit(v any, e *escaping) {
 	var (
 		s  string
 		t  contentType
 		ok bool
 	)
+	chain := e.chain
 	if chain[0] == escJSVal {
 		if len(chain) == 1 {
-			if st.out, ok = appendJSVal(st.out, v); !ok {
-				bail("JS value of %T", v)
+			if out, ok := appendJSVal(st.out, v); ok {
+				st.out = out
+				return
 			}
+			st.escapeTheirs(v, e)
 			return
 		}
 		if st.tmp, ok = appendJSVal(st.tmp[:0], v); !ok {
-			bail("JS value of %T", v)
+			st.escapeTheirs(v, e)
+			return
 		}
 		s, chain = string(st.tmp), chain[1:]
 	} else if s, t, ok = escapeText(chain[0], v); !ok {
-		bail("text of %T", v)
+		st.escapeTheirs(v, e)
+		return
 	}
 	for ; len(chain) > 1; chain = chain[1:] {
 		if st.tmp, ok = appendEscaped(st.tmp[:0], chain[0], s, t); !ok {
-			bail("escaper %d for content type %d", chain[0], t)
+			st.escapeTheirs(v, e)
+			return
 		}
 		if string(st.tmp) != s {
 			s = string(st.tmp)
 		}
 		t = contentPlain
 	}
+	n := len(st.out)
 	if st.out, ok = appendEscaped(st.out, chain[0], s, t); !ok {
-		bail("escaper %d for content type %d", chain[0], t)
+		st.out = st.out[:n]
+		st.escapeTheirs(v, e)
 	}
+}
+
+// escapeTheirs writes v through html/template's own escapers.
+func (st *state) escapeTheirs(v any, e *escaping) {
+	w := appendWriter{&st.out}
+	if err := e.theirs.Execute(w, v); err != nil {
+		panic(fmt.Sprintf("templates: html/template's escapers failed on a %T: %v", v, err))
+	}
+}
+
+// appendWriter appends to a byte slice.
+type appendWriter struct{ b *[]byte }
+
+func (w appendWriter) Write(p []byte) (int, error) {
+	*w.b = append(*w.b, p...)
+	return len(p), nil
 }
 
 // errUnsupported is wrapped by compile's errors: the page renders with
 // html/template.
 var errUnsupported = errors.New("templates: not compiled")
 
-// unsupported stops the compilation of a page.
+// unsupported stops the compilation of a page. It is the only panic
+// compile recovers.
 type unsupported struct{ err error }
 
 // compiler compiles one page and the templates it calls.
@@ -237,14 +287,15 @@ func compile(ns *texttemplate.Template, name string, funcs Funcs) (p *program, e
 		if r := recover(); r != nil {
 			u, ok := r.(unsupported)
 			if !ok {
-				// A template the compiler mishandles is still one
-				// html/template renders.
-				u.err = fmt.Errorf("%w: compiler panic: %v", errUnsupported, r)
+				panic(r)
 			}
 			p, err = nil, u.err
 		}
 	}()
 	main := c.ref(name)
+	if main.t == nil || main.t.Tree == nil || main.t.Root == nil {
+		c.fail("%q is an incomplete or empty template", name)
+	}
 	for len(c.queue) > 0 {
 		t := c.queue[0]
 		c.queue = c.queue[1:]
@@ -257,29 +308,24 @@ func (c *compiler) fail(format string, args ...any) {
 	panic(unsupported{fmt.Errorf("%w: %s", errUnsupported, fmt.Sprintf(format, args...))})
 }
 
-// ref is template name, compiled now or later.
+// ref is template name, compiled now or later; its t is nil if it is
+// not defined.
 func (c *compiler) ref(name string) *compiled {
 	if t := c.done[name]; t != nil {
 		return t
 	}
-	t := &compiled{name: name, frame: 1}
+	t := &compiled{t: c.ns.Lookup(name), frame: 1}
 	c.done[name] = t
 	c.queue = append(c.queue, t)
 	return t
 }
 
 func (c *compiler) template(t *compiled) {
-	tt := c.ns.Lookup(t.name)
-	if tt == nil || tt.Tree == nil || tt.Tree.Root == nil {
-		name := t.name
-		t.body = func(*state, any) ctrl {
-			bail("template %q not defined", name)
-			return ctrlNext
-		}
-		return
+	if t.t == nil || t.t.Tree == nil || t.t.Root == nil {
+		return // called, if at all, by templateCall, which reports it
 	}
 	c.cur, c.vars = t, []string{"$"}
-	t.body = c.list(tt.Tree.Root)
+	t.body = c.list(t.t.Root)
 }
 
 // push declares variable name and returns its slot.
@@ -371,13 +417,24 @@ func (c *compiler) action(n *parse.ActionNode) execFn {
 	if k == len(cmds) {
 		c.fail("%s: action without a supported escaper at its end", n)
 	}
-	chain := make([]escaper, 0, len(cmds)-k)
+	e := &escaping{}
+	text := "{{."
+	names := map[string]any{}
 	for _, cmd := range cmds[k:] {
-		chain = append(chain, c.escaper(cmd))
+		e.chain = append(e.chain, c.escaper(cmd))
+		id := cmd.Args[0].(*parse.IdentifierNode).Ident
+		text += " | " + id
+		names[id] = true
 	}
+	tree, err := parse.New("escaping").Parse(text+"}}", "", "", map[string]*parse.Tree{}, names)
+	if err != nil {
+		c.fail("%s: %v", n, err)
+	}
+	e.theirs = c.ns.New("escaping") // shares ns's functions, and is not added to it
+	e.theirs.Tree = tree
 	val := c.commands(cmds[:k])
 	return func(st *state, dot any) ctrl {
-		st.emit(val(st, dot), chain)
+		st.emit(val(st, dot), e)
 		return ctrlNext
 	}
 }
@@ -433,7 +490,7 @@ func (c *compiler) branch(n *parse.BranchNode, with bool) execFn {
 }
 
 // rangeNode compiles {{range}} over a slice, a map (in key order) or an
-// int.
+// integer. Elements of a slice or a map are held (see values.go).
 func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 	mark := len(c.vars)
 	defer func() { c.vars = c.vars[:mark] }()
@@ -457,14 +514,30 @@ func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 			st.vars[st.base+s1] = elem
 		}
 	}
+	count := func(st *state, v any, n int) ctrl {
+		if len(slots) > 1 {
+			st.errorf("can't use %v to iterate over more than one variable", v)
+		}
+		for i := range n {
+			var e any = i
+			if _, ok := v.(byte); ok {
+				e = byte(i)
+			}
+			set(st, nil, e)
+			if body(st, e) == ctrlBreak {
+				break
+			}
+		}
+		return ctrlNext
+	}
 	return func(st *state, dot any) ctrl {
 		switch x := pipe(st, dot).(type) {
 		case []any:
 			if len(x) == 0 {
 				break
 			}
-			for i, e := range x {
-				e = element(e)
+			for i := range x {
+				e := &x[i]
 				set(st, i, e)
 				if body(st, e) == ctrlBreak {
 					break
@@ -475,8 +548,11 @@ func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 			if len(x) == 0 {
 				break
 			}
-			for _, k := range sortedKeys(x) {
-				e := element(x[k])
+			keys := sortedKeys(x)
+			vals := make([]any, len(keys))
+			for i, k := range keys {
+				vals[i] = x[k]
+				e := &vals[i]
 				set(st, k, e)
 				if body(st, e) == ctrlBreak {
 					break
@@ -484,22 +560,16 @@ func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 			}
 			return ctrlNext
 		case int:
-			if len(slots) > 1 {
-				bail("can't use %d to iterate over more than one variable", x)
+			if x > 0 || len(slots) > 1 {
+				return count(st, x, x)
 			}
-			if x <= 0 {
-				break
+		case byte:
+			if x > 0 || len(slots) > 1 {
+				return count(st, x, int(x))
 			}
-			for i := range x {
-				set(st, nil, i)
-				if body(st, i) == ctrlBreak {
-					break
-				}
-			}
-			return ctrlNext
 		case nil:
 		default:
-			bail("range can't iterate over %T", x)
+			st.errorf("range can't iterate over %v", x)
 		}
 		if elseList != nil {
 			return elseList(st, dot)
@@ -516,6 +586,13 @@ func (c *compiler) templateCall(n *parse.TemplateNode) execFn {
 	}
 	callee, caller := c.ref(n.Name), c.cur
 	return func(st *state, dot any) ctrl {
+		st.node = n
+		if callee.body == nil {
+			st.errorf("template %q not defined", n.Name)
+		}
+		if st.depth == maxExecDepth {
+			st.errorf("exceeded maximum template depth (%v)", maxExecDepth)
+		}
 		var d any
 		if pipe != nil {
 			d = pipe(st, dot)
@@ -540,12 +617,7 @@ func (c *compiler) pipeline(p *parse.PipeNode) (evalFn, []int) {
 			slots[i] = c.push(v.Ident[0])
 		}
 		if slots[i] < 0 {
-			name := v.Ident[0]
-			return func(st *state, dot any) any {
-				val(st, dot)
-				bail("undefined variable: %s", name)
-				return nil
-			}, slots
+			c.fail("undefined variable: %s", v.Ident[0])
 		}
 	}
 	return func(st *state, dot any) any {
@@ -558,12 +630,14 @@ func (c *compiler) pipeline(p *parse.PipeNode) (evalFn, []int) {
 }
 
 // commands compiles a pipeline's commands, each of which after the
-// first is a function given the value of the one before.
+// first is a function given the value of the one before. As in
+// text/template, each command's value is taken out of the interface
+// that held it.
 func (c *compiler) commands(cmds []*parse.CommandNode) evalFn {
 	var first evalFn
 	if id, ok := cmds[0].Args[0].(*parse.IdentifierNode); ok {
-		f := c.function(id.Ident, cmds[0].Args[1:], false)
-		first = func(st *state, dot any) any { return f(st, dot, nil) }
+		f := c.function(id, cmds[0], cmds[0].Args[1:], false)
+		first = func(st *state, dot any) any { return unheld(f(st, dot, nil)) }
 	} else {
 		if len(cmds[0].Args) > 1 {
 			c.fail("%s: arguments to a non-function", cmds[0])
@@ -579,12 +653,12 @@ func (c *compiler) commands(cmds []*parse.CommandNode) evalFn {
 		if !ok {
 			c.fail("%s: a pipeline into a non-function", cmd)
 		}
-		rest = append(rest, c.function(id.Ident, cmd.Args[1:], true))
+		rest = append(rest, c.function(id, cmd, cmd.Args[1:], true))
 	}
 	return func(st *state, dot any) any {
 		v := first(st, dot)
 		for _, f := range rest {
-			v = f(st, dot, v)
+			v = unheld(f(st, dot, v))
 		}
 		return v
 	}
@@ -595,11 +669,79 @@ func (c *compiler) operand(n parse.Node) evalFn {
 	switch n := n.(type) {
 	case *parse.NilNode:
 		c.fail("nil is not a command")
-	case *parse.IdentifierNode:
-		f := c.function(n.Ident, nil, false)
-		return func(st *state, dot any) any { return f(st, dot, nil) }
+	case *parse.FieldNode:
+		keys := n.Ident
+		return func(st *state, dot any) any {
+			st.node = n
+			v, _ := field(st, dot, keys)
+			return v
+		}
+	case *parse.VariableNode:
+		s := c.slot(n.Ident[0])
+		if s < 0 {
+			c.fail("undefined variable: %s", n.Ident[0])
+		}
+		keys := n.Ident[1:]
+		return func(st *state, _ any) any {
+			st.node = n
+			v, _ := field(st, st.vars[st.base+s], keys)
+			return v
+		}
+	case *parse.ChainNode:
+		base := c.chainBase(n)
+		keys := n.Field
+		return func(st *state, dot any) any {
+			b := base(st, dot)
+			v, _ := field(st, b, keys)
+			return v
+		}
+	case *parse.PipeNode:
+		pipe, _ := c.pipeline(n)
+		return pipe
+	case *parse.DotNode:
+		return func(st *state, dot any) any {
+			st.node = n
+			return unheld(dot)
+		}
+	case *parse.NumberNode:
+		v, err := number(n)
+		if err != nil {
+			return func(st *state, _ any) any {
+				st.node = n
+				st.errorf("%s", err)
+				return nil
+			}
+		}
+		return func(st *state, _ any) any {
+			st.node = n
+			return v
+		}
+	case *parse.StringNode:
+		v := n.Text
+		return func(st *state, _ any) any {
+			st.node = n
+			return v
+		}
+	case *parse.BoolNode:
+		v := n.True
+		return func(st *state, _ any) any {
+			st.node = n
+			return v
+		}
 	}
-	return c.arg(n, kindAny)
+	c.fail("command %s", n)
+	return nil
+}
+
+// chainBase compiles the pipeline of (pipeline).Field, whose value is
+// the chain's first receiver.
+func (c *compiler) chainBase(n *parse.ChainNode) evalFn {
+	base, ok := n.Node.(*parse.PipeNode)
+	if !ok {
+		c.fail("%s: fields of a %T", n, n.Node)
+	}
+	pipe, _ := c.pipeline(base)
+	return pipe
 }
 
 // paramKind is the Go type of a function's parameter.
@@ -607,89 +749,123 @@ type paramKind uint8
 
 const (
 	kindNone   paramKind = iota
-	kindAny              // any, or reflect.Value in a built-in
+	kindAny              // any
+	kindValue            // reflect.Value, in a built-in: a held nil stays apart from no value
 	kindString           // string
 	kindInt              // int
 )
+
+func (k paramKind) String() string {
+	switch k {
+	case kindString:
+		return "string"
+	case kindInt:
+		return "int"
+	case kindValue:
+		return "reflect.Value"
+	}
+	return "interface {}"
+}
 
 // arg compiles an argument for a parameter of kind k, checking its type
 // as text/template does.
 func (c *compiler) arg(n parse.Node, k paramKind) evalFn {
 	switch n := n.(type) {
 	case *parse.DotNode:
-		return check(k, func(_ *state, dot any) any { return load(dot) })
-	case *parse.FieldNode:
-		keys := n.Ident
-		return check(k, func(_ *state, dot any) any { return field(dot, keys) })
-	case *parse.VariableNode:
-		s := c.slot(n.Ident[0])
-		if s < 0 {
-			name := n.Ident[0]
-			return func(*state, any) any {
-				bail("undefined variable: %s", name)
+		return func(st *state, dot any) any {
+			st.node = n
+			return st.validate(dot, k)
+		}
+	case *parse.NilNode:
+		if k == kindString || k == kindInt {
+			return func(st *state, _ any) any {
+				st.node = n
+				st.errorf("cannot assign nil to %s", k)
 				return nil
 			}
 		}
+		return func(st *state, _ any) any {
+			st.node = n
+			return nil
+		}
+	case *parse.FieldNode:
+		keys := n.Ident
+		return func(st *state, dot any) any {
+			st.node = n
+			v, held := field(st, dot, keys)
+			return st.validateHeld(v, held, k)
+		}
+	case *parse.VariableNode:
+		s := c.slot(n.Ident[0])
+		if s < 0 {
+			c.fail("undefined variable: %s", n.Ident[0])
+		}
 		if len(n.Ident) == 1 {
-			return check(k, func(st *state, _ any) any { return load(st.vars[st.base+s]) })
+			return func(st *state, _ any) any {
+				st.node = n
+				return st.validate(st.vars[st.base+s], k)
+			}
 		}
 		keys := n.Ident[1:]
-		return check(k, func(st *state, _ any) any { return field(st.vars[st.base+s], keys) })
-	case *parse.ChainNode:
-		base, ok := n.Node.(*parse.PipeNode)
-		if !ok {
-			c.fail("%s: fields of a %T", n, n.Node)
+		return func(st *state, _ any) any {
+			st.node = n
+			v, held := field(st, st.vars[st.base+s], keys)
+			return st.validateHeld(v, held, k)
 		}
-		pipe, _ := c.pipeline(base)
+	case *parse.ChainNode:
+		base := c.chainBase(n)
 		keys := n.Field
-		return check(k, func(st *state, dot any) any { return field(pipe(st, dot), keys) })
+		return func(st *state, dot any) any {
+			st.node = n
+			b := base(st, dot)
+			v, held := field(st, b, keys)
+			return st.validateHeld(v, held, k)
+		}
 	case *parse.PipeNode:
 		pipe, _ := c.pipeline(n)
-		return check(k, pipe)
+		return func(st *state, dot any) any { return st.validateHeld(pipe(st, dot), false, k) }
 	case *parse.IdentifierNode:
-		f := c.function(n.Ident, nil, false)
-		return check(k, func(st *state, dot any) any { return f(st, dot, nil) })
+		f := c.function(n, n, nil, false)
+		return func(st *state, dot any) any { return st.validateHeld(unheld(f(st, dot, nil)), false, k) }
 	}
 	v, err := constant(n, k)
 	if err != nil {
-		return func(*state, any) any {
-			bail("%v", err)
+		return func(st *state, _ any) any {
+			st.node = n
+			st.errorf("%s", err)
 			return nil
 		}
 	}
-	return func(*state, any) any { return v }
+	return func(st *state, _ any) any {
+		st.node = n
+		return v
+	}
 }
 
 // constant is the value of a literal argument for a parameter of kind
 // k, or the error text/template reports for it.
 func constant(n parse.Node, k paramKind) (any, error) {
-	switch n := n.(type) {
-	case *parse.NilNode:
-		if k == kindAny {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("cannot assign nil to %v", k)
-	case *parse.StringNode:
-		if k == kindAny || k == kindString {
+	switch k {
+	case kindString:
+		if n, ok := n.(*parse.StringNode); ok {
 			return n.Text, nil
 		}
-	case *parse.BoolNode:
-		if k == kindAny {
-			return n.True, nil
+		return nil, fmt.Errorf("expected string; found %s", n)
+	case kindInt:
+		if n, ok := n.(*parse.NumberNode); ok && n.IsInt {
+			return int(n.Int64), nil
 		}
-	case *parse.NumberNode:
-		switch k {
-		case kindInt:
-			if n.IsInt {
-				return int(n.Int64), nil
-			}
-		case kindAny:
-			return number(n)
-		}
-	default:
-		panic(unsupported{fmt.Errorf("%w: argument %s", errUnsupported, n)})
+		return nil, fmt.Errorf("expected integer; found %s", n)
 	}
-	return nil, fmt.Errorf("wrong type of %s", n)
+	switch n := n.(type) {
+	case *parse.StringNode:
+		return n.Text, nil
+	case *parse.BoolNode:
+		return n.True, nil
+	case *parse.NumberNode:
+		return number(n)
+	}
+	panic(unsupported{fmt.Errorf("%w: argument %s", errUnsupported, n)})
 }
 
 // number is a number literal as text/template gives it to a parameter
@@ -706,62 +882,59 @@ func number(n *parse.NumberNode) (any, error) {
 			return nil, fmt.Errorf("%s overflows int", n.Text)
 		}
 		return int(n.Int64), nil
+	case n.IsUint:
+		return nil, fmt.Errorf("%s overflows int", n.Text)
 	}
-	return nil, fmt.Errorf("%s overflows int", n.Text)
+	panic(unsupported{fmt.Errorf("%w: number %s", errUnsupported, n)})
 }
 
 func hexInt(s string) bool {
 	return len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && !strings.ContainsAny(s, "pP")
 }
 
-// check makes f's value fit a parameter of kind k, as text/template
-// checks it: a string or an int must be one.
-func check(k paramKind, f evalFn) evalFn {
+// validate is validateHeld for dot or a variable, which holds a range
+// element in a *any.
+func (st *state) validate(v any, k paramKind) any {
+	if p, ok := v.(*any); ok {
+		return st.validateHeld(*p, true, k)
+	}
+	return st.validateHeld(v, false, k)
+}
+
+// validateHeld checks that v fits a parameter of kind k, as
+// text/template's validateType does; held says v was read from a map or
+// a slice, so that a nil there is an interface holding nil rather than
+// no value at all.
+func (st *state) validateHeld(v any, held bool, k paramKind) any {
 	switch k {
 	case kindString:
-		return func(st *state, dot any) any {
-			v := f(st, dot)
-			if _, ok := v.(string); !ok {
-				bail("wrong type for value; expected string; got %T", v)
-			}
+		if _, ok := v.(string); ok {
 			return v
 		}
 	case kindInt:
-		return func(st *state, dot any) any {
-			v := f(st, dot)
-			if _, ok := v.(int); !ok {
-				bail("wrong type for value; expected int; got %T", v)
-			}
+		if _, ok := v.(int); ok {
 			return v
 		}
+	case kindValue:
+		if held && v == nil {
+			return null
+		}
+		return v
+	default:
+		return v
 	}
-	return f
+	switch {
+	case v == nil && held:
+		st.errorf("wrong type for value; expected %s; got interface {}", k)
+	case v == nil:
+		st.errorf("invalid value; expected %s", k)
+	}
+	st.errorf("wrong type for value; expected %s; got %s", k, typeName(v))
+	return nil
 }
 
-// checkValue is check for a value already computed.
-func checkValue(k paramKind, v any) any {
-	switch k {
-	case kindString:
-		if _, ok := v.(string); !ok {
-			bail("wrong type for value; expected string; got %T", v)
-		}
-	case kindInt:
-		if _, ok := v.(int); !ok {
-			bail("wrong type for value; expected int; got %T", v)
-		}
-	}
-	return v
-}
-
-func (k paramKind) String() string {
-	switch k {
-	case kindString:
-		return "string"
-	case kindInt:
-		return "int"
-	}
-	return "interface {}"
-}
+// typeName is v's type as reflect writes it.
+func typeName(v any) string { return reflect.TypeOf(v).String() }
 
 // escapedText is the text/template that html/template executes for t:
 // its parse trees hold the escapers, and it also holds the copies of
@@ -777,7 +950,8 @@ func escapedText(t *template.Template) *texttemplate.Template {
 	return (*texttemplate.Template)(v.UnsafePointer())
 }
 
-// errProbe is what probeWriter's Write returns.
+// errProbe is what probeWriter's Write and the functions stand-ins
+// return.
 var errProbe = errors.New("templates: probe")
 
 // probeWriter fails the first write, to make html/template escape a page
@@ -788,10 +962,18 @@ func (probeWriter) Write([]byte) (int, error) { return 0, errProbe }
 
 // escape makes html/template escape page name of t, as its first
 // execution does, and reports html/template's error if escaping fails.
-// The page runs with nil data until its first write; an error from
-// that execution is not an escaping error.
-func escape(t *template.Template, name string) error {
+// html/template escapes a page whole before executing any of it; the
+// page then runs with nil data until its first write, with stand-ins
+// for funcs (t's functions), which fail, so that no function of the
+// site runs. An error from that execution is not an escaping error.
+func escape(t *template.Template, name string, funcs Funcs) error {
+	standIns := make(Funcs, len(funcs))
+	for n := range funcs {
+		standIns[n] = func(...any) (string, error) { return "", errProbe }
+	}
+	t.Funcs(standIns)
 	err := t.ExecuteTemplate(probeWriter{}, name, nil)
+	t.Funcs(funcs)
 	var exec texttemplate.ExecError
 	if err == nil || errors.Is(err, errProbe) || errors.As(err, &exec) {
 		return nil

@@ -1,76 +1,103 @@
 package templates
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"math"
 	"reflect"
 	"slices"
 	"strconv"
+	texttemplate "text/template"
 )
 
 // The compiled pages work on the values encoding/json gives for JSON
 // data (map[string]any, []any, string, float64, bool and nil), the ints
-// of template literals, len and range indexes, and html/template's
-// typed strings returned by functions. A value of any other type makes
-// the operation that meets it give up (see bail), and the page is
-// rendered by html/template instead.
+// of template literals, len and range indexes, the bytes of index on a
+// string, and html/template's typed strings returned by functions. A
+// render whose data holds anything else is left to html/template
+// before it starts (see jsonData).
 //
-// nil is what text/template calls an invalid value: a missing map key,
-// or a nil interface once a pipeline has yielded it. The one place where
-// it tells a nil it has not unwrapped yet from a missing one is a field
-// of a range element that is JSON null, which is an error where a field
-// of a missing key is no value; such an element is held as null while
-// it is dot or a variable.
+// text/template tells apart a value held in an interface (read from a
+// map or a slice) from the same value taken out of it, which it does at
+// the end of each command of a pipeline; it shows in its errors (a
+// field of a held string is one of "interface {}"), and a nil held is
+// not no value at all (len of it is "len of nil pointer"). Range
+// elements of a slice or a map are therefore held in a *any while they
+// are dot or a variable, field reports whether what it found was held,
+// and an argument for a built-in's reflect.Value parameter is null for
+// a held nil.
 
 // nullElem is the type of null.
 type nullElem struct{}
 
-// null stands for a range element that is JSON null, while it is dot or
-// a variable; load turns it into nil for every other use.
+// null is a nil held in an interface, as a built-in's argument.
 var null any = &nullElem{}
 
-// load is v as an operand: null becomes nil.
-func load(v any) any {
-	if v == null {
+// unheld is v as a command's value: out of its *any, and null as nil.
+func unheld(v any) any {
+	switch x := v.(type) {
+	case *any:
+		return *x
+	case *nullElem:
 		return nil
 	}
 	return v
 }
 
-// element is a range element as dot or a variable.
-func element(v any) any {
-	if v == nil {
-		return null
-	}
-	return v
-}
-
 // field is text/template's evaluation of .a.b.c on recv, for maps with
-// string keys. A missing key yields nil and so does anything after it;
-// a field of a null element, or of anything but a map, is an error.
-func field(recv any, keys []string) any {
-	for i, k := range keys {
+// string keys, and whether the value it found was held in the map. A
+// missing key yields no value, and so does anything after it; a field
+// of a held nil, or of anything but a map, is an error.
+func field(st *state, recv any, keys []string) (v any, held bool) {
+	if p, ok := recv.(*any); ok {
+		recv, held = *p, true
+	}
+	for _, k := range keys {
 		switch r := recv.(type) {
 		case map[string]any:
 			v, ok := r[k]
 			if !ok {
-				return nil
+				return nil, false
 			}
-			if v == nil && i+1 < len(keys) {
-				bail("nil pointer evaluating interface {}.%s", keys[i+1])
-			}
-			recv = v
+			recv, held = v, true
 		case nil:
-			return nil
-		default:
-			if recv == null {
-				bail("nil pointer evaluating interface {}.%s", k)
+			if held {
+				st.errorf("nil pointer evaluating interface {}.%s", k)
 			}
-			bail("can't evaluate field %s in type %T", k, recv)
+			return nil, false
+		default:
+			if held {
+				st.errorf("can't evaluate field %s in type interface {}", k)
+			}
+			st.errorf("can't evaluate field %s in type %s", k, typeName(recv))
 		}
 	}
-	return recv
+	return recv, held
+}
+
+// jsonData reports whether v is made only of the values encoding/json
+// decodes into an any: the data a compiled page renders.
+func jsonData(v any) bool {
+	switch x := v.(type) {
+	case string, float64, bool, nil:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !jsonData(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !jsonData(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // sprint is fmt.Sprint(v) for a non-nil v, quick for the JSON scalars.
@@ -120,11 +147,8 @@ func truth(v any) bool {
 	case []any:
 		return len(x) > 0
 	}
-	if s, ok := typedString(v); ok {
-		return s != ""
-	}
-	bail("truth of %T", v)
-	return false
+	t, _ := texttemplate.IsTrue(v)
+	return t
 }
 
 // typedString is the text of one of html/template's typed strings.
@@ -148,99 +172,145 @@ func typedString(v any) (string, bool) {
 	return "", false
 }
 
-// class classifies a value for comparison as text/template does.
-type class uint8
+// kind is how text/template's comparisons classify a value.
+type kind uint8
 
 const (
-	classNil   class = iota // no value
-	classOther              // a map, a slice: comparable to nil only
-	classBool
-	classInt
-	classFloat
-	classString
+	invalidKind kind = iota // no value, a map, a slice
+	boolKind
+	intKind
+	floatKind
+	stringKind
+	uintKind
 )
 
-// compared is v, classified for comparison, with its bool, number or
-// string.
+// compared is a value classified for comparison, with its bool, number
+// or text.
 type compared struct {
-	class class
-	b     bool
-	i     int
-	f     float64
-	s     string
-	null  bool // a nil map or slice
+	kind kind
+	b    bool
+	i    int64
+	u    uint64
+	f    float64
+	s    string
 }
 
-func compareOperand(v any) compared {
+func classify(v any) compared {
 	switch x := v.(type) {
-	case nil:
-		return compared{class: classNil}
 	case bool:
-		return compared{class: classBool, b: x}
+		return compared{kind: boolKind, b: x}
 	case int:
-		return compared{class: classInt, i: x}
+		return compared{kind: intKind, i: int64(x)}
+	case byte:
+		return compared{kind: uintKind, u: uint64(x)}
 	case float64:
-		return compared{class: classFloat, f: x}
+		return compared{kind: floatKind, f: x}
 	case string:
-		return compared{class: classString, s: x}
-	case map[string]any:
-		return compared{class: classOther, null: x == nil}
-	case []any:
-		return compared{class: classOther, null: x == nil}
+		return compared{kind: stringKind, s: x}
 	}
 	if s, ok := typedString(v); ok {
-		return compared{class: classString, s: s}
+		return compared{kind: stringKind, s: s}
 	}
-	bail("comparison of %T", v)
 	return compared{}
 }
 
-// equal is text/template's eq for two operands.
-func equal(a, b any) bool {
-	x, y := compareOperand(a), compareOperand(b)
-	if x.class != y.class {
-		if x.class != classNil && y.class != classNil {
-			bail("incompatible types for comparison: %T and %T", a, b)
+var (
+	errBadComparisonType = errors.New("invalid type for comparison")
+	errNoComparison      = errors.New("missing argument for comparison")
+)
+
+// eq is text/template's eq: whether a equals any of bs.
+func eq(a any, bs ...any) (bool, error) {
+	if len(bs) == 0 {
+		return false, errNoComparison
+	}
+	x := classify(a)
+	for _, b := range bs {
+		y := classify(b)
+		truth := false
+		switch {
+		case x.kind == intKind && y.kind == uintKind:
+			truth = x.i >= 0 && uint64(x.i) == y.u
+		case x.kind == uintKind && y.kind == intKind:
+			truth = y.i >= 0 && x.u == uint64(y.i)
+		case x.kind != y.kind:
+			if a != nil && b != nil {
+				return false, fmt.Errorf("incompatible types for comparison: %v and %v", typeName(a), typeName(b))
+			}
+		case x.kind == boolKind:
+			truth = x.b == y.b
+		case x.kind == floatKind:
+			truth = x.f == y.f
+		case x.kind == intKind:
+			truth = x.i == y.i
+		case x.kind == stringKind:
+			truth = x.s == y.s
+		case x.kind == uintKind:
+			truth = x.u == y.u
+		default:
+			// No value, maps and slices: the same kind, or one is no
+			// value, and only nil ones compare.
+			ka, kb := reflect.ValueOf(a).Kind(), reflect.ValueOf(b).Kind()
+			if ka != kb && a != nil && b != nil {
+				return false, fmt.Errorf("non-comparable types %s: %v, %s: %v", a, typeName(a), typeName(b), b)
+			}
+			if isNil(a) || isNil(b) {
+				truth = isNil(a) == isNil(b)
+			} else {
+				return false, fmt.Errorf("non-comparable type %s: %v", b, typeName(b))
+			}
 		}
-		return false
+		if truth {
+			return true, nil
+		}
 	}
-	switch x.class {
-	case classNil:
-		return true
-	case classBool:
-		return x.b == y.b
-	case classInt:
-		return x.i == y.i
-	case classFloat:
-		return x.f == y.f
-	case classString:
-		return x.s == y.s
-	}
-	// Two maps, two slices or one of each: only nil ones compare.
-	_, am := a.(map[string]any)
-	_, bm := b.(map[string]any)
-	if am != bm {
-		bail("non-comparable types %T and %T", a, b)
-	}
-	if !x.null && !y.null {
-		bail("non-comparable type %T", b)
-	}
-	return x.null == y.null
+	return false, nil
 }
 
-// less is text/template's lt.
-func less(a, b any) bool {
-	x, y := compareOperand(a), compareOperand(b)
-	if x.class != y.class || x.class < classInt {
-		bail("invalid or incompatible types for comparison: %T and %T", a, b)
+// isNil reports whether v is no value, or a nil map or slice.
+func isNil(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		return x == nil
+	case []any:
+		return x == nil
 	}
-	switch x.class {
-	case classInt:
-		return x.i < y.i
-	case classFloat:
-		return x.f < y.f
+	return false
+}
+
+// lt is text/template's lt.
+func lt(a, b any) (bool, error) {
+	x, y := classify(a), classify(b)
+	if x.kind == invalidKind || y.kind == invalidKind {
+		return false, errBadComparisonType
 	}
-	return x.s < y.s
+	switch {
+	case x.kind == intKind && y.kind == uintKind:
+		return x.i < 0 || uint64(x.i) < y.u, nil
+	case x.kind == uintKind && y.kind == intKind:
+		return y.i >= 0 && x.u < uint64(y.i), nil
+	case x.kind != y.kind:
+		return false, fmt.Errorf("incompatible types for comparison: %v and %v", typeName(a), typeName(b))
+	case x.kind == boolKind:
+		return false, errBadComparisonType
+	case x.kind == floatKind:
+		return x.f < y.f, nil
+	case x.kind == intKind:
+		return x.i < y.i, nil
+	case x.kind == stringKind:
+		return x.s < y.s, nil
+	}
+	return x.u < y.u, nil
+}
+
+// le is text/template's le.
+func le(a, b any) (bool, error) {
+	if less, err := lt(a, b); less || err != nil {
+		return less, err
+	}
+	return eq(a, b)
 }
 
 // sortedKeys are m's keys in the order text/template ranges over them.
