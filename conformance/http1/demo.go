@@ -1,11 +1,12 @@
-package host
+package http1
 
 import "github.com/wasmweb/wasmweb/netloop"
 
-// NativeDemo returns the built-in demo site as native Go: GET / answers
+// Demo is the native Go handler the case table's expectations are
+// written against, and the one a transport is checked with: GET / answers
 // "Hello, world"; /echo, for any method, answers with the method, the
 // request-target verbatim, a newline and the body. Anything else is 404.
-func NativeDemo() netloop.Handler {
+func Demo() netloop.Handler {
 	return netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
 		switch string(r.Path) {
 		case "/":
