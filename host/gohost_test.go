@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
 )
 
 // goPlugin builds a plugin of the repository if its .wasm is stale.

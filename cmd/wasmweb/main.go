@@ -20,8 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 

@@ -1,5 +1,7 @@
-// Package build compiles Go plugin sources to WebAssembly with the
-// standard Go toolchain and decides when a compiled plugin is stale.
+// Package build is the command line's plugin builder: it compiles Go
+// plugin sources to WebAssembly with the standard Go toolchain and decides
+// when a compiled plugin is stale. It is not internal because the
+// end-to-end tests build the demo plugins exactly as `wasmweb serve` does.
 package build
 
 import (
