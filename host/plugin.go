@@ -18,9 +18,9 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/linearmem"
 	"github.com/wasmweb/wasmweb/host/interrupt"
-	"github.com/wasmweb/wasmweb/host/linearmem"
 )
 
 // generation is one compiled version of a plugin's .wasm file with its

@@ -13,11 +13,11 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/accounts"
-	"github.com/wasmweb/wasmweb/host/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/signed"
+	"github.com/wasmweb/wasmweb/host/internal/static"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
-	"github.com/wasmweb/wasmweb/host/signed"
-	"github.com/wasmweb/wasmweb/host/static"
 	"github.com/wasmweb/wasmweb/host/templates"
 	"github.com/wasmweb/wasmweb/netloop"
 )

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host/static"
+	"github.com/wasmweb/wasmweb/host/internal/static"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
