@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmweb/wasmweb/host/internal/compress"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -44,7 +45,7 @@ type shareCache struct {
 }
 
 func shareKeyOf(rt *route, params []pathParam, topic string, cursor int64, r *netloop.Request) shareKey {
-	k := shareKey{route: rt, topic: topic, cursor: cursor, gzip: acceptsGzip(string(r.Header("Accept-Encoding")))}
+	k := shareKey{route: rt, topic: topic, cursor: cursor, gzip: compress.AcceptsGzip(string(r.Header("Accept-Encoding")))}
 	if len(params) > 0 {
 		var b strings.Builder
 		for _, p := range params {

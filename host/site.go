@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/accounts"
+	"github.com/wasmweb/wasmweb/host/internal/compress"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/internal/static"
@@ -584,7 +585,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 		s.failResponse(w, 500)
 	default:
 		c.unpark() // answered without waiting
-		compress(w, r)
+		compress.Gzip(w, r)
 		if c.share {
 			s.shares.keep(c, w, r)
 		}

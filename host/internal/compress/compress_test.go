@@ -1,4 +1,4 @@
-package host
+package compress
 
 import (
 	"bufio"
@@ -37,7 +37,7 @@ func TestCompress(t *testing.T) {
 					w.SetHeader(name, value)
 				}
 				w.WriteString(tc.body)
-				compress(w, r)
+				Gzip(w, r)
 			})
 			c := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport()).OpenMem()
 			defer c.Hangup()

@@ -1,4 +1,6 @@
-package host
+// Package compress gzips guests' buffered responses for the clients that
+// accept it, and says which clients those are.
+package compress
 
 import (
 	"bytes"
@@ -21,12 +23,12 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-// compress gzips a guest's buffered response when the client accepts it,
+// Gzip compresses a guest's buffered response when the client accepts it,
 // the body is at least minCompress bytes of a compressible type, and the
 // response is neither encoded already nor marked no-transform. Responses
 // that could be compressed say Vary: Accept-Encoding either way, so caches
 // keep the two forms apart.
-func compress(w *netloop.Response, r *netloop.Request) {
+func Gzip(w *netloop.Response, r *netloop.Request) {
 	body := w.Body()
 	status := w.Status()
 	if w.Sent() || len(body) < minCompress || status < 200 || status == 204 || status == 304 || r.IsHead() {
@@ -43,7 +45,7 @@ func compress(w *netloop.Response, r *netloop.Request) {
 		return
 	}
 	w.AddHeader("Vary", "Accept-Encoding")
-	if !acceptsGzip(string(r.Header("Accept-Encoding"))) {
+	if !AcceptsGzip(string(r.Header("Accept-Encoding"))) {
 		return
 	}
 	var out bytes.Buffer
@@ -78,9 +80,9 @@ func compressible(ct string) bool {
 	return false
 }
 
-// acceptsGzip reports whether an Accept-Encoding value admits gzip with a
+// AcceptsGzip reports whether an Accept-Encoding value admits gzip with a
 // q-value above zero (directly or through "*").
-func acceptsGzip(ae string) bool {
+func AcceptsGzip(ae string) bool {
 	star := false
 	for _, part := range strings.Split(ae, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
