@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/conformance/natstest"
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/host/pubsub"
-	"github.com/wasmweb/wasmweb/host/pubsub/natstest"
 )
 
 // TestChatTwoNodes runs two wasmweb servers sharing an embedded NATS

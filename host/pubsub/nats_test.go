@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host/pubsub/natstest"
+	"github.com/wasmweb/wasmweb/conformance/natstest"
 )
 
 func TestNATSTwoNodes(t *testing.T) {

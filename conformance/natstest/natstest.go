@@ -1,5 +1,6 @@
-// Package natstest runs an embedded NATS JetStream server for tests of
-// the NATS broker and of several wasmweb nodes sharing it.
+// Package natstest is a test kit: an embedded NATS JetStream server for
+// tests of the NATS broker and of several wasmweb nodes sharing it, which
+// the tests can stop and start again under running nodes.
 package natstest
 
 import (
