@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -21,9 +22,9 @@ import (
 type call struct {
 	req      *netloop.Request
 	w        *netloop.Response
-	route    *route
-	params   []pathParam
-	paramBuf [4]pathParam // storage for params
+	route    *siteRoute
+	params   []route.Param
+	paramBuf [4]route.Param // storage for params
 	id       uint64
 	idStr    string
 	args     *form.Arguments // parsed on first use
@@ -45,8 +46,6 @@ type call struct {
 	failed   bool  // the guest broke a rule: the client gets 500
 	reason   string
 }
-
-type pathParam struct{ name, value string }
 
 func (c *call) requestID() string {
 	if c.idStr == "" {
@@ -173,8 +172,8 @@ func reqParam(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	for _, p := range c.params {
-		if p.name == string(name) {
-			outputString(mod, stack, 2, p.value)
+		if p.Name == string(name) {
+			outputString(mod, stack, 2, p.Value)
 			return
 		}
 	}

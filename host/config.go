@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -392,7 +393,7 @@ func (c *Config) check() error {
 		}
 		for j, r := range site.Routes {
 			rkey := fmt.Sprintf("%s.route[%d]", key, j)
-			if _, err := parsePattern(r.Path); err != nil {
+			if _, err := route.Parse(r.Path); err != nil {
 				return bad(rkey+".path", "%v", err)
 			}
 			switch r.Auth {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -31,8 +32,8 @@ import (
 type waiter struct {
 	parked  parkedRequest
 	site    *Site
-	route   *route
-	params  []pathParam
+	route   *siteRoute
+	params  []route.Param
 	topic   string // the broker's topic name, site-qualified
 	cursor  int64
 	expires int64 // unix nanoseconds

@@ -61,7 +61,7 @@ func TestResumePanic(t *testing.T) {
 	s := &Site{h: h, name: "s", pubsub: PubSubLimits{}.withDefaults()}
 	s.parking = newParking(h, s, 1) // one worker: it must survive
 	defer s.parking.close()
-	rt := &route{pattern: "/p", plugin: "g"}
+	rt := &siteRoute{pattern: "/p", plugin: "g"}
 
 	resumed := make(chan struct{})
 	bad := &fakeParked{resume: func(netloop.Handler) error { panic("deliberate") }}

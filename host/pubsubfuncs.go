@@ -8,6 +8,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/pubsub"
 )
 
@@ -96,7 +97,7 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	w.parked = parked
-	w.params = append([]pathParam(nil), c.params...)
+	w.params = append([]route.Param(nil), c.params...)
 	msgs, err := s.broker.Since(key, cur, w)
 	if err != nil || len(msgs) > 0 {
 		c.w.Unpark()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host/internal/compress"
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -21,7 +22,7 @@ const maxShared = 256
 // shareKey names the waiters that one shared answer serves: the same
 // route, path parameters, topic and cursor, and the same encoding.
 type shareKey struct {
-	route  *route
+	route  *siteRoute
 	params string
 	topic  string
 	cursor int64
@@ -44,14 +45,14 @@ type shareCache struct {
 	m  map[shareKey]*shared
 }
 
-func shareKeyOf(rt *route, params []pathParam, topic string, cursor int64, r *netloop.Request) shareKey {
+func shareKeyOf(rt *siteRoute, params []route.Param, topic string, cursor int64, r *netloop.Request) shareKey {
 	k := shareKey{route: rt, topic: topic, cursor: cursor, gzip: compress.AcceptsGzip(string(r.Header("Accept-Encoding")))}
 	if len(params) > 0 {
 		var b strings.Builder
 		for _, p := range params {
-			b.WriteString(p.name)
+			b.WriteString(p.Name)
 			b.WriteByte(0)
-			b.WriteString(p.value)
+			b.WriteString(p.Value)
 			b.WriteByte(0)
 		}
 		k.params = b.String()

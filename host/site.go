@@ -15,6 +15,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/compress"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/internal/static"
 	"github.com/wasmweb/wasmweb/host/locale"
@@ -229,7 +230,7 @@ type Site struct {
 	signer    *signed.Signer
 	accounts  *accounts.Accounts // nil when the site has no accounts
 	rt        *siteRuntime
-	routes    []*route
+	routes    []*siteRoute
 	plugins   map[string]*generation
 
 	// locales are the site's languages; never nil: a site without
@@ -320,7 +321,7 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 	s.rt = rt
 	ids := map[string]int32{}
 	for i, rs := range spec.Routes {
-		segs, err := parsePattern(rs.Pattern)
+		segs, err := route.Parse(rs.Pattern)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %d: %w", spec.Name, i, err)
@@ -329,7 +330,7 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Pattern, rs.Plugin)
 		}
-		r := &route{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired, noXSRF: rs.NoXSRF}
+		r := &siteRoute{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired, noXSRF: rs.NoXSRF}
 		ids[rs.Plugin]++
 		if r.handler == "" {
 			r.handler = rs.Plugin
@@ -410,10 +411,10 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 	}
 	path := unsafeString(r.Path)
 	method := unsafeString(r.Method)
-	var params [4]pathParam
+	var params [4]route.Param
 	allow := ""
 	for _, rt := range s.routes {
-		ps, ok, bad := rt.match(path, params[:0])
+		ps, ok, bad := rt.segs.Match(path, params[:0])
 		if bad {
 			writeErrorPage(w, 400, "")
 			return
@@ -438,7 +439,7 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 			return
 		}
 		for i := range ps {
-			ps[i].value = strings.Clone(ps[i].value) // may alias the input buffer
+			ps[i].Value = strings.Clone(ps[i].Value) // may alias the input buffer
 		}
 		s.dispatch(h, w, r, rt, ps)
 		rt.counters.inc(w.Status())
@@ -480,7 +481,7 @@ func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
 }
 
 // dispatch runs the route's plugin on a new request.
-func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam) {
+func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param) {
 	if int64(len(r.Body)) > s.limits.MaxBodyBytes {
 		writeErrorPage(w, 413, "")
 		return
@@ -490,11 +491,11 @@ func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *ro
 
 // dispatchResumed runs the route's plugin again on a parked request that
 // a message or its deadline woke.
-func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, timedOut bool) {
+func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param, timedOut bool) {
 	s.runGuest(h, w, r, rt, params, true, timedOut)
 }
 
-func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, resumed, timedOut bool) {
+func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param, resumed, timedOut bool) {
 	p := s.plugins[rt.plugin].pool
 	if !rt.gate.enter(p.done) {
 		// The route holds its share of the plugin's instances, or is

@@ -1,4 +1,7 @@
-package host
+// Package route parses a site's route patterns ("/posts/{id}",
+// "/static/{path...}") and matches request paths against them, capturing
+// their path parameters.
+package route
 
 import (
 	"fmt"
@@ -6,21 +9,17 @@ import (
 	"strings"
 )
 
-// route is one configured route of a site. Immutable after the site is
-// built.
-type route struct {
-	pattern  string
-	segs     []segment
-	methods  map[string]bool // nil: any method
-	allow    string          // Allow header for 405
-	plugin   string
-	handler  string
-	id       int32 // the route number passed to wasmweb_handle
-	auth     bool  // auth = "required": no user, no call
-	noXSRF   bool  // xsrf = false: exempt from the site's XSRF check
-	counters *statusCounters
-	gate     *routeGate // nil when the route's plugin serves no other route
+// Pattern is a parsed route pattern. Immutable.
+type Pattern struct {
+	text string
+	segs []segment
 }
+
+// Param is a path parameter a pattern captured, percent-decoded.
+type Param struct{ Name, Value string }
+
+// String returns the pattern as written.
+func (p Pattern) String() string { return p.text }
 
 // segment is one path segment of a pattern: a literal, a {name} that
 // matches one segment, or a {name...} that matches the rest.
@@ -30,9 +29,17 @@ type segment struct {
 	rest    bool
 }
 
-// parsePattern parses a route pattern such as "/posts/{id}" or
+// Parse parses a route pattern such as "/posts/{id}" or
 // "/static/{path...}".
-func parsePattern(p string) ([]segment, error) {
+func Parse(p string) (Pattern, error) {
+	segs, err := parse(p)
+	if err != nil {
+		return Pattern{}, err
+	}
+	return Pattern{text: p, segs: segs}, nil
+}
+
+func parse(p string) ([]segment, error) {
 	if !strings.HasPrefix(p, "/") {
 		return nil, fmt.Errorf("pattern %q must start with /", p)
 	}
@@ -71,10 +78,10 @@ func parsePattern(p string) ([]segment, error) {
 	return segs, nil
 }
 
-// match matches a request path against the route, appending the
-// parameters it captures. A parameter with a bad percent-escape fails the
-// match with bad=true.
-func (r *route) match(path string, params []pathParam) (_ []pathParam, ok, bad bool) {
+// Match matches a request path against the pattern, appending the
+// parameters it captures to params. A parameter with a bad
+// percent-escape fails the match with bad=true.
+func (r Pattern) Match(path string, params []Param) (_ []Param, ok, bad bool) {
 	if !strings.HasPrefix(path, "/") {
 		return params, false, false
 	}
@@ -88,7 +95,7 @@ func (r *route) match(path string, params []pathParam) (_ []pathParam, ok, bad b
 			if err != nil {
 				return params, false, true
 			}
-			return append(params, pathParam{s.param, v}), true, false
+			return append(params, Param{s.param, v}), true, false
 		}
 		seg, more := rest, false
 		if j := strings.IndexByte(rest, '/'); j >= 0 {
@@ -113,7 +120,7 @@ func (r *route) match(path string, params []pathParam) (_ []pathParam, ok, bad b
 		if err != nil {
 			return params, false, true
 		}
-		params = append(params, pathParam{s.param, v})
+		params = append(params, Param{s.param, v})
 	}
 	return params, true, false
 }

@@ -1,4 +1,4 @@
-package host
+package route
 
 import (
 	"fmt"
@@ -31,20 +31,19 @@ func TestRouteMatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.pattern+" "+tc.path, func(t *testing.T) {
-			segs, err := parsePattern(tc.pattern)
+			p, err := Parse(tc.pattern)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &route{pattern: tc.pattern, segs: segs}
-			params, ok, bad := r.match(tc.path, nil)
+			params, ok, bad := p.Match(tc.path, nil)
 			if ok != tc.ok || bad != tc.bad || (ok && fmt.Sprint(params) != tc.params) {
 				t.Errorf("match = %v %v %v, want %v %v %s", params, ok, bad, tc.ok, tc.bad, tc.params)
 			}
 		})
 	}
 	for _, bad := range []string{"posts", "/a/{", "/a/{}", "/a/{x...}/b", "/a/x{y}", "/{a}/{a}"} {
-		if _, err := parsePattern(bad); err == nil {
-			t.Errorf("parsePattern(%q) accepted", bad)
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
 		}
 	}
 }
