@@ -7,7 +7,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/accounts"
+	"github.com/wasmweb/wasmweb/host/internal/accounts"
 )
 
 func userLogin(ctx context.Context, mod api.Module, stack []uint64) {

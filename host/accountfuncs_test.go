@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // abiGuest builds the ABI conformance guest, whose "login" handler calls
@@ -41,14 +42,14 @@ func TestUserLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := func(name, hostName string, accounts map[string]string) host.SiteSpec {
-		return host.SiteSpec{
+	site := func(name, hostName string, accounts map[string]string) config.Site {
+		return config.Site{
 			Name: name, Hosts: []string{hostName}, Accounts: accounts, LoginURL: "/login",
-			Limits:  host.Limits{Instances: 1, WarmInstances: 1},
+			Limits:  config.Limits{Instances: 1, WarmInstances: 1},
 			Plugins: map[string]string{"abi": wasm},
-			Routes: []host.RouteSpec{
-				{Pattern: "/login", Plugin: "abi", Handler: "login"},
-				{Pattern: "/private", Plugin: "abi", Handler: "user", AuthRequired: true},
+			Routes: []config.Route{
+				{Path: "/login", Plugin: "abi", Handler: "login"},
+				{Path: "/private", Plugin: "abi", Handler: "user", Auth: config.AuthRequired},
 			},
 		}
 	}
@@ -119,9 +120,9 @@ func TestLoadBadAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer engine.Close()
-	spec := watSite("s", host.RouteSpec{Pattern: "/", Plugin: "hello"})
+	spec := watSite("s", config.Route{Path: "/", Plugin: "hello"})
 	spec.Accounts = map[string]string{"alice": "wonderland"}
-	_, err = host.New(context.Background(), engine, []host.SiteSpec{spec}, nil)
+	_, err = host.New(context.Background(), engine, config.Config{Sites: []config.Site{spec}}, nil)
 	if err == nil || !strings.Contains(err.Error(), `user "alice": not a bcrypt hash`) || strings.Contains(err.Error(), "wonderland") {
 		t.Fatalf("err = %v, want it to name the user and not show the hash", err)
 	}

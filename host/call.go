@@ -11,9 +11,9 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/locale"
-	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -328,7 +328,7 @@ func respWrite(ctx context.Context, mod api.Module, stack []uint64) {
 	case c == nil:
 	case c.finished:
 		ret(stack, abi.ErrFinished)
-	case c.written+int64(len(b)) > c.site.limits.MaxResponseBytes:
+	case c.written+int64(len(b)) > int64(c.site.limits.MaxResponseBytes):
 		c.fail("response body over max_response_bytes")
 		ret(stack, abi.ErrTooLarge)
 	default:

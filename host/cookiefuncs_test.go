@@ -6,27 +6,27 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // cookieSites are sites of one server whose names nest: a cookie a guest
 // sets for a domain must reach no other site's name.
-func cookieSites(wasm string) []host.SiteSpec {
-	site := func(name string, hosts ...string) host.SiteSpec {
-		return host.SiteSpec{
+func cookieSites(wasm string) []config.Site {
+	site := func(name string, hosts ...string) config.Site {
+		return config.Site{
 			Name: name, Hosts: hosts,
-			Limits:  host.Limits{Instances: 1, WarmInstances: 1},
+			Limits:  config.Limits{Instances: 1, WarmInstances: 1},
 			Plugins: map[string]string{"abi": wasm},
-			Routes: []host.RouteSpec{
-				{Pattern: "/cookies", Plugin: "abi", Handler: "cookies"},
-				{Pattern: "/signed", Plugin: "abi", Handler: "signed"},
-				{Pattern: "/headers", Plugin: "abi", Handler: "headers"},
+			Routes: []config.Route{
+				{Path: "/cookies", Plugin: "abi", Handler: "cookies"},
+				{Path: "/signed", Plugin: "abi", Handler: "signed"},
+				{Path: "/headers", Plugin: "abi", Handler: "headers"},
 			},
 		}
 	}
 	lang := site("lang", "lang.test")
-	lang.LocaleCookie = "lang"
-	return []host.SiteSpec{
+	lang.Locale.Cookie = "lang"
+	return []config.Site{
 		site("a", "a.example.com", "*.a.example.com"),
 		site("b", "b.example.com"),
 		site("c", "c.test", "www.c.test"),

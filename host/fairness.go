@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // routeGate keeps one route of a plugin from taking the plugin's whole
@@ -43,8 +45,9 @@ const penaltyMin = 30 * time.Second
 // deadline (the pool waits as long for an instance).
 const gateWait = 30 * time.Second
 
-func newRouteGate(l Limits, refused prometheus.Counter) *routeGate {
-	g := &routeGate{share: int32(l.RouteInstances), wait: l.CallTimeout, penalty: max(penaltyMin, 2*l.CallTimeout), refused: refused}
+func newRouteGate(l config.Limits, refused prometheus.Counter) *routeGate {
+	timeout := time.Duration(l.CallTimeout)
+	g := &routeGate{share: int32(l.RouteInstances), wait: timeout, penalty: max(penaltyMin, 2*timeout), refused: refused}
 	if g.wait <= 0 {
 		g.wait = gateWait
 	}

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // BenchmarkRouteGate measures what a call of a gated route pays: enter
 // and leave with the route below its share.
 func BenchmarkRouteGate(b *testing.B) {
-	g := newRouteGate(Limits{RouteInstances: 4, CallTimeout: time.Second}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
+	g := newRouteGate(config.Limits{RouteInstances: 4, CallTimeout: config.Duration(time.Second)}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
 	stop := make(chan struct{})
 	b.ReportAllocs()
 	for b.Loop() {
@@ -35,7 +37,7 @@ func TestRouteGateHammer(t *testing.T) {
 		limit    int32
 	}{{"share", false, 3}, {"penalised", true, 1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := newRouteGate(Limits{RouteInstances: 3, CallTimeout: time.Minute}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
+			g := newRouteGate(config.Limits{RouteInstances: 3, CallTimeout: config.Duration(time.Minute)}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
 			if tc.penalise {
 				g.killed(time.Now())
 			}
@@ -80,7 +82,7 @@ func TestRouteGateHammer(t *testing.T) {
 // trace in the queue; a call queued behind a running one gets its slot
 // when that one leaves.
 func TestRouteGateWaitEnds(t *testing.T) {
-	g := newRouteGate(Limits{RouteInstances: 1, CallTimeout: time.Minute}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
+	g := newRouteGate(config.Limits{RouteInstances: 1, CallTimeout: config.Duration(time.Minute)}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
 	stop := make(chan struct{})
 	if !g.enter(stop) {
 		t.Fatal("an empty gate refused a call")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -42,14 +43,14 @@ func (s *spinCounter) await(t testing.TB, n int32) {
 }
 
 // spinServer loads spec on a host whose log counts loop calls.
-func spinServer(t testing.TB, spec host.SiteSpec) (*host.Host, *netloop.Server, *spinCounter) {
+func spinServer(t testing.TB, spec config.Site) (*host.Host, *netloop.Server, *spinCounter) {
 	t.Helper()
 	engine, err := host.NewEngine("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	spins := &spinCounter{}
-	h, err := host.New(context.Background(), engine, []host.SiteSpec{spec}, slog.New(spins))
+	h, err := host.New(context.Background(), engine, config.Config{Sites: []config.Site{spec}}, slog.New(spins))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func (l *loops) wait() []int {
 func TestRouteShare(t *testing.T) {
 	const instances, share = 4, 2
 	h, srv, spins := spinServer(t, byrouteSite("share",
-		host.Limits{Instances: instances, WarmInstances: instances, CallTimeout: 20 * time.Second}, host.PubSubLimits{}))
+		config.Limits{Instances: instances, WarmInstances: instances, CallTimeout: config.Duration(20 * time.Second)}, config.SitePubSub{}))
 	l := startLoops(t, srv, 8)
 	spins.await(t, share)
 	for i := range 2 * instances {
@@ -127,7 +128,7 @@ func TestRouteShare(t *testing.T) {
 // The plugin's other route is not affected.
 func TestRoutePenalty(t *testing.T) {
 	h, srv, spins := spinServer(t, byrouteSite("penalty",
-		host.Limits{Instances: 4, WarmInstances: 4, CallTimeout: 2 * time.Second}, host.PubSubLimits{}))
+		config.Limits{Instances: 4, WarmInstances: 4, CallTimeout: config.Duration(2 * time.Second)}, config.SitePubSub{}))
 	refusals := func() float64 {
 		return metricSum(t, h, "wasmweb_route_refusals_total", `site="penalty"`, `route="/loop"`)
 	}
@@ -191,9 +192,9 @@ next:
 // BenchmarkDispatchRouteGate measures a request to a plugin that serves
 // two routes, so that the call passes its route's gate.
 func BenchmarkDispatchRouteGate(b *testing.B) {
-	spec := host.SiteSpec{Name: "gate", Hosts: []string{"*"},
+	spec := config.Site{Name: "gate", Hosts: []string{"*"},
 		Plugins: map[string]string{"g": "../conformance/guests/byroute.wasm"},
-		Routes:  []host.RouteSpec{{Pattern: "/", Plugin: "g"}, {Pattern: "/loop", Plugin: "g"}}}
+		Routes:  []config.Route{{Path: "/", Plugin: "g"}, {Path: "/loop", Plugin: "g"}}}
 	h, _ := testHost(b, spec)
 	benchDispatch(b, h)
 }

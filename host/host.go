@@ -15,7 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/wasmweb/wasmweb/host/pubsub"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -24,7 +24,6 @@ import (
 // concurrent use.
 type Host struct {
 	engine *Engine
-	opts   Options
 	log    *slog.Logger
 	m      *metrics
 	reqID  atomic.Uint64
@@ -47,28 +46,21 @@ type hostSuffix struct {
 	site   *Site
 }
 
-// Options are host-wide settings.
-type Options struct {
-	// NATS, when its URL is set, keeps topics in NATS JetStream instead of
-	// in memory, so that several nodes share them.
-	NATS pubsub.NATSConfig
-}
-
-// New loads every site: it compiles the plugins, checks them and warms
-// their pools. On error nothing is left running.
-func New(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger) (*Host, error) {
-	return NewWithOptions(ctx, engine, specs, log, Options{})
-}
-
-// NewWithOptions is New with host-wide options.
-func NewWithOptions(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger, opts Options) (*Host, error) {
+// New loads every site of cfg: it compiles the plugins, checks them and
+// warms their pools. Plugin paths must name .wasm files
+// (config.Config.BuildPlugins builds source directories); the sites get
+// their defaults here if they lack them. On error nothing is left
+// running.
+func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logger) (*Host, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{}), opts: opts}
+	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{})}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
-	for _, spec := range specs {
-		s, err := h.buildSite(ctx, spec)
+	backend := cfg.PubSub.WithDefaults()
+	for _, spec := range cfg.Sites {
+		spec = spec.WithDefaults()
+		s, err := h.buildSite(ctx, spec, backend)
 		if err != nil {
 			h.Close(ctx)
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // A site whose translations do not load does not start, and the error
@@ -24,9 +25,9 @@ func TestSiteTranslationsError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer engine.Close()
-	spec := watSite("l10n", host.RouteSpec{Pattern: "/", Plugin: "hello"})
-	spec.LocaleDir = dir
-	h, err := host.New(context.Background(), engine, []host.SiteSpec{spec}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	spec := watSite("l10n", config.Route{Path: "/", Plugin: "hello"})
+	spec.Locale.Dir = dir
+	h, err := host.New(context.Background(), engine, config.Config{Sites: []config.Site{spec}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil {
 		h.Close(context.Background())
 		t.Fatal("the site loaded")
@@ -34,8 +35,8 @@ func TestSiteTranslationsError(t *testing.T) {
 	if want := filepath.Join(dir, "es.csv") + ":2: third field \"both\""; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want it to contain %q", err, want)
 	}
-	spec.LocaleDir, spec.DefaultLocale = "", "no locale"
-	if h, err := host.New(context.Background(), engine, []host.SiteSpec{spec}, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+	spec.Locale.Dir, spec.Locale.Default = "", "no locale"
+	if h, err := host.New(context.Background(), engine, config.Config{Sites: []config.Site{spec}}, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
 		h.Close(context.Background())
 		t.Error("a site with a bad default locale loaded")
 	}

@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
-	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -58,7 +59,7 @@ func (r *records) find(msg string) map[string]string {
 func TestResumePanic(t *testing.T) {
 	log := &records{}
 	h := &Host{log: slog.New(log), m: newMetrics()}
-	s := &Site{h: h, name: "s", pubsub: PubSubLimits{}.withDefaults()}
+	s := &Site{h: h, name: "s", pubsub: config.Site{}.WithDefaults().PubSub}
 	s.parking = newParking(h, s, 1) // one worker: it must survive
 	defer s.parking.close()
 	rt := &siteRoute{pattern: "/p", plugin: "g"}

@@ -54,11 +54,11 @@ func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []by
 	pm := m.forPlugin(s.name, plugin)
 	p := &pool{
 		site: s.name, plugin: plugin, rt: s.rt, compiled: compiled, log: log,
-		max: lim.Instances, warm: lim.WarmInstances, timeout: lim.CallTimeout,
+		max: lim.Instances, warm: lim.WarmInstances, timeout: max(0, time.Duration(lim.CallTimeout)),
 		idle: make(chan *instance, lim.Instances), done: make(chan struct{}),
 		all: map[*instance]struct{}{}, m: pm,
 		logs: guestlog.NewPlugin(log.With("site", s.name, "plugin", plugin),
-			guestlog.Limits{PerCall: lim.LogBytesPerCall, PerSecond: lim.LogBytesPerSecond},
+			guestlog.Limits{PerCall: int64(lim.LogBytesPerCall), PerSecond: int64(lim.LogBytesPerSecond)},
 			guestlog.Counters{Bytes: pm.logBytes, Lines: pm.logLines}),
 	}
 	g := &generation{compiled: compiled, pool: p}

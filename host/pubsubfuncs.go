@@ -8,8 +8,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
-	"github.com/wasmweb/wasmweb/host/pubsub"
 )
 
 // topicKey returns the broker's name for a guest's topic. Each site has a
@@ -88,7 +88,7 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	w := &waiter{site: s, route: c.route, topic: key, cursor: cur,
-		expires: time.Now().Add(clampWait(timeoutMs, s.pubsub.MaxWait)).UnixNano()}
+		expires: time.Now().Add(clampWait(timeoutMs, time.Duration(s.pubsub.MaxWait))).UnixNano()}
 	parked := c.w.Park()
 	if parked == nil {
 		// The head has been sent (a streamed body): too late to wait.

@@ -52,7 +52,7 @@ func render(ctx context.Context, mod api.Module, stack []uint64) {
 		c.fail(err.Error()) // names the template, line and cause
 		ret(stack, abi.ErrInvalid)
 		return
-	case c.written+int64(len(out)) > c.site.limits.MaxResponseBytes:
+	case c.written+int64(len(out)) > int64(c.site.limits.MaxResponseBytes):
 		c.fail("response body over max_response_bytes")
 		ret(stack, abi.ErrTooLarge)
 		return

@@ -9,6 +9,8 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // Engine owns the wazero machinery shared by every site: the on-disk
@@ -62,10 +64,10 @@ type siteRuntime struct {
 	closeOnce sync.Once
 }
 
-func (e *Engine) newRuntime(ctx context.Context, lim Limits, h *hostFuncs) (*siteRuntime, error) {
+func (e *Engine) newRuntime(ctx context.Context, lim config.Limits, h *hostFuncs) (*siteRuntime, error) {
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(e.cache).
-		WithMemoryLimitPages(uint32(lim.MemoryBytes / 65536))
+		WithMemoryLimitPages(uint32(lim.Memory / 65536))
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)

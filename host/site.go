@@ -12,205 +12,17 @@ import (
 	"unsafe"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/accounts"
+	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/compress"
-	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/internal/static"
 	"github.com/wasmweb/wasmweb/host/locale"
-	"github.com/wasmweb/wasmweb/host/pubsub"
 	"github.com/wasmweb/wasmweb/host/templates"
 	"github.com/wasmweb/wasmweb/netloop"
 )
-
-// Limits are one site's resource limits. Zero fields take defaults.
-type Limits struct {
-	// MemoryBytes caps each instance's linear memory. Default 64 MiB.
-	MemoryBytes int64
-	// CallTimeout stops a guest call that runs longer; the request gets
-	// 503 and the instance is discarded. Default 5 s. Negative disables
-	// the deadline (and its cost) for trusted plugins.
-	CallTimeout time.Duration
-	// Instances caps the instances of each plugin. Default
-	// 2×GOMAXPROCS+2.
-	Instances int
-	// WarmInstances are created at load and kept. Default GOMAXPROCS,
-	// at most Instances.
-	WarmInstances int
-	// RouteInstances caps the instances one route may hold at once when
-	// its plugin serves several routes, so that a route whose calls run
-	// long cannot take the instances its plugin's other routes need.
-	// Calls past it wait for one of the route's own. Default half of
-	// Instances, rounded up; at most Instances.
-	RouteInstances int
-	// MaxBodyBytes caps the request body handed to a guest; larger ones
-	// get 413. Default 10 MiB.
-	MaxBodyBytes int64
-	// MaxResponseBytes caps a guest's response body. Default 16 MiB.
-	MaxResponseBytes int64
-	// LogBytesPerCall caps what one call (or one instance's
-	// initialization) may put in the host's log through the log host
-	// function, stdout and stderr. Default 64 KiB; see guestlog.Cost
-	// for how lines are counted.
-	LogBytesPerCall int64
-	// LogBytesPerSecond caps what one plugin may put in the host's log
-	// per second, after a burst of one second's worth. Default 256 KiB.
-	LogBytesPerSecond int64
-}
-
-// PubSubLimits bound a site's topics and parked requests. Zero fields
-// take defaults.
-type PubSubLimits struct {
-	// Retain is how many recent messages each topic keeps. Default 200.
-	Retain int
-	// MaxTopics caps the site's topics. Default 1000.
-	MaxTopics int
-	// MaxMessageBytes caps a message. Default 64 KiB.
-	MaxMessageBytes int
-	// MaxWaiters caps the site's parked requests; a wait past it fails
-	// (the SDK answers 503). Default 20,000.
-	MaxWaiters int
-	// MaxWait caps how long a request stays parked. Default 60 s.
-	MaxWait time.Duration
-}
-
-// Default pub/sub limits beyond pubsub's own.
-const (
-	DefaultMaxWaiters = 20000
-	DefaultMaxWait    = 60 * time.Second
-)
-
-func (l PubSubLimits) withDefaults() PubSubLimits {
-	b := pubsub.Limits{Retain: l.Retain, MaxTopics: l.MaxTopics, MaxMessageBytes: l.MaxMessageBytes}.WithDefaults()
-	l.Retain, l.MaxTopics, l.MaxMessageBytes = b.Retain, b.MaxTopics, b.MaxMessageBytes
-	if l.MaxWaiters <= 0 {
-		l.MaxWaiters = DefaultMaxWaiters
-	}
-	if l.MaxWait <= 0 {
-		l.MaxWait = DefaultMaxWait
-	}
-	return l
-}
-
-// Default limits.
-const (
-	DefaultMemoryBytes = 64 << 20
-	DefaultCallTimeout = 5 * time.Second
-	DefaultMaxBody     = 10 << 20
-)
-
-func (l Limits) withDefaults() Limits {
-	if l.MemoryBytes <= 0 {
-		l.MemoryBytes = DefaultMemoryBytes
-	}
-	if l.MemoryBytes < 65536 {
-		l.MemoryBytes = 65536
-	}
-	switch {
-	case l.CallTimeout == 0:
-		l.CallTimeout = DefaultCallTimeout
-	case l.CallTimeout < 0:
-		l.CallTimeout = 0
-	}
-	procs := runtime.GOMAXPROCS(0)
-	if l.Instances <= 0 {
-		l.Instances = 2*procs + 2
-	}
-	if l.WarmInstances <= 0 {
-		l.WarmInstances = procs
-	}
-	if l.WarmInstances > l.Instances {
-		l.WarmInstances = l.Instances
-	}
-	if l.RouteInstances <= 0 {
-		l.RouteInstances = (l.Instances + 1) / 2
-	}
-	if l.RouteInstances > l.Instances {
-		l.RouteInstances = l.Instances
-	}
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = DefaultMaxBody
-	}
-	if l.MaxResponseBytes <= 0 {
-		l.MaxResponseBytes = abi.DefaultMaxResponseBytes
-	}
-	logs := guestlog.Limits{PerCall: l.LogBytesPerCall, PerSecond: l.LogBytesPerSecond}.WithDefaults()
-	l.LogBytesPerCall, l.LogBytesPerSecond = logs.PerCall, logs.PerSecond
-	return l
-}
-
-// SiteSpec describes a site to serve.
-type SiteSpec struct {
-	// Name identifies the site in logs and metrics.
-	Name string
-	// Hosts are the host names the site answers: exact names, "*.example.com"
-	// for subdomains, or "*" for any host no other site claims.
-	Hosts []string
-	// Debug shows error details to clients.
-	Debug bool
-	// Limits bound the site's plugins.
-	Limits Limits
-	// PubSub bounds the site's topics and parked requests.
-	PubSub PubSubLimits
-	// StaticDir, when set, is a directory served under StaticPrefix by the
-	// host, without calling a guest.
-	StaticDir string
-	// StaticPrefix is where StaticDir is served; default "/static/".
-	StaticPrefix string
-	// TemplateDir, when set, holds the site's templates for render.
-	TemplateDir string
-	// CookieSecrets sign the site's signed cookies; the first signs, all
-	// verify. Empty: a random secret, so signed cookies do not survive a
-	// restart.
-	CookieSecrets []string
-	// CookieMaxAge is how long signed values stay valid; default 31 days.
-	CookieMaxAge time.Duration
-	// EncryptCookies encrypts signed cookies' values too.
-	EncryptCookies bool
-	// LoginURL is where auth = "required" routes send GET and HEAD
-	// requests without a signed-in user.
-	LoginURL string
-	// XSRFCookies makes the host check an XSRF token on every request
-	// whose method is not GET, HEAD or OPTIONS.
-	XSRFCookies bool
-	// LocaleDir, when set, holds the site's translations: files named by
-	// locale code, .csv (Tornado's layout) or .po (gettext).
-	LocaleDir string
-	// DefaultLocale is the locale of requests that ask for none the site
-	// has; default "en".
-	DefaultLocale string
-	// LocaleCookie is the cookie that holds the user's choice of locale;
-	// default abi.LocaleCookie.
-	LocaleCookie string
-	// Accounts maps user names to bcrypt password hashes, for
-	// user_login; empty when the site has no local accounts.
-	Accounts map[string]string
-	// Plugins maps plugin names to their .wasm files.
-	Plugins map[string]string
-	// Routes are matched in order; the first that matches path and
-	// method serves the request.
-	Routes []RouteSpec
-}
-
-// RouteSpec is one route of a site.
-type RouteSpec struct {
-	// Pattern is the path pattern: "/", "/posts/{id}", "/static/{path...}".
-	Pattern string
-	// Methods limits the route to these methods; empty means any.
-	Methods []string
-	// Plugin names the plugin that handles the route.
-	Plugin string
-	// Handler is the handler name the plugin registered; empty means the
-	// plugin's name.
-	Handler string
-	// AuthRequired makes the host turn away requests without a signed-in
-	// user before calling the plugin.
-	AuthRequired bool
-	// NoXSRF exempts the route from the site's XSRF check (for an API
-	// that authenticates otherwise, or the demo's echo).
-	NoXSRF bool
-}
 
 // Site is one served site: its runtime, plugins and routes. Immutable
 // once built; safe for concurrent use.
@@ -220,8 +32,8 @@ type Site struct {
 	xsrf      bool
 	name      string
 	debug     bool
-	limits    Limits
-	pubsub    PubSubLimits
+	limits    config.Limits
+	pubsub    config.SitePubSub
 	broker    pubsub.Broker
 	parking   *parking
 	shares    shareCache
@@ -243,12 +55,13 @@ type Site struct {
 // Name returns the site's name.
 func (s *Site) Name() string { return s.name }
 
-func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
-	s := &Site{h: h, loginURL: spec.LoginURL, xsrf: spec.XSRFCookies, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
-		pubsub: spec.PubSub.withDefaults(), plugins: map[string]*generation{}}
-	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes}
-	if h.opts.NATS.URL != "" {
-		nc := h.opts.NATS
+// buildSite loads spec, a site with its defaults applied.
+func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.PubSub) (*Site, error) {
+	s := &Site{h: h, loginURL: spec.LoginURL, xsrf: spec.XSRF, name: spec.Name, debug: spec.Debug, limits: spec.Limits,
+		pubsub: spec.PubSub, plugins: map[string]*generation{}}
+	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: int(s.pubsub.MaxMessageBytes)}
+	if backend.Backend == "nats" {
+		nc := pubsub.NATSConfig{URL: backend.URL, Stream: backend.Stream, Retain: backend.Retain}
 		nc.Prefix = "wasmweb." + spec.Name + "."
 		b, err := pubsub.NewNATS(nc, lim)
 		if err != nil {
@@ -259,18 +72,18 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		s.broker = pubsub.NewMemory(lim)
 	}
 	s.parking = newParking(h, s, runtime.GOMAXPROCS(0))
-	if spec.StaticDir != "" {
-		d, err := static.Open(spec.StaticDir, static.Options{Prefix: spec.StaticPrefix})
+	if spec.Static.Dir != "" {
+		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
 		if err != nil {
 			return nil, fmt.Errorf("host: site %q: static: %w", spec.Name, err)
 		}
 		s.static = d
 	}
-	signer, err := signed.New(spec.Name, spec.CookieSecrets, spec.CookieMaxAge, spec.EncryptCookies)
+	signer, err := signed.New(spec.Name, spec.Cookies.Secrets, time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
 	if err != nil {
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 	}
-	if len(spec.CookieSecrets) == 0 {
+	if len(spec.Cookies.Secrets) == 0 {
 		h.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	s.signer = signer
@@ -282,29 +95,22 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 		}
 		s.accounts = a
 	}
-	def, cookieName := spec.DefaultLocale, spec.LocaleCookie
-	if def == "" {
-		def = "en"
-	}
-	if cookieName == "" {
-		cookieName = abi.LocaleCookie
-	}
-	locales, err := locale.Open(spec.LocaleDir, def, func(err error) {
+	locales, err := locale.Open(spec.Locale.Dir, spec.Locale.Default, func(err error) {
 		h.log.Error("host: translations changed but do not load; keeping the previous ones", "site", spec.Name, "err", err)
 	})
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 	}
-	s.locales, s.localeCookie = locales, cookieName
-	if spec.TemplateDir != "" {
+	s.locales, s.localeCookie = locales, spec.Locale.Cookie
+	if spec.Templates.Dir != "" {
 		staticURL := func(p string) (string, error) {
 			if s.static == nil {
 				return "", fmt.Errorf("static_url: site %q serves no static files", spec.Name)
 			}
 			return s.static.URL(p)
 		}
-		t, err := templates.OpenLocalized(spec.TemplateDir, templates.Funcs{"static_url": staticURL}, s.localeFor)
+		t, err := templates.OpenLocalized(spec.Templates.Dir, templates.Funcs{"static_url": staticURL}, s.localeFor)
 		if err != nil {
 			if s.static != nil {
 				s.static.Close()
@@ -321,20 +127,17 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 	s.rt = rt
 	ids := map[string]int32{}
 	for i, rs := range spec.Routes {
-		segs, err := route.Parse(rs.Pattern)
+		segs, err := route.Parse(rs.Path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %d: %w", spec.Name, i, err)
 		}
 		if _, ok := spec.Plugins[rs.Plugin]; !ok {
 			s.close(ctx)
-			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Pattern, rs.Plugin)
+			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
-		r := &siteRoute{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired, noXSRF: rs.NoXSRF}
+		r := &siteRoute{pattern: rs.Path, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired(), noXSRF: rs.XSRFExempt()}
 		ids[rs.Plugin]++
-		if r.handler == "" {
-			r.handler = rs.Plugin
-		}
 		if len(rs.Methods) > 0 {
 			r.methods = map[string]bool{}
 			for _, m := range rs.Methods {
@@ -350,7 +153,7 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 			sort.Strings(names)
 			r.allow = strings.Join(names, ", ")
 		}
-		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Pattern, byCode: map[int]counter{}}
+		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}
 		s.routes = append(s.routes, r)
 	}
 	for _, r := range s.routes {
@@ -482,7 +285,7 @@ func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
 
 // dispatch runs the route's plugin on a new request.
 func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param) {
-	if int64(len(r.Body)) > s.limits.MaxBodyBytes {
+	if int64(len(r.Body)) > int64(s.limits.MaxBodyBytes) {
 		writeErrorPage(w, 413, "")
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/xsrf"
 )
 
@@ -17,8 +17,8 @@ import (
 // does not say it comes from another origin; the guest never sees the
 // others.
 func TestXSRFCheck(t *testing.T) {
-	site := watSite("xsrf", host.RouteSpec{Pattern: "/", Plugin: "hello"})
-	site.Hosts, site.XSRFCookies = []string{"a.example.com"}, true
+	site := watSite("xsrf", config.Route{Path: "/", Plugin: "hello"})
+	site.Hosts, site.XSRF = []string{"a.example.com"}, true
 	_, do := testHost(t, site)
 	tok := xsrf.New()
 	cookie := xsrf.Mask(tok, time.Now())

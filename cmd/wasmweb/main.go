@@ -22,6 +22,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -123,9 +124,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmweb: unknown transport %q (want netpoll or std)\n", o.transport)
 		return 2
 	}
-	var cfg host.Config
+	var cfg config.Config
 	if o.config != "" {
-		c, err := host.LoadConfig(o.config)
+		c, err := config.Load(o.config)
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 			return 1
@@ -152,7 +153,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		cfg.Server.CacheDir = o.cacheDir
 	}
 	if o.shutdownTimeout > 0 {
-		cfg.Server.ShutdownTimeout = host.Duration(o.shutdownTimeout)
+		cfg.Server.ShutdownTimeout = config.Duration(o.shutdownTimeout)
 	}
 	tr, err := netloop.NewTransport(cfg.Server.Transport)
 	if err != nil {
@@ -161,12 +162,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 
 	ctx := context.Background()
-	specs, err := cfg.Specs(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) })
-	if err != nil {
+	if err := cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) }); err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
-	if len(specs) == 0 {
+	if len(cfg.Sites) == 0 {
 		fmt.Fprintf(stderr, "wasmweb: %v: add a [[site]] to %s\n", host.ErrNoSites, o.config)
 		return 1
 	}
@@ -181,13 +181,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	defer engine.Close()
 	loadStart := time.Now()
-	h, err := host.NewWithOptions(ctx, engine, specs, log, cfg.HostOptions())
+	h, err := host.New(ctx, engine, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
 	defer h.Close(ctx)
-	fmt.Fprintf(stdout, "wasmweb: loaded %d site(s) in %v\n", len(specs), time.Since(loadStart).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "wasmweb: loaded %d site(s) in %v\n", len(cfg.Sites), time.Since(loadStart).Round(time.Millisecond))
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -47,14 +48,14 @@ type sandbox struct {
 
 // start loads specs into a new host. When the test ends it closes the
 // host and fails the test if the host or the server logged a panic.
-func start(t testing.TB, specs ...host.SiteSpec) *sandbox {
+func start(t testing.TB, specs ...config.Site) *sandbox {
 	t.Helper()
 	return startLogging(t, nil, specs...)
 }
 
 // startLogging is start with the host's log also sent to also, when it
 // is not nil.
-func startLogging(t testing.TB, also slog.Handler, specs ...host.SiteSpec) *sandbox {
+func startLogging(t testing.TB, also slog.Handler, specs ...config.Site) *sandbox {
 	t.Helper()
 	engine, err := host.NewEngine("")
 	if err != nil {
@@ -66,7 +67,7 @@ func startLogging(t testing.TB, also slog.Handler, specs ...host.SiteSpec) *sand
 		logTo = slog.NewMultiHandler(rec, also)
 	}
 	logger := slog.New(logTo)
-	h, err := host.New(context.Background(), engine, specs, logger)
+	h, err := host.New(context.Background(), engine, config.Config{Sites: specs}, logger)
 	if err != nil {
 		engine.Close()
 		t.Fatal(err)
@@ -540,15 +541,15 @@ const (
 
 // wasiSpec is a site with a short deadline that serves hello on /hello
 // and each of guests on /<guest>.
-func wasiSpec(name, hostname string, guests ...string) host.SiteSpec {
-	spec := host.SiteSpec{
-		Name: name, Hosts: []string{hostname}, Limits: host.Limits{CallTimeout: shortTimeout},
+func wasiSpec(name, hostname string, guests ...string) config.Site {
+	spec := config.Site{
+		Name: name, Hosts: []string{hostname}, Limits: config.Limits{CallTimeout: config.Duration(shortTimeout)},
 		Plugins: map[string]string{"hello": wasmPath("hello")},
-		Routes:  []host.RouteSpec{{Pattern: "/hello", Plugin: "hello"}},
+		Routes:  []config.Route{{Path: "/hello", Plugin: "hello"}},
 	}
 	for _, g := range guests {
 		spec.Plugins[g] = wasmPath(g)
-		spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: "/" + g, Plugin: g})
+		spec.Routes = append(spec.Routes, config.Route{Path: "/" + g, Plugin: g})
 	}
 	return spec
 }

@@ -24,32 +24,15 @@ import (
 )
 
 // Limits bound what one plugin's guests put in the host's log, in bytes
-// as Cost counts them. Zero fields take defaults.
+// as Cost counts them. Both must be set: the site's config gives them
+// their defaults.
 type Limits struct {
 	// PerCall caps what one call, or one instance's initialization, may
-	// put in the log. Default 64 KiB.
+	// put in the log.
 	PerCall int64
 	// PerSecond caps what one plugin, all its instances together, may
 	// put in the log per second, after a burst of one second's worth.
-	// Default 256 KiB.
 	PerSecond int64
-}
-
-// Defaults of Limits.
-const (
-	DefaultPerCall   = 64 << 10
-	DefaultPerSecond = 256 << 10
-)
-
-// WithDefaults returns l with zero fields set to their defaults.
-func (l Limits) WithDefaults() Limits {
-	if l.PerCall <= 0 {
-		l.PerCall = DefaultPerCall
-	}
-	if l.PerSecond <= 0 {
-		l.PerSecond = DefaultPerSecond
-	}
-	return l
 }
 
 const (
@@ -128,13 +111,12 @@ type Plugin struct {
 // should carry the site's and plugin's names) and drops are counted in
 // c. The bucket starts full.
 func NewPlugin(log *slog.Logger, lim Limits, c Counters) *Plugin {
-	lim = lim.WithDefaults()
 	p := &Plugin{log: log, lim: lim, dropped: c, now: time.Now}
 	p.tokens, p.filled = float64(lim.PerSecond), p.now()
 	return p
 }
 
-// Limits returns the plugin's limits, defaults applied.
+// Limits returns the plugin's limits.
 func (p *Plugin) Limits() Limits { return p.lim }
 
 // take takes cost from the bucket, or reports false and takes nothing

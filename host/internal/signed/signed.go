@@ -20,9 +20,6 @@ import (
 // MaxLength caps an encoded signed cookie, as browsers cap cookies.
 const MaxLength = 4096
 
-// DefaultMaxAge is how long a signed value stays valid by default.
-const DefaultMaxAge = 31 * 24 * time.Hour
-
 // Signer signs and verifies one site's values. Safe for concurrent use.
 type Signer struct {
 	codecs []securecookie.Codec
@@ -42,7 +39,7 @@ var (
 // AES encryption (securecookie's), so the browser cannot read the value.
 func New(site string, secrets []string, maxAge time.Duration, encrypt bool) (*Signer, error) {
 	if maxAge <= 0 {
-		maxAge = DefaultMaxAge
+		return nil, errors.New("signed: a signed value needs a lifetime")
 	}
 	if len(secrets) == 0 {
 		b := make([]byte, 32)

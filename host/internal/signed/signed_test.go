@@ -22,7 +22,7 @@ func mustNew(t *testing.T, site string, secrets []string, maxAge time.Duration, 
 
 func TestRoundTripAndRejections(t *testing.T) {
 	for _, encrypt := range []bool{false, true} {
-		s := mustNew(t, "blog", []string{secretA}, 0, encrypt)
+		s := mustNew(t, "blog", []string{secretA}, time.Hour, encrypt)
 		c, err := s.Sign("user", []byte("ada"))
 		if err != nil {
 			t.Fatal(err)
@@ -39,7 +39,7 @@ func TestRoundTripAndRejections(t *testing.T) {
 			b[i] ^= 1
 			return base64.URLEncoding.EncodeToString(b)
 		}
-		other := mustNew(t, "shop", []string{secretA}, 0, encrypt)
+		other := mustNew(t, "shop", []string{secretA}, time.Hour, encrypt)
 		cases := map[string]func() error{
 			"tampered timestamp": func() error { _, err := s.Verify("user", flip(0)); return err },
 			"tampered payload":   func() error { _, err := s.Verify("user", flip(len(raw)/2)); return err },
@@ -61,9 +61,9 @@ func TestRoundTripAndRejections(t *testing.T) {
 }
 
 func TestRotation(t *testing.T) {
-	old := mustNew(t, "blog", []string{secretA}, 0, false)
+	old := mustNew(t, "blog", []string{secretA}, time.Hour, false)
 	c, _ := old.Sign("user", []byte("ada"))
-	rotated := mustNew(t, "blog", []string{secretB, secretA}, 0, false)
+	rotated := mustNew(t, "blog", []string{secretB, secretA}, time.Hour, false)
 	if v, err := rotated.Verify("user", c); err != nil || string(v) != "ada" {
 		t.Fatalf("old key during rotation: %q %v", v, err)
 	}
@@ -71,7 +71,7 @@ func TestRotation(t *testing.T) {
 	if _, err := old.Verify("user", fresh); err == nil {
 		t.Error("a value signed with the new key verified with the old one alone")
 	}
-	done := mustNew(t, "blog", []string{secretB}, 0, false)
+	done := mustNew(t, "blog", []string{secretB}, time.Hour, false)
 	if _, err := done.Verify("user", c); !errors.Is(err, ErrInvalid) {
 		t.Errorf("old key removed: %v, want ErrInvalid", err)
 	}

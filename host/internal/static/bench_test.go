@@ -58,7 +58,7 @@ func BenchmarkServe(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(dir, "app.js.gz"), css[:4096], 0o644); err != nil {
 		b.Fatal(err)
 	}
-	d, err := static.Open(dir, static.Options{})
+	d, err := static.Open(dir, static.Options{Prefix: "/static/"})
 	if err != nil {
 		b.Fatal(err)
 	}

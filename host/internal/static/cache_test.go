@@ -27,7 +27,7 @@ func cacheDir(t *testing.T, files map[string]string, recheck time.Duration) (*Di
 	for name, content := range files {
 		writeFile(t, filepath.Join(root, name), content, time.Time{})
 	}
-	d, err := Open(root, Options{})
+	d, err := Open(root, Options{Prefix: "/static/"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,11 +29,8 @@ import (
 	"time"
 )
 
-// Defaults for Options.
-const (
-	DefaultPrefix = "/static/"
-	DefaultMaxAge = 365 * 24 * time.Hour
-)
+// DefaultMaxAge is the lifetime of versioned URLs when Options has none.
+const DefaultMaxAge = 365 * 24 * time.Hour
 
 const (
 	// maxInMemory is the largest body read whole before it is written;
@@ -45,10 +42,10 @@ const (
 	hashLen = 16
 )
 
-// Options configure a Dir. The zero value is usable.
+// Options configure a Dir.
 type Options struct {
 	// Prefix is the URL path under which files are served; it must start
-	// with "/", and a missing trailing "/" is added. Default "/static/".
+	// with "/", and a missing trailing "/" is added.
 	Prefix string
 	// MaxAge is the lifetime given to versioned URLs (those carrying the
 	// file's current ?v= hash). Default 365 days.
@@ -79,9 +76,6 @@ type hashEntry struct {
 // the Dir when done.
 func Open(dir string, opts Options) (*Dir, error) {
 	prefix := opts.Prefix
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
 	if !strings.HasPrefix(prefix, "/") {
 		return nil, fmt.Errorf("static: prefix %q must start with /", prefix)
 	}

@@ -120,7 +120,7 @@ func hdr(name, value string) string { return name + ": " + value + "\r\n" }
 
 func TestTraversal(t *testing.T) {
 	root, _ := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	for _, tc := range []struct {
 		name, path string
 		want       []int // any of these
@@ -175,7 +175,7 @@ func TestTraversal(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	root, _ := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	for _, tc := range []struct {
 		path, ctype, body string
 	}{
@@ -223,7 +223,7 @@ func TestServe(t *testing.T) {
 
 func TestHead(t *testing.T) {
 	root, big := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	for _, tc := range []struct {
 		path string
 		size int
@@ -237,7 +237,7 @@ func TestHead(t *testing.T) {
 
 func TestMethodNotAllowed(t *testing.T) {
 	root, _ := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	for _, m := range []string{"POST", "PUT", "DELETE", "OPTIONS"} {
 		resp, _ := do(m + " /static/hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
 		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" {
@@ -248,7 +248,7 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestConditional(t *testing.T) {
 	root, _ := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	first, _ := do(get("/static/hello.txt"))
 	etag, lastMod := first.Header.Get("ETag"), first.Header.Get("Last-Modified")
 	earlier := time.Now().Add(-48 * time.Hour).UTC().Format(http.TimeFormat)
@@ -284,7 +284,7 @@ func TestConditional(t *testing.T) {
 
 func TestRange(t *testing.T) {
 	root, big := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	const file = "hello, world\n" // 13 bytes
 	first, _ := do(get("/static/hello.txt"))
 	etag, lastMod := first.Header.Get("ETag"), first.Header.Get("Last-Modified")
@@ -337,7 +337,7 @@ func TestRange(t *testing.T) {
 
 func TestPrecompressed(t *testing.T) {
 	root, _ := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	plain, _ := do(get("/static/app.js"))
 	etags := map[string]string{"": plain.Header.Get("ETag")}
 	for _, tc := range []struct {
@@ -426,7 +426,7 @@ func TestStaleSibling(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	resp, body := do(get("/static/app.js", hdr("Accept-Encoding", "gzip, br")))
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || body != appJS {
 		t.Fatalf("stale siblings: %d Content-Encoding %q body %.40q, want the plain file",
@@ -436,7 +436,7 @@ func TestStaleSibling(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(root, "app.js.gz"), now.Add(time.Second), now.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	_, do = serve(t, root, static.Options{})
+	_, do = serve(t, root, static.Options{Prefix: "/static/"})
 	if resp, _ := do(get("/static/app.js", hdr("Accept-Encoding", "gzip, br"))); resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("fresh gzip sibling: Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
 	}
@@ -444,7 +444,7 @@ func TestStaleSibling(t *testing.T) {
 
 func TestVersionedURL(t *testing.T) {
 	root, _ := fixture(t)
-	d, do := serve(t, root, static.Options{})
+	d, do := serve(t, root, static.Options{Prefix: "/static/"})
 	u, err := d.URL("app.js")
 	if err != nil {
 		t.Fatal(err)
@@ -517,14 +517,14 @@ func TestOptions(t *testing.T) {
 	if _, err := static.Open(root, static.Options{Prefix: "static/"}); err == nil {
 		t.Errorf("a prefix without a leading / was accepted")
 	}
-	if _, err := static.Open(filepath.Join(root, "nope"), static.Options{}); err == nil {
+	if _, err := static.Open(filepath.Join(root, "nope"), static.Options{Prefix: "/static/"}); err == nil {
 		t.Errorf("a missing directory was accepted")
 	}
 }
 
 func TestBigFileStreamed(t *testing.T) {
 	root, big := fixture(t)
-	_, do := serve(t, root, static.Options{})
+	_, do := serve(t, root, static.Options{Prefix: "/static/"})
 	resp, body := do(get("/static/big.bin"))
 	if resp.StatusCode != 200 || body != string(big) {
 		t.Fatalf("status %d, %d bytes, want 200 and the %d-byte file intact", resp.StatusCode, len(body), len(big))
@@ -538,7 +538,7 @@ func TestBigFileStreamed(t *testing.T) {
 // under them is replaced, atomically as a deployment would.
 func TestConcurrent(t *testing.T) {
 	root, _ := fixture(t)
-	d, do := serve(t, root, static.Options{})
+	d, do := serve(t, root, static.Options{Prefix: "/static/"})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {

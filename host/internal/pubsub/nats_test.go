@@ -11,12 +11,12 @@ import (
 func TestNATSTwoNodes(t *testing.T) {
 	srv := natstest.Start(t, t.TempDir())
 	url := srv.URL()
-	a, err := NewNATS(NATSConfig{URL: url}, Limits{})
+	a, err := NewNATS(NATSConfig{URL: url, Stream: "WASMWEB", Retain: 200}, Limits{Retain: 200, MaxTopics: 1000, MaxMessageBytes: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := NewNATS(NATSConfig{URL: url}, Limits{})
+	b, err := NewNATS(NATSConfig{URL: url, Stream: "WASMWEB", Retain: 200}, Limits{Retain: 200, MaxTopics: 1000, MaxMessageBytes: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}

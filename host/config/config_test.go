@@ -1,4 +1,4 @@
-package host
+package config
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// TestConfigGolden parses each testdata/config/*.txt: the config, a line
+// TestConfigGolden parses each testdata/*.txt: the config, a line
 // of dashes, then the expected error (or "ok: ..." with chosen values).
 func TestConfigGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/config/*.txt")
+	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}
@@ -27,7 +27,7 @@ func TestConfigGolden(t *testing.T) {
 				t.Fatal("missing the ---------- separator")
 			}
 			want = strings.TrimSpace(want)
-			cfg, err := ParseConfig(filepath.Base(file), []byte(input+"\n"), "testdata/config")
+			cfg, err := Parse(filepath.Base(file), []byte(input+"\n"), "testdata")
 			var got string
 			if err != nil {
 				got = err.Error()
@@ -44,7 +44,7 @@ func TestConfigGolden(t *testing.T) {
 
 // The example config in the repository parses and states the defaults.
 func TestExampleConfig(t *testing.T) {
-	cfg, err := LoadConfig("../wasmweb.example.toml")
+	cfg, err := Load("../../wasmweb.example.toml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,36 +39,16 @@ type Broker interface {
 	Close() error
 }
 
-// Limits bound what a broker keeps.
+// Limits bound what a broker keeps. Every field must be set: the
+// site's config gives them their defaults.
 type Limits struct {
-	// Retain is how many recent messages each topic keeps. Default 200.
+	// Retain is how many recent messages each topic keeps.
 	Retain int
 	// MaxTopics caps the topics; publishing to a new topic past it fails
-	// with ErrTooManyTopics. Default 1000.
+	// with ErrTooManyTopics.
 	MaxTopics int
-	// MaxMessageBytes caps a message. Default 64 KiB.
+	// MaxMessageBytes caps a message.
 	MaxMessageBytes int
-}
-
-// Default limits.
-const (
-	DefaultRetain          = 200
-	DefaultMaxTopics       = 1000
-	DefaultMaxMessageBytes = 64 << 10
-)
-
-// WithDefaults fills the zero fields of l.
-func (l Limits) WithDefaults() Limits {
-	if l.Retain <= 0 {
-		l.Retain = DefaultRetain
-	}
-	if l.MaxTopics <= 0 {
-		l.MaxTopics = DefaultMaxTopics
-	}
-	if l.MaxMessageBytes <= 0 {
-		l.MaxMessageBytes = DefaultMaxMessageBytes
-	}
-	return l
 }
 
 // Errors of Broker methods.

@@ -32,7 +32,7 @@ type topicState struct {
 }
 
 func (s *store) init(lim Limits) {
-	s.lim = lim.WithDefaults()
+	s.lim = lim
 	s.seed = maphash.MakeSeed()
 	for i := range s.shards {
 		s.shards[i].topics = map[string]*topicState{}

@@ -17,7 +17,7 @@ func (c chanWatcher) Wake() {
 }
 
 func TestSinceCursors(t *testing.T) {
-	m := NewMemory(Limits{Retain: 3})
+	m := NewMemory(Limits{Retain: 3, MaxTopics: 1000, MaxMessageBytes: 64 << 10})
 	if msgs, _ := m.Since("t", 0, nil); msgs != nil {
 		t.Fatalf("empty topic: %v", msgs)
 	}
@@ -63,7 +63,7 @@ func TestSinceCursors(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	m := NewMemory(Limits{MaxTopics: 2, MaxMessageBytes: 4})
+	m := NewMemory(Limits{Retain: 200, MaxTopics: 2, MaxMessageBytes: 4})
 	if _, err := m.Publish("a", []byte("12345")); err != ErrTooLarge {
 		t.Errorf("oversized message: %v", err)
 	}
@@ -82,7 +82,7 @@ func TestLimits(t *testing.T) {
 // TestHammer runs publishers, waiters that unwatch at random, and readers
 // at once; no waiter that registered before a publish misses it.
 func TestHammer(t *testing.T) {
-	m := NewMemory(Limits{Retain: 50})
+	m := NewMemory(Limits{Retain: 50, MaxTopics: 1000, MaxMessageBytes: 64 << 10})
 	const topics, publishers, waiters, rounds = 4, 4, 64, 300
 	var wg, pubs sync.WaitGroup
 	stop := make(chan struct{})

@@ -18,8 +18,8 @@ import (
 type NATSConfig struct {
 	// URL is the NATS server, e.g. "nats://127.0.0.1:4222".
 	URL string
-	// Stream names the JetStream stream; default "WASMWEB". Every node
-	// of a cluster uses the same stream.
+	// Stream names the JetStream stream. Every node of a cluster uses
+	// the same stream.
 	Stream string
 	// Timeout bounds a publish and the connection attempt. Default 2 s.
 	Timeout time.Duration
@@ -27,8 +27,7 @@ type NATSConfig struct {
 	// dot, e.g. "wasmweb.blog.". The broker follows only subjects under
 	// it, so a prefix per site keeps sites apart. Default "wasmweb.".
 	Prefix string
-	// Retain is how many messages per topic the stream keeps. Default
-	// 200.
+	// Retain is how many messages per topic the stream keeps.
 	Retain int
 }
 
@@ -52,17 +51,11 @@ const subjectPrefix = "wasmweb."
 // NewNATS connects to NATS, creates or updates the stream, and starts
 // following it from its retained history.
 func NewNATS(cfg NATSConfig, lim Limits) (*NATS, error) {
-	if cfg.Stream == "" {
-		cfg.Stream = "WASMWEB"
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 2 * time.Second
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = subjectPrefix
-	}
-	if cfg.Retain <= 0 {
-		cfg.Retain = DefaultRetain
 	}
 	b := &NATS{cfg: cfg}
 	b.s.init(lim)
