@@ -47,7 +47,22 @@ type call struct {
 	reason   string
 }
 
-func (c *call) requestID() string {
+// begin makes c the call that serves r for route rt on site s.
+func (c *call) begin(s *Site, r *netloop.Request, w *netloop.Response, rt *siteRoute, params []route.Param, id uint64, resumed, timedOut bool) {
+	*c = call{req: r, w: w, route: rt, site: s, id: id, paramBuf: c.paramBuf, resumed: resumed, timedOut: timedOut}
+	c.params = append(c.paramBuf[:0], params...)
+}
+
+// end ends the call: until the next begin, host functions find no
+// request.
+func (c *call) end() { *c = call{paramBuf: c.paramBuf} }
+
+// RequestID implements guest.State: the id of the request being served,
+// "" between calls.
+func (c *call) RequestID() string {
+	if c.req == nil {
+		return ""
+	}
 	if c.idStr == "" {
 		c.idStr = formatRequestID(c.id)
 	}
@@ -116,7 +131,7 @@ func reqGet(ctx context.Context, mod api.Module, stack []uint64) {
 	case abi.FieldHandler:
 		outputString(mod, stack, 1, c.route.handler)
 	case abi.FieldRequestID:
-		outputString(mod, stack, 1, c.requestID())
+		outputString(mod, stack, 1, c.RequestID())
 	case abi.FieldRoutePattern:
 		outputString(mod, stack, 1, c.route.pattern)
 	default:

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -35,8 +36,7 @@ type Host struct {
 	suffixes []hostSuffix     // "*.example.com" entries, longest first
 	fallback *Site            // the "*" site, or nil
 
-	stop     chan struct{}
-	stopped  sync.WaitGroup
+	watchdog *guest.Watchdog
 	closeMu  sync.Mutex
 	isClosed bool
 }
@@ -55,7 +55,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{})}
+	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
 	backend := cfg.PubSub.WithDefaults()
 	for _, spec := range cfg.Sites {
@@ -88,29 +88,14 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	}
 	// The most specific pattern wins, whatever the config's order.
 	slices.SortStableFunc(h.suffixes, func(a, b hostSuffix) int { return len(b.suffix) - len(a.suffix) })
-	h.stopped.Add(1)
-	go h.watchdog()
-	return h, nil
-}
-
-// watchdog stops guest calls that pass their deadline.
-func (h *Host) watchdog() {
-	defer h.stopped.Done()
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-h.stop:
-			return
-		case now := <-t.C:
-			ns := now.UnixNano()
-			for _, s := range h.sites {
-				for _, g := range s.plugins {
-					g.pool.watch(ns)
-				}
-			}
+	var plugins []*guest.Plugin
+	for _, s := range h.sites {
+		for _, p := range s.plugins {
+			plugins = append(plugins, p)
 		}
 	}
+	h.watchdog = guest.StartWatchdog(plugins)
+	return h, nil
 }
 
 // Close unloads every site. Calls in progress are stopped.
@@ -121,8 +106,9 @@ func (h *Host) Close(ctx context.Context) error {
 		return nil
 	}
 	h.isClosed = true
-	close(h.stop)
-	h.stopped.Wait()
+	if h.watchdog != nil {
+		h.watchdog.Stop()
+	}
 	for _, s := range h.sites {
 		s.close(ctx)
 	}

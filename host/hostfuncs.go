@@ -2,15 +2,13 @@ package host
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
 )
 
 // hostFuncs implements the wasmweb_v1 import module (abi/ABI.md §7).
@@ -23,10 +21,11 @@ var (
 	i64 = api.ValueTypeI64
 )
 
-// instantiate registers every host function, one declarative line each,
+// hostFunctions are every host function, one declarative line each,
 // with named parameters so that traces and errors read like the ABI.
-func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
-	b := rt.NewHostModuleBuilder(abi.ModuleName)
+var hostFunctions = func() []guest.Func {
+	var fs []guest.Func
+	h := &hostFuncs{}
 	// def declares a function whose parameters are i32 unless their name
 	// ends in ":i64" or ":f64".
 	def := func(name string, fn api.GoModuleFunc, params []string, results ...api.ValueType) {
@@ -41,7 +40,7 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 				types[i], names[i] = api.ValueTypeF64, n
 			}
 		}
-		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(fn), types, results).WithParameterNames(names...).Export(name)
+		fs = append(fs, guest.Func{Name: name, ParamNames: names, Params: types, Results: results, Fn: fn})
 	}
 	def(abi.FuncHostFeatures, h.hostFeatures, nil, i64)
 	def(abi.FuncLog, h.logLine, []string{"level", "msg", "msg_len"})
@@ -76,62 +75,23 @@ func (h *hostFuncs) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	def(abi.FuncFormatDate, formatDate, []string{"unix_seconds:i64", "offset_min", "flags", "buf", "buf_limit"}, i32)
 	def(abi.FuncFormatNumber, formatNumber, []string{"value:f64", "digits", "buf", "buf_limit"}, i32)
 	def(abi.FuncUserLogin, userLogin, []string{"name", "name_len", "password", "password_len"}, i32)
-	if _, err := b.Instantiate(ctx); err != nil {
-		return fmt.Errorf("host: host module: %w", err)
-	}
-	return nil
-}
+	return fs
+}()
 
-// stoppable makes fn trap at entry once its instance is halted: a guest
-// that calls the host in a loop meets its deadline at the next call,
-// not after the loop's next Interval checks.
-func stoppable(fn api.GoModuleFunc) api.GoModuleFunc {
-	return func(ctx context.Context, mod api.Module, stack []uint64) {
-		if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil && in.killed.Load() {
-			trap("call stopped at its deadline")
-		}
-		fn(ctx, mod, stack)
-	}
-}
-
-// hostImports lists the functions of the host module, for load-time
-// checks of a guest's imports.
-var hostImports = map[string]bool{
-	abi.FuncHostFeatures: true, abi.FuncLog: true,
-	abi.FuncReqGet: true, abi.FuncReqHeader: true, abi.FuncReqHeaderNames: true, abi.FuncReqParam: true,
-	abi.FuncReqArg: true, abi.FuncReqArgNames: true, abi.FuncReqFile: true,
-	abi.FuncRespSetStatus: true, abi.FuncRespHeader: true, abi.FuncRespWrite: true,
-	abi.FuncRespRedirect: true, abi.FuncRespError: true,
-	abi.FuncPublish: true, abi.FuncWait: true, abi.FuncMsgID: true, abi.FuncMsgData: true, abi.FuncRespShare: true,
-	abi.FuncRender: true, abi.FuncCookieGet: true, abi.FuncCookieSet: true,
-	abi.FuncSignedGet: true, abi.FuncSignedSet: true, abi.FuncUserGet: true, abi.FuncUserSet: true,
-	abi.FuncXSRFToken: true, abi.FuncUserLogin: true,
-	abi.FuncLocaleGet: true, abi.FuncLocaleSet: true, abi.FuncTranslate: true, abi.FuncFormatDate: true, abi.FuncFormatNumber: true,
-}
-
-// errTrap is the panic value host functions use to trap the guest.
-type errTrap struct{ msg string }
-
-func (e *errTrap) Error() string { return "wasmweb: " + e.msg }
-
-func trap(format string, args ...any) { panic(&errTrap{fmt.Sprintf(format, args...)}) }
-
-// isTrap reports whether err came from a host function's deliberate trap.
-func isTrap(err error) bool {
-	var t *errTrap
-	return errors.As(err, &t)
-}
-
-type instanceKey struct{}
+func trap(format string, args ...any) { guest.Trap(format, args...) }
 
 // current returns the call being served by the instance mod belongs to,
 // or nil outside wasmweb_handle.
 func current(ctx context.Context) *call {
-	in, _ := ctx.Value(instanceKey{}).(*instance)
+	in := guest.FromContext(ctx)
 	if in == nil {
 		return nil
 	}
-	return in.call
+	c := in.State().(*call)
+	if c.req == nil {
+		return nil
+	}
+	return c
 }
 
 func arg(stack []uint64, i int) uint32 { return api.DecodeU32(stack[i]) }
@@ -197,7 +157,7 @@ func (h *hostFuncs) logLine(ctx context.Context, mod api.Module, stack []uint64)
 	default:
 		lv = slog.LevelInfo
 	}
-	if in, _ := ctx.Value(instanceKey{}).(*instance); in != nil {
-		in.logs.Log(lv, b)
+	if in := guest.FromContext(ctx); in != nil {
+		in.Log(lv, b)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/host/internal/guest"
 )
 
 // metrics are the host's Prometheus collectors, registered on their own
@@ -77,30 +79,18 @@ func newMetrics() *metrics {
 	return m
 }
 
-// pluginMetrics are one plugin's series, looked up once.
-type pluginMetrics struct {
-	calls       prometheus.Counter
-	callSeconds prometheus.Observer
-	instances   prometheus.Gauge
-	creations   prometheus.Counter
-	misses      prometheus.Counter
-	traps       prometheus.Counter
-	kills       prometheus.Counter
-	logBytes    prometheus.Counter
-	logLines    prometheus.Counter
-}
-
-func (m *metrics) forPlugin(site, plugin string) *pluginMetrics {
-	return &pluginMetrics{
-		calls:       m.calls.WithLabelValues(site, plugin),
-		callSeconds: m.callSeconds.WithLabelValues(site, plugin),
-		instances:   m.instances.WithLabelValues(site, plugin),
-		creations:   m.creations.WithLabelValues(site, plugin),
-		misses:      m.misses.WithLabelValues(site, plugin),
-		traps:       m.traps.WithLabelValues(site, plugin),
-		kills:       m.kills.WithLabelValues(site, plugin),
-		logBytes:    m.logBytes.WithLabelValues(site, plugin),
-		logLines:    m.logLines.WithLabelValues(site, plugin),
+// forPlugin returns one plugin's series, looked up once.
+func (m *metrics) forPlugin(site, plugin string) guest.Metrics {
+	return guest.Metrics{
+		Calls:       m.calls.WithLabelValues(site, plugin),
+		CallSeconds: m.callSeconds.WithLabelValues(site, plugin),
+		Instances:   m.instances.WithLabelValues(site, plugin),
+		Creations:   m.creations.WithLabelValues(site, plugin),
+		Misses:      m.misses.WithLabelValues(site, plugin),
+		Traps:       m.traps.WithLabelValues(site, plugin),
+		Kills:       m.kills.WithLabelValues(site, plugin),
+		LogBytes:    m.logBytes.WithLabelValues(site, plugin),
+		LogLines:    m.logLines.WithLabelValues(site, plugin),
 	}
 }
 

@@ -15,5 +15,4 @@ type siteRoute struct {
 	auth     bool  // auth = "required": no user, no call
 	noXSRF   bool  // xsrf = false: exempt from the site's XSRF check
 	counters *statusCounters
-	gate     *routeGate // nil when the route's plugin serves no other route
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/compress"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
@@ -41,9 +43,9 @@ type Site struct {
 	templates *templates.Set // nil when the site has no templates
 	signer    *signed.Signer
 	accounts  *accounts.Accounts // nil when the site has no accounts
-	rt        *siteRuntime
+	rt        *guest.Runtime
 	routes    []*siteRoute
-	plugins   map[string]*generation
+	plugins   map[string]*guest.Plugin
 
 	// locales are the site's languages; never nil: a site without
 	// translations speaks its default. localeCookie holds the user's
@@ -58,7 +60,7 @@ func (s *Site) Name() string { return s.name }
 // buildSite loads spec, a site with its defaults applied.
 func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.PubSub) (*Site, error) {
 	s := &Site{h: h, loginURL: spec.LoginURL, xsrf: spec.XSRF, name: spec.Name, debug: spec.Debug, limits: spec.Limits,
-		pubsub: spec.PubSub, plugins: map[string]*generation{}}
+		pubsub: spec.PubSub, plugins: map[string]*guest.Plugin{}}
 	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: int(s.pubsub.MaxMessageBytes)}
 	if backend.Backend == "nats" {
 		nc := pubsub.NATSConfig{URL: backend.URL, Stream: backend.Stream, Retain: backend.Retain}
@@ -119,8 +121,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 		}
 		s.templates = t
 	}
-	hf := &hostFuncs{}
-	rt, err := h.engine.newRuntime(ctx, s.limits, hf)
+	rt, err := h.engine.e.NewRuntime(ctx, int64(s.limits.Memory), hostFunctions)
 	if err != nil {
 		return nil, err
 	}
@@ -156,9 +157,13 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}
 		s.routes = append(s.routes, r)
 	}
+	// A plugin that serves several routes gives each a gate, by route
+	// number, so that none takes the plugin's whole pool.
+	timeout := max(0, time.Duration(s.limits.CallTimeout))
+	gates := map[string][]*guest.Gate{}
 	for _, r := range s.routes {
 		if ids[r.plugin] > 1 {
-			r.gate = newRouteGate(s.limits, h.m.refusals.WithLabelValues(spec.Name, r.pattern))
+			gates[r.plugin] = append(gates[r.plugin], guest.NewGate(s.limits.RouteInstances, timeout, h.m.refusals.WithLabelValues(spec.Name, r.pattern)))
 		}
 	}
 	names := make([]string, 0, len(spec.Plugins))
@@ -168,12 +173,21 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 	sort.Strings(names)
 	for _, name := range names {
 		path := spec.Plugins[name]
-		wasm, err := readWasm(path)
+		wasm, err := guest.ReadWasm(path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)
 		}
-		g, err := loadGeneration(ctx, s, name, path, wasm, h.m, h.log)
+		l := s.limits
+		g, err := guest.Load(ctx, rt, wasm, guest.Config{
+			Site: spec.Name, Name: name, Path: path,
+			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
+			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
+			Log:      h.log,
+			Metrics:  h.m.forPlugin(spec.Name, name),
+			NewState: func() guest.State { return new(call) },
+			Gates:    gates[name],
+		})
 		if err != nil {
 			s.close(ctx)
 			return nil, err
@@ -195,15 +209,13 @@ func (s *Site) close(ctx context.Context) {
 		s.broker.Close()
 	}
 	idle := true
-	for _, g := range s.plugins {
-		if g.pool.close(ctx) {
-			g.compiled.Close(ctx)
-		} else {
+	for _, p := range s.plugins {
+		if !p.Close(ctx) {
 			idle = false
 		}
 	}
 	if s.rt != nil && idle {
-		s.rt.close(ctx)
+		s.rt.Close(ctx)
 	}
 }
 
@@ -299,92 +311,73 @@ func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request,
 }
 
 func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param, resumed, timedOut bool) {
-	p := s.plugins[rt.plugin].pool
-	if !rt.gate.enter(p.done) {
+	p := s.plugins[rt.plugin]
+	gate := p.Gate(rt.id)
+	if !gate.Enter(p.Done()) {
 		// The route holds its share of the plugin's instances, or is
 		// penalised: the plugin's other routes keep theirs.
-		rt.gate.refused.Inc()
 		writeErrorPage(w, 503, "")
 		w.SetHeader("Retry-After", "1")
 		return
 	}
-	in, err := p.get(context.Background())
+	in, err := p.Get()
 	if err != nil {
-		rt.gate.leave()
+		gate.Leave()
 		h.log.Error("host: no instance for request", "site", s.name, "plugin", rt.plugin, "err", err)
 		writeErrorPage(w, 503, "")
 		w.SetHeader("Retry-After", "1")
 		return
 	}
-	c := &in.callBuf
-	*c = call{req: r, w: w, route: rt, site: s, id: h.reqID.Add(1), paramBuf: c.paramBuf, resumed: resumed, timedOut: timedOut}
-	c.params = append(c.paramBuf[:0], params...)
-	in.call = c
-	start := time.Now()
-	if p.timeout > 0 {
-		in.deadline.Store(start.Add(p.timeout).UnixNano())
-	}
-	in.stack[0] = uint64(uint32(rt.id))
-	err = in.handle.CallWithStack(in.ctx, in.stack[:])
-	in.deadline.Store(0)
-	in.call = nil
-	p.m.calls.Inc()
-	p.m.callSeconds.Observe(time.Since(start).Seconds())
-	if in.killed.Load() && err == nil {
-		// The watchdog fired as the call returned: the instance's context
-		// is cancelled, so it cannot serve again.
-		err = errKilledLate
-	}
+	c := in.State().(*call)
+	c.begin(s, r, w, rt, params, h.reqID.Add(1), resumed, timedOut)
+	result, err := in.Handle(rt.id)
 	broken := false
-	result := uint32(in.stack[0])
 	switch {
 	case err != nil:
 		broken = true
 		status := 500
 		switch {
-		case in.killed.Load() && p.shut.Load():
+		case errors.Is(err, guest.ErrUnloading):
 			// Stopped because the plugin is being unloaded, not for
 			// running long: no kill counted, no penalty.
 			status = 503
 			h.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.plugin,
-				"request", c.requestID())
-		case in.killed.Load():
+				"request", c.RequestID())
+		case errors.Is(err, guest.ErrDeadline):
 			status = 503
-			p.m.kills.Inc()
 			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,
-				"request", c.requestID(), "timeout", p.timeout)
-			if rt.gate.killed(time.Now()) {
+				"request", c.RequestID(), "timeout", p.Timeout())
+			if gate.Killed(time.Now()) {
 				h.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
-					"site", s.name, "plugin", rt.plugin, "route", rt.pattern, "for", rt.gate.penalty)
+					"site", s.name, "plugin", rt.plugin, "route", rt.pattern, "for", gate.Penalty())
 			}
 		default:
-			p.m.traps.Inc()
 			kind := "trap"
-			if isTrap(err) {
+			if guest.IsTrap(err) {
 				kind = "misuse of the ABI"
 			}
 			h.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.plugin,
-				"request", c.requestID(), "err", err)
+				"request", c.RequestID(), "err", err)
 		}
 		c.unpark()
 		s.failResponse(w, status)
 	case c.failed:
-		p.m.traps.Inc()
-		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.requestID(), "reason", c.reason)
+		p.Failed()
+		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.RequestID(), "reason", c.reason)
 		c.unpark()
 		s.failResponse(w, 500)
 	case result == abi.StatusWait && c.waiter != nil:
 		// Parked: the waiter is filed; the connection keeps the request.
 		s.parking.file(c.waiter)
 	case result == abi.StatusWait:
-		p.m.traps.Inc()
-		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.requestID())
+		p.Failed()
+		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.RequestID())
 		s.failResponse(w, 500)
 	case result != abi.StatusDone:
 		broken = true // a guest that failed may have left its memory in any state
-		p.m.traps.Inc()
-		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.requestID(),
-			"result", int32(in.stack[0]))
+		p.Failed()
+		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.RequestID(),
+			"result", int32(result))
 		c.unpark()
 		s.failResponse(w, 500)
 	default:
@@ -394,12 +387,10 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *si
 			s.shares.keep(c, w, r)
 		}
 	}
-	c.args, c.msgs, c.waiter = nil, nil, nil
-	p.put(in, broken)
-	rt.gate.leave()
+	c.end()
+	p.Put(in, broken)
+	gate.Leave()
 }
-
-var errKilledLate = errors.New("call stopped at its deadline as it returned")
 
 // failResponse replaces what the guest wrote with an error page, or
 // closes the connection when the head has already gone out.

@@ -1,4 +1,4 @@
-package host
+package guest
 
 import (
 	"sync"
@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/wasmweb/wasmweb/host/config"
 )
 
-// routeGate keeps one route of a plugin from taking the plugin's whole
+// Gate keeps one route of a plugin from taking the plugin's whole
 // pool: a route may hold at most share instances at once (calls waiting
 // for an instance count too), and a route whose call was stopped at its
 // deadline is penalised for a while: one call at a time, and the others
@@ -22,7 +20,7 @@ import (
 // and an add and a load to leave; a call that finds the route at its
 // share waits in a FIFO for a slot, at most wait. Safe for concurrent
 // use.
-type routeGate struct {
+type Gate struct {
 	share   int32         // the most calls of the route at once
 	wait    time.Duration // how long a call waits for a slot
 	penalty time.Duration // how long a deadline kill limits the route
@@ -45,33 +43,41 @@ const penaltyMin = 30 * time.Second
 // deadline (the pool waits as long for an instance).
 const gateWait = 30 * time.Second
 
-func newRouteGate(l config.Limits, refused prometheus.Counter) *routeGate {
-	timeout := time.Duration(l.CallTimeout)
-	g := &routeGate{share: int32(l.RouteInstances), wait: timeout, penalty: max(penaltyMin, 2*timeout), refused: refused}
+// NewGate returns the gate of a route that may hold share instances at
+// once, whose calls have the deadline timeout (0: none); refused counts
+// the calls it turns away.
+func NewGate(share int, timeout time.Duration, refused prometheus.Counter) *Gate {
+	g := &Gate{share: int32(share), wait: timeout, penalty: max(penaltyMin, 2*timeout), refused: refused}
 	if g.wait <= 0 {
 		g.wait = gateWait
 	}
 	return g
 }
 
-// enter admits a call of the route, waiting for a slot while the route
+// Enter admits a call of the route, waiting for a slot while the route
 // holds its share, until stop is closed or the wait has passed. It
-// reports false when the call must be refused. A nil gate admits every
-// call. Every admitted call must leave.
-func (g *routeGate) enter(stop <-chan struct{}) bool {
+// reports false, and counts the refusal, when the call must be refused.
+// A nil gate admits every call. Every admitted call must Leave.
+func (g *Gate) Enter(stop <-chan struct{}) bool {
 	if g == nil {
 		return true
 	}
-	if g.penalised() {
-		return g.tryEnter(1)
+	ok := false
+	switch {
+	case g.penalised():
+		ok = g.tryEnter(1)
+	case g.tryEnter(g.share):
+		ok = true
+	default:
+		ok = g.enterSlow(stop)
 	}
-	if g.tryEnter(g.share) {
-		return true
+	if !ok {
+		g.refused.Inc()
 	}
-	return g.enterSlow(stop)
+	return ok
 }
 
-func (g *routeGate) tryEnter(limit int32) bool {
+func (g *Gate) tryEnter(limit int32) bool {
 	for {
 		n := g.held.Load()
 		if n >= limit {
@@ -83,7 +89,7 @@ func (g *routeGate) tryEnter(limit int32) bool {
 	}
 }
 
-func (g *routeGate) enterSlow(stop <-chan struct{}) bool {
+func (g *Gate) enterSlow(stop <-chan struct{}) bool {
 	g.mu.Lock()
 	// waiting goes up before the last try, and leave reads it after it
 	// frees a slot: either the try sees the slot or leave sees the waiter.
@@ -125,8 +131,8 @@ func (g *routeGate) enterSlow(stop <-chan struct{}) bool {
 	return true // handed a slot as the wait ended: the caller leaves it
 }
 
-// leave gives the call's slot to the oldest waiting call, or back.
-func (g *routeGate) leave() {
+// Leave gives the call's slot to the oldest waiting call, or back.
+func (g *Gate) Leave() {
 	if g == nil {
 		return
 	}
@@ -149,9 +155,9 @@ func (g *routeGate) leave() {
 	g.mu.Unlock()
 }
 
-// killed records that a call of the route was stopped at its deadline.
+// Killed records that a call of the route was stopped at its deadline.
 // It reports whether that began a penalty, for the log.
-func (g *routeGate) killed(now time.Time) bool {
+func (g *Gate) Killed(now time.Time) bool {
 	if g == nil {
 		return false
 	}
@@ -159,7 +165,10 @@ func (g *routeGate) killed(now time.Time) bool {
 	return old == 0 || old <= now.UnixNano()
 }
 
-func (g *routeGate) penalised() bool {
+// Penalty returns how long a deadline kill limits the route.
+func (g *Gate) Penalty() time.Duration { return g.penalty }
+
+func (g *Gate) penalised() bool {
 	u := g.until.Load()
 	if u == 0 {
 		return false

@@ -1,4 +1,4 @@
-package host
+package guest
 
 import (
 	"runtime"
@@ -8,21 +8,19 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // BenchmarkRouteGate measures what a call of a gated route pays: enter
 // and leave with the route below its share.
 func BenchmarkRouteGate(b *testing.B) {
-	g := newRouteGate(config.Limits{RouteInstances: 4, CallTimeout: config.Duration(time.Second)}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
+	g := NewGate(4, time.Second, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
 	stop := make(chan struct{})
 	b.ReportAllocs()
 	for b.Loop() {
-		if !g.enter(stop) {
+		if !g.Enter(stop) {
 			b.Fatal("refused")
 		}
-		g.leave()
+		g.Leave()
 	}
 }
 
@@ -37,9 +35,9 @@ func TestRouteGateHammer(t *testing.T) {
 		limit    int32
 	}{{"share", false, 3}, {"penalised", true, 1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := newRouteGate(config.Limits{RouteInstances: 3, CallTimeout: config.Duration(time.Minute)}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
+			g := NewGate(3, time.Minute, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
 			if tc.penalise {
-				g.killed(time.Now())
+				g.Killed(time.Now())
 			}
 			stop := make(chan struct{})
 			var inside, most, refused atomic.Int32
@@ -47,7 +45,7 @@ func TestRouteGateHammer(t *testing.T) {
 			for range 16 {
 				wg.Go(func() {
 					for range 500 {
-						if !g.enter(stop) {
+						if !g.Enter(stop) {
 							refused.Add(1)
 							continue
 						}
@@ -56,7 +54,7 @@ func TestRouteGateHammer(t *testing.T) {
 						}
 						runtime.Gosched()
 						inside.Add(-1)
-						g.leave()
+						g.Leave()
 					}
 				})
 			}
@@ -82,34 +80,34 @@ func TestRouteGateHammer(t *testing.T) {
 // trace in the queue; a call queued behind a running one gets its slot
 // when that one leaves.
 func TestRouteGateWaitEnds(t *testing.T) {
-	g := newRouteGate(config.Limits{RouteInstances: 1, CallTimeout: config.Duration(time.Minute)}, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
+	g := NewGate(1, time.Minute, prometheus.NewCounter(prometheus.CounterOpts{Name: "x"}))
 	stop := make(chan struct{})
-	if !g.enter(stop) {
+	if !g.Enter(stop) {
 		t.Fatal("an empty gate refused a call")
 	}
 	g.wait = time.Millisecond
-	if g.enter(stop) {
+	if g.Enter(stop) {
 		t.Fatal("a call past the share was admitted")
 	}
 	g.wait = time.Minute
 	unloaded := make(chan struct{})
 	close(unloaded)
-	if g.enter(unloaded) {
+	if g.Enter(unloaded) {
 		t.Fatal("a call was admitted after the plugin was unloaded")
 	}
 	if g.waiting.Load() != 0 || len(g.waiters) != 0 {
 		t.Fatalf("refused calls left in the queue: %d", len(g.waiters))
 	}
 	admitted := make(chan bool)
-	go func() { admitted <- g.enter(stop) }()
+	go func() { admitted <- g.Enter(stop) }()
 	for g.waiting.Load() == 0 {
 		runtime.Gosched()
 	}
-	g.leave()
+	g.Leave()
 	if !<-admitted {
 		t.Fatal("the queued call was refused when the running one left")
 	}
-	g.leave()
+	g.Leave()
 	if g.held.Load() != 0 {
 		t.Fatalf("held %d after every call left", g.held.Load())
 	}

@@ -1,4 +1,11 @@
-package host
+// Package guest runs plugins' WebAssembly: the compilation cache
+// (Engine), one wazero runtime per site with the host module in it
+// (Runtime), each plugin's compiled generation and its bounded pool of
+// instances (Plugin, Instance), the watchdog that stops calls at their
+// deadline (Watchdog), and the gate that keeps one route from taking its
+// plugin's whole pool (Gate). It knows nothing of HTTP or of what the
+// host functions do: a call's state is the caller's (State).
+package guest
 
 import (
 	"context"
@@ -8,11 +15,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -23,128 +30,109 @@ import (
 	"github.com/wasmweb/wasmweb/host/interrupt"
 )
 
-// generation is one compiled version of a plugin's .wasm file with its
-// pool of instances. It is safe for concurrent use.
-type generation struct {
-	compiled wazero.CompiledModule
-	pool     *pool
+// Config is what Load needs to make a plugin's generation.
+type Config struct {
+	// Site and Name name the plugin in errors and logs; Path is its file.
+	Site, Name, Path string
+	// Instances caps the pool; WarmInstances are made at load and kept.
+	Instances, WarmInstances int
+	// CallTimeout is a call's deadline; 0 runs calls without one, and the
+	// module is then loaded unprepared.
+	CallTimeout time.Duration
+	// Logs bound what the plugin's guests put in Log.
+	Logs guestlog.Limits
+	Log  *slog.Logger
+	// Metrics are the plugin's series.
+	Metrics Metrics
+	// NewState makes the state of each new instance's calls.
+	NewState func() State
+	// Gates are the plugin's route gates by route number; nil (or a nil
+	// entry) admits every call.
+	Gates []*Gate
 }
 
-// loadGeneration compiles wasm in rt, checks its exports and imports, and
-// fills a pool with warm instances.
-func loadGeneration(ctx context.Context, s *Site, plugin, path string, wasm []byte, m *metrics, log *slog.Logger) (*generation, error) {
-	if s.limits.CallTimeout > 0 {
+// Metrics are one plugin's Prometheus series.
+type Metrics struct {
+	Calls       prometheus.Counter
+	CallSeconds prometheus.Observer
+	Instances   prometheus.Gauge
+	Creations   prometheus.Counter
+	Misses      prometheus.Counter
+	Traps       prometheus.Counter
+	Kills       prometheus.Counter
+	LogBytes    prometheus.Counter
+	LogLines    prometheus.Counter
+}
+
+// State is what an instance's calls keep between the caller and the
+// host functions: the caller fills it before Handle, the host functions
+// find it with FromContext. An instance has one, made when the instance
+// is, and used by one call at a time.
+type State interface {
+	// RequestID returns the id of the request being served, "" between
+	// calls; the guest's log lines carry it.
+	RequestID() string
+}
+
+// Load compiles wasm in rt, checks its exports and imports, and fills a
+// pool with warm instances.
+func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, error) {
+	if cfg.CallTimeout > 0 {
 		// The watchdog stops a call past its deadline through the checks
 		// this adds (package interrupt).
 		iw, err := interrupt.Instrument(wasm)
 		if err != nil {
-			return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
+			return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
 		}
 		wasm = iw
 	}
-	compiled, err := s.rt.rt.CompileModule(ctx, wasm)
+	compiled, err := rt.rt.CompileModule(ctx, wasm)
 	if err != nil {
-		return nil, fmt.Errorf("host: plugin %q (%s): compile: %w", plugin, path, err)
+		return nil, fmt.Errorf("host: plugin %q (%s): compile: %w", cfg.Name, cfg.Path, err)
 	}
-	if err := checkModule(compiled); err != nil {
+	if err := rt.checkModule(compiled); err != nil {
 		compiled.Close(ctx)
-		return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
+		return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
 	}
-	lim := s.limits
-	pm := m.forPlugin(s.name, plugin)
-	p := &pool{
-		site: s.name, plugin: plugin, rt: s.rt, compiled: compiled, log: log,
-		max: lim.Instances, warm: lim.WarmInstances, timeout: max(0, time.Duration(lim.CallTimeout)),
-		idle: make(chan *instance, lim.Instances), done: make(chan struct{}),
-		all: map[*instance]struct{}{}, m: pm,
-		logs: guestlog.NewPlugin(log.With("site", s.name, "plugin", plugin),
-			guestlog.Limits{PerCall: int64(lim.LogBytesPerCall), PerSecond: int64(lim.LogBytesPerSecond)},
-			guestlog.Counters{Bytes: pm.logBytes, Lines: pm.logLines}),
+	m := cfg.Metrics
+	p := &Plugin{
+		site: cfg.Site, plugin: cfg.Name, rt: rt, compiled: compiled, log: cfg.Log,
+		max: cfg.Instances, warm: cfg.WarmInstances, timeout: cfg.CallTimeout,
+		idle: make(chan *Instance, cfg.Instances), done: make(chan struct{}),
+		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates,
+		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
+			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
 	}
-	g := &generation{compiled: compiled, pool: p}
 	for i := 0; i < p.warm; i++ {
 		p.reserve()
 		in, err := p.create()
 		if err != nil {
-			p.close(ctx)
-			compiled.Close(ctx)
-			return nil, fmt.Errorf("host: plugin %q (%s): %w", plugin, path, err)
+			p.Close(ctx)
+			return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
 		}
 		p.idle <- in
 	}
-	return g, nil
+	return p, nil
 }
 
-// checkModule verifies the exports ABI.md §4 requires and that every
-// wasmweb import exists, with errors that say what was expected.
-func checkModule(cm wazero.CompiledModule) error {
-	exports := cm.ExportedFunctions()
-	h, ok := exports[abi.ExportHandle]
-	if !ok {
-		return fmt.Errorf("missing export %s (want a function (i32) -> (i32); a Go plugin registers handlers with the wasmweb sdk)", abi.ExportHandle)
-	}
-	if !sameTypes(h.ParamTypes(), api.ValueTypeI32) || !sameTypes(h.ResultTypes(), api.ValueTypeI32) {
-		return fmt.Errorf("export %s has signature %s, want (i32) -> (i32)", abi.ExportHandle, signature(h))
-	}
-	if init, ok := exports[abi.ExportInitialize]; ok && (len(init.ParamTypes()) != 0 || len(init.ResultTypes()) != 0) {
-		return fmt.Errorf("export %s has signature %s, want () -> ()", abi.ExportInitialize, signature(init))
-	}
-	if start, ok := exports[interrupt.ExportStart]; ok && (len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0) {
-		return fmt.Errorf("the start function has signature %s, want () -> ()", signature(start))
-	}
-	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
-		return fmt.Errorf("missing export %q (want the guest's memory)", abi.ExportMemory)
-	}
-	for _, f := range cm.ImportedFunctions() {
-		mod, name, _ := f.Import()
-		switch {
-		case mod == abi.ModuleName && !hostImports[name]:
-			return fmt.Errorf("imports %s.%s, which this host does not provide", mod, name)
-		case strings.HasPrefix(mod, "wasmweb_") && mod != abi.ModuleName:
-			return fmt.Errorf("imports module %s; this host speaks %s", mod, abi.ModuleName)
-		}
-	}
-	return nil
-}
-
-func sameTypes(got []api.ValueType, want ...api.ValueType) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func signature(f api.FunctionDefinition) string {
-	names := func(ts []api.ValueType) string {
-		s := make([]string, len(ts))
-		for i, t := range ts {
-			s[i] = api.ValueTypeName(t)
-		}
-		return "(" + strings.Join(s, ", ") + ")"
-	}
-	return names(f.ParamTypes()) + " -> " + names(f.ResultTypes())
-}
-
-// pool is a bounded set of instances of one generation. Instances are
-// created ahead of need (warm) and on demand up to max; a request waits
-// for a free one when all are busy. It does not use sync.Pool, which
-// drops its contents at every GC.
-type pool struct {
+// Plugin is one compiled generation of a plugin's .wasm file with its
+// bounded pool of instances. Instances are created ahead of need (warm)
+// and on demand up to max; a request waits for a free one when all are
+// busy. It does not use sync.Pool, which drops its contents at every GC.
+// It is safe for concurrent use.
+type Plugin struct {
 	site, plugin string
-	rt           *siteRuntime
+	rt           *Runtime
 	compiled     wazero.CompiledModule
 	log          *slog.Logger
-	m            *pluginMetrics
+	m            Metrics
 	max, warm    int
 	timeout      time.Duration
 	logs         *guestlog.Plugin // the plugin's share of the host's log
+	newState     func() State
+	gates        []*Gate
 
-	idle  chan *instance // free instances
+	idle  chan *Instance // free instances
 	total atomic.Int32   // live instances, free or busy
 
 	// out counts instances out of the pool: serving a call or being
@@ -155,12 +143,12 @@ type pool struct {
 	done chan struct{} // closed by close, to wake calls waiting in get
 
 	mu  sync.Mutex
-	all map[*instance]struct{} // every live instance
+	all map[*Instance]struct{} // every live instance
 }
 
-// instance is one instantiated guest. It serves one call at a time.
-type instance struct {
-	pool   *pool
+// Instance is one instantiated guest. It serves one call at a time.
+type Instance struct {
+	pool   *Plugin
 	mod    api.Module
 	handle api.Function
 	ctx    context.Context   // carries the instance to host functions
@@ -168,8 +156,7 @@ type instance struct {
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
-	call     *call         // the call being served, nil between calls
-	callBuf  call          // storage for call, reused
+	state    State         // the calls' state, made with the instance
 	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
 	killed   atomic.Bool   // halt was called: the instance must not run again
 	halted   chan struct{} // closed by halt, to wake a sleeping guest
@@ -179,7 +166,7 @@ var errPoolClosed = errors.New("plugin is being unloaded")
 
 // reserve claims a slot for one more instance, failing at max. The slot
 // is given back by discard, or by create when instantiation fails.
-func (p *pool) reserve() bool {
+func (p *Plugin) reserve() bool {
 	for {
 		n := p.total.Load()
 		if int(n) >= p.max {
@@ -197,13 +184,13 @@ const initTimeouts = 10
 
 // create instantiates the module and initializes the instance, in a
 // slot the caller has reserved. The slot is given back on failure.
-func (p *pool) create() (*instance, error) {
-	in := &instance{pool: p, halted: make(chan struct{})}
+func (p *Plugin) create() (*Instance, error) {
+	in := &Instance{pool: p, halted: make(chan struct{}), state: p.newState()}
 	// The allocator is read once, at instantiation; the instance's key
 	// stays outermost, where host functions find it first.
 	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
 	in.ctx = context.WithValue(base, instanceKey{}, in)
-	in.logs = p.logs.NewCall(in.requestID)
+	in.logs = p.logs.NewCall(in.state.RequestID)
 	out := &guestOutput{in: in}
 	cfg := wazero.NewModuleConfig().
 		WithName("").
@@ -231,13 +218,13 @@ func (p *pool) create() (*instance, error) {
 	}
 	p.all[in] = struct{}{} // from now on, close can halt it
 	p.mu.Unlock()
-	p.m.instances.Set(float64(p.total.Load()))
+	p.m.Instances.Set(float64(p.total.Load()))
 	if err := in.initialize(); err != nil {
 		p.discard(in)
 		return nil, err
 	}
 	in.handle = mod.ExportedFunction(abi.ExportHandle)
-	p.m.creations.Inc()
+	p.m.Creations.Inc()
 	return in, nil
 }
 
@@ -245,7 +232,7 @@ func (p *pool) create() (*instance, error) {
 // into an export, so that it runs here rather than inside
 // InstantiateModule, out of the host's reach) and then _initialize,
 // both within the instantiation deadline.
-func (in *instance) initialize() error {
+func (in *Instance) initialize() error {
 	p := in.pool
 	limit := time.Duration(initTimeouts) * p.timeout
 	var t *time.Timer
@@ -282,10 +269,10 @@ func (in *instance) initialize() error {
 	return nil
 }
 
-// get returns a free instance, waiting up to the call timeout for one
+// Get returns a free instance, waiting up to the call timeout for one
 // to be returned; when none is free and the pool is below max, it also
-// starts making one. The caller gives the instance back with put.
-func (p *pool) get(ctx context.Context) (*instance, error) {
+// starts making one. The caller gives the instance back with Put.
+func (p *Plugin) Get() (*Instance, error) {
 	p.out.Add(1)
 	if p.shut.Load() {
 		p.out.Add(-1)
@@ -298,7 +285,7 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 	return in, err
 }
 
-func (p *pool) take() (*instance, error) {
+func (p *Plugin) take() (*Instance, error) {
 	select {
 	case in := <-p.idle:
 		in.logs.Begin()
@@ -309,7 +296,7 @@ func (p *pool) take() (*instance, error) {
 		// The new instance joins the pool when it is ready; the request
 		// waits for it or any other no longer than a call may take, so
 		// that a slow initialization does not hold it past its deadline.
-		p.m.misses.Inc()
+		p.m.Misses.Inc()
 		p.grow()
 	}
 	wait := p.timeout
@@ -331,7 +318,7 @@ func (p *pool) take() (*instance, error) {
 
 // grow creates an instance in the background, in a slot the caller has
 // reserved, and puts it in the pool when it is ready.
-func (p *pool) grow() {
+func (p *Plugin) grow() {
 	p.out.Add(1) // the new instance is out until it is put
 	go func() {
 		in, err := p.create()
@@ -342,15 +329,16 @@ func (p *pool) grow() {
 			}
 			return
 		}
-		p.put(in, false)
+		p.Put(in, false)
 	}()
 }
 
 var errPoolBusy = errors.New("all instances busy")
 
-// put returns an instance after a call. A broken instance is closed and,
-// when the pool is below its warm size, replaced in the background.
-func (p *pool) put(in *instance, broken bool) {
+// Put returns an instance after a call. A broken instance (one whose
+// call failed: its memory may be in any state) is closed and, when the
+// pool is below its warm size, replaced in the background.
+func (p *Plugin) Put(in *Instance, broken bool) {
 	defer p.out.Add(-1)
 	in.logs.End()
 	if !broken && !p.shut.Load() {
@@ -369,7 +357,7 @@ func (p *pool) put(in *instance, broken bool) {
 	}
 }
 
-func (p *pool) discard(in *instance) {
+func (p *Plugin) discard(in *Instance) {
 	p.mu.Lock()
 	_, ok := p.all[in]
 	delete(p.all, in)
@@ -377,14 +365,14 @@ func (p *pool) discard(in *instance) {
 	in.close()
 	if ok {
 		p.total.Add(-1)
-		p.m.instances.Set(float64(p.total.Load()))
+		p.m.Instances.Set(float64(p.total.Load()))
 	}
 }
 
 // halt stops the call running in the instance, if any, at its next
 // loop head or function entry; the instance is then discarded. Any
 // goroutine may call it.
-func (in *instance) halt() {
+func (in *Instance) halt() {
 	if in.killed.Swap(true) {
 		return
 	}
@@ -394,20 +382,21 @@ func (in *instance) halt() {
 	close(in.halted)
 }
 
-// stopped traps the guest when halt has been called: host functions
-// call it on entry, and wherever they may take long, so that a guest
-// cannot outlast its deadline inside the host.
-func (in *instance) stopped() {
+// Stopped traps the guest when the instance has been halted: host
+// functions call it wherever they may take long, so that a guest cannot
+// outlast its deadline inside the host (Runtime checks at every host
+// function's entry).
+func (in *Instance) Stopped() {
 	if in.killed.Load() {
-		trap("call stopped at its deadline")
+		Trap("call stopped at its deadline")
 	}
 }
 
 // sleep is the instance's WASI nanosleep, behind poll_oneoff's clock
 // subscriptions. It ends early when halt is called, and at the deadline
 // of what the instance runs; either way the call is then stopped.
-func (in *instance) sleep(ns int64) {
-	in.stopped()
+func (in *Instance) sleep(ns int64) {
+	in.Stopped()
 	d, last := time.Duration(ns), false
 	if dl := in.deadline.Load(); dl != 0 {
 		if left := time.Until(time.Unix(0, dl)); left < d {
@@ -425,38 +414,32 @@ func (in *instance) sleep(ns int64) {
 	if last {
 		in.halt()
 	}
-	in.stopped()
+	in.Stopped()
 }
 
-// requestID returns the id of the request being served, "" between
-// calls.
-func (in *instance) requestID() string {
-	if c := in.call; c != nil {
-		return c.requestID()
-	}
-	return ""
-}
+// State returns the state of the instance's calls.
+func (in *Instance) State() State { return in.state }
 
 // instanceRand is an instance's WASI random source: it reads in chunks
 // and stops the call between them once halt is called, so that a huge
 // random_get cannot outlast the deadline.
-type instanceRand struct{ in *instance }
+type instanceRand struct{ in *Instance }
 
 func (r instanceRand) Read(p []byte) (int, error) {
-	r.in.stopped()
+	r.in.Stopped()
 	return rand.Read(p[:min(len(p), randChunk)])
 }
 
 const randChunk = 64 << 10
 
-func (in *instance) close() {
+func (in *Instance) close() {
 	if in.mod != nil {
 		in.mod.Close(context.Background())
 	}
 }
 
 // watch stops calls that ran past their deadline.
-func (p *pool) watch(now int64) {
+func (p *Plugin) watch(now int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for in := range p.all {
@@ -470,12 +453,13 @@ func (p *pool) watch(now int64) {
 // context has no deadline.
 const closeWait = 10 * time.Second
 
-// close stops the pool. New calls are refused and running ones are
+// Close stops the pool. New calls are refused and running ones are
 // stopped at their next loop head or function entry when the site has a
-// call timeout; once none is running, every instance is closed. It
-// reports false when calls were still running at ctx's deadline (or
-// after closeWait): their instances, and so the runtime, must stay open.
-func (p *pool) close(ctx context.Context) bool {
+// call timeout; once none is running, every instance and the compiled
+// module are closed. It reports false when calls were still running at
+// ctx's deadline (or after closeWait): their instances and module, and
+// so the runtime, must stay open.
+func (p *Plugin) Close(ctx context.Context) bool {
 	if p.shut.Swap(true) {
 		return true
 	}
@@ -498,32 +482,33 @@ func (p *pool) close(ctx context.Context) bool {
 		time.Sleep(time.Millisecond)
 	}
 	p.mu.Lock()
-	list := make([]*instance, 0, len(p.all))
+	list := make([]*Instance, 0, len(p.all))
 	for in := range p.all {
 		list = append(list, in)
 	}
-	p.all = map[*instance]struct{}{}
+	p.all = map[*Instance]struct{}{}
 	p.mu.Unlock()
 	for _, in := range list {
 		in.close()
 	}
+	p.compiled.Close(ctx)
 	return true
 }
 
 // guestOutput is an instance's stdout and stderr: the lines go to the
 // log within the call's share (guestlog.Call.Write), and a call stopped
 // at its deadline is trapped at the next write.
-type guestOutput struct{ in *instance }
+type guestOutput struct{ in *Instance }
 
 func (g *guestOutput) Write(p []byte) (int, error) {
-	g.in.stopped()
+	g.in.Stopped()
 	return g.in.logs.Write(p)
 }
 
 var _ io.Writer = (*guestOutput)(nil)
 
-// readWasm reads a plugin's module file.
-func readWasm(path string) ([]byte, error) {
+// ReadWasm reads a plugin's module file.
+func ReadWasm(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
