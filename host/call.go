@@ -3,7 +3,6 @@ package host
 import (
 	"bytes"
 	"context"
-	"html"
 	"strconv"
 	"strings"
 
@@ -11,6 +10,8 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/form"
+	"github.com/wasmweb/wasmweb/host/internal/errorpage"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/locale"
@@ -22,7 +23,7 @@ import (
 type call struct {
 	req      *netloop.Request
 	w        *netloop.Response
-	route    *siteRoute
+	route    *route.Route
 	params   []route.Param
 	paramBuf [4]route.Param // storage for params
 	id       uint64
@@ -37,7 +38,7 @@ type call struct {
 	waitKey  string           // the topic of the call's wait, as the broker names it
 	waitCur  int64            // ... and its cursor
 	share    bool             // resp_share: the response depends only on the messages
-	waiter   *waiter          // set when wait parked the request
+	waiter   *longpoll.Waiter // set when wait parked the request
 	xsrf     []byte           // the request's XSRF token, once asked for
 	loc      *locale.Locale   // the request's locale, once asked for
 
@@ -48,7 +49,7 @@ type call struct {
 }
 
 // begin makes c the call that serves r for route rt on site s.
-func (c *call) begin(s *Site, r *netloop.Request, w *netloop.Response, rt *siteRoute, params []route.Param, id uint64, resumed, timedOut bool) {
+func (c *call) begin(s *Site, r *netloop.Request, w *netloop.Response, rt *route.Route, params []route.Param, id uint64, resumed, timedOut bool) {
 	*c = call{req: r, w: w, route: rt, site: s, id: id, paramBuf: c.paramBuf, resumed: resumed, timedOut: timedOut}
 	c.params = append(c.paramBuf[:0], params...)
 }
@@ -75,9 +76,7 @@ func (c *call) unpark() {
 	if c.waiter == nil {
 		return
 	}
-	c.site.broker.Unwatch(c.waiter.topic, c.waiter)
-	c.site.parking.release(c.waiter)
-	c.w.Unpark()
+	c.site.parking.Unpark(c.waiter, c.w)
 	c.waiter = nil
 }
 
@@ -129,11 +128,11 @@ func reqGet(ctx context.Context, mod api.Module, stack []uint64) {
 	case abi.FieldBody:
 		output(mod, stack, 1, r.Body)
 	case abi.FieldHandler:
-		outputString(mod, stack, 1, c.route.handler)
+		outputString(mod, stack, 1, c.route.Handler)
 	case abi.FieldRequestID:
 		outputString(mod, stack, 1, c.RequestID())
 	case abi.FieldRoutePattern:
-		outputString(mod, stack, 1, c.route.pattern)
+		outputString(mod, stack, 1, c.route.Pattern.String())
 	default:
 		read(mod, arg(stack, 1), arg(stack, 2))
 		ret(stack, abi.ErrInvalid)
@@ -406,34 +405,9 @@ func respError(ctx context.Context, mod api.Module, stack []uint64) {
 		msg = ""
 	}
 	c.w.ResetBody()
-	writeErrorBody(c.w, status, msg)
+	errorpage.WriteBody(c.w, status, msg)
 	c.finished = true
 	ret(stack, 0)
-}
-
-// writeErrorPage replaces the response with a short HTML error page.
-func writeErrorPage(w *netloop.Response, status int, detail string) {
-	if !w.Reset() {
-		return
-	}
-	writeErrorBody(w, status, detail)
-}
-
-// writeErrorBody sets the status and writes an error page as the body,
-// keeping other header fields.
-func writeErrorBody(w *netloop.Response, status int, detail string) {
-	w.SetStatus(status)
-	w.SetHeader("Content-Type", "text/html; charset=utf-8")
-	text := netloop.StatusText(status)
-	if text == "" {
-		text = "Error"
-	}
-	code := strconv.Itoa(status)
-	w.WriteString("<!DOCTYPE html>\n<html><head><title>" + code + ": " + text + "</title></head>\n<body><h1>" + code + ": " + text + "</h1>")
-	if detail != "" {
-		w.WriteString("\n<pre>" + html.EscapeString(detail) + "</pre>")
-	}
-	w.WriteString("</body></html>\n")
 }
 
 // formatRequestID renders a request id as 16 hex digits.

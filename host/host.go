@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -28,8 +29,6 @@ type Host struct {
 	log    *slog.Logger
 	m      *metrics
 	reqID  atomic.Uint64
-	// draining is set by Drain: waits stop parking.
-	draining atomic.Bool
 
 	sites    []*Site
 	exact    map[string]*Site // lower-case host → site
@@ -119,9 +118,8 @@ func (h *Host) Close(ctx context.Context) error {
 // server calls it when it starts shutting down, so that long polls end
 // instead of holding the shutdown until its deadline.
 func (h *Host) Drain() {
-	h.draining.Store(true)
 	for _, s := range h.sites {
-		s.parking.drain()
+		s.parking.Drain()
 	}
 }
 
@@ -208,7 +206,7 @@ func lastColon(b []byte) int {
 func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 	s := h.siteFor(r.Host)
 	if s == nil {
-		writeErrorPage(w, 404, "")
+		errorpage.Write(w, 404, "")
 		return
 	}
 	s.serve(h, w, r)

@@ -105,7 +105,8 @@ type statusCounters struct {
 	byCode      map[int]counter // mu guards byCode
 }
 
-func (s *statusCounters) inc(code int) {
+// Count implements route.Counter.
+func (s *statusCounters) Count(code int) {
 	s.mu.Lock()
 	c, ok := s.byCode[code]
 	if !ok {

@@ -8,8 +8,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
-	"github.com/wasmweb/wasmweb/host/internal/route"
 )
 
 // topicKey returns the broker's name for a guest's topic. Each site has a
@@ -77,43 +77,25 @@ func wait(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, len(msgs))
 		return
 	}
-	if s.h.draining.Load() {
+	msgs, w, err := s.parking.Wait(c.w, c.route, c.params, key, cur, time.Duration(timeoutMs)*time.Millisecond)
+	switch {
+	case errors.Is(err, longpoll.ErrDraining):
 		ret(stack, abi.ErrUnavailable)
 		return
-	}
-	// The slot is taken before anything can wake or end the wait, so the
-	// count never passes max_waiters and every way out gives it back.
-	if !s.parking.reserve() {
+	case errors.Is(err, longpoll.ErrFull):
 		ret(stack, abi.ErrTooLarge)
 		return
-	}
-	w := &waiter{site: s, route: c.route, topic: key, cursor: cur,
-		expires: time.Now().Add(clampWait(timeoutMs, time.Duration(s.pubsub.MaxWait))).UnixNano()}
-	parked := c.w.Park()
-	if parked == nil {
-		// The head has been sent (a streamed body): too late to wait.
-		s.parking.release(w)
+	case errors.Is(err, longpoll.ErrSent):
 		ret(stack, abi.ErrFinished)
 		return
-	}
-	w.parked = parked
-	w.params = append([]route.Param(nil), c.params...)
-	msgs, err := s.broker.Since(key, cur, w)
-	if err != nil || len(msgs) > 0 {
-		c.w.Unpark()
-		s.parking.release(w)
-		if err != nil {
-			ret(stack, brokerErr(err))
-			return
-		}
+	case err != nil:
+		ret(stack, brokerErr(err))
+		return
+	case w == nil:
 		c.msgs = msgs
 		ret(stack, len(msgs))
 		return
 	}
-	parked.OnHangup(func() {
-		s.broker.Unwatch(key, w)
-		s.parking.release(w)
-	})
 	c.waiter = w
 	ret(stack, abi.WaitParked)
 }

@@ -15,8 +15,10 @@ import (
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/compress"
+	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
@@ -37,14 +39,13 @@ type Site struct {
 	limits    config.Limits
 	pubsub    config.SitePubSub
 	broker    pubsub.Broker
-	parking   *parking
-	shares    shareCache
+	parking   *longpoll.Parking
 	static    *static.Dir    // nil when the site serves no static files
 	templates *templates.Set // nil when the site has no templates
 	signer    *signed.Signer
 	accounts  *accounts.Accounts // nil when the site has no accounts
 	rt        *guest.Runtime
-	routes    []*siteRoute
+	routes    []*route.Route
 	plugins   map[string]*guest.Plugin
 
 	// locales are the site's languages; never nil: a site without
@@ -73,7 +74,14 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 	} else {
 		s.broker = pubsub.NewMemory(lim)
 	}
-	s.parking = newParking(h, s, runtime.GOMAXPROCS(0))
+	s.parking = longpoll.New(longpoll.Config{
+		Site: spec.Name, MaxWaiters: s.pubsub.MaxWaiters, MaxWait: time.Duration(s.pubsub.MaxWait),
+		Workers: runtime.GOMAXPROCS(0), Broker: s.broker, Log: h.log,
+		Parked: h.m.parked, Resumed: h.m.resumed, Shared: h.m.shared,
+		Run: func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) {
+			s.runGuest(h, w, r, rt, params, true, timedOut)
+		},
+	})
 	if spec.Static.Dir != "" {
 		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
 		if err != nil {
@@ -128,7 +136,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 	s.rt = rt
 	ids := map[string]int32{}
 	for i, rs := range spec.Routes {
-		segs, err := route.Parse(rs.Path)
+		pattern, err := route.Parse(rs.Path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %d: %w", spec.Name, i, err)
@@ -137,24 +145,24 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
-		r := &siteRoute{pattern: rs.Path, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired(), noXSRF: rs.XSRFExempt()}
+		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
+			Answers: &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
 		ids[rs.Plugin]++
 		if len(rs.Methods) > 0 {
-			r.methods = map[string]bool{}
+			r.Methods = map[string]bool{}
 			for _, m := range rs.Methods {
-				r.methods[strings.ToUpper(m)] = true
+				r.Methods[strings.ToUpper(m)] = true
 			}
-			if r.methods["GET"] {
-				r.methods["HEAD"] = true
+			if r.Methods["GET"] {
+				r.Methods["HEAD"] = true
 			}
-			names := make([]string, 0, len(r.methods))
-			for m := range r.methods {
+			names := make([]string, 0, len(r.Methods))
+			for m := range r.Methods {
 				names = append(names, m)
 			}
 			sort.Strings(names)
-			r.allow = strings.Join(names, ", ")
+			r.Allow = strings.Join(names, ", ")
 		}
-		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}
 		s.routes = append(s.routes, r)
 	}
 	// A plugin that serves several routes gives each a gate, by route
@@ -162,8 +170,8 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 	timeout := max(0, time.Duration(s.limits.CallTimeout))
 	gates := map[string][]*guest.Gate{}
 	for _, r := range s.routes {
-		if ids[r.plugin] > 1 {
-			gates[r.plugin] = append(gates[r.plugin], guest.NewGate(s.limits.RouteInstances, timeout, h.m.refusals.WithLabelValues(spec.Name, r.pattern)))
+		if ids[r.Plugin] > 1 {
+			gates[r.Plugin] = append(gates[r.Plugin], guest.NewGate(s.limits.RouteInstances, timeout, h.m.refusals.WithLabelValues(spec.Name, r.Pattern.String())))
 		}
 	}
 	names := make([]string, 0, len(spec.Plugins))
@@ -202,8 +210,8 @@ func (s *Site) close(ctx context.Context) {
 		s.static.Close()
 	}
 	if s.parking != nil {
-		s.parking.drain()
-		s.parking.close()
+		s.parking.Drain()
+		s.parking.Close()
 	}
 	if s.broker != nil {
 		s.broker.Close()
@@ -229,43 +237,43 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 	var params [4]route.Param
 	allow := ""
 	for _, rt := range s.routes {
-		ps, ok, bad := rt.segs.Match(path, params[:0])
+		ps, ok, bad := rt.Pattern.Match(path, params[:0])
 		if bad {
-			writeErrorPage(w, 400, "")
+			errorpage.Write(w, 400, "")
 			return
 		}
 		if !ok {
 			continue
 		}
-		if rt.methods != nil && !rt.methods[method] {
+		if rt.Methods != nil && !rt.Methods[method] {
 			if allow == "" {
-				allow = rt.allow
+				allow = rt.Allow
 			}
 			continue
 		}
-		if !rt.noXSRF && !s.xsrfPasses(r) {
-			writeErrorPage(w, 403, "")
-			rt.counters.inc(w.Status())
+		if !rt.NoXSRF && !s.xsrfPasses(r) {
+			errorpage.Write(w, 403, "")
+			rt.Answers.Count(w.Status())
 			return
 		}
-		if rt.auth && !s.signedIn(r) {
+		if rt.Auth && !s.signedIn(r) {
 			s.turnAway(w, r)
-			rt.counters.inc(w.Status())
+			rt.Answers.Count(w.Status())
 			return
 		}
 		for i := range ps {
 			ps[i].Value = strings.Clone(ps[i].Value) // may alias the input buffer
 		}
 		s.dispatch(h, w, r, rt, ps)
-		rt.counters.inc(w.Status())
+		rt.Answers.Count(w.Status())
 		return
 	}
 	if allow != "" {
-		writeErrorPage(w, 405, "")
+		errorpage.Write(w, 405, "")
 		w.SetHeader("Allow", allow)
 		return
 	}
-	writeErrorPage(w, 404, "")
+	errorpage.Write(w, 404, "")
 }
 
 // signedIn reports whether the request carries a valid user cookie.
@@ -279,7 +287,7 @@ func (s *Site) signedIn(r *netloop.Request) bool {
 func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
 	m := string(r.Method)
 	if s.loginURL == "" || m != "GET" && m != "HEAD" {
-		writeErrorPage(w, 403, "")
+		errorpage.Write(w, 403, "")
 		return
 	}
 	next := string(r.Path)
@@ -296,41 +304,33 @@ func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
 }
 
 // dispatch runs the route's plugin on a new request.
-func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param) {
+func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param) {
 	if int64(len(r.Body)) > int64(s.limits.MaxBodyBytes) {
-		writeErrorPage(w, 413, "")
+		errorpage.Write(w, 413, "")
 		return
 	}
 	s.runGuest(h, w, r, rt, params, false, false)
 }
 
-// dispatchResumed runs the route's plugin again on a parked request that
-// a message or its deadline woke.
-func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param, timedOut bool) {
-	s.runGuest(h, w, r, rt, params, true, timedOut)
-}
-
-func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *siteRoute, params []route.Param, resumed, timedOut bool) {
-	p := s.plugins[rt.plugin]
-	gate := p.Gate(rt.id)
+func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, resumed, timedOut bool) {
+	p := s.plugins[rt.Plugin]
+	gate := p.Gate(rt.ID)
 	if !gate.Enter(p.Done()) {
 		// The route holds its share of the plugin's instances, or is
 		// penalised: the plugin's other routes keep theirs.
-		writeErrorPage(w, 503, "")
-		w.SetHeader("Retry-After", "1")
+		errorpage.Unavailable(w, "1")
 		return
 	}
 	in, err := p.Get()
 	if err != nil {
 		gate.Leave()
-		h.log.Error("host: no instance for request", "site", s.name, "plugin", rt.plugin, "err", err)
-		writeErrorPage(w, 503, "")
-		w.SetHeader("Retry-After", "1")
+		h.log.Error("host: no instance for request", "site", s.name, "plugin", rt.Plugin, "err", err)
+		errorpage.Unavailable(w, "1")
 		return
 	}
 	c := in.State().(*call)
 	c.begin(s, r, w, rt, params, h.reqID.Add(1), resumed, timedOut)
-	result, err := in.Handle(rt.id)
+	result, err := in.Handle(rt.ID)
 	broken := false
 	switch {
 	case err != nil:
@@ -341,42 +341,42 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *si
 			// Stopped because the plugin is being unloaded, not for
 			// running long: no kill counted, no penalty.
 			status = 503
-			h.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.plugin,
+			h.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.Plugin,
 				"request", c.RequestID())
 		case errors.Is(err, guest.ErrDeadline):
 			status = 503
-			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,
+			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.Plugin,
 				"request", c.RequestID(), "timeout", p.Timeout())
 			if gate.Killed(time.Now()) {
 				h.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
-					"site", s.name, "plugin", rt.plugin, "route", rt.pattern, "for", gate.Penalty())
+					"site", s.name, "plugin", rt.Plugin, "route", rt.Pattern.String(), "for", gate.Penalty())
 			}
 		default:
 			kind := "trap"
 			if guest.IsTrap(err) {
 				kind = "misuse of the ABI"
 			}
-			h.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.plugin,
+			h.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.Plugin,
 				"request", c.RequestID(), "err", err)
 		}
 		c.unpark()
 		s.failResponse(w, status)
 	case c.failed:
 		p.Failed()
-		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.RequestID(), "reason", c.reason)
+		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(), "reason", c.reason)
 		c.unpark()
 		s.failResponse(w, 500)
 	case result == abi.StatusWait && c.waiter != nil:
 		// Parked: the waiter is filed; the connection keeps the request.
-		s.parking.file(c.waiter)
+		s.parking.File(c.waiter)
 	case result == abi.StatusWait:
 		p.Failed()
-		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.RequestID())
+		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID())
 		s.failResponse(w, 500)
 	case result != abi.StatusDone:
 		broken = true // a guest that failed may have left its memory in any state
 		p.Failed()
-		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.RequestID(),
+		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(),
 			"result", int32(result))
 		c.unpark()
 		s.failResponse(w, 500)
@@ -384,7 +384,7 @@ func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *si
 		c.unpark() // answered without waiting
 		compress.Gzip(w, r)
 		if c.share {
-			s.shares.keep(c, w, r)
+			s.parking.Keep(rt, c.params, c.waitKey, c.waitCur, c.msgs, w, r)
 		}
 	}
 	c.end()
@@ -399,7 +399,7 @@ func (s *Site) failResponse(w *netloop.Response, status int) {
 		w.Abort()
 		return
 	}
-	writeErrorPage(w, status, "")
+	errorpage.Write(w, status, "")
 	if status == 503 {
 		w.SetHeader("Retry-After", "1")
 	}

@@ -124,3 +124,20 @@ func (r Pattern) Match(path string, params []Param) (_ []Param, ok, bad bool) {
 	}
 	return params, true, false
 }
+
+// Route is one configured route of a site. Immutable once the site is
+// built; safe for concurrent use.
+type Route struct {
+	Pattern Pattern
+	Methods map[string]bool // nil: any method
+	Allow   string          // the Allow header of a 405: Methods, sorted
+	Plugin  string
+	Handler string // the name the plugin registered the handler under
+	ID      int32  // the route's number among its plugin's routes, passed to wasmweb_handle
+	Auth    bool   // auth = "required": no signed-in user, no call
+	NoXSRF  bool   // xsrf = false: exempt from the site's XSRF check
+	Answers Counter
+}
+
+// Counter counts a route's answers by status code.
+type Counter interface{ Count(status int) }

@@ -1,4 +1,4 @@
-package host
+package longpoll
 
 import (
 	"strings"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host/internal/compress"
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -22,7 +23,7 @@ const maxShared = 256
 // shareKey names the waiters that one shared answer serves: the same
 // route, path parameters, topic and cursor, and the same encoding.
 type shareKey struct {
-	route  *siteRoute
+	route  *route.Route
 	params string
 	topic  string
 	cursor int64
@@ -45,7 +46,7 @@ type shareCache struct {
 	m  map[shareKey]*shared
 }
 
-func shareKeyOf(rt *siteRoute, params []route.Param, topic string, cursor int64, r *netloop.Request) shareKey {
+func shareKeyOf(rt *route.Route, params []route.Param, topic string, cursor int64, r *netloop.Request) shareKey {
 	k := shareKey{route: rt, topic: topic, cursor: cursor, gzip: compress.AcceptsGzip(string(r.Header("Accept-Encoding")))}
 	if len(params) > 0 {
 		var b strings.Builder
@@ -60,10 +61,12 @@ func shareKeyOf(rt *siteRoute, params []route.Param, topic string, cursor int64,
 	return k
 }
 
-// keep stores the answer of a call that called resp_share, when it may
-// be given to others: complete, buffered, 200, no cookie set.
-func (sc *shareCache) keep(c *call, w *netloop.Response, r *netloop.Request) {
-	if len(c.msgs) == 0 || w.Status() != 200 || r.IsHead() {
+// Keep stores the answer w of a call that called resp_share after its
+// wait on topic past cursor returned msgs, when it may be given to
+// others: complete, buffered, 200, no cookie set.
+func (p *Parking) Keep(rt *route.Route, params []route.Param, topic string, cursor int64, msgs []pubsub.Message, w *netloop.Response, r *netloop.Request) {
+	sc := &p.shares
+	if len(msgs) == 0 || w.Status() != 200 || r.IsHead() {
 		return
 	}
 	if _, ok := w.HeaderValue("Set-Cookie"); ok {
@@ -73,8 +76,8 @@ func (sc *shareCache) keep(c *call, w *netloop.Response, r *netloop.Request) {
 	if !ok {
 		return
 	}
-	e := &shared{last: c.msgs[len(c.msgs)-1].ID, n: len(c.msgs), at: time.Now(), resp: saved}
-	k := shareKeyOf(c.route, c.params, c.waitKey, c.waitCur, r)
+	e := &shared{last: msgs[len(msgs)-1].ID, n: len(msgs), at: time.Now(), resp: saved}
+	k := shareKeyOf(rt, params, topic, cursor, r)
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.m == nil {
@@ -108,8 +111,8 @@ func (sc *shareCache) evict(now time.Time) {
 
 // answerShared gives a resumed waiter a shared answer, when one was made from
 // the messages its own wait would now return. It reports whether it did.
-func (s *Site) answerShared(w *netloop.Response, r *netloop.Request, wt *waiter) bool {
-	sc := &s.shares
+func (p *Parking) answerShared(w *netloop.Response, r *netloop.Request, wt *Waiter) bool {
+	sc := &p.shares
 	if sc.n.Load() == 0 || r.IsHead() {
 		return false
 	}
@@ -120,13 +123,13 @@ func (s *Site) answerShared(w *netloop.Response, r *netloop.Request, wt *waiter)
 	if e == nil || time.Since(e.at) > shareTTL {
 		return false
 	}
-	msgs, err := s.broker.Since(wt.topic, wt.cursor, nil)
+	msgs, err := p.cfg.Broker.Since(wt.topic, wt.cursor, nil)
 	if err != nil || len(msgs) != e.n || msgs[len(msgs)-1].ID != e.last {
 		return false
 	}
 	if !w.Replay(e.resp) {
 		return false
 	}
-	s.h.m.shared.Inc()
+	p.cfg.Shared.Inc()
 	return true
 }

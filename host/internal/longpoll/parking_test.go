@@ -1,4 +1,4 @@
-package host
+package longpoll
 
 import (
 	"context"
@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
+	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -58,21 +61,26 @@ func (r *records) find(msg string) map[string]string {
 // to resume the next request.
 func TestResumePanic(t *testing.T) {
 	log := &records{}
-	h := &Host{log: slog.New(log), m: newMetrics()}
-	s := &Site{h: h, name: "s", pubsub: config.Site{}.WithDefaults().PubSub}
-	s.parking = newParking(h, s, 1) // one worker: it must survive
-	defer s.parking.close()
-	rt := &siteRoute{pattern: "/p", plugin: "g"}
+	counter := func(name string) prometheus.Counter { return prometheus.NewCounter(prometheus.CounterOpts{Name: name}) }
+	p := New(Config{
+		Site: "s", MaxWaiters: 10, MaxWait: time.Minute, Workers: 1, // one worker: it must survive
+		Broker: pubsub.NewMemory(pubsub.Limits{Retain: 10, MaxTopics: 10, MaxMessageBytes: 100}),
+		Log:    slog.New(log), Parked: prometheus.NewGauge(prometheus.GaugeOpts{Name: "parked"}),
+		Resumed: counter("resumed"), Shared: counter("shared"),
+		Run: func(*netloop.Response, *netloop.Request, *route.Route, []route.Param, bool) {},
+	})
+	defer p.Close()
+	rt := &route.Route{Pattern: mustParse(t, "/p"), Plugin: "g"}
 
 	resumed := make(chan struct{})
 	bad := &fakeParked{resume: func(netloop.Handler) error { panic("deliberate") }}
 	good := &fakeParked{resume: func(netloop.Handler) error { close(resumed); return nil }}
 	for _, fp := range []*fakeParked{bad, good} {
-		if !s.parking.reserve() {
+		if !p.reserve() {
 			t.Fatal("no slot for a waiter")
 		}
-		w := &waiter{site: s, route: rt, parked: fp, expires: time.Now().Add(time.Hour).UnixNano()}
-		s.parking.file(w)
+		w := &Waiter{p: p, route: rt, parked: fp, expires: time.Now().Add(time.Hour).UnixNano()}
+		p.File(w)
 		w.Wake()
 	}
 	select {
@@ -90,7 +98,15 @@ func TestResumePanic(t *testing.T) {
 	if rec == nil || rec["site"] != "s" || rec["plugin"] != "g" || rec["panic"] != "deliberate" {
 		t.Errorf("panic logged as %v", rec)
 	}
-	if n := s.parking.count.Load(); n != 0 {
+	if n := p.Count(); n != 0 {
 		t.Errorf("%d parked after both were resumed", n)
 	}
+}
+
+func mustParse(t *testing.T, pattern string) route.Pattern {
+	p, err := route.Parse(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
