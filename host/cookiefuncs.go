@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/cookie"
+	"github.com/wasmweb/wasmweb/host/internal/guard"
 	"github.com/wasmweb/wasmweb/host/xsrf"
 )
 
@@ -30,22 +31,14 @@ func cookieGet(ctx context.Context, mod api.Module, stack []uint64) {
 
 // cookie returns the request's first cookie named name. Malformed cookies
 // in a Cookie field are skipped, not fatal: browsers send what others set.
+// Unlike the host's own checks (guard.Cookie), a guest gets the value
+// without the double quotes a sender may put around it.
 func (c *call) cookie(name string) (string, bool) {
-	for _, f := range c.req.Fields() {
-		if !strings.EqualFold(string(f.Name), "cookie") {
-			continue
-		}
-		for _, part := range strings.Split(string(f.Value), ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if ok && k == name {
-				if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-					v = v[1 : len(v)-1]
-				}
-				return v, true
-			}
-		}
+	v, ok := guard.Cookie(c.req, name)
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
 	}
-	return "", false
+	return v, ok
 }
 
 func cookieSet(ctx context.Context, mod api.Module, stack []uint64) {
@@ -147,26 +140,13 @@ func (c *call) addCookie(fn string, scope cookie.Scope, name, value, attrs strin
 	return 0
 }
 
-// currentUser returns the user the request's signed user cookie carries.
-func (s *Site) currentUser(lookup func(name string) (string, bool)) (string, bool) {
-	raw, ok := lookup(abi.UserCookie)
-	if !ok {
-		return "", false
-	}
-	v, err := s.signer.Verify(abi.UserCookie, raw)
-	if err != nil || len(v) == 0 {
-		return "", false
-	}
-	return string(v), true
-}
-
 func userGet(ctx context.Context, mod api.Module, stack []uint64) {
 	c := mustCall(ctx, stack)
 	if c == nil {
 		read(mod, arg(stack, 0), arg(stack, 1))
 		return
 	}
-	u, ok := c.site.currentUser(c.cookie)
+	u, ok := c.site.guard.User(c.cookie)
 	if !ok {
 		read(mod, arg(stack, 0), arg(stack, 1))
 		ret(stack, abi.ErrNotFound)

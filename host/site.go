@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"runtime"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/compress"
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
+	"github.com/wasmweb/wasmweb/host/internal/guard"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
@@ -32,7 +32,7 @@ import (
 // once built; safe for concurrent use.
 type Site struct {
 	h         *Host
-	loginURL  string
+	guard     guard.Guard
 	xsrf      bool
 	name      string
 	debug     bool
@@ -60,7 +60,7 @@ func (s *Site) Name() string { return s.name }
 
 // buildSite loads spec, a site with its defaults applied.
 func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.PubSub) (*Site, error) {
-	s := &Site{h: h, loginURL: spec.LoginURL, xsrf: spec.XSRF, name: spec.Name, debug: spec.Debug, limits: spec.Limits,
+	s := &Site{h: h, xsrf: spec.XSRF, name: spec.Name, debug: spec.Debug, limits: spec.Limits,
 		pubsub: spec.PubSub, plugins: map[string]*guest.Plugin{}}
 	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: int(s.pubsub.MaxMessageBytes)}
 	if backend.Backend == "nats" {
@@ -97,6 +97,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 		h.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	s.signer = signer
+	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
 	if len(spec.Accounts) > 0 {
 		a, err := accounts.New(spec.Accounts)
 		if err != nil {
@@ -251,13 +252,7 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 			}
 			continue
 		}
-		if !rt.NoXSRF && !s.xsrfPasses(r) {
-			errorpage.Write(w, 403, "")
-			rt.Answers.Count(w.Status())
-			return
-		}
-		if rt.Auth && !s.signedIn(r) {
-			s.turnAway(w, r)
+		if !s.guard.Admit(w, r, rt) {
 			rt.Answers.Count(w.Status())
 			return
 		}
@@ -274,33 +269,6 @@ func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
 		return
 	}
 	errorpage.Write(w, 404, "")
-}
-
-// signedIn reports whether the request carries a valid user cookie.
-func (s *Site) signedIn(r *netloop.Request) bool {
-	_, ok := s.currentUser(func(name string) (string, bool) { return requestCookie(r, name) })
-	return ok
-}
-
-// turnAway answers a request to an auth = "required" route without a
-// user: GET and HEAD go to the login page with ?next=, the rest get 403.
-func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
-	m := string(r.Method)
-	if s.loginURL == "" || m != "GET" && m != "HEAD" {
-		errorpage.Write(w, 403, "")
-		return
-	}
-	next := string(r.Path)
-	if len(r.Query) > 0 {
-		next += "?" + string(r.Query)
-	}
-	sep := "?"
-	if strings.Contains(s.loginURL, "?") {
-		sep = "&"
-	}
-	w.Reset()
-	w.SetStatus(302)
-	w.SetHeader("Location", s.loginURL+sep+"next="+url.QueryEscape(next))
 }
 
 // dispatch runs the route's plugin on a new request.
