@@ -11,6 +11,7 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/cookie"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
+	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/host/xsrf"
 )
 
@@ -109,11 +110,11 @@ func (c *call) setGuestCookie(fn, name, value, attrs string) int {
 // the request's host or a parent the site owns alone, and leave the
 // host's cookies alone.
 func (c *call) cookieScope() cookie.Scope {
-	reqHost := strings.Clone(hostName(c.req.Host))
+	reqHost := strings.Clone(vhost.Name(c.req.Host))
 	s, h := c.site, c.site.h
 	return cookie.Scope{
 		Host:     reqHost,
-		Owns:     func(domain string) bool { return h.ownsCookieDomain(s, reqHost, domain) },
+		Owns:     func(domain string) bool { return h.table.OwnsCookieDomain(s, reqHost, domain) },
 		Reserved: []string{xsrf.CookieName, abi.UserCookie, s.localeCookie},
 	}
 }
