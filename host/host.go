@@ -97,7 +97,7 @@ func (h *Host) Close(ctx context.Context) error {
 // instead of holding the shutdown until its deadline.
 func (h *Host) Drain() {
 	for _, s := range h.sites {
-		s.parking.Drain()
+		s.env.Parking.Drain()
 	}
 }
 
@@ -108,7 +108,7 @@ func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 		errorpage.Write(w, 404, "")
 		return
 	}
-	s.serve(h, w, r)
+	s.serve(w, r)
 }
 
 // AdminHandler serves /metrics (Prometheus text format), /healthz and

@@ -1,68 +1,55 @@
-package host
+package hostfuncs
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"sync"
-
-	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/templates"
 )
 
-func render(ctx context.Context, mod api.Module, stack []uint64) {
-	name := string(read(mod, arg(stack, 0), arg(stack, 1)))
-	raw := read(mod, arg(stack, 2), arg(stack, 3))
-	c := mustCall(ctx, stack)
+// render is the template function (abi/ABI.md section 7.5).
+func render(c *Call, name string, raw []byte) int32 {
 	switch {
-	case c == nil:
-		return
-	case c.finished || c.w.Sent():
-		ret(stack, abi.ErrFinished)
-		return
-	case c.site.templates == nil:
-		ret(stack, abi.ErrNotFound)
-		return
+	case c.done():
+		return abi.ErrFinished
+	case c.site.Templates == nil:
+		return abi.ErrNotFound
 	}
 	var data any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &data); err != nil {
 			c.fail("render " + name + ": data is not JSON: " + err.Error())
-			ret(stack, abi.ErrInvalid)
-			return
+			return abi.ErrInvalid
 		}
 	}
-	if m, ok := data.(map[string]any); ok && c.site.xsrf {
+	if m, ok := data.(map[string]any); ok && c.site.XSRF {
 		if _, taken := m["_xsrf"]; !taken {
 			m["_xsrf"] = c.xsrfToken() // for {{xsrf_form_html $}}
 		}
 	}
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer putRenderBuffer(buf)
-	err := c.site.templates.RenderLocaleTo(buf, c.locale().Code(), name, data)
+	err := c.site.Templates.RenderLocaleTo(buf, c.locale().Code(), name, data)
 	out := buf.Bytes()
 	switch {
 	case errors.Is(err, templates.ErrNotFound):
-		ret(stack, abi.ErrNotFound)
-		return
+		return abi.ErrNotFound
 	case err != nil:
 		c.fail(err.Error()) // names the template, line and cause
-		ret(stack, abi.ErrInvalid)
-		return
-	case c.written+int64(len(out)) > int64(c.site.limits.MaxResponseBytes):
+		return abi.ErrInvalid
+	case c.written+int64(len(out)) > c.site.MaxResponseBytes:
 		c.fail("response body over max_response_bytes")
-		ret(stack, abi.ErrTooLarge)
-		return
+		return abi.ErrTooLarge
 	}
 	if _, ok := c.w.HeaderValue("Content-Type"); !ok {
 		c.w.SetHeader("Content-Type", "text/html; charset=utf-8")
 	}
 	c.written += int64(len(out))
 	c.w.Write(out)
-	ret(stack, 0)
+	return 0
 }
 
 // renderBuffers hold pages while they are rendered, before they are
