@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,12 +21,8 @@ import (
 // returned.
 func abiGuest(t *testing.T) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
 	out := filepath.Join(t.TempDir(), "abi.wasm")
-	cmd := exec.Command(gobin, "build", "-buildmode=c-shared", "-o", out, ".")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, ".")
 	cmd.Dir = "../conformance/abi/guest"
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOFLAGS=") // no -race for wasip1
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -412,10 +412,12 @@ func (q *wakeQueue) pop(stop chan struct{}) (*Waiter, bool) {
 	return w, true
 }
 
+// wakeAll wakes every worker waiting in pop. It holds the lock so that
+// a worker between its check of stop and its Wait cannot miss it.
 func (q *wakeQueue) wakeAll() {
 	q.mu.Lock()
-	q.mu.Unlock()
 	q.cond.Broadcast()
+	q.mu.Unlock()
 }
 
 var (
