@@ -24,9 +24,15 @@ func (s *spinCounter) Enabled(context.Context, slog.Level) bool { return true }
 func (s *spinCounter) WithAttrs([]slog.Attr) slog.Handler       { return s }
 func (s *spinCounter) WithGroup(string) slog.Handler            { return s }
 func (s *spinCounter) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == "guest: spinning" {
-		s.n.Add(1)
+	if r.Message != "guest" {
+		return nil
 	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "text" && a.Value.String() == "spinning" {
+			s.n.Add(1)
+		}
+		return true
+	})
 	return nil
 }
 

@@ -111,12 +111,11 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 					"site", s.name, "plugin", rt.Plugin, "route", rt.Pattern.String(), "for", gate.Penalty())
 			}
 		default:
-			kind := "trap"
+			msg := "host: guest trap; instance discarded"
 			if guest.IsTrap(err) {
-				kind = "misuse of the ABI"
+				msg = "host: guest misuse of the ABI; instance discarded"
 			}
-			s.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.Plugin,
-				"request", c.RequestID(), "err", err)
+			s.log.Error(msg, "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(), "err", err)
 		}
 		c.Unpark()
 		s.failResponse(w, status)

@@ -102,7 +102,7 @@ func TestCloseWakesSleepers(t *testing.T) {
 			answers <- r.status
 		}()
 	}
-	sb.awaitLog(mark, "guest: sleep: sleeping", 2, answerBound)
+	sb.awaitGuestLine(mark, "sleep: sleeping", 2, answerBound)
 	closed := make(chan struct{})
 	began := time.Now()
 	go func() {

@@ -518,14 +518,15 @@ func (l *logMeter) guest(plugin string) (bytes, lines int) {
 	return 0, 0
 }
 
-// awaitLog waits at most limit for n records since mark whose message
-// starts with prefix, and fails the test if they do not come.
-func (sb *sandbox) awaitLog(mark int, prefix string, n int, limit time.Duration) {
+// awaitGuestLine waits at most limit for n lines since mark that a
+// guest logged with the log function, their text text, and fails the
+// test if they do not come.
+func (sb *sandbox) awaitGuestLine(mark int, text string, n int, limit time.Duration) {
 	sb.t.Helper()
 	deadline := time.Now().Add(limit)
-	for len(sb.log.find(mark, prefix)) < n {
+	for len(sb.log.find(mark, "guest", "text", text)) < n {
 		if time.Now().After(deadline) {
-			sb.t.Fatalf("%d records %q logged within %v, want %d", len(sb.log.find(mark, prefix)), prefix, limit, n)
+			sb.t.Fatalf("%d guest lines %q logged within %v, want %d", len(sb.log.find(mark, "guest", "text", text)), text, limit, n)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -120,7 +120,7 @@ func TestPoolMissDuringSlowInit(t *testing.T) {
 					<-spun
 				}
 			}()
-			sb.awaitLog(mark, "guest: initslow: spinning", 1, answerBound)
+			sb.awaitGuestLine(mark, "initslow: spinning", 1, answerBound)
 			r, took := sb.getWithin(addr, "slow.test", "/ready", answerBound)
 			t.Logf("GET /ready while the only instance spins: %d in %v", r.status, took.Round(time.Millisecond))
 			if r.status != 503 || r.header.Get("Retry-After") == "" {

@@ -267,10 +267,10 @@ func TestGrowMemoryLimit(t *testing.T) {
 		t.Errorf("resident memory grew from %d KiB to %d KiB, more than %d KiB (limit × instances) + %d KiB slack",
 			base>>10, grown>>10, limit*instances>>10, slack>>10)
 	}
-	failed := regexp.MustCompile(`^guest: grow: memory.grow failed at (\d+) pages$`)
+	failed := regexp.MustCompile(`^grow: memory.grow failed at (\d+) pages$`)
 	logged := 0
-	for _, rec := range sb.log.records(mark) {
-		m := failed.FindStringSubmatch(rec.msg)
+	for _, rec := range sb.log.find(mark, "guest") {
+		m := failed.FindStringSubmatch(rec.attrs["text"])
 		if m == nil {
 			continue
 		}

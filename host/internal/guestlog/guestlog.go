@@ -170,15 +170,18 @@ func (c *Call) Begin() {
 // End logs the output's unfinished line, if any.
 func (c *Call) End() {
 	if len(c.partial) > 0 {
-		c.line(slog.LevelInfo, outputPrefix, c.partial)
+		c.line(slog.LevelInfo, OutputMessage, c.partial)
 	}
 	c.partial = c.partial[:0]
 	c.cut = false
 }
 
+// The messages of a guest's lines; the guest's text is the attribute
+// TextKey, never part of a message (abi/ABI.md section 9).
 const (
-	logPrefix    = "guest: "
-	outputPrefix = "guest output: "
+	LogMessage    = "guest"        // a line of the log host function
+	OutputMessage = "guest output" // a line of stdout or stderr
+	TextKey       = "text"
 )
 
 // Log logs a message of the log host function: truncated to MaxLine,
@@ -187,7 +190,7 @@ func (c *Call) Log(level slog.Level, msg []byte) {
 	if len(msg) > MaxLine {
 		msg = msg[:MaxLine]
 	}
-	c.line(level, logPrefix, bytes.TrimRight(msg, "\n"))
+	c.line(level, LogMessage, bytes.TrimRight(msg, "\n"))
 }
 
 // Write logs output a line at a time: each newline ends a line, and a
@@ -232,18 +235,18 @@ func (c *Call) Write(b []byte) (int, error) {
 // finish logs the unfinished line followed by tail.
 func (c *Call) finish(tail []byte) {
 	if len(c.partial) == 0 {
-		c.line(slog.LevelInfo, outputPrefix, tail)
+		c.line(slog.LevelInfo, OutputMessage, tail)
 		return
 	}
 	c.partial = append(c.partial, tail...)
-	c.line(slog.LevelInfo, outputPrefix, c.partial)
+	c.line(slog.LevelInfo, OutputMessage, c.partial)
 	c.partial = c.partial[:0]
 }
 
-// line logs text with prefix, if the call's budget and the plugin's rate
-// allow. A line that does not fit the budget spends it: the rest of the
-// call's lines are dropped too.
-func (c *Call) line(level slog.Level, prefix string, text []byte) {
+// line logs text as a record with message msg, if the call's budget and
+// the plugin's rate allow. A line that does not fit the budget spends
+// it: the rest of the call's lines are dropped too.
+func (c *Call) line(level slog.Level, msg string, text []byte) {
 	if c.left <= 0 {
 		c.drop(len(text), 1, "per call")
 		return
@@ -260,9 +263,9 @@ func (c *Call) line(level slog.Level, prefix string, text []byte) {
 		return
 	}
 	if id := c.request(); id != "" {
-		c.p.log.Log(context.Background(), level, prefix+string(text), "request", id)
+		c.p.log.Log(context.Background(), level, msg, TextKey, string(text), "request", id)
 	} else {
-		c.p.log.Log(context.Background(), level, prefix+string(text))
+		c.p.log.Log(context.Background(), level, msg, TextKey, string(text))
 	}
 }
 

@@ -12,35 +12,37 @@ import (
 	"time"
 )
 
-// capture is a slog.Handler that keeps messages. Safe for concurrent use.
+// capture is a slog.Handler that keeps the records' messages and the
+// guest lines' texts. Safe for concurrent use.
 type capture struct {
-	mu   sync.Mutex
-	msgs []string // mu guards msgs
+	mu    sync.Mutex
+	msgs  []string // mu guards msgs and texts
+	texts []string // of the guest lines, in order
 }
 
 func (c *capture) Enabled(context.Context, slog.Level) bool { return true }
 func (c *capture) Handle(_ context.Context, r slog.Record) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.msgs = append(c.msgs, r.Message)
-	c.mu.Unlock()
+	if r.Message == LogMessage || r.Message == OutputMessage {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == TextKey {
+				c.texts = append(c.texts, a.Value.String())
+			}
+			return true
+		})
+	}
 	return nil
 }
 func (c *capture) WithAttrs([]slog.Attr) slog.Handler { return c }
 func (c *capture) WithGroup(string) slog.Handler      { return c }
 
-// lines returns the guest lines logged, without their prefix.
+// lines returns the texts of the guest lines logged.
 func (c *capture) lines() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []string
-	for _, m := range c.msgs {
-		if s, ok := strings.CutPrefix(m, outputPrefix); ok {
-			out = append(out, s)
-		} else if s, ok := strings.CutPrefix(m, logPrefix); ok {
-			out = append(out, s)
-		}
-	}
-	return out
+	return append([]string(nil), c.texts...)
 }
 
 type count struct{ n atomic.Int64 }
