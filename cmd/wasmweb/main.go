@@ -187,7 +187,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer h.Close(ctx)
-	fmt.Fprintf(stdout, "wasmweb: loaded %d site(s) in %v\n", len(cfg.Sites), time.Since(loadStart).Round(time.Millisecond))
+	log.Info("wasmweb: loaded", "sites", len(cfg.Sites), "in", time.Since(loadStart).Round(time.Millisecond))
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -207,7 +207,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		admin = &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go admin.Serve(aln)
-		fmt.Fprintf(stdout, "wasmweb: admin on http://%s/metrics and /healthz\n", aln.Addr())
+		log.Info("wasmweb: admin", "metrics", "http://"+aln.Addr().String()+"/metrics", "healthz", "http://"+aln.Addr().String()+"/healthz")
 	}
 
 	sigc := make(chan os.Signal, 1)
@@ -218,15 +218,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if o.config != "" {
 		what = o.config
 	}
-	fmt.Fprintf(stdout, "wasmweb: serving %s on http://%s/ (transport %s)\n", what, ln.Addr(), tr.Name())
+	log.Info("wasmweb: serving", "config", what, "url", "http://"+ln.Addr().String()+"/", "transport", tr.Name())
 
 	select {
 	case err := <-errc:
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		log.Error("wasmweb: serving stopped", "err", err)
 		return 1
 	case sig := <-sigc:
 		grace := time.Duration(cfg.Server.ShutdownTimeout)
-		fmt.Fprintf(stdout, "wasmweb: %v: shutting down (in-flight requests get up to %v)\n", sig, grace)
+		log.Info("wasmweb: shutting down; requests in progress may finish", "signal", sig.String(), "grace", grace)
 		signal.Stop(sigc)
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
@@ -234,10 +234,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			admin.Close()
 		}
 		if err := srv.Shutdown(ctx); err != nil {
-			fmt.Fprintf(stderr, "wasmweb: shutdown: %v (remaining connections closed)\n", err)
+			log.Error("wasmweb: shutdown did not finish in time; remaining connections closed", "err", err)
 			return 1
 		}
-		fmt.Fprintln(stdout, "wasmweb: stopped")
+		log.Info("wasmweb: stopped")
 		return 0
 	}
 }
