@@ -1,3 +1,19 @@
+// Package host serves wasmweb's sites. It takes a config.Config and
+// builds each site from it; for each request it picks the site by Host
+// and runs the request's path: static files, the checks before a guest,
+// the route's guest call and what its result means for the answer. It
+// owns that path, the sites' assembly and their metrics; the parts live
+// in host/internal, one concern each:
+//
+//	guest      wazero runtimes, compiled plugins, instance pools, the watchdog, route gates
+//	hostfuncs  the wasmweb_v1 host functions and the state of a call
+//	longpoll   parked requests, their wake-ups and shared answers
+//	guard      the checks before a guest: XSRF, auth = "required", the user
+//	route      route patterns and the routes of a site
+//	vhost      the table of sites by host name, and cookie domains
+//
+// and the building blocks the host functions use (pubsub, signed,
+// accounts, static, guestlog, compress, errorpage, linearmem).
 package host
 
 import (

@@ -1,6 +1,7 @@
-// Package route parses a site's route patterns ("/posts/{id}",
-// "/static/{path...}") and matches request paths against them, capturing
-// their path parameters.
+// Package route owns a site's routes: their patterns ("/posts/{id}",
+// "/static/{path...}"), which it parses and matches request paths
+// against, capturing path parameters, and what each route names (its
+// methods, plugin and handler, its checks, and its counts).
 package route
 
 import (
