@@ -64,10 +64,10 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	}
 	h := &Host{engine: engine, log: log, m: newMetrics()}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
-	backend := cfg.PubSub.WithDefaults()
+	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
 	for _, spec := range cfg.Sites {
 		spec = spec.WithDefaults()
-		s, err := h.buildSite(ctx, spec, backend)
+		s, err := newSite(ctx, spec, env)
 		if err != nil {
 			h.Close(ctx)
 			return nil, err

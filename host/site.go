@@ -21,6 +21,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/internal/static"
+	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/templates"
 )
@@ -44,18 +45,29 @@ type Site struct {
 // Name returns the site's name.
 func (s *Site) Name() string { return s.name }
 
-// buildSite loads spec, a site with its defaults applied.
-func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.PubSub) (*Site, error) {
-	s := &Site{name: spec.Name, log: h.log, reqIDs: &h.reqID, limits: spec.Limits, plugins: map[string]*guest.Plugin{}}
+// siteEnv is what a site is built with: the host's engine, log,
+// metrics, request ids, pub/sub backend and table of sites.
+type siteEnv struct {
+	engine  *guest.Engine
+	log     *slog.Logger
+	m       *metrics
+	reqIDs  *atomic.Uint64
+	backend config.PubSub
+	table   *vhost.Table[*Site] // filled once every site is built
+}
+
+// newSite loads spec, a site with its defaults applied.
+func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
+	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, plugins: map[string]*guest.Plugin{}}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
-		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: h.m.published,
-		OwnsCookieDomain: func(reqHost, domain string) bool { return h.table.OwnsCookieDomain(s, reqHost, domain) },
+		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
+		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table.OwnsCookieDomain(s, reqHost, domain) },
 	}
 	ps := spec.PubSub
 	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}
-	if backend.Backend == "nats" {
-		nc := pubsub.NATSConfig{URL: backend.URL, Stream: backend.Stream, Retain: backend.Retain}
+	if e.backend.Backend == "nats" {
+		nc := pubsub.NATSConfig{URL: e.backend.URL, Stream: e.backend.Stream, Retain: e.backend.Retain}
 		nc.Prefix = "wasmweb." + spec.Name + "."
 		b, err := pubsub.NewNATS(nc, lim)
 		if err != nil {
@@ -67,8 +79,8 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 	}
 	s.env.Parking = longpoll.New(longpoll.Config{
 		Site: spec.Name, MaxWaiters: ps.MaxWaiters, MaxWait: time.Duration(ps.MaxWait),
-		Workers: runtime.GOMAXPROCS(0), Broker: s.env.Broker, Log: h.log,
-		Parked: h.m.parked, Resumed: h.m.resumed, Shared: h.m.shared,
+		Workers: runtime.GOMAXPROCS(0), Broker: s.env.Broker, Log: e.log,
+		Parked: e.m.parked, Resumed: e.m.resumed, Shared: e.m.shared,
 		Run: s.runGuest,
 	})
 	if spec.Static.Dir != "" {
@@ -85,7 +97,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 	}
 	if len(spec.Cookies.Secrets) == 0 {
-		h.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	s.env.Signer = signer
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
@@ -98,7 +110,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 		s.env.Accounts = a
 	}
 	locales, err := locale.Open(spec.Locale.Dir, spec.Locale.Default, func(err error) {
-		h.log.Error("host: translations changed but do not load; keeping the previous ones", "site", spec.Name, "err", err)
+		e.log.Error("host: translations changed but do not load; keeping the previous ones", "site", spec.Name, "err", err)
 	})
 	if err != nil {
 		s.close(ctx)
@@ -119,7 +131,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 		}
 		s.env.Templates = t
 	}
-	rt, err := h.engine.e.NewRuntime(ctx, int64(s.limits.Memory), hostfuncs.Functions)
+	rt, err := e.engine.NewRuntime(ctx, int64(s.limits.Memory), hostfuncs.Functions)
 	if err != nil {
 		s.close(ctx)
 		return nil, err
@@ -137,7 +149,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
 		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
-			Answers: &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
+			Answers: &statusCounters{vec: e.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
 		ids[rs.Plugin]++
 		if len(rs.Methods) > 0 {
 			r.Methods = map[string]bool{}
@@ -162,7 +174,7 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 	gates := map[string][]*guest.Gate{}
 	for _, r := range s.routes {
 		if ids[r.Plugin] > 1 {
-			gates[r.Plugin] = append(gates[r.Plugin], guest.NewGate(s.limits.RouteInstances, timeout, h.m.refusals.WithLabelValues(spec.Name, r.Pattern.String())))
+			gates[r.Plugin] = append(gates[r.Plugin], guest.NewGate(s.limits.RouteInstances, timeout, e.m.refusals.WithLabelValues(spec.Name, r.Pattern.String())))
 		}
 	}
 	names := make([]string, 0, len(spec.Plugins))
@@ -182,8 +194,8 @@ func (h *Host) buildSite(ctx context.Context, spec config.Site, backend config.P
 			Site: spec.Name, Name: name, Path: path,
 			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
 			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
-			Log:      h.log,
-			Metrics:  h.m.forPlugin(spec.Name, name),
+			Log:      e.log,
+			Metrics:  e.m.forPlugin(spec.Name, name),
 			NewState: hostfuncs.NewState,
 			Gates:    gates[name],
 		})
