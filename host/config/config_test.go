@@ -52,4 +52,49 @@ func TestExampleConfig(t *testing.T) {
 	if nc.MaxBodyBytes != 10<<20 || nc.MaxHeaderBytes != 64<<10 || nc.HeaderTimeout != 10*time.Second || cfg.Server.Listen != DefaultListen {
 		t.Errorf("example config does not state the defaults: %+v", cfg.Server)
 	}
+	// The demo site writes out the site defaults it does not change:
+	// they must be the defaults WithDefaults applies.
+	demo, def := cfg.Sites[0], Site{}.WithDefaults()
+	demo.Limits.Instances, demo.Limits.WarmInstances, demo.Limits.RouteInstances = def.Limits.Instances, def.Limits.WarmInstances, def.Limits.RouteInstances
+	if demo.Limits != def.Limits {
+		t.Errorf("example [site.limits] %+v, defaults %+v", demo.Limits, def.Limits)
+	}
+	if demo.PubSub != def.PubSub {
+		t.Errorf("example [site.pubsub] %+v, defaults %+v", demo.PubSub, def.PubSub)
+	}
+	if demo.Static.Prefix != def.Static.Prefix || demo.Locale.Default != def.Locale.Default || demo.Locale.Cookie != def.Locale.Cookie {
+		t.Errorf("example static prefix %q, locale %q, cookie %q; defaults %q, %q, %q", demo.Static.Prefix, demo.Locale.Default,
+			demo.Locale.Cookie, def.Static.Prefix, def.Locale.Default, def.Locale.Cookie)
+	}
+	if cfg.PubSub != (PubSub{}).WithDefaults() {
+		t.Errorf("example [pubsub] %+v, defaults %+v", cfg.PubSub, PubSub{}.WithDefaults())
+	}
+}
+
+// WithDefaults is applied both when a file is read and when a site
+// built in code is loaded: applied twice, it changes nothing, and "off"
+// stays off.
+func TestWithDefaultsIdempotent(t *testing.T) {
+	for _, s := range []Site{
+		{},
+		{Limits: Limits{CallTimeout: -1, Instances: 3, WarmInstances: 9, RouteInstances: 7, Memory: 100}},
+		{Routes: []Route{{Path: "/", Plugin: "p"}, {Path: "/x", Plugin: "p", Handler: "h"}}},
+	} {
+		once := s.WithDefaults()
+		twice := once.WithDefaults()
+		if fmt.Sprint(once) != fmt.Sprint(twice) {
+			t.Errorf("WithDefaults twice:\n%+v\nonce:\n%+v", twice, once)
+		}
+		if s.Limits.CallTimeout < 0 && once.Limits.CallTimeout >= 0 {
+			t.Errorf("call_timeout = \"off\" became %v", once.Limits.CallTimeout)
+		}
+		if l := once.Limits; l.WarmInstances > l.Instances || l.RouteInstances > l.Instances || l.Memory < minMemory {
+			t.Errorf("limits not brought within each other: %+v", l)
+		}
+		for _, r := range once.Routes {
+			if r.Handler == "" {
+				t.Errorf("route %s has no handler", r.Path)
+			}
+		}
+	}
 }
