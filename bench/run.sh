@@ -408,8 +408,8 @@ ready_once() {
 	fi
 	! grep -q '^wasmweb: building' "$logf" || RESTART_BUILT=1
 	READY_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
-	# the server prints a Go duration: 812ms, 1.204s, 950µs
-	LOAD_MS=$(sed -n 's/^wasmweb: loaded .* in \(.*\)$/\1/p' "$logf" | awk '
+	# the server logs a Go duration: msg="wasmweb: loaded" sites=1 in=812ms (or 1.204s, 950µs)
+	LOAD_MS=$(sed -n 's/.*msg="wasmweb: loaded" .*in=\([^ ]*\).*/\1/p' "$logf" | awk '
 		/ms$/ { sub(/ms$/, ""); printf "%.0f", $0; exit }
 		/µs$/ { sub(/µs$/, ""); printf "%.0f", $0 / 1000; exit }
 		/s$/  { sub(/s$/, "");  printf "%.0f", $0 * 1000; exit }')

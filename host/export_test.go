@@ -5,7 +5,7 @@ package host
 func ParkedCount(h *Host, site string) int64 {
 	for _, s := range h.sites {
 		if s.name == site {
-			return s.parking.count.Load()
+			return s.env.Parking.Count()
 		}
 	}
 	return -1

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // goPlugin builds a plugin of the repository if its .wasm is stale.
@@ -20,12 +20,12 @@ func goPlugin(t testing.TB, dir string) string {
 	return wasm
 }
 
-func goSite(t testing.TB, timeout time.Duration) host.SiteSpec {
-	return host.SiteSpec{
+func goSite(t testing.TB, timeout time.Duration) config.Site {
+	return config.Site{
 		Name: "go", Hosts: []string{"*"},
-		Limits:  host.Limits{CallTimeout: timeout},
+		Limits:  config.Limits{CallTimeout: config.Duration(timeout)},
 		Plugins: map[string]string{"hello": goPlugin(t, "../plugins/hello"), "echo": goPlugin(t, "../plugins/echo")},
-		Routes:  []host.RouteSpec{{Pattern: "/", Plugin: "hello"}, {Pattern: "/echo", Plugin: "echo"}},
+		Routes:  []config.Route{{Path: "/", Plugin: "hello"}, {Path: "/echo", Plugin: "echo"}},
 	}
 }
 

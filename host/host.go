@@ -1,3 +1,19 @@
+// Package host serves wasmweb's sites. It takes a config.Config and
+// builds each site from it; for each request it picks the site by Host
+// and runs the request's path: static files, the checks before a guest,
+// the route's guest call and what its result means for the answer. It
+// owns that path, the sites' assembly and their metrics; the parts live
+// in host/internal, one concern each:
+//
+//	guest      wazero runtimes, compiled plugins, instance pools, the watchdog, route gates
+//	hostfuncs  the wasmweb_v1 host functions and the state of a call
+//	longpoll   parked requests, their wake-ups and shared answers
+//	guard      the checks before a guest: XSRF, auth = "required", the user
+//	route      route patterns and the routes of a site
+//	vhost      the table of sites by host name, and cookie domains
+//
+// and the building blocks the host functions use (pubsub, signed,
+// accounts, static, guestlog, compress, errorpage, linearmem).
 package host
 
 import (
@@ -7,15 +23,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/wasmweb/wasmweb/host/pubsub"
+	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/errorpage"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -24,101 +41,54 @@ import (
 // concurrent use.
 type Host struct {
 	engine *Engine
-	opts   Options
 	log    *slog.Logger
 	m      *metrics
 	reqID  atomic.Uint64
-	// draining is set by Drain: waits stop parking.
-	draining atomic.Bool
 
-	sites    []*Site
-	exact    map[string]*Site // lower-case host → site
-	suffixes []hostSuffix     // "*.example.com" entries, longest first
-	fallback *Site            // the "*" site, or nil
+	sites []*Site
+	table vhost.Table[*Site] // immutable after New
 
-	stop     chan struct{}
-	stopped  sync.WaitGroup
+	watchdog *guest.Watchdog
 	closeMu  sync.Mutex
 	isClosed bool
 }
 
-type hostSuffix struct {
-	suffix string // ".example.com"
-	site   *Site
-}
-
-// Options are host-wide settings.
-type Options struct {
-	// NATS, when its URL is set, keeps topics in NATS JetStream instead of
-	// in memory, so that several nodes share them.
-	NATS pubsub.NATSConfig
-}
-
-// New loads every site: it compiles the plugins, checks them and warms
-// their pools. On error nothing is left running.
-func New(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger) (*Host, error) {
-	return NewWithOptions(ctx, engine, specs, log, Options{})
-}
-
-// NewWithOptions is New with host-wide options.
-func NewWithOptions(ctx context.Context, engine *Engine, specs []SiteSpec, log *slog.Logger, opts Options) (*Host, error) {
+// New loads every site of cfg: it compiles the plugins, checks them and
+// warms their pools. Plugin paths must name .wasm files
+// (config.Config.BuildPlugins builds source directories); the sites get
+// their defaults here if they lack them. On error nothing is left
+// running.
+func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logger) (*Host, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics(), exact: map[string]*Site{}, stop: make(chan struct{}), opts: opts}
+	h := &Host{engine: engine, log: log, m: newMetrics()}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
-	for _, spec := range specs {
-		s, err := h.buildSite(ctx, spec)
+	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
+	for _, spec := range cfg.Sites {
+		spec = spec.WithDefaults()
+		s, err := newSite(ctx, spec, env)
 		if err != nil {
 			h.Close(ctx)
 			return nil, err
 		}
 		h.sites = append(h.sites, s)
 		for _, name := range spec.Hosts {
-			name = strings.ToLower(name)
-			switch {
-			case name == "*":
-				if h.fallback != nil {
-					h.Close(ctx)
-					return nil, fmt.Errorf("host: sites %q and %q both claim every host (\"*\")", h.fallback.name, s.name)
-				}
-				h.fallback = s
-			case strings.HasPrefix(name, "*."):
-				h.suffixes = append(h.suffixes, hostSuffix{name[1:], s})
-			default:
-				if other, ok := h.exact[name]; ok {
-					h.Close(ctx)
-					return nil, fmt.Errorf("host: sites %q and %q both claim host %q", other.name, s.name, name)
-				}
-				h.exact[name] = s
+			if err := h.table.Add(name, s, (*Site).Name); err != nil {
+				h.Close(ctx)
+				return nil, err
 			}
 		}
 	}
-	// The most specific pattern wins, whatever the config's order.
-	slices.SortStableFunc(h.suffixes, func(a, b hostSuffix) int { return len(b.suffix) - len(a.suffix) })
-	h.stopped.Add(1)
-	go h.watchdog()
+	h.table.Sort()
+	var plugins []*guest.Plugin
+	for _, s := range h.sites {
+		for _, p := range s.plugins {
+			plugins = append(plugins, p)
+		}
+	}
+	h.watchdog = guest.StartWatchdog(plugins)
 	return h, nil
-}
-
-// watchdog stops guest calls that pass their deadline.
-func (h *Host) watchdog() {
-	defer h.stopped.Done()
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-h.stop:
-			return
-		case now := <-t.C:
-			ns := now.UnixNano()
-			for _, s := range h.sites {
-				for _, g := range s.plugins {
-					g.pool.watch(ns)
-				}
-			}
-		}
-	}
 }
 
 // Close unloads every site. Calls in progress are stopped.
@@ -129,8 +99,9 @@ func (h *Host) Close(ctx context.Context) error {
 		return nil
 	}
 	h.isClosed = true
-	close(h.stop)
-	h.stopped.Wait()
+	if h.watchdog != nil {
+		h.watchdog.Stop()
+	}
 	for _, s := range h.sites {
 		s.close(ctx)
 	}
@@ -141,99 +112,19 @@ func (h *Host) Close(ctx context.Context) error {
 // server calls it when it starts shutting down, so that long polls end
 // instead of holding the shutdown until its deadline.
 func (h *Host) Drain() {
-	h.draining.Store(true)
 	for _, s := range h.sites {
-		s.parking.drain()
+		s.env.Parking.Drain()
 	}
-}
-
-// siteFor returns the site that answers host (which may carry a port).
-func (h *Host) siteFor(host []byte) *Site {
-	if s := h.listed(hostName(host)); s != nil {
-		return s
-	}
-	return h.fallback
-}
-
-// ownsCookieDomain reports whether a cookie for domain, set by site s in
-// reply to a request for reqHost, reaches s alone (abi/ABI.md section
-// 7.6): domain is reqHost or a name s lists, no other site lists domain
-// or a name within it, and the "*." pattern that answers the other names
-// within it, if any, is s's. Names that only the "*" site answers are
-// not counted: they reach this server because whoever holds domain's DNS
-// sends them here.
-func (h *Host) ownsCookieDomain(s *Site, reqHost, domain string) bool {
-	if domain != reqHost && h.listed(domain) != s {
-		return false
-	}
-	within := "." + domain
-	for name, site := range h.exact {
-		if site != s && (name == domain || strings.HasSuffix(name, within)) {
-			return false
-		}
-	}
-	for _, hs := range h.suffixes {
-		if site := hs.site; site != s && strings.HasSuffix(hs.suffix, within) {
-			return false // another site's pattern at or within domain
-		}
-	}
-	for _, hs := range h.suffixes { // longest first: the first above domain answers the rest
-		if strings.HasSuffix(within, hs.suffix) {
-			return hs.site == s
-		}
-	}
-	return true
-}
-
-// listed returns the site whose hosts list name, exactly or by a "*."
-// pattern, or nil; the "*" site lists no name.
-func (h *Host) listed(name string) *Site {
-	if s, ok := h.exact[name]; ok {
-		return s
-	}
-	for _, hs := range h.suffixes {
-		if strings.HasSuffix(name, hs.suffix) {
-			return hs.site
-		}
-	}
-	return nil
-}
-
-// hostName strips the port and lower-cases, without allocating when the
-// name is already lower-case.
-func hostName(b []byte) string {
-	if len(b) > 0 && b[0] == '[' {
-		if i := strings.IndexByte(string(b), ']'); i > 0 {
-			b = b[:i+1]
-		}
-	} else if i := lastColon(b); i >= 0 {
-		b = b[:i]
-	}
-	for _, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			return strings.ToLower(string(b))
-		}
-	}
-	return unsafeString(b)
-}
-
-func lastColon(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == ':' {
-			return i
-		}
-	}
-	return -1
 }
 
 // ServeHTTP implements netloop.Handler.
 func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
-	s := h.siteFor(r.Host)
+	s := h.table.Lookup(r.Host)
 	if s == nil {
-		writeErrorPage(w, 404, "")
+		errorpage.Write(w, 404, "")
 		return
 	}
-	s.serve(h, w, r)
+	s.serve(w, r)
 }
 
 // AdminHandler serves /metrics (Prometheus text format), /healthz and

@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // testHost loads specs and returns a function that sends one raw request
 // through an in-memory connection and parses the response.
-func testHost(t testing.TB, specs ...host.SiteSpec) (*host.Host, func(raw string) (*http.Response, string)) {
+func testHost(t testing.TB, specs ...config.Site) (*host.Host, func(raw string) (*http.Response, string)) {
 	t.Helper()
 	h, srv := testServer(t, specs...)
 	do := func(raw string) (*http.Response, string) {
@@ -40,7 +41,7 @@ func testHost(t testing.TB, specs ...host.SiteSpec) (*host.Host, func(raw string
 
 // testServer loads specs and serves them on a server without a listener,
 // for in-memory connections (netlooptest.Open).
-func testServer(t testing.TB, specs ...host.SiteSpec) (*host.Host, *netloop.Server) {
+func testServer(t testing.TB, specs ...config.Site) (*host.Host, *netloop.Server) {
 	t.Helper()
 	engine, err := host.NewEngine("")
 	if err != nil {
@@ -50,7 +51,7 @@ func testServer(t testing.TB, specs ...host.SiteSpec) (*host.Host, *netloop.Serv
 	if testing.Verbose() {
 		log = slog.Default()
 	}
-	h, err := host.New(context.Background(), engine, specs, log)
+	h, err := host.New(context.Background(), engine, config.Config{Sites: specs}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +62,8 @@ func testServer(t testing.TB, specs ...host.SiteSpec) (*host.Host, *netloop.Serv
 	return h, netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
 }
 
-func watSite(name string, routes ...host.RouteSpec) host.SiteSpec {
-	return host.SiteSpec{
+func watSite(name string, routes ...config.Route) config.Site {
+	return config.Site{
 		Name: name, Hosts: []string{"*"},
 		Plugins: map[string]string{"hello": "../conformance/guests/hello.wasm"},
 		Routes:  routes,
@@ -71,8 +72,8 @@ func watSite(name string, routes ...host.RouteSpec) host.SiteSpec {
 
 func TestServeWATGuest(t *testing.T) {
 	_, do := testHost(t, watSite("wat",
-		host.RouteSpec{Pattern: "/", Plugin: "hello"},
-		host.RouteSpec{Pattern: "/only-post", Plugin: "hello", Methods: []string{"POST"}},
+		config.Route{Path: "/", Plugin: "hello"},
+		config.Route{Path: "/only-post", Plugin: "hello", Methods: []string{"POST"}},
 	))
 	resp, body := do("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	if resp.StatusCode != 200 || body != "Hello, world" || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
@@ -89,12 +90,12 @@ func TestServeWATGuest(t *testing.T) {
 }
 
 func TestHostRouting(t *testing.T) {
-	a := watSite("a", host.RouteSpec{Pattern: "/", Plugin: "hello"})
+	a := watSite("a", config.Route{Path: "/", Plugin: "hello"})
 	a.Hosts = []string{"a.test", "*.a.test"}
-	b := watSite("b", host.RouteSpec{Pattern: "/b", Plugin: "hello"})
+	b := watSite("b", config.Route{Path: "/b", Plugin: "hello"})
 	b.Hosts = []string{"b.test"}
 	// Listed before a's more specific *.a.test, which still wins.
-	wide := watSite("wide", host.RouteSpec{Pattern: "/wide", Plugin: "hello"})
+	wide := watSite("wide", config.Route{Path: "/wide", Plugin: "hello"})
 	wide.Hosts = []string{"*.test"}
 	_, do := testHost(t, wide, a, b)
 	for _, tc := range []struct {
@@ -117,15 +118,15 @@ func TestLoadErrors(t *testing.T) {
 	defer engine.Close()
 	for _, tc := range []struct {
 		name string
-		spec host.SiteSpec
+		spec config.Site
 		want string
 	}{
-		{"not wasm", host.SiteSpec{Name: "s", Hosts: []string{"*"}, Plugins: map[string]string{"p": "host_test.go"}, Routes: []host.RouteSpec{{Pattern: "/", Plugin: "p"}}}, "not a WebAssembly module"},
-		{"missing file", host.SiteSpec{Name: "s", Hosts: []string{"*"}, Plugins: map[string]string{"p": "nope.wasm"}, Routes: []host.RouteSpec{{Pattern: "/", Plugin: "p"}}}, "no such file"},
-		{"unknown plugin", host.SiteSpec{Name: "s", Hosts: []string{"*"}, Plugins: map[string]string{}, Routes: []host.RouteSpec{{Pattern: "/", Plugin: "p"}}}, `no plugin "p"`},
+		{"not wasm", config.Site{Name: "s", Hosts: []string{"*"}, Plugins: map[string]string{"p": "host_test.go"}, Routes: []config.Route{{Path: "/", Plugin: "p"}}}, "not a WebAssembly module"},
+		{"missing file", config.Site{Name: "s", Hosts: []string{"*"}, Plugins: map[string]string{"p": "nope.wasm"}, Routes: []config.Route{{Path: "/", Plugin: "p"}}}, "no such file"},
+		{"unknown plugin", config.Site{Name: "s", Hosts: []string{"*"}, Plugins: map[string]string{}, Routes: []config.Route{{Path: "/", Plugin: "p"}}}, `no plugin "p"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := host.New(context.Background(), engine, []host.SiteSpec{tc.spec}, nil)
+			_, err := host.New(context.Background(), engine, config.Config{Sites: []config.Site{tc.spec}}, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
 			}
@@ -140,8 +141,8 @@ func BenchmarkDispatchWAT(b *testing.B) {
 			name = "deadline-on"
 		}
 		b.Run(name, func(b *testing.B) {
-			spec := watSite("wat", host.RouteSpec{Pattern: "/", Plugin: "hello"})
-			spec.Limits.CallTimeout = timeout
+			spec := watSite("wat", config.Route{Path: "/", Plugin: "hello"})
+			spec.Limits.CallTimeout = config.Duration(timeout)
 			h, _ := testHost(b, spec)
 			benchDispatch(b, h)
 		})
@@ -165,8 +166,8 @@ func TestSiteStatic(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "site.css"), []byte("body{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec := watSite("static", host.RouteSpec{Pattern: "/", Plugin: "hello"})
-	spec.StaticDir = dir
+	spec := watSite("static", config.Route{Path: "/", Plugin: "hello"})
+	spec.Static.Dir = dir
 	_, do := testHost(t, spec)
 	resp, body := do("GET /static/site.css HTTP/1.1\r\nHost: x\r\n\r\n")
 	if resp.StatusCode != 200 || body != "body{}" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {

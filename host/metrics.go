@@ -5,6 +5,9 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wasmweb/wasmweb/host/internal/guest"
 )
 
 // metrics are the host's Prometheus collectors, registered on their own
@@ -73,34 +76,22 @@ func newMetrics() *metrics {
 	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
 	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals, m.logBytes, m.logLines,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// pluginMetrics are one plugin's series, looked up once.
-type pluginMetrics struct {
-	calls       prometheus.Counter
-	callSeconds prometheus.Observer
-	instances   prometheus.Gauge
-	creations   prometheus.Counter
-	misses      prometheus.Counter
-	traps       prometheus.Counter
-	kills       prometheus.Counter
-	logBytes    prometheus.Counter
-	logLines    prometheus.Counter
-}
-
-func (m *metrics) forPlugin(site, plugin string) *pluginMetrics {
-	return &pluginMetrics{
-		calls:       m.calls.WithLabelValues(site, plugin),
-		callSeconds: m.callSeconds.WithLabelValues(site, plugin),
-		instances:   m.instances.WithLabelValues(site, plugin),
-		creations:   m.creations.WithLabelValues(site, plugin),
-		misses:      m.misses.WithLabelValues(site, plugin),
-		traps:       m.traps.WithLabelValues(site, plugin),
-		kills:       m.kills.WithLabelValues(site, plugin),
-		logBytes:    m.logBytes.WithLabelValues(site, plugin),
-		logLines:    m.logLines.WithLabelValues(site, plugin),
+// forPlugin returns one plugin's series, looked up once.
+func (m *metrics) forPlugin(site, plugin string) guest.Metrics {
+	return guest.Metrics{
+		Calls:       m.calls.WithLabelValues(site, plugin),
+		CallSeconds: m.callSeconds.WithLabelValues(site, plugin),
+		Instances:   m.instances.WithLabelValues(site, plugin),
+		Creations:   m.creations.WithLabelValues(site, plugin),
+		Misses:      m.misses.WithLabelValues(site, plugin),
+		Traps:       m.traps.WithLabelValues(site, plugin),
+		Kills:       m.kills.WithLabelValues(site, plugin),
+		LogBytes:    m.logBytes.WithLabelValues(site, plugin),
+		LogLines:    m.logLines.WithLabelValues(site, plugin),
 	}
 }
 
@@ -115,7 +106,8 @@ type statusCounters struct {
 	byCode      map[int]counter // mu guards byCode
 }
 
-func (s *statusCounters) inc(code int) {
+// Count implements route.Counter.
+func (s *statusCounters) Count(code int) {
 	s.mu.Lock()
 	c, ok := s.byCode[code]
 	if !ok {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
@@ -25,11 +26,11 @@ var byroutePaths = []string{
 }
 
 // byrouteSite serves the byroute guest as plugin "g" on every host.
-func byrouteSite(name string, limits host.Limits, ps host.PubSubLimits) host.SiteSpec {
-	spec := host.SiteSpec{Name: name, Hosts: []string{"*"}, Limits: limits, PubSub: ps,
+func byrouteSite(name string, limits config.Limits, ps config.SitePubSub) config.Site {
+	spec := config.Site{Name: name, Hosts: []string{"*"}, Limits: limits, PubSub: ps,
 		Plugins: map[string]string{"g": "../conformance/guests/byroute.wasm"}}
 	for _, p := range byroutePaths {
-		spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: p, Plugin: "g"})
+		spec.Routes = append(spec.Routes, config.Route{Path: p, Plugin: "g"})
 	}
 	return spec
 }
@@ -91,7 +92,7 @@ func awaitParked(t testing.TB, h *host.Host, site string, n int64) {
 // does), and that answering them frees every slot.
 func TestMaxWaiters(t *testing.T) {
 	const max = 3
-	h, srv := testServer(t, byrouteSite("cap", host.Limits{}, host.PubSubLimits{MaxWaiters: max}))
+	h, srv := testServer(t, byrouteSite("cap", config.Limits{}, config.SitePubSub{MaxWaiters: max}))
 	var parked []*netlooptest.Conn
 	for i := range max {
 		parked = append(parked, sendGET(t, srv, fmt.Sprintf("/park?cap%d", i)))
@@ -209,8 +210,8 @@ func TestParkingAccounting(t *testing.T) {
 		clients    = 8
 		requests   = 40 // per client and phase
 	)
-	h, srv := testServer(t, byrouteSite("acct", host.Limits{CallTimeout: 30 * time.Second},
-		host.PubSubLimits{MaxWaiters: maxWaiters, MaxWait: 300 * time.Millisecond}))
+	h, srv := testServer(t, byrouteSite("acct", config.Limits{CallTimeout: config.Duration(30 * time.Second)},
+		config.SitePubSub{MaxWaiters: maxWaiters, MaxWait: config.Duration(300 * time.Millisecond)}))
 	selfWake := []hostileWait{hostileWaits[1], hostileWaits[5]}
 	for _, ph := range []struct {
 		name  string

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
@@ -46,15 +47,15 @@ func (r *metricsRecorder) WriteHeader(int)             {}
 // when one publish wakes them all. The guest echoes each request's
 // X-Probe header, so a copy is visible in the body.
 func TestSharedAnswers(t *testing.T) {
-	spec := host.SiteSpec{
+	spec := config.Site{
 		Name: "share", Hosts: []string{"*"},
 		Plugins: map[string]string{"g": goPlugin(t, "testdata/shareguest")},
-		Routes: []host.RouteSpec{
-			{Pattern: "/u", Plugin: "g", Handler: "updates"},
-			{Pattern: "/n", Plugin: "g", Handler: "updates"}, // called with share=no
-			{Pattern: "/k", Plugin: "g", Handler: "updates"}, // called with cookie=yes
-			{Pattern: "/p", Plugin: "g", Handler: "post"},
-			{Pattern: "/r", Plugin: "g", Handler: "recent"},
+		Routes: []config.Route{
+			{Path: "/u", Plugin: "g", Handler: "updates"},
+			{Path: "/n", Plugin: "g", Handler: "updates"}, // called with share=no
+			{Path: "/k", Plugin: "g", Handler: "updates"}, // called with cookie=yes
+			{Path: "/p", Plugin: "g", Handler: "post"},
+			{Path: "/r", Plugin: "g", Handler: "recent"},
 		},
 	}
 	h, srv := testServer(t, spec)

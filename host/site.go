@@ -2,358 +2,179 @@ package host
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/url"
+	"log/slog"
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
-	"unsafe"
 
-	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/host/accounts"
-	"github.com/wasmweb/wasmweb/host/guestlog"
+	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/accounts"
+	"github.com/wasmweb/wasmweb/host/internal/guard"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
+	"github.com/wasmweb/wasmweb/host/internal/route"
+	"github.com/wasmweb/wasmweb/host/internal/signed"
+	"github.com/wasmweb/wasmweb/host/internal/static"
+	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/host/locale"
-	"github.com/wasmweb/wasmweb/host/pubsub"
-	"github.com/wasmweb/wasmweb/host/signed"
-	"github.com/wasmweb/wasmweb/host/static"
 	"github.com/wasmweb/wasmweb/host/templates"
-	"github.com/wasmweb/wasmweb/netloop"
 )
 
-// Limits are one site's resource limits. Zero fields take defaults.
-type Limits struct {
-	// MemoryBytes caps each instance's linear memory. Default 64 MiB.
-	MemoryBytes int64
-	// CallTimeout stops a guest call that runs longer; the request gets
-	// 503 and the instance is discarded. Default 5 s. Negative disables
-	// the deadline (and its cost) for trusted plugins.
-	CallTimeout time.Duration
-	// Instances caps the instances of each plugin. Default
-	// 2×GOMAXPROCS+2.
-	Instances int
-	// WarmInstances are created at load and kept. Default GOMAXPROCS,
-	// at most Instances.
-	WarmInstances int
-	// RouteInstances caps the instances one route may hold at once when
-	// its plugin serves several routes, so that a route whose calls run
-	// long cannot take the instances its plugin's other routes need.
-	// Calls past it wait for one of the route's own. Default half of
-	// Instances, rounded up; at most Instances.
-	RouteInstances int
-	// MaxBodyBytes caps the request body handed to a guest; larger ones
-	// get 413. Default 10 MiB.
-	MaxBodyBytes int64
-	// MaxResponseBytes caps a guest's response body. Default 16 MiB.
-	MaxResponseBytes int64
-	// LogBytesPerCall caps what one call (or one instance's
-	// initialization) may put in the host's log through the log host
-	// function, stdout and stderr. Default 64 KiB; see guestlog.Cost
-	// for how lines are counted.
-	LogBytesPerCall int64
-	// LogBytesPerSecond caps what one plugin may put in the host's log
-	// per second, after a burst of one second's worth. Default 256 KiB.
-	LogBytesPerSecond int64
-}
-
-// PubSubLimits bound a site's topics and parked requests. Zero fields
-// take defaults.
-type PubSubLimits struct {
-	// Retain is how many recent messages each topic keeps. Default 200.
-	Retain int
-	// MaxTopics caps the site's topics. Default 1000.
-	MaxTopics int
-	// MaxMessageBytes caps a message. Default 64 KiB.
-	MaxMessageBytes int
-	// MaxWaiters caps the site's parked requests; a wait past it fails
-	// (the SDK answers 503). Default 20,000.
-	MaxWaiters int
-	// MaxWait caps how long a request stays parked. Default 60 s.
-	MaxWait time.Duration
-}
-
-// Default pub/sub limits beyond pubsub's own.
-const (
-	DefaultMaxWaiters = 20000
-	DefaultMaxWait    = 60 * time.Second
-)
-
-func (l PubSubLimits) withDefaults() PubSubLimits {
-	b := pubsub.Limits{Retain: l.Retain, MaxTopics: l.MaxTopics, MaxMessageBytes: l.MaxMessageBytes}.WithDefaults()
-	l.Retain, l.MaxTopics, l.MaxMessageBytes = b.Retain, b.MaxTopics, b.MaxMessageBytes
-	if l.MaxWaiters <= 0 {
-		l.MaxWaiters = DefaultMaxWaiters
-	}
-	if l.MaxWait <= 0 {
-		l.MaxWait = DefaultMaxWait
-	}
-	return l
-}
-
-// Default limits.
-const (
-	DefaultMemoryBytes = 64 << 20
-	DefaultCallTimeout = 5 * time.Second
-	DefaultMaxBody     = 10 << 20
-)
-
-func (l Limits) withDefaults() Limits {
-	if l.MemoryBytes <= 0 {
-		l.MemoryBytes = DefaultMemoryBytes
-	}
-	if l.MemoryBytes < 65536 {
-		l.MemoryBytes = 65536
-	}
-	switch {
-	case l.CallTimeout == 0:
-		l.CallTimeout = DefaultCallTimeout
-	case l.CallTimeout < 0:
-		l.CallTimeout = 0
-	}
-	procs := runtime.GOMAXPROCS(0)
-	if l.Instances <= 0 {
-		l.Instances = 2*procs + 2
-	}
-	if l.WarmInstances <= 0 {
-		l.WarmInstances = procs
-	}
-	if l.WarmInstances > l.Instances {
-		l.WarmInstances = l.Instances
-	}
-	if l.RouteInstances <= 0 {
-		l.RouteInstances = (l.Instances + 1) / 2
-	}
-	if l.RouteInstances > l.Instances {
-		l.RouteInstances = l.Instances
-	}
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = DefaultMaxBody
-	}
-	if l.MaxResponseBytes <= 0 {
-		l.MaxResponseBytes = abi.DefaultMaxResponseBytes
-	}
-	logs := guestlog.Limits{PerCall: l.LogBytesPerCall, PerSecond: l.LogBytesPerSecond}.WithDefaults()
-	l.LogBytesPerCall, l.LogBytesPerSecond = logs.PerCall, logs.PerSecond
-	return l
-}
-
-// SiteSpec describes a site to serve.
-type SiteSpec struct {
-	// Name identifies the site in logs and metrics.
-	Name string
-	// Hosts are the host names the site answers: exact names, "*.example.com"
-	// for subdomains, or "*" for any host no other site claims.
-	Hosts []string
-	// Debug shows error details to clients.
-	Debug bool
-	// Limits bound the site's plugins.
-	Limits Limits
-	// PubSub bounds the site's topics and parked requests.
-	PubSub PubSubLimits
-	// StaticDir, when set, is a directory served under StaticPrefix by the
-	// host, without calling a guest.
-	StaticDir string
-	// StaticPrefix is where StaticDir is served; default "/static/".
-	StaticPrefix string
-	// TemplateDir, when set, holds the site's templates for render.
-	TemplateDir string
-	// CookieSecrets sign the site's signed cookies; the first signs, all
-	// verify. Empty: a random secret, so signed cookies do not survive a
-	// restart.
-	CookieSecrets []string
-	// CookieMaxAge is how long signed values stay valid; default 31 days.
-	CookieMaxAge time.Duration
-	// EncryptCookies encrypts signed cookies' values too.
-	EncryptCookies bool
-	// LoginURL is where auth = "required" routes send GET and HEAD
-	// requests without a signed-in user.
-	LoginURL string
-	// XSRFCookies makes the host check an XSRF token on every request
-	// whose method is not GET, HEAD or OPTIONS.
-	XSRFCookies bool
-	// LocaleDir, when set, holds the site's translations: files named by
-	// locale code, .csv (Tornado's layout) or .po (gettext).
-	LocaleDir string
-	// DefaultLocale is the locale of requests that ask for none the site
-	// has; default "en".
-	DefaultLocale string
-	// LocaleCookie is the cookie that holds the user's choice of locale;
-	// default abi.LocaleCookie.
-	LocaleCookie string
-	// Accounts maps user names to bcrypt password hashes, for
-	// user_login; empty when the site has no local accounts.
-	Accounts map[string]string
-	// Plugins maps plugin names to their .wasm files.
-	Plugins map[string]string
-	// Routes are matched in order; the first that matches path and
-	// method serves the request.
-	Routes []RouteSpec
-}
-
-// RouteSpec is one route of a site.
-type RouteSpec struct {
-	// Pattern is the path pattern: "/", "/posts/{id}", "/static/{path...}".
-	Pattern string
-	// Methods limits the route to these methods; empty means any.
-	Methods []string
-	// Plugin names the plugin that handles the route.
-	Plugin string
-	// Handler is the handler name the plugin registered; empty means the
-	// plugin's name.
-	Handler string
-	// AuthRequired makes the host turn away requests without a signed-in
-	// user before calling the plugin.
-	AuthRequired bool
-	// NoXSRF exempts the route from the site's XSRF check (for an API
-	// that authenticates otherwise, or the demo's echo).
-	NoXSRF bool
-}
-
-// Site is one served site: its runtime, plugins and routes. Immutable
-// once built; safe for concurrent use.
+// Site is one served site: its routes, the checks before its guests,
+// its plugins and what their host functions use. Immutable once built;
+// safe for concurrent use.
 type Site struct {
-	h         *Host
-	loginURL  string
-	xsrf      bool
-	name      string
-	debug     bool
-	limits    Limits
-	pubsub    PubSubLimits
-	broker    pubsub.Broker
-	parking   *parking
-	shares    shareCache
-	static    *static.Dir    // nil when the site serves no static files
-	templates *templates.Set // nil when the site has no templates
-	signer    *signed.Signer
-	accounts  *accounts.Accounts // nil when the site has no accounts
-	rt        *siteRuntime
-	routes    []*route
-	plugins   map[string]*generation
-
-	// locales are the site's languages; never nil: a site without
-	// translations speaks its default. localeCookie holds the user's
-	// choice.
-	locales      *locale.Dir
-	localeCookie string
+	name    string
+	log     *slog.Logger
+	reqIDs  *atomic.Uint64 // the host's request ids
+	limits  config.Limits
+	guard   guard.Guard
+	env     hostfuncs.Site // the broker, parking, signer, templates... of its calls
+	static  *static.Dir    // nil when the site serves no static files
+	rt      *guest.Runtime
+	routes  []*route.Route
+	plugins map[string]*guest.Plugin
 }
 
 // Name returns the site's name.
 func (s *Site) Name() string { return s.name }
 
-func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
-	s := &Site{h: h, loginURL: spec.LoginURL, xsrf: spec.XSRFCookies, name: spec.Name, debug: spec.Debug, limits: spec.Limits.withDefaults(),
-		pubsub: spec.PubSub.withDefaults(), plugins: map[string]*generation{}}
-	lim := pubsub.Limits{Retain: s.pubsub.Retain, MaxTopics: s.pubsub.MaxTopics, MaxMessageBytes: s.pubsub.MaxMessageBytes}
-	if h.opts.NATS.URL != "" {
-		nc := h.opts.NATS
+// siteEnv is what a site is built with: the host's engine, log,
+// metrics, request ids, pub/sub backend and table of sites.
+type siteEnv struct {
+	engine  *guest.Engine
+	log     *slog.Logger
+	m       *metrics
+	reqIDs  *atomic.Uint64
+	backend config.PubSub
+	table   *vhost.Table[*Site] // filled once every site is built
+}
+
+// newSite loads spec, a site with its defaults applied.
+func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
+	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, plugins: map[string]*guest.Plugin{}}
+	s.env = hostfuncs.Site{
+		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
+		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
+		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table.OwnsCookieDomain(s, reqHost, domain) },
+	}
+	ps := spec.PubSub
+	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}
+	if e.backend.Backend == "nats" {
+		nc := pubsub.NATSConfig{URL: e.backend.URL, Stream: e.backend.Stream, Retain: e.backend.Retain}
 		nc.Prefix = "wasmweb." + spec.Name + "."
 		b, err := pubsub.NewNATS(nc, lim)
 		if err != nil {
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 		}
-		s.broker = b
+		s.env.Broker = b
 	} else {
-		s.broker = pubsub.NewMemory(lim)
+		s.env.Broker = pubsub.NewMemory(lim)
 	}
-	s.parking = newParking(h, s, runtime.GOMAXPROCS(0))
-	if spec.StaticDir != "" {
-		d, err := static.Open(spec.StaticDir, static.Options{Prefix: spec.StaticPrefix})
+	s.env.Parking = longpoll.New(longpoll.Config{
+		Site: spec.Name, MaxWaiters: ps.MaxWaiters, MaxWait: time.Duration(ps.MaxWait),
+		Workers: runtime.GOMAXPROCS(0), Broker: s.env.Broker, Log: e.log,
+		Parked: e.m.parked, Resumed: e.m.resumed, Shared: e.m.shared,
+		Run: s.runGuest,
+	})
+	if spec.Static.Dir != "" {
+		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
 		if err != nil {
+			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: static: %w", spec.Name, err)
 		}
 		s.static = d
 	}
-	signer, err := signed.New(spec.Name, spec.CookieSecrets, spec.CookieMaxAge, spec.EncryptCookies)
+	signer, err := signed.New(spec.Name, spec.Cookies.Secrets, time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
 	if err != nil {
+		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 	}
-	if len(spec.CookieSecrets) == 0 {
-		h.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+	if len(spec.Cookies.Secrets) == 0 {
+		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
-	s.signer = signer
+	s.env.Signer = signer
+	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
 	if len(spec.Accounts) > 0 {
 		a, err := accounts.New(spec.Accounts)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 		}
-		s.accounts = a
+		s.env.Accounts = a
 	}
-	def, cookieName := spec.DefaultLocale, spec.LocaleCookie
-	if def == "" {
-		def = "en"
-	}
-	if cookieName == "" {
-		cookieName = abi.LocaleCookie
-	}
-	locales, err := locale.Open(spec.LocaleDir, def, func(err error) {
-		h.log.Error("host: translations changed but do not load; keeping the previous ones", "site", spec.Name, "err", err)
+	locales, err := locale.Open(spec.Locale.Dir, spec.Locale.Default, func(err error) {
+		e.log.Error("host: translations changed but do not load; keeping the previous ones", "site", spec.Name, "err", err)
 	})
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 	}
-	s.locales, s.localeCookie = locales, cookieName
-	if spec.TemplateDir != "" {
+	s.env.Locales = locales
+	if spec.Templates.Dir != "" {
 		staticURL := func(p string) (string, error) {
 			if s.static == nil {
 				return "", fmt.Errorf("static_url: site %q serves no static files", spec.Name)
 			}
 			return s.static.URL(p)
 		}
-		t, err := templates.OpenLocalized(spec.TemplateDir, templates.Funcs{"static_url": staticURL}, s.localeFor)
+		t, err := templates.OpenLocalized(spec.Templates.Dir, templates.Funcs{"static_url": staticURL}, s.env.Locale)
 		if err != nil {
-			if s.static != nil {
-				s.static.Close()
-			}
+			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 		}
-		s.templates = t
+		s.env.Templates = t
 	}
-	hf := &hostFuncs{}
-	rt, err := h.engine.newRuntime(ctx, s.limits, hf)
+	rt, err := e.engine.NewRuntime(ctx, int64(s.limits.Memory), hostfuncs.Functions)
 	if err != nil {
+		s.close(ctx)
 		return nil, err
 	}
 	s.rt = rt
 	ids := map[string]int32{}
 	for i, rs := range spec.Routes {
-		segs, err := parsePattern(rs.Pattern)
+		pattern, err := route.Parse(rs.Path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %d: %w", spec.Name, i, err)
 		}
 		if _, ok := spec.Plugins[rs.Plugin]; !ok {
 			s.close(ctx)
-			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Pattern, rs.Plugin)
+			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
-		r := &route{pattern: rs.Pattern, segs: segs, plugin: rs.Plugin, handler: rs.Handler, id: ids[rs.Plugin], auth: rs.AuthRequired, noXSRF: rs.NoXSRF}
+		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
+			Answers: &statusCounters{vec: e.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
 		ids[rs.Plugin]++
-		if r.handler == "" {
-			r.handler = rs.Plugin
-		}
 		if len(rs.Methods) > 0 {
-			r.methods = map[string]bool{}
+			r.Methods = map[string]bool{}
 			for _, m := range rs.Methods {
-				r.methods[strings.ToUpper(m)] = true
+				r.Methods[strings.ToUpper(m)] = true
 			}
-			if r.methods["GET"] {
-				r.methods["HEAD"] = true
+			if r.Methods["GET"] {
+				r.Methods["HEAD"] = true
 			}
-			names := make([]string, 0, len(r.methods))
-			for m := range r.methods {
+			names := make([]string, 0, len(r.Methods))
+			for m := range r.Methods {
 				names = append(names, m)
 			}
 			sort.Strings(names)
-			r.allow = strings.Join(names, ", ")
+			r.Allow = strings.Join(names, ", ")
 		}
-		r.counters = &statusCounters{vec: h.m.requests, site: spec.Name, route: rs.Pattern, byCode: map[int]counter{}}
 		s.routes = append(s.routes, r)
 	}
+	// A plugin that serves several routes gives each a gate, by route
+	// number, so that none takes the plugin's whole pool.
+	timeout := max(0, time.Duration(s.limits.CallTimeout))
+	gates := map[string][]*guest.Gate{}
 	for _, r := range s.routes {
-		if ids[r.plugin] > 1 {
-			r.gate = newRouteGate(s.limits, h.m.refusals.WithLabelValues(spec.Name, r.pattern))
+		if ids[r.Plugin] > 1 {
+			gates[r.Plugin] = append(gates[r.Plugin], guest.NewGate(s.limits.RouteInstances, timeout, e.m.refusals.WithLabelValues(spec.Name, r.Pattern.String())))
 		}
 	}
 	names := make([]string, 0, len(spec.Plugins))
@@ -363,12 +184,21 @@ func (h *Host) buildSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		path := spec.Plugins[name]
-		wasm, err := readWasm(path)
+		wasm, err := guest.ReadWasm(path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)
 		}
-		g, err := loadGeneration(ctx, s, name, path, wasm, h.m, h.log)
+		l := s.limits
+		g, err := guest.Load(ctx, rt, wasm, guest.Config{
+			Site: spec.Name, Name: name, Path: path,
+			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
+			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
+			Log:      e.log,
+			Metrics:  e.m.forPlugin(spec.Name, name),
+			NewState: hostfuncs.NewState,
+			Gates:    gates[name],
+		})
 		if err != nil {
 			s.close(ctx)
 			return nil, err
@@ -382,238 +212,20 @@ func (s *Site) close(ctx context.Context) {
 	if s.static != nil {
 		s.static.Close()
 	}
-	if s.parking != nil {
-		s.parking.drain()
-		s.parking.close()
+	if s.env.Parking != nil {
+		s.env.Parking.Drain()
+		s.env.Parking.Close()
 	}
-	if s.broker != nil {
-		s.broker.Close()
+	if s.env.Broker != nil {
+		s.env.Broker.Close()
 	}
 	idle := true
-	for _, g := range s.plugins {
-		if g.pool.close(ctx) {
-			g.compiled.Close(ctx)
-		} else {
+	for _, p := range s.plugins {
+		if !p.Close(ctx) {
 			idle = false
 		}
 	}
 	if s.rt != nil && idle {
-		s.rt.close(ctx)
+		s.rt.Close(ctx)
 	}
-}
-
-// serve routes a request within the site.
-func (s *Site) serve(h *Host, w *netloop.Response, r *netloop.Request) {
-	if s.static != nil && s.static.ServeHTTP(w, r) {
-		return
-	}
-	path := unsafeString(r.Path)
-	method := unsafeString(r.Method)
-	var params [4]pathParam
-	allow := ""
-	for _, rt := range s.routes {
-		ps, ok, bad := rt.match(path, params[:0])
-		if bad {
-			writeErrorPage(w, 400, "")
-			return
-		}
-		if !ok {
-			continue
-		}
-		if rt.methods != nil && !rt.methods[method] {
-			if allow == "" {
-				allow = rt.allow
-			}
-			continue
-		}
-		if !rt.noXSRF && !s.xsrfPasses(r) {
-			writeErrorPage(w, 403, "")
-			rt.counters.inc(w.Status())
-			return
-		}
-		if rt.auth && !s.signedIn(r) {
-			s.turnAway(w, r)
-			rt.counters.inc(w.Status())
-			return
-		}
-		for i := range ps {
-			ps[i].value = strings.Clone(ps[i].value) // may alias the input buffer
-		}
-		s.dispatch(h, w, r, rt, ps)
-		rt.counters.inc(w.Status())
-		return
-	}
-	if allow != "" {
-		writeErrorPage(w, 405, "")
-		w.SetHeader("Allow", allow)
-		return
-	}
-	writeErrorPage(w, 404, "")
-}
-
-// signedIn reports whether the request carries a valid user cookie.
-func (s *Site) signedIn(r *netloop.Request) bool {
-	_, ok := s.currentUser(func(name string) (string, bool) { return requestCookie(r, name) })
-	return ok
-}
-
-// turnAway answers a request to an auth = "required" route without a
-// user: GET and HEAD go to the login page with ?next=, the rest get 403.
-func (s *Site) turnAway(w *netloop.Response, r *netloop.Request) {
-	m := string(r.Method)
-	if s.loginURL == "" || m != "GET" && m != "HEAD" {
-		writeErrorPage(w, 403, "")
-		return
-	}
-	next := string(r.Path)
-	if len(r.Query) > 0 {
-		next += "?" + string(r.Query)
-	}
-	sep := "?"
-	if strings.Contains(s.loginURL, "?") {
-		sep = "&"
-	}
-	w.Reset()
-	w.SetStatus(302)
-	w.SetHeader("Location", s.loginURL+sep+"next="+url.QueryEscape(next))
-}
-
-// dispatch runs the route's plugin on a new request.
-func (s *Site) dispatch(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam) {
-	if int64(len(r.Body)) > s.limits.MaxBodyBytes {
-		writeErrorPage(w, 413, "")
-		return
-	}
-	s.runGuest(h, w, r, rt, params, false, false)
-}
-
-// dispatchResumed runs the route's plugin again on a parked request that
-// a message or its deadline woke.
-func (s *Site) dispatchResumed(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, timedOut bool) {
-	s.runGuest(h, w, r, rt, params, true, timedOut)
-}
-
-func (s *Site) runGuest(h *Host, w *netloop.Response, r *netloop.Request, rt *route, params []pathParam, resumed, timedOut bool) {
-	p := s.plugins[rt.plugin].pool
-	if !rt.gate.enter(p.done) {
-		// The route holds its share of the plugin's instances, or is
-		// penalised: the plugin's other routes keep theirs.
-		rt.gate.refused.Inc()
-		writeErrorPage(w, 503, "")
-		w.SetHeader("Retry-After", "1")
-		return
-	}
-	in, err := p.get(context.Background())
-	if err != nil {
-		rt.gate.leave()
-		h.log.Error("host: no instance for request", "site", s.name, "plugin", rt.plugin, "err", err)
-		writeErrorPage(w, 503, "")
-		w.SetHeader("Retry-After", "1")
-		return
-	}
-	c := &in.callBuf
-	*c = call{req: r, w: w, route: rt, site: s, id: h.reqID.Add(1), paramBuf: c.paramBuf, resumed: resumed, timedOut: timedOut}
-	c.params = append(c.paramBuf[:0], params...)
-	in.call = c
-	start := time.Now()
-	if p.timeout > 0 {
-		in.deadline.Store(start.Add(p.timeout).UnixNano())
-	}
-	in.stack[0] = uint64(uint32(rt.id))
-	err = in.handle.CallWithStack(in.ctx, in.stack[:])
-	in.deadline.Store(0)
-	in.call = nil
-	p.m.calls.Inc()
-	p.m.callSeconds.Observe(time.Since(start).Seconds())
-	if in.killed.Load() && err == nil {
-		// The watchdog fired as the call returned: the instance's context
-		// is cancelled, so it cannot serve again.
-		err = errKilledLate
-	}
-	broken := false
-	result := uint32(in.stack[0])
-	switch {
-	case err != nil:
-		broken = true
-		status := 500
-		switch {
-		case in.killed.Load() && p.shut.Load():
-			// Stopped because the plugin is being unloaded, not for
-			// running long: no kill counted, no penalty.
-			status = 503
-			h.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.plugin,
-				"request", c.requestID())
-		case in.killed.Load():
-			status = 503
-			p.m.kills.Inc()
-			h.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.plugin,
-				"request", c.requestID(), "timeout", p.timeout)
-			if rt.gate.killed(time.Now()) {
-				h.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
-					"site", s.name, "plugin", rt.plugin, "route", rt.pattern, "for", rt.gate.penalty)
-			}
-		default:
-			p.m.traps.Inc()
-			kind := "trap"
-			if isTrap(err) {
-				kind = "misuse of the ABI"
-			}
-			h.log.Error("host: guest "+kind+"; instance discarded", "site", s.name, "plugin", rt.plugin,
-				"request", c.requestID(), "err", err)
-		}
-		c.unpark()
-		s.failResponse(w, status)
-	case c.failed:
-		p.m.traps.Inc()
-		h.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.plugin, "request", c.requestID(), "reason", c.reason)
-		c.unpark()
-		s.failResponse(w, 500)
-	case result == abi.StatusWait && c.waiter != nil:
-		// Parked: the waiter is filed; the connection keeps the request.
-		s.parking.file(c.waiter)
-	case result == abi.StatusWait:
-		p.m.traps.Inc()
-		h.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.plugin, "request", c.requestID())
-		s.failResponse(w, 500)
-	case result != abi.StatusDone:
-		broken = true // a guest that failed may have left its memory in any state
-		p.m.traps.Inc()
-		h.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.plugin, "request", c.requestID(),
-			"result", int32(in.stack[0]))
-		c.unpark()
-		s.failResponse(w, 500)
-	default:
-		c.unpark() // answered without waiting
-		compress(w, r)
-		if c.share {
-			s.shares.keep(c, w, r)
-		}
-	}
-	c.args, c.msgs, c.waiter = nil, nil, nil
-	p.put(in, broken)
-	rt.gate.leave()
-}
-
-var errKilledLate = errors.New("call stopped at its deadline as it returned")
-
-// failResponse replaces what the guest wrote with an error page, or
-// closes the connection when the head has already gone out.
-func (s *Site) failResponse(w *netloop.Response, status int) {
-	if w.Sent() {
-		w.Abort()
-		return
-	}
-	writeErrorPage(w, status, "")
-	if status == 503 {
-		w.SetHeader("Retry-After", "1")
-	}
-}
-
-// unsafeString views b as a string for the duration of a request; it
-// must not be kept.
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/wasmweb/wasmweb/host/build"
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 )
 
 const buildUsage = `Usage: wasmweb build DIR...

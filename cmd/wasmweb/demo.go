@@ -3,7 +3,7 @@ package main
 import (
 	"path/filepath"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // demoConfig is the config serve uses without --config: the example
@@ -13,10 +13,10 @@ import (
 const demoConfig = "wasmweb.example.toml"
 
 // loadDemo loads demoConfig from the working directory.
-func loadDemo() (host.Config, error) {
+func loadDemo() (config.Config, error) {
 	path, err := filepath.Abs(demoConfig)
 	if err != nil {
-		return host.Config{}, err
+		return config.Config{}, err
 	}
-	return host.LoadConfig(path)
+	return config.Load(path)
 }

@@ -20,8 +20,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -123,9 +124,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmweb: unknown transport %q (want netpoll or std)\n", o.transport)
 		return 2
 	}
-	var cfg host.Config
+	var cfg config.Config
 	if o.config != "" {
-		c, err := host.LoadConfig(o.config)
+		c, err := config.Load(o.config)
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 			return 1
@@ -152,7 +153,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		cfg.Server.CacheDir = o.cacheDir
 	}
 	if o.shutdownTimeout > 0 {
-		cfg.Server.ShutdownTimeout = host.Duration(o.shutdownTimeout)
+		cfg.Server.ShutdownTimeout = config.Duration(o.shutdownTimeout)
 	}
 	tr, err := netloop.NewTransport(cfg.Server.Transport)
 	if err != nil {
@@ -161,12 +162,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 
 	ctx := context.Background()
-	specs, err := cfg.Specs(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) })
-	if err != nil {
+	if err := cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) }); err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
-	if len(specs) == 0 {
+	if len(cfg.Sites) == 0 {
 		fmt.Fprintf(stderr, "wasmweb: %v: add a [[site]] to %s\n", host.ErrNoSites, o.config)
 		return 1
 	}
@@ -181,13 +181,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 	defer engine.Close()
 	loadStart := time.Now()
-	h, err := host.NewWithOptions(ctx, engine, specs, log, cfg.HostOptions())
+	h, err := host.New(ctx, engine, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
 	defer h.Close(ctx)
-	fmt.Fprintf(stdout, "wasmweb: loaded %d site(s) in %v\n", len(specs), time.Since(loadStart).Round(time.Millisecond))
+	log.Info("wasmweb: loaded", "sites", len(cfg.Sites), "in", time.Since(loadStart).Round(time.Millisecond))
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -207,7 +207,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		admin = &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go admin.Serve(aln)
-		fmt.Fprintf(stdout, "wasmweb: admin on http://%s/metrics and /healthz\n", aln.Addr())
+		log.Info("wasmweb: admin", "metrics", "http://"+aln.Addr().String()+"/metrics", "healthz", "http://"+aln.Addr().String()+"/healthz")
 	}
 
 	sigc := make(chan os.Signal, 1)
@@ -218,15 +218,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if o.config != "" {
 		what = o.config
 	}
-	fmt.Fprintf(stdout, "wasmweb: serving %s on http://%s/ (transport %s)\n", what, ln.Addr(), tr.Name())
+	log.Info("wasmweb: serving", "config", what, "url", "http://"+ln.Addr().String()+"/", "transport", tr.Name())
 
 	select {
 	case err := <-errc:
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		log.Error("wasmweb: serving stopped", "err", err)
 		return 1
 	case sig := <-sigc:
 		grace := time.Duration(cfg.Server.ShutdownTimeout)
-		fmt.Fprintf(stdout, "wasmweb: %v: shutting down (in-flight requests get up to %v)\n", sig, grace)
+		log.Info("wasmweb: shutting down; requests in progress may finish", "signal", sig.String(), "grace", grace)
 		signal.Stop(sigc)
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
@@ -234,10 +234,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 			admin.Close()
 		}
 		if err := srv.Shutdown(ctx); err != nil {
-			fmt.Fprintf(stderr, "wasmweb: shutdown: %v (remaining connections closed)\n", err)
+			log.Error("wasmweb: shutdown did not finish in time; remaining connections closed", "err", err)
 			return 1
 		}
-		fmt.Fprintln(stdout, "wasmweb: stopped")
+		log.Info("wasmweb: stopped")
 		return 0
 	}
 }

@@ -65,16 +65,17 @@ func TestServeAndStop(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--transport", transport, "--cache-dir", cache)
 			cmd.Dir = "../.." // the demo site's plugins are relative to a checkout's root
-			stdout, _ := cmd.StdoutPipe()
-			cmd.Stderr = os.Stderr
+			// The lifecycle lines are the server's log, on stderr.
+			stderr, _ := cmd.StderrPipe()
+			cmd.Stdout = os.Stdout
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
 			defer cmd.Process.Kill()
-			sc := bufio.NewScanner(stdout)
+			sc := bufio.NewScanner(stderr)
 			var line string
 			for sc.Scan() {
-				if line = sc.Text(); strings.Contains(line, "serving") {
+				if line = sc.Text(); strings.Contains(line, `msg="wasmweb: serving"`) {
 					break
 				}
 			}

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/term"
 
-	"github.com/wasmweb/wasmweb/host/accounts"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 const passwdUsage = `Usage: wasmweb passwd --user NAME [--cost N]
@@ -43,7 +43,7 @@ func passwdCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("passwd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	user := fs.String("user", "", "the account's user `name`")
-	cost := fs.Int("cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt cost, %d to %d; each step doubles the time of a sign-in", accounts.MinCost, accounts.MaxCost))
+	cost := fs.Int("cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt cost, %d to %d; each step doubles the time of a sign-in", config.MinBcryptCost, config.MaxBcryptCost))
 	fs.Usage = func() {
 		io.WriteString(stderr, passwdUsage)
 		fs.PrintDefaults()
@@ -61,11 +61,11 @@ func passwdCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *user == "":
 		fmt.Fprint(stderr, "wasmweb passwd: --user NAME is required\n")
 		return 2
-	case *cost < accounts.MinCost || *cost > accounts.MaxCost:
-		fmt.Fprintf(stderr, "wasmweb passwd: --cost %d is outside %d to %d\n", *cost, accounts.MinCost, accounts.MaxCost)
+	case *cost < config.MinBcryptCost || *cost > config.MaxBcryptCost:
+		fmt.Fprintf(stderr, "wasmweb passwd: --cost %d is outside %d to %d\n", *cost, config.MinBcryptCost, config.MaxBcryptCost)
 		return 2
 	}
-	if err := accounts.CheckName(*user); err != nil {
+	if err := config.CheckUserName(*user); err != nil {
 		fmt.Fprintf(stderr, "wasmweb passwd: --user %q: %v\n", *user, err)
 		return 2
 	}
@@ -127,8 +127,8 @@ func readPassword(in io.Reader, prompts io.Writer, user string) ([]byte, error) 
 	switch {
 	case len(password) == 0:
 		return nil, errors.New("the password is empty")
-	case len(password) > accounts.MaxPasswordLen:
-		return nil, fmt.Errorf("the password is longer than %d bytes, all bcrypt can check", accounts.MaxPasswordLen)
+	case len(password) > config.MaxPasswordLen:
+		return nil, fmt.Errorf("the password is longer than %d bytes, all bcrypt can check", config.MaxPasswordLen)
 	}
 	return password, nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // passwd prints a [site.accounts] line whose hash verifies the password
@@ -49,7 +49,7 @@ func TestPasswd(t *testing.T) {
 			}
 			cfg := "[[site]]\nname = \"a\"\nhosts = [\"*\"]\n[site.accounts]\n" + out.String() +
 				"[site.plugins]\nhello = \"plugins/hello\"\n[[site.route]]\npath = \"/\"\nplugin = \"hello\"\n"
-			if _, err := host.ParseConfig("pasted.toml", []byte(cfg), "../../host/testdata/config"); err != nil {
+			if _, err := config.Parse("pasted.toml", []byte(cfg), "../../host/config/testdata"); err != nil {
 				t.Errorf("the config refuses the pasted line: %v", err)
 			}
 		})

@@ -24,6 +24,7 @@ import (
 
 	// The guest's handlers, registered natively for the sdktest run.
 	_ "github.com/wasmweb/wasmweb/conformance/abi/guest/handlers"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 const configFile = "wasmweb.conformance.toml"
@@ -57,18 +58,17 @@ func startServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := host.ParseConfig(configFile, src, ".")
+	cfg, err := config.Parse(configFile, src, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
 	wasm := filepath.Join(t.TempDir(), "abi.wasm")
 	var once sync.Once
 	start := time.Now()
-	specs, err := cfg.Specs(func(dir string) (string, error) {
+	if err := cfg.BuildPlugins(func(dir string) (string, error) {
 		once.Do(func() { buildGuest(t, dir, wasm) })
 		return wasm, nil
-	})
-	if err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("guest built in %v", time.Since(start).Round(time.Millisecond))
@@ -78,7 +78,7 @@ func startServer(t *testing.T) *server {
 	}
 	rec := abikit.NewLogRecorder()
 	start = time.Now()
-	h, err := host.New(context.Background(), engine, specs, slog.New(rec))
+	h, err := host.New(context.Background(), engine, cfg, slog.New(rec))
 	if err != nil {
 		engine.Close()
 		t.Fatal(err)

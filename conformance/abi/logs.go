@@ -28,6 +28,16 @@ type LogRecord struct {
 	Attrs   map[string]string
 }
 
+// Line returns what the record says: for a guest's line (ABI.md §9:
+// message "guest" or "guest output") the guest's text, its attribute
+// "text"; for the host's own lines the message.
+func (r LogRecord) Line() string {
+	if r.Message == "guest" || r.Message == "guest output" {
+		return r.Attrs["text"]
+	}
+	return r.Message
+}
+
 // NewLogRecorder returns an empty recorder.
 func NewLogRecorder() *LogRecorder { return &LogRecorder{shared: &recorded{}} }
 
@@ -65,11 +75,11 @@ func (r *LogRecorder) Records() []LogRecord {
 	return append([]LogRecord(nil), r.shared.recs...)
 }
 
-// find returns the records whose message contains s.
+// find returns the records whose line (LogRecord.Line) contains s.
 func (r *LogRecorder) find(s string) []LogRecord {
 	var out []LogRecord
 	for _, rec := range r.Records() {
-		if strings.Contains(rec.Message, s) {
+		if strings.Contains(rec.Line(), s) {
 			out = append(out, rec)
 		}
 	}

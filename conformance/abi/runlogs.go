@@ -25,8 +25,8 @@ func RunLogs(t *testing.T, base string, client *http.Client, rec *LogRecorder) {
 		}
 		want := "abi-init req_get=-5 req_header=-5 resp_write=-5 resp_set_status=-5 features=1"
 		for _, r := range recs {
-			if !strings.HasSuffix(r.Message, want) {
-				t.Errorf("%q, want it to end in %q", r.Message, want)
+			if !strings.HasSuffix(r.Line(), want) {
+				t.Errorf("%q, want it to end in %q", r.Line(), want)
 			}
 		}
 	})
@@ -85,19 +85,19 @@ func RunLogs(t *testing.T, base string, client *http.Client, rec *LogRecorder) {
 	})
 }
 
-// lastLine returns the message of the last record since mark that
-// contains s, failing t when there is none.
+// lastLine returns the line (LogRecord.Line) of the last record since
+// mark that contains s, failing t when there is none.
 func lastLine(t *testing.T, rec *LogRecorder, mark int, s string) string {
 	t.Helper()
 	recs := rec.Records()[mark:]
 	for i := len(recs) - 1; i >= 0; i-- {
-		if strings.Contains(recs[i].Message, s) {
-			return recs[i].Message
+		if strings.Contains(recs[i].Line(), s) {
+			return recs[i].Line()
 		}
 	}
 	var msgs []string
 	for _, r := range recs {
-		msgs = append(msgs, r.Message)
+		msgs = append(msgs, r.Line())
 	}
 	t.Fatalf("no log line contains %q; lines: %q", s, msgs)
 	return ""
@@ -135,11 +135,11 @@ func logLevels(t *testing.T, k *kit, rec *LogRecorder) {
 			t.Errorf("%s: level %v, want %v", c.what, r.Level, c.level)
 		}
 	}
-	long := one("long").Message
+	long := one("long").Line()
 	if n := len(long) - strings.Index(long, "abi-log long"); n != 4096 {
 		t.Errorf("a 5000-byte message was logged as %d bytes, want 4096", n)
 	}
-	if nl := one("newline").Message; !strings.HasSuffix(nl, marker) {
+	if nl := one("newline").Line(); !strings.HasSuffix(nl, marker) {
 		t.Errorf("trailing newlines kept: %q", nl)
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/wasmweb/wasmweb/host"
 )
 
 // browserNames are the commands a Chromium goes by, looked up on PATH in
@@ -93,7 +91,7 @@ func browser(t *testing.T) func() (context.Context, context.CancelFunc) {
 // reloaded page shows the history.
 func TestChatInBrowser(t *testing.T) {
 	tab := browser(t)
-	n := startNode(t, fmt.Sprintf(chatConfig, "30s"), host.Options{}, "netpoll")
+	n := startNode(t, fmt.Sprintf(chatConfig, "30s"), "netpoll")
 	url := "http://" + n.addr + "/chat"
 
 	alice, cancelA := tab()

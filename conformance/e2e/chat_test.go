@@ -134,7 +134,7 @@ func forTransports(t *testing.T, f func(t *testing.T, transport string)) {
 
 func TestChatLongPoll(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, fmt.Sprintf(chatConfig, "2s"), host.Options{}, transport)
+		n := startNode(t, fmt.Sprintf(chatConfig, "2s"), transport)
 		first := postMessage(t, n.addr, "history")
 
 		// An up-to-date waiter parks: no answer, no instance held.
@@ -175,7 +175,7 @@ func TestChatLongPoll(t *testing.T) {
 // Shutdown answers parked waiters with 503 and Retry-After, then closes.
 func TestChatShutdown(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, fmt.Sprintf(chatConfig, "60s"), host.Options{}, transport)
+		n := startNode(t, fmt.Sprintf(chatConfig, "60s"), transport)
 		m := postMessage(t, n.addr, "x")
 		w := waiterConn(t, n.addr, m.ID)
 		waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
@@ -199,7 +199,7 @@ func TestChatShutdown(t *testing.T) {
 // anything a parked request leaves behind adds up to more than the end's
 // allowance.
 func TestChatHammer(t *testing.T) {
-	n := startNode(t, fmt.Sprintf(chatConfig, "2s"), host.Options{}, "netpoll")
+	n := startNode(t, fmt.Sprintf(chatConfig, "2s"), "netpoll")
 	first := postMessage(t, n.addr, "start")
 	base := busyGoroutines()
 	const waiters, publishes, parkFirst, late = 300, 40, 150, 20
@@ -308,7 +308,7 @@ func busyGoroutines() int {
 // The host refuses a chat post without the cookie's token before the
 // plugin runs.
 func TestChatXSRF(t *testing.T) {
-	n := startNode(t, fmt.Sprintf(chatConfig, "2s"), host.Options{}, "netpoll")
+	n := startNode(t, fmt.Sprintf(chatConfig, "2s"), "netpoll")
 	for name, req := range map[string]func() *http.Request{
 		"no token": func() *http.Request {
 			r, _ := http.NewRequest("POST", "http://"+n.addr+"/a/message/new", strings.NewReader("body=x"))

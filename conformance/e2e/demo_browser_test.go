@@ -11,8 +11,6 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
-	"github.com/wasmweb/wasmweb/host"
 )
 
 // assetLoads records, from the browser's network events, how each load
@@ -89,7 +87,7 @@ func (a *assetLoads) loads() []load {
 // every page takes them from the browser's cache.
 func TestDemoInBrowser(t *testing.T) {
 	tab := browser(t)
-	n := startNode(t, demoConfig(t), host.Options{}, "netpoll")
+	n := startNode(t, demoConfig(t), "netpoll")
 	base := "http://" + n.addr
 
 	ctx, cancelTab := tab()

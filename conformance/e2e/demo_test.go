@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/wasmweb/wasmweb/host"
 )
 
 // demoConfig returns the demo site's config: the file `wasmweb serve`
@@ -104,7 +102,7 @@ func mustContain(t *testing.T, what, s string, wants ...string) {
 // form, switches to Spanish, and gets the static files with a year of
 // caching.
 func TestDemoSite(t *testing.T) {
-	n := startNode(t, demoConfig(t), host.Options{}, "netpoll")
+	n := startNode(t, demoConfig(t), "netpoll")
 	v := newVisitor(t, n.addr)
 
 	home := v.page("/demo/")

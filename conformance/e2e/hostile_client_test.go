@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/wasmweb/wasmweb/host"
 )
 
 // updatesRequest is a long poll for messages after cursor, as the chat's
@@ -33,7 +31,7 @@ func TestChatHangupWhileResumed(t *testing.T) {
 	for _, how := range []string{"reset", "close"} {
 		t.Run(how, func(t *testing.T) {
 			forTransports(t, func(t *testing.T, transport string) {
-				n := startNode(t, fmt.Sprintf(chatConfig, "30s"), host.Options{}, transport)
+				n := startNode(t, fmt.Sprintf(chatConfig, "30s"), transport)
 				last := postMessage(t, n.addr, "start")
 				const rounds, clients = 6, 80
 				for round := 0; round < rounds; round++ {
@@ -86,7 +84,7 @@ func TestChatHangupWhileResumed(t *testing.T) {
 // its attempts answered, although they started first.
 func TestWakeNotDelayedByPipelinedSlowRequests(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, demoConfig(t), host.Options{}, transport)
+		n := startNode(t, demoConfig(t), transport)
 		last := postMessage(t, n.addr, "start")
 		const attackers, attempts = 3, 3
 		var logins atomic.Int32   // sign-in answers the attackers have read
@@ -148,7 +146,7 @@ func TestWakeNotDelayedByPipelinedSlowRequests(t *testing.T) {
 // answer, and the post happens once.
 func TestHalfClosedClientIsAnswered(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, fmt.Sprintf(chatConfig, "2s"), host.Options{}, transport)
+		n := startNode(t, fmt.Sprintf(chatConfig, "2s"), transport)
 		for i, proto := range []string{"HTTP/1.1", "HTTP/1.0", "HTTP/1.1\r\nConnection: close"} {
 			for try := 0; try < 5; try++ {
 				form := url.Values{"body": {fmt.Sprintf("half-closed %d.%d", i, try)}, "_xsrf": {xsrfToken}}.Encode()

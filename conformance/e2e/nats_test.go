@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/pubsub"
-	"github.com/wasmweb/wasmweb/host/pubsub/natstest"
+	"github.com/wasmweb/wasmweb/conformance/natstest"
 )
 
 // TestChatTwoNodes runs two wasmweb servers sharing an embedded NATS
@@ -18,9 +16,9 @@ import (
 // cursor from one node works on the other.
 func TestChatTwoNodes(t *testing.T) {
 	ns := natstest.Start(t, t.TempDir())
-	opts := host.Options{NATS: pubsub.NATSConfig{URL: ns.URL(), Stream: "E2E"}}
-	a := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "netpoll")
-	b := startNode(t, fmt.Sprintf(chatConfig, "30s"), opts, "std")
+	nats := fmt.Sprintf("[pubsub]\nbackend = \"nats\"\nurl = %q\nstream = \"E2E\"\n", ns.URL())
+	a := startNode(t, nats+fmt.Sprintf(chatConfig, "30s"), "netpoll")
+	b := startNode(t, nats+fmt.Sprintf(chatConfig, "30s"), "std")
 
 	first := postMessage(t, a.addr, "from a")
 	// The cursor of a message posted on A parks a waiter on B...

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -63,17 +64,17 @@ type node struct {
 
 var buildOnce sync.Mutex
 
-// startNode serves config (relative plugin paths resolve against the
-// repository root) with opts, over transport, on a loopback port.
-func startNode(t testing.TB, config string, opts host.Options, transport string) *node {
+// startNode serves src, a config (relative plugin paths resolve against
+// the repository root), over transport, on a loopback port.
+func startNode(t testing.TB, src string, transport string) *node {
 	t.Helper()
 	root, _ := filepath.Abs("../..")
-	cfg, err := host.ParseConfig("e2e.toml", []byte(config), root)
+	cfg, err := config.Parse("e2e.toml", []byte(src), root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	buildOnce.Lock()
-	specs, err := cfg.Specs(func(dir string) (string, error) { return build.Ensure(context.Background(), dir, io.Discard) })
+	err = cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(context.Background(), dir, io.Discard) })
 	buildOnce.Unlock()
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func startNode(t testing.TB, config string, opts host.Options, transport string)
 	if testing.Verbose() {
 		log = slog.Default()
 	}
-	h, err := host.NewWithOptions(context.Background(), engine, specs, log, opts)
+	h, err := host.New(context.Background(), engine, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

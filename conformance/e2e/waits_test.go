@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/wasmweb/wasmweb/host"
 )
 
 // byrouteConfig serves conformance/guests/byroute.wasm, whose behaviour
@@ -119,7 +117,7 @@ func TestHostileWaits(t *testing.T) {
 		{"/park-bad-status", 500, ""},
 	}, selfWake...)
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, fmt.Sprintf(byrouteConfig, "30s", maxWaiters), host.Options{}, transport)
+		n := startNode(t, fmt.Sprintf(byrouteConfig, "30s", maxWaiters), transport)
 		for _, ph := range []struct {
 			name  string
 			waits []hostile
@@ -191,7 +189,7 @@ func TestHostileWaits(t *testing.T) {
 // loop still runs.
 func TestLoopingRouteShare(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, fmt.Sprintf(byrouteConfig, "20s", 100), host.Options{}, transport)
+		n := startNode(t, fmt.Sprintf(byrouteConfig, "20s", 100), transport)
 		var running atomic.Int32
 		var loops []net.Conn
 		for range 8 {

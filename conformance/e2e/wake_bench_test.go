@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 	"github.com/wasmweb/wasmweb/host"
-	"github.com/wasmweb/wasmweb/host/build"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
@@ -24,20 +25,19 @@ import (
 // host's cost of a wake-up, without sockets.
 func BenchmarkWakeAll(b *testing.B) {
 	root, _ := filepath.Abs("../..")
-	config := fmt.Sprintf(chatConfig, "60s")
+	src := fmt.Sprintf(chatConfig, "60s")
 	if os.Getenv("WAKE_DEADLINE_OFF") != "" {
-		config = strings.Replace(config, "[site.pubsub]", "[site.limits]\ncall_timeout = \"off\"\n[site.pubsub]", 1)
+		src = strings.Replace(src, "[site.pubsub]", "[site.limits]\ncall_timeout = \"off\"\n[site.pubsub]", 1)
 	}
-	cfg, err := host.ParseConfig("bench.toml", []byte(config), root)
+	cfg, err := config.Parse("bench.toml", []byte(src), root)
 	if err != nil {
 		b.Fatal(err)
 	}
-	specs, err := cfg.Specs(func(dir string) (string, error) { return build.Ensure(context.Background(), dir, io.Discard) })
-	if err != nil {
+	if err := cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(context.Background(), dir, io.Discard) }); err != nil {
 		b.Fatal(err)
 	}
 	engine, _ := host.NewEngine(filepath.Join(os.TempDir(), "wasmweb-e2e-cache"))
-	h, err := host.New(context.Background(), engine, specs, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := host.New(context.Background(), engine, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}

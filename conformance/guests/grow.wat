@@ -3,7 +3,7 @@
 ;; (N is memory.size then) and traps with `unreachable`.
 ;;
 ;; The module declares no maximum, so the host's per-instance memory limit
-;; (Limits.MemoryBytes) is what stops it: N × 65536 must not exceed the
+;; ([site.limits] memory) is what stops it: N × 65536 must not exceed the
 ;; limit. The host must answer 500, count a trap and discard the instance.
 (module
   (import "wasmweb_v1" "log" (func $log (param i32 i32 i32)))

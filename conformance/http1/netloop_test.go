@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/conformance/http1"
-	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/netloop"
 	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
@@ -36,7 +35,7 @@ func (m memTarget) Exchange(chunks [][]byte) ([]byte, bool, error) {
 }
 
 func TestNetloopInMemory(t *testing.T) {
-	srv := netloop.NewServer(netloop.Config{}, host.NativeDemo(), netloop.NewStdTransport())
+	srv := netloop.NewServer(netloop.Config{}, http1.Demo(), netloop.NewStdTransport())
 	for _, mode := range []http1.Mode{http1.Whole, http1.EveryOffset, http1.BytePerWrite} {
 		t.Run(mode.String(), func(t *testing.T) { http1.Run(t, memTarget{srv}, mode) })
 	}
@@ -97,7 +96,7 @@ func TestNetloopOverTCP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := netloop.NewServer(netloop.Config{}, host.NativeDemo(), tr)
+			srv := netloop.NewServer(netloop.Config{}, http1.Demo(), tr)
 			go srv.Serve(ln)
 			defer func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

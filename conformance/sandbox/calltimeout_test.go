@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // TestCallTimeoutBound checks when a runaway guest's 503 arrives: not
@@ -23,7 +23,7 @@ func TestCallTimeoutBound(t *testing.T) {
 		// gives up on it: the deadline never fired.
 		hang = 30 * time.Second
 	)
-	sb := start(t, hostileSpec("spin", "spin.test", host.Limits{CallTimeout: timeout}))
+	sb := start(t, hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(timeout)}))
 	sb.expectHello("spin.test", "/hello")
 	for _, guest := range []string{"loop", "fanout"} {
 		t.Run(guest, func(t *testing.T) {

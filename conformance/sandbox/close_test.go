@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // TestCloseDuringCalls closes the host while guests are running: two calls
@@ -17,7 +17,7 @@ import (
 // before it closes their modules (the race detector watches this), and
 // leave every request with an answer.
 func TestCloseDuringCalls(t *testing.T) {
-	sb := start(t, hostileSpec("spin", "spin.test", host.Limits{CallTimeout: time.Minute, Instances: 4}))
+	sb := start(t, hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(time.Minute), Instances: 4}))
 	var wg sync.WaitGroup
 	loops := make(chan int, 2)
 	for range 2 {
@@ -92,7 +92,7 @@ func TestCloseDuringCalls(t *testing.T) {
 // gets 503.
 func TestCloseWakesSleepers(t *testing.T) {
 	spec := wasiSpec("sleepy", "sleepy.test", "sleep")
-	spec.Limits.CallTimeout = time.Minute
+	spec.Limits.CallTimeout = config.Duration(time.Minute)
 	sb := start(t, spec)
 	mark := sb.log.mark()
 	answers := make(chan int, 2)
@@ -102,7 +102,7 @@ func TestCloseWakesSleepers(t *testing.T) {
 			answers <- r.status
 		}()
 	}
-	sb.awaitLog(mark, "guest: sleep: sleeping", 2, answerBound)
+	sb.awaitGuestLine(mark, "sleep: sleeping", 2, answerBound)
 	closed := make(chan struct{})
 	began := time.Now()
 	go func() {

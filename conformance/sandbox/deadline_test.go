@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // TestWASIWithinDeadline sends requests whose guests spend their time in
@@ -15,7 +15,7 @@ import (
 // and another.
 func TestWASIWithinDeadline(t *testing.T) {
 	spec := wasiSpec("wasi", "wasi.test", "sleep", "pollmany", "flood", "random", "clock", "logloop", "hostcalls")
-	spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: "/hostcalls-indirect", Plugin: "hostcalls"})
+	spec.Routes = append(spec.Routes, config.Route{Path: "/hostcalls-indirect", Plugin: "hostcalls"})
 	sb := start(t, spec, helloSpec("other", "other.test"))
 	cases := []struct {
 		target string

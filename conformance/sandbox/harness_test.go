@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
 	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
@@ -48,14 +49,14 @@ type sandbox struct {
 
 // start loads specs into a new host. When the test ends it closes the
 // host and fails the test if the host or the server logged a panic.
-func start(t testing.TB, specs ...host.SiteSpec) *sandbox {
+func start(t testing.TB, specs ...config.Site) *sandbox {
 	t.Helper()
 	return startLogging(t, nil, specs...)
 }
 
 // startLogging is start with the host's log also sent to also, when it
 // is not nil.
-func startLogging(t testing.TB, also slog.Handler, specs ...host.SiteSpec) *sandbox {
+func startLogging(t testing.TB, also slog.Handler, specs ...config.Site) *sandbox {
 	t.Helper()
 	engine, err := host.NewEngine("")
 	if err != nil {
@@ -67,7 +68,7 @@ func startLogging(t testing.TB, also slog.Handler, specs ...host.SiteSpec) *sand
 		logTo = slog.NewMultiHandler(rec, also)
 	}
 	logger := slog.New(logTo)
-	h, err := host.New(context.Background(), engine, specs, logger)
+	h, err := host.New(context.Background(), engine, config.Config{Sites: specs}, logger)
 	if err != nil {
 		engine.Close()
 		t.Fatal(err)
@@ -518,14 +519,15 @@ func (l *logMeter) guest(plugin string) (bytes, lines int) {
 	return 0, 0
 }
 
-// awaitLog waits at most limit for n records since mark whose message
-// starts with prefix, and fails the test if they do not come.
-func (sb *sandbox) awaitLog(mark int, prefix string, n int, limit time.Duration) {
+// awaitGuestLine waits at most limit for n lines since mark that a
+// guest logged with the log function, their text text, and fails the
+// test if they do not come.
+func (sb *sandbox) awaitGuestLine(mark int, text string, n int, limit time.Duration) {
 	sb.t.Helper()
 	deadline := time.Now().Add(limit)
-	for len(sb.log.find(mark, prefix)) < n {
+	for len(sb.log.find(mark, "guest", "text", text)) < n {
 		if time.Now().After(deadline) {
-			sb.t.Fatalf("%d records %q logged within %v, want %d", len(sb.log.find(mark, prefix)), prefix, limit, n)
+			sb.t.Fatalf("%d guest lines %q logged within %v, want %d", len(sb.log.find(mark, "guest", "text", text)), text, limit, n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -541,15 +543,15 @@ const (
 
 // wasiSpec is a site with a short deadline that serves hello on /hello
 // and each of guests on /<guest>.
-func wasiSpec(name, hostname string, guests ...string) host.SiteSpec {
-	spec := host.SiteSpec{
-		Name: name, Hosts: []string{hostname}, Limits: host.Limits{CallTimeout: shortTimeout},
+func wasiSpec(name, hostname string, guests ...string) config.Site {
+	spec := config.Site{
+		Name: name, Hosts: []string{hostname}, Limits: config.Limits{CallTimeout: config.Duration(shortTimeout)},
 		Plugins: map[string]string{"hello": wasmPath("hello")},
-		Routes:  []host.RouteSpec{{Pattern: "/hello", Plugin: "hello"}},
+		Routes:  []config.Route{{Path: "/hello", Plugin: "hello"}},
 	}
 	for _, g := range guests {
 		spec.Plugins[g] = wasmPath(g)
-		spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: "/" + g, Plugin: g})
+		spec.Routes = append(spec.Routes, config.Route{Path: "/" + g, Plugin: g})
 	}
 	return spec
 }

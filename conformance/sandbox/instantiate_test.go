@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // initBound is how long loading a plugin whose start function or
@@ -42,7 +43,7 @@ func TestInstantiationBounded(t *testing.T) {
 			done := make(chan error, 1)
 			began := time.Now()
 			go func() {
-				h, err := host.New(context.Background(), engine, []host.SiteSpec{spec}, slog.New(slog.DiscardHandler))
+				h, err := host.New(context.Background(), engine, config.Config{Sites: []config.Site{spec}}, slog.New(slog.DiscardHandler))
 				if err == nil {
 					h.Close(context.Background())
 				}
@@ -97,8 +98,8 @@ func TestPoolMissDuringSlowInit(t *testing.T) {
 	spec := wasiSpec("slow", "slow.test")
 	spec.Plugins["initslow"] = wasmPath("initslow")
 	spec.Routes = append(spec.Routes,
-		host.RouteSpec{Pattern: "/ready", Plugin: "initslow"},
-		host.RouteSpec{Pattern: "/spin", Plugin: "initslow"})
+		config.Route{Path: "/ready", Plugin: "initslow"},
+		config.Route{Path: "/spin", Plugin: "initslow"})
 	spec.Limits.Instances, spec.Limits.WarmInstances = 2, 1
 	for _, tr := range transports(t) {
 		t.Run(tr, func(t *testing.T) {
@@ -119,7 +120,7 @@ func TestPoolMissDuringSlowInit(t *testing.T) {
 					<-spun
 				}
 			}()
-			sb.awaitLog(mark, "guest: initslow: spinning", 1, answerBound)
+			sb.awaitGuestLine(mark, "initslow: spinning", 1, answerBound)
 			r, took := sb.getWithin(addr, "slow.test", "/ready", answerBound)
 			t.Logf("GET /ready while the only instance spins: %d in %v", r.status, took.Round(time.Millisecond))
 			if r.status != 503 || r.header.Get("Retry-After") == "" {

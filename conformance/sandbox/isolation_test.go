@@ -4,21 +4,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // secretSpec is a site whose plugins all load secret.wasm, each on
 // /<plugin>, with one instance each: every request to a plugin lands on
 // the same instance unless the host replaced it.
-func secretSpec(name, hostname string, plugins ...string) host.SiteSpec {
-	spec := host.SiteSpec{
+func secretSpec(name, hostname string, plugins ...string) config.Site {
+	spec := config.Site{
 		Name: name, Hosts: []string{hostname},
-		Limits:  host.Limits{Instances: 1, WarmInstances: 1},
+		Limits:  config.Limits{Instances: 1, WarmInstances: 1},
 		Plugins: map[string]string{},
 	}
 	for _, p := range plugins {
 		spec.Plugins[p] = wasmPath("secret")
-		spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: "/" + p, Plugin: p})
+		spec.Routes = append(spec.Routes, config.Route{Path: "/" + p, Plugin: p})
 	}
 	return spec
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // TestHostileMixNoLeaks sends 1,000 hostile requests (every hostile guest,
@@ -24,8 +24,8 @@ func TestHostileMixNoLeaks(t *testing.T) {
 	// deadline never catches a slow trap in the other (under -race, one
 	// stack overflow takes about a second).
 	sb := start(t,
-		hostileSpec("mix", "mix.test", host.Limits{CallTimeout: 60 * time.Second, MemoryBytes: 2 << 20}),
-		hostileSpec("spin", "spin.test", host.Limits{CallTimeout: 100 * time.Millisecond}),
+		hostileSpec("mix", "mix.test", config.Limits{CallTimeout: config.Duration(60 * time.Second), Memory: config.Size(2 << 20)}),
+		hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(100 * time.Millisecond)}),
 		helloSpec("other", "other.test"),
 	)
 	// The schedule: request i goes to site/target, and how it must fail.

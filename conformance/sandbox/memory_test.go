@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // TestGrowMemoryReturned grows six instances to the default 64 MiB
@@ -20,7 +20,7 @@ func TestGrowMemoryReturned(t *testing.T) {
 		slack     = 64 << 20
 	)
 	spec := wasiSpec("fill", "fill.test", "fill")
-	spec.Limits = host.Limits{Instances: instances, WarmInstances: 1, CallTimeout: time.Minute}
+	spec.Limits = config.Limits{Instances: instances, WarmInstances: 1, CallTimeout: config.Duration(time.Minute)}
 	sb := start(t, spec)
 	sb.expectHello("fill.test", "/hello")
 	base, peak := rssStart()

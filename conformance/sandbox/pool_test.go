@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // TestPoolNeverExceedsInstances hammers a plugin limited to one instance
@@ -21,7 +21,7 @@ func TestPoolNeverExceedsInstances(t *testing.T) {
 		clients  = 3
 		requests = 300 // per client
 	)
-	sb := start(t, hostileSpec("pool", "pool.test", host.Limits{Instances: 1, WarmInstances: 1}))
+	sb := start(t, hostileSpec("pool", "pool.test", config.Limits{Instances: 1, WarmInstances: 1}))
 	baseG := runtime.NumGoroutine()
 	var wg sync.WaitGroup
 	for range clients {

@@ -14,29 +14,30 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // hostileSpec is a site that serves hello on /hello and each hostile
 // guest on /<guest>, answering hostname.
-func hostileSpec(name, hostname string, lim host.Limits) host.SiteSpec {
-	spec := host.SiteSpec{
+func hostileSpec(name, hostname string, lim config.Limits) config.Site {
+	spec := config.Site{
 		Name: name, Hosts: []string{hostname}, Limits: lim,
 		Plugins: map[string]string{"hello": wasmPath("hello")},
-		Routes:  []host.RouteSpec{{Pattern: "/hello", Plugin: "hello"}},
+		Routes:  []config.Route{{Path: "/hello", Plugin: "hello"}},
 	}
 	for _, g := range hostile {
 		spec.Plugins[g] = wasmPath(g)
-		spec.Routes = append(spec.Routes, host.RouteSpec{Pattern: "/" + g, Plugin: g})
+		spec.Routes = append(spec.Routes, config.Route{Path: "/" + g, Plugin: g})
 	}
 	return spec
 }
 
 // helloSpec is a site that serves only hello, on every path.
-func helloSpec(name, hostname string) host.SiteSpec {
-	return host.SiteSpec{
+func helloSpec(name, hostname string) config.Site {
+	return config.Site{
 		Name: name, Hosts: []string{hostname},
 		Plugins: map[string]string{"hello": wasmPath("hello")},
-		Routes:  []host.RouteSpec{{Pattern: "/{path...}", Plugin: "hello"}},
+		Routes:  []config.Route{{Path: "/{path...}", Plugin: "hello"}},
 	}
 }
 
@@ -76,8 +77,8 @@ func TestHostileGuests(t *testing.T) {
 	// deadline long enough that it never catches a trap (under -race a
 	// stack overflow takes about a second).
 	sb := start(t,
-		hostileSpec("hostile", "hostile.test", host.Limits{CallTimeout: 30 * time.Second, MemoryBytes: 2 << 20}),
-		hostileSpec("spin", "spin.test", host.Limits{CallTimeout: 200 * time.Millisecond}),
+		hostileSpec("hostile", "hostile.test", config.Limits{CallTimeout: config.Duration(30 * time.Second), Memory: config.Size(2 << 20)}),
+		hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(200 * time.Millisecond)}),
 		helloSpec("other", "other.test"),
 	)
 	sb.expectHello("hostile.test", "/hello")
@@ -134,12 +135,12 @@ func TestLoadRefused(t *testing.T) {
 		{"v2import", []string{`plugin "v2import"`, "wasmweb_v2", "wasmweb_v1"}},
 	} {
 		t.Run(tc.guest, func(t *testing.T) {
-			spec := host.SiteSpec{
+			spec := config.Site{
 				Name: "s", Hosts: []string{"*"},
 				Plugins: map[string]string{"hello": wasmPath("hello"), tc.guest: wasmPath(tc.guest)},
-				Routes:  []host.RouteSpec{{Pattern: "/", Plugin: tc.guest}, {Pattern: "/hello", Plugin: "hello"}},
+				Routes:  []config.Route{{Path: "/", Plugin: tc.guest}, {Path: "/hello", Plugin: "hello"}},
 			}
-			h, err := host.New(context.Background(), engine, []host.SiteSpec{spec}, nil)
+			h, err := host.New(context.Background(), engine, config.Config{Sites: []config.Site{spec}}, nil)
 			if err == nil {
 				h.Close(context.Background())
 				t.Fatal("host.New accepted the guest")
@@ -207,7 +208,7 @@ func abuseCases(t *testing.T) []abuseCase {
 // range out of bounds gets 500 because the host trapped the guest for
 // misusing the ABI; a case in bounds is never trapped.
 func TestAbuse(t *testing.T) {
-	sb := start(t, hostileSpec("abuse", "abuse.test", host.Limits{CallTimeout: 10 * time.Second}), helloSpec("other", "other.test"))
+	sb := start(t, hostileSpec("abuse", "abuse.test", config.Limits{CallTimeout: config.Duration(10 * time.Second)}), helloSpec("other", "other.test"))
 	for _, c := range abuseCases(t) {
 		mark := sb.log.mark()
 		r := sb.get("abuse.test", "/abuse?"+strconv.Itoa(c.n))
@@ -245,7 +246,7 @@ func TestGrowMemoryLimit(t *testing.T) {
 		requests  = 20
 		slack     = 48 << 20
 	)
-	sb := start(t, hostileSpec("grow", "grow.test", host.Limits{MemoryBytes: limit, Instances: instances, WarmInstances: 1}))
+	sb := start(t, hostileSpec("grow", "grow.test", config.Limits{Memory: config.Size(limit), Instances: instances, WarmInstances: 1}))
 	sb.expectHello("grow.test", "/hello")
 	base, peak := rssStart()
 	mark := sb.log.mark()
@@ -266,10 +267,10 @@ func TestGrowMemoryLimit(t *testing.T) {
 		t.Errorf("resident memory grew from %d KiB to %d KiB, more than %d KiB (limit × instances) + %d KiB slack",
 			base>>10, grown>>10, limit*instances>>10, slack>>10)
 	}
-	failed := regexp.MustCompile(`^guest: grow: memory.grow failed at (\d+) pages$`)
+	failed := regexp.MustCompile(`^grow: memory.grow failed at (\d+) pages$`)
 	logged := 0
-	for _, rec := range sb.log.records(mark) {
-		m := failed.FindStringSubmatch(rec.msg)
+	for _, rec := range sb.log.find(mark, "guest") {
+		m := failed.FindStringSubmatch(rec.attrs["text"])
 		if m == nil {
 			continue
 		}

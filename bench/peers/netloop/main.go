@@ -1,6 +1,6 @@
 // Command netloop is wasmweb's HTTP/1.1 core (package netloop) with a native
 // Go hello handler and no WebAssembly: it answers GET / with 200
-// "Hello, world", like host.NativeDemo. It measures the core and its
+// "Hello, world", like conformance/http1.Demo. It measures the core and its
 // transports apart from the plugin host that `wasmweb serve` puts in front of
 // every route.
 package main

@@ -1,0 +1,188 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/route"
+	"github.com/wasmweb/wasmweb/host/locale"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// siteName is what a site's name may hold: it becomes part of metric
+// labels, NATS subjects and signing keys.
+
+var siteName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// check checks c as decoded, before defaults: every error names the key
+// it is about, as an *Error without file and line, which Parse adds.
+func (c *Config) check() error {
+	s := &c.Server
+	bad := func(key, format string, args ...any) error {
+		return &Error{Key: key, Err: fmt.Errorf(format, args...)}
+	}
+	switch s.Transport {
+	case "", "netpoll", "std":
+	default:
+		return bad("server.transport", "%q is not a transport (want netpoll or std)", s.Transport)
+	}
+	if s.MaxHeaderFields < 0 {
+		return bad("server.max_header_fields", "must not be negative")
+	}
+	for key, d := range map[string]Duration{"shutdown_timeout": s.ShutdownTimeout, "header_timeout": s.HeaderTimeout,
+		"body_timeout": s.BodyTimeout, "idle_timeout": s.IdleTimeout, "write_timeout": s.WriteTimeout, "linger_timeout": s.LingerTimeout} {
+		if d < 0 {
+			return bad("server."+key, "\"off\" is only for a site's call_timeout")
+		}
+	}
+	if s.MaxConns < 0 {
+		return bad("server.max_conns", "must not be negative")
+	}
+	switch c.PubSub.Backend {
+	case "", "memory":
+	case "nats":
+		if c.PubSub.URL == "" {
+			return bad("pubsub.url", "backend = \"nats\" needs the NATS server's url, e.g. \"nats://127.0.0.1:4222\"")
+		}
+	default:
+		return bad("pubsub.backend", "%q is not a backend (want memory or nats)", c.PubSub.Backend)
+	}
+	names := map[string]bool{}
+	for i, site := range c.Sites {
+		key := fmt.Sprintf("site[%d]", i)
+		switch {
+		case site.Name == "":
+			return bad(key+".name", "every site needs a name")
+		case names[site.Name]:
+			return bad(key+".name", "site %q is defined twice", site.Name)
+		case !siteName.MatchString(site.Name):
+			return bad(key+".name", "%q: a site name is letters, digits, - and _", site.Name)
+		case len(site.Hosts) == 0:
+			return bad(key+".hosts", "site %q answers no host (use [\"*\"] for every host)", site.Name)
+		}
+		names[site.Name] = true
+		for j, h := range site.Hosts {
+			if h == "" || strings.ContainsAny(h, "/ ") || strings.Contains(h[min(1, len(h)):], "*") {
+				return bad(fmt.Sprintf("%s.hosts[%d]", key, j), "%q is not a host name, \"*.domain\" or \"*\"", h)
+			}
+		}
+		l := site.Limits
+		if l.Instances < 0 || l.WarmInstances < 0 {
+			return bad(key+".limits.instances", "must not be negative")
+		}
+		if l.Instances > 0 && l.WarmInstances > l.Instances {
+			return bad(key+".limits.warm_instances", "%d is more than instances = %d", l.WarmInstances, l.Instances)
+		}
+		if l.RouteInstances < 0 {
+			return bad(key+".limits.route_instances", "must not be negative")
+		}
+		if l.Instances > 0 && l.RouteInstances > l.Instances {
+			return bad(key+".limits.route_instances", "%d is more than instances = %d", l.RouteInstances, l.Instances)
+		}
+		ps := site.PubSub
+		if ps.Retain < 0 || ps.MaxTopics < 0 || ps.MaxWaiters < 0 || ps.MaxWait < 0 {
+			return bad(key+".pubsub", "limits must not be negative")
+		}
+		if l.Memory != 0 && l.Memory < 1<<20 {
+			return bad(key+".limits.memory", "%d bytes is too little for a plugin (at least 1MiB)", l.Memory)
+		}
+		for k, v := range map[string]Size{"log_bytes_per_call": l.LogBytesPerCall, "log_bytes_per_second": l.LogBytesPerSecond} {
+			if v != 0 && v < abi.MaxLogMessage {
+				return bad(key+".limits."+k, "%d bytes would drop a guest's longest lines (at least 4KiB)", v)
+			}
+		}
+		for name, path := range site.Plugins {
+			pkey := key + ".plugins." + name
+			if path == "" {
+				return bad(pkey, "needs a path: a plugin source directory or a .wasm file")
+			}
+			if _, err := os.Stat(path); err != nil {
+				return bad(pkey, "%s: no such plugin directory or .wasm file", path)
+			}
+		}
+		if site.Static.Dir != "" {
+			if fi, err := os.Stat(site.Static.Dir); err != nil || !fi.IsDir() {
+				return bad(key+".static.dir", "%s: no such directory", site.Static.Dir)
+			}
+		}
+		for j, sec := range site.Cookies.Secrets {
+			if len(sec) < 16 {
+				return bad(fmt.Sprintf("%s.cookies.secrets[%d]", key, j), "a secret of %d bytes is too short: use at least 16 (32 random bytes is best)", len(sec))
+			}
+		}
+		if err := checkAccounts(key+".accounts", site.Accounts); err != nil {
+			return err
+		}
+		if u := site.LoginURL; u != "" && (!strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//")) {
+			return bad(key+".login_url", "%q must be a path on the site, such as \"/login\"", u)
+		}
+		if site.Templates.Dir != "" {
+			if fi, err := os.Stat(site.Templates.Dir); err != nil || !fi.IsDir() {
+				return bad(key+".templates.dir", "%s: no such directory", site.Templates.Dir)
+			}
+		}
+		if err := c.checkLocale(key+".locale", site.Locale); err != nil {
+			return err
+		}
+		if p := site.Static.Prefix; p != "" && !strings.HasPrefix(p, "/") {
+			return bad(key+".static.prefix", "%q must start with /", p)
+		}
+		if len(site.Routes) == 0 {
+			return bad(key, "site %q has no [[site.route]]", site.Name)
+		}
+		for j, r := range site.Routes {
+			rkey := fmt.Sprintf("%s.route[%d]", key, j)
+			if _, err := route.Parse(r.Path); err != nil {
+				return bad(rkey+".path", "%v", err)
+			}
+			switch r.Auth {
+			case "", "required":
+			default:
+				return bad(rkey+".auth", "%q: want \"required\" or nothing", r.Auth)
+			}
+			if r.Plugin == "" {
+				return bad(rkey+".plugin", "every route names the plugin that handles it")
+			}
+			if _, ok := site.Plugins[r.Plugin]; !ok {
+				return bad(rkey+".plugin", "no plugin %q in [site.plugins]", r.Plugin)
+			}
+			for _, m := range r.Methods {
+				if !netloop.ValidHeaderName(m) {
+					return bad(rkey+".methods", "%q is not a method", m)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkLocale checks a [site.locale] table and loads its translations,
+// so that a file that does not parse is reported with the config.
+func (c *Config) checkLocale(key string, l Locale) error {
+	bad := func(k, format string, args ...any) error {
+		return &Error{Key: key + "." + k, Err: fmt.Errorf(format, args...)}
+	}
+	def := l.Default
+	if def == "" {
+		def = DefaultLocale
+	} else if _, err := locale.Builtin(def); err != nil {
+		return bad("default", "%q is not a locale code such as \"en\" or \"pt-BR\"", def)
+	}
+	if l.Cookie != "" && !netloop.ValidHeaderName(l.Cookie) {
+		return bad("cookie", "%q is not a cookie name (a token, such as %q)", l.Cookie, abi.LocaleCookie)
+	}
+	if l.Dir == "" {
+		return nil
+	}
+	dir := l.Dir
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return bad("dir", "%s: no such directory", dir)
+	}
+	if _, err := locale.Load(dir, def); err != nil {
+		return bad("dir", "%v", err)
+	}
+	return nil
+}

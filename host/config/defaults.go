@@ -1,0 +1,156 @@
+package config
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
+
+// The defaults of the config's keys. They are applied here and nowhere
+// else: the packages that run a site take its values as they are.
+const (
+	DefaultListen          = "127.0.0.1:8888"
+	DefaultShutdownTimeout = 10 * time.Second
+
+	DefaultStream       = "WASMWEB"
+	DefaultStreamRetain = 200
+
+	DefaultMemory            = 64 << 20
+	DefaultCallTimeout       = 5 * time.Second
+	DefaultMaxBodyBytes      = 10 << 20
+	DefaultMaxResponseBytes  = abi.DefaultMaxResponseBytes
+	DefaultLogBytesPerCall   = 64 << 10
+	DefaultLogBytesPerSecond = 256 << 10
+
+	DefaultRetain          = 200
+	DefaultMaxTopics       = 1000
+	DefaultMaxMessageBytes = 64 << 10
+	DefaultMaxWaiters      = 20000
+	DefaultMaxWait         = 60 * time.Second
+
+	DefaultStaticPrefix = "/static/"
+	DefaultLocale       = "en"
+	DefaultLocaleCookie = abi.LocaleCookie
+	DefaultCookieMaxAge = 31 * 24 * time.Hour
+)
+
+// minMemory is the least linear memory an instance gets, one Wasm page;
+// the checks refuse less than 1 MiB in a file.
+const minMemory = 65536
+
+// applyDefaults sets every zero field of c to its default.
+func (c *Config) applyDefaults() {
+	c.Server = c.Server.WithDefaults()
+	c.PubSub = c.PubSub.WithDefaults()
+	for i := range c.Sites {
+		c.Sites[i] = c.Sites[i].WithDefaults()
+	}
+}
+
+// WithDefaults returns s with its listener and shutdown timeout set when
+// zero. Its limits and timeouts stay zero, which netloop takes as its
+// own defaults.
+func (s Server) WithDefaults() Server {
+	if s.Listen == "" {
+		s.Listen = DefaultListen
+	}
+	if s.ShutdownTimeout == 0 {
+		s.ShutdownTimeout = Duration(DefaultShutdownTimeout)
+	}
+	return s
+}
+
+// WithDefaults returns p with every zero field set to its default.
+func (p PubSub) WithDefaults() PubSub {
+	if p.Backend == "" {
+		p.Backend = "memory"
+	}
+	if p.Stream == "" {
+		p.Stream = DefaultStream
+	}
+	if p.Retain <= 0 {
+		p.Retain = DefaultStreamRetain
+	}
+	return p
+}
+
+// WithDefaults returns s with every zero field set to its default, its
+// limits brought within each other (warm and per-route instances at most
+// the instances), and each route's handler named. It is idempotent, so
+// a site read from a file and one built in a program are treated alike.
+func (s Site) WithDefaults() Site {
+	l := &s.Limits
+	if l.Memory <= 0 {
+		l.Memory = DefaultMemory
+	}
+	l.Memory = max(l.Memory, minMemory)
+	if l.CallTimeout == 0 {
+		l.CallTimeout = Duration(DefaultCallTimeout)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if l.Instances <= 0 {
+		l.Instances = 2*procs + 2
+	}
+	if l.WarmInstances <= 0 {
+		l.WarmInstances = procs
+	}
+	l.WarmInstances = min(l.WarmInstances, l.Instances)
+	if l.RouteInstances <= 0 {
+		l.RouteInstances = (l.Instances + 1) / 2
+	}
+	l.RouteInstances = min(l.RouteInstances, l.Instances)
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if l.MaxResponseBytes <= 0 {
+		l.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if l.LogBytesPerCall <= 0 {
+		l.LogBytesPerCall = DefaultLogBytesPerCall
+	}
+	if l.LogBytesPerSecond <= 0 {
+		l.LogBytesPerSecond = DefaultLogBytesPerSecond
+	}
+
+	ps := &s.PubSub
+	if ps.Retain <= 0 {
+		ps.Retain = DefaultRetain
+	}
+	if ps.MaxTopics <= 0 {
+		ps.MaxTopics = DefaultMaxTopics
+	}
+	if ps.MaxMessageBytes <= 0 {
+		ps.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if ps.MaxWaiters <= 0 {
+		ps.MaxWaiters = DefaultMaxWaiters
+	}
+	if ps.MaxWait <= 0 {
+		ps.MaxWait = Duration(DefaultMaxWait)
+	}
+
+	if s.Static.Prefix == "" {
+		s.Static.Prefix = DefaultStaticPrefix
+	}
+	if s.Locale.Default == "" {
+		s.Locale.Default = DefaultLocale
+	}
+	if s.Locale.Cookie == "" {
+		s.Locale.Cookie = DefaultLocaleCookie
+	}
+	if s.Cookies.MaxAge <= 0 {
+		s.Cookies.MaxAge = Duration(DefaultCookieMaxAge)
+	}
+	if len(s.Routes) > 0 {
+		routes := make([]Route, len(s.Routes))
+		for i, r := range s.Routes {
+			if r.Handler == "" {
+				r.Handler = r.Plugin
+			}
+			routes[i] = r
+		}
+		s.Routes = routes
+	}
+	return s
+}

@@ -1,0 +1,240 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Error is a problem in a config file, located by file, line and key.
+type Error struct {
+	File string
+	Line int    // 0 when unknown
+	Key  string // dotted key, "" when the file does not parse
+	Err  error
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("config %s: key %s: %v", loc, e.Key, e.Err)
+	}
+	return fmt.Sprintf("config %s: %v", loc, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads and checks the config file at path. Unknown keys and bad
+// values are errors of type *Error.
+func Load(path string) (Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, src, filepath.Dir(path))
+}
+
+// Parse parses src, the contents of the file named name: it decodes it,
+// resolves its relative paths against dir, checks it and applies the
+// defaults. Unknown keys and bad values are errors of type *Error.
+func Parse(name string, src []byte, dir string) (Config, error) {
+	var cfg Config
+	md, err := toml.Decode(string(src), &cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			line := pe.Position.Line
+			if strings.Contains(pe.Message, `got '\n'`) && line > 1 {
+				line-- // the parser counts the offending newline as the next line
+			}
+			return Config{}, &Error{File: name, Line: line, Key: pe.LastKey, Err: errors.New(pe.Message)}
+		}
+		if m := decodeErr.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return Config{}, &Error{File: name, Line: line, Key: m[2], Err: errors.New(m[3])}
+		}
+		return Config{}, &Error{File: name, Err: err}
+	}
+	if keys := md.Undecoded(); len(keys) > 0 {
+		k := keys[0]
+		return Config{}, &Error{File: name, Line: keyLine(src, k), Key: k.String(), Err: errors.New("unknown key")}
+	}
+	cfg.resolvePaths(dir)
+	if err := cfg.check(); err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.File = name
+			ce.Line = keyLine(src, splitKey(ce.Key))
+		}
+		return Config{}, err
+	}
+	cfg.applyDefaults()
+	return cfg, nil
+}
+
+// decodeErr matches the toml package's type errors, which carry the line
+// and key only in their text.
+var decodeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
+
+// resolvePaths makes the sites' relative paths (plugins, static files,
+// templates, translations) relative to dir, the config file's directory.
+func (c *Config) resolvePaths(dir string) {
+	resolve := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) && dir != "" {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	for i := range c.Sites {
+		s := &c.Sites[i]
+		resolve(&s.Static.Dir)
+		resolve(&s.Templates.Dir)
+		resolve(&s.Locale.Dir)
+		for name, p := range s.Plugins {
+			resolve(&p)
+			s.Plugins[name] = p
+		}
+	}
+}
+
+// BuildPlugins replaces each plugin path that names a source directory
+// with the .wasm file ensure returns for it (building it when needed);
+// .wasm paths stay as they are.
+func (c *Config) BuildPlugins(ensure func(dir string) (string, error)) error {
+	for _, site := range c.Sites {
+		for name, p := range site.Plugins {
+			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+				wasm, err := ensure(p)
+				if err != nil {
+					return fmt.Errorf("site %q plugin %q: %w", site.Name, name, err)
+				}
+				site.Plugins[name] = wasm
+			}
+		}
+	}
+	return nil
+}
+
+// splitKey splits "site[0].route[1].path" into its parts, indices as
+// their own parts: site 0 route 1 path.
+func splitKey(key string) []string {
+	var parts []string
+	for _, p := range strings.Split(key, ".") {
+		for {
+			i := strings.IndexByte(p, '[')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(p, ']')
+			if j < i {
+				break
+			}
+			if i > 0 {
+				parts = append(parts, p[:i])
+			}
+			parts = append(parts, p[i+1:j])
+			p = p[j+1:]
+		}
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return parts
+}
+
+// keyLine finds the line that defines key in src, or 0. Parts of key
+// that are numbers index arrays of tables ([[site]], [[site.route]]). It
+// follows table headers and dotted keys; it does not look inside
+// multi-line strings.
+func keyLine(src []byte, key []string) int {
+	want := strings.Join(key, ".")
+	counts := map[string]int{} // array-of-tables path (with indices) -> elements seen
+	table := ""                // current table path, with indices
+	// indexed turns a header path like site.route into site.0.route.1,
+	// using the latest element of each array of tables it passes through.
+	indexed := func(path string) string {
+		parts := strings.Split(path, ".")
+		out := ""
+		for _, p := range parts {
+			if out != "" {
+				out += "."
+			}
+			out += p
+			if n, ok := counts[out]; ok {
+				out += "." + strconv.Itoa(n-1)
+			}
+		}
+		return out
+	}
+	for i, line := range bytes.Split(src, []byte("\n")) {
+		l := strings.TrimSpace(string(line))
+		switch {
+		case l == "" || l[0] == '#':
+			continue
+		case strings.HasPrefix(l, "[["):
+			name := unquoteKey(strings.TrimSpace(strings.Trim(l[:strings.Index(l+"]]", "]]")], "[")))
+			parent := ""
+			if j := strings.LastIndexByte(name, '.'); j >= 0 {
+				parent = indexed(name[:j]) + "."
+				name = name[j+1:]
+			}
+			base := parent + name
+			counts[base]++
+			table = base + "." + strconv.Itoa(counts[base]-1)
+			if table == want || base == want {
+				return i + 1
+			}
+		case l[0] == '[':
+			table = indexed(unquoteKey(strings.Trim(l[:strings.Index(l+"]", "]")+1], "[]")))
+			if table == want {
+				return i + 1
+			}
+		default:
+			eq := strings.IndexByte(l, '=')
+			if eq < 0 {
+				continue
+			}
+			k := unquoteKey(l[:eq])
+			if table != "" {
+				k = table + "." + k
+			}
+			if k == want || strings.HasPrefix(want, k+".") || deindex(k) == want {
+				return i + 1
+			}
+		}
+	}
+	if len(key) > 1 {
+		return keyLine(src, key[:len(key)-1])
+	}
+	return 0
+}
+
+// deindex drops the array indices from a key path: site.0.route.1.x
+// becomes site.route.x, the form the toml package reports unknown keys in.
+func deindex(k string) string {
+	parts := strings.Split(k, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+func unquoteKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
+}

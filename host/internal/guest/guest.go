@@ -1,0 +1,61 @@
+// Package guest runs plugins' WebAssembly: the compilation cache
+// (Engine), one wazero runtime per site with the host module in it
+// (Runtime), each plugin's compiled generation and its bounded pool of
+// instances (Plugin, Instance), the watchdog that stops calls at their
+// deadline (Watchdog), and the gate that keeps one route from taking its
+// plugin's whole pool (Gate). It knows nothing of HTTP or of what the
+// host functions do: a call's state is the caller's (State).
+package guest
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+)
+
+// Config is what Load needs to make a plugin's generation.
+type Config struct {
+	// Site and Name name the plugin in errors and logs; Path is its file.
+	Site, Name, Path string
+	// Instances caps the pool; WarmInstances are made at load and kept.
+	Instances, WarmInstances int
+	// CallTimeout is a call's deadline; 0 runs calls without one, and the
+	// module is then loaded unprepared.
+	CallTimeout time.Duration
+	// Logs bound what the plugin's guests put in Log.
+	Logs guestlog.Limits
+	Log  *slog.Logger
+	// Metrics are the plugin's series.
+	Metrics Metrics
+	// NewState makes the state of each new instance's calls.
+	NewState func() State
+	// Gates are the plugin's route gates by route number; nil (or a nil
+	// entry) admits every call.
+	Gates []*Gate
+}
+
+// Metrics are one plugin's Prometheus series.
+type Metrics struct {
+	Calls       prometheus.Counter
+	CallSeconds prometheus.Observer
+	Instances   prometheus.Gauge
+	Creations   prometheus.Counter
+	Misses      prometheus.Counter
+	Traps       prometheus.Counter
+	Kills       prometheus.Counter
+	LogBytes    prometheus.Counter
+	LogLines    prometheus.Counter
+}
+
+// State is what an instance's calls keep between the caller and the
+// host functions: the caller fills it before Handle, the host functions
+// find it with FromContext. An instance has one, made when the instance
+// is, and used by one call at a time.
+type State interface {
+	// RequestID returns the id of the request being served, "" between
+	// calls; the guest's log lines carry it.
+	RequestID() string
+}

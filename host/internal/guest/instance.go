@@ -1,0 +1,80 @@
+package guest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Errors of Handle: the call was stopped, and its instance must be
+// discarded.
+var (
+	// ErrDeadline: the call ran past its deadline.
+	ErrDeadline = errors.New("call stopped at its deadline")
+	// ErrUnloading: the call was stopped because its plugin is being
+	// unloaded, not for running long.
+	ErrUnloading = errors.New("call stopped: the plugin is being unloaded")
+)
+
+type instanceKey struct{}
+
+// FromContext returns the instance a host function was called from, or
+// nil.
+func FromContext(ctx context.Context) *Instance {
+	in, _ := ctx.Value(instanceKey{}).(*Instance)
+	return in
+}
+
+// Handle calls the guest's wasmweb_handle(route) under the plugin's call
+// deadline and returns its result. An error means the instance is
+// broken: ErrDeadline or ErrUnloading when the call was stopped, or the
+// guest's trap (IsTrap tells misuse of the ABI apart).
+func (in *Instance) Handle(route int32) (uint32, error) {
+	p := in.pool
+	start := time.Now()
+	if p.timeout > 0 {
+		in.deadline.Store(start.Add(p.timeout).UnixNano())
+	}
+	in.stack[0] = uint64(uint32(route))
+	err := in.handle.CallWithStack(in.ctx, in.stack[:])
+	in.deadline.Store(0)
+	p.m.Calls.Inc()
+	p.m.CallSeconds.Observe(time.Since(start).Seconds())
+	switch {
+	case in.killed.Load() && p.shut.Load():
+		return 0, ErrUnloading
+	case in.killed.Load():
+		// Stopped, or the watchdog fired as the call returned: the
+		// instance's context is cancelled, so it cannot serve again.
+		p.m.Kills.Inc()
+		return 0, ErrDeadline
+	case err != nil:
+		p.m.Traps.Inc()
+		return 0, err
+	}
+	return uint32(in.stack[0]), nil
+}
+
+// Log puts a line of the log host function in the host's log, within
+// the call's share (guestlog.Call.Log).
+func (in *Instance) Log(level slog.Level, msg []byte) { in.logs.Log(level, msg) }
+
+// Failed counts a call of the plugin that failed without a trap: its
+// result or its response broke a rule of the ABI.
+func (p *Plugin) Failed() { p.m.Traps.Inc() }
+
+// Gate returns the gate of the plugin's route number route, nil when the
+// route has none.
+func (p *Plugin) Gate(route int32) *Gate {
+	if int(route) < len(p.gates) {
+		return p.gates[route]
+	}
+	return nil
+}
+
+// Done is closed when the plugin is being unloaded.
+func (p *Plugin) Done() <-chan struct{} { return p.done }
+
+// Timeout returns the plugin's call deadline, 0 when calls have none.
+func (p *Plugin) Timeout() time.Duration { return p.timeout }

@@ -1,0 +1,468 @@
+package guest
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/guestlog"
+	"github.com/wasmweb/wasmweb/host/internal/linearmem"
+	"github.com/wasmweb/wasmweb/host/interrupt"
+)
+
+// Load compiles wasm in rt, checks its exports and imports, and fills a
+// pool with warm instances.
+func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, error) {
+	if cfg.CallTimeout > 0 {
+		// The watchdog stops a call past its deadline through the checks
+		// this adds (package interrupt).
+		iw, err := interrupt.Instrument(wasm)
+		if err != nil {
+			return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
+		}
+		wasm = iw
+	}
+	compiled, err := rt.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("host: plugin %q (%s): compile: %w", cfg.Name, cfg.Path, err)
+	}
+	if err := rt.checkModule(compiled); err != nil {
+		compiled.Close(ctx)
+		return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
+	}
+	m := cfg.Metrics
+	p := &Plugin{
+		site: cfg.Site, plugin: cfg.Name, rt: rt, compiled: compiled, log: cfg.Log,
+		max: cfg.Instances, warm: cfg.WarmInstances, timeout: cfg.CallTimeout,
+		idle: make(chan *Instance, cfg.Instances), done: make(chan struct{}),
+		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates,
+		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
+			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
+	}
+	for i := 0; i < p.warm; i++ {
+		p.reserve()
+		in, err := p.create()
+		if err != nil {
+			p.Close(ctx)
+			return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
+		}
+		p.idle <- in
+	}
+	return p, nil
+}
+
+// Plugin is one compiled generation of a plugin's .wasm file with its
+// bounded pool of instances. Instances are created ahead of need (warm)
+// and on demand up to max; a request waits for a free one when all are
+// busy. It does not use sync.Pool, which drops its contents at every GC.
+// It is safe for concurrent use.
+type Plugin struct {
+	site, plugin string
+	rt           *Runtime
+	compiled     wazero.CompiledModule
+	log          *slog.Logger
+	m            Metrics
+	max, warm    int
+	timeout      time.Duration
+	logs         *guestlog.Plugin // the plugin's share of the host's log
+	newState     func() State
+	gates        []*Gate
+
+	idle  chan *Instance // free instances
+	total atomic.Int32   // live instances, free or busy
+
+	// out counts instances out of the pool: serving a call or being
+	// created. close waits for it to reach zero before it closes any
+	// module, since wazero must not close a module a call is running in.
+	out  atomic.Int32
+	shut atomic.Bool   // close has begun: get refuses, put discards
+	done chan struct{} // closed by close, to wake calls waiting in get
+
+	mu  sync.Mutex
+	all map[*Instance]struct{} // every live instance
+}
+
+// Instance is one instantiated guest. It serves one call at a time.
+type Instance struct {
+	pool   *Plugin
+	mod    api.Module
+	handle api.Function
+	ctx    context.Context   // carries the instance to host functions
+	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout
+	stack  [1]uint64
+	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
+
+	state    State         // the calls' state, made with the instance
+	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
+	killed   atomic.Bool   // halt was called: the instance must not run again
+	halted   chan struct{} // closed by halt, to wake a sleeping guest
+}
+
+var errPoolClosed = errors.New("plugin is being unloaded")
+
+// reserve claims a slot for one more instance, failing at max. The slot
+// is given back by discard, or by create when instantiation fails.
+func (p *Plugin) reserve() bool {
+	for {
+		n := p.total.Load()
+		if int(n) >= p.max {
+			return false
+		}
+		if p.total.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// initTimeouts is how many call timeouts an instance's initialization
+// (its start function and _initialize) may take.
+const initTimeouts = 10
+
+// create instantiates the module and initializes the instance, in a
+// slot the caller has reserved. The slot is given back on failure.
+func (p *Plugin) create() (*Instance, error) {
+	in := &Instance{pool: p, halted: make(chan struct{}), state: p.newState()}
+	// The allocator is read once, at instantiation; the instance's key
+	// stays outermost, where host functions find it first.
+	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
+	in.ctx = context.WithValue(base, instanceKey{}, in)
+	in.logs = p.logs.NewCall(in.state.RequestID)
+	out := &guestOutput{in: in}
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithSysWalltime().
+		WithSysNanotime().
+		WithNanosleep(in.sleep).
+		WithRandSource(instanceRand{in}).
+		WithStdout(out).
+		WithStderr(out).
+		WithArgs(p.plugin)
+	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
+	if err != nil {
+		p.total.Add(-1)
+		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	in.mod = mod
+	in.stop = interrupt.Global(mod)
+	p.mu.Lock()
+	if p.shut.Load() {
+		p.mu.Unlock()
+		in.close()
+		p.total.Add(-1)
+		return nil, errPoolClosed
+	}
+	p.all[in] = struct{}{} // from now on, close can halt it
+	p.mu.Unlock()
+	p.m.Instances.Set(float64(p.total.Load()))
+	if err := in.initialize(); err != nil {
+		p.discard(in)
+		return nil, err
+	}
+	in.handle = mod.ExportedFunction(abi.ExportHandle)
+	p.m.Creations.Inc()
+	return in, nil
+}
+
+// initialize runs the module's start function (which Instrument turned
+// into an export, so that it runs here rather than inside
+// InstantiateModule, out of the host's reach) and then _initialize,
+// both within the instantiation deadline.
+func (in *Instance) initialize() error {
+	p := in.pool
+	limit := time.Duration(initTimeouts) * p.timeout
+	var t *time.Timer
+	if p.timeout > 0 {
+		in.deadline.Store(time.Now().Add(limit).UnixNano())
+		// The watchdog does not run yet while the host loads.
+		t = time.AfterFunc(limit, in.halt)
+	}
+	var err error
+	what := "instantiation"
+	for _, f := range [...]struct{ export, what string }{
+		{interrupt.ExportStart, "start function"},
+		{abi.ExportInitialize, abi.ExportInitialize},
+	} {
+		if fn := in.mod.ExportedFunction(f.export); fn != nil {
+			what = f.what
+			if _, err = fn.Call(in.ctx); err != nil {
+				break
+			}
+		}
+	}
+	in.deadline.Store(0)
+	if t != nil && !t.Stop() {
+		in.halt() // the deadline passed as the initialization returned
+	}
+	switch {
+	case in.killed.Load() && p.shut.Load():
+		return errPoolClosed
+	case in.killed.Load():
+		return fmt.Errorf("%s: stopped at its deadline (instantiation may take %v, %d times call_timeout)", what, limit, initTimeouts)
+	case err != nil:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// Get returns a free instance, waiting up to the call timeout for one
+// to be returned; when none is free and the pool is below max, it also
+// starts making one. The caller gives the instance back with Put.
+func (p *Plugin) Get() (*Instance, error) {
+	p.out.Add(1)
+	if p.shut.Load() {
+		p.out.Add(-1)
+		return nil, errPoolClosed
+	}
+	in, err := p.take()
+	if err != nil {
+		p.out.Add(-1)
+	}
+	return in, err
+}
+
+func (p *Plugin) take() (*Instance, error) {
+	select {
+	case in := <-p.idle:
+		in.logs.Begin()
+		return in, nil
+	default:
+	}
+	if p.reserve() {
+		// The new instance joins the pool when it is ready; the request
+		// waits for it or any other no longer than a call may take, so
+		// that a slow initialization does not hold it past its deadline.
+		p.m.Misses.Inc()
+		p.grow()
+	}
+	wait := p.timeout
+	if wait <= 0 {
+		wait = 30 * time.Second
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case in := <-p.idle:
+		in.logs.Begin()
+		return in, nil
+	case <-p.done:
+		return nil, errPoolClosed
+	case <-t.C:
+		return nil, errPoolBusy
+	}
+}
+
+// grow creates an instance in the background, in a slot the caller has
+// reserved, and puts it in the pool when it is ready.
+func (p *Plugin) grow() {
+	p.out.Add(1) // the new instance is out until it is put
+	go func() {
+		in, err := p.create()
+		if err != nil {
+			p.out.Add(-1)
+			if !errors.Is(err, errPoolClosed) {
+				p.log.Error("host: creating a plugin instance failed", "site", p.site, "plugin", p.plugin, "err", err)
+			}
+			return
+		}
+		p.Put(in, false)
+	}()
+}
+
+var errPoolBusy = errors.New("all instances busy")
+
+// Put returns an instance after a call. A broken instance (one whose
+// call failed: its memory may be in any state) is closed and, when the
+// pool is below its warm size, replaced in the background.
+func (p *Plugin) Put(in *Instance, broken bool) {
+	defer p.out.Add(-1)
+	in.logs.End()
+	if !broken && !p.shut.Load() {
+		select {
+		case p.idle <- in:
+			return
+		default:
+		}
+	}
+	p.discard(in)
+	if !broken || p.shut.Load() {
+		return
+	}
+	if int(p.total.Load()) < p.warm && p.reserve() {
+		p.grow()
+	}
+}
+
+func (p *Plugin) discard(in *Instance) {
+	p.mu.Lock()
+	_, ok := p.all[in]
+	delete(p.all, in)
+	p.mu.Unlock()
+	in.close()
+	if ok {
+		p.total.Add(-1)
+		p.m.Instances.Set(float64(p.total.Load()))
+	}
+}
+
+// halt stops the call running in the instance, if any, at its next
+// loop head or function entry; the instance is then discarded. Any
+// goroutine may call it.
+func (in *Instance) halt() {
+	if in.killed.Swap(true) {
+		return
+	}
+	if in.stop != nil {
+		in.stop.Set(1)
+	}
+	close(in.halted)
+}
+
+// Stopped traps the guest when the instance has been halted: host
+// functions call it wherever they may take long, so that a guest cannot
+// outlast its deadline inside the host (Runtime checks at every host
+// function's entry).
+func (in *Instance) Stopped() {
+	if in.killed.Load() {
+		Trap("call stopped at its deadline")
+	}
+}
+
+// sleep is the instance's WASI nanosleep, behind poll_oneoff's clock
+// subscriptions. It ends early when halt is called, and at the deadline
+// of what the instance runs; either way the call is then stopped.
+func (in *Instance) sleep(ns int64) {
+	in.Stopped()
+	d, last := time.Duration(ns), false
+	if dl := in.deadline.Load(); dl != 0 {
+		if left := time.Until(time.Unix(0, dl)); left < d {
+			d, last = left, true
+		}
+	}
+	if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-in.halted:
+			t.Stop()
+		}
+	}
+	if last {
+		in.halt()
+	}
+	in.Stopped()
+}
+
+// State returns the state of the instance's calls.
+func (in *Instance) State() State { return in.state }
+
+// instanceRand is an instance's WASI random source: it reads in chunks
+// and stops the call between them once halt is called, so that a huge
+// random_get cannot outlast the deadline.
+type instanceRand struct{ in *Instance }
+
+func (r instanceRand) Read(p []byte) (int, error) {
+	r.in.Stopped()
+	return rand.Read(p[:min(len(p), randChunk)])
+}
+
+const randChunk = 64 << 10
+
+func (in *Instance) close() {
+	if in.mod != nil {
+		in.mod.Close(context.Background())
+	}
+}
+
+// watch stops calls that ran past their deadline.
+func (p *Plugin) watch(now int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for in := range p.all {
+		if d := in.deadline.Load(); d != 0 && d < now {
+			in.halt()
+		}
+	}
+}
+
+// closeWait bounds how long close waits for running calls when its
+// context has no deadline.
+const closeWait = 10 * time.Second
+
+// Close stops the pool. New calls are refused and running ones are
+// stopped at their next loop head or function entry when the site has a
+// call timeout; once none is running, every instance and the compiled
+// module are closed. It reports false when calls were still running at
+// ctx's deadline (or after closeWait): their instances and module, and
+// so the runtime, must stay open.
+func (p *Plugin) Close(ctx context.Context) bool {
+	if p.shut.Swap(true) {
+		return true
+	}
+	close(p.done)
+	p.mu.Lock()
+	for in := range p.all {
+		in.halt() // idle ones are never called again
+	}
+	p.mu.Unlock()
+	limit := time.Now().Add(closeWait)
+	if d, ok := ctx.Deadline(); ok {
+		limit = d
+	}
+	for p.out.Load() > 0 {
+		if time.Now().After(limit) {
+			p.log.Error("host: plugin calls still running at shutdown; leaving their instances open",
+				"site", p.site, "plugin", p.plugin, "calls", p.out.Load())
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	p.mu.Lock()
+	list := make([]*Instance, 0, len(p.all))
+	for in := range p.all {
+		list = append(list, in)
+	}
+	p.all = map[*Instance]struct{}{}
+	p.mu.Unlock()
+	for _, in := range list {
+		in.close()
+	}
+	p.compiled.Close(ctx)
+	return true
+}
+
+// guestOutput is an instance's stdout and stderr: the lines go to the
+// log within the call's share (guestlog.Call.Write), and a call stopped
+// at its deadline is trapped at the next write.
+type guestOutput struct{ in *Instance }
+
+func (g *guestOutput) Write(p []byte) (int, error) {
+	g.in.Stopped()
+	return g.in.logs.Write(p)
+}
+
+var _ io.Writer = (*guestOutput)(nil)
+
+// ReadWasm reads a plugin's module file.
+func ReadWasm(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 8 || string(b[:4]) != "\x00asm" {
+		return nil, fmt.Errorf("%s is not a WebAssembly module", path)
+	}
+	return b, nil
+}

@@ -1,0 +1,426 @@
+// Package longpoll keeps a site's parked requests: a wait that found
+// nothing newer parks its request (Parking.Wait), holding no instance
+// and no goroutine, until a message, its deadline, the client's leaving
+// or the server's shutdown ends it. Woken waiters are queued for the
+// site's workers, which run the route's guest again through the Run
+// callback, or give a waiter a copy of an answer another made from the
+// same messages (Parking.Keep, abi/ABI.md section 7.4 resp_share).
+package longpoll
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/host/internal/errorpage"
+	"github.com/wasmweb/wasmweb/host/internal/pubsub"
+	"github.com/wasmweb/wasmweb/host/internal/route"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// Config is what a site's Parking needs.
+type Config struct {
+	// Site names the site in logs.
+	Site string
+	// MaxWaiters caps the parked requests; MaxWait caps how long one
+	// stays parked.
+	MaxWaiters int
+	MaxWait    time.Duration
+	// Workers is how many goroutines resume woken waiters.
+	Workers int
+	// Broker holds the site's topics.
+	Broker pubsub.Broker
+	Log    *slog.Logger
+	// Parked gauges the parked requests (of every site); Resumed counts
+	// those answered after a message or their deadline, and Shared those
+	// answered with a copy of another's answer.
+	Parked  prometheus.Gauge
+	Resumed prometheus.Counter
+	Shared  prometheus.Counter
+	// Run runs rt's guest again on a woken waiter's request; timedOut
+	// says that its deadline, not a message, woke it.
+	Run func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
+}
+
+// Waiter is a parked request: what the host keeps while a long poll waits
+// for a message. It holds no Wasm instance and no goroutine; the
+// connection keeps the request itself (netloop.Parked).
+//
+// A Waiter holds one of its site's max_waiters slots from the moment
+// Wait parks the request until its state becomes waiterGone. That
+// happens once, through release, whoever ends the wait:
+//
+//	state          entered when                           left for
+//	waiterFiling   Wait parks the request (slot taken)    Parked (File), Early (a message), Gone (the call answers after all; hang-up)
+//	waiterEarly    a message arrives during that call     Woken (File), Gone (as from waiterFiling)
+//	waiterParked   the call returned STATUS_WAIT (File)   Woken (a message, the deadline, drain), Gone (hang-up)
+//	waiterWoken    queued for a parking worker            Gone (the worker, or a hang-up first)
+//	waiterGone     release: the slot is free              -
+//
+// Only filed waiters (Parked, Woken) are ever queued, so a worker never
+// resumes a request whose first call is still running.
+type Waiter struct {
+	p       *Parking
+	parked  parkedRequest
+	route   *route.Route
+	params  []route.Param
+	topic   string
+	cursor  int64
+	expires int64 // unix nanoseconds
+
+	state atomic.Int32 // see the table above
+	timed atomic.Bool  // woken by its deadline, not by a message
+}
+
+const (
+	waiterFiling = iota
+	waiterEarly
+	waiterParked
+	waiterWoken
+	waiterGone
+)
+
+// parkedRequest is what the host asks of a parked request:
+// *netloop.Parked, or a test's stand-in.
+type parkedRequest interface {
+	Resume(netloop.Handler) error
+	Cancel()
+}
+
+// Wake implements pubsub.Watcher: queue a filed waiter for resumption,
+// or mark one still being filed so that filing queues it.
+func (w *Waiter) Wake() {
+	for {
+		switch st := w.state.Load(); st {
+		case waiterParked:
+			if w.state.CompareAndSwap(st, waiterWoken) {
+				w.p.wakes.push(w)
+				return
+			}
+		case waiterFiling:
+			if w.state.CompareAndSwap(st, waiterEarly) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// Parking is a site's set of parked requests: their count, their
+// deadlines, the workers that resume them and the shared answers. Safe
+// for concurrent use.
+type Parking struct {
+	cfg      Config
+	max      int64
+	count    atomic.Int64 // waiters not yet gone; never above max
+	draining atomic.Bool  // Drain has begun: waits fail, filed waiters get 503
+	wakes    wakeQueue
+	shares   shareCache
+	mu       sync.Mutex
+	byTick   map[int64][]*Waiter // mu guards byTick: deadline bucket (100 ms) -> waiters
+	stop     chan struct{}
+	stopped  sync.WaitGroup
+}
+
+const parkTick = int64(100 * time.Millisecond)
+
+// New starts a site's parking: its workers and the goroutine that ends
+// waits at their deadlines. Close stops them.
+func New(cfg Config) *Parking {
+	p := &Parking{cfg: cfg, max: int64(cfg.MaxWaiters), byTick: map[int64][]*Waiter{}, stop: make(chan struct{})}
+	p.wakes.init()
+	for i := 0; i < cfg.Workers; i++ {
+		p.stopped.Add(1)
+		go p.work()
+	}
+	p.stopped.Add(1)
+	go p.expire()
+	return p
+}
+
+// Errors of Wait.
+var (
+	// ErrFull: the site already parks max_waiters requests.
+	ErrFull = errors.New("longpoll: max_waiters requests are parked")
+	// ErrDraining: the server is shutting down.
+	ErrDraining = errors.New("longpoll: shutting down")
+	// ErrSent: the response's head has been sent (a streamed body), too
+	// late to park.
+	ErrSent = errors.New("longpoll: the response has begun")
+)
+
+// Wait asks for topic's messages past cursor for the request that resp
+// answers, on route rt with params. When there are some it returns them
+// and parks nothing; otherwise it parks the request, for at most timeout
+// (0 or more than the site's MaxWait: MaxWait), and returns its Waiter,
+// which the caller must File once the call that parked it has returned,
+// or Unpark if that call answers after all. Broker errors are returned
+// as they are.
+func (p *Parking) Wait(resp *netloop.Response, rt *route.Route, params []route.Param, topic string, cursor int64, timeout time.Duration) ([]pubsub.Message, *Waiter, error) {
+	if p.draining.Load() {
+		return nil, nil, ErrDraining
+	}
+	// The slot is taken before anything can wake or end the wait, so the
+	// count never passes max_waiters and every way out gives it back.
+	if !p.reserve() {
+		return nil, nil, ErrFull
+	}
+	if timeout <= 0 || timeout > p.cfg.MaxWait {
+		timeout = p.cfg.MaxWait
+	}
+	w := &Waiter{p: p, route: rt, topic: topic, cursor: cursor, expires: time.Now().Add(timeout).UnixNano()}
+	parked := resp.Park()
+	if parked == nil {
+		p.release(w)
+		return nil, nil, ErrSent
+	}
+	w.parked = parked
+	w.params = append([]route.Param(nil), params...)
+	msgs, err := p.cfg.Broker.Since(topic, cursor, w)
+	if err != nil || len(msgs) > 0 {
+		resp.Unpark()
+		p.release(w)
+		return msgs, nil, err
+	}
+	parked.OnHangup(func() {
+		p.cfg.Broker.Unwatch(topic, w)
+		p.release(w)
+	})
+	return nil, w, nil
+}
+
+// Unpark undoes the wait of w, whose call answered its request after all
+// (or failed) instead of returning STATUS_WAIT.
+func (p *Parking) Unpark(w *Waiter, resp *netloop.Response) {
+	p.cfg.Broker.Unwatch(w.topic, w)
+	p.release(w)
+	resp.Unpark()
+}
+
+// reserve takes a slot for a new waiter, or reports false when the site
+// already holds max_waiters. The slot belongs to the waiter made next,
+// and is given back by release.
+func (p *Parking) reserve() bool {
+	for {
+		n := p.count.Load()
+		if n >= p.max {
+			return false
+		}
+		if p.count.CompareAndSwap(n, n+1) {
+			p.cfg.Parked.Inc()
+			return true
+		}
+	}
+}
+
+// release ends w's wait and gives its slot back. Only the first call for
+// a waiter does anything; it reports whether this call was that one.
+func (p *Parking) release(w *Waiter) bool {
+	if w.state.Swap(waiterGone) == waiterGone {
+		return false
+	}
+	p.count.Add(-1)
+	p.cfg.Parked.Dec()
+	return true
+}
+
+// Count returns how many requests are parked, the number max_waiters
+// bounds.
+func (p *Parking) Count() int64 { return p.count.Load() }
+
+// File files w under its deadline once the call that parked it has
+// returned STATUS_WAIT. A message that came during the call queues it at
+// once; a client that left meanwhile has released it already.
+func (p *Parking) File(w *Waiter) {
+	p.mu.Lock()
+	t := w.expires / parkTick
+	p.byTick[t] = append(p.byTick[t], w)
+	p.mu.Unlock()
+	switch {
+	case w.state.CompareAndSwap(waiterFiling, waiterParked):
+		if p.draining.Load() {
+			// Drain has collected the filed waiters already: answer this
+			// one the same way.
+			p.cfg.Broker.Unwatch(w.topic, w)
+			w.Wake()
+		}
+	case w.state.CompareAndSwap(waiterEarly, waiterWoken):
+		p.wakes.push(w)
+	}
+}
+
+// expire wakes waiters whose deadline has passed.
+func (p *Parking) expire() {
+	defer p.stopped.Done()
+	t := time.NewTicker(time.Duration(parkTick))
+	defer t.Stop()
+	last := time.Now().UnixNano() / parkTick
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			cur := now.UnixNano() / parkTick
+			p.mu.Lock()
+			var due []*Waiter
+			for tick := last; tick <= cur; tick++ {
+				due = append(due, p.byTick[tick]...)
+				delete(p.byTick, tick)
+			}
+			p.mu.Unlock()
+			last = cur + 1
+			for _, w := range due {
+				if w.state.Load() == waiterParked {
+					w.timed.Store(true)
+					p.cfg.Broker.Unwatch(w.topic, w)
+					w.Wake()
+				}
+			}
+		}
+	}
+}
+
+// work resumes woken waiters: it runs the route's guest again on the
+// parked request, whose wait now finds messages or reports the timeout.
+func (p *Parking) work() {
+	defer p.stopped.Done()
+	for {
+		w, ok := p.wakes.pop(p.stop)
+		if !ok {
+			return
+		}
+		p.resume(w)
+	}
+}
+
+// resume answers a woken waiter, unless a hang-up got there first. A
+// panic is this connection's problem alone: it is logged and the
+// connection closed, and the worker goes on with the next waiter.
+func (p *Parking) resume(w *Waiter) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.cfg.Log.Error("host: panic while resuming a parked request; connection closed", "site", p.cfg.Site,
+				"plugin", w.route.Plugin, "route", w.route.Pattern.String(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			w.parked.Cancel()
+		}
+	}()
+	if !p.release(w) {
+		return
+	}
+	if p.draining.Load() {
+		w.parked.Resume(netloop.HandlerFunc(answerDraining))
+		return
+	}
+	timedOut := w.timed.Load()
+	err := w.parked.Resume(netloop.HandlerFunc(func(rw *netloop.Response, r *netloop.Request) {
+		if timedOut || !p.answerShared(rw, r, w) {
+			p.cfg.Run(rw, r, w.route, w.params, timedOut)
+		}
+		w.route.Answers.Count(rw.Status())
+	}))
+	if err == nil {
+		p.cfg.Resumed.Inc()
+	}
+}
+
+// answerDraining is the answer of a parked request when the server shuts
+// down: 503, come back later, and the connection closes.
+func answerDraining(rw *netloop.Response, _ *netloop.Request) {
+	errorpage.Unavailable(rw, "5")
+	rw.SetClose()
+}
+
+// Drain answers every parked request with 503 and Retry-After: the
+// server is shutting down. The workers send the answers, so that no
+// connection waits for another's; waiters filed from now on are queued
+// for the same answer, and waits fail with ErrDraining.
+func (p *Parking) Drain() {
+	p.draining.Store(true)
+	p.mu.Lock()
+	var all []*Waiter
+	for tick, ws := range p.byTick {
+		all = append(all, ws...)
+		delete(p.byTick, tick)
+	}
+	p.mu.Unlock()
+	for _, w := range all {
+		if w.state.Load() == waiterParked {
+			p.cfg.Broker.Unwatch(w.topic, w)
+			w.Wake()
+		}
+	}
+}
+
+// Close stops the workers once they have answered every queued waiter.
+func (p *Parking) Close() {
+	close(p.stop)
+	p.wakes.wakeAll()
+	p.stopped.Wait()
+}
+
+// wakeQueue is a FIFO of woken waiters. It needs no bound of its own:
+// a waiter is queued at most once and holds a slot while queued, so
+// the queue never holds more than max_waiters.
+type wakeQueue struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	items []*Waiter
+	head  int
+}
+
+func (q *wakeQueue) init() { q.cond = sync.NewCond(&q.mu) }
+
+func (q *wakeQueue) push(w *Waiter) {
+	q.mu.Lock()
+	if q.head > 0 && q.head >= len(q.items)/2 {
+		// Reuse the front rather than grow, for a queue that never empties.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	q.items = append(q.items, w)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// pop waits for a waiter; it returns false once stop is closed and the
+// queue is empty.
+func (q *wakeQueue) pop(stop chan struct{}) (*Waiter, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.head == len(q.items) {
+		select {
+		case <-stop:
+			return nil, false
+		default:
+		}
+		q.cond.Wait()
+	}
+	w := q.items[q.head]
+	q.items[q.head] = nil
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	}
+	return w, true
+}
+
+// wakeAll wakes every worker waiting in pop. It holds the lock so that
+// a worker between its check of stop and its Wait cannot miss it.
+func (q *wakeQueue) wakeAll() {
+	q.mu.Lock()
+	q.cond.Broadcast()
+	q.mu.Unlock()
+}
+
+var (
+	_ pubsub.Watcher = (*Waiter)(nil)
+	_ parkedRequest  = (*netloop.Parked)(nil)
+)

@@ -1,0 +1,171 @@
+package host
+
+import (
+	"errors"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/compress"
+	"github.com/wasmweb/wasmweb/host/internal/errorpage"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
+	"github.com/wasmweb/wasmweb/host/internal/route"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+// serve routes a request within the site.
+func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
+	if s.static != nil && s.static.ServeHTTP(w, r) {
+		return
+	}
+	path := unsafeString(r.Path)
+	method := unsafeString(r.Method)
+	var params [4]route.Param
+	allow := ""
+	for _, rt := range s.routes {
+		ps, ok, bad := rt.Pattern.Match(path, params[:0])
+		if bad {
+			errorpage.Write(w, 400, "")
+			return
+		}
+		if !ok {
+			continue
+		}
+		if rt.Methods != nil && !rt.Methods[method] {
+			if allow == "" {
+				allow = rt.Allow
+			}
+			continue
+		}
+		if !s.guard.Admit(w, r, rt) {
+			rt.Answers.Count(w.Status())
+			return
+		}
+		for i := range ps {
+			ps[i].Value = strings.Clone(ps[i].Value) // may alias the input buffer
+		}
+		s.dispatch(w, r, rt, ps)
+		rt.Answers.Count(w.Status())
+		return
+	}
+	if allow != "" {
+		errorpage.Write(w, 405, "")
+		w.SetHeader("Allow", allow)
+		return
+	}
+	errorpage.Write(w, 404, "")
+}
+
+// dispatch runs the route's plugin on a new request.
+func (s *Site) dispatch(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param) {
+	if int64(len(r.Body)) > int64(s.limits.MaxBodyBytes) {
+		errorpage.Write(w, 413, "")
+		return
+	}
+	s.runGuest(w, r, rt, params, false)
+}
+
+// runGuest runs rt's guest on r: a new request, or a parked one that a
+// message or, with timedOut, its deadline woke. It answers on w, or
+// parks the request again.
+func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) {
+	p := s.plugins[rt.Plugin]
+	gate := p.Gate(rt.ID)
+	if !gate.Enter(p.Done()) {
+		// The route holds its share of the plugin's instances, or is
+		// penalised: the plugin's other routes keep theirs.
+		errorpage.Unavailable(w, "1")
+		return
+	}
+	in, err := p.Get()
+	if err != nil {
+		gate.Leave()
+		s.log.Error("host: no instance for request", "site", s.name, "plugin", rt.Plugin, "err", err)
+		errorpage.Unavailable(w, "1")
+		return
+	}
+	c := in.State().(*hostfuncs.Call)
+	c.Begin(&s.env, r, w, rt, params, s.reqIDs.Add(1), timedOut)
+	result, err := in.Handle(rt.ID)
+	reason, rejected := c.Rejected()
+	broken := false
+	switch {
+	case err != nil:
+		broken = true
+		status := 500
+		switch {
+		case errors.Is(err, guest.ErrUnloading):
+			// Stopped because the plugin is being unloaded, not for
+			// running long: no kill counted, no penalty.
+			status = 503
+			s.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.Plugin,
+				"request", c.RequestID())
+		case errors.Is(err, guest.ErrDeadline):
+			status = 503
+			s.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.Plugin,
+				"request", c.RequestID(), "timeout", p.Timeout())
+			if gate.Killed(time.Now()) {
+				s.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
+					"site", s.name, "plugin", rt.Plugin, "route", rt.Pattern.String(), "for", gate.Penalty())
+			}
+		default:
+			msg := "host: guest trap; instance discarded"
+			if guest.IsTrap(err) {
+				msg = "host: guest misuse of the ABI; instance discarded"
+			}
+			s.log.Error(msg, "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(), "err", err)
+		}
+		c.Unpark()
+		s.failResponse(w, status)
+	case rejected:
+		p.Failed()
+		s.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(), "reason", reason)
+		c.Unpark()
+		s.failResponse(w, 500)
+	case result == abi.StatusWait && c.Parked() != nil:
+		// Parked: the waiter is filed; the connection keeps the request.
+		s.env.Parking.File(c.Parked())
+	case result == abi.StatusWait:
+		p.Failed()
+		s.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID())
+		s.failResponse(w, 500)
+	case result != abi.StatusDone:
+		broken = true // a guest that failed may have left its memory in any state
+		p.Failed()
+		s.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(),
+			"result", int32(result))
+		c.Unpark()
+		s.failResponse(w, 500)
+	default:
+		c.Unpark() // answered without waiting
+		compress.Gzip(w, r)
+		c.Share()
+	}
+	c.End()
+	p.Put(in, broken)
+	gate.Leave()
+}
+
+// failResponse replaces what the guest wrote with an error page, or
+// closes the connection when the head has already gone out.
+func (s *Site) failResponse(w *netloop.Response, status int) {
+	if w.Sent() {
+		w.Abort()
+		return
+	}
+	errorpage.Write(w, status, "")
+	if status == 503 {
+		w.SetHeader("Retry-After", "1")
+	}
+}
+
+// unsafeString views b as a string for the duration of a request; it
+// must not be kept.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
