@@ -32,7 +32,7 @@ func render(c *Call, name string, raw []byte) int32 {
 	}
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer putRenderBuffer(buf)
-	err := c.site.Templates.RenderLocaleTo(buf, c.locale().Code(), name, data)
+	err := c.site.Templates.RenderLocaleTo(buf, c.locale().Code(), name, templates.JSON{V: data})
 	out := buf.Bytes()
 	switch {
 	case errors.Is(err, templates.ErrNotFound):
