@@ -9,10 +9,10 @@ import (
 	"strings"
 
 	"github.com/wasmweb/wasmweb/abi"
-	"github.com/wasmweb/wasmweb/internal/form"
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
+	"github.com/wasmweb/wasmweb/internal/form"
 	"github.com/wasmweb/wasmweb/internal/xsrf"
 	"github.com/wasmweb/wasmweb/netloop"
 )

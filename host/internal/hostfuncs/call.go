@@ -3,7 +3,6 @@ package hostfuncs
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wasmweb/wasmweb/internal/form"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
@@ -13,6 +12,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/templates"
+	"github.com/wasmweb/wasmweb/internal/form"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
