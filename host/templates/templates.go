@@ -82,34 +82,6 @@ type localPage struct {
 	why  error    // why prog is nil
 }
 
-// program is page name compiled, or nil if it renders with html/template
-// only. It is decided once, before the copy's first render, which waits
-// for it.
-func (p *localPage) program(name string) *program {
-	if !compiling() {
-		return nil
-	}
-	return p.compile(name)
-}
-
-// compile compiles page name, once, whether or not the compiler is on:
-// html/template escapes it first, and an escaping error stays for
-// html/template to report.
-func (p *localPage) compile(name string) *program {
-	p.once.Do(func() {
-		if p.why = escape(p.t, name, p.funcs); p.why != nil {
-			return
-		}
-		ns := escapedText(p.t)
-		if ns == nil {
-			p.why = fmt.Errorf("%w: html/template's escaped templates are out of reach", errUnsupported)
-			return
-		}
-		p.prog, p.why = compile(ns, name, p.funcs)
-	})
-	return p.prog
-}
-
 // maxLocales bounds the copies a Set keeps: past it they are dropped and
 // made again as needed.
 const maxLocales = 64
