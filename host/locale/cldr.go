@@ -56,13 +56,6 @@ func Open(dir, def string, report func(error)) (*Dir, error) {
 	return locale.Open(CLDR, dir, def, report)
 }
 
-// NewBundle returns a Bundle of the default locale def and of a locale for
-// each code of messages, read as CSV rows without a plural column. It
-// serves tests.
-func NewBundle(def string, messages map[string]map[string]string) (*Bundle, error) {
-	return locale.NewBundle(CLDR, def, messages)
-}
-
 // Builtin returns the locale code names with no site translations: the
 // host's phrases only. It fails for a code that is not a BCP 47 tag.
 func Builtin(code string) (*Locale, error) { return locale.Builtin(CLDR, code) }
