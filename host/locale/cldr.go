@@ -5,7 +5,9 @@
 // (language.Parse), Accept-Language matched with language.Matcher (regions,
 // scripts and close languages), and numbers written with each language's
 // symbols and grouping (message.Printer). abi/ABI.md section 7.10 is the
-// contract.
+// contract. The rules themselves (reading translations, plural forms,
+// dates, choosing a request's locale) are internal/locale's; this package
+// adds CLDR's data alone.
 package locale
 
 import (

@@ -24,6 +24,9 @@
 // is on only with a Go release it was verified on (verified_go126.go),
 // and only while the escapers agree with html/template's on a corpus of
 // hostile values, rendered when the process first loads templates.
+//
+// It loads no translations: a Set's locales come from its opener
+// (OpenLocalized).
 package templates
 
 import (
