@@ -11,6 +11,10 @@ import (
 	"github.com/wasmweb/wasmweb/internal/xsrf"
 )
 
+// This file holds the fake host's cookies: their scope and the fake's
+// signatures, the cookie, signed cookie and user calls, and the XSRF
+// token, with the helpers that make a test request's Cookie header.
+
 // setCookie builds the Set-Cookie value of one of the host's own
 // cookies, as the host does.
 func setCookie(name, value, attrs string) (string, error) { return cookie.Build(name, value, attrs) }
