@@ -14,8 +14,8 @@ import (
 
 // This file holds the fake host of one request and its request calls.
 // The calls of the response are in response.go, of cookies and the user
-// in cookie.go, of pub/sub in pubsub.go, of locales in locale.go, and
-// the host outside a request in norequest.go.
+// in cookie.go, of sign-in in accounts.go, of pub/sub in pubsub.go, of
+// locales in locale.go, and the host outside a request in norequest.go.
 
 // fakeHost is the host of one request: native.Host with the ABI's rules,
 // including the validation the real host does on responses, so that tests
