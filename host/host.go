@@ -49,6 +49,7 @@ type Host struct {
 	table vhost.Table[*Site] // immutable after New
 
 	watchdog *guest.Watchdog
+	changes  changes // live changes: one at a time
 	closeMu  sync.Mutex
 	isClosed bool
 }
@@ -64,6 +65,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	}
 	h := &Host{engine: engine, log: log, m: newMetrics()}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
+	h.changes.init(h, cfg.Server)
 	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
 	for _, spec := range cfg.Sites {
 		spec = spec.WithDefaults()
@@ -84,7 +86,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	var plugins []*guest.Plugin
 	for _, s := range h.sites {
 		for _, p := range s.plugins {
-			plugins = append(plugins, p)
+			plugins = append(plugins, p.Current())
 		}
 	}
 	h.watchdog = guest.StartWatchdog(plugins)
@@ -93,6 +95,8 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 
 // Close unloads every site. Calls in progress are stopped.
 func (h *Host) Close(ctx context.Context) error {
+	h.changes.mu.Lock()
+	defer h.changes.mu.Unlock()
 	h.closeMu.Lock()
 	defer h.closeMu.Unlock()
 	if h.isClosed {
@@ -137,6 +141,7 @@ func (h *Host) AdminHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.Handle("/v1/", h.adminAPI())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		h.closeMu.Lock()
 		closed := h.isClosed
