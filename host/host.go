@@ -95,8 +95,6 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 
 // Close unloads every site. Calls in progress are stopped.
 func (h *Host) Close(ctx context.Context) error {
-	h.changes.mu.Lock()
-	defer h.changes.mu.Unlock()
 	h.closeMu.Lock()
 	defer h.closeMu.Unlock()
 	if h.isClosed {

@@ -15,7 +15,7 @@ import (
 // changes is what the host's live changes share: one at a time (mu), the
 // admin API's settings, and their metrics.
 type changes struct {
-	mu      sync.Mutex // held for the whole of a change, and by Close
+	mu      sync.Mutex // held for the whole of a change
 	token   string     // the admin API's bearer token; "" when none is set
 	maxBody int64      // the admin API's largest request body
 	m       *reloadMetrics
@@ -128,8 +128,18 @@ func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte,
 		return fail(CauseCompile, err)
 	}
 	loaded := time.Since(loadStart)
+	// Close may have begun while the module loaded; closeMu orders the
+	// swap before it (Close then closes the new generation with the
+	// site) or after it (the new generation is dropped here).
+	h.closeMu.Lock()
+	if h.isClosed {
+		h.closeMu.Unlock()
+		next.Close(ctx)
+		return Swap{}, ErrClosed
+	}
 	h.watchdog.Add(next)
 	old := slot.Swap(next)
+	h.closeMu.Unlock()
 	info := next.Info()
 	sw := Swap{Site: site, Plugin: plugin, Generation: info.Generation, Replaced: old.Info().Generation,
 		SHA256: info.SHA256, Size: info.Size, Load: loaded, Total: time.Since(start)}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -472,5 +473,22 @@ func TestListenAdmin(t *testing.T) {
 		if !tc.ok && tc.token == "" && (err == nil || !strings.Contains(err.Error(), "admin_token")) {
 			t.Errorf("%s: the error must say how to fix it: %v", tc.addr, err)
 		}
+	}
+}
+
+// A swap after the host has begun closing is refused, and leaves no
+// generation behind.
+func TestSwapAfterClose(t *testing.T) {
+	_, b := variant(t, "hello", bodyA, bodyB)
+	sh := startSwapHost(t, config.Server{}, helloSpec())
+	sh.h.Close(context.Background())
+	if _, err := sh.h.SwapPlugin(context.Background(), "s", "hello", b, "test"); !errors.Is(err, host.ErrClosed) {
+		t.Fatalf("swap after Close: %v, want ErrClosed", err)
+	}
+	if status, v := sh.call(t, "PUT", "/v1/sites/s/plugins/hello", b, ""); status != 503 {
+		t.Fatalf("PUT after Close: %d %v", status, v)
+	}
+	if mods, ins, _, _ := host.Live(sh.h, "s", "hello"); mods != 0 || ins != 0 {
+		t.Fatalf("after Close: %d modules, %d instances open", mods, ins)
 	}
 }
