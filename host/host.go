@@ -129,8 +129,9 @@ func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 	s.serve(w, r)
 }
 
-// AdminHandler serves /metrics (Prometheus text format), /healthz and
-// the Go profiler under /debug/pprof/. Bind it to a private address.
+// AdminHandler serves /metrics (Prometheus text format), /healthz, the
+// Go profiler under /debug/pprof/ and the admin API under /v1/
+// (adminapi.go). Bind it to a private address (ListenAdmin).
 func (h *Host) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(h.m.reg, promhttp.HandlerOpts{}))
