@@ -24,7 +24,6 @@ import (
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/netloop"
-	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // The two builds of the hello guest that the swap tests alternate: the
@@ -273,34 +272,67 @@ func TestSwapUnderLoad(t *testing.T) {
 // TestSwapResumesParkedPolls parks 100 long polls, swaps the plugin for
 // a build that answers a wake-up differently, then publishes: every
 // poll is answered by the new build, and the old generation closes
-// although it parked them.
+// although it parked them. Over in-memory connections and both
+// transports.
 func TestSwapResumesParkedPolls(t *testing.T) {
 	_, changed := variant(t, "byroute", "woken", "WOKEN")
-	spec := byrouteSite("polls", config.Limits{}, config.SitePubSub{})
-	h, srv := testServer(t, spec)
 	const polls = 100
-	var conns []*netlooptest.Conn
-	for range polls {
-		conns = append(conns, sendGET(t, srv, "/park?room"))
+	for _, transport := range []string{"memory", "netpoll", "std"} {
+		t.Run(transport, func(t *testing.T) {
+			if transport == "netpoll" && !netloop.NetpollSupported {
+				t.Skip("netpoll is not supported here")
+			}
+			h, srv := testServer(t, byrouteSite("polls", config.Limits{}, config.SitePubSub{}))
+			// answers collects each poll's answer: status and body.
+			var answers []func() (int, string, error)
+			if transport == "memory" {
+				for range polls {
+					c := sendGET(t, srv, "/park?room")
+					answers = append(answers, func() (int, string, error) {
+						status, body, ok := memAnswer(c, 20*time.Second)
+						if !ok {
+							return 0, "", errors.New("no answer")
+						}
+						return status, body, nil
+					})
+				}
+			} else {
+				addr := serveTCP(t, h, transport)
+				for range polls {
+					k := dialKeepAlive(t, addr)
+					if _, err := k.c.Write([]byte("GET /park?room HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+						t.Fatal(err)
+					}
+					answers = append(answers, func() (int, string, error) {
+						k.c.SetDeadline(time.Now().Add(20 * time.Second))
+						resp, err := http.ReadResponse(k.r, nil)
+						if err != nil {
+							return 0, "", err
+						}
+						b, err := io.ReadAll(resp.Body)
+						return resp.StatusCode, string(b), err
+					})
+				}
+			}
+			awaitParked(t, h, "polls", polls)
+			sw, err := h.SwapPlugin(context.Background(), "polls", "g", changed, "test")
+			if err != nil || sw.Generation != 2 {
+				t.Fatalf("swap: %+v, %v", sw, err)
+			}
+			// The parked polls hold no generation: the old one closes
+			// before any of them is resumed.
+			awaitOneGeneration(t, h, "polls", "g")
+			if status, body := get(t, srv, "/publish?room"); status != 200 || body != "published" {
+				t.Fatalf("publish: %d %q", status, body)
+			}
+			for i, answer := range answers {
+				if status, body, err := answer(); err != nil || status != 200 || body != "WOKEN" {
+					t.Fatalf("poll %d: %d %q, %v; want 200 WOKEN from the new build", i, status, body, err)
+				}
+			}
+			awaitParked(t, h, "polls", 0)
+		})
 	}
-	awaitParked(t, h, "polls", polls)
-	sw, err := h.SwapPlugin(context.Background(), "polls", "g", changed, "test")
-	if err != nil || sw.Generation != 2 {
-		t.Fatalf("swap: %+v, %v", sw, err)
-	}
-	// The parked polls hold no generation: the old one is closed before
-	// any of them is resumed.
-	awaitOneGeneration(t, h, "polls", "g")
-	if status, body, _ := memAnswer(sendGET(t, srv, "/publish?room"), 10*time.Second); status != 200 || body != "published" {
-		t.Fatalf("publish: %d %q", status, body)
-	}
-	for i, c := range conns {
-		status, body, ok := memAnswer(c, 20*time.Second)
-		if !ok || status != 200 || body != "WOKEN" {
-			t.Fatalf("poll %d: %d %q (answered %v); want 200 WOKEN from the new build", i, status, body, ok)
-		}
-	}
-	awaitParked(t, h, "polls", 0)
 }
 
 // TestRejectedSwaps sends modules that cannot serve: each is refused
