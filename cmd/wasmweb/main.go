@@ -200,7 +200,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 	var admin *http.Server
 	if cfg.Server.Admin != "" {
-		aln, err := net.Listen("tcp", cfg.Server.Admin)
+		aln, err := host.ListenAdmin(cfg.Server)
 		if err != nil {
 			fmt.Fprintf(stderr, "wasmweb: admin: %v\n", err)
 			return 1
