@@ -21,6 +21,9 @@ import (
 //	GET /v1/sites                          every site, as below
 //	GET /v1/sites/{site}                   one site: hosts, plugins with their generation, parked waiters
 //	PUT /v1/sites/{site}/plugins/{plugin}  body: .wasm bytes; a new generation of the plugin
+//	PUT /v1/sites/{site}                   body: the site's [[site]] table; add or replace the site
+//	DELETE /v1/sites/{site}                stop serving the site
+//	POST /v1/reload                        read the config file again and apply what changed
 //
 // Changes need "Authorization: Bearer TOKEN" when the host has an admin
 // token; without one the admin address is loopback only (ListenAdmin).
@@ -29,11 +32,18 @@ import (
 // persistNote is what every change's answer says about its lifetime.
 const persistNote = "this change lives in memory only: a restart loads the plugin from the file the config names; replace that file to keep it"
 
+// sitePersistNote is what a site change's answer says about its
+// lifetime.
+const sitePersistNote = "this change lives in memory only: a restart, SIGHUP or POST /v1/reload serves the sites of the config file; write the change there to keep it"
+
 func (h *Host) adminAPI() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/sites", h.apiSites)
 	mux.HandleFunc("GET /v1/sites/{site}", h.apiSite)
 	mux.HandleFunc("PUT /v1/sites/{site}/plugins/{plugin}", h.changeAuth(h.apiSwapPlugin))
+	mux.HandleFunc("PUT /v1/sites/{site}", h.changeAuth(h.apiPutSite))
+	mux.HandleFunc("DELETE /v1/sites/{site}", h.changeAuth(h.apiDeleteSite))
+	mux.HandleFunc("POST /v1/reload", h.changeAuth(h.apiReload))
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "", "no such admin API endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -81,8 +91,9 @@ func (s *Site) status() SiteStatus {
 }
 
 func (h *Host) apiSites(w http.ResponseWriter, r *http.Request) {
-	all := make([]SiteStatus, 0, len(h.sites))
-	for _, s := range h.sites {
+	sites := h.sites.Load().sites
+	all := make([]SiteStatus, 0, len(sites))
+	for _, s := range sites {
 		all = append(all, s.status())
 	}
 	apiJSON(w, http.StatusOK, map[string]any{"sites": all})
@@ -141,6 +152,74 @@ func (h *Host) apiSwapPlugin(w http.ResponseWriter, r *http.Request) {
 	default:
 		apiJSON(w, http.StatusOK, SwapAnswer{Site: sw.Site, Plugin: sw.Plugin, Generation: sw.Generation, Replaced: sw.Replaced,
 			SHA256: sw.SHA256, Size: sw.Size, LoadMS: ms(sw.Load), TotalMS: ms(sw.Total), Note: persistNote})
+	}
+}
+
+// ReloadAnswer is the answer to POST /v1/reload and to the site changes.
+type ReloadAnswer struct {
+	Reload
+	TookMS float64 `json:"took_ms"`
+	Note   string  `json:"note,omitempty"`
+}
+
+func (h *Host) apiPutSite(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	if !validName(name) {
+		apiError(w, http.StatusBadRequest, "bad_name", fmt.Sprintf("%q is not a site name", name))
+		return
+	}
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	ctx := context.WithoutCancel(r.Context())
+	spec, err := h.parseSite(name, body)
+	if err != nil {
+		h.changes.m.siteFailed(err.(*ReloadError).Cause)
+		h.log.Error("host: sites not changed; the old ones keep serving", "err", err)
+		h.answerChange(w, Reload{}, err, "")
+		return
+	}
+	res, err := h.ReplaceSite(ctx, spec)
+	h.answerChange(w, res, err, sitePersistNote)
+}
+
+func (h *Host) apiDeleteSite(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("site")
+	if !validName(name) {
+		apiError(w, http.StatusBadRequest, "bad_name", fmt.Sprintf("%q is not a site name", name))
+		return
+	}
+	res, err := h.RemoveSite(context.WithoutCancel(r.Context()), name)
+	h.answerChange(w, res, err, sitePersistNote)
+}
+
+func (h *Host) apiReload(w http.ResponseWriter, r *http.Request) {
+	res, err := h.ReloadFile(context.WithoutCancel(r.Context()))
+	h.answerChange(w, res, err, "")
+}
+
+// answerChange answers a change of sites: what it did, or why not.
+func (h *Host) answerChange(w http.ResponseWriter, res Reload, err error, note string) {
+	var re *ReloadError
+	switch {
+	case errors.Is(err, ErrClosed):
+		apiError(w, http.StatusServiceUnavailable, "", err.Error())
+	case errors.Is(err, ErrNoConfigFile):
+		apiError(w, http.StatusConflict, "no_config", err.Error())
+	case errors.As(err, &re) && re.Cause == "not_found":
+		apiError(w, http.StatusNotFound, re.Cause, err.Error())
+	case errors.As(err, &re) && re.Cause == "config":
+		apiError(w, http.StatusBadRequest, re.Cause, err.Error())
+	case errors.As(err, &re):
+		apiError(w, http.StatusUnprocessableEntity, re.Cause, err.Error())
+	case err != nil:
+		apiError(w, http.StatusInternalServerError, "", err.Error())
+	default:
+		if res.Changes == nil {
+			res.Changes = []Change{}
+		}
+		apiJSON(w, http.StatusOK, ReloadAnswer{Reload: res, TookMS: ms(res.Took), Note: note})
 	}
 }
 

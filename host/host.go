@@ -47,13 +47,16 @@ type Host struct {
 	m      *metrics
 	reqID  atomic.Uint64
 
-	sites []*Site
-	table vhost.Table[*Site] // immutable after New
+	// sites is the table serving now: immutable, replaced whole by a
+	// change (reload.go) with one atomic store, read without a lock.
+	sites atomic.Pointer[siteTable]
+	env   siteEnv // what sites are built with
 
 	watchdog *guest.Watchdog
 	changes  changes // live changes: one at a time
 	closeMu  sync.Mutex
-	isClosed bool
+	isClosed bool               // closeMu guards
+	retiring map[*Site]struct{} // sites replaced or removed, not yet drained; closeMu guards
 }
 
 // New loads every site of cfg: it compiles the plugins, checks them and
@@ -65,28 +68,34 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics()}
+	h := &Host{engine: engine, log: log, m: newMetrics(), retiring: map[*Site]struct{}{}}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
+	h.sites.Store(&siteTable{})
 	h.changes.init(h, cfg.Server)
-	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
-	for _, spec := range cfg.Sites {
-		spec = spec.WithDefaults()
-		s, err := newSite(ctx, spec, env)
-		if err != nil {
-			h.Close(ctx)
-			return nil, err
-		}
-		h.sites = append(h.sites, s)
-		for _, name := range spec.Hosts {
-			if err := h.table.Add(name, s, (*Site).Name); err != nil {
-				h.Close(ctx)
-				return nil, err
-			}
+	h.env = siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(),
+		table: func() *vhost.Table[*Site] { return &h.sites.Load().byHost }, resume: h.resumer}
+	var sites []*Site
+	closeAll := func() {
+		for _, s := range sites {
+			s.close(ctx)
 		}
 	}
-	h.table.Sort()
+	for _, spec := range cfg.Sites {
+		s, err := newSite(ctx, spec.WithDefaults(), h.env, nil)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		sites = append(sites, s)
+	}
+	t, err := newSiteTable(sites)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	h.sites.Store(t)
 	var plugins []*guest.Plugin
-	for _, s := range h.sites {
+	for _, s := range sites {
 		for _, p := range s.plugins {
 			plugins = append(plugins, p.Current())
 		}
@@ -106,7 +115,10 @@ func (h *Host) Close(ctx context.Context) error {
 	if h.watchdog != nil {
 		h.watchdog.Stop()
 	}
-	for _, s := range h.sites {
+	for _, s := range h.sites.Load().sites {
+		s.close(ctx)
+	}
+	for s := range h.retiring {
 		s.close(ctx)
 	}
 	return nil
@@ -116,18 +128,19 @@ func (h *Host) Close(ctx context.Context) error {
 // server calls it when it starts shutting down, so that long polls end
 // instead of holding the shutdown until its deadline.
 func (h *Host) Drain() {
-	for _, s := range h.sites {
+	for _, s := range h.sites.Load().sites {
 		s.env.Parking.Drain()
 	}
 }
 
 // ServeHTTP implements netloop.Handler.
 func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
-	s := h.table.Lookup(r.Host)
+	s := h.acquire(r.Host)
 	if s == nil {
 		errorpage.Write(w, 404, "")
 		return
 	}
+	defer s.release()
 	s.serve(w, r)
 }
 

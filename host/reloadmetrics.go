@@ -20,6 +20,8 @@ type reloadMetrics struct {
 	reloads  *prometheus.CounterVec
 	failures *prometheus.CounterVec
 	seconds  *prometheus.HistogramVec
+	sites    *prometheus.CounterVec
+	refused  *prometheus.CounterVec
 
 	h          *Host
 	generation *prometheus.Desc
@@ -41,12 +43,18 @@ func newReloadMetrics(h *Host) *reloadMetrics {
 			Name: "wasmweb_plugin_reload_duration_seconds", Help: "Time from a swap's request to the new generation serving: compiling, checking and warming it.",
 			Buckets: []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 		}, []string{"site", "plugin"}),
+		sites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_site_changes_total", Help: "Live changes of sites (reload, PUT or DELETE /v1/sites/{site}), by action: added, replaced, removed, swapped (a plugin's bytes).",
+		}, []string{"action"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_site_change_failures_total", Help: "Changes of sites refused (the sites serving kept serving), by cause: config, build, hosts, site, not_found, or a plugin's load stage.",
+		}, []string{"cause"}),
 		generation: prometheus.NewDesc("wasmweb_plugin_generation", "The generation number of the plugin's code that takes new requests, from 1 at load.", []string{"site", "plugin"}, nil),
 		moduleSize: prometheus.NewDesc("wasmweb_plugin_module_bytes", "Bytes of WebAssembly in the plugin's open generations: the current one and those still draining.", []string{"site", "plugin"}, nil),
 		modules:    prometheus.NewDesc("wasmweb_compiled_modules", "Compiled modules open in the site's runtime, of current and draining generations.", []string{"site"}, nil),
 		instances:  prometheus.NewDesc("wasmweb_instances", "Guest instances open in the site's runtime, of current and draining generations.", []string{"site"}, nil),
 	}
-	h.m.reg.MustRegister(m.reloads, m.failures, m.seconds, m)
+	h.m.reg.MustRegister(m.reloads, m.failures, m.seconds, m.sites, m.refused, m)
 	return m
 }
 
@@ -59,6 +67,10 @@ func (m *reloadMetrics) failed(site, plugin, cause string) {
 	m.failures.WithLabelValues(site, plugin, cause).Inc()
 }
 
+func (m *reloadMetrics) siteChanged(action string) { m.sites.WithLabelValues(action).Inc() }
+
+func (m *reloadMetrics) siteFailed(cause string) { m.refused.WithLabelValues(cause).Inc() }
+
 // Describe implements prometheus.Collector.
 func (m *reloadMetrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.generation
@@ -69,7 +81,7 @@ func (m *reloadMetrics) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (m *reloadMetrics) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range m.h.sites {
+	for _, s := range m.h.sites.Load().sites {
 		for name, slot := range s.plugins {
 			ch <- prometheus.MustNewConstMetric(m.generation, prometheus.GaugeValue, float64(slot.Current().Info().Generation), s.name, name)
 			ch <- prometheus.MustNewConstMetric(m.moduleSize, prometheus.GaugeValue, float64(slot.ModuleBytes()), s.name, name)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/templates"
+	"github.com/wasmweb/wasmweb/netloop"
 )
 
 // Site is one served site: its routes, the checks before its guests,
@@ -42,6 +44,14 @@ type Site struct {
 	spec    config.Site             // what the site was built from, defaults applied
 	plugins map[string]*guest.Slot  // each plugin's current generation
 	loads   map[string]guest.Config // how each plugin's generations are loaded
+
+	// Live changes (reload.go): the requests that hold the site and its
+	// retirement, whether its broker and parking are its own to close
+	// (a replacement may take them over), and what to do once closed.
+	refs       atomic.Int64
+	ownsPubSub atomic.Bool
+	onClosed   func()
+	closeOnce  sync.Once
 }
 
 // Name returns the site's name.
@@ -55,21 +65,34 @@ type siteEnv struct {
 	m       *metrics
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
-	table   *vhost.Table[*Site] // filled once every site is built
+	table   func() *vhost.Table[*Site] // the table serving now
+	// resume runs a woken waiter of the site named site on the site of
+	// that name serving now (reload.go).
+	resume func(site string) func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
 }
 
-// newSite loads spec, a site with its defaults applied.
-func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
+// newSite loads spec, a site with its defaults applied. With prev, the
+// site of the same name it is to replace, it shares prev's broker and
+// parking when their settings are the same, so that topics and parked
+// requests outlive the change; the one of the two that serves closes
+// them (ownsPubSub).
+func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Site, error) {
 	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
 		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{}}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
-		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table.OwnsCookieDomain(s, reqHost, domain) },
+		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table().OwnsCookieDomain(s, reqHost, domain) },
 	}
 	ps := spec.PubSub
 	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}
-	if e.backend.Backend == "nats" {
+	run := s.runGuest
+	if e.resume != nil {
+		run = e.resume(spec.Name)
+	}
+	if prev != nil && prev.spec.PubSub == spec.PubSub {
+		s.env.Broker, s.env.Parking = prev.env.Broker, prev.env.Parking
+	} else if e.backend.Backend == "nats" {
 		nc := pubsub.NATSConfig{URL: e.backend.URL, Stream: e.backend.Stream, Retain: e.backend.Retain}
 		nc.Prefix = "wasmweb." + spec.Name + "."
 		b, err := pubsub.NewNATS(nc, lim)
@@ -80,12 +103,15 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 	} else {
 		s.env.Broker = pubsub.NewMemory(lim)
 	}
-	s.env.Parking = longpoll.New(longpoll.Config{
-		Site: spec.Name, MaxWaiters: ps.MaxWaiters, MaxWait: time.Duration(ps.MaxWait),
-		Workers: runtime.GOMAXPROCS(0), Broker: s.env.Broker, Log: e.log,
-		Parked: e.m.parked, Resumed: e.m.resumed, Shared: e.m.shared,
-		Run: s.runGuest,
-	})
+	if s.env.Parking == nil {
+		s.ownsPubSub.Store(true)
+		s.env.Parking = longpoll.New(longpoll.Config{
+			Site: spec.Name, MaxWaiters: ps.MaxWaiters, MaxWait: time.Duration(ps.MaxWait),
+			Workers: runtime.GOMAXPROCS(0), Broker: s.env.Broker, Log: e.log,
+			Parked: e.m.parked, Resumed: e.m.resumed, Shared: e.m.shared,
+			Run: run,
+		})
+	}
 	if spec.Static.Dir != "" {
 		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
 		if err != nil {
@@ -207,22 +233,34 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			s.close(ctx)
 			return nil, err
 		}
-		s.plugins[name] = guest.NewSlot(g)
+		var gen uint64
+		if prev != nil && prev.plugins[name] != nil {
+			gen = prev.plugins[name].Current().Info().Generation
+		}
+		s.plugins[name] = guest.NewSlotAfter(g, gen)
 		s.loads[name] = cfg
 	}
 	return s, nil
 }
 
+// close closes the site once; its broker and parking only if it owns
+// them.
 func (s *Site) close(ctx context.Context) {
+	s.closeOnce.Do(func() { s.closeNow(ctx) })
+}
+
+func (s *Site) closeNow(ctx context.Context) {
 	if s.static != nil {
 		s.static.Close()
 	}
-	if s.env.Parking != nil {
-		s.env.Parking.Drain()
-		s.env.Parking.Close()
-	}
-	if s.env.Broker != nil {
-		s.env.Broker.Close()
+	if s.ownsPubSub.Load() {
+		if s.env.Parking != nil {
+			s.env.Parking.Drain()
+			s.env.Parking.Close()
+		}
+		if s.env.Broker != nil {
+			s.env.Broker.Close()
+		}
 	}
 	idle := true
 	for _, p := range s.plugins {

@@ -15,16 +15,19 @@ import (
 // changes is what the host's live changes share: one at a time (mu), the
 // admin API's settings, and their metrics.
 type changes struct {
-	mu      sync.Mutex // held for the whole of a change
-	token   string     // the admin API's bearer token; "" when none is set
-	maxBody int64      // the admin API's largest request body
+	mu      sync.Mutex    // held for the whole of a change
+	token   string        // the admin API's bearer token; "" when none is set
+	maxBody int64         // the admin API's largest request body
+	server  config.Server // the [server] the host started with, defaults applied
 	m       *reloadMetrics
+	file    configFile // where POST /v1/reload reads the config; mu guards
 }
 
 func (c *changes) init(h *Host, s config.Server) {
 	s = s.WithDefaults()
 	c.token = s.AdminSecret()
 	c.maxBody = int64(s.AdminMaxBody)
+	c.server = s
 	c.m = newReloadMetrics(h)
 }
 
@@ -149,15 +152,8 @@ func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte,
 	return sw, nil
 }
 
-// site returns the site named name, or nil.
-func (h *Host) site(name string) *Site {
-	for _, s := range h.sites {
-		if s.name == name {
-			return s
-		}
-	}
-	return nil
-}
+// site returns the serving site named name, or nil.
+func (h *Host) site(name string) *Site { return h.sites.Load().site(name) }
 
 // validName reports whether name may name a site or plugin in a change:
 // not empty, and no "/", ".." or NUL, which could step out of a path or

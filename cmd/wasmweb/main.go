@@ -33,6 +33,7 @@ Usage:
   wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
   wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
   wasmweb passwd [flags]    hash a password for a site's [site.accounts]
+  wasmweb reload [flags]    make a running server re-read its config file
   wasmweb help [command]    show help
 
 Run "wasmweb help serve" for the serve flags.
@@ -56,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return newCmd(args[1:], stdout, stderr)
 	case "passwd":
 		return passwdCmd(args[1:], os.Stdin, stdout, stderr)
+	case "reload":
+		return reloadCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			switch args[1] {
@@ -72,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			case "passwd":
 				passwdCmd([]string{"--help"}, nil, stdout, stdout)
 				return 0
+			case "reload":
+				return reloadCmd([]string{"--help"}, stdout, stderr)
 			}
 		}
 		fmt.Fprint(stdout, usage)
@@ -187,6 +192,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer h.Close(ctx)
+	h.SetConfigFile(configPath(o.config), func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) })
 	log.Info("wasmweb: loaded", "sites", len(cfg.Sites), "in", time.Since(loadStart).Round(time.Millisecond))
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -212,6 +218,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	stopHUP := make(chan struct{})
+	defer close(stopHUP)
+	reloadOnHUP(h, log, stopHUP)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	what := "the demo site"

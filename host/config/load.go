@@ -238,3 +238,29 @@ func unquoteKey(k string) string {
 	}
 	return strings.Join(parts, ".")
 }
+
+// ParseSite parses src, one [[site]] table as it is written in a config
+// file, named name in errors: the admin API's body for a site. Relative
+// paths are resolved against dir; the site is checked as Parse checks a
+// file's and gets its defaults. Any other table is an error.
+func ParseSite(name string, src []byte, dir string) (Site, error) {
+	var only struct {
+		Site []toml.Primitive `toml:"site"`
+	}
+	md, err := toml.Decode(string(src), &only)
+	if err == nil {
+		for _, k := range md.Undecoded() {
+			if len(k) > 0 && k[0] != "site" {
+				return Site{}, &Error{File: name, Line: keyLine(src, k), Key: k.String(), Err: errors.New("only a [[site]] table may be given here")}
+			}
+		}
+	}
+	cfg, err := Parse(name, src, dir)
+	if err != nil {
+		return Site{}, err
+	}
+	if len(cfg.Sites) != 1 {
+		return Site{}, &Error{File: name, Key: "site", Err: fmt.Errorf("want one [[site]] table, not %d", len(cfg.Sites))}
+	}
+	return cfg.Sites[0], nil
+}

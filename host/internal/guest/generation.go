@@ -41,8 +41,13 @@ type Slot struct {
 }
 
 // NewSlot returns a slot serving p, which becomes generation 1.
-func NewSlot(p *Plugin) *Slot {
-	p.gen = 1
+func NewSlot(p *Plugin) *Slot { return NewSlotAfter(p, 0) }
+
+// NewSlotAfter returns a slot serving p as generation prev+1: the slot
+// of a plugin whose site was rebuilt goes on counting from its
+// predecessor's generation prev.
+func NewSlotAfter(p *Plugin, prev uint64) *Slot {
+	p.gen = prev + 1
 	s := &Slot{live: map[*Plugin]struct{}{p: {}}}
 	p.slot = s
 	s.cur.Store(p)
