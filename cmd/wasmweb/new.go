@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,20 +29,14 @@ var sdkModules = []string{"sdk", "abi", "internal"}
 const modulePrefix = "github.com/wasmweb/wasmweb"
 
 func newCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("new", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "directory to create (default ./NAME)")
-	checkout := fs.String("wasmweb", "", "path of a wasmweb checkout, for plugins outside one")
-	fs.Usage = func() { fmt.Fprint(stderr, newUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs := newFlags("new", newUsage)
+	dir := fs.String("dir", "", "`directory` to create (default ./NAME)")
+	checkout := fs.String("wasmweb", "", "`path` of a wasmweb checkout, for plugins outside one")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, newUsage)
-		return 2
+		return usageError(fs, stderr, "want one plugin NAME, got %d arguments", fs.NArg())
 	}
 	name := fs.Arg(0)
 	if !pluginName.MatchString(name) {
