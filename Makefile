@@ -13,9 +13,9 @@ MODULES   := . abi internal sdk bench
 
 all: build
 
-## build: compile the wasmweb binary into ./wasmweb
+## build: compile the wasmweb command into ./bin/wasmweb
 build:
-	$(GO) build -o wasmweb ./cmd/wasmweb
+	$(GO) build -o bin/wasmweb ./cmd/wasmweb
 
 ## test: the whole test suite with the race detector: the server's
 ## module, then each other module vetted and tested (abi, internal, sdk,
@@ -82,4 +82,4 @@ bench:
 	bash bench/run.sh
 
 clean:
-	rm -f wasmweb
+	rm -rf bin

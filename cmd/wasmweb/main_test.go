@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,10 +13,43 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	binOnce sync.Once
+	binDir  string // holds the wasmweb that wasmwebBinary built
+	binErr  error
+)
+
+// wasmwebBinary returns the path of a wasmweb built from this checkout,
+// once for all the tests that run it.
+func wasmwebBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "wasmweb-bin-"); binErr != nil {
+			return
+		}
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "wasmweb"), ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return filepath.Join(binDir, "wasmweb")
+}
 
 func TestUsage(t *testing.T) {
 	cases := []struct {
@@ -145,10 +179,7 @@ func TestServeDemoOutsideCheckout(t *testing.T) {
 // The binary serves the demo site (wasmweb.example.toml, from the root of
 // the checkout) and stops cleanly on SIGTERM.
 func TestServeAndStop(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "wasmweb")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := wasmwebBinary(t)
 	cache := t.TempDir()
 	for _, transport := range []string{"netpoll", "std"} {
 		t.Run(transport, func(t *testing.T) {

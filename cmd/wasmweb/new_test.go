@@ -29,10 +29,7 @@ func checkoutRoot(t *testing.T) string {
 // the plugin's own directory, as its README says, it tests and builds too.
 func TestNewPluginModule(t *testing.T) {
 	root := checkoutRoot(t)
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "wasmweb"), ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(wasmwebBinary(t))
 	path := bin + string(filepath.ListSeparator) + os.Getenv("PATH")
 
 	inside, err := os.MkdirTemp(root, "wasmweb-new-test-")
