@@ -173,7 +173,7 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	if cwd, err := os.Getwd(); err == nil {
 		compiler.cwd = cwd
 	}
-	fmt.Fprintf(progress, "wasmweb: compiling plugin %s to WebAssembly (GOOS=wasip1 GOARCH=wasm go build) -> %s\n", compiler.shown(filepath.Dir(abs)), compiler.shown(abs))
+	fmt.Fprintf(progress, "wasmweb: building plugin %s: compiling it to WebAssembly (GOOS=wasip1 GOARCH=wasm go build) -> %s\n", compiler.shown(filepath.Dir(abs)), compiler.shown(abs))
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared", "-trimpath", "-o", abs, ".")
 	cmd.Dir = dir

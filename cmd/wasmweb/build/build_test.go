@@ -114,7 +114,7 @@ func TestBuildErrorsFromWhereTheUserStands(t *testing.T) {
 		t.Errorf("the error repeats what the output shows: %v", err)
 	}
 	// Before the compiler's silence, the user learns what it is doing.
-	if want := "wasmweb: compiling plugin posts to WebAssembly (GOOS=wasip1 GOARCH=wasm go build) -> posts/posts.wasm\n"; !strings.HasPrefix(out.String(), want) {
+	if want := "wasmweb: building plugin posts: compiling it to WebAssembly (GOOS=wasip1 GOARCH=wasm go build) -> posts/posts.wasm\n"; !strings.HasPrefix(out.String(), want) {
 		t.Errorf("output:\n%s\nwant it to start with %q", out.String(), want)
 	}
 	// Which of the two packages fails first is the go command's choice.
