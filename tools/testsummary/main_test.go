@@ -30,7 +30,7 @@ func TestRecordedRuns(t *testing.T) {
 			if errb.Len() != 0 {
 				t.Errorf("stderr: %s", errb.String())
 			}
-			golden(t, name+".out", out.String())
+			golden(t, name+".shown", out.String())
 
 			var report bytes.Buffer
 			if err := printReport(&report, skips); err != nil {
