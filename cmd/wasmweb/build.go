@@ -12,8 +12,9 @@ const buildUsage = `Usage: wasmweb build DIR...
 
 Compiles the Go plugin in each DIR to DIR/<name>.wasm with
 GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, showing the
-compiler's output. wasmweb serve does this by itself for plugins whose
-.wasm is missing or older than their sources.
+compiler's output, its file names relative to the working directory.
+wasmweb serve does this by itself for plugins whose .wasm is missing or
+older than their sources.
 `
 
 func buildCmd(args []string, stdout, stderr io.Writer) int {

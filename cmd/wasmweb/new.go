@@ -16,10 +16,13 @@ import (
 const newUsage = `Usage: wasmweb new [--dir DIR] [--wasmweb CHECKOUT] NAME
 
 Creates a plugin named NAME in DIR (default ./NAME): main.go registering a
-handler called NAME, a test that runs it natively, a README, and a go.mod
-of its own that requires the SDK from a wasmweb checkout: the one DIR lies
-in, or the one given with --wasmweb. The plugin's module needs the SDK's
-modules alone (sdk, abi, internal), never the server's dependencies.
+handler called NAME (the README's example: GET /NAME/{id} answers with the
+id and the q argument as JSON), a test that runs it natively, a README,
+and a go.mod of its own that requires the SDK from a wasmweb checkout:
+the one DIR lies in, or the one given with --wasmweb. The plugin's module
+needs the SDK's modules alone (sdk, abi, internal), never the server's
+dependencies. It prints the commands that test and build the plugin, and
+the lines that add it to a site's config, as they work from here.
 `
 
 var pluginName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
