@@ -12,8 +12,10 @@
 //	route      route patterns and the routes of a site
 //	vhost      the table of sites by host name, and cookie domains
 //
-// and the building blocks the host functions use (pubsub, signed,
-// accounts, static, guestlog, compress, errorpage, linearmem).
+// and the building blocks these and the host share (pubsub, signed,
+// accounts, static, guestlog, compress, errorpage, linearmem). HTTP/1.1
+// itself is package netloop's, reading and checking the configuration
+// package config's.
 package host
 
 import (

@@ -4,7 +4,8 @@
 // and key (Error). What the host runs is exactly this type, defaults
 // applied; wasmweb.example.toml shows every key.
 //
-// The field comments below are the reference for each key.
+// The field comments below are the reference for each key. The package
+// builds and runs nothing: package host makes sites of a Config.
 package config
 
 import (

@@ -2,6 +2,7 @@
 // plugin sources to WebAssembly with the standard Go toolchain and decides
 // when a compiled plugin is stale. It is not internal because the
 // end-to-end tests build the demo plugins exactly as `wasmweb serve` does.
+// It loads and runs nothing: the host reads the .wasm files it writes.
 package build
 
 import (
