@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,37 +29,17 @@ in it is wrong; the server's answer says why, and the exit status is 1.
 kill -HUP PID does the same.
 
 The token defaults to $` + config.AdminTokenEnv + `.
-
 `
 
-func reloadFlags(out io.Writer) (*flag.FlagSet, *string, *string) {
-	fs := flag.NewFlagSet("reload", flag.ContinueOnError)
-	fs.SetOutput(out)
+func reloadCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("reload", reloadUsage)
 	admin := fs.String("admin", "127.0.0.1:9090", "the server's admin `address` (its --admin or [server] admin)")
 	token := fs.String("token", "", "the admin `token` (default $"+config.AdminTokenEnv+")")
-	fs.Usage = func() {
-		fmt.Fprint(out, reloadUsage)
-		fs.PrintDefaults()
-	}
-	return fs, admin, token
-}
-
-func reloadCmd(args []string, stdout, stderr io.Writer) int {
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs, _, _ := reloadFlags(stdout)
-			fs.Usage()
-			return 0
-		}
-	}
-	fs, admin, token := reloadFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "wasmweb reload: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+		return usageError(fs, stderr, "unexpected argument %q", fs.Arg(0))
 	}
 	if *token == "" {
 		*token = os.Getenv(config.AdminTokenEnv)
@@ -71,8 +50,7 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	req, err := http.NewRequest("POST", strings.TrimSuffix(base, "/")+"/v1/reload", nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "wasmweb reload: %v\n", err)
-		return 2
+		return usageError(fs, stderr, "%v", err)
 	}
 	if *token != "" {
 		req.Header.Set("Authorization", "Bearer "+*token)
