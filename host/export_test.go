@@ -21,3 +21,14 @@ func Live(h *Host, site, plugin string) (modules, instances, generations, curren
 	in := slot.Current().Info()
 	return modules, instances, slot.Generations(), in.Idle + in.Busy
 }
+
+// Retiring returns how many sites a change took out of service that are
+// not closed yet.
+func Retiring(h *Host) int {
+	h.closeMu.Lock()
+	defer h.closeMu.Unlock()
+	return len(h.retiring)
+}
+
+// Watched returns how many plugin generations the watchdog watches.
+func Watched(h *Host) int { return h.watchdog.Watched() }
