@@ -237,7 +237,7 @@ func (e *ReloadError) Unwrap() error { return e.Err }
 // from the generation serving gets a new generation. Everything is
 // built and checked first; then the whole change takes effect at once,
 // or, on any error (a *ReloadError), not at all. cfg's [server] and
-// [pubsub] are not applied: Reload.Restart names those that differ.
+// [pubsub] are not applied (ReloadFile says when they changed).
 // Plugin paths must name .wasm files (config.Config.BuildPlugins). Safe
 // for concurrent use; changes are serialized.
 func (h *Host) Reload(ctx context.Context, cfg config.Config) (Reload, error) {
@@ -245,19 +245,7 @@ func (h *Host) Reload(ctx context.Context, cfg config.Config) (Reload, error) {
 	for i, s := range cfg.Sites {
 		specs[i] = s.WithDefaults()
 	}
-	r, err := h.change(ctx, specs, true, "")
-	if err == nil {
-		if cfg.PubSub.WithDefaults() != h.env.backend {
-			r.Restart = append(r.Restart, "pubsub")
-		}
-		if !reflect.DeepEqual(cfg.Server.WithDefaults(), h.changes.server) {
-			r.Restart = append(r.Restart, "server")
-		}
-		for _, what := range r.Restart {
-			h.log.Warn("host: reload: ["+what+"] changed; it takes effect at the next start", "table", what)
-		}
-	}
-	return r, err
+	return h.change(ctx, specs, true, "")
 }
 
 // ReplaceSite adds spec as a site, or replaces the site of its name, as
@@ -517,6 +505,10 @@ func (h *Host) closed() bool {
 type configFile struct {
 	path  string
 	build func(dir string) (string, error)
+	// The file's [server] and [pubsub] as last read: a reload that finds
+	// them changed says that they need a restart.
+	server config.Server
+	pubsub config.PubSub
 }
 
 // SetConfigFile tells the host the file its configuration came from, for
@@ -525,9 +517,13 @@ type configFile struct {
 // into its .wasm file, as config.Config.BuildPlugins takes it (nil: only
 // .wasm files). Call it before serving the admin API.
 func (h *Host) SetConfigFile(path string, build func(dir string) (string, error)) {
+	f := configFile{path: path, build: build}
+	if cfg, err := config.Load(path); err == nil {
+		f.server, f.pubsub = cfg.Server, cfg.PubSub
+	}
 	h.changes.mu.Lock()
 	defer h.changes.mu.Unlock()
-	h.changes.file = configFile{path: path, build: build}
+	h.changes.file = f
 }
 
 // ErrNoConfigFile: the host was not told where its configuration lives
@@ -560,8 +556,23 @@ func (h *Host) ReloadFile(ctx context.Context) (Reload, error) {
 		return fail("build", err)
 	}
 	r, err := h.Reload(ctx, cfg)
+	if err != nil {
+		return r, err
+	}
 	r.Took = time.Since(start)
-	return r, err
+	h.changes.mu.Lock()
+	if !reflect.DeepEqual(cfg.PubSub, h.changes.file.pubsub) {
+		r.Restart = append(r.Restart, "pubsub")
+	}
+	if !reflect.DeepEqual(cfg.Server, h.changes.file.server) {
+		r.Restart = append(r.Restart, "server")
+	}
+	h.changes.file.server, h.changes.file.pubsub = cfg.Server, cfg.PubSub
+	h.changes.mu.Unlock()
+	for _, what := range r.Restart {
+		h.log.Warn("host: reload: ["+what+"] changed; it takes effect at the next start", "table", what)
+	}
+	return r, nil
 }
 
 // buildPlugins builds cfg's plugins given as source directories.

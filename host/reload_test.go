@@ -283,10 +283,16 @@ func TestReloadAddsChangesRemoves(t *testing.T) {
 	if status, _ := rh.call(t, "GET", "/v1/sites/two", nil, ""); status != 404 {
 		t.Errorf("GET /v1/sites/two after its removal: %d", status)
 	}
+	// [server] changes need a restart: the reload says so and applies
+	// nothing of it.
+	rh.write(t, "[server]\nidle_timeout = \"5s\"\n"+siteTOML("one", `"one.test"`, pa, "")+siteTOML("three", `"three.test"`, pb, ""))
+	if res, err := h.ReloadFile(context.Background()); err != nil || len(res.Changes) != 0 || fmt.Sprint(res.Restart) != "[server]" {
+		t.Fatalf("reload with [server] changed: %+v, %v", res, err)
+	}
 	awaitRetired(t, h, 2)
 	logs := rh.log.String()
 	for _, want := range []string{`msg="host: site added" site=three`, `msg="host: site removed" site=two`,
-		`msg="host: plugin swapped" site=two plugin=hello generation=2`, `msg="host: sites changed" changes=2 unchanged=1`} {
+		`msg="host: plugin swapped" site=two plugin=hello generation=2`, `msg="host: sites changed" changes=2 unchanged=1`, `msg="host: reload: [server] changed; it takes effect at the next start"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log lacks %s:\n%s", want, logs)
 		}

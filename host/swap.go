@@ -15,10 +15,9 @@ import (
 // changes is what the host's live changes share: one at a time (mu), the
 // admin API's settings, and their metrics.
 type changes struct {
-	mu      sync.Mutex    // held for the whole of a change
-	token   string        // the admin API's bearer token; "" when none is set
-	maxBody int64         // the admin API's largest request body
-	server  config.Server // the [server] the host started with, defaults applied
+	mu      sync.Mutex // held for the whole of a change
+	token   string     // the admin API's bearer token; "" when none is set
+	maxBody int64      // the admin API's largest request body
 	m       *reloadMetrics
 	file    configFile // where POST /v1/reload reads the config; mu guards
 }
@@ -27,7 +26,6 @@ func (c *changes) init(h *Host, s config.Server) {
 	s = s.WithDefaults()
 	c.token = s.AdminSecret()
 	c.maxBody = int64(s.AdminMaxBody)
-	c.server = s
 	c.m = newReloadMetrics(h)
 }
 
