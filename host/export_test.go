@@ -32,3 +32,6 @@ func Retiring(h *Host) int {
 
 // Watched returns how many plugin generations the watchdog watches.
 func Watched(h *Host) int { return h.watchdog.Watched() }
+
+// SignerOf returns the signer of the named site's cookies, to compare.
+func SignerOf(h *Host, site string) any { return h.site(site).env.Signer }

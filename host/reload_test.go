@@ -638,3 +638,29 @@ func mustAbs(t testing.TB, p string) string {
 	}
 	return a
 }
+
+// TestReplaceSiteKeepsRandomCookieKey: a site without cookie secrets
+// signs with a random key; replacing it keeps that key (its users stay
+// signed in) unless its cookie settings change.
+func TestReplaceSiteKeepsRandomCookieKey(t *testing.T) {
+	spec := helloSpec()
+	rh := startReloadHost(t, "")
+	if _, err := rh.h.ReplaceSite(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	before := host.SignerOf(rh.h, "s")
+	spec.Limits.Instances = 3
+	if _, err := rh.h.ReplaceSite(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if host.SignerOf(rh.h, "s") != before {
+		t.Error("replacing the site changed its random cookie key")
+	}
+	spec.Cookies.MaxAge = config.Duration(time.Hour)
+	if _, err := rh.h.ReplaceSite(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if host.SignerOf(rh.h, "s") == before {
+		t.Error("new cookie settings kept the old signer")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -120,13 +121,20 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		}
 		s.static = d
 	}
-	signer, err := signed.New(spec.Name, spec.Cookies.Secrets, time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
-	if err != nil {
-		s.close(ctx)
-		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
-	}
-	if len(spec.Cookies.Secrets) == 0 {
-		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+	var signer *signed.Signer
+	if prev != nil && len(spec.Cookies.Secrets) == 0 && reflect.DeepEqual(prev.spec.Cookies, spec.Cookies) {
+		// Its random key: the site's signed cookies outlive the change.
+		signer = prev.env.Signer
+	} else {
+		var err error
+		signer, err = signed.New(spec.Name, spec.Cookies.Secrets, time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+		}
+		if len(spec.Cookies.Secrets) == 0 {
+			e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+		}
 	}
 	s.env.Signer = signer
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
