@@ -30,7 +30,7 @@ import (
 // Answers are JSON objects; an error is {"error": "...", "cause": "..."}.
 
 // persistNote is what every change's answer says about its lifetime.
-const persistNote = "this change lives in memory only: a restart loads the plugin from the file the config names; replace that file to keep it"
+const persistNote = "this change lives in memory only: a restart or reload loads the plugin from the file the config names; replace that file to keep it"
 
 // sitePersistNote is what a site change's answer says about its
 // lifetime.
