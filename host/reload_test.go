@@ -616,6 +616,9 @@ func TestManySiteReloads(t *testing.T) {
 	if gen, _ := rh.generation(t, "s", "hello"); gen != 60 {
 		t.Errorf("generation %v, want 60", gen)
 	}
+	if n := metric(t, rh.h, `wasmweb_compiled_modules{site="s"}`); n != 1 {
+		t.Errorf("compiled modules gauge %v, want 1", n)
+	}
 }
 
 // TestChangesAfterClose: a change once the host is closing is refused.

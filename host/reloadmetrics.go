@@ -79,18 +79,35 @@ func (m *reloadMetrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.instances
 }
 
-// Collect implements prometheus.Collector.
+// Collect implements prometheus.Collector. The compiled modules and
+// instances of a site count those of its predecessors still draining.
 func (m *reloadMetrics) Collect(ch chan<- prometheus.Metric) {
+	type open struct{ modules, instances int }
+	bySite := map[string]open{}
+	add := func(s *Site) {
+		if s.rt != nil {
+			mods, ins := s.rt.Live()
+			o := bySite[s.name]
+			bySite[s.name] = open{o.modules + mods, o.instances + ins}
+		}
+	}
 	for _, s := range m.h.sites.Load().sites {
 		for name, slot := range s.plugins {
 			ch <- prometheus.MustNewConstMetric(m.generation, prometheus.GaugeValue, float64(slot.Current().Info().Generation), s.name, name)
 			ch <- prometheus.MustNewConstMetric(m.moduleSize, prometheus.GaugeValue, float64(slot.ModuleBytes()), s.name, name)
 		}
-		if s.rt != nil {
-			mods, ins := s.rt.Live()
-			ch <- prometheus.MustNewConstMetric(m.modules, prometheus.GaugeValue, float64(mods), s.name)
-			ch <- prometheus.MustNewConstMetric(m.instances, prometheus.GaugeValue, float64(ins), s.name)
+		add(s)
+	}
+	m.h.closeMu.Lock()
+	for s := range m.h.retiring {
+		if _, serving := bySite[s.name]; serving {
+			add(s)
 		}
+	}
+	m.h.closeMu.Unlock()
+	for name, o := range bySite {
+		ch <- prometheus.MustNewConstMetric(m.modules, prometheus.GaugeValue, float64(o.modules), name)
+		ch <- prometheus.MustNewConstMetric(m.instances, prometheus.GaugeValue, float64(o.instances), name)
 	}
 }
 

@@ -87,8 +87,8 @@ type Swap struct {
 // ErrClosed). from names the bytes' origin in errors and logs. Changes
 // are serialized; SwapPlugin is safe for concurrent use.
 //
-// The change lives in memory only: the next start or reload loads the plugin's
-// file named in the config.
+// The change lives in memory only: the next start or reload loads the
+// plugin's file named in the config.
 func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte, from string) (Swap, error) {
 	start := time.Now()
 	h.changes.mu.Lock()
