@@ -32,6 +32,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/status"
 	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -40,13 +41,20 @@ import (
 // runs the route's plugin. It implements netloop.Handler and is safe for
 // concurrent use.
 type Host struct {
-	engine *Engine
-	log    *slog.Logger
-	m      *metrics
-	reqID  atomic.Uint64
+	engine  *Engine
+	log     *slog.Logger // tees recent errors into mon
+	m       *metrics
+	mon     *status.Monitor
+	build   status.Build
+	started time.Time
+	reqID   atomic.Uint64
 
 	sites []*Site
+	specs []config.Site      // sites[i]'s config, with its defaults
 	table vhost.Table[*Site] // immutable after New
+
+	serversMu sync.Mutex
+	servers   []*netloop.Server // serversMu guards servers
 
 	watchdog *guest.Watchdog
 	closeMu  sync.Mutex
@@ -58,11 +66,19 @@ type Host struct {
 // (config.Config.BuildPlugins builds source directories); the sites get
 // their defaults here if they lack them. On error nothing is left
 // running.
+//
+// Records logged at level WARN or above that name a request (a
+// request_id attribute) are also kept, the last hundred, for the status
+// page (AdminHandler).
 func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logger) (*Host, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics()}
+	h := &Host{engine: engine, build: buildInfo(), started: time.Now()}
+	h.mon = status.NewMonitor(func() (int64, int64) { return h.openConns(), h.parked() })
+	h.log = slog.New(status.Tee(log.Handler(), h.mon.Errors))
+	log = h.log
+	h.m = newMetrics(func() float64 { return float64(h.openConns()) }, h.build)
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
 	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
 	for _, spec := range cfg.Sites {
@@ -73,6 +89,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 			return nil, err
 		}
 		h.sites = append(h.sites, s)
+		h.specs = append(h.specs, spec)
 		for _, name := range spec.Hosts {
 			if err := h.table.Add(name, s, (*Site).Name); err != nil {
 				h.Close(ctx)
@@ -88,6 +105,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 		}
 	}
 	h.watchdog = guest.StartWatchdog(plugins)
+	h.mon.Start(time.Second)
 	return h, nil
 }
 
@@ -99,6 +117,7 @@ func (h *Host) Close(ctx context.Context) error {
 		return nil
 	}
 	h.isClosed = true
+	h.mon.Stop()
 	if h.watchdog != nil {
 		h.watchdog.Stop()
 	}
@@ -117,20 +136,26 @@ func (h *Host) Drain() {
 	}
 }
 
-// ServeHTTP implements netloop.Handler.
+// ServeHTTP implements netloop.Handler. A request that no site serves
+// is answered 404 and counted with site "" and route NoRoute.
 func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
-	s := h.table.Lookup(r.Host)
-	if s == nil {
+	start := time.Now()
+	if s := h.table.Lookup(r.Host); s != nil {
+		s.serve(w, r)
+	} else {
 		errorpage.Write(w, 404, "")
-		return
+		h.m.unrouted.Count(404)
 	}
-	s.serve(w, r)
+	h.mon.Latency.Observe(time.Since(start))
 }
 
-// AdminHandler serves /metrics (Prometheus text format), /healthz and
-// the Go profiler under /debug/pprof/. Bind it to a private address.
+// AdminHandler serves an index at /, the status page at /status (with
+// its data at /status.json), /metrics (Prometheus text format), /healthz
+// and the Go profiler under /debug/pprof/. Bind it to a private address:
+// the status page shows recent errors, which name sites and requests.
 func (h *Host) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/", status.NewHandler(h.mon, h.snapshot))
 	mux.Handle("/metrics", promhttp.HandlerFor(h.m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

@@ -40,6 +40,7 @@ type Site struct {
 	rt      *guest.Runtime
 	routes  []*route.Route
 	plugins map[string]*guest.Plugin
+	noRoute route.Counter // answers that no route gave: 400, 404, 405
 }
 
 // Name returns the site's name.
@@ -58,7 +59,8 @@ type siteEnv struct {
 
 // newSite loads spec, a site with its defaults applied.
 func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
-	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, plugins: map[string]*guest.Plugin{}}
+	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, plugins: map[string]*guest.Plugin{},
+		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
