@@ -52,6 +52,7 @@ type Monitor struct {
 	prevAt time.Time     //
 	tick   chan struct{} // closed and replaced after each sample
 
+	waiters  atomic.Int32 // in Wait
 	started  atomic.Bool
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -134,6 +135,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // Wait returns when a sample numbered after after exists, or ctx ends.
 func (m *Monitor) Wait(ctx context.Context, after uint64) {
+	m.waiters.Add(1)
+	defer m.waiters.Add(-1)
 	for {
 		m.mu.Lock()
 		tick := m.tick
@@ -148,6 +151,9 @@ func (m *Monitor) Wait(ctx context.Context, after uint64) {
 		}
 	}
 }
+
+// waiting reports whether a request is in Wait.
+func (m *Monitor) waiting() bool { return m.waiters.Load() > 0 }
 
 var memSamples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 
