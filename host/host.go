@@ -11,6 +11,7 @@
 //	guard      the checks before a guest: XSRF, auth = "required", the user
 //	route      route patterns and the routes of a site
 //	vhost      the table of sites by host name, and cookie domains
+//	status     the admin address's status page, its history and recent errors
 //
 // and the building blocks the host functions use (pubsub, signed,
 // accounts, static, guestlog, compress, errorpage, linearmem).
