@@ -52,3 +52,15 @@ func TestLatencyInterval(t *testing.T) {
 		t.Errorf("an empty interval: %d requests, p50 %v", n, p50)
 	}
 }
+
+// BenchmarkObserve is what timing a request adds to it, with the two
+// clock readings the host takes around it.
+func BenchmarkObserve(b *testing.B) {
+	l := NewLatency()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			start := time.Now()
+			l.Observe(time.Since(start))
+		}
+	})
+}
