@@ -151,7 +151,13 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if peak := eval("peak", `document.getElementById("chart-rps").dataset.max`); peak != "0" {
 		t.Fatalf("request-rate peak before any request: %q", peak)
 	}
-	before := eval("points", `document.querySelector("#chart-rps polyline").getAttribute("points")`)
+	// risen tells whether a point of the request-rate line is above the
+	// chart's floor (y = 150 in its 600×150 view box).
+	const risen = `(document.querySelector("#chart-rps path").getAttribute("d").match(/[ML][0-9.]+ [0-9.]+/g) || [])
+		.some(p => Number(p.split(" ")[1]) < 149)`
+	if eval("the line", "String("+risen+")") != "false" {
+		t.Fatal("the request-rate line is off the floor before any request")
+	}
 	seen := samples()
 
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -174,8 +180,8 @@ func TestStatusPageInBrowser(t *testing.T) {
 	if now := samples(); now <= seen {
 		t.Errorf("samples counted by the page went from %d to %d", seen, now)
 	}
-	if after := eval("points", `document.querySelector("#chart-rps polyline").getAttribute("points")`); after == before {
-		t.Errorf("the request-rate chart did not change: %q", after)
+	if eval("the line", "String("+risen+")") != "true" {
+		t.Errorf("the request-rate line stayed on the floor: %q", eval("the line", `document.querySelector("#chart-rps path").getAttribute("d")`))
 	}
 	waitPage("the latency chart to rise", `Number(document.getElementById("chart-latency").dataset.max) > 0`)
 

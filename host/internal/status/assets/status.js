@@ -64,8 +64,10 @@
     return (d ? d + 'd ' : '') + (d || h ? h + 'h ' : '') + (d || h || m ? m + 'm ' : '') + s + 's';
   }
 
-  // chart draws one SVG chart of the given sample fields; its data-max
-  // and data-last attributes hold the peak and the newest values drawn.
+  // chart draws one SVG chart of the given sample fields, a path each;
+  // a field marked sparse has no value in a second without requests (a
+  // latency), so its line breaks there. The chart's data-max and
+  // data-last attributes hold the peak and the newest values drawn.
   function chart(svg, fields) {
     if (!svg.firstChild) {
       for (const y of [0.25, 0.5, 0.75]) {
@@ -77,24 +79,28 @@
         svg.appendChild(l);
       }
       for (const f of fields) {
-        const p = document.createElementNS(SVG, 'polyline');
-        p.setAttribute('class', f.cls);
+        const p = document.createElementNS(SVG, 'path');
+        p.setAttribute('class', 'line ' + f.cls);
         p.setAttribute('vector-effect', 'non-scaling-stroke');
-        p.dataset.field = f.key;
         svg.appendChild(p);
       }
     }
+    const has = (s, f) => !f.sparse || s.requests > 0;
     let peak = 0;
-    for (const s of samples) for (const f of fields) peak = Math.max(peak, s[f.key] || 0);
+    for (const s of samples) for (const f of fields) if (has(s, f)) peak = Math.max(peak, s[f.key] || 0);
     const top = peak > 0 ? peak * 1.1 : 1;
     const step = W / (HISTORY - 1);
     const x0 = W - (samples.length - 1) * step;
-    for (const p of svg.querySelectorAll('polyline')) {
-      const key = p.dataset.field;
-      const pts = samples.map((s, i) =>
-        (x0 + i * step).toFixed(1) + ',' + (H - (H * (s[key] || 0)) / top).toFixed(1));
-      p.setAttribute('points', pts.join(' '));
-    }
+    const paths = svg.querySelectorAll('path');
+    fields.forEach((f, j) => {
+      let d = '', pen = 'M';
+      samples.forEach((s, i) => {
+        if (!has(s, f)) { pen = 'M'; return; }
+        d += pen + (x0 + i * step).toFixed(1) + ' ' + (H - (H * (s[f.key] || 0)) / top).toFixed(1) + ' ';
+        pen = 'L';
+      });
+      paths[j].setAttribute('d', d.trim());
+    });
     const last = samples.length ? samples[samples.length - 1] : {};
     svg.dataset.max = String(peak);
     svg.dataset.last = fields.map((f) => String(last[f.key] || 0)).join(' ');
@@ -106,15 +112,18 @@
     const rps = chart($('chart-rps'), [{ key: 'rps', cls: 'rps' }]);
     $('max-rps').textContent = rate(rps) + ' req/s';
     const lat = chart($('chart-latency'), [
-      { key: 'p50_ms', cls: 'p50' }, { key: 'p90_ms', cls: 'p90' }, { key: 'p99_ms', cls: 'p99' }]);
+      { key: 'p50_ms', cls: 'p50', sparse: true }, { key: 'p90_ms', cls: 'p90', sparse: true },
+      { key: 'p99_ms', cls: 'p99', sparse: true }]);
     $('max-latency').textContent = millis(lat);
     const mem = chart($('chart-memory'), [{ key: 'rss', cls: 'rss' }, { key: 'heap', cls: 'heap' }]);
     $('max-memory').textContent = bytes(mem);
     if (!last) return;
     $('now-rps').textContent = rate(last.rps) + ' req/s';
-    $('now-p50').textContent = millis(last.p50_ms);
-    $('now-p90').textContent = millis(last.p90_ms);
-    $('now-p99').textContent = millis(last.p99_ms);
+    // No requests in the last second: no latency to tell.
+    const latency = (v) => (last.requests > 0 ? millis(v) : '–');
+    $('now-p50').textContent = latency(last.p50_ms);
+    $('now-p90').textContent = latency(last.p90_ms);
+    $('now-p99').textContent = latency(last.p99_ms);
     $('now-rss').textContent = bytes(last.rss);
     $('now-heap').textContent = bytes(last.heap);
   }
