@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -204,5 +206,61 @@ func TestMonitor(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if m.Samples.Last() != n {
 		t.Fatal("sampling after Stop")
+	}
+}
+
+// TestMonitorHammer times requests, logs errors, samples and serves the
+// JSON all at once: the race detector watches, and the counts add up.
+func TestMonitorHammer(t *testing.T) {
+	h, mon := testHandler(t)
+	log := slog.New(Tee(slog.DiscardHandler, mon.Errors))
+	const workers, each = 4, 500
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				mon.Latency.Observe(time.Duration(i) * time.Microsecond)
+				if i%50 == 0 {
+					log.Warn("w", "request_id", strconv.Itoa(i))
+				}
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	served := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				served <- n
+				return
+			default:
+			}
+			if n < History/2 { // so that the ring keeps every sample
+				mon.Sample(time.Now())
+			}
+			if rec := get(h, "/status.json"); rec.Code != 200 {
+				t.Errorf("status.json: %d", rec.Code)
+			}
+			n++
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	<-served
+	mon.Sample(time.Now())
+	var total uint64
+	_, samples := mon.Samples.Since(0)
+	for _, s := range samples {
+		total += s.Requests
+	}
+	if total != workers*each {
+		t.Errorf("samples count %d requests, want %d", total, workers*each)
+	}
+	if mon.Errors.Last() != workers*each/50 {
+		t.Errorf("%d errors kept, want %d", mon.Errors.Last(), workers*each/50)
 	}
 }
