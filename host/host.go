@@ -13,8 +13,10 @@
 //	vhost      the table of sites by host name, and cookie domains
 //	status     the admin address's status page, its history and recent errors
 //
-// and the building blocks the host functions use (pubsub, signed,
-// accounts, static, guestlog, compress, errorpage, linearmem).
+// and the building blocks these and the host share (pubsub, signed,
+// accounts, static, guestlog, compress, errorpage, linearmem). HTTP/1.1
+// itself is package netloop's, reading and checking the configuration
+// package config's.
 package host
 
 import (
@@ -51,13 +53,13 @@ type Host struct {
 	reqID   atomic.Uint64
 
 	sites []*Site
-	specs []config.Site      // sites[i]'s config, with its defaults
 	table vhost.Table[*Site] // immutable after New
 
 	serversMu sync.Mutex
 	servers   []*netloop.Server // serversMu guards servers
 
 	watchdog *guest.Watchdog
+	changes  changes // live changes: one at a time
 	closeMu  sync.Mutex
 	isClosed bool
 }
@@ -81,6 +83,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	log = h.log
 	h.m = newMetrics(func() float64 { return float64(h.openConns()) }, h.build)
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
+	h.changes.init(h, cfg.Server)
 	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
 	for _, spec := range cfg.Sites {
 		spec = spec.WithDefaults()
@@ -90,7 +93,6 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 			return nil, err
 		}
 		h.sites = append(h.sites, s)
-		h.specs = append(h.specs, spec)
 		for _, name := range spec.Hosts {
 			if err := h.table.Add(name, s, (*Site).Name); err != nil {
 				h.Close(ctx)
@@ -102,7 +104,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	var plugins []*guest.Plugin
 	for _, s := range h.sites {
 		for _, p := range s.plugins {
-			plugins = append(plugins, p)
+			plugins = append(plugins, p.Current())
 		}
 	}
 	h.watchdog = guest.StartWatchdog(plugins)
@@ -151,9 +153,10 @@ func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 }
 
 // AdminHandler serves an index at /, the status page at /status (with
-// its data at /status.json), /metrics (Prometheus text format), /healthz
-// and the Go profiler under /debug/pprof/. Bind it to a private address:
-// the status page shows recent errors, which name sites and requests.
+// its data at /status.json), /metrics (Prometheus text format), /healthz,
+// the Go profiler under /debug/pprof/ and the admin API under /v1/
+// (adminapi.go). Bind it to a private address (ListenAdmin): the status
+// page shows recent errors, which name sites and requests.
 func (h *Host) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", status.NewHandler(h.mon, h.snapshot))
@@ -163,6 +166,7 @@ func (h *Host) AdminHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.Handle("/v1/", h.adminAPI())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		h.closeMu.Lock()
 		closed := h.isClosed

@@ -39,8 +39,10 @@ type Site struct {
 	static  *static.Dir    // nil when the site serves no static files
 	rt      *guest.Runtime
 	routes  []*route.Route
-	plugins map[string]*guest.Plugin
-	noRoute route.Counter // answers that no route gave: 400, 404, 405
+	spec    config.Site             // what the site was built from, defaults applied
+	plugins map[string]*guest.Slot  // each plugin's current generation
+	loads   map[string]guest.Config // how each plugin's generations are loaded
+	noRoute route.Counter           // answers that no route gave: 400, 404, 405
 }
 
 // Name returns the site's name.
@@ -59,7 +61,8 @@ type siteEnv struct {
 
 // newSite loads spec, a site with its defaults applied.
 func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
-	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, plugins: map[string]*guest.Plugin{},
+	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
+		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
 		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
@@ -192,7 +195,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)
 		}
 		l := s.limits
-		g, err := guest.Load(ctx, rt, wasm, guest.Config{
+		cfg := guest.Config{
 			Site: spec.Name, Name: name, Path: path,
 			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
 			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
@@ -200,12 +203,14 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			Metrics:  e.m.forPlugin(spec.Name, name),
 			NewState: hostfuncs.NewState,
 			Gates:    gates[name],
-		})
+		}
+		g, err := guest.Load(ctx, rt, wasm, cfg)
 		if err != nil {
 			s.close(ctx)
 			return nil, err
 		}
-		s.plugins[name] = g
+		s.plugins[name] = guest.NewSlot(g)
+		s.loads[name] = cfg
 	}
 	return s, nil
 }

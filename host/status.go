@@ -70,8 +70,8 @@ func buildInfo() status.Build {
 // snapshot returns the host's state for the status page.
 func (h *Host) snapshot() status.Snapshot {
 	snap := status.Snapshot{Build: h.build, Started: h.started, Conns: h.openConns(), Sites: make([]status.Site, 0, len(h.sites))}
-	for i, s := range h.sites {
-		spec := h.specs[i]
+	for _, s := range h.sites {
+		spec := s.spec
 		ss := status.Site{
 			Name: s.name, Hosts: spec.Hosts, Parked: s.env.Parking.Count(), MaxWaiters: spec.PubSub.MaxWaiters,
 			Routes: make([]status.Route, 0, len(spec.Routes)), Plugins: make([]status.Plugin, 0, len(s.plugins)),
@@ -86,9 +86,11 @@ func (h *Host) snapshot() status.Snapshot {
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			st := s.plugins[name].Stats()
+			slot := s.plugins[name]
+			in := slot.Current().Info()
 			ss.Plugins = append(ss.Plugins, status.Plugin{
-				Name: name, Instances: st.Instances, Idle: st.Idle, Busy: st.Instances - st.Idle, Max: st.Max,
+				Name: name, Generation: in.Generation, Draining: slot.Generations() - 1,
+				Instances: in.Idle + in.Busy, Idle: in.Idle, Busy: in.Busy, Max: spec.Limits.Instances,
 				Calls: counterValue(h.m.calls.WithLabelValues(s.name, name)),
 				Traps: counterValue(h.m.traps.WithLabelValues(s.name, name)),
 				Kills: counterValue(h.m.kills.WithLabelValues(s.name, name)),

@@ -59,16 +59,19 @@ type Route struct {
 	Handler string `json:"handler,omitempty"`
 }
 
-// Plugin is one of a site's plugins and its pool of instances.
+// Plugin is one of a site's plugins: its current generation and that
+// generation's pool of instances.
 type Plugin struct {
-	Name      string `json:"name"`
-	Instances int    `json:"instances"` // live: idle or busy
-	Idle      int    `json:"idle"`
-	Busy      int    `json:"busy"`
-	Max       int    `json:"max"`
-	Calls     uint64 `json:"calls"`
-	Traps     uint64 `json:"traps"`
-	Kills     uint64 `json:"kills"` // calls stopped at their deadline
+	Name       string `json:"name"`
+	Generation uint64 `json:"generation"` // counts the plugin's generations from 1
+	Draining   int    `json:"draining"`   // older generations still finishing calls
+	Instances  int    `json:"instances"`  // live: idle or busy
+	Idle       int    `json:"idle"`
+	Busy       int    `json:"busy"`
+	Max        int    `json:"max"`
+	Calls      uint64 `json:"calls"`
+	Traps      uint64 `json:"traps"`
+	Kills      uint64 `json:"kills"` // calls stopped at their deadline
 }
 
 // Update is the answer of /status.json: the snapshot, and the samples

@@ -143,7 +143,7 @@
       }
       sites.push(row([s.name, (s.hosts || []).join(', '), routes, s.parked + ' / ' + s.max_waiters]));
       for (const p of s.plugins || []) {
-        plugins.push(row([s.name, p.name, p.instances, p.idle, p.busy, p.max, p.calls, p.traps, p.kills]));
+        plugins.push(row([s.name, p.name, p.generation + (p.draining ? ' (' + p.draining + ' draining)' : ''), p.instances, p.idle, p.busy, p.max, p.calls, p.traps, p.kills]));
       }
     }
     $('sites').replaceChildren(...sites);
