@@ -212,7 +212,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		admin = &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go admin.Serve(aln)
-		log.Info("wasmweb: admin", "metrics", "http://"+aln.Addr().String()+"/metrics", "healthz", "http://"+aln.Addr().String()+"/healthz")
+		base := "http://" + aln.Addr().String()
+		log.Info("wasmweb: admin", "status", base+"/status", "metrics", base+"/metrics", "healthz", base+"/healthz", "pprof", base+"/debug/pprof/")
 	}
 
 	sigc := make(chan os.Signal, 1)
