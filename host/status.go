@@ -1,15 +1,12 @@
 package host
 
 import (
-	"runtime"
-	"runtime/debug"
 	"sort"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/internal/status"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -43,28 +40,6 @@ func (h *Host) parked() int64 {
 		n += s.env.Parking.Count()
 	}
 	return n
-}
-
-// buildInfo names what the running binary was built from; a test binary
-// or a build outside a module has version "(devel)".
-func buildInfo() status.Build {
-	b := status.Build{Version: "(devel)", GoVersion: runtime.Version(), Wazero: "unknown", ABI: abi.ModuleName}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return b
-	}
-	if v := bi.Main.Version; v != "" {
-		b.Version = v
-	}
-	for _, d := range bi.Deps {
-		if d.Path == "github.com/tetratelabs/wazero" {
-			b.Wazero = d.Version
-			if d.Replace != nil {
-				b.Wazero = d.Replace.Version
-			}
-		}
-	}
-	return b
 }
 
 // snapshot returns the host's state for the status page.
