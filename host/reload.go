@@ -107,6 +107,13 @@ func (h *Host) acquireNamed(name string) *Site {
 	}
 }
 
+// serveHeld serves r on s, which acquire returned, and releases it, even
+// if serving panics.
+func (s *Site) serveHeld(w *netloop.Response, r *netloop.Request) {
+	defer s.release()
+	s.serve(w, r)
+}
+
 func (s *Site) hold() bool {
 	for {
 		v := s.refs.Load()

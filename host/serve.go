@@ -28,6 +28,7 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 		ps, ok, bad := rt.Pattern.Match(path, params[:0])
 		if bad {
 			errorpage.Write(w, 400, "")
+			s.noRoute.Count(400)
 			return
 		}
 		if !ok {
@@ -53,9 +54,11 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	if allow != "" {
 		errorpage.Write(w, 405, "")
 		w.SetHeader("Allow", allow)
+		s.noRoute.Count(405)
 		return
 	}
 	errorpage.Write(w, 404, "")
+	s.noRoute.Count(404)
 }
 
 // dispatch runs the route's plugin on a new request.

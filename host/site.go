@@ -45,6 +45,7 @@ type Site struct {
 	spec    config.Site             // what the site was built from, defaults applied
 	plugins map[string]*guest.Slot  // each plugin's current generation
 	loads   map[string]guest.Config // how each plugin's generations are loaded
+	noRoute route.Counter           // answers that no route gave: 400, 404, 405
 
 	// Live changes (reload.go): the requests that hold the site and its
 	// retirement, whether its broker and parking are its own to close
@@ -79,7 +80,8 @@ type siteEnv struct {
 // them (ownsPubSub).
 func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Site, error) {
 	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
-		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{}}
+		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
+		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
