@@ -53,8 +53,9 @@ func (l *serverLog) await(t *testing.T, from int, want ...string) (string, int) 
 				ok = ok && strings.Contains(l.lines[i], w)
 			}
 			if ok {
+				line := l.lines[i]
 				l.mu.Unlock()
-				return l.lines[i], i + 1
+				return line, i + 1
 			}
 		}
 		grew := l.grew
