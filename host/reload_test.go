@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -594,13 +595,28 @@ func TestReplaceSiteKeepsParkedPolls(t *testing.T) {
 }
 
 // TestManySiteReloads rebuilds a site 60 times: afterwards the replaced
-// sites are all closed, the watchdog watches one generation, and the
-// site holds one compiled module and its current generation's instances.
+// sites are all closed, the watchdog watches one generation, the site
+// holds one compiled module and its current generation's instances, and
+// the goroutines and live heap are back to what they were after the
+// first ten (each site has parking workers, a broker, a runtime).
 func TestManySiteReloads(t *testing.T) {
 	a, b := variant(t, "hello", bodyA, bodyB)
 	rh := startReloadHost(t, "")
 	pa, pb := rh.put(t, "a.wasm", a), rh.put(t, "b.wasm", b)
+	var goroutines int
+	var heap uint64
+	settle := func() (int, uint64) {
+		awaitRetired(t, rh.h, 1)
+		awaitOneGeneration(t, rh.h, "s", "hello")
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return runtime.NumGoroutine(), ms.HeapInuse
+	}
 	for i := range 60 {
+		if i == 10 {
+			goroutines, heap = settle()
+		}
 		wasm := pa
 		if i%2 == 1 {
 			wasm = pb
@@ -611,14 +627,24 @@ func TestManySiteReloads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	awaitRetired(t, rh.h, 1)
-	awaitOneGeneration(t, rh.h, "s", "hello")
+	g, hp := settle()
+	for deadline := time.Now().Add(10 * time.Second); g > goroutines && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		g, hp = settle()
+	}
+	if g > goroutines {
+		t.Errorf("%d goroutines after 60 site replacements, %d after 10", g, goroutines)
+	}
+	if hp > heap+heap/10+1<<20 {
+		t.Errorf("live heap %d KiB after 60 site replacements, %d KiB after 10", hp>>10, heap>>10)
+	}
 	if gen, _ := rh.generation(t, "s", "hello"); gen != 60 {
 		t.Errorf("generation %v, want 60", gen)
 	}
 	if n := metric(t, rh.h, `wasmweb_compiled_modules{site="s"}`); n != 1 {
 		t.Errorf("compiled modules gauge %v, want 1", n)
 	}
+	t.Logf("after 10: %d goroutines, heap %d KiB; after 60: %d, %d KiB", goroutines, heap>>10, g, hp>>10)
 }
 
 // TestChangesAfterClose: a change once the host is closing is refused.
