@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
@@ -95,9 +96,6 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
-	}
-	if len(spec.Cookies.Secrets) == 0 {
-		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	s.env.Signer = signer
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
@@ -205,8 +203,36 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 		}
 		s.plugins[name] = g
 	}
+	if len(spec.Cookies.Secrets) == 0 && s.signs(spec) {
+		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+	}
 	return s, nil
 }
+
+// signs reports whether the site may sign a value with its cookie
+// secrets: it checks signed-in users (accounts, login_url, auth =
+// "required" routes), or a plugin imports a function that signs or
+// verifies. XSRF tokens are not signed.
+func (s *Site) signs(spec config.Site) bool {
+	if len(spec.Accounts) > 0 || spec.LoginURL != "" {
+		return true
+	}
+	for _, r := range spec.Routes {
+		if r.AuthRequired() {
+			return true
+		}
+	}
+	for _, p := range s.plugins {
+		if p.Imports(signingFuncs...) {
+			return true
+		}
+	}
+	return false
+}
+
+// signingFuncs are the host functions that sign or verify with the
+// site's cookie secrets.
+var signingFuncs = []string{abi.FuncSignedGet, abi.FuncSignedSet, abi.FuncUserGet, abi.FuncUserSet, abi.FuncUserLogin}
 
 func (s *Site) close(ctx context.Context) {
 	if s.static != nil {

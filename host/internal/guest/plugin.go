@@ -50,6 +50,12 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates,
 		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
 			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
+		imports: map[string]bool{},
+	}
+	for _, f := range compiled.ImportedFunctions() {
+		if mod, name, _ := f.Import(); mod == abi.ModuleName {
+			p.imports[name] = true
+		}
 	}
 	for i := 0; i < p.warm; i++ {
 		p.reserve()
@@ -79,6 +85,7 @@ type Plugin struct {
 	logs         *guestlog.Plugin // the plugin's share of the host's log
 	newState     func() State
 	gates        []*Gate
+	imports      map[string]bool // the wasmweb_v1 functions the module imports
 
 	idle  chan *Instance // free instances
 	total atomic.Int32   // live instances, free or busy
