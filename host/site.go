@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -55,6 +57,10 @@ type siteEnv struct {
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
 	table   *vhost.Table[*Site] // filled once every site is built
+	// key is the site's config key, "site[0]"; locate makes a config
+	// error about a key of the file the site comes from.
+	key    string
+	locate func(key string, err error) *config.Error
 }
 
 // newSite loads spec, a site with its defaults applied.
@@ -146,7 +152,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
-		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
+		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, Key: fmt.Sprintf("%s.route[%d]", e.key, i),
+			ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
 			Answers: &statusCounters{vec: e.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
 		ids[rs.Plugin]++
 		if len(rs.Methods) > 0 {
@@ -203,11 +210,41 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 		}
 		s.plugins[name] = g
 	}
+	for _, r := range s.routes {
+		names, ok := s.plugins[r.Plugin].Handlers()
+		if ok && !slices.Contains(names, r.Handler) {
+			s.close(ctx)
+			return nil, e.locate(r.Key+".handler", fmt.Errorf("plugin %q registers no handler %q; it has %s", r.Plugin, r.Handler, quoteNames(names)))
+		}
+	}
 	if len(spec.Cookies.Secrets) == 0 && s.signs(spec) {
 		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	return s, nil
 }
+
+// quoteNames lists handler names for an error: quoted, at most
+// shownNames of them.
+func quoteNames(names []string) string {
+	if len(names) == 0 {
+		return "none (a Go plugin registers them with sdk.Handle in an init function)"
+	}
+	var b strings.Builder
+	for i, n := range slices.Sorted(slices.Values(names)) {
+		if i == shownNames {
+			fmt.Fprintf(&b, " and %d more", len(names)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(n))
+	}
+	return b.String()
+}
+
+// shownNames caps the handler names a config error lists.
+const shownNames = 50
 
 // signs reports whether the site may sign a value with its cookie
 // secrets: it checks signed-in users (accounts, login_url, auth =
