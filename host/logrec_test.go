@@ -80,14 +80,17 @@ func (l *logRec) records(msg string) []rec {
 	return out
 }
 
+// sharedEngine is the compilation cache of loggedHost's hosts, so that
+// the tests compile a Go plugin once.
+var sharedEngine = sync.OnceValues(func() (*host.Engine, error) { return host.NewEngine("") })
+
 // loggedHost loads cfg into a host that logs to a new logRec.
 func loggedHost(t testing.TB, cfg config.Config) (*host.Host, *logRec, error) {
 	t.Helper()
-	engine, err := host.NewEngine("")
+	engine, err := sharedEngine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { engine.Close() })
 	l := &logRec{}
 	h, err := host.New(context.Background(), engine, cfg, slog.New(l))
 	if err == nil {
