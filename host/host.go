@@ -12,8 +12,10 @@
 //	route      route patterns and the routes of a site
 //	vhost      the table of sites by host name, and cookie domains
 //
-// and the building blocks the host functions use (pubsub, signed,
-// accounts, static, guestlog, compress, errorpage, linearmem).
+// and the building blocks these and the host share (pubsub, signed,
+// accounts, static, guestlog, compress, errorpage, linearmem). HTTP/1.1
+// itself is package netloop's, reading and checking the configuration
+// package config's.
 package host
 
 import (
@@ -49,6 +51,7 @@ type Host struct {
 	table vhost.Table[*Site] // immutable after New
 
 	watchdog *guest.Watchdog
+	changes  changes // live changes: one at a time
 	closeMu  sync.Mutex
 	isClosed bool
 }
@@ -64,6 +67,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	}
 	h := &Host{engine: engine, log: log, m: newMetrics()}
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
+	h.changes.init(h, cfg.Server)
 	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table,
 		locate: cfg.Locate}
 	for i, spec := range cfg.Sites {
@@ -86,7 +90,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	var plugins []*guest.Plugin
 	for _, s := range h.sites {
 		for _, p := range s.plugins {
-			plugins = append(plugins, p)
+			plugins = append(plugins, p.Current())
 		}
 	}
 	h.watchdog = guest.StartWatchdog(plugins)
@@ -129,8 +133,9 @@ func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 	s.serve(w, r)
 }
 
-// AdminHandler serves /metrics (Prometheus text format), /healthz and
-// the Go profiler under /debug/pprof/. Bind it to a private address.
+// AdminHandler serves /metrics (Prometheus text format), /healthz, the
+// Go profiler under /debug/pprof/ and the admin API under /v1/
+// (adminapi.go). Bind it to a private address (ListenAdmin).
 func (h *Host) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(h.m.reg, promhttp.HandlerOpts{}))
@@ -139,6 +144,7 @@ func (h *Host) AdminHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.Handle("/v1/", h.adminAPI())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		h.closeMu.Lock()
 		closed := h.isClosed

@@ -72,7 +72,10 @@ func (s *Site) dispatch(w *netloop.Response, r *netloop.Request, rt *route.Route
 // message or, with timedOut, its deadline woke. It answers on w, or
 // parks the request again.
 func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) {
-	p := s.plugins[rt.Plugin]
+	// The call holds the generation it starts on; a resumed long poll
+	// gets the one current now, not the one it parked under.
+	p := s.plugins[rt.Plugin].Acquire()
+	defer p.Release()
 	gate := p.Gate(rt.ID)
 	if !gate.Enter(p.Done()) {
 		// The route holds its share of the plugin's instances, or is

@@ -42,7 +42,9 @@ type Site struct {
 	static  *static.Dir    // nil when the site serves no static files
 	rt      *guest.Runtime
 	routes  []*route.Route
-	plugins map[string]*guest.Plugin
+	spec    config.Site             // what the site was built from, defaults applied
+	plugins map[string]*guest.Slot  // each plugin's current generation
+	loads   map[string]guest.Config // how each plugin's generations are loaded
 }
 
 // Name returns the site's name.
@@ -65,7 +67,8 @@ type siteEnv struct {
 
 // newSite loads spec, a site with its defaults applied.
 func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
-	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, plugins: map[string]*guest.Plugin{}}
+	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
+		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{}}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
@@ -195,7 +198,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)
 		}
 		l := s.limits
-		g, err := guest.Load(ctx, rt, wasm, guest.Config{
+		cfg := guest.Config{
 			Site: spec.Name, Name: name, Path: path,
 			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
 			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
@@ -203,24 +206,50 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			Metrics:  e.m.forPlugin(spec.Name, name),
 			NewState: hostfuncs.NewState,
 			Gates:    gates[name],
-		})
+		}
+		g, err := guest.Load(ctx, rt, wasm, cfg)
 		if err != nil {
 			s.close(ctx)
 			return nil, err
 		}
-		s.plugins[name] = g
+		s.plugins[name] = guest.NewSlot(g)
+		s.loads[name] = cfg
 	}
 	for _, r := range s.routes {
-		names, ok := s.plugins[r.Plugin].Handlers()
-		if ok && !slices.Contains(names, r.Handler) {
+		if err := lacksHandler(r, s.plugins[r.Plugin].Current()); err != nil {
 			s.close(ctx)
-			return nil, e.locate(r.Key+".handler", fmt.Errorf("plugin %q registers no handler %q; it has %s", r.Plugin, r.Handler, quoteNames(names)))
+			return nil, e.locate(r.Key+".handler", err)
 		}
 	}
 	if len(spec.Cookies.Secrets) == 0 && s.signs(spec) {
 		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	return s, nil
+}
+
+// missingHandler returns the first route of the site that names a
+// handler p, a generation of plugin, does not register, and the error
+// that says so; nil when there is none, or when p does not say its
+// handlers (abi/ABI.md section 4).
+func (s *Site) missingHandler(plugin string, p *guest.Plugin) (*route.Route, error) {
+	for _, r := range s.routes {
+		if r.Plugin == plugin {
+			if err := lacksHandler(r, p); err != nil {
+				return r, err
+			}
+		}
+	}
+	return nil, nil
+}
+
+// lacksHandler says so when r names a handler p, a generation of r's
+// plugin, does not register; nil when p has it or does not say.
+func lacksHandler(r *route.Route, p *guest.Plugin) error {
+	names, ok := p.Handlers()
+	if !ok || slices.Contains(names, r.Handler) {
+		return nil
+	}
+	return fmt.Errorf("plugin %q registers no handler %q; it has %s", r.Plugin, r.Handler, quoteNames(names))
 }
 
 // quoteNames lists handler names for an error: quoted, at most
@@ -260,7 +289,7 @@ func (s *Site) signs(spec config.Site) bool {
 		}
 	}
 	for _, p := range s.plugins {
-		if p.Imports(signingFuncs...) {
+		if p.Current().Imports(signingFuncs...) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 // Package netloop is wasmweb's HTTP/1.1 server core: it accepts
 // connections, parses requests under a strict framing policy, enforces
-// limits and timeouts, and writes responses.
+// limits and timeouts, and writes responses. It knows nothing of sites,
+// plugins or WebAssembly: the host is one Handler to it.
 //
 // The core is independent of how bytes reach it. A [Transport] accepts
 // connections and feeds each one's input to a [Stream] obtained from the

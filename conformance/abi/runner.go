@@ -50,15 +50,6 @@ type kase struct {
 	run  func(t *testing.T, k *kit)
 }
 
-// CaseNames returns the names of Run's cases, in order.
-func CaseNames() []string {
-	names := make([]string, len(cases))
-	for i, c := range cases {
-		names[i] = c.name
-	}
-	return names
-}
-
 // kit is a server under test.
 type kit struct {
 	base   *url.URL

@@ -81,8 +81,3 @@ func out(v string) rawOutput {
 	n := int32(len(v))
 	return rawOutput{Len0: n, Short: n, ShortUntouched: true, Len: n, Value: v}
 }
-
-// errOut is the rawOutput of a call that returned code.
-func errOut(code int32) rawOutput {
-	return rawOutput{Len0: code, Short: code, Len: code}
-}

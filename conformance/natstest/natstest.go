@@ -1,6 +1,7 @@
 // Package natstest is a test kit: an embedded NATS JetStream server for
 // tests of the NATS broker and of several wasmweb nodes sharing it, which
-// the tests can stop and start again under running nodes.
+// the tests can stop and start again under running nodes. The broker
+// that talks to it is host/internal/pubsub's.
 package natstest
 
 import (

@@ -41,6 +41,9 @@ func (c *Config) check() error {
 	if s.MaxConns < 0 {
 		return bad("server.max_conns", "must not be negative")
 	}
+	if err := CheckAdminToken(s.AdminToken); s.AdminToken != "" && err != nil {
+		return bad("server.admin_token", "%v", err)
+	}
 	switch c.PubSub.Backend {
 	case "", "memory":
 	case "nats":

@@ -4,7 +4,8 @@
 // and key (Error). What the host runs is exactly this type, defaults
 // applied; wasmweb.example.toml shows every key.
 //
-// The field comments below are the reference for each key.
+// The field comments below are the reference for each key. The package
+// builds and runs nothing: package host makes sites of a Config.
 package config
 
 import (
@@ -35,8 +36,19 @@ type Server struct {
 	// Transport is "netpoll" (an event loop, on linux and darwin on amd64
 	// and arm64, the default there) or "std" (the net package, everywhere).
 	Transport string `toml:"transport"`
-	// Admin, when set, is the address that serves /metrics and /healthz.
+	// Admin, when set, is the address that serves /metrics, /healthz
+	// and the admin API under /v1/. Without an admin token it must be a
+	// loopback address.
 	Admin string `toml:"admin"`
+	// AdminToken, when set, is the bearer token the admin API's changes
+	// need (Authorization: Bearer TOKEN); the environment variable
+	// WASMWEB_ADMIN_TOKEN overrides it (see AdminSecret). At least 16
+	// printable ASCII characters without spaces. Without one, the admin
+	// address must be a loopback address.
+	AdminToken string `toml:"admin_token"`
+	// AdminMaxBody caps the body of an admin API request, such as an
+	// uploaded .wasm module; a larger one gets 413. Default 64 MiB.
+	AdminMaxBody Size `toml:"admin_max_body"`
 	// CacheDir is where compiled plugins are cached; empty means
 	// wasmweb/wazero under the user's cache directory.
 	CacheDir string `toml:"cache_dir"`

@@ -12,6 +12,7 @@ import (
 const (
 	DefaultListen          = "127.0.0.1:8888"
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultAdminMaxBody    = 64 << 20
 
 	DefaultStream       = "WASMWEB"
 	DefaultStreamRetain = 200
@@ -57,6 +58,9 @@ func (s Server) WithDefaults() Server {
 	}
 	if s.ShutdownTimeout == 0 {
 		s.ShutdownTimeout = Duration(DefaultShutdownTimeout)
+	}
+	if s.AdminMaxBody <= 0 {
+		s.AdminMaxBody = DefaultAdminMaxBody
 	}
 	return s
 }

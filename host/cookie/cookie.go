@@ -1,6 +1,7 @@
 // Package cookie is the host's rules for guests' cookies: those of
 // internal/cookie, which the SDK's fake host shares, with the Public
-// Suffix List deciding which domains are public suffixes.
+// Suffix List deciding which domains are public suffixes. Building and
+// checking the cookies is internal/cookie's; this package adds the list.
 package cookie
 
 import (

@@ -37,6 +37,9 @@
 // apart from the global, export and code sections, which gain the two
 // globals, the exports of the stop global and the start function, and
 // the checks.
+//
+// When a call is to stop is not this package's decision: the host's
+// watchdog (host/internal/guest) sets the global.
 package interrupt
 
 import (

@@ -5,7 +5,9 @@
 // (language.Parse), Accept-Language matched with language.Matcher (regions,
 // scripts and close languages), and numbers written with each language's
 // symbols and grouping (message.Printer). abi/ABI.md section 7.10 is the
-// contract.
+// contract. The rules themselves (reading translations, plural forms,
+// dates, choosing a request's locale) are internal/locale's; this package
+// adds CLDR's data alone.
 package locale
 
 import (
@@ -54,13 +56,6 @@ func Load(dir, def string) (*Bundle, error) { return locale.Load(CLDR, dir, def)
 // which may be nil, is told of each later load that fails.
 func Open(dir, def string, report func(error)) (*Dir, error) {
 	return locale.Open(CLDR, dir, def, report)
-}
-
-// NewBundle returns a Bundle of the default locale def and of a locale for
-// each code of messages, read as CSV rows without a plural column. It
-// serves tests.
-func NewBundle(def string, messages map[string]map[string]string) (*Bundle, error) {
-	return locale.NewBundle(CLDR, def, messages)
 }
 
 // Builtin returns the locale code names with no site translations: the

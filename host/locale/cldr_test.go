@@ -148,7 +148,7 @@ func FuzzChoose(f *testing.F) {
 // must write them as CLDR does in the languages it claims: English,
 // Spanish, German and French.
 func FuzzBasicNumbersMatchCLDR(f *testing.F) {
-	for _, v := range []float64{0, -0.0, 1, -1, 0.5, 2.5, -2.5, 1.005, 1.015, 999.995, 1234567.5, -1234.5, 0.001, -0.001,
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 2.5, -2.5, 1.005, 1.015, 999.995, 1234567.5, -1234.5, 0.001, -0.001,
 		1e-7, 123.456789123456789, 1e15, 1e21, 1e300, 5e-324, 123456789012345678, math.MaxInt64, math.Inf(1), math.Inf(-1), math.NaN()} {
 		for _, digits := range []int{-2, -1, 0, 2, 20, 21} {
 			f.Add(v, digits)
@@ -173,7 +173,7 @@ func FuzzBasicNumbersMatchCLDR(f *testing.F) {
 // phrases, for the Accept-Language values browsers send.
 func TestBasicChoiceMatchesCLDR(t *testing.T) {
 	msgs := map[string]map[string]string{"es": nil, "de": nil, "fr": nil}
-	host, err := locale.NewBundle("en", msgs)
+	host, err := core.NewBundle(locale.CLDR, "en", msgs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@
 // is on only with a Go release it was verified on (verified_go126.go),
 // and only while the escapers agree with html/template's on a corpus of
 // hostile values, rendered when the process first loads templates.
+//
+// It loads no translations: a Set's locales come from its opener
+// (OpenLocalized).
 package templates
 
 import (
@@ -80,34 +83,6 @@ type localPage struct {
 	once sync.Once
 	prog *program // once sets prog and why; prog is nil if not compiled
 	why  error    // why prog is nil
-}
-
-// program is page name compiled, or nil if it renders with html/template
-// only. It is decided once, before the copy's first render, which waits
-// for it.
-func (p *localPage) program(name string) *program {
-	if !compiling() {
-		return nil
-	}
-	return p.compile(name)
-}
-
-// compile compiles page name, once, whether or not the compiler is on:
-// html/template escapes it first, and an escaping error stays for
-// html/template to report.
-func (p *localPage) compile(name string) *program {
-	p.once.Do(func() {
-		if p.why = escape(p.t, name, p.funcs); p.why != nil {
-			return
-		}
-		ns := escapedText(p.t)
-		if ns == nil {
-			p.why = fmt.Errorf("%w: html/template's escaped templates are out of reach", errUnsupported)
-			return
-		}
-		p.prog, p.why = compile(ns, name, p.funcs)
-	})
-	return p.prog
 }
 
 // maxLocales bounds the copies a Set keeps: past it they are dropped and

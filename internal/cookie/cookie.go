@@ -5,7 +5,9 @@
 //
 // The one rule that needs data from outside the standard library, which
 // domains are public suffixes, is the Scope's PublicSuffix: the host
-// gives it the Public Suffix List (host/cookie), the fake LastLabel.
+// gives it the Public Suffix List (host/cookie), the fake LastLabel. The
+// package knows no site: the request's host, the domains a site owns and
+// the names the host keeps are what its caller puts in the Scope.
 package cookie
 
 import (

@@ -7,6 +7,8 @@
 // mime/multipart: a query pair with a bad escape or a semicolon is
 // dropped, names are sorted, an uploaded file's name is reduced to its
 // base name, and a part's Content-Type is passed on as sent, maybe empty.
+// It reads no request: its caller hands it a body already read within
+// the site's limits.
 package form
 
 import (

@@ -61,8 +61,3 @@ func (c *catalog) lookupPlural(msg, pl string, n uint64) (string, bool) {
 	v, ok := c.one[pl]
 	return v, ok
 }
-
-// size returns the number of messages.
-func (c *catalog) size() int {
-	return len(c.one) + len(c.forms) + len(c.singular) + len(c.plural)
-}

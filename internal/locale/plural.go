@@ -117,7 +117,6 @@ type exprParser struct {
 	pos    int
 	tok    string // "" at the end
 	tokPos int
-	err    error
 }
 
 // next reads the next token into p.tok.

@@ -145,3 +145,8 @@ func FuzzParsePO(f *testing.F) {
 		}
 	})
 }
+
+// size returns the number of messages.
+func (c *catalog) size() int {
+	return len(c.one) + len(c.forms) + len(c.singular) + len(c.plural)
+}

@@ -3,7 +3,9 @@
 // random token kept in the _xsrf cookie, handed to pages masked afresh on
 // every render (so that compressed pages do not leak it, BREACH), and
 // compared unmasked, in constant time. The host and the SDK's test fake
-// share it, so a plugin's tests see the tokens the host makes.
+// share it, so a plugin's tests see the tokens the host makes. It sees
+// no request and sets no cookie: its callers pass it the cookie's value,
+// the submitted token and the request's method and headers.
 package xsrf
 
 import (

@@ -1,6 +1,8 @@
 // Package netlooptest drives a netloop server without sockets: Open
 // gives a connection held in memory, which a test feeds with input as a
-// transport would deliver it and whose output it reads back.
+// transport would deliver it and whose output it reads back. It serves
+// tests only, and is no Transport: the server it drives need not be
+// serving.
 package netlooptest
 
 import (

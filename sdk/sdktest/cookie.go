@@ -11,6 +11,10 @@ import (
 	"github.com/wasmweb/wasmweb/internal/xsrf"
 )
 
+// This file holds the fake host's cookies: their scope and the fake's
+// signatures, the cookie, signed cookie and user calls, and the XSRF
+// token, with the helpers that make a test request's Cookie header.
+
 // setCookie builds the Set-Cookie value of one of the host's own
 // cookies, as the host does.
 func setCookie(name, value, attrs string) (string, error) { return cookie.Build(name, value, attrs) }
@@ -100,3 +104,105 @@ func User(name string) string {
 
 // FakeXSRFToken is the token Context.XSRFToken returns under the fake.
 const FakeXSRFToken = "00112233445566778899aabbccddeeff"
+
+// CookieGet returns the request's first cookie named name.
+func (h *fakeHost) CookieGet(name string, buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	if v, ok := h.cookieValue(name); ok {
+		r = output(buf, v)
+	}
+	return h.call(r, abi.FuncCookieGet, "name=%q, buf_limit=%d", name, len(buf))
+}
+
+// CookieSet adds a Set-Cookie as the host does (abi/ABI.md section 7.6),
+// refusing what it refuses.
+func (h *fakeHost) CookieSet(name, value, attrs string) int32 {
+	r := int32(0)
+	switch v, err := h.cookieScope().Build(name, value, attrs); {
+	case h.finished:
+		r = abi.ErrFinished
+	case err != nil:
+		r = h.fail(abi.FuncCookieSet, "%v", err)
+	default:
+		h.respHeader.Add("Set-Cookie", v)
+	}
+	return h.call(r, abi.FuncCookieSet, "name=%q, value=%q, attrs=%q", name, value, attrs)
+}
+
+// SignedCookieGet verifies a cookie signed by SignedCookieSet (the fake's
+// own format, with a fixed test key; the host uses securecookie).
+func (h *fakeHost) SignedCookieGet(name string, buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	if raw, ok := h.cookieValue(name); ok {
+		if v, ok := fakeVerify(name, raw); ok {
+			r = output(buf, v)
+		} else {
+			r = abi.ErrInvalid
+		}
+	}
+	return h.call(r, abi.FuncSignedGet, "name=%q, buf_limit=%d", name, len(buf))
+}
+
+// SignedCookieSet signs value with the fake's key and sets it as
+// CookieSet does.
+func (h *fakeHost) SignedCookieSet(name, value, attrs string) int32 {
+	enc := fakeSign(name, value)
+	r := int32(0)
+	if !strings.Contains(strings.ToLower(attrs), "max-age") {
+		attrs += "; Max-Age=2678400"
+	}
+	switch v, err := h.cookieScope().Build(name, enc, attrs); {
+	case h.finished:
+		r = abi.ErrFinished
+	case len(enc) > 4096:
+		r = abi.ErrTooLarge
+	case err != nil:
+		r = h.fail(abi.FuncSignedSet, "%v", err)
+	default:
+		h.respHeader.Add("Set-Cookie", v)
+	}
+	return h.call(r, abi.FuncSignedSet, "name=%q, value_len=%d, attrs=%q", name, len(value), attrs)
+}
+
+// UserGet returns the user in the fake-signed user cookie (see
+// SignedCookie; sdktest.User makes one).
+func (h *fakeHost) UserGet(buf []byte) int32 {
+	r := int32(abi.ErrNotFound)
+	if raw, ok := h.cookieValue(abi.UserCookie); ok {
+		if v, ok := fakeVerify(abi.UserCookie, raw); ok && v != "" {
+			r = output(buf, v)
+		}
+	}
+	return h.call(r, abi.FuncUserGet, "buf_limit=%d", len(buf))
+}
+
+// UserSet signs a user in (or out, for an empty value) as the host does.
+func (h *fakeHost) UserSet(value string) int32 {
+	return h.call(h.setUser(abi.FuncUserSet, value), abi.FuncUserSet, "value_len=%d", len(value))
+}
+
+// setUser signs value in, or out when it is empty, for host function fn
+// and returns the ABI result.
+func (h *fakeHost) setUser(fn, value string) int32 {
+	attrs, enc := "Max-Age=2678400", fakeSign(abi.UserCookie, value)
+	if value == "" {
+		attrs, enc = "Max-Age=0", ""
+	}
+	r := int32(0)
+	switch v, err := setCookie(abi.UserCookie, enc, attrs); {
+	case h.finished:
+		r = abi.ErrFinished
+	case err != nil:
+		r = h.fail(fn, "%v", err)
+	default:
+		h.respHeader.Add("Set-Cookie", v)
+	}
+	return r
+}
+
+// XSRFToken returns a token for forms. The fake's token is fixed
+// (FakeXSRFToken) and it does not check tokens: the host does, before the
+// handler runs, on sites with xsrf_cookies = true.
+func (h *fakeHost) XSRFToken(buf []byte) int32 {
+	return h.call(output(buf, FakeXSRFToken), abi.FuncXSRFToken, "buf_limit=%d", len(buf))
+}

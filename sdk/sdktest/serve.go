@@ -34,6 +34,15 @@
 //	resp := updates.Resume() // the handler runs again; Wait returns "hi"
 //
 // Timeout runs a parked request again as if its wait had timed out.
+//
+// # What the fake leaves out
+//
+// The fake renders no templates: Render records the page's name and data
+// in Response.Rendered. It checks no XSRF token (the host does, before
+// the handler runs), does not lock an account after failed sign-ins,
+// knows no Public Suffix List (a domain's last label stands for its
+// public suffix), and writes dates and numbers with internal/locale's
+// Basic rather than CLDR's data.
 package sdktest
 
 import (

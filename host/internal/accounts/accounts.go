@@ -2,7 +2,8 @@
 // names with bcrypt hashes from the config's [site.accounts] table. It
 // counts failed attempts per name and locks a name that fails too often
 // (abi/ABI.md section 7.11). Guests never see the hashes; the host's
-// user_login is the only way in.
+// user_login is the only way in. Who is signed in afterwards is not
+// kept here but in the site's signed user cookie.
 package accounts
 
 import (

@@ -1,5 +1,6 @@
 // Package compress gzips guests' buffered responses for the clients that
-// accept it, and says which clients those are.
+// accept it, and says which clients those are. Static files are not its
+// business: package static serves their precompressed siblings.
 package compress
 
 import (

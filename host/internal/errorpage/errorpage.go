@@ -1,5 +1,6 @@
 // Package errorpage writes the host's own answers that are not a
-// guest's: the short HTML error pages of 4xx and 5xx statuses.
+// guest's: the short HTML error pages of 4xx and 5xx statuses. Which
+// status a request gets is its callers' decision.
 package errorpage
 
 import (

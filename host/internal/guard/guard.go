@@ -1,7 +1,9 @@
 // Package guard holds the checks a request meets before its route's
 // guest runs: the site's XSRF check (abi/ABI.md section 7.9) and the
 // auth = "required" routes' signed-in user (section 7.8). The guest's
-// user_get reads the same user through User.
+// user_get reads the same user through User. Tokens and signatures are
+// made and checked by internal/xsrf and signed; guard applies them to a
+// request and its route.
 package guard
 
 import (

@@ -1,7 +1,8 @@
 // Package guest runs plugins' WebAssembly: the compilation cache
 // (Engine), one wazero runtime per site with the host module in it
 // (Runtime), each plugin's compiled generation and its bounded pool of
-// instances (Plugin, Instance), the watchdog that stops calls at their
+// instances (Plugin, Instance), the slot whose generations swap while
+// they serve (Slot), the watchdog that stops calls at their
 // deadline (Watchdog), and the gate that keeps one route from taking its
 // plugin's whole pool (Gate). It knows nothing of HTTP or of what the
 // host functions do: a call's state is the caller's (State).

@@ -3,6 +3,8 @@ package guest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,28 +28,34 @@ import (
 // Load compiles wasm in rt, checks its exports and imports, and fills a
 // pool with warm instances.
 func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, error) {
+	start := time.Now()
+	sum := sha256.Sum256(wasm)
+	size := len(wasm)
 	if cfg.CallTimeout > 0 {
 		// The watchdog stops a call past its deadline through the checks
 		// this adds (package interrupt).
 		iw, err := interrupt.Instrument(wasm)
 		if err != nil {
-			return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
+			return nil, loadError(cfg, StageInstrument, err)
 		}
 		wasm = iw
 	}
 	compiled, err := rt.rt.CompileModule(ctx, wasm)
 	if err != nil {
-		return nil, fmt.Errorf("host: plugin %q (%s): compile: %w", cfg.Name, cfg.Path, err)
+		return nil, loadError(cfg, StageCompile, fmt.Errorf("compile: %w", err))
 	}
+	rt.modules.Add(1)
 	if err := rt.checkModule(compiled); err != nil {
 		compiled.Close(ctx)
-		return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
+		rt.modules.Add(-1)
+		return nil, loadError(cfg, StageCheck, err)
 	}
 	m := cfg.Metrics
 	p := &Plugin{
 		site: cfg.Site, plugin: cfg.Name, rt: rt, compiled: compiled, log: cfg.Log,
 		max: cfg.Instances, warm: cfg.WarmInstances, timeout: cfg.CallTimeout,
-		idle: make(chan *Instance, cfg.Instances), done: make(chan struct{}),
+		idle: make(chan *Instance, cfg.Instances), done: make(chan struct{}), closed: make(chan struct{}),
+		sum: hex.EncodeToString(sum[:]), size: size,
 		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates,
 		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
 			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
@@ -73,10 +81,12 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		}
 		if err != nil {
 			p.Close(ctx)
-			return nil, fmt.Errorf("host: plugin %q (%s): %w", cfg.Name, cfg.Path, err)
+			return nil, loadError(cfg, StageInstantiate, err)
 		}
 		p.idle <- in
 	}
+	p.loaded = time.Now()
+	p.loadTime = p.loaded.Sub(start)
 	return p, nil
 }
 
@@ -150,6 +160,18 @@ type Plugin struct {
 	imports      map[string]bool // the wasmweb_v1 functions the module imports
 	handlers     []string        // its handler names; nil when it does not say
 
+	// The generation (generation.go): its number and slot, set by the
+	// slot before it serves; what it was loaded from, and when.
+	gen      uint64
+	slot     *Slot
+	sum      string
+	size     int
+	loaded   time.Time
+	loadTime time.Duration
+	refs     atomic.Int64             // calls holding it, | replaced once replaced
+	watchdog atomic.Pointer[Watchdog] // the watchdog watching it, if any
+	closed   chan struct{}            // closed once Close has finished
+
 	idle  chan *Instance // free instances
 	total atomic.Int32   // live instances, free or busy
 
@@ -178,6 +200,7 @@ type Instance struct {
 	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
 	killed   atomic.Bool   // halt was called: the instance must not run again
 	halted   chan struct{} // closed by halt, to wake a sleeping guest
+	isClosed atomic.Bool   // close was called
 }
 
 var errPoolClosed = errors.New("plugin is being unloaded")
@@ -225,6 +248,7 @@ func (p *Plugin) create() (*Instance, error) {
 		p.total.Add(-1)
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
+	p.rt.instances.Add(1)
 	in.mod = mod
 	in.stop = interrupt.Global(mod)
 	p.mu.Lock()
@@ -236,7 +260,7 @@ func (p *Plugin) create() (*Instance, error) {
 	}
 	p.all[in] = struct{}{} // from now on, close can halt it
 	p.mu.Unlock()
-	p.m.Instances.Set(float64(p.total.Load()))
+	p.m.Instances.Inc()
 	if err := in.initialize(); err != nil {
 		p.discard(in)
 		return nil, err
@@ -383,7 +407,7 @@ func (p *Plugin) discard(in *Instance) {
 	in.close()
 	if ok {
 		p.total.Add(-1)
-		p.m.Instances.Set(float64(p.total.Load()))
+		p.m.Instances.Dec()
 	}
 }
 
@@ -451,8 +475,9 @@ func (r instanceRand) Read(p []byte) (int, error) {
 const randChunk = 64 << 10
 
 func (in *Instance) close() {
-	if in.mod != nil {
+	if in.mod != nil && !in.isClosed.Swap(true) {
 		in.mod.Close(context.Background())
+		in.pool.rt.instances.Add(-1)
 	}
 }
 
@@ -476,10 +501,20 @@ const closeWait = 10 * time.Second
 // call timeout; once none is running, every instance and the compiled
 // module are closed. It reports false when calls were still running at
 // ctx's deadline (or after closeWait): their instances and module, and
-// so the runtime, must stay open.
+// so the runtime, must stay open. A second Close waits for the first to
+// finish, up to ctx's deadline.
 func (p *Plugin) Close(ctx context.Context) bool {
 	if p.shut.Swap(true) {
-		return true
+		select {
+		case <-p.closed:
+			return p.out.Load() == 0
+		case <-ctx.Done():
+			return false
+		}
+	}
+	defer close(p.closed)
+	if w := p.watchdog.Load(); w != nil {
+		defer w.Remove(p)
 	}
 	close(p.done)
 	p.mu.Lock()
@@ -508,8 +543,11 @@ func (p *Plugin) Close(ctx context.Context) bool {
 	p.mu.Unlock()
 	for _, in := range list {
 		in.close()
+		p.m.Instances.Dec()
 	}
+	p.total.Add(-int32(len(list)))
 	p.compiled.Close(ctx)
+	p.rt.modules.Add(-1)
 	return true
 }
 

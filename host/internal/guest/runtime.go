@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -77,6 +78,17 @@ type Runtime struct {
 	rt        wazero.Runtime
 	imports   map[string]bool // the host module's function names
 	closeOnce sync.Once
+
+	// Open compiled modules and instances of every generation loaded in
+	// the runtime, for reports and the tests that check none is leaked.
+	modules, instances atomic.Int64
+}
+
+// Live returns how many compiled modules and instances are open in the
+// runtime: those of the plugins' current generations and of any still
+// draining.
+func (r *Runtime) Live() (modules, instances int) {
+	return int(r.modules.Load()), int(r.instances.Load())
 }
 
 // NewRuntime returns a runtime whose instances get at most memoryBytes of

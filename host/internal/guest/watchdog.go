@@ -11,20 +11,47 @@ const watchInterval = 20 * time.Millisecond
 
 // Watchdog stops guest calls that pass their deadline: each tick it
 // halts every instance of its plugins whose deadline has passed. One
-// goroutine serves a whole host; no timer is armed per call.
+// goroutine serves a whole host; no timer is armed per call. It is safe
+// for concurrent use.
 type Watchdog struct {
-	plugins []*Plugin
+	mu      sync.Mutex
+	plugins map[*Plugin]struct{} // mu guards plugins
 	stop    chan struct{}
 	done    sync.WaitGroup
 	once    sync.Once
 }
 
-// StartWatchdog starts watching plugins, which must not change after.
+// StartWatchdog starts watching plugins; Add watches more.
 func StartWatchdog(plugins []*Plugin) *Watchdog {
-	w := &Watchdog{plugins: plugins, stop: make(chan struct{})}
+	w := &Watchdog{plugins: map[*Plugin]struct{}{}, stop: make(chan struct{})}
+	for _, p := range plugins {
+		w.Add(p)
+	}
 	w.done.Add(1)
 	go w.run()
 	return w
+}
+
+// Add watches p, a new generation, until it is closed.
+func (w *Watchdog) Add(p *Plugin) {
+	p.watchdog.Store(w)
+	w.mu.Lock()
+	w.plugins[p] = struct{}{}
+	w.mu.Unlock()
+}
+
+// Remove stops watching p; Plugin.Close calls it.
+func (w *Watchdog) Remove(p *Plugin) {
+	w.mu.Lock()
+	delete(w.plugins, p)
+	w.mu.Unlock()
+}
+
+// Watched returns how many plugins (generations) the watchdog watches.
+func (w *Watchdog) Watched() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.plugins)
 }
 
 func (w *Watchdog) run() {
@@ -37,9 +64,11 @@ func (w *Watchdog) run() {
 			return
 		case now := <-t.C:
 			ns := now.UnixNano()
-			for _, p := range w.plugins {
+			w.mu.Lock()
+			for p := range w.plugins {
 				p.watch(ns)
 			}
+			w.mu.Unlock()
 		}
 	}
 }

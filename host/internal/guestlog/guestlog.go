@@ -5,7 +5,8 @@
 // reported at most once a second per plugin, never silently lost.
 //
 // A Plugin holds the rate, shared by its instances; a Call is one
-// instance's share for the call it serves.
+// instance's share for the call it serves. The host's own log lines do
+// not pass through it.
 package guestlog
 
 import (

@@ -3,7 +3,9 @@
 // Functions, and its logic, a Go function of decoded arguments; and
 // Call, the state of the request a guest call serves, which the
 // functions read and write. The guest runtime builds the host module and
-// checks guests' imports from Functions.
+// checks guests' imports from Functions. Running guests and pooling
+// instances are package guest's, parking requests package longpoll's:
+// the functions call them.
 package hostfuncs
 
 import (

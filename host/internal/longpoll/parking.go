@@ -4,7 +4,8 @@
 // or the server's shutdown ends it. Woken waiters are queued for the
 // site's workers, which run the route's guest again through the Run
 // callback, or give a waiter a copy of an answer another made from the
-// same messages (Parking.Keep, abi/ABI.md section 7.4 resp_share).
+// same messages (Parking.Keep, abi/ABI.md section 7.4 resp_share). It
+// keeps no messages (package pubsub does) and runs no guest itself.
 package longpoll
 
 import (

@@ -1,6 +1,7 @@
 // Package pubsub keeps the messages of topics and tells waiters when a
 // topic gets one. The in-memory Broker serves one process; a backend over
-// NATS JetStream shares topics between nodes.
+// NATS JetStream shares topics between nodes. It knows nothing of
+// requests: package longpoll parks the requests that wait.
 package pubsub
 
 import (

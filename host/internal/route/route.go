@@ -1,7 +1,8 @@
 // Package route owns a site's routes: their patterns ("/posts/{id}",
 // "/static/{path...}"), which it parses and matches request paths
 // against, capturing path parameters, and what each route names (its
-// methods, plugin and handler, its checks, and its counts).
+// methods, plugin and handler, its checks, and its counts). It calls no
+// guest: the host dispatches a matched request.
 package route
 
 import (

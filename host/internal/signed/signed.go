@@ -3,7 +3,8 @@
 // secrets and its name, so a value signed for one site never verifies on
 // another even when the sites share a secret; the cookie's name is part of
 // what is signed, so a value moved to another cookie does not verify
-// either.
+// either. What is signed (the user, guests' signed cookies) is its
+// callers' business.
 package signed
 
 import (

@@ -12,6 +12,9 @@
 // and its siblings) only if the last look is over a second old, so a
 // changed file is served at most a second after the change. Dir.URL looks
 // every time, since the URL it returns must name the current content.
+//
+// It serves files only: what guests write, and pages rendered from
+// templates, never pass through it.
 package static
 
 import (

@@ -1,7 +1,8 @@
 // Package vhost is a server's table of sites by host name: which site
 // answers a request's Host (exact names, "*.example.com" patterns, and
 // the "*" site), and which cookie domains a site owns alone (abi/ABI.md
-// section 7.6).
+// section 7.6). The sites themselves are its caller's: the table holds
+// them as values of any comparable type.
 package vhost
 
 import (
