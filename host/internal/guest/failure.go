@@ -96,6 +96,7 @@ func (in *Instance) Fail(err error, result uint32) Failure {
 		f.OutputDropped += int64(len(f.Output))
 		f.Output = ""
 		if !in.logs.Afford(f.Message + f.Stack) {
+			f.OutputDropped += int64(len(f.Stack))
 			f.Stack = ""
 		}
 	}
