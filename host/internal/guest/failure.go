@@ -93,12 +93,14 @@ func (in *Instance) Fail(err error, result uint32) Failure {
 	}
 	f.Output = strings.Join(lines, "\n")
 	if !in.logs.Afford(f.Message + f.Stack + f.Output) {
-		f.OutputDropped += int64(len(f.Output))
+		n := int64(len(f.Output))
 		f.Output = ""
 		if !in.logs.Afford(f.Message + f.Stack) {
-			f.OutputDropped += int64(len(f.Stack))
+			n += int64(len(f.Stack))
 			f.Stack = ""
 		}
+		in.logs.Dropped(n)
+		f.OutputDropped += n
 	}
 	return f
 }

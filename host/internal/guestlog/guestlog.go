@@ -270,14 +270,12 @@ func (c *Call) Fail() Failure {
 }
 
 // Afford takes the cost of a record's guest text from the plugin's rate,
-// or reports false and takes nothing, counting text as dropped.
-func (c *Call) Afford(text string) bool {
-	if c.p.take(Cost([]byte(text))) {
-		return true
-	}
-	c.p.dropped.Bytes.Add(float64(len(text)))
-	return false
-}
+// or reports false and takes nothing.
+func (c *Call) Afford(text string) bool { return c.p.take(Cost([]byte(text))) }
+
+// Dropped counts n bytes of a record's guest text left out for the
+// plugin's rate.
+func (c *Call) Dropped(n int64) { c.p.dropped.Bytes.Add(float64(n)) }
 
 // The messages of a guest's lines; the guest's text is the attribute
 // TextKey, never part of a message (abi/ABI.md section 9).
