@@ -164,3 +164,36 @@ func TestFailureRecords(t *testing.T) {
 		}
 	}
 }
+
+// The guest text of a failure's record is charged to the plugin's log
+// rate: output that costs more than the rate holds is left out, and
+// counted, while the record, its message and its stack stay.
+func TestFailureRecordWithinRate(t *testing.T) {
+	spec := config.Site{Name: "r", Hosts: []string{"*"},
+		Limits: config.Limits{Instances: 1, WarmInstances: 1, LogBytesPerSecond: 4 << 10,
+			CallTimeout: config.Duration(time.Minute)},
+		Plugins: map[string]string{"app": failGuest(t)},
+		Routes:  []config.Route{{Path: "/spew", Plugin: "app", Handler: "spew"}}}
+	h, log, err := loggedHost(t, config.Config{Sites: []config.Site{spec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
+	c := netlooptest.Open(srv)
+	c.Feed([]byte("GET /spew HTTP/1.1\r\nHost: r\r\n\r\n"))
+	if out := string(c.Output()); !strings.HasPrefix(out, "HTTP/1.1 500") {
+		t.Fatalf("GET /spew: %.40q", out)
+	}
+	c.Hangup()
+	recs := log.records("host: guest panicked; instance discarded")
+	if len(recs) != 1 {
+		t.Fatalf("%d records of the panic, want 1", len(recs))
+	}
+	// The call's budget (64 KiB) holds about 60 KiB of its 4 MB of
+	// output: more than the plugin's rate (4 KiB a second, as a burst).
+	a := recs[0].attrs
+	if !strings.Contains(a["message"], "failguest: after the flood") || a["stack"] == "" || a["output"] != "" || a["output_dropped"] == "" {
+		t.Errorf("message %q, stack of %d bytes, output of %d, output_dropped %q; want the message and stack, no output, and what was dropped",
+			a["message"], len(a["stack"]), len(a["output"]), a["output_dropped"])
+	}
+}
