@@ -84,9 +84,11 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	h.m = newMetrics(func() float64 { return float64(h.openConns()) }, h.build)
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
 	h.changes.init(h, cfg.Server)
-	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
-	for _, spec := range cfg.Sites {
+	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table,
+		locate: cfg.Locate}
+	for i, spec := range cfg.Sites {
 		spec = spec.WithDefaults()
+		env.key = fmt.Sprintf("site[%d]", i)
 		s, err := newSite(ctx, spec, env)
 		if err != nil {
 			h.Close(ctx)
