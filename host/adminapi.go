@@ -173,14 +173,14 @@ func (h *Host) apiPutSite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := context.WithoutCancel(r.Context())
-	spec, err := h.parseSite(name, body)
+	cfg, err := h.parseSite(name, body)
 	if err != nil {
 		h.changes.m.siteFailed(err.(*ReloadError).Cause)
 		h.log.Error("host: sites not changed; the old ones keep serving", "err", err)
 		h.answerChange(w, Reload{}, err, "")
 		return
 	}
-	res, err := h.ReplaceSite(ctx, spec)
+	res, err := h.replaceSiteFrom(ctx, cfg)
 	h.answerChange(w, res, err, sitePersistNote)
 }
 

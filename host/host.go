@@ -96,8 +96,8 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 			s.close(ctx)
 		}
 	}
-	for _, spec := range cfg.Sites {
-		s, err := newSite(ctx, spec.WithDefaults(), h.env, nil)
+	for i, spec := range cfg.Sites {
+		s, err := newSite(ctx, spec.WithDefaults(), h.env.at(i, cfg.Locate), nil)
 		if err != nil {
 			closeAll()
 			return nil, err

@@ -252,20 +252,21 @@ func (h *Host) Reload(ctx context.Context, cfg config.Config) (Reload, error) {
 	for i, s := range cfg.Sites {
 		specs[i] = s.WithDefaults()
 	}
-	return h.change(ctx, specs, true, "")
+	return h.change(ctx, specs, true, "", cfg.Locate)
 }
 
 // ReplaceSite adds spec as a site, or replaces the site of its name, as
-// Reload does for one site: the other sites are not touched.
+// Reload does for one site: the other sites are not touched. Plugin
+// paths must name .wasm files.
 func (h *Host) ReplaceSite(ctx context.Context, spec config.Site) (Reload, error) {
-	return h.change(ctx, []config.Site{spec.WithDefaults()}, false, "")
+	return h.change(ctx, []config.Site{spec.WithDefaults()}, false, "", nil)
 }
 
 // RemoveSite stops routing to the site named name: requests in progress
 // finish, its parked requests are answered 503 with Retry-After, and it
 // is closed once drained. The other sites are not touched.
 func (h *Host) RemoveSite(ctx context.Context, name string) (Reload, error) {
-	return h.change(ctx, nil, false, name)
+	return h.change(ctx, nil, false, name, nil)
 }
 
 // built is a site built for a change: its new site and the one it
@@ -282,7 +283,9 @@ type swapped struct {
 // change applies specs (each with defaults): with whole, the sites
 // served become exactly specs; without, specs are added or replace the
 // sites of their names, and remove, if not "", names a site to remove.
-func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remove string) (res Reload, err error) {
+// locate places errors about specs' keys in the file they came from.
+func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remove string,
+	locate func(key string, err error) *config.Error) (res Reload, err error) {
 	start := time.Now()
 	h.changes.mu.Lock()
 	defer h.changes.mu.Unlock()
@@ -316,7 +319,7 @@ func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remo
 
 	// Build what is new or changed, beside what serves.
 	next := map[string]*Site{}
-	for _, spec := range specs {
+	for i, spec := range specs {
 		if _, dup := next[spec.Name]; dup {
 			return Reload{}, &ReloadError{Site: spec.Name, Cause: "config", Err: fmt.Errorf("two sites named %q", spec.Name)}
 		}
@@ -330,7 +333,7 @@ func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remo
 			next[spec.Name] = prev
 			continue
 		}
-		s, err := newSite(ctx, spec, h.env, prev)
+		s, err := newSite(ctx, spec, h.env.at(i, locate), prev)
 		if err != nil {
 			return Reload{}, reloadError(spec.Name, err)
 		}
@@ -478,16 +481,24 @@ func (h *Host) loadChanged(ctx context.Context, s *Site) ([]swapped, error) {
 			return fail(reloadError(s.name, err))
 		}
 		out = append(out, swapped{s, name, p})
+		if r, err := s.missingHandler(name, p); err != nil {
+			h.changes.m.failed(s.name, name, CauseHandlers)
+			return fail(&ReloadError{Site: s.name, Plugin: name, Cause: CauseHandlers, Err: fmt.Errorf("%s.handler: %w", r.Key, err)})
+		}
 	}
 	return out, nil
 }
 
-// reloadError names why building site failed: a plugin's stage, or the
-// site's own setting.
+// reloadError names why building site failed: a plugin's stage, a key
+// of the config, or the site's own setting.
 func reloadError(site string, err error) error {
 	var le *guest.LoadError
 	if errors.As(err, &le) {
 		return &ReloadError{Site: site, Plugin: le.Name, Cause: le.Stage, Err: le.Err}
+	}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return &ReloadError{Site: site, Cause: "config", Err: err}
 	}
 	return &ReloadError{Site: site, Cause: "site", Err: err}
 }
@@ -595,7 +606,7 @@ func buildPlugins(cfg *config.Config, build func(dir string) (string, error)) er
 // parseSite reads a site put through the admin API: one [[site]] table
 // as in the config file, whose relative paths are relative to the config
 // file's directory, with its plugins built.
-func (h *Host) parseSite(name string, src []byte) (config.Site, error) {
+func (h *Host) parseSite(name string, src []byte) (config.Config, error) {
 	h.changes.mu.Lock()
 	f := h.changes.file
 	h.changes.mu.Unlock()
@@ -603,17 +614,22 @@ func (h *Host) parseSite(name string, src []byte) (config.Site, error) {
 	if f.path != "" {
 		dir = filepath.Dir(f.path)
 	}
-	spec, err := config.ParseSite("PUT /v1/sites/"+name, src, dir)
+	cfg, err := config.ParseSite("PUT /v1/sites/"+name, src, dir)
 	if err != nil {
-		return config.Site{}, &ReloadError{Site: name, Cause: "config", Err: err}
+		return config.Config{}, &ReloadError{Site: name, Cause: "config", Err: err}
 	}
-	if spec.Name != name {
-		return config.Site{}, &ReloadError{Site: name, Cause: "config",
-			Err: fmt.Errorf("the body's site is named %q, the URL's %q", spec.Name, name)}
+	if got := cfg.Sites[0].Name; got != name {
+		return config.Config{}, &ReloadError{Site: name, Cause: "config",
+			Err: fmt.Errorf("the body's site is named %q, the URL's %q", got, name)}
 	}
-	cfg := config.Config{Sites: []config.Site{spec}}
 	if err := buildPlugins(&cfg, f.build); err != nil {
-		return config.Site{}, &ReloadError{Site: name, Cause: "build", Err: err}
+		return config.Config{}, &ReloadError{Site: name, Cause: "build", Err: err}
 	}
-	return cfg.Sites[0], nil
+	return cfg, nil
+}
+
+// replaceSiteFrom replaces or adds the one site of cfg, which
+// parseSite read.
+func (h *Host) replaceSiteFrom(ctx context.Context, cfg config.Config) (Reload, error) {
+	return h.change(ctx, []config.Site{cfg.Sites[0].WithDefaults()}, false, "", cfg.Locate)
 }

@@ -329,6 +329,7 @@ func TestRejectedReloads(t *testing.T) {
 	noexport := rh.put(t, "noexport.wasm", guest("noexport"))
 	starttrap := rh.put(t, "starttrap.wasm", guest("starttrap"))
 	garbage := rh.put(t, "garbage.wasm", []byte("\x00asm\x01\x00\x00\x00\x01\xff\xff"))
+	handlers := rh.put(t, "handlers.wasm", guest("handlers_good"))
 	base := siteTOML("s", `"*"`, good, "")
 	rh.write(t, base)
 	if _, err := rh.h.ReloadFile(context.Background()); err != nil {
@@ -338,6 +339,7 @@ func TestRejectedReloads(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		file   string // the config file's new contents; "" to PUT site s
+		swapIn []byte // the new contents of the plugin's file
 		put    string
 		status int
 		cause  string
@@ -359,6 +361,10 @@ func TestRejectedReloads(t *testing.T) {
 			says: []string{`both claim every host`}},
 		{name: "one bad site of two", file: siteTOML("s", `"*"`, good, "[site.limits]\ninstances = 3\n") + siteTOML("t", `"t.test"`, noexport, ""),
 			status: 422, cause: "check", says: []string{`site "t"`, "missing export"}},
+		{name: "handler missing", file: siteTOML("s", `"*"`, handlers, ""), status: 400, cause: "config",
+			says: []string{"wasmweb.toml:8", "site[0].route[0].handler", `registers no handler`}},
+		{name: "handler missing in a new build", file: base, swapIn: guest("handlers_good"), status: 422, cause: "handlers",
+			says: []string{`plugin "hello"`, "site[0].route[0].handler", `registers no handler`}},
 		{name: "put: config", put: base + "[site.limits]\ninstance = 3\n", status: 400, cause: "config",
 			says: []string{"PUT /v1/sites/s:12", "site[0].limits.instance"}},
 		{name: "put: other table", put: "[server]\nlisten = \"0.0.0.0:80\"\n" + base, status: 400, cause: "config",
@@ -376,6 +382,10 @@ func TestRejectedReloads(t *testing.T) {
 				status, v = rh.call(t, "PUT", "/v1/sites/s", []byte(tc.put), "")
 			} else {
 				rh.write(t, tc.file)
+				if tc.swapIn != nil {
+					rh.put(t, "good.wasm", tc.swapIn)
+					defer rh.put(t, "good.wasm", a)
+				}
 				status, v = rh.call(t, "POST", "/v1/reload", nil, "")
 			}
 			msg, _ := v["error"].(string)
@@ -407,8 +417,8 @@ func TestRejectedReloads(t *testing.T) {
 			awaitOneGeneration(t, rh.h, "s", "hello")
 		})
 	}
-	if n := metric(t, rh.h, `wasmweb_site_change_failures_total{cause="config"}`); n != 6 {
-		t.Errorf("config failures counted: %v, want 6", n)
+	if n := metric(t, rh.h, `wasmweb_site_change_failures_total{cause="config"}`); n != 7 {
+		t.Errorf("config failures counted: %v, want 7", n)
 	}
 }
 

@@ -6,12 +6,15 @@ import (
 	"log/slog"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
@@ -71,6 +74,21 @@ type siteEnv struct {
 	// resume runs a woken waiter of the site named site on the site of
 	// that name serving now (reload.go).
 	resume func(site string) func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
+	// key is the site's config key, "site[0]"; locate makes a config
+	// error about a key of the file the site comes from.
+	key    string
+	locate func(key string, err error) *config.Error
+}
+
+// at returns e for the site at index i of a config whose Locate is
+// locate (nil: errors name the key alone).
+func (e siteEnv) at(i int, locate func(key string, err error) *config.Error) siteEnv {
+	e.key = fmt.Sprintf("site[%d]", i)
+	e.locate = locate
+	if locate == nil {
+		e.locate = func(key string, err error) *config.Error { return &config.Error{Key: key, Err: err} }
+	}
+	return e
 }
 
 // newSite loads spec, a site with its defaults applied. With prev, the
@@ -134,9 +152,6 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 		}
-		if len(spec.Cookies.Secrets) == 0 {
-			e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
-		}
 	}
 	s.env.Signer = signer
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
@@ -187,7 +202,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
-		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
+		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, Key: fmt.Sprintf("%s.route[%d]", e.key, i),
+			ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
 			Answers: &statusCounters{vec: e.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
 		ids[rs.Plugin]++
 		if len(rs.Methods) > 0 {
@@ -250,8 +266,90 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		s.plugins[name] = guest.NewSlotAfter(g, gen)
 		s.loads[name] = cfg
 	}
+	for _, r := range s.routes {
+		if err := lacksHandler(r, s.plugins[r.Plugin].Current()); err != nil {
+			s.close(ctx)
+			return nil, e.locate(r.Key+".handler", err)
+		}
+	}
+	if len(spec.Cookies.Secrets) == 0 && s.signs(spec) {
+		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+	}
 	return s, nil
 }
+
+// missingHandler returns the first route of the site that names a
+// handler p, a generation of plugin, does not register, and the error
+// that says so; nil when there is none, or when p does not say its
+// handlers (abi/ABI.md section 4).
+func (s *Site) missingHandler(plugin string, p *guest.Plugin) (*route.Route, error) {
+	for _, r := range s.routes {
+		if r.Plugin == plugin {
+			if err := lacksHandler(r, p); err != nil {
+				return r, err
+			}
+		}
+	}
+	return nil, nil
+}
+
+// lacksHandler says so when r names a handler p, a generation of r's
+// plugin, does not register; nil when p has it or does not say.
+func lacksHandler(r *route.Route, p *guest.Plugin) error {
+	names, ok := p.Handlers()
+	if !ok || slices.Contains(names, r.Handler) {
+		return nil
+	}
+	return fmt.Errorf("plugin %q registers no handler %q; it has %s", r.Plugin, r.Handler, quoteNames(names))
+}
+
+// quoteNames lists handler names for an error: quoted, at most
+// shownNames of them.
+func quoteNames(names []string) string {
+	if len(names) == 0 {
+		return "none (a Go plugin registers them with sdk.Handle in an init function)"
+	}
+	var b strings.Builder
+	for i, n := range slices.Sorted(slices.Values(names)) {
+		if i == shownNames {
+			fmt.Fprintf(&b, " and %d more", len(names)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(n))
+	}
+	return b.String()
+}
+
+// shownNames caps the handler names a config error lists.
+const shownNames = 50
+
+// signs reports whether the site may sign a value with its cookie
+// secrets: it checks signed-in users (accounts, login_url, auth =
+// "required" routes), or a plugin imports a function that signs or
+// verifies. XSRF tokens are not signed.
+func (s *Site) signs(spec config.Site) bool {
+	if len(spec.Accounts) > 0 || spec.LoginURL != "" {
+		return true
+	}
+	for _, r := range spec.Routes {
+		if r.AuthRequired() {
+			return true
+		}
+	}
+	for _, p := range s.plugins {
+		if p.Current().Imports(signingFuncs...) {
+			return true
+		}
+	}
+	return false
+}
+
+// signingFuncs are the host functions that sign or verify with the
+// site's cookie secrets.
+var signingFuncs = []string{abi.FuncSignedGet, abi.FuncSignedSet, abi.FuncUserGet, abi.FuncUserSet, abi.FuncUserLogin}
 
 // close closes the site once; its broker and parking only if it owns
 // them.

@@ -26,10 +26,13 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc += ":" + strconv.Itoa(e.Line)
 	}
-	if e.Key != "" {
-		return fmt.Sprintf("config %s: key %s: %v", loc, e.Key, e.Err)
+	if loc != "" {
+		loc = " " + loc
 	}
-	return fmt.Sprintf("config %s: %v", loc, e.Err)
+	if e.Key != "" {
+		return fmt.Sprintf("config%s: key %s: %v", loc, e.Key, e.Err)
+	}
+	return fmt.Sprintf("config%s: %v", loc, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -78,7 +81,26 @@ func Parse(name string, src []byte, dir string) (Config, error) {
 		return Config{}, err
 	}
 	cfg.applyDefaults()
+	cfg.src = &source{name: name, text: src}
 	return cfg, nil
+}
+
+// source is a config file as Parse read it, for Locate.
+type source struct {
+	name string
+	text []byte
+}
+
+// Locate returns an error about key (such as "site[0].route[5].handler"),
+// found wrong after Parse by whoever uses c: with the file, and the line
+// that defines key (or its closest parent), when c came from Parse.
+func (c *Config) Locate(key string, err error) *Error {
+	e := &Error{Key: key, Err: err}
+	if c.src != nil {
+		e.File = c.src.name
+		e.Line, _ = keyLine(c.src.text, splitKey(key))
+	}
+	return e
 }
 
 // decodeErr matches the toml package's type errors, which carry the line
@@ -254,8 +276,9 @@ func unquoteKey(k string) string {
 // ParseSite parses src, one [[site]] table as it is written in a config
 // file, named name in errors: the admin API's body for a site. Relative
 // paths are resolved against dir; the site is checked as Parse checks a
-// file's and gets its defaults. Any other table is an error.
-func ParseSite(name string, src []byte, dir string) (Site, error) {
+// file's. It returns a Config holding that one site, whose Locate names
+// the body's lines. Any other table is an error.
+func ParseSite(name string, src []byte, dir string) (Config, error) {
 	var only struct {
 		Site []toml.Primitive `toml:"site"`
 	}
@@ -264,16 +287,16 @@ func ParseSite(name string, src []byte, dir string) (Site, error) {
 		for _, k := range md.Undecoded() {
 			if len(k) > 0 && k[0] != "site" {
 				line, _ := keyLine(src, k)
-				return Site{}, &Error{File: name, Line: line, Key: k.String(), Err: errors.New("only a [[site]] table may be given here")}
+				return Config{}, &Error{File: name, Line: line, Key: k.String(), Err: errors.New("only a [[site]] table may be given here")}
 			}
 		}
 	}
 	cfg, err := Parse(name, src, dir)
 	if err != nil {
-		return Site{}, err
+		return Config{}, err
 	}
 	if len(cfg.Sites) != 1 {
-		return Site{}, &Error{File: name, Key: "site", Err: fmt.Errorf("want one [[site]] table, not %d", len(cfg.Sites))}
+		return Config{}, &Error{File: name, Key: "site", Err: fmt.Errorf("want one [[site]] table, not %d", len(cfg.Sites))}
 	}
-	return cfg.Sites[0], nil
+	return cfg, nil
 }
