@@ -223,7 +223,8 @@ type Reload struct {
 // stay as they were.
 type ReloadError struct {
 	Site, Plugin string // "" when not about one
-	// Cause is "config", "build", "hosts", "site", "not_found", or the
+	// Cause is "config" (a *config.Error in Err names file, line and
+	// key), "build", "hosts", "site", "not_found", CauseHandlers, or the
 	// stage at which a plugin failed (CauseCompile...).
 	Cause string
 	Err   error
