@@ -30,6 +30,7 @@ const usage = `wasmweb: a web server whose request handlers are sandboxed WebAss
 
 Usage:
   wasmweb serve [flags]     run the server (the demo site of a checkout without --config)
+  wasmweb dev [flags]       serve, rebuilding and swapping plugins when their sources change
   wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
   wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
   wasmweb passwd [flags]    hash a password for a site's [site.accounts]
@@ -50,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "dev":
+		return devCmd(args[1:], stdout, stderr)
 	case "build":
 		return buildCmd(args[1:], stdout, stderr)
 	case "new":
@@ -63,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 				fs, _ := serveFlags(stdout)
 				fs.Usage()
 				return 0
+			case "dev":
+				return devCmd([]string{"--help"}, stdout, stderr)
 			case "build":
 				fmt.Fprint(stdout, buildUsage)
 				return 0

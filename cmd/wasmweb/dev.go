@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/dev"
+	"github.com/wasmweb/wasmweb/host"
+	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/netloop"
+)
+
+const devUsage = `Usage: wasmweb dev [--config FILE] [--listen ADDR] [--transport netpoll|std] [--admin ADDR]
+
+Serves like wasmweb serve (the same flags), for development: it watches
+each plugin whose config names a Go source directory and, when a file
+there changes, rebuilds the plugin and swaps the new code in with no
+restart and no failed request. A build error is printed here and, until
+it is fixed, the plugin's routes answer a page with the compiler's
+message. HTML pages get a small script that reloads them after a change
+(` + dev.ScriptPath + `). Changes to static files reload open pages;
+changes to the config file, templates or translations need a restart.
+
+Never run wasmweb dev where others can reach it: its pages show source
+file names and compiler messages.
+
+Flags:
+`
+
+// devFlags are serve's flags, with dev's usage.
+func devFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
+	fs, o := serveFlags(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, devUsage)
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
+
+// devCmd runs wasmweb dev: serve with a development loop in front of the
+// host.
+func devCmd(args []string, stdout, stderr io.Writer) int {
+	fs, o := devFlags(stderr)
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			fs2, _ := devFlags(stdout)
+			fs2.Usage()
+			return 0
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "wasmweb dev: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	switch o.transport {
+	case "", "netpoll", "std":
+	default:
+		fmt.Fprintf(stderr, "wasmweb: unknown transport %q (want netpoll or std)\n", o.transport)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	configPath := o.config
+	if configPath == "" {
+		configPath = demoConfig
+	}
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		if o.config == "" {
+			fmt.Fprintf(stderr, "wasmweb: the demo site needs the plugins of a wasmweb checkout; run from its root or pass --config\n  (%v)\n", err)
+		} else {
+			fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		}
+		return 1
+	}
+	applyServeOptions(&cfg, o)
+	tr, err := netloop.NewTransport(cfg.Server.Transport)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 2
+	}
+	if len(cfg.Sites) == 0 {
+		fmt.Fprintf(stderr, "wasmweb: %v: add a [[site]] to %s\n", host.ErrNoSites, configPath)
+		return 1
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sources := dev.SourcePlugins(cfg)
+	if err := cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) }); err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	cacheDir := cfg.Server.CacheDir
+	if cacheDir == "" {
+		cacheDir = host.DefaultCacheDir()
+	}
+	engine, err := host.NewEngine(cacheDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	defer engine.Close()
+	h, err := host.New(ctx, engine, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	defer h.Close(context.Background())
+	loop, err := dev.Start(ctx, dev.Options{Host: h, Plugins: sources, Config: configPath, Sites: cfg.Sites, Out: stdout})
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	defer loop.Close()
+
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
+		return 1
+	}
+	srv := netloop.NewServer(cfg.Server.NetloopConfig(), loop.Handler(), tr)
+	srv.SetLogger(log)
+	srv.RegisterOnShutdown(h.Drain)
+	if cfg.Server.Admin != "" {
+		aln, err := host.ListenAdmin(cfg.Server)
+		if err != nil {
+			fmt.Fprintf(stderr, "wasmweb: admin: %v\n", err)
+			return 1
+		}
+		admin := &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go admin.Serve(aln)
+		defer admin.Close()
+	}
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigc)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("wasmweb: serving", "config", configPath, "url", "http://"+ln.Addr().String()+"/", "transport", tr.Name(), "mode", "dev")
+	fmt.Fprintf(stdout, "wasmweb dev: watching %d plugin source directories; save a file to rebuild, Ctrl-C to stop\n", len(sources))
+
+	select {
+	case err := <-errc:
+		log.Error("wasmweb: serving stopped", "err", err)
+		return 1
+	case <-sigc:
+		// Development: no grace to wait out, but let the answers being
+		// written go.
+		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
+		defer scancel()
+		loop.Close()
+		srv.Shutdown(sctx)
+		return 0
+	}
+}
+
+// applyServeOptions lets serve's flags override the config, as serve does.
+func applyServeOptions(cfg *config.Config, o *serveOptions) {
+	if o.listen != "" {
+		cfg.Server.Listen = o.listen
+	}
+	if o.transport != "" {
+		cfg.Server.Transport = o.transport
+	}
+	if o.admin != "" {
+		cfg.Server.Admin = o.admin
+	}
+	if o.cacheDir != "" {
+		cfg.Server.CacheDir = o.cacheDir
+	}
+	if o.shutdownTimeout > 0 {
+		cfg.Server.ShutdownTimeout = config.Duration(o.shutdownTimeout)
+	}
+}
