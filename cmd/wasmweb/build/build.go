@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -167,8 +168,12 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var stderr bytes.Buffer
-	cmd.Stdout = progress
-	cmd.Stderr = io.MultiWriter(progress, &stderr)
+	// The go command's output and errors are copied by two goroutines
+	// when they go to different writers; progress may not be safe for
+	// that (a bytes.Buffer), so they take turns.
+	pw := &lockedWriter{w: progress}
+	cmd.Stdout = pw
+	cmd.Stderr = io.MultiWriter(pw, &stderr)
 	if err := cmd.Run(); err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
 			return "", fmt.Errorf("build %s: the go command is not on PATH; install Go 1.26 or build the plugin elsewhere and point the config at its .wasm", dir)
@@ -181,6 +186,18 @@ func Build(ctx context.Context, dir string, progress io.Writer) (string, error) 
 	}
 	fmt.Fprintf(progress, "wasmweb: built %s (%.1f MB) in %.1fs\n", out, float64(fi.Size())/1e6, time.Since(start).Seconds())
 	return out, nil
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // Ensure builds the plugin in dir when it is stale and returns its .wasm.

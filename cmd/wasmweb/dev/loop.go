@@ -314,9 +314,7 @@ func (l *Loop) builder(ctx context.Context) {
 // broken, so that its routes answer the reason.
 func (l *Loop) rebuild(ctx context.Context, p *pluginState) {
 	start := time.Now()
-	// The go command's standard output and error are copied by two
-	// goroutines when they are different writers: out serializes them.
-	var out lockedBuffer
+	var out bytes.Buffer
 	wasm, err := l.opt.Build(ctx, p.Dir, &out)
 	if ctx.Err() != nil {
 		return
@@ -442,24 +440,6 @@ func (l *Loop) rel(path string) string {
 		return r
 	}
 	return path
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // scratch reports whether a file name is an editor's temporary or
