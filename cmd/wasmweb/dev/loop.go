@@ -110,6 +110,9 @@ type Loop struct {
 	timers  map[string]*time.Timer
 	changed map[string]string // timer key -> the last path that changed
 	builds  int               // builds started, for tests
+	running bool              // a build runs
+	waiting int               // debounce timers set and not yet fired
+	last    string            // the path of the last event looked at
 }
 
 type pluginState struct {
@@ -236,6 +239,9 @@ func (l *Loop) event(ev fsnotify.Event) {
 		return
 	}
 	path := ev.Name
+	l.mu.Lock()
+	l.last = path
+	l.mu.Unlock()
 	dir := filepath.Dir(path)
 	for _, p := range l.plugins {
 		if dir == p.dir && !strings.HasSuffix(path, ".wasm") {
@@ -268,10 +274,18 @@ func (l *Loop) later(key, path string, f func()) {
 	defer l.mu.Unlock()
 	l.changed[key] = path
 	if t, ok := l.timers[key]; ok {
-		t.Reset(l.opt.Debounce)
+		if !t.Reset(l.opt.Debounce) {
+			l.waiting++ // it had fired: it fires again
+		}
 		return
 	}
-	l.timers[key] = time.AfterFunc(l.opt.Debounce, f)
+	l.waiting++
+	l.timers[key] = time.AfterFunc(l.opt.Debounce, func() {
+		l.mu.Lock()
+		l.waiting--
+		l.mu.Unlock()
+		f()
+	})
 }
 
 // lastChanged returns the last path that changed under key.
@@ -304,8 +318,12 @@ func (l *Loop) builder(ctx context.Context) {
 			l.mu.Lock()
 			p.queued = false
 			l.builds++
+			l.running = true
 			l.mu.Unlock()
 			l.rebuild(ctx, p)
+			l.mu.Lock()
+			l.running = false
+			l.mu.Unlock()
 		}
 	}
 }
@@ -387,6 +405,15 @@ func (l *Loop) Builds() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.builds
+}
+
+// idle reports whether the loop has nothing to do: no build running or
+// queued, no change waiting out its debounce, and the last event it
+// looked at was for path.
+func (l *Loop) idle(path string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last == path && !l.running && len(l.work) == 0 && l.waiting == 0
 }
 
 // staticChanged makes open pages reload: the host serves static files

@@ -278,24 +278,30 @@ func TestEditStormCoalesces(t *testing.T) {
 		}
 	}
 	close(release)
+	// Events come in order: once the loop has seen a later file's, and
+	// is idle, every build the storm caused has run.
+	sentinel := filepath.Join(d.dir, "sentinel.txt")
+	if err := os.WriteFile(sentinel, []byte("after the storm"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(time.Minute)
-	for {
-		mu.Lock()
-		done := len(saw) > 0 && saw[len(saw)-1] == last
-		mu.Unlock()
-		if done {
-			break
-		}
+	for !d.loop.idle(sentinel) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no build of the last write after a minute; %d builds", d.loop.Builds())
+			t.Fatalf("the loop was not idle a minute after the storm; %d builds", d.loop.Builds())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	// One build running during the storm, one queued behind it, and at
+	mu.Lock()
+	lastBuilt := saw[len(saw)-1]
+	mu.Unlock()
+	if lastBuilt != last {
+		t.Errorf("the last build did not see the last write")
+	}
+	// During the storm: one build running, one queued behind it, and at
 	// most one more for a debounce timer that fired after the queued
-	// build began.
-	if n := d.loop.Builds(); n > 3 {
-		t.Errorf("%d writes made %d builds, want at most 3", writes, n)
+	// build began; then the sentinel's.
+	if n := d.loop.Builds(); n > 4 {
+		t.Errorf("%d writes made %d builds, want at most 4", writes, n)
 	}
 }
 
