@@ -13,20 +13,29 @@ MODULES   := . abi internal sdk bench
 
 all: build
 
-## build: compile the wasmweb binary into ./wasmweb
+## build: compile the wasmweb command into ./bin/wasmweb
 build:
-	$(GO) build -o wasmweb ./cmd/wasmweb
+	$(GO) build -o bin/wasmweb ./cmd/wasmweb
+
+# testsummary shows go test -json's events as go test shows its output,
+# and records the skipped tests, which make test lists at its end.
+TESTSUMMARY := $(CURDIR)/bin/testsummary
+SKIPPED     := $(CURDIR)/bin/skipped-tests.jsonl
+GOTEST      := $(TESTSUMMARY) -skips $(SKIPPED) -- $(GO) test -json
 
 ## test: the whole test suite with the race detector: the server's
 ## module, then each other module vetted and tested (abi, internal, sdk,
-## and bench: its peers and guests), then a short fuzz run
+## and bench: its peers and guests), then a short fuzz run; it ends with
+## the list of the tests that skipped, and why
 test:
-	$(GO) test -race -count=1 $(PKGS)
+	@mkdir -p bin && $(GO) build -o $(TESTSUMMARY) ./tools/testsummary && rm -f $(SKIPPED)
+	$(GOTEST) -race -count=1 $(PKGS)
 	@for m in $(filter-out .,$(MODULES)); do \
 		echo "== module $$m"; \
-		(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 ./...) || exit 1; \
+		(cd $$m && $(GO) vet ./... && $(GOTEST) -race -count=1 ./...) || exit 1; \
 	done
 	$(MAKE) fuzz
+	@echo; $(TESTSUMMARY) -report $(SKIPPED)
 
 ## fuzz: run each fuzzer (HTTP framing, the module instrumenter, the
 ## template escapers, guests' Set-Cookie headers) for a fixed number of
@@ -82,4 +91,4 @@ bench:
 	bash bench/run.sh
 
 clean:
-	rm -f wasmweb
+	rm -rf bin

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 )
 
 const devUsage = `Usage: wasmweb dev [--config FILE] [--listen ADDR] [--transport netpoll|std] [--admin ADDR]
+                   [--cache-dir DIR] [--shutdown-timeout D]
 
 Serves like wasmweb serve (the same flags), for development: it watches
 each plugin whose config names a Go source directory and, when a file
@@ -34,42 +34,26 @@ changes to the config file, templates or translations need a restart.
 
 Never run wasmweb dev where others can reach it: its pages show source
 file names and compiler messages.
-
-Flags:
 `
 
-// devFlags are serve's flags, with dev's usage.
-func devFlags(out io.Writer) (*flag.FlagSet, *serveOptions) {
-	fs, o := serveFlags(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, devUsage)
-		fs.PrintDefaults()
-	}
+// devFlags are serve's flags (the same values, bound to the same
+// options), with dev's help.
+func devFlags() (*flag.FlagSet, *serveOptions) {
+	serveSet, o := serveFlags()
+	fs := newFlags("dev", devUsage)
+	serveSet.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	return fs, o
 }
 
 // devCmd runs wasmweb dev: serve with a development loop in front of the
 // host.
 func devCmd(args []string, stdout, stderr io.Writer) int {
-	fs, o := devFlags(stderr)
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(stdout)
-			fs2, _ := devFlags(stdout)
-			fs2.Usage()
-			return 0
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs, o := devFlags()
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "wasmweb dev: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+		return usageError(fs, stderr, "unexpected argument %q", fs.Arg(0))
 	}
 	switch o.transport {
 	case "", "netpoll", "std":

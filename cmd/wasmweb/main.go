@@ -1,14 +1,18 @@
 // Command wasmweb runs the wasmweb web server.
 //
-//	wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std]
+//	wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std] ...
+//	wasmweb dev [--config FILE] ...
+//	wasmweb build DIR...
+//	wasmweb new NAME
+//	wasmweb passwd --user NAME
+//	wasmweb version
 //
-// With no config it serves the demo site: wasmweb.example.toml in the
+// With no config, serve serves the demo site: wasmweb.example.toml in the
 // working directory, the root of a wasmweb checkout.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,13 +38,26 @@ Usage:
   wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
   wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
   wasmweb passwd [flags]    hash a password for a site's [site.accounts]
+  wasmweb version           print the versions of wasmweb, Go, wazero and the ABI
   wasmweb help [command]    show help
 
-Run "wasmweb help serve" for the serve flags.
+Run "wasmweb help COMMAND" (or "wasmweb COMMAND --help") for a command's flags.
 `
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// commands are wasmweb's subcommands by name. Each parses its own flags:
+// --help writes its help to stdout (exit 0), a bad flag the error and the
+// help to stderr (exit 2).
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"serve":   serve,
+	"dev":     devCmd,
+	"build":   buildCmd,
+	"new":     newCmd,
+	"passwd":  func(args []string, stdout, stderr io.Writer) int { return passwdCmd(args, os.Stdin, stdout, stderr) },
+	"version": versionCmd,
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -48,39 +65,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(args[1:], stdout, stderr)
+	}
 	switch args[0] {
-	case "serve":
-		return serve(args[1:], stdout, stderr)
-	case "dev":
-		return devCmd(args[1:], stdout, stderr)
-	case "build":
-		return buildCmd(args[1:], stdout, stderr)
-	case "new":
-		return newCmd(args[1:], stdout, stderr)
-	case "passwd":
-		return passwdCmd(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 {
-			switch args[1] {
-			case "serve":
-				fs, _ := serveFlags(stdout)
-				fs.Usage()
-				return 0
-			case "dev":
-				return devCmd([]string{"--help"}, stdout, stderr)
-			case "build":
-				fmt.Fprint(stdout, buildUsage)
-				return 0
-			case "new":
-				fmt.Fprint(stdout, newUsage)
-				return 0
-			case "passwd":
-				passwdCmd([]string{"--help"}, nil, stdout, stdout)
-				return 0
-			}
+		switch {
+		case len(args) == 1:
+			fmt.Fprint(stdout, usage)
+			return 0
+		case len(args) > 2:
+			fmt.Fprintf(stderr, "wasmweb help: one command at a time\n\n%s", usage)
+			return 2
 		}
-		fmt.Fprint(stdout, usage)
-		return 0
+		if cmd, ok := commands[args[1]]; ok {
+			return cmd([]string{"--help"}, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "wasmweb help: unknown command %q\n\n%s", args[1], usage)
+		return 2
 	default:
 		fmt.Fprintf(stderr, "wasmweb: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -92,34 +94,35 @@ type serveOptions struct {
 	shutdownTimeout                            time.Duration
 }
 
-func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveOptions) {
+const serveUsage = `Usage: wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std] [--admin ADDR]
+                     [--cache-dir DIR] [--shutdown-timeout D]
+
+Runs the server on the sites of a config file, or, without --config, on
+the demo site (` + demoConfig + ` in the working directory, the root
+of a wasmweb checkout). Plugins given as source directories are first
+compiled to WebAssembly when their .wasm is missing or older than their
+sources. SIGINT or SIGTERM stops it gracefully.
+`
+
+func serveFlags() (*flag.FlagSet, *serveOptions) {
 	o := &serveOptions{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", "", "address to listen on (default 127.0.0.1:8888, or the config's listen)")
+	fs := newFlags("serve", serveUsage)
+	fs.StringVar(&o.listen, "listen", "", "`address` to listen on (default 127.0.0.1:8888, or the config's listen)")
 	fs.StringVar(&o.config, "config", "", "TOML config `file`; without it the demo site is served ("+demoConfig+", from a checkout's root)")
 	fs.StringVar(&o.transport, "transport", "", "network transport: netpoll or std (default "+netloop.DefaultTransportName()+")")
-	fs.StringVar(&o.admin, "admin", "", "serve /metrics and /healthz on this address (off by default)")
+	fs.StringVar(&o.admin, "admin", "", "serve /metrics and /healthz on this `address` (off by default)")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "compiled-plugin cache `dir` (default "+host.DefaultCacheDir()+")")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 0, "how long requests in progress may run after SIGINT/SIGTERM (default 10s)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std] [--admin ADDR]\n\n")
-		fs.PrintDefaults()
-	}
 	return fs, o
 }
 
 func serve(args []string, stdout, stderr io.Writer) int {
-	fs, o := serveFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs, o := serveFlags()
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "wasmweb serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return usageError(fs, stderr, "unexpected argument %q", fs.Arg(0))
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 

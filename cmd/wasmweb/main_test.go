@@ -3,16 +3,53 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	binOnce sync.Once
+	binDir  string // holds the wasmweb that wasmwebBinary built
+	binErr  error
+)
+
+// wasmwebBinary returns the path of a wasmweb built from this checkout,
+// once for all the tests that run it.
+func wasmwebBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "wasmweb-bin-"); binErr != nil {
+			return
+		}
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "wasmweb"), ".").CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return filepath.Join(binDir, "wasmweb")
+}
 
 func TestUsage(t *testing.T) {
 	cases := []struct {
@@ -23,12 +60,15 @@ func TestUsage(t *testing.T) {
 		{nil, 2, "Usage:"},
 		{[]string{"help"}, 0, "wasmweb serve"},
 		{[]string{"--help"}, 0, "wasmweb serve"},
-		{[]string{"help", "serve"}, 0, "--transport"},
-		{[]string{"serve", "--help"}, 0, "--listen"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"help", "nope"}, 2, `unknown command "nope"`},
+		{[]string{"help", "serve", "build"}, 2, "one command at a time"},
 		{[]string{"serve", "--transport", "carrier-pigeon"}, 2, `unknown transport "carrier-pigeon"`},
 		{[]string{"serve", "--config", "/nonexistent/wasmweb.toml"}, 1, "no such file"},
 		{[]string{"serve", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"build"}, 2, "no plugin directory"},
+		{[]string{"new"}, 2, "want one plugin NAME"},
+		{[]string{"version", "extra"}, 2, `unexpected argument "extra"`},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -37,6 +77,89 @@ func TestUsage(t *testing.T) {
 			all := out.String() + errb.String()
 			if code != tc.code || !strings.Contains(all, tc.contains) {
 				t.Errorf("exit %d, output:\n%s\nwant exit %d containing %q", code, all, tc.code, tc.contains)
+			}
+		})
+	}
+}
+
+// Every command answers --help, -h and help COMMAND alike: its help on
+// stdout, nothing on stderr, exit 0; and an unknown flag with the error
+// and the same help on stderr, exit 2, rather than taking it for an
+// argument.
+func TestCommandHelp(t *testing.T) {
+	for name := range commands {
+		t.Run(name, func(t *testing.T) {
+			var help string
+			for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {name, "-help"}, {"help", name}} {
+				var out, errb bytes.Buffer
+				code := run(args, &out, &errb)
+				if code != 0 || errb.Len() != 0 || !strings.HasPrefix(out.String(), "Usage: wasmweb "+name) {
+					t.Errorf("%q: exit %d, stdout:\n%s\nstderr:\n%s\nwant exit 0 and the help on stdout alone", args, code, out.String(), errb.String())
+				}
+				if help == "" {
+					help = out.String()
+				} else if out.String() != help {
+					t.Errorf("%q: help differs from %s --help's:\n%s", args, name, out.String())
+				}
+			}
+			var out, errb bytes.Buffer
+			code := run([]string{name, "--bogus", "x"}, &out, &errb)
+			if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), "flag provided but not defined: -bogus") || !strings.Contains(errb.String(), help) {
+				t.Errorf("--bogus: exit %d, stdout:\n%s\nstderr:\n%s\nwant exit 2, the error and the help on stderr", code, out.String(), errb.String())
+			}
+		})
+	}
+}
+
+// The synopsis of each command's help names every one of its flags.
+func TestHelpNamesEveryFlag(t *testing.T) {
+	fs, _ := serveFlags()
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	fs.Usage()
+	synopsis, _, _ := strings.Cut(out.String(), "\n\n")
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		if !strings.Contains(synopsis, "[--"+f.Name+" ") {
+			t.Errorf("serve's synopsis omits --%s:\n%s", f.Name, synopsis)
+		}
+	})
+	if n < 6 {
+		t.Errorf("serve has %d flags", n)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"version"}, &out, &errb); code != 0 || errb.Len() != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	for _, want := range []string{"wasmweb ", "go      " + runtime.Version(), "wazero  v", "abi     wasmweb_v1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	dep := func(path, version string) *debug.Module { return &debug.Module{Path: path, Version: version} }
+	for _, tc := range []struct {
+		name string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"installed at a version", &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "v1.2.3"},
+			Deps: []*debug.Module{dep("github.com/cloudwego/netpoll", "v0.7.2"), dep("github.com/tetratelabs/wazero", "v1.12.0")}},
+			"wasmweb v1.2.3\ngo      go1.26.1\nwazero  v1.12.0\nabi     wasmweb_v1\n"},
+		{"built from a modified checkout", &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "(devel)"},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.modified", Value: "true"}}},
+			"wasmweb (devel) abc123+modified\ngo      go1.26.1\nwazero  unknown\nabi     wasmweb_v1\n"},
+		{"built from a clean checkout", &debug.BuildInfo{GoVersion: "go1.26.1", Main: debug.Module{Version: "(devel)"},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.modified", Value: "false"}}},
+			"wasmweb (devel) abc123\ngo      go1.26.1\nwazero  unknown\nabi     wasmweb_v1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := versions(tc.info); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})
 	}
@@ -56,10 +179,7 @@ func TestServeDemoOutsideCheckout(t *testing.T) {
 // The binary serves the demo site (wasmweb.example.toml, from the root of
 // the checkout) and stops cleanly on SIGTERM.
 func TestServeAndStop(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "wasmweb")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := wasmwebBinary(t)
 	cache := t.TempDir()
 	for _, transport := range []string{"netpoll", "std"} {
 		t.Run(transport, func(t *testing.T) {

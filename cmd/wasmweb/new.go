@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,15 +9,20 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
 )
 
 const newUsage = `Usage: wasmweb new [--dir DIR] [--wasmweb CHECKOUT] NAME
 
 Creates a plugin named NAME in DIR (default ./NAME): main.go registering a
-handler called NAME, a test that runs it natively, a README, and a go.mod
-of its own that requires the SDK from a wasmweb checkout: the one DIR lies
-in, or the one given with --wasmweb. The plugin's module needs the SDK's
-modules alone (sdk, abi, internal), never the server's dependencies.
+handler called NAME (the README's example: GET /NAME/{id} answers with the
+id and the q argument as JSON), a test that runs it natively, a README,
+and a go.mod of its own that requires the SDK from a wasmweb checkout:
+the one DIR lies in, or the one given with --wasmweb. The plugin's module
+needs the SDK's modules alone (sdk, abi, internal), never the server's
+dependencies. It prints the commands that test and build the plugin, and
+the lines that add it to a site's config, as they work from here.
 `
 
 var pluginName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -31,20 +34,14 @@ var sdkModules = []string{"sdk", "abi", "internal"}
 const modulePrefix = "github.com/wasmweb/wasmweb"
 
 func newCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("new", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "directory to create (default ./NAME)")
-	checkout := fs.String("wasmweb", "", "path of a wasmweb checkout, for plugins outside one")
-	fs.Usage = func() { fmt.Fprint(stderr, newUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	fs := newFlags("new", newUsage)
+	dir := fs.String("dir", "", "`directory` to create (default ./NAME)")
+	checkout := fs.String("wasmweb", "", "`path` of a wasmweb checkout, for plugins outside one")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprint(stderr, newUsage)
-		return 2
+		return usageError(fs, stderr, "want one plugin NAME, got %d arguments", fs.NArg())
 	}
 	name := fs.Arg(0)
 	if !pluginName.MatchString(name) {
@@ -83,7 +80,7 @@ func newCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmweb new: %v\n", err)
 		return 1
 	}
-	data := struct{ Name string }{name}
+	data := struct{ Name, Type string }{name, typeName(name)}
 	for file, text := range files {
 		var b strings.Builder
 		template.Must(template.New(file).Parse(text)).Execute(&b, data)
@@ -103,10 +100,22 @@ and add it to a site in your config:
   [site.plugins]
   %[1]s = "%[5]s"          # relative to the config file
   [[site.route]]
-  path = "/%[1]s"
+  path = "/%[1]s/{id}"
   plugin = "%[1]s"
-`, name, *dir, buildHint(self(), cwd, root, *dir, abs), filepath.Join(*dir, name+".wasm"), filepath.ToSlash(*dir))
+`, name, *dir, buildHint(self(), cwd, root, *dir, abs), build.WasmPath(*dir), filepath.ToSlash(*dir))
 	return 0
+}
+
+// typeName returns the name of the handler type of the plugin name:
+// name in CamelCase, posts for Posts, blog_posts for BlogPosts.
+func typeName(name string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(name, "_") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }
 
 // pluginGoMod returns the go.mod of the plugin name in dir: a module of
@@ -219,25 +228,25 @@ func buildHint(inv invocation, cwd, root, dir, abs string) string {
 	return "go -C " + checkout + " run ./cmd/wasmweb build " + target
 }
 
-const pluginMain = `// Command {{.Name}} is a wasmweb plugin. Build it, from its directory, with
-//
-//	wasmweb build .
+// The plugin's files, for the data {Name, Type}: the plugin's name and
+// its handler type's, Name in CamelCase. What they make is the README's
+// example, "Write a plugin", which a test runs as written: a handler
+// that answers GET /NAME/{id} with the id and the q argument as JSON.
+
+const pluginMain = `// Command {{.Name}} is a wasmweb plugin.
 package main
 
 import "github.com/wasmweb/wasmweb/sdk"
 
-// Greeter answers GET requests; other methods get 405.
-type Greeter struct{}
+// {{.Type}} answers GET (and HEAD); other methods get 405 with an Allow header.
+type {{.Type}} struct{}
 
-// Get says hello to the name in the "name" argument.
-func (Greeter) Get(c *sdk.Context) {
-	c.SetHeader("Content-Type", "text/plain; charset=utf-8")
-	c.Printf("Hello, %s, from {{.Name}}\n", c.Argument("name", "world"))
+// Get answers with the {id} of the route's path and the q argument, as JSON.
+func ({{.Type}}) Get(c *sdk.Context) {
+	c.WriteJSON(map[string]string{"id": c.Param("id"), "q": c.Argument("q", "")})
 }
 
-func init() {
-	sdk.Handle("{{.Name}}", Greeter{})
-}
+func init() { sdk.Handle("{{.Name}}", {{.Type}}{}) }
 
 func main() {}
 `
@@ -250,12 +259,15 @@ import (
 	"github.com/wasmweb/wasmweb/sdk/sdktest"
 )
 
-func TestGreeter(t *testing.T) {
-	resp := sdktest.Serve("{{.Name}}", sdktest.NewRequest("GET", "/{{.Name}}?name=Ada"))
-	if resp.Status != 200 || string(resp.Body) != "Hello, Ada, from {{.Name}}\n" {
-		t.Fatalf("got %d %q", resp.Status, resp.Body)
+// The tests serve requests natively, through the SDK's fake host; the
+// route's {id} is given as the host would take it from the path.
+func Test{{.Type}}(t *testing.T) {
+	req := sdktest.NewRequest("GET", "/{{.Name}}/7?q=x").WithParam("id", "7")
+	resp := sdktest.Serve("{{.Name}}", req)
+	if resp.Status != 200 || string(resp.Body) != ` + "`" + `{"id":"7","q":"x"}` + "`" + ` {
+		t.Fatalf("GET: got %d %q", resp.Status, resp.Body)
 	}
-	resp = sdktest.Serve("{{.Name}}", sdktest.NewRequest("POST", "/{{.Name}}"))
+	resp = sdktest.Serve("{{.Name}}", sdktest.NewRequest("POST", "/{{.Name}}/7").WithParam("id", "7"))
 	if resp.Status != 405 {
 		t.Fatalf("POST: got %d, want 405", resp.Status)
 	}
@@ -264,11 +276,21 @@ func TestGreeter(t *testing.T) {
 
 const pluginReadme = `# {{.Name}}
 
-A wasmweb plugin. Its handler, {{.Name}}, answers GET with a greeting.
+A wasmweb plugin. Its handler, {{.Name}}, answers GET /{{.Name}}/{id} with
+the id and the q argument as JSON.
 
 It is a Go module of its own, which needs the wasmweb SDK alone: go.mod
 takes the SDK's modules from a wasmweb checkout. From this directory:
 
     go test ./...          # test it natively, against the SDK's fake host
-    wasmweb build .        # compile to {{.Name}}.wasm
+    wasmweb build .        # compile it to {{.Name}}.wasm
+
+A site serves it with these lines in its config (the path is relative
+to the config file):
+
+    [site.plugins]
+    {{.Name}} = "path/to/{{.Name}}"
+    [[site.route]]
+    path = "/{{.Name}}/{id}"
+    plugin = "{{.Name}}"
 `

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wasmweb/wasmweb/host/config"
 )
 
 // checkoutRoot is the root of the checkout these tests run in.
@@ -22,13 +24,12 @@ func checkoutRoot(t *testing.T) string {
 
 // A scaffolded plugin is a module of its own that needs the SDK's modules
 // alone, inside a checkout or outside one, and the hints wasmweb new
-// prints work from where it was run: its test passes, and it builds.
+// prints work verbatim from where it was run: its test passes, it builds
+// to the .wasm they name, and the config lines take it into a site. From
+// the plugin's own directory, as its README says, it tests and builds too.
 func TestNewPluginModule(t *testing.T) {
 	root := checkoutRoot(t)
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "wasmweb"), ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := filepath.Dir(wasmwebBinary(t))
 	path := bin + string(filepath.ListSeparator) + os.Getenv("PATH")
 
 	inside, err := os.MkdirTemp(root, "wasmweb-new-test-")
@@ -36,14 +37,17 @@ func TestNewPluginModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(inside) })
+	outside := t.TempDir()
 
 	for _, tc := range []struct {
 		name, cwd string
 		args      []string
-		replace   string // the start of the replacement of the sdk module
+		dir       string // where the plugin is, under cwd
+		replace   string // the replacement of the sdk module
 	}{
-		{"outside a checkout", t.TempDir(), []string{"new", "--wasmweb", root, "posts"}, root + "/sdk"},
-		{"inside the checkout", inside, []string{"new", "posts"}, "../../sdk"},
+		{"outside a checkout", outside, []string{"new", "--wasmweb", root, "posts"}, "posts", root + "/sdk"},
+		{"inside the checkout", inside, []string{"new", "posts"}, "posts", "../../sdk"},
+		{"in a directory of another name", outside, []string{"new", "--wasmweb", root, "--dir", "blog", "posts"}, "blog", root + "/sdk"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(filepath.Join(bin, "wasmweb"), tc.args...)
@@ -54,7 +58,7 @@ func TestNewPluginModule(t *testing.T) {
 			if err != nil {
 				t.Fatalf("wasmweb %s: %v\n%s", strings.Join(tc.args, " "), err, out)
 			}
-			plugin := filepath.Join(tc.cwd, "posts")
+			plugin := filepath.Join(tc.cwd, tc.dir)
 			gomod, err := os.ReadFile(filepath.Join(plugin, "go.mod"))
 			if err != nil {
 				t.Fatal(err)
@@ -63,20 +67,45 @@ func TestNewPluginModule(t *testing.T) {
 				t.Errorf("go.mod:\n%s", gomod)
 			}
 
-			hints := nextHints(t, string(out))
-			if len(hints) != 2 {
-				t.Fatalf("hints %q, want a test and a build command, in:\n%s", hints, out)
-			}
-			for _, h := range hints {
-				sh := exec.Command("sh", "-c", h)
-				sh.Dir = tc.cwd
-				sh.Env = cmd.Env
-				if out, err := sh.CombinedOutput(); err != nil {
-					t.Errorf("%s: %v\n%s", h, err, out)
+			sh := func(dir, command string) {
+				t.Helper()
+				c := exec.Command("sh", "-c", command)
+				c.Dir = dir
+				c.Env = cmd.Env
+				if out, err := c.CombinedOutput(); err != nil {
+					t.Errorf("%s, in %s: %v\n%s", command, dir, err, out)
 				}
 			}
-			if _, err := os.Stat(filepath.Join(plugin, "posts.wasm")); err != nil {
+			wasm := filepath.Join(plugin, tc.dir+".wasm")
+			hints := nextHints(t, string(out))
+			if len(hints) != 2 || !strings.Contains(string(out), "compile it to "+filepath.Join(tc.dir, tc.dir+".wasm")+"\n") {
+				t.Fatalf("hints %q, want a test and a build command, and the .wasm named, in:\n%s", hints, out)
+			}
+			for _, h := range hints {
+				sh(tc.cwd, h)
+			}
+			if _, err := os.Stat(wasm); err != nil {
 				t.Errorf("after the build hint: %v", err)
+			}
+			os.Remove(wasm)
+			for _, command := range []string{"go test ./...", "wasmweb build ."} {
+				sh(plugin, command)
+			}
+			if _, err := os.Stat(wasm); err != nil {
+				t.Errorf("after wasmweb build . in the plugin: %v", err)
+			}
+
+			// The config lines, under a [[site]] of a config in cwd.
+			toml := "[[site]]\nname = \"blog\"\nhosts = [\"*\"]\n" + configHint(t, string(out))
+			cfg, err := config.Parse("blog.toml", []byte(toml), tc.cwd)
+			if err != nil {
+				t.Fatalf("the config lines:\n%s\n%v", toml, err)
+			}
+			if got := cfg.Sites[0].Plugins["posts"]; got != plugin {
+				t.Errorf("the config lines take plugin %q, want %q", got, plugin)
+			}
+			if r := cfg.Sites[0].Routes; len(r) != 1 || r[0].Path != "/posts/{id}" || r[0].Plugin != "posts" {
+				t.Errorf("the config lines route %+v", r)
 			}
 
 			goIn := func(dir string, env []string, args ...string) string {
@@ -106,8 +135,9 @@ func TestNewPluginModule(t *testing.T) {
 			}
 			if tc.cwd == inside {
 				// The server's module, whose go test ./... and go vet ./...
-				// run the checkout's tests, does not take the plugin in.
-				dirs := strings.Fields(goIn(root, nil, "list", "-f", "{{.Dir}}", "./..."))
+				// (make test, make vet) run the checkout's tests, does not
+				// take the plugin in.
+				dirs := strings.Fields(goIn(root, nil, "list", "-test", "-f", "{{.Dir}}", "./..."))
 				if !slices.Contains(dirs, filepath.Join(root, "cmd", "wasmweb")) {
 					t.Fatalf("go list ./... in the checkout found %q", dirs)
 				}
@@ -118,6 +148,29 @@ func TestNewPluginModule(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// configHint returns the config lines after "add it to a site" in
+// wasmweb new's output.
+func configHint(t *testing.T, out string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(out, "and add it to a site in your config:\n")
+	if !ok {
+		t.Fatalf("no config lines in\n%s", out)
+	}
+	var b strings.Builder
+	for line := range strings.Lines(rest) {
+		b.WriteString(strings.TrimPrefix(line, "  "))
+	}
+	return b.String()
+}
+
+func TestTypeName(t *testing.T) {
+	for name, want := range map[string]string{"posts": "Posts", "blog_posts": "BlogPosts", "a1": "A1", "x__y_": "XY"} {
+		if got := typeName(name); got != want {
+			t.Errorf("typeName(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 

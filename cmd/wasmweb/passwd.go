@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,27 +31,17 @@ hash; the host checks passwords against it when a plugin calls Login.
 Examples:
   wasmweb passwd --user alice
   printf '%s\n' "$PASSWORD" | wasmweb passwd --user alice --cost 12
-
-Flags:
 `
 
 // bareKey is a TOML key that needs no quotes.
 var bareKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 func passwdCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("passwd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("passwd", passwdUsage)
 	user := fs.String("user", "", "the account's user `name`")
 	cost := fs.Int("cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt cost, %d to %d; each step doubles the time of a sign-in", config.MinBcryptCost, config.MaxBcryptCost))
-	fs.Usage = func() {
-		io.WriteString(stderr, passwdUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:

@@ -66,15 +66,14 @@ func Parse(name string, src []byte, dir string) (Config, error) {
 		return Config{}, &Error{File: name, Err: err}
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
-		k := keys[0]
-		return Config{}, &Error{File: name, Line: keyLine(src, k), Key: k.String(), Err: errors.New("unknown key")}
+		return Config{}, unknownKey(name, src, keys[0])
 	}
 	cfg.resolvePaths(dir)
 	if err := cfg.check(); err != nil {
 		var ce *Error
 		if errors.As(err, &ce) {
 			ce.File = name
-			ce.Line = keyLine(src, splitKey(ce.Key))
+			ce.Line, _ = keyLine(src, splitKey(ce.Key))
 		}
 		return Config{}, err
 	}
@@ -151,11 +150,14 @@ func splitKey(key string) []string {
 	return parts
 }
 
-// keyLine finds the line that defines key in src, or 0. Parts of key
-// that are numbers index arrays of tables ([[site]], [[site.route]]). It
-// follows table headers and dotted keys; it does not look inside
-// multi-line strings.
-func keyLine(src []byte, key []string) int {
+// keyLine finds the line that defines key in src, or 0, and the key's
+// path there with the indices of the arrays of tables it lies in
+// (site.route.path becomes site.0.route.1.path), or "". Parts of key
+// that are numbers index arrays of tables ([[site]], [[site.route]]); a
+// key without them, as the toml package reports unknown keys, is found at
+// its first definition. It follows table headers and dotted keys; it
+// does not look inside multi-line strings.
+func keyLine(src []byte, key []string) (int, string) {
 	want := strings.Join(key, ".")
 	counts := map[string]int{} // array-of-tables path (with indices) -> elements seen
 	table := ""                // current table path, with indices
@@ -190,13 +192,16 @@ func keyLine(src []byte, key []string) int {
 			base := parent + name
 			counts[base]++
 			table = base + "." + strconv.Itoa(counts[base]-1)
-			if table == want || base == want {
-				return i + 1
+			if table == want {
+				return i + 1, table
+			}
+			if base == want || deindex(base) == want {
+				return i + 1, base
 			}
 		case l[0] == '[':
 			table = indexed(unquoteKey(strings.Trim(l[:strings.Index(l+"]", "]")+1], "[]")))
-			if table == want {
-				return i + 1
+			if table == want || deindex(table) == want {
+				return i + 1, table
 			}
 		default:
 			eq := strings.IndexByte(l, '=')
@@ -207,15 +212,22 @@ func keyLine(src []byte, key []string) int {
 			if table != "" {
 				k = table + "." + k
 			}
-			if k == want || strings.HasPrefix(want, k+".") || deindex(k) == want {
-				return i + 1
+			if k == want || deindex(k) == want {
+				return i + 1, k
+			}
+			if strings.HasPrefix(want, k+".") { // inside an inline table
+				return i + 1, want
 			}
 		}
 	}
 	if len(key) > 1 {
-		return keyLine(src, key[:len(key)-1])
+		line, path := keyLine(src, key[:len(key)-1])
+		if path != "" {
+			path += "." + key[len(key)-1]
+		}
+		return line, path
 	}
-	return 0
+	return 0, ""
 }
 
 // deindex drops the array indices from a key path: site.0.route.1.x

@@ -15,10 +15,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -151,53 +151,118 @@ func moduleRoot(dir string) string {
 	}
 }
 
+// ErrGoBuild is the error of a build that the go command refused; its
+// output, written to the progress writer before, says why.
+var ErrGoBuild = errors.New("go build failed (its output is above)")
+
 // Build compiles the plugin in dir to WasmPath(dir) with
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared
 //
-// writing progress and the compiler's output to progress.
+// writing progress and the compiler's output to progress. The compiler
+// runs in dir; the file names in its output are rewritten relative to
+// the working directory, where the user stands, so that they can be
+// opened as they are shown. When the compiler fails, the error wraps
+// ErrGoBuild and does not repeat its output.
 func Build(ctx context.Context, dir string, progress io.Writer) (string, error) {
 	if _, err := newestSource(dir); err != nil {
 		return "", fmt.Errorf("build %s: %w", dir, err)
 	}
 	out := WasmPath(dir)
 	abs, _ := filepath.Abs(out)
-	fmt.Fprintf(progress, "wasmweb: building %s -> %s\n", dir, out)
+	compiler := &positions{w: progress, dir: filepath.Dir(abs)}
+	if cwd, err := os.Getwd(); err == nil {
+		compiler.cwd = cwd
+	}
+	fmt.Fprintf(progress, "wasmweb: building plugin %s: compiling it to WebAssembly (GOOS=wasip1 GOARCH=wasm go build) -> %s\n", compiler.shown(filepath.Dir(abs)), compiler.shown(abs))
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared", "-trimpath", "-o", abs, ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	// The go command's output and errors are copied by two goroutines
-	// when they go to different writers; progress may not be safe for
-	// that (a bytes.Buffer), so they take turns.
-	pw := &lockedWriter{w: progress}
-	cmd.Stdout = pw
-	cmd.Stderr = io.MultiWriter(pw, &stderr)
-	if err := cmd.Run(); err != nil {
+	cmd.Stdout = compiler
+	cmd.Stderr = compiler
+	err := cmd.Run()
+	compiler.Flush()
+	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
 			return "", fmt.Errorf("build %s: the go command is not on PATH; install Go 1.26 or build the plugin elsewhere and point the config at its .wasm", dir)
 		}
-		return "", fmt.Errorf("build %s: go build failed: %w", dir, err)
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && ctx.Err() == nil {
+			return "", fmt.Errorf("build %s: %w", dir, ErrGoBuild)
+		}
+		return "", fmt.Errorf("build %s: go build: %w", dir, err)
 	}
 	fi, err := os.Stat(out)
 	if err != nil {
 		return "", fmt.Errorf("build %s: %w", dir, err)
 	}
-	fmt.Fprintf(progress, "wasmweb: built %s (%.1f MB) in %.1fs\n", out, float64(fi.Size())/1e6, time.Since(start).Seconds())
+	fmt.Fprintf(progress, "wasmweb: built %s (%.1f MB) in %.1fs\n", compiler.shown(abs), float64(fi.Size())/1e6, time.Since(start).Seconds())
 	return out, nil
 }
 
-// lockedWriter serializes writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// positions writes the go command's output, run in dir, to w, with the
+// relative file names that start its lines ("./main.go:5:2: ...",
+// "sub/x.go:3:1: ...") made relative to cwd instead, or absolute when
+// cwd is unknown or the file lies outside it. Lines are written whole, as
+// they end.
+type positions struct {
+	w        io.Writer
+	dir, cwd string
+	partial  []byte
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// position matches a file position at the start of a line.
+var position = regexp.MustCompile(`^([^\s:]+\.go):\d+`)
+
+func (p *positions) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.partial = append(p.partial, b...)
+			break
+		}
+		p.partial = append(p.partial, b[:i+1]...)
+		b = b[i+1:]
+		if _, err := io.WriteString(p.w, p.rewrite(string(p.partial))); err != nil {
+			return n, err
+		}
+		p.partial = p.partial[:0]
+	}
+	return n, nil
+}
+
+// Flush writes a last line that had no newline.
+func (p *positions) Flush() {
+	if len(p.partial) > 0 {
+		io.WriteString(p.w, p.rewrite(string(p.partial))+"\n")
+		p.partial = nil
+	}
+}
+
+func (p *positions) rewrite(line string) string {
+	m := position.FindStringSubmatchIndex(line)
+	if m == nil {
+		return line
+	}
+	name := line[m[2]:m[3]]
+	if filepath.IsAbs(name) {
+		return line
+	}
+	path := p.shown(filepath.Join(p.dir, name))
+	return path + line[m[3]:]
+}
+
+// shown returns path, which is absolute, as the user is shown it:
+// relative to cwd when it lies there.
+func (p *positions) shown(path string) string {
+	if p.cwd != "" {
+		if rel, err := filepath.Rel(p.cwd, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return rel
+		}
+	}
+	return path
 }
 
 // Ensure builds the plugin in dir when it is stale and returns its .wasm.

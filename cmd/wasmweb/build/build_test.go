@@ -1,9 +1,12 @@
 package build
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -88,5 +91,61 @@ replace (
 	os.Chtimes(filepath.Join(root, "checkout/other/other.go"), now, now)
 	if stale() {
 		t.Error("stale after a file outside the replaced modules changed")
+	}
+}
+
+// The compiler's errors name files as the user, in the plugin's parent
+// directory, can open them, and the build's error does not repeat them.
+func TestBuildErrorsFromWhereTheUserStands(t *testing.T) {
+	parent := t.TempDir()
+	write(t, parent,
+		"posts/go.mod", "module posts\n\ngo 1.26.0\n",
+		"posts/main.go", "package main\n\nfunc main() { undefinedName() }\n",
+		"posts/sub/sub.go", "package sub\n\nvar Y = undefinedToo\n",
+		"posts/use.go", "package main\n\nimport _ \"posts/sub\"\n",
+	)
+	t.Chdir(parent)
+	var out strings.Builder
+	_, err := Build(context.Background(), "posts", &out)
+	if !errors.Is(err, ErrGoBuild) {
+		t.Fatalf("err = %v, want ErrGoBuild", err)
+	}
+	if strings.Contains(err.Error(), "exit status") || strings.Contains(err.Error(), "undefined") {
+		t.Errorf("the error repeats what the output shows: %v", err)
+	}
+	// Before the compiler's silence, the user learns what it is doing.
+	if want := "wasmweb: building plugin posts: compiling it to WebAssembly (GOOS=wasip1 GOARCH=wasm go build) -> posts/posts.wasm\n"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("output:\n%s\nwant it to start with %q", out.String(), want)
+	}
+	// Which of the two packages fails first is the go command's choice.
+	if !strings.Contains(out.String(), "\nposts/main.go:3:15: undefined: undefinedName\n") &&
+		!strings.Contains(out.String(), "\nposts/sub/sub.go:3:9: undefined: undefinedToo\n") {
+		t.Errorf("output:\n%s\nwant the compiler's errors with paths from the parent directory", out.String())
+	}
+}
+
+func TestPositions(t *testing.T) {
+	for _, tc := range []struct{ name, cwd, in, want string }{
+		{"dot slash", "/home/ada", "./main.go:5:2: undefined: x\n", "posts/main.go:5:2: undefined: x\n"},
+		{"bare", "/home/ada", "main.go:1:1: expected 'package'\n", "posts/main.go:1:1: expected 'package'\n"},
+		{"in a package", "/home/ada", "sub/s.go:2:9: undefined: z\n", "posts/sub/s.go:2:9: undefined: z\n"},
+		{"from inside", "/home/ada/posts", "./main.go:5:2: x\n", "main.go:5:2: x\n"},
+		{"outside cwd", "/srv", "./main.go:5:2: x\n", "/home/ada/posts/main.go:5:2: x\n"},
+		{"cwd unknown", "", "./main.go:5:2: x\n", "/home/ada/posts/main.go:5:2: x\n"},
+		{"absolute", "/home/ada", "/src/sdk/sdk.go:5:2: x\n", "/src/sdk/sdk.go:5:2: x\n"},
+		{"other lines", "/home/ada", "# posts\n\thave (int)\nnote: module requires Go 1.27\n", "# posts\n\thave (int)\nnote: module requires Go 1.27\n"},
+		{"no final newline", "/home/ada", "./a.go:1:1: x", "posts/a.go:1:1: x\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			p := &positions{w: &out, dir: "/home/ada/posts", cwd: tc.cwd}
+			for i := range len(tc.in) { // a byte at a time: lines are whole however they arrive
+				p.Write([]byte(tc.in[i : i+1]))
+			}
+			p.Flush()
+			if out.String() != tc.want {
+				t.Errorf("got %q, want %q", out.String(), tc.want)
+			}
+		})
 	}
 }

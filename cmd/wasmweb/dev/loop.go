@@ -338,7 +338,7 @@ func (l *Loop) rebuild(ctx context.Context, p *pluginState) {
 		return
 	}
 	if err != nil {
-		msg := l.compilerOutput(out.String(), p.dir)
+		msg := compilerOutput(out.String())
 		if msg == "" {
 			msg = err.Error()
 		}
@@ -439,23 +439,15 @@ func (l *Loop) siteChanged(site string) {
 	l.reloads.bump()
 }
 
-// compilerOutput is the go command's output from a build in dir, with
-// the builder's own progress lines left out and file names made
-// relative to where the user stands.
-func (l *Loop) compilerOutput(out, dir string) string {
+// compilerOutput is the go command's output from a build, without the
+// builder's own progress lines. The builder has made its file names
+// relative to the working directory already.
+func compilerOutput(out string) string {
 	var b strings.Builder
 	for line := range strings.Lines(out) {
-		if strings.HasPrefix(line, "wasmweb: build") {
-			continue
+		if !strings.HasPrefix(line, "wasmweb: build") {
+			b.WriteString(line)
 		}
-		if name, rest, ok := strings.Cut(line, ".go:"); ok && !strings.ContainsAny(name, " \t") {
-			file := name + ".go"
-			if !filepath.IsAbs(file) {
-				file = filepath.Join(dir, file)
-			}
-			line = l.rel(file) + ":" + rest
-		}
-		b.WriteString(line)
 	}
 	return b.String()
 }
