@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -89,7 +90,28 @@ func devCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sources := dev.SourcePlugins(cfg)
-	if err := cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) }); err != nil {
+	// A plugin that does not build but was built before starts with that
+	// build, and its routes answer the compiler's message until it is
+	// fixed: serve would not start at all.
+	broken := map[dev.Plugin]string{}
+	err = cfg.BuildPlugins(func(dir string) (string, error) {
+		var out bytes.Buffer
+		wasm, err := build.Ensure(ctx, dir, io.MultiWriter(stdout, &out))
+		if err == nil {
+			return wasm, nil
+		}
+		if _, serr := os.Stat(build.WasmPath(dir)); serr != nil {
+			return "", err
+		}
+		for _, p := range sources {
+			if p.Dir == dir {
+				broken[p] = out.String()
+			}
+		}
+		fmt.Fprintf(stdout, "wasmweb dev: %s does not build; serving its previous build, whose routes answer the error until it builds\n", dir)
+		return build.WasmPath(dir), nil
+	})
+	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1
 	}
@@ -109,7 +131,7 @@ func devCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer h.Close(context.Background())
-	loop, err := dev.Start(ctx, dev.Options{Host: h, Plugins: sources, Config: configPath, Sites: cfg.Sites, Out: stdout})
+	loop, err := dev.Start(ctx, dev.Options{Host: h, Plugins: sources, Broken: broken, Config: configPath, Sites: cfg.Sites, Out: stdout})
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1

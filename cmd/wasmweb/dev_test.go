@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wasmweb/wasmweb/cmd/wasmweb/dev"
 )
@@ -116,9 +117,31 @@ func TestServeHasNoDevLoop(t *testing.T) {
 	}
 }
 
-// serve does not start with a plugin whose sources do not build: it has
-// no error page to show instead.
-func TestServeRefusesBrokenPlugin(t *testing.T) {
+// pageSource is a plugin answering its one route with an HTML page;
+// extra is added to its source.
+func pageSource(extra string) string {
+	return `package main
+
+import "github.com/wasmweb/wasmweb/sdk"
+
+func main() {}
+
+func init() { sdk.Handle("page", page{}) }
+
+type page struct{}
+
+func (page) Get(c *sdk.Context) {
+	c.SetHeader("Content-Type", "text/html; charset=utf-8")
+	c.WriteString("<html><body>good</body></html>")
+}
+` + extra
+}
+
+// A plugin whose sources stopped building since its last build: serve
+// does not start (it has no error page to show instead); dev starts with
+// the last build and answers the plugin's routes with the compiler's
+// message, escaped.
+func TestBrokenPluginAtStart(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "page")
@@ -126,17 +149,39 @@ func TestServeRefusesBrokenPlugin(t *testing.T) {
 	if code := run([]string{"new", "--dir", dir, "--wasmweb", root, "page"}, &out, &errb); code != 0 {
 		t.Fatalf("wasmweb new: %d %s", code, errb.String())
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { <b> }\n"), 0o644); err != nil {
+	main := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(main, []byte(pageSource("")), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	os.Remove(filepath.Join(dir, "main_test.go"))
+	if code := run([]string{"build", dir}, &out, &errb); code != 0 {
+		t.Fatalf("wasmweb build: %d %s%s", code, out.String(), errb.String())
+	}
+	if err := os.WriteFile(main, []byte(pageSource("\nvar _ int = \"<i>x</i>\"\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(main, later, later) // newer than the .wasm, whatever the clock's resolution
 	cfg := filepath.Join(tmp, "site.toml")
 	if err := os.WriteFile(cfg, []byte("[[site]]\nname = \"s\"\nhosts = [\"*\"]\n[site.plugins]\npage = \"page\"\n[[site.route]]\npath = \"/\"\nplugin = \"page\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	cache := t.TempDir()
 	out.Reset()
 	errb.Reset()
-	code := run([]string{"serve", "--config", cfg, "--listen", "127.0.0.1:0", "--cache-dir", t.TempDir()}, &out, &errb)
+	code := run([]string{"serve", "--config", cfg, "--listen", "127.0.0.1:0", "--cache-dir", cache}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "go build failed") || strings.Contains(errb.String(), "serving") {
 		t.Errorf("serve with a broken plugin: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+
+	bin := filepath.Join(t.TempDir(), "wasmweb")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	url := startBinary(t, bin, "dev", "--config", cfg, "--listen", "127.0.0.1:0", "--cache-dir", cache)
+	code, page := fetchPage(t, url+"/")
+	if code != 500 || !strings.Contains(page, "&lt;i&gt;x&lt;/i&gt;") || strings.Contains(page, "<i>x</i>") ||
+		!strings.Contains(page, "main.go:") {
+		t.Errorf("dev with a broken plugin: GET / = %d\n%s", code, page)
 	}
 }

@@ -86,6 +86,10 @@ type Options struct {
 	// Build compiles the plugin in dir and returns its .wasm file,
 	// writing the compiler's output to out. Default build.Build.
 	Build func(ctx context.Context, dir string, out io.Writer) (string, error)
+	// Broken are the plugins whose sources did not build at start, which
+	// serve an older build meanwhile, with the builder's output: their
+	// routes answer it until a change makes them build.
+	Broken map[Plugin]string
 	// ReloadSite applies a change to a site's templates or translations
 	// (site is the site's name) or, with site "", to the config file,
 	// without a restart. Nil (for now: whole-site reload is not part of
@@ -154,7 +158,11 @@ func Start(ctx context.Context, opt Options) (*Loop, error) {
 		if err != nil {
 			return fail(err)
 		}
-		l.plugins = append(l.plugins, &pluginState{Plugin: p, key: p.Site + "/" + p.Name, dir: dir})
+		ps := &pluginState{Plugin: p, key: p.Site + "/" + p.Name, dir: dir}
+		l.plugins = append(l.plugins, ps)
+		if out, ok := opt.Broken[p]; ok {
+			l.broken[ps.key] = compilerOutput(out)
+		}
 		if err := w.Add(dir); err != nil {
 			return fail(fmt.Errorf("%s: %w", p.Dir, err))
 		}
