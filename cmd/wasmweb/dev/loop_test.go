@@ -92,6 +92,8 @@ type devServer struct {
 	loop *Loop
 	out  *lockedBuffer
 	dir  string // the plugin's sources
+	// config is the config file.
+	config string
 }
 
 // lockedBuffer is a strings.Builder safe for concurrent use.
@@ -117,7 +119,11 @@ func startDev(t *testing.T, opt Options) *devServer {
 	root := t.TempDir()
 	dir := filepath.Join(root, "page")
 	writePlugin(t, dir, "one")
-	cfg, err := config.Parse(filepath.Join(root, "dev.toml"), []byte(siteConfig), root)
+	cfgPath := filepath.Join(root, "dev.toml")
+	if err := os.WriteFile(cfgPath, []byte(siteConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +145,7 @@ func startDev(t *testing.T, opt Options) *devServer {
 	}
 	t.Cleanup(func() { h.Close(context.Background()) })
 	out := &lockedBuffer{}
-	opt.Host, opt.Plugins, opt.Sites, opt.Out, opt.WorkDir = h, sources, cfg.Sites, out, root
+	opt.Host, opt.Plugins, opt.Sites, opt.Out, opt.WorkDir, opt.Config = h, sources, cfg.Sites, out, root, cfgPath
 	if opt.Debounce == 0 {
 		opt.Debounce = 20 * time.Millisecond
 	}
@@ -163,7 +169,7 @@ func startDev(t *testing.T, opt Options) *devServer {
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	return &devServer{url: "http://" + ln.Addr().String(), loop: loop, out: out, dir: dir}
+	return &devServer{url: "http://" + ln.Addr().String(), loop: loop, out: out, dir: dir, config: cfgPath}
 }
 
 func get(t *testing.T, url string) (int, string, http.Header) {
@@ -345,5 +351,48 @@ func TestWaitAnswersAfterSwap(t *testing.T) {
 	if code, body, hdr := get(t, d.url+ScriptPath); code != 200 || !strings.Contains(body, WaitPath) ||
 		!strings.HasPrefix(hdr.Get("Content-Type"), "text/javascript") {
 		t.Errorf("script: %d %s %q", code, hdr.Get("Content-Type"), body)
+	}
+}
+
+// A change to the config file goes to ReloadSite when there is one, and
+// is reported as needing a restart when there is not.
+func TestConfigChange(t *testing.T) {
+	for _, hook := range []bool{false, true} {
+		t.Run(fmt.Sprint("hook=", hook), func(t *testing.T) {
+			reloaded := make(chan string, 10)
+			var opt Options
+			if hook {
+				opt.ReloadSite = func(ctx context.Context, site string) error {
+					reloaded <- site
+					return nil
+				}
+			}
+			d := startDev(t, opt)
+			if err := os.WriteFile(d.config, []byte(siteConfig+"\n# edited\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := "dev.toml changed; restart wasmweb dev to apply it"
+			if hook {
+				select {
+				case site := <-reloaded:
+					if site != "" {
+						t.Errorf("ReloadSite(%q), want the config's \"\"", site)
+					}
+				case <-time.After(time.Minute):
+					t.Fatal("ReloadSite not called a minute after the config changed")
+				}
+				want = "dev.toml changed; applied"
+			}
+			deadline := time.Now().Add(time.Minute)
+			for !strings.Contains(d.out.String(), want) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %q in the loop's output:\n%s", want, d.out.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if d.loop.Builds() != 0 {
+				t.Errorf("a config change rebuilt the plugin")
+			}
+		})
 	}
 }
