@@ -289,10 +289,10 @@ func (l *Loop) later(key, path string, f func()) {
 	}
 	l.waiting++
 	l.timers[key] = time.AfterFunc(l.opt.Debounce, func() {
+		f() // first: a build is queued before the change stops waiting
 		l.mu.Lock()
 		l.waiting--
 		l.mu.Unlock()
-		f()
 	})
 }
 

@@ -221,8 +221,13 @@ func TestEditSwapsPlugin(t *testing.T) {
 	if code != 200 {
 		t.Errorf("after the edit: %d %q", code, body)
 	}
-	if out := d.out.String(); !strings.Contains(out, "dev: page: swapped in generation 2") {
-		t.Errorf("loop output lacks the swap:\n%s", out)
+	// The line follows the swap: wait for it.
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(d.out.String(), "dev: page: swapped in generation 2") {
+		if time.Now().After(deadline) {
+			t.Fatalf("loop output lacks the swap:\n%s", d.out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -298,11 +303,10 @@ func TestEditStormCoalesces(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	mu.Lock()
-	lastBuilt := saw[len(saw)-1]
-	mu.Unlock()
-	if lastBuilt != last {
-		t.Errorf("the last build did not see the last write")
+	if len(saw) == 0 || saw[len(saw)-1] != last {
+		t.Errorf("%d builds; the last did not see the last write", len(saw))
 	}
+	mu.Unlock()
 	// During the storm: one build running, one queued behind it, and at
 	// most one more for a debounce timer that fired after the queued
 	// build began; then the sentinel's.
