@@ -74,5 +74,11 @@ sorted=($(printf '%s\n' "${times[@]}" | sort -n))
 n=${#sorted[@]}
 p50=${sorted[$(( (n * 50 + 99) / 100 - 1 ))]}
 p99=${sorted[$(( (n * 99 + 99) / 100 - 1 ))]}
-grep "swapped in" "$tmp/dev.out" | tail -3
+# The loop's own split of each swap: go build, then loading the module
+# (instrumenting, compiling, checking, warming its instances).
+split() { # split build|load: that part of every swap, in ms, sorted
+	grep -o "$1 [0-9.]*m\?s" "$tmp/dev.out" | awk '{ v = $2; if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v *= 1000 } printf "%d\n", v }' | sort -n
+}
+median() { awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "?" }'; }
+echo "median go build $(split build | median) ms, median load $(split load | median) ms (the loop's own timings)"
 echo "wasmweb dev save-to-served, hello plugin, $n edits: p50 ${p50} ms, p99 ${p99} ms (min ${sorted[0]} ms, max ${sorted[n-1]} ms)"
