@@ -18,6 +18,20 @@ const (
 	ExportInitialize = "_initialize"
 	// ExportHandle, "(route i32) -> (status i32)", handles one request.
 	ExportHandle = "wasmweb_handle"
+	// ExportHandlers, "() -> (names i64)", is optional: it returns the
+	// guest's handler names, NUL-separated, as a pointer (low 32 bits)
+	// and a length (high 32 bits). The host calls it once at load.
+	ExportHandlers = "wasmweb_handlers"
+)
+
+// Caps of what ExportHandlers returns.
+const (
+	// MaxHandlers caps the number of handler names.
+	MaxHandlers = 1024
+	// MaxHandlerName caps one handler name, in bytes.
+	MaxHandlerName = 256
+	// MaxHandlerNames caps the names together, separators included.
+	MaxHandlerNames = 64 << 10
 )
 
 // Results of ExportHandle.
@@ -30,6 +44,10 @@ const (
 	// returns it after a recovered panic). Any value other than
 	// StatusDone and StatusWait means the same.
 	StatusFailed = -1
+	// StatusPanicked: as StatusFailed, and the failure is reported as a
+	// panic whose message and stack are the guest's last LogError line
+	// of the call (ABI.md section 9).
+	StatusPanicked = -2
 )
 
 // Host functions, imported from ModuleName.

@@ -11,6 +11,7 @@
 //	guard      the checks before a guest: XSRF, auth = "required", the user
 //	route      route patterns and the routes of a site
 //	vhost      the table of sites by host name, and cookie domains
+//	status     the admin address's status page, its history and recent errors
 //
 // and the building blocks these and the host share (pubsub, signed,
 // accounts, static, guestlog, compress, errorpage, linearmem). HTTP/1.1
@@ -34,6 +35,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/status"
 	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -42,13 +44,19 @@ import (
 // runs the route's plugin. It implements netloop.Handler and is safe for
 // concurrent use.
 type Host struct {
-	engine *Engine
-	log    *slog.Logger
-	m      *metrics
-	reqID  atomic.Uint64
+	engine  *Engine
+	log     *slog.Logger // tees recent errors into mon
+	m       *metrics
+	mon     *status.Monitor
+	build   status.Build
+	started time.Time
+	reqID   atomic.Uint64
 
 	sites []*Site
 	table vhost.Table[*Site] // immutable after New
+
+	serversMu sync.Mutex
+	servers   []*netloop.Server // serversMu guards servers
 
 	watchdog *guest.Watchdog
 	changes  changes // live changes: one at a time
@@ -61,16 +69,26 @@ type Host struct {
 // (config.Config.BuildPlugins builds source directories); the sites get
 // their defaults here if they lack them. On error nothing is left
 // running.
+//
+// Records logged at level WARN or above that name a request (a
+// request_id attribute) are also kept, the last hundred, for the status
+// page (AdminHandler).
 func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logger) (*Host, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Host{engine: engine, log: log, m: newMetrics()}
+	h := &Host{engine: engine, build: buildInfo(), started: time.Now()}
+	h.mon = status.NewMonitor(func() (int64, int64) { return h.openConns(), h.parked() })
+	h.log = slog.New(status.Tee(log.Handler(), h.mon.Errors))
+	log = h.log
+	h.m = newMetrics(func() float64 { return float64(h.openConns()) }, h.build)
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
 	h.changes.init(h, cfg.Server)
-	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table}
-	for _, spec := range cfg.Sites {
+	env := siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(), table: &h.table,
+		locate: cfg.Locate}
+	for i, spec := range cfg.Sites {
 		spec = spec.WithDefaults()
+		env.key = fmt.Sprintf("site[%d]", i)
 		s, err := newSite(ctx, spec, env)
 		if err != nil {
 			h.Close(ctx)
@@ -92,6 +110,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 		}
 	}
 	h.watchdog = guest.StartWatchdog(plugins)
+	h.mon.Start(time.Second)
 	return h, nil
 }
 
@@ -103,6 +122,7 @@ func (h *Host) Close(ctx context.Context) error {
 		return nil
 	}
 	h.isClosed = true
+	h.mon.Stop()
 	if h.watchdog != nil {
 		h.watchdog.Stop()
 	}
@@ -121,21 +141,27 @@ func (h *Host) Drain() {
 	}
 }
 
-// ServeHTTP implements netloop.Handler.
+// ServeHTTP implements netloop.Handler. A request that no site serves
+// is answered 404 and counted with site "" and route NoRoute.
 func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
-	s := h.table.Lookup(r.Host)
-	if s == nil {
+	start := time.Now()
+	if s := h.table.Lookup(r.Host); s != nil {
+		s.serve(w, r)
+	} else {
 		errorpage.Write(w, 404, "")
-		return
+		h.m.unrouted.Count(404)
 	}
-	s.serve(w, r)
+	h.mon.Latency.Observe(time.Since(start))
 }
 
-// AdminHandler serves /metrics (Prometheus text format), /healthz, the
-// Go profiler under /debug/pprof/ and the admin API under /v1/
-// (adminapi.go). Bind it to a private address (ListenAdmin).
+// AdminHandler serves an index at /, the status page at /status (with
+// its data at /status.json), /metrics (Prometheus text format), /healthz,
+// the Go profiler under /debug/pprof/ and the admin API under /v1/
+// (adminapi.go). Bind it to a private address (ListenAdmin): the status
+// page shows recent errors, which name sites and requests.
 func (h *Host) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/", status.NewHandler(h.mon, h.snapshot))
 	mux.Handle("/metrics", promhttp.HandlerFor(h.m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

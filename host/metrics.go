@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/status"
 )
 
 // metrics are the host's Prometheus collectors, registered on their own
@@ -30,9 +31,18 @@ type metrics struct {
 	resumed     prometheus.Counter
 	shared      prometheus.Counter
 	published   prometheus.Counter
+	unrouted    *statusCounters // requests no site answers: site=""
 }
 
-func newMetrics() *metrics {
+// NoRoute is the route label of requests that no route answers: no site
+// serves their host (then site is ""), or no route of the site matches
+// their path (404), their method (405) or reads it (400).
+const NoRoute = "(none)"
+
+// newMetrics returns the host's collectors; conns reads the open
+// connections of the servers that serve the host, and build names what
+// the process was built from.
+func newMetrics(conns func() float64, build status.Build) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -74,7 +84,15 @@ func newMetrics() *metrics {
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
 	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
-	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published)
+	m.unrouted = newStatusCounters(m.requests, "", NoRoute)
+	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wasmweb_open_connections", Help: "Connections open on the servers that serve the host, on either transport.",
+	}, conns)
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "wasmweb_build_info", Help: "Always 1; its labels name the server's version, its Go toolchain, its wazero and its ABI.",
+	}, []string{"version", "goversion", "wazero", "abi"})
+	info.WithLabelValues(build.Version, build.GoVersion, build.Wazero, build.ABI).Set(1)
+	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published, open, info)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals, m.logBytes, m.logLines,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -100,10 +118,15 @@ func (m *metrics) forPlugin(site, plugin string) guest.Metrics {
 type counter = prometheus.Counter
 
 type statusCounters struct {
+	// vec, site and route are immutable.
 	vec         *prometheus.CounterVec
 	site, route string
 	mu          sync.Mutex
 	byCode      map[int]counter // mu guards byCode
+}
+
+func newStatusCounters(vec *prometheus.CounterVec, site, route string) *statusCounters {
+	return &statusCounters{vec: vec, site: site, route: route, byCode: map[int]counter{}}
 }
 
 // Count implements route.Counter.

@@ -35,7 +35,7 @@ func newReloadMetrics(h *Host) *reloadMetrics {
 			Name: "wasmweb_plugin_reloads_total", Help: "New generations of a plugin put in service, by site and plugin.",
 		}, []string{"site", "plugin"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "wasmweb_plugin_reload_failures_total", Help: "New generations of a plugin refused (the old one kept serving), by site, plugin and cause: not_wasm, instrument, compile, check, instantiate.",
+			Name: "wasmweb_plugin_reload_failures_total", Help: "New generations of a plugin refused (the old one kept serving), by site, plugin and cause: not_wasm, instrument, compile, check, instantiate, handlers.",
 		}, []string{"site", "plugin", "cause"}),
 		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "wasmweb_plugin_reload_duration_seconds", Help: "Time from a swap's request to the new generation serving: compiling, checking and warming it.",

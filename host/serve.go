@@ -1,7 +1,8 @@
 package host
 
 import (
-	"errors"
+	"context"
+	"log/slog"
 	"strings"
 	"time"
 	"unsafe"
@@ -28,6 +29,7 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 		ps, ok, bad := rt.Pattern.Match(path, params[:0])
 		if bad {
 			errorpage.Write(w, 400, "")
+			s.noRoute.Count(400)
 			return
 		}
 		if !ok {
@@ -53,9 +55,11 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	if allow != "" {
 		errorpage.Write(w, 405, "")
 		w.SetHeader("Allow", allow)
+		s.noRoute.Count(405)
 		return
 	}
 	errorpage.Write(w, 404, "")
+	s.noRoute.Count(404)
 }
 
 // dispatch runs the route's plugin on a new request.
@@ -85,7 +89,7 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 	in, err := p.Get()
 	if err != nil {
 		gate.Leave()
-		s.log.Error("host: no instance for request", "site", s.name, "plugin", rt.Plugin, "err", err)
+		s.log.Error("host: no instance for request", "site", s.name, "plugin", rt.Plugin, "route", rt.Pattern.String(), "err", err)
 		errorpage.Unavailable(w, "1")
 		return
 	}
@@ -97,34 +101,28 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 	switch {
 	case err != nil:
 		broken = true
+		f := in.Fail(err, 0)
 		status := 500
-		switch {
-		case errors.Is(err, guest.ErrUnloading):
+		switch f.Kind {
+		case guest.KindUnloading:
 			// Stopped because the plugin is being unloaded, not for
 			// running long: no kill counted, no penalty.
 			status = 503
-			s.log.Warn("host: guest call stopped: the plugin is being unloaded", "site", s.name, "plugin", rt.Plugin,
-				"request", c.RequestID())
-		case errors.Is(err, guest.ErrDeadline):
+		case guest.KindDeadline:
 			status = 503
-			s.log.Error("host: guest call passed its deadline; instance discarded", "site", s.name, "plugin", rt.Plugin,
-				"request", c.RequestID(), "timeout", p.Timeout())
 			if gate.Killed(time.Now()) {
 				s.log.Warn("host: route penalised for a call stopped at its deadline: one call at a time, others get 503",
 					"site", s.name, "plugin", rt.Plugin, "route", rt.Pattern.String(), "for", gate.Penalty())
 			}
-		default:
-			msg := "host: guest trap; instance discarded"
-			if guest.IsTrap(err) {
-				msg = "host: guest misuse of the ABI; instance discarded"
-			}
-			s.log.Error(msg, "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(), "err", err)
 		}
+		s.logFailure(rt, c.RequestID(), f)
 		c.Unpark()
 		s.failResponse(w, status)
 	case rejected:
 		p.Failed()
-		s.log.Error("host: guest response rejected", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(), "reason", reason)
+		f := in.Fail(nil, result)
+		f.Kind, f.Message = guest.KindRejected, reason
+		s.logFailure(rt, c.RequestID(), f)
 		c.Unpark()
 		s.failResponse(w, 500)
 	case result == abi.StatusWait && c.Parked() != nil:
@@ -132,13 +130,14 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 		s.env.Parking.File(c.Parked())
 	case result == abi.StatusWait:
 		p.Failed()
-		s.log.Error("host: guest returned STATUS_WAIT without a parked wait", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID())
+		f := in.Fail(nil, result)
+		f.Kind, f.Message = guest.KindRejected, "returned STATUS_WAIT without a parked wait"
+		s.logFailure(rt, c.RequestID(), f)
 		s.failResponse(w, 500)
 	case result != abi.StatusDone:
 		broken = true // a guest that failed may have left its memory in any state
 		p.Failed()
-		s.log.Error("host: guest handler failed", "site", s.name, "plugin", rt.Plugin, "request", c.RequestID(),
-			"result", int32(result))
+		s.logFailure(rt, c.RequestID(), in.Fail(nil, result))
 		c.Unpark()
 		s.failResponse(w, 500)
 	default:
@@ -149,6 +148,70 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 	c.End()
 	p.Put(in, broken)
 	gate.Leave()
+}
+
+// failureMessages are the messages of the records that report failed
+// calls, by kind; the kind, the guest's message and the rest are the
+// record's attributes (abi/ABI.md section 9).
+var failureMessages = map[string]string{
+	guest.KindPanic:       "host: guest panicked; instance discarded",
+	guest.KindOutOfMemory: "host: guest ran out of memory; instance discarded",
+	guest.KindExit:        "host: guest exited; instance discarded",
+	guest.KindTrap:        "host: guest trap; instance discarded",
+	guest.KindMisuse:      "host: guest misuse of the ABI; instance discarded",
+	guest.KindDeadline:    "host: guest call passed its deadline; instance discarded",
+	guest.KindFailed:      "host: guest handler failed; instance discarded",
+	guest.KindRejected:    "host: guest response rejected",
+	guest.KindUnloading:   "host: guest call stopped: the plugin is being unloaded",
+}
+
+// The attributes of a failure's record; the status page and operators'
+// queries rely on them, so they do not change.
+const (
+	attrRequestID     = "request_id"
+	attrSite          = "site"
+	attrPlugin        = "plugin"
+	attrRoute         = "route"
+	attrRouteKey      = "route_key"
+	attrHandler       = "handler"
+	attrKind          = "kind"
+	attrMessage       = "message"
+	attrStack         = "stack"
+	attrOutput        = "output"
+	attrOutputDropped = "output_dropped"
+)
+
+// logFailure writes the one record of a failed call: at ERROR, or WARN
+// when the plugin was being unloaded.
+func (s *Site) logFailure(rt *route.Route, requestID string, f guest.Failure) {
+	level := slog.LevelError
+	if f.Kind == guest.KindUnloading {
+		level = slog.LevelWarn
+	}
+	ctx := context.Background()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 11)
+	attrs = append(attrs,
+		slog.String(attrRequestID, requestID),
+		slog.String(attrSite, s.name),
+		slog.String(attrPlugin, rt.Plugin),
+		slog.String(attrRoute, rt.Pattern.String()),
+		slog.String(attrRouteKey, rt.Key),
+		slog.String(attrHandler, rt.Handler),
+		slog.String(attrKind, f.Kind),
+		slog.String(attrMessage, f.Message))
+	if f.Stack != "" {
+		attrs = append(attrs, slog.String(attrStack, f.Stack))
+	}
+	if f.Output != "" {
+		attrs = append(attrs, slog.String(attrOutput, f.Output))
+	}
+	if f.OutputDropped > 0 {
+		attrs = append(attrs, slog.Int64(attrOutputDropped, f.OutputDropped))
+	}
+	s.log.LogAttrs(ctx, level, failureMessages[f.Kind], attrs...)
 }
 
 // failResponse replaces what the guest wrote with an error page, or

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
@@ -42,6 +45,7 @@ type Site struct {
 	spec    config.Site             // what the site was built from, defaults applied
 	plugins map[string]*guest.Slot  // each plugin's current generation
 	loads   map[string]guest.Config // how each plugin's generations are loaded
+	noRoute route.Counter           // answers that no route gave: 400, 404, 405
 }
 
 // Name returns the site's name.
@@ -56,12 +60,17 @@ type siteEnv struct {
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
 	table   *vhost.Table[*Site] // filled once every site is built
+	// key is the site's config key, "site[0]"; locate makes a config
+	// error about a key of the file the site comes from.
+	key    string
+	locate func(key string, err error) *config.Error
 }
 
 // newSite loads spec, a site with its defaults applied.
 func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
-		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{}}
+		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
+		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
@@ -98,9 +107,6 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
-	}
-	if len(spec.Cookies.Secrets) == 0 {
-		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	s.env.Signer = signer
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
@@ -151,7 +157,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q route %q: no plugin %q", spec.Name, rs.Path, rs.Plugin)
 		}
-		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
+		r := &route.Route{Pattern: pattern, Plugin: rs.Plugin, Handler: rs.Handler, Key: fmt.Sprintf("%s.route[%d]", e.key, i),
+			ID: ids[rs.Plugin], Auth: rs.AuthRequired(), NoXSRF: rs.XSRFExempt(),
 			Answers: &statusCounters{vec: e.m.requests, site: spec.Name, route: rs.Path, byCode: map[int]counter{}}}
 		ids[rs.Plugin]++
 		if len(rs.Methods) > 0 {
@@ -210,8 +217,90 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv) (*Site, error) {
 		s.plugins[name] = guest.NewSlot(g)
 		s.loads[name] = cfg
 	}
+	for _, r := range s.routes {
+		if err := lacksHandler(r, s.plugins[r.Plugin].Current()); err != nil {
+			s.close(ctx)
+			return nil, e.locate(r.Key+".handler", err)
+		}
+	}
+	if len(spec.Cookies.Secrets) == 0 && s.signs(spec) {
+		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
+	}
 	return s, nil
 }
+
+// missingHandler returns the first route of the site that names a
+// handler p, a generation of plugin, does not register, and the error
+// that says so; nil when there is none, or when p does not say its
+// handlers (abi/ABI.md section 4).
+func (s *Site) missingHandler(plugin string, p *guest.Plugin) (*route.Route, error) {
+	for _, r := range s.routes {
+		if r.Plugin == plugin {
+			if err := lacksHandler(r, p); err != nil {
+				return r, err
+			}
+		}
+	}
+	return nil, nil
+}
+
+// lacksHandler says so when r names a handler p, a generation of r's
+// plugin, does not register; nil when p has it or does not say.
+func lacksHandler(r *route.Route, p *guest.Plugin) error {
+	names, ok := p.Handlers()
+	if !ok || slices.Contains(names, r.Handler) {
+		return nil
+	}
+	return fmt.Errorf("plugin %q registers no handler %q; it has %s", r.Plugin, r.Handler, quoteNames(names))
+}
+
+// quoteNames lists handler names for an error: quoted, at most
+// shownNames of them.
+func quoteNames(names []string) string {
+	if len(names) == 0 {
+		return "none (a Go plugin registers them with sdk.Handle in an init function)"
+	}
+	var b strings.Builder
+	for i, n := range slices.Sorted(slices.Values(names)) {
+		if i == shownNames {
+			fmt.Fprintf(&b, " and %d more", len(names)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(n))
+	}
+	return b.String()
+}
+
+// shownNames caps the handler names a config error lists.
+const shownNames = 50
+
+// signs reports whether the site may sign a value with its cookie
+// secrets: it checks signed-in users (accounts, login_url, auth =
+// "required" routes), or a plugin imports a function that signs or
+// verifies. XSRF tokens are not signed.
+func (s *Site) signs(spec config.Site) bool {
+	if len(spec.Accounts) > 0 || spec.LoginURL != "" {
+		return true
+	}
+	for _, r := range spec.Routes {
+		if r.AuthRequired() {
+			return true
+		}
+	}
+	for _, p := range s.plugins {
+		if p.Current().Imports(signingFuncs...) {
+			return true
+		}
+	}
+	return false
+}
+
+// signingFuncs are the host functions that sign or verify with the
+// site's cookie secrets.
+var signingFuncs = []string{abi.FuncSignedGet, abi.FuncSignedSet, abi.FuncUserGet, abi.FuncUserSet, abi.FuncUserLogin}
 
 func (s *Site) close(ctx context.Context) {
 	if s.static != nil {

@@ -46,6 +46,7 @@ const (
 	CauseCompile     = guest.StageCompile
 	CauseExports     = guest.StageCheck       // an export or import is not what ABI.md requires
 	CauseInstantiate = guest.StageInstantiate // instantiation, the start function or _initialize failed
+	CauseHandlers    = "handlers"             // a route names a handler the module does not register (abi/ABI.md section 4)
 )
 
 // SwapError is why a new generation of a plugin was refused: the old
@@ -126,6 +127,10 @@ func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte,
 			return fail(le.Stage, le.Err)
 		}
 		return fail(CauseCompile, err)
+	}
+	if r, err := s.missingHandler(plugin, next); err != nil {
+		next.Close(ctx)
+		return fail(CauseHandlers, fmt.Errorf("%s.handler: %w", r.Key, err))
 	}
 	loaded := time.Since(loadStart)
 	// Close may have begun while the module loaded; closeMu orders the

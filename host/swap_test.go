@@ -361,6 +361,8 @@ func TestRejectedSwaps(t *testing.T) {
 		{"missing export", read("noexport"), 422, "check", []string{`plugin "hello"`, "missing export wasmweb_handle"}},
 		{"bad signature", read("badsig"), 422, "check", []string{`plugin "hello"`, "wasmweb_handle has signature"}},
 		{"trap in start", read("starttrap"), 422, "instantiate", []string{`plugin "hello"`, "start function", "unreachable"}},
+		{"handler missing", read("handlers_good"), 422, "handlers",
+			[]string{`plugin "hello"`, `site[0].route[0].handler: plugin "hello" registers no handler "hello"; it has "hi", "ok"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, v := sh.call(t, "PUT", "/v1/sites/s/plugins/hello", tc.wasm, "")

@@ -34,8 +34,9 @@ type Server struct {
 
 // NewServer returns a server that answers requests with h, reading and
 // writing through tr. Zero fields of cfg take their defaults.
+// A handler that implements Attacher is told of the server.
 func NewServer(cfg Config, h Handler, tr Transport) *Server {
-	return &Server{
+	srv := &Server{
 		cfg:      cfg.withDefaults(),
 		h:        h,
 		tr:       tr,
@@ -45,6 +46,10 @@ func NewServer(cfg Config, h Handler, tr Transport) *Server {
 		clock:    newClock(),
 		sessions: make(map[*session]struct{}),
 	}
+	if a, ok := h.(Attacher); ok {
+		a.Attach(srv)
+	}
+	return srv
 }
 
 // SetLogger sets the logger for connection-level errors. Call it before
@@ -80,10 +85,14 @@ func (srv *Server) Serve(ln net.Listener) error {
 
 // Open implements Events.
 func (srv *Server) Open(c Conn) Stream {
-	if srv.draining.Load() || srv.conns.Add(1) > int64(srv.cfg.MaxConns) {
-		if !srv.draining.Load() {
-			srv.conns.Add(-1)
-		}
+	if srv.draining.Load() {
+		srv.refused.Add(1)
+		return nil
+	}
+	// Give the slot back on refusal whatever happens meanwhile: asking
+	// draining again here would leak it if a shutdown began in between.
+	if srv.conns.Add(1) > int64(srv.cfg.MaxConns) {
+		srv.conns.Add(-1)
 		srv.refused.Add(1)
 		return nil
 	}

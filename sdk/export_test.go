@@ -6,3 +6,6 @@ func ForgetScratch() { current.big = nil }
 
 // ForgetRoutes empties the route cache, as in a fresh instance.
 func ForgetRoutes() { clear(routes) }
+
+// HandlerNames returns what wasmweb_handlers returns the names of.
+func HandlerNames() string { return string(handlerNames()) }

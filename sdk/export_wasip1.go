@@ -2,6 +2,8 @@
 
 package sdk
 
+import "unsafe"
+
 // wasmwebHandle is the guest's wasmweb_handle export (abi/ABI.md section
 // 4). Its name is a literal for the same reason as the imports', and
 // TestWasmImportsMatchABI checks it too.
@@ -9,4 +11,17 @@ package sdk
 //go:wasmexport wasmweb_handle
 func wasmwebHandle(route int32) int32 {
 	return handle(route)
+}
+
+// wasmwebHandlers is the guest's wasmweb_handlers export (abi/ABI.md
+// section 4): the host calls it once at load, to check that every route
+// names a registered handler.
+//
+//go:wasmexport wasmweb_handlers
+func wasmwebHandlers() int64 {
+	b := handlerNames()
+	if len(b) == 0 {
+		return 0
+	}
+	return int64(uintptr(unsafe.Pointer(&b[0]))) | int64(len(b))<<32
 }

@@ -62,11 +62,23 @@ var handlers = map[string]*handler{}
 // A method set's value is shared by every request the instance serves:
 // keep per-request state in local variables, not in its fields.
 //
-// Handle panics if name is empty or already registered, or if h is none
-// of the above.
+// The host learns the registered names at load (abi/ABI.md section 4)
+// and refuses a configuration whose routes name a handler the plugin
+// lacks.
+//
+// Handle panics if name is empty, longer than abi.MaxHandlerName bytes,
+// holds a NUL byte, or is already registered, or if h is none of the
+// above.
 func Handle(name string, h any) {
-	if name == "" {
+	switch {
+	case name == "":
 		panic("sdk: Handle: empty handler name")
+	case len(name) > abi.MaxHandlerName:
+		panic("sdk: Handle: handler name " + strconv.Quote(name[:32]+"...") + " is longer than " + strconv.Itoa(abi.MaxHandlerName) + " bytes")
+	case strings.IndexByte(name, 0) >= 0:
+		panic("sdk: Handle: handler name " + strconv.Quote(name) + " holds a NUL byte")
+	case len(handlers) == abi.MaxHandlers:
+		panic("sdk: Handle: more than " + strconv.Itoa(abi.MaxHandlers) + " handlers")
 	}
 	if _, dup := handlers[name]; dup {
 		panic("sdk: Handle: handler " + strconv.Quote(name) + " registered twice")
@@ -92,6 +104,7 @@ func Handle(name string, h any) {
 		panic("sdk: Handle: handler " + strconv.Quote(name) + " is a nil func")
 	}
 	handlers[name] = hd
+	names = nil
 }
 
 // allowOrder is the order of an Allow header.
@@ -161,8 +174,9 @@ func (h *handler) serve(c *Context) {
 // generation's lifetime. Only handle touches it, one call at a time.
 var routes = map[int32]*handler{}
 
-// abi.StatusFailed is the wasmweb_handle result of a failed request. The ABI
-// fails any result other than STATUS_DONE and STATUS_WAIT and names none.
+// abi.StatusFailed and abi.StatusPanicked are the wasmweb_handle results
+// of a failed request: the host fails any result other than STATUS_DONE
+// and STATUS_WAIT, and reports the second as a panic.
 
 // requestError is the panic value that ends a request with an error page,
 // as Tornado's HTTPError does; handle recovers it. Argument raises it for a
@@ -192,8 +206,10 @@ func handle(route int32) (status int32) {
 		name := c.field(abi.FieldHandler)
 		h = handlers[name]
 		if h == nil {
-			logError("sdk: route " + strconv.Itoa(int(route)) + ": no handler registered as " +
-				strconv.Quote(name) + "; this plugin has " + registeredNames())
+			// The host checks the names at load, so only a host that
+			// does not (an older one) lets a request get here; its log
+			// names the route.
+			logError("sdk: no handler registered as " + strconv.Quote(name) + "; this plugin has " + registeredNames())
 			return abi.StatusFailed
 		}
 		routes[route] = h
@@ -218,8 +234,10 @@ func (c *Context) recovered(r any) int32 {
 		logError("sdk: handler " + strconv.Quote(c.Handler()) + ": sending error " + strconv.Itoa(e.status) + ": " + err.Error())
 		return abi.StatusFailed
 	}
+	// The host reports the panic with this line's first line as its
+	// message and the rest as its stack (abi/ABI.md section 9).
 	logError("sdk: handler " + strconv.Quote(c.Handler()) + " panicked: " + panicText(r) + "\n" + stack())
-	return abi.StatusFailed
+	return abi.StatusPanicked
 }
 
 // stack returns the calling goroutine's stack, cut at the log's cap.
@@ -251,6 +269,24 @@ func panicText(r any) string {
 		return strconv.FormatBool(v)
 	}
 	return "(a value that is not an error, a string or a fmt.Stringer; see the stack)"
+}
+
+// names caches handlerNames' result.
+var names []byte
+
+// handlerNames returns the registered handler names, sorted and
+// separated by NUL bytes, as wasmweb_handlers returns them. The result
+// must not be changed.
+func handlerNames() []byte {
+	if names == nil && len(handlers) > 0 {
+		list := make([]string, 0, len(handlers))
+		for n := range handlers {
+			list = append(list, n)
+		}
+		slices.Sort(list)
+		names = []byte(strings.Join(list, "\x00"))
+	}
+	return names
 }
 
 func registeredNames() string {

@@ -104,7 +104,7 @@ func TestPanic(t *testing.T) {
 	if resp.Status != 500 || strings.Contains(string(resp.Body), "partial") {
 		t.Errorf("got %d %q, want 500 without the partial body", resp.Status, resp.Body)
 	}
-	if resp.Failure != "wasmweb_handle returned -1" {
+	if resp.Failure != "wasmweb_handle returned -2" { // STATUS_PANICKED
 		t.Errorf("failure %q", resp.Failure)
 	}
 	if len(resp.Logs) != 1 ||
@@ -122,6 +122,23 @@ func TestUnknownHandler(t *testing.T) {
 	if len(resp.Logs) != 1 || !strings.Contains(resp.Logs[0], `no handler registered as "test-no-such-handler"`) ||
 		!strings.Contains(resp.Logs[0], `"hello"`) {
 		t.Errorf("logs %q, want the unknown name and the registered ones", resp.Logs)
+	}
+}
+
+// TestHandlerNames checks what wasmweb_handlers tells the host: every
+// registered name, sorted, separated by NUL bytes.
+func TestHandlerNames(t *testing.T) {
+	names := strings.Split(sdk.HandlerNames(), "\x00")
+	if !slices.IsSorted(names) {
+		t.Errorf("names not sorted: %q", names)
+	}
+	for _, want := range []string{"hello", "test-panic", "test-route-cache"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("names %q lack %q", names, want)
+		}
+	}
+	if slices.Contains(names, "test-bad") || slices.Contains(names, "") {
+		t.Errorf("names %q hold a refused or empty name", names)
 	}
 }
 
@@ -161,6 +178,8 @@ func TestHandlePanics(t *testing.T) {
 		{"wrong func", "test-bad", func() {}, `"test-bad" is neither`},
 		{"nil", "test-bad", nil, `"test-bad" is neither`},
 		{"nil func", "test-bad", (func(*sdk.Context))(nil), `sdk: Handle: handler "test-bad" is a nil func`},
+		{"NUL", "test\x00bad", func(*sdk.Context) {}, `sdk: Handle: handler name "test\x00bad" holds a NUL byte`},
+		{"long name", strings.Repeat("x", 257), func(*sdk.Context) {}, "is longer than 256 bytes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,7 +54,7 @@ func TestWasmImportsMatchABI(t *testing.T) {
 			}
 			imported[d.name] = d.goName
 		case "wasmexport":
-			if d.name != consts["ExportHandle"] && d.name != consts["ExportInitialize"] {
+			if d.name != consts["ExportHandle"] && d.name != consts["ExportHandlers"] && d.name != consts["ExportInitialize"] {
 				t.Errorf("%s: exports %q, which is no abi.Export* function", where, d.name)
 			}
 			exported[d.name] = true
@@ -84,8 +84,10 @@ func TestWasmImportsMatchABI(t *testing.T) {
 	for goName := range calls {
 		t.Errorf("hostcall.%s is named after no abi.Func* constant", goName)
 	}
-	if !exported[consts["ExportHandle"]] {
-		t.Errorf("abi.ExportHandle (%q) is not exported", consts["ExportHandle"])
+	for _, name := range []string{"ExportHandle", "ExportHandlers"} {
+		if !exported[consts[name]] {
+			t.Errorf("abi.%s (%q) is not exported", name, consts[name])
+		}
 	}
 }
 

@@ -110,7 +110,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 	fs.StringVar(&o.listen, "listen", "", "`address` to listen on (default 127.0.0.1:8888, or the config's listen)")
 	fs.StringVar(&o.config, "config", "", "TOML config `file`; without it the demo site is served ("+demoConfig+", from a checkout's root)")
 	fs.StringVar(&o.transport, "transport", "", "network transport: netpoll or std (default "+netloop.DefaultTransportName()+")")
-	fs.StringVar(&o.admin, "admin", "", "serve /metrics and /healthz on this `address` (off by default)")
+	fs.StringVar(&o.admin, "admin", "", "serve the status page, /metrics, /healthz, /debug/pprof/ and the admin API on this `address` (off by default)")
 	fs.StringVar(&o.cacheDir, "cache-dir", "", "compiled-plugin cache `dir` (default "+host.DefaultCacheDir()+")")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 0, "how long requests in progress may run after SIGINT/SIGTERM (default 10s)")
 	return fs, o
@@ -215,7 +215,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		admin = &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go admin.Serve(aln)
-		log.Info("wasmweb: admin", "metrics", "http://"+aln.Addr().String()+"/metrics", "healthz", "http://"+aln.Addr().String()+"/healthz")
+		base := "http://" + aln.Addr().String()
+		log.Info("wasmweb: admin", "status", base+"/status", "metrics", base+"/metrics", "healthz", base+"/healthz", "pprof", base+"/debug/pprof/")
 	}
 
 	sigc := make(chan os.Signal, 1)

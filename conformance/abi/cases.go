@@ -90,7 +90,6 @@ var cases = []kase{
 	// Sections 3 and 4: dispatch and failures.
 	{"dispatch/method-set-and-prepare", methodsCase},
 	{"dispatch/route-methods-405", routeMethods},
-	{"dispatch/unregistered-handler-500", unregistered},
 	{"dispatch/panic-500-then-recovers", panicCase},
 	{"dispatch/unrouted-404", unrouted},
 }
@@ -833,10 +832,6 @@ func routeMethods(t *testing.T, k *kit) {
 	if got.Handler != "request" || got.RoutePattern != "/abi/post-only" {
 		t.Errorf("handler %q route_pattern %q", got.Handler, got.RoutePattern)
 	}
-}
-
-func unregistered(t *testing.T, k *kit) {
-	k.get(t, "/abi/unregistered").want(t, 500)
 }
 
 func panicCase(t *testing.T, k *kit) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -75,6 +76,25 @@ func startServer(t *testing.T) *server {
 	engine, err := host.NewEngine("")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A route naming a handler the guest does not register (here the
+	// plugin's name, for want of a handler key) is refused at load, with
+	// the file, line and key (ABI.md section 4).
+	unregistered := "\n[[site.route]]\npath = \"/abi/unregistered\"\nplugin = \"abi\"\n"
+	bad, err := config.Parse(configFile, append(src, unregistered...), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.BuildPlugins(func(string) (string, error) { return wasm, nil }); err != nil {
+		t.Fatal(err)
+	}
+	line := bytes.Count(src, []byte("\n")) + 2
+	if h, err := host.New(context.Background(), engine, bad, slog.New(abikit.NewLogRecorder())); err == nil {
+		h.Close(context.Background())
+		t.Error("a route naming a handler the guest lacks loaded")
+	} else if want := fmt.Sprintf("%s:%d: key site[", configFile, line); !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), `].handler: plugin "abi" registers no handler "abi"; it has "args", `) {
+		t.Errorf("loading a route naming a handler the guest lacks: %v; want %s...].handler and the handlers", err, want)
 	}
 	rec := abikit.NewLogRecorder()
 	start = time.Now()

@@ -38,6 +38,20 @@ func (r LogRecord) Line() string {
 	return r.Message
 }
 
+// Lines returns what the record says, a line at a time: Line, and for
+// the record of a failed call (ABI.md §9: it has a "kind") the guest's
+// lines it holds too, its attributes "message" and "output".
+func (r LogRecord) Lines() []string {
+	lines := []string{r.Line()}
+	if r.Attrs["kind"] != "" {
+		lines = append(lines, r.Attrs["message"])
+		if out := r.Attrs["output"]; out != "" {
+			lines = append(lines, strings.Split(out, "\n")...)
+		}
+	}
+	return lines
+}
+
 // NewLogRecorder returns an empty recorder.
 func NewLogRecorder() *LogRecorder { return &LogRecorder{shared: &recorded{}} }
 

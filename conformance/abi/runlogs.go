@@ -85,14 +85,17 @@ func RunLogs(t *testing.T, base string, client *http.Client, rec *LogRecorder) {
 	})
 }
 
-// lastLine returns the line (LogRecord.Line) of the last record since
+// lastLine returns the last line (LogRecord.Lines) of the records since
 // mark that contains s, failing t when there is none.
 func lastLine(t *testing.T, rec *LogRecorder, mark int, s string) string {
 	t.Helper()
 	recs := rec.Records()[mark:]
 	for i := len(recs) - 1; i >= 0; i-- {
-		if strings.Contains(recs[i].Line(), s) {
-			return recs[i].Line()
+		lines := recs[i].Lines()
+		for j := len(lines) - 1; j >= 0; j-- {
+			if strings.Contains(lines[j], s) {
+				return lines[j]
+			}
 		}
 	}
 	var msgs []string

@@ -157,6 +157,11 @@ func TestDemoSite(t *testing.T) {
 	if forged := strings.Contains(body, "forged") || strings.Contains(body, "anonymous"); forged {
 		t.Fatalf("a refused post is in the guestbook:\n%s", body)
 	}
+	// The entry's id, the topic's message id, reaches the page as the
+	// integer it is, not as a float (e1.796560501510596e&#43;15).
+	if !regexp.MustCompile(`<li class="entry" id="e[1-9][0-9]*">`).MatchString(body) {
+		t.Fatalf("the entry's id is not an integer:\n%s", body)
+	}
 	if !regexp.MustCompile(`<time [^>]*>(just now|\d+ seconds? ago)</time>`).MatchString(body) {
 		t.Fatalf("no relative date for the entry:\n%s", body)
 	}

@@ -105,7 +105,7 @@ func TestHostileGuests(t *testing.T) {
 				if recs := sb.log.find(mark, tc.log, "plugin", tc.guest, "site", site); len(recs) != 1 {
 					t.Errorf("round %d: the host logged %d %q records for plugin %s, want 1; log: %v",
 						round, len(recs), tc.log, tc.guest, sb.log.records(mark))
-				} else if recs[0].attrs["request"] == "" {
+				} else if recs[0].attrs["request_id"] == "" {
 					t.Errorf("round %d: the log line has no request id: %v", round, recs[0].attrs)
 				}
 				sb.expectHello(site+".test", "/hello")

@@ -23,6 +23,8 @@ type Config struct {
 	PubSub PubSub `toml:"pubsub"`
 	// Sites are the [[site]] tables, one per served site.
 	Sites []Site `toml:"site"`
+
+	src *source // the file Parse read; nil for a Config made in code
 }
 
 // Server is the [server] table: where to listen and the network core's

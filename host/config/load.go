@@ -26,10 +26,13 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc += ":" + strconv.Itoa(e.Line)
 	}
-	if e.Key != "" {
-		return fmt.Sprintf("config %s: key %s: %v", loc, e.Key, e.Err)
+	if loc != "" {
+		loc = " " + loc
 	}
-	return fmt.Sprintf("config %s: %v", loc, e.Err)
+	if e.Key != "" {
+		return fmt.Sprintf("config%s: key %s: %v", loc, e.Key, e.Err)
+	}
+	return fmt.Sprintf("config%s: %v", loc, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -78,7 +81,26 @@ func Parse(name string, src []byte, dir string) (Config, error) {
 		return Config{}, err
 	}
 	cfg.applyDefaults()
+	cfg.src = &source{name: name, text: src}
 	return cfg, nil
+}
+
+// source is a config file as Parse read it, for Locate.
+type source struct {
+	name string
+	text []byte
+}
+
+// Locate returns an error about key (such as "site[0].route[5].handler"),
+// found wrong after Parse by whoever uses c: with the file, and the line
+// that defines key (or its closest parent), when c came from Parse.
+func (c *Config) Locate(key string, err error) *Error {
+	e := &Error{Key: key, Err: err}
+	if c.src != nil {
+		e.File = c.src.name
+		e.Line, _ = keyLine(c.src.text, splitKey(key))
+	}
+	return e
 }
 
 // decodeErr matches the toml package's type errors, which carry the line

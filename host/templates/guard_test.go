@@ -152,12 +152,12 @@ func TestDataNotJSON(t *testing.T) {
 			t.Fatalf("%#v: %q, %v", d, out, err)
 		}
 	}
-	for _, v := range []any{nil, "s", 1.5, true, map[string]any{"a": []any{nil, map[string]any{}}}} {
+	for _, v := range []any{nil, "s", 1.5, 7, true, map[string]any{"a": []any{nil, 1, map[string]any{}}}} {
 		if !jsonData(v) {
 			t.Errorf("jsonData(%#v) = false", v)
 		}
 	}
-	for _, v := range []any{1, page{}, map[string]any{"a": []any{1}}, []string{}, template.HTML("x")} {
+	for _, v := range []any{int64(1), uint64(1), page{}, map[string]any{"a": []any{int32(1)}}, []string{}, template.HTML("x")} {
 		if jsonData(v) {
 			t.Errorf("jsonData(%#v) = true", v)
 		}

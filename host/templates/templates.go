@@ -119,7 +119,8 @@ func OpenLocalized(dir string, funcs Funcs, locales func(code string) *locale.Lo
 }
 
 // JSON is page data that encoding/json decoded into an any (maps with
-// string keys, slices, strings, float64s, bools and nils), with perhaps
+// string keys, slices, strings, float64s, bools and nils; integers may be
+// ints, as the host decodes them), with perhaps
 // strings added, as the host adds the XSRF token. Passed as a render's
 // data, it renders as V would, and tells the Set that V holds nothing
 // else, which it otherwise checks before a compiled page renders (a walk

@@ -13,7 +13,7 @@ import (
 
 // The compiled pages work on the values encoding/json gives for JSON
 // data (map[string]any, []any, string, float64, bool and nil), the ints
-// of template literals, len and range indexes, the bytes of index on a
+// the host decodes JSON integers into and those of template literals, len and range indexes, the bytes of index on a
 // string, and html/template's typed strings returned by functions. A
 // render whose data holds anything else is left to html/template
 // before it starts (see jsonData).
@@ -77,10 +77,11 @@ func field(st *state, recv any, keys []string) (v any, held bool) {
 }
 
 // jsonData reports whether v is made only of the values encoding/json
-// decodes into an any: the data a compiled page renders.
+// decodes into an any, with integers as ints as the host decodes them
+// (package pagedata): the data a compiled page renders.
 func jsonData(v any) bool {
 	switch x := v.(type) {
-	case string, float64, bool, nil:
+	case string, int, float64, bool, nil:
 		return true
 	case map[string]any:
 		for _, e := range x {

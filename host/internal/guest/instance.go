@@ -78,3 +78,14 @@ func (p *Plugin) Done() <-chan struct{} { return p.done }
 
 // Timeout returns the plugin's call deadline, 0 when calls have none.
 func (p *Plugin) Timeout() time.Duration { return p.timeout }
+
+// Imports reports whether the plugin's module imports any of the
+// wasmweb_v1 functions named.
+func (p *Plugin) Imports(names ...string) bool {
+	for _, n := range names {
+		if p.imports[n] {
+			return true
+		}
+	}
+	return false
+}

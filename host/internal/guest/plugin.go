@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,10 +59,26 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates,
 		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
 			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
+		imports: map[string]bool{},
 	}
-	for i := 0; i < p.warm; i++ {
+	for _, f := range compiled.ImportedFunctions() {
+		if mod, name, _ := f.Import(); mod == abi.ModuleName {
+			p.imports[name] = true
+		}
+	}
+	_, asks := compiled.ExportedFunctions()[abi.ExportHandlers]
+	n := p.warm
+	if asks && n == 0 && p.max > 0 {
+		n = 1 // the first instance says the names
+	}
+	for i := 0; i < n; i++ {
 		p.reserve()
 		in, err := p.create()
+		if err == nil && i == 0 && asks {
+			if p.handlers, err = in.handlerNames(); err != nil {
+				p.discard(in)
+			}
+		}
 		if err != nil {
 			p.Close(ctx)
 			return nil, loadError(cfg, StageInstantiate, err)
@@ -72,6 +89,57 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 	p.loadTime = p.loaded.Sub(start)
 	return p, nil
 }
+
+// handlerNames calls the guest's wasmweb_handlers on in, a new instance,
+// within the instantiation deadline, and reads the names it returns
+// (abi/ABI.md section 4).
+func (in *Instance) handlerNames() ([]string, error) {
+	p := in.pool
+	limit := time.Duration(initTimeouts) * p.timeout
+	var t *time.Timer
+	if p.timeout > 0 {
+		in.deadline.Store(time.Now().Add(limit).UnixNano())
+		t = time.AfterFunc(limit, in.halt)
+	}
+	res, err := in.mod.ExportedFunction(abi.ExportHandlers).Call(in.ctx)
+	in.deadline.Store(0)
+	if t != nil && !t.Stop() {
+		in.halt()
+	}
+	switch {
+	case in.killed.Load() && p.shut.Load():
+		return nil, errPoolClosed
+	case in.killed.Load():
+		return nil, fmt.Errorf("%s: stopped at its deadline (%v, %d times call_timeout)", abi.ExportHandlers, limit, initTimeouts)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", abi.ExportHandlers, err)
+	}
+	ptr, n := uint32(res[0]), uint32(res[0]>>32)
+	if n > abi.MaxHandlerNames {
+		return nil, fmt.Errorf("%s returned %d bytes of names, more than %d", abi.ExportHandlers, n, abi.MaxHandlerNames)
+	}
+	b, ok := in.mod.Memory().Read(ptr, n)
+	if !ok {
+		return nil, fmt.Errorf("%s returned %d bytes at %#x, outside memory", abi.ExportHandlers, n, ptr)
+	}
+	if n == 0 {
+		return []string{}, nil
+	}
+	names := strings.Split(string(b), "\x00") // a copy: the instance will run again
+	if len(names) > abi.MaxHandlers {
+		return nil, fmt.Errorf("%s returned %d names, more than %d", abi.ExportHandlers, len(names), abi.MaxHandlers)
+	}
+	for i, name := range names {
+		if name == "" || len(name) > abi.MaxHandlerName {
+			return nil, fmt.Errorf("%s: name %d is %d bytes, want 1 to %d", abi.ExportHandlers, i, len(name), abi.MaxHandlerName)
+		}
+	}
+	return names, nil
+}
+
+// Handlers returns the handler names the guest registered, and whether
+// it said: false when it does not export wasmweb_handlers.
+func (p *Plugin) Handlers() ([]string, bool) { return p.handlers, p.handlers != nil }
 
 // Plugin is one compiled generation of a plugin's .wasm file with its
 // bounded pool of instances. Instances are created ahead of need (warm)
@@ -89,6 +157,8 @@ type Plugin struct {
 	logs         *guestlog.Plugin // the plugin's share of the host's log
 	newState     func() State
 	gates        []*Gate
+	imports      map[string]bool // the wasmweb_v1 functions the module imports
+	handlers     []string        // its handler names; nil when it does not say
 
 	// The generation (generation.go): its number and slot, set by the
 	// slot before it serves; what it was loaded from, and when.

@@ -152,6 +152,9 @@ func (r *Runtime) checkModule(cm wazero.CompiledModule) error {
 	if start, ok := exports[interrupt.ExportStart]; ok && (len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0) {
 		return fmt.Errorf("the start function has signature %s, want () -> ()", signature(start))
 	}
+	if hs, ok := exports[abi.ExportHandlers]; ok && (len(hs.ParamTypes()) != 0 || !sameTypes(hs.ResultTypes(), api.ValueTypeI64)) {
+		return fmt.Errorf("export %s has signature %s, want () -> (i64)", abi.ExportHandlers, signature(hs))
+	}
 	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
 		return fmt.Errorf("missing export %q (want the guest's memory)", abi.ExportMemory)
 	}

@@ -153,29 +153,129 @@ var ErrSpent = errors.New("guestlog: the call's log budget is spent")
 // its initialization: what it may still log, and its output's unfinished
 // line. Write makes it the instance's stdout and stderr. A Call is used
 // by one goroutine at a time, the one running the instance.
+//
+// Between Begin and End (or Fail) the call's output and its log lines
+// at LevelError are held, not logged: End logs them, with the times they
+// were written, and Fail hands them to the record that reports the
+// call's failure instead. They are what a failure writes (a runtime's
+// dump, a panic's line), while the guest's other log lines are
+// deliberate and logged as they come, so that a long call's progress
+// shows. What is held is bounded by the call's budget. Outside Begin and
+// End (an instance's initialization) every line is logged as it comes.
 type Call struct {
 	p       *Plugin
 	request func() string
 	left    int64  // budget left; 0 once a line did not fit
 	partial []byte // output after the last line, at most MaxLine bytes
 	cut     bool   // the last line of output was cut at MaxLine
+
+	holding  bool
+	id       string     // the request's id, read at the first held line
+	held     []heldLine // the call's lines, in order
+	text     []byte     // their texts, end to end
+	lastErr  []byte     // the text of the last line of log at LevelError or above
+	errAt    int        // lastErr's index in held; -1 when it is not held
+	dropped  int64      // bytes the budget kept out of the call's lines
+	hasError bool       // lastErr is set
+	// overBudget: held lines were dropped for the budget, which End
+	// says
+	overBudget bool
 }
 
-// Begin starts a call with a whole budget and no unfinished line.
+// heldLine is a line held until its call ends: its text is
+// Call.text[start:end].
+type heldLine struct {
+	t          time.Time
+	level      slog.Level
+	msg        string
+	start, end int
+	cost       int64
+}
+
+// Begin starts a call with a whole budget and no unfinished line, and
+// holds its lines until End or Fail.
 func (c *Call) Begin() {
 	c.left = c.p.lim.PerCall
 	c.partial = c.partial[:0]
 	c.cut = false
+	c.holding = true
+	c.reset()
 }
 
-// End logs the output's unfinished line, if any.
+func (c *Call) reset() {
+	c.id = ""
+	c.held = c.held[:0]
+	c.text = c.text[:0]
+	c.lastErr = c.lastErr[:0]
+	c.errAt = -1
+	c.dropped = 0
+	c.hasError = false
+	c.overBudget = false
+}
+
+// End logs the output's unfinished line, if any, and the lines held
+// since Begin, within the plugin's rate.
 func (c *Call) End() {
+	c.endPartial()
+	if c.holding {
+		for _, l := range c.held {
+			c.emit(l.t, l.level, l.msg, c.text[l.start:l.end], l.cost, c.id)
+		}
+		c.holding = false
+		if c.overBudget {
+			c.notice("per call")
+		}
+	}
+	c.reset()
+}
+
+func (c *Call) endPartial() {
 	if len(c.partial) > 0 {
 		c.line(slog.LevelInfo, OutputMessage, c.partial)
 	}
 	c.partial = c.partial[:0]
 	c.cut = false
 }
+
+// Failure is what a failed call left for the one record that reports
+// it (abi/ABI.md section 9).
+type Failure struct {
+	// LastError is the call's last line of the log function at
+	// LevelError or above, kept even when the budget left it out of
+	// the log; "" when there was none.
+	LastError string
+	// Lines are the call's other lines, in order, within its budget.
+	Lines []string
+	// Dropped counts the bytes of lines the budget kept out.
+	Dropped int64
+}
+
+// Fail ends a call that failed: its lines are not logged but returned,
+// for the record that reports the failure, which should charge what it
+// logs of them to Afford.
+func (c *Call) Fail() Failure {
+	c.endPartial()
+	f := Failure{Dropped: c.dropped}
+	if c.hasError {
+		f.LastError = string(c.lastErr)
+	}
+	for i, l := range c.held {
+		if i != c.errAt {
+			f.Lines = append(f.Lines, string(c.text[l.start:l.end]))
+		}
+	}
+	c.holding = false
+	c.reset()
+	return f
+}
+
+// Afford takes the cost of a record's guest text from the plugin's rate,
+// or reports false and takes nothing.
+func (c *Call) Afford(text string) bool { return c.p.take(Cost([]byte(text))) }
+
+// Dropped counts n bytes of a record's guest text left out for the
+// plugin's rate.
+func (c *Call) Dropped(n int64) { c.p.dropped.Bytes.Add(float64(n)) }
 
 // The messages of a guest's lines; the guest's text is the attribute
 // TextKey, never part of a message (abi/ABI.md section 9).
@@ -191,7 +291,18 @@ func (c *Call) Log(level slog.Level, msg []byte) {
 	if len(msg) > MaxLine {
 		msg = msg[:MaxLine]
 	}
-	c.line(level, LogMessage, bytes.TrimRight(msg, "\n"))
+	msg = bytes.TrimRight(msg, "\n")
+	held := c.line(level, LogMessage, msg)
+	if c.holding && level >= slog.LevelError {
+		// Kept whatever the budget says: it is what a failure's record
+		// says went wrong, and it is at most MaxLine bytes.
+		c.lastErr = append(c.lastErr[:0], msg...)
+		c.hasError = true
+		c.errAt = -1
+		if held {
+			c.errAt = len(c.held) - 1
+		}
+	}
 }
 
 // Write logs output a line at a time: each newline ends a line, and a
@@ -202,11 +313,13 @@ func (c *Call) Write(b []byte) (int, error) {
 	n := len(b)
 	if c.left <= 0 {
 		c.drop(n, 0, "per call")
+		c.dropped += int64(n)
 		return 0, ErrSpent
 	}
 	for len(b) > 0 {
 		if c.left <= 0 {
 			c.drop(len(b), 0, "per call")
+			c.dropped += int64(len(b))
 			break
 		}
 		room := MaxLine - len(c.partial)
@@ -244,31 +357,57 @@ func (c *Call) finish(tail []byte) {
 	c.partial = c.partial[:0]
 }
 
-// line logs text as a record with message msg, if the call's budget and
-// the plugin's rate allow. A line that does not fit the budget spends
-// it: the rest of the call's lines are dropped too.
-func (c *Call) line(level slog.Level, msg string, text []byte) {
+// line logs text as a record with message msg, or holds it during a
+// call, if the call's budget allows; it reports whether the line was
+// held. A line that does not fit the budget spends it: the rest of the
+// call's lines are dropped too.
+func (c *Call) line(level slog.Level, msg string, text []byte) (held bool) {
 	if c.left <= 0 {
 		c.drop(len(text), 1, "per call")
-		return
+		c.dropped += int64(len(text))
+		return false
 	}
 	cost := Cost(text)
 	if cost > c.left {
 		c.left = 0
 		c.drop(len(text), 1, "per call")
-		return
+		c.dropped += int64(len(text))
+		return false
 	}
 	c.left -= cost
+	if c.holding && (msg == OutputMessage || level >= slog.LevelError) {
+		if len(c.held) == 0 {
+			c.id = c.request()
+		}
+		start := len(c.text)
+		c.text = append(c.text, text...)
+		c.held = append(c.held, heldLine{t: time.Now(), level: level, msg: msg, start: start, end: len(c.text), cost: cost})
+		return true
+	}
+	c.emit(time.Now(), level, msg, text, cost, c.request())
+	return false
+}
+
+// emit logs a line written at t, within the plugin's rate.
+func (c *Call) emit(t time.Time, level slog.Level, msg string, text []byte, cost int64, id string) {
 	if !c.p.take(cost) {
 		c.drop(len(text), 1, "per second")
 		return
 	}
-	if id := c.request(); id != "" {
-		c.p.log.Log(context.Background(), level, msg, TextKey, string(text), "request", id)
-	} else {
-		c.p.log.Log(context.Background(), level, msg, TextKey, string(text))
+	h := c.p.log.Handler()
+	if !h.Enabled(context.Background(), level) {
+		return
 	}
+	r := slog.NewRecord(t, level, msg, 0)
+	r.AddAttrs(slog.String(TextKey, string(text)))
+	if id != "" {
+		r.AddAttrs(slog.String(RequestKey, id))
+	}
+	h.Handle(context.Background(), r)
 }
+
+// RequestKey is the attribute of a record that names its request's id.
+const RequestKey = "request_id"
 
 // drop counts n bytes and lines kept out of the log by limit, and
 // reports it at most once a second per plugin.
@@ -280,6 +419,18 @@ func (c *Call) drop(n, lines int, limit string) {
 	if lines > 0 {
 		p.dropped.Lines.Add(float64(lines))
 	}
+	if c.holding && limit == "per call" {
+		// Said when the call ends well; a failure's record says it.
+		c.overBudget = true
+		return
+	}
+	c.notice(limit)
+}
+
+// notice says in the log that lines were dropped for limit, at most
+// once a second per plugin.
+func (c *Call) notice(limit string) {
+	p := c.p
 	now := p.now().UnixNano()
 	last := p.noticed.Load()
 	if now-last < int64(time.Second) || !p.noticed.CompareAndSwap(last, now) {
@@ -291,7 +442,7 @@ func (c *Call) drop(n, lines int, limit string) {
 	}
 	attrs := []any{"limit", limit + " (" + strconv.FormatInt(bound, 10) + " bytes)"}
 	if id := c.request(); id != "" {
-		attrs = append(attrs, "request", id)
+		attrs = append(attrs, RequestKey, id)
 	}
 	p.log.Warn("host: guest log over its limit; dropping lines (see wasmweb_guest_log_dropped_bytes_total)", attrs...)
 }

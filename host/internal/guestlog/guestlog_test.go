@@ -151,6 +151,7 @@ func TestPerCallBudget(t *testing.T) {
 	if _, err := c.Write([]byte("next call\n")); err != nil {
 		t.Fatalf("Write after Begin: %v", err)
 	}
+	c.End()
 	if got := logged.lines(); got[len(got)-1] != "next call" {
 		t.Errorf("after Begin, logged %q, want \"next call\"", got[len(got)-1])
 	}
@@ -245,5 +246,65 @@ func TestDropNoticeOncePerSecond(t *testing.T) {
 	c2.Log(slog.LevelInfo, []byte("xx"))
 	if n := notices(); n != 2 {
 		t.Errorf("%d notices after a second more, want 2", n)
+	}
+}
+
+// TestHeldLines checks that a call's output and error lines are held
+// between Begin and End, then logged in order, while its other log
+// lines are logged at once; and that Fail returns the held lines
+// instead, with the last error line apart and kept even past the
+// budget.
+func TestHeldLines(t *testing.T) {
+	p, _, logged, _, _, _ := fixture(Limits{PerCall: 4 << 10, PerSecond: 1 << 30})
+	c := p.NewCall(func() string { return "r1" })
+	c.Begin()
+	c.Write([]byte("one\ntw"))
+	c.Log(slog.LevelInfo, []byte("two"))
+	c.Log(slog.LevelError, []byte("three"))
+	if got := logged.lines(); strings.Join(got, "|") != "two" {
+		t.Fatalf("logged %q during the call, want the info line alone", got)
+	}
+	c.End()
+	if got := logged.lines(); strings.Join(got, "|") != "two|one|three|tw" {
+		t.Errorf("logged %q, want two, then one, three, tw", got)
+	}
+
+	c.Begin()
+	c.Write([]byte("before\n"))
+	c.Log(slog.LevelError, []byte("boom\nstack line"))
+	c.Write([]byte("after"))
+	f := c.Fail()
+	if f.LastError != "boom\nstack line" || strings.Join(f.Lines, "|") != "before|after" || f.Dropped != 0 {
+		t.Errorf("Fail = %+v", f)
+	}
+	c.End()
+	if n := len(logged.lines()); n != 4 {
+		t.Errorf("%d lines logged after Fail, want none more than the 4 before", n-4)
+	}
+
+	// Past the budget: lines are dropped and counted, the error line is
+	// kept apart.
+	c.Begin()
+	c.Write(bytes.Repeat([]byte("x\n"), 10<<10))
+	c.Log(slog.LevelError, []byte("the end"))
+	f = c.Fail()
+	if f.LastError != "the end" || f.Dropped == 0 || len(f.Lines) == 0 || len(f.Lines) > (4<<10)/LineOverhead {
+		t.Errorf("Fail after a flood: error %q, dropped %d, %d lines", f.LastError, f.Dropped, len(f.Lines))
+	}
+	for _, m := range logged.msgs {
+		if strings.Contains(m, "over its limit") {
+			t.Errorf("a failed call's drops were noticed apart from its record: %q", m)
+		}
+	}
+	// A call that ends well says so.
+	c.Begin()
+	c.Write(bytes.Repeat([]byte("x\n"), 10<<10))
+	c.End()
+	noticed := false
+	for _, m := range logged.msgs {
+		noticed = noticed || strings.Contains(m, "over its limit")
+	}
+	if !noticed {
+		t.Error("no notice of the drops of a call that ended well")
 	}
 }

@@ -2,11 +2,11 @@ package hostfuncs
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"sync"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/pagedata"
 	"github.com/wasmweb/wasmweb/host/templates"
 )
 
@@ -20,7 +20,8 @@ func render(c *Call, name string, raw []byte) int32 {
 	}
 	var data any
 	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &data); err != nil {
+		var err error
+		if data, err = pagedata.Decode(raw); err != nil {
 			c.fail("render " + name + ": data is not JSON: " + err.Error())
 			return abi.ErrInvalid
 		}

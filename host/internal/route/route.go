@@ -135,6 +135,7 @@ type Route struct {
 	Allow   string          // the Allow header of a 405: Methods, sorted
 	Plugin  string
 	Handler string // the name the plugin registered the handler under
+	Key     string // the route's config key, such as "site[0].route[5]", for logs
 	ID      int32  // the route's number among its plugin's routes, passed to wasmweb_handle
 	Auth    bool   // auth = "required": no signed-in user, no call
 	NoXSRF  bool   // xsrf = false: exempt from the site's XSRF check

@@ -1,0 +1,13 @@
+;; handlers_good: a guest that answers "Hello, world" and says its handlers are "ok" and "hi".
+;; The host checks what wasmweb_handlers returns at load (abi/ABI.md
+;; section 4).
+(module
+  (import "wasmweb_v1" "resp_write" (func $write (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "Hello, world")
+  (func (export "wasmweb_handle") (param $route i32) (result i32)
+    (drop (call $write (i32.const 16) (i32.const 12)))
+    (i32.const 0))
+  (data (i32.const 64) "ok\00hi")
+  (func (export "wasmweb_handlers") (result i64)
+    (i64.const 21474836544)))
