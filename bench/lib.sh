@@ -120,3 +120,23 @@ tree_label() {
 	[[ -z $(git -C "$1" status --porcelain 2>/dev/null) ]] || c+="+dirty"
 	echo "$c"
 }
+
+# round_order ROUND NAMES...: the names in the order of that round of runs.
+# A base twin (base-NAME) follows NAME in odd rounds and precedes it in even
+# ones, so neither tree always runs first after the same neighbour.
+round_order() {
+	local r=$1 i n
+	shift
+	local a=("$@")
+	n=${#a[@]}
+	if (( r % 2 == 0 )); then
+		for ((i = 0; i + 1 < n; i++)); do
+			if [[ ${a[i+1]} == "base-${a[i]}" ]]; then
+				local t=${a[i]}
+				a[i]=${a[i+1]} a[i+1]=$t
+				i=$((i + 1))
+			fi
+		done
+	fi
+	printf '%s\n' "${a[@]}"
+}

@@ -13,8 +13,9 @@
 # DEADLINE (on: the default 5 s per-call deadline; off: only
 # bench/configs/deadline-off.toml; both, the default: both), BASE (a
 # commit: exported with git archive, its cmd/wasmweb built and run from
-# the exported tree with its own plugins and configs, right after this
-# tree's in every run; its lines are labelled wasmweb@COMMIT).
+# the exported tree with its own plugins and configs, next to this
+# tree's: after it in odd runs, before it in even ones; its lines are labelled
+# wasmweb@COMMIT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -105,13 +106,22 @@ run_tornado() {
 }
 for r in $(seq 1 "$RUNS"); do
 	p=$((19000 + r * 20))
+	# With a base, this tree's server runs first in odd runs, the base's
+	# in even ones.
+	order="cur base"
+	[ -z "$BASE" ] && order=cur
+	[ -n "$BASE" ] && [ $((r % 2)) = 0 ] && order="base cur"
 	if [ "$DEADLINE" != off ]; then
-		results+=("$(run_wasmweb "$p" $((p + 1)))")
-		[ -z "$BASE" ] || results+=("$(run_wasmweb $((p + 2)) $((p + 3)) on base)")
+		for v in $order; do
+			if [ "$v" = cur ]; then results+=("$(run_wasmweb "$p" $((p + 1)))")
+			else results+=("$(run_wasmweb $((p + 2)) $((p + 3)) on base)"); fi
+		done
 	fi
 	if [ "$DEADLINE" != on ]; then
-		results+=("$(run_wasmweb $((p + 4)) $((p + 5)) off)")
-		[ -z "$BASE" ] || [ ! -f "$BASE_ROOT/bench/configs/deadline-off.toml" ] || results+=("$(run_wasmweb $((p + 6)) $((p + 7)) off base)")
+		for v in $order; do
+			if [ "$v" = cur ]; then results+=("$(run_wasmweb $((p + 4)) $((p + 5)) off)")
+			elif [ -f "$BASE_ROOT/bench/configs/deadline-off.toml" ]; then results+=("$(run_wasmweb $((p + 6)) $((p + 7)) off base)"); fi
+		done
 	fi
 	if [ "$TORNADO" = 1 ]; then results+=("$(run_tornado $((p + 8)))"); fi
 done

@@ -316,7 +316,7 @@ metrics_hello() {
 # ------------------------------------------------------------- throughput ---
 WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency http://127.0.0.1:PORT/"
 RUNNING=()
-declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() OTHER=() STEAL=()
+declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() OTHER=() STEAL=() CPU_REQ=() CPU_ALL=()
 declare -A POOL_WARM=() POOL_END=()   # "calls misses creations" after the warm-up and after the last run
 if phase throughput; then
 	for s in "${SERVERS[@]}"; do
@@ -341,7 +341,7 @@ if phase throughput; then
 	done
 
 	for ((r = 1; r <= RUNS; r++)); do
-		for s in "${RUNNING[@]}"; do
+		for s in $(round_order "$r" "${RUNNING[@]}"); do
 			log "run $r/$RUNS: $s (${DURATION}s)"
 			for ((attempt = 0; ; attempt++)); do
 				wait_quiet
@@ -350,11 +350,14 @@ if phase throughput; then
 					"http://127.0.0.1:${PORT[$s]}/" >"$tmp/wrk.$s.$r.txt"
 				read -r busy1 steal1 < <(cpu_busy); srv1=$(proc_cpu "${PID[$s]}"); kid1=$(children_cpu)
 				# CPU time (in % of one core) spent by anything but this server
-				# and wrk during the run, and time stolen by the hypervisor.
+				# and wrk during the run, time stolen by the hypervisor, and
+				# the server's own CPU time per request (µs).
 				awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
-					-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
+					-v t="$(( DURATION * HZ ))" -v sv=$((srv1 - srv0)) -v hz="$HZ" \
+					-v n="$(awk '/ requests in / {print $1; exit}' "$tmp/wrk.$s.$r.txt")" \
+					'BEGIN { printf "%.0f %.0f %.2f\n", 100 * o / t, 100 * st / t, (n > 0 ? 1e6 * sv / hz / n : 0) }' \
 					>"$tmp/other.$s.$r.txt"
-				read -r other steal <"$tmp/other.$s.$r.txt"
+				read -r other steal _ <"$tmp/other.$s.$r.txt"
 				(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
 				log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
 				RETRIED=$((RETRIED + 1))
@@ -378,7 +381,11 @@ if phase throughput; then
 		done
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
 		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
-		read -r RPS[$s] P50[$s] P99[$s] _ OTHER[$s] STEAL[$s] <<<"$med"
+		read -r RPS[$s] P50[$s] P99[$s] _ OTHER[$s] STEAL[$s] _ <<<"$med"
+		# The server's CPU per request: the median over the runs, and every
+		# run's in the order of req/s.
+		CPU_REQ[$s]=$(printf '%s\n' "$sorted" | awk '{print $7}' | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+		CPU_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.1f", (NR > 1 ? ", " : ""), $7}')
 		RPS_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
 		P99_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s", (NR > 1 ? ", " : ""), ($3 >= 1000 ? sprintf("%.2f ms", $3 / 1000) : sprintf("%.0f µs", $3))}')
 		OTHER_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $5}')
@@ -416,8 +423,8 @@ fi
 # world" for GET /, polled with curl in a tight loop from the load CPU. The
 # first start has an empty compile cache (a dedicated --cache-dir) and fills
 # it; the next RESTARTS starts find it warm. With a base, its wasmweb (from
-# its own tree, with a cache of its own) is started after this tree's at
-# each step.
+# its own tree, with a cache of its own) is started next to this tree's at
+# each step (after it, and before it in even warm rounds).
 DEMO_PLUGINS=$(wc -w <<<"$DEMO_PLUGIN_NAMES")
 (( DEMO_PLUGINS > 0 )) || DEMO_PLUGINS=1
 RESTART_CMD="GOMAXPROCS=1 taskset -c $SERVER_CPU ./wasmweb serve --listen 127.0.0.1:PORT --cache-dir bench/results/compile-cache"
@@ -496,7 +503,9 @@ if phase restart && (( HAVE_WASMWEB )); then
 		fi
 	done
 	for ((k = 1; k <= RESTARTS; k++)); do
-		for v in $RESTART_VARIANTS; do
+		order=$RESTART_VARIANTS
+		(( k % 2 )) || order=$(tac -s' ' <<<"$RESTART_VARIANTS " | xargs)
+		for v in $order; do
 			[[ -n ${RESTART_COLD[$v]:-} ]] || continue
 			wait_quiet
 			log "restart: warm $k/$RESTARTS (${RESTART_LABEL[$v]})"
@@ -514,7 +523,7 @@ fi
 # the servers, from the package directory (the host benchmark builds and
 # loads ../plugins/hello). With a base, its test binaries are built in its
 # tree and run from there, alternating with this tree's one run (-count 1)
-# at a time, BENCH_COUNT times.
+# at a time (the base first in even rounds), BENCH_COUNT times.
 declare -A DISPATCH_OUT=()   # PKG (this tree) or base/PKG -> the benchmark output
 # run_in DIR CMD...: runs CMD in DIR (in the background under load, the
 # function's subshell execs CMD, so LOAD_PID is CMD's pid).
@@ -542,7 +551,9 @@ if phase dispatch; then
 		(( ${#keys[@]} < 2 )) || { rounds=$BENCH_COUNT; count=1; }
 		declare -A dfail=()
 		for ((i = 1; i <= rounds; i++)); do
-			for k in "${keys[@]}"; do
+			order=("${keys[@]}")
+			(( i % 2 )) || order=($(printf '%s\n' "${keys[@]}" | tac))
+			for k in "${order[@]}"; do
 				[[ -z ${dfail[$k]:-} ]] || continue
 				wait_quiet
 				log "go test -bench '$re' -count $count ./$pkg/ ($k$( (( rounds > 1 )) && echo ", round $i/$rounds"))"
@@ -610,15 +621,17 @@ report=$tmp/report.md
 	if (( ${#RUNNING[@]} > 0 )); then
 		echo "## Throughput (keep-alive, $CONNS connections, ${DURATION}s × $RUNS run(s), interleaved round-robin)"
 		echo
-		echo "| server | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) |"
-		echo "|---|---:|---|---:|---:|---|---:|---|---:|"
+		echo "| server | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) | server CPU per request (median) | (all runs) |"
+		echo "|---|---:|---|---:|---:|---|---:|---|---:|---:|---|"
 		for s in "${RUNNING[@]}"; do
-			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% |\n' "${LABEL[$s]}" "${RPS[$s]}" "${RPS_ALL[$s]}" \
+			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% | %s µs | %s |\n' "${LABEL[$s]}" "${RPS[$s]}" "${RPS_ALL[$s]}" \
 				"$(fmt_lat "${P50[$s]}")" "$(fmt_lat "${P99[$s]}")" "${P99_ALL[$s]}" "${ERRS[$s]}" \
-				"${OTHER_ALL[$s]}" "${STEAL[$s]}"
+				"${OTHER_ALL[$s]}" "${STEAL[$s]}" "${CPU_REQ[$s]}" "${CPU_ALL[$s]}"
 		done
 		echo
 		echo "The \"all runs\" columns are in the order of req/s, lowest first."
+		echo
+		echo "\"Server CPU per request\" is the server process's user + system time during a run (from /proc, in ticks of 1/$HZ s) divided by the requests wrk completed: less sensitive to other work on the box than req/s, which also depends on the share of the core the server gets."
 		echo
 		echo "\"Other CPU\" is CPU time used during a run by anything except the server and wrk (other processes, softirq), in % of one core; a few % (±10, tick accounting) is the kernel's own share, tens of % mean something else was running and the run is suspect. Runs above ${MAX_OTHER}% were repeated up to $RETRIES times ($RETRIED repeat(s) in all); the last attempt counts."
 		echo
@@ -634,14 +647,17 @@ report=$tmp/report.md
 			if (( ! header )); then
 				echo "### Before ($BASE_SHORT) and after ($CUR_SHORT)"
 				echo
-				echo "| server | before req/s (median) | after req/s (median) | after ÷ before | before (all runs) | after (all runs) | p99 before → after | per request, after − before |"
-				echo "|---|---:|---:|---:|---|---|---|---:|"
+				echo "Each base server ran right after this tree's in odd rounds and right before it in even ones."
+				echo
+				echo "| server | before req/s (median) | after req/s (median) | after ÷ before | before (all runs) | after (all runs) | p99 before → after | per request, after − before | server CPU per request, before → after (median) | after ÷ before |"
+				echo "|---|---:|---:|---:|---|---|---|---:|---:|---:|"
 				header=1
 			fi
-			printf '| %s | %.0f | %.0f | %s | %s | %s | %s → %s | %s |\n' "${LABEL[$w]% @ *}" "${RPS[base-$w]}" "${RPS[$w]}" \
+			printf '| %s | %.0f | %.0f | %s | %s | %s | %s → %s | %s | %s → %s µs | %s |\n' "${LABEL[$w]% @ *}" "${RPS[base-$w]}" "${RPS[$w]}" \
 				"$(ratio "${RPS[$w]}" "${RPS[base-$w]}")" "${RPS_ALL[base-$w]}" "${RPS_ALL[$w]}" \
 				"$(fmt_lat "${P99[base-$w]}")" "$(fmt_lat "${P99[$w]}")" \
-				"$(awk -v a="${RPS[$w]}" -v b="${RPS[base-$w]}" 'BEGIN { printf "%+.2f µs", 1e6 / a - 1e6 / b }')"
+				"$(awk -v a="${RPS[$w]}" -v b="${RPS[base-$w]}" 'BEGIN { printf "%+.2f µs", 1e6 / a - 1e6 / b }')" \
+				"${CPU_REQ[base-$w]}" "${CPU_REQ[$w]}" "$(ratio "${CPU_REQ[$w]}" "${CPU_REQ[base-$w]}")"
 		done
 		(( ! header )) || echo
 
@@ -731,7 +747,7 @@ report=$tmp/report.md
 	if [[ -n ${RESTART_COLD[*]:-} ]]; then
 		echo "## Restart to ready (wasmweb serve, demo site: $DEMO_PLUGINS plugins: $DEMO_PLUGIN_NAMES)"
 		echo
-		echo "From starting the process to its first 200 \"Hello, world\" for GET / (curl polling in a tight loop on CPU $LOAD_CPU; resolution a few ms). \"Host load\" is the server's own \"loaded … in\" figure: compiling or loading the plugins from the cache and pre-warming their pools.$( (( HAVE_BASE )) && echo " Each step starts this tree's wasmweb, then $BASE_SHORT's (from its own tree, with its own cache).")"
+		echo "From starting the process to its first 200 \"Hello, world\" for GET / (curl polling in a tight loop on CPU $LOAD_CPU; resolution a few ms). \"Host load\" is the server's own \"loaded … in\" figure: compiling or loading the plugins from the cache and pre-warming their pools.$( (( HAVE_BASE )) && echo " Each step starts this tree's wasmweb and $BASE_SHORT's (from its own tree, with its own cache): this tree's first, except in even warm rounds.")"
 		echo
 		echo "| wasmweb | start | ready after | per plugin | host load | target ≤ 1 s per plugin |"
 		echo "|---|---|---:|---:|---:|---|"
@@ -783,7 +799,7 @@ report=$tmp/report.md
 				[[ -n ${before[$name]:-} ]] || continue
 				read -r bns bby bal <<<"${before[$name]}"
 				if (( ! header )); then
-					echo "Before ($BASE_SHORT) and after ($CUR_SHORT), alternating one run of each at a time:"
+					echo "Before ($BASE_SHORT) and after ($CUR_SHORT), alternating one run of each at a time (the base first in even rounds):"
 					echo
 					echo "| benchmark | ns/op before → after | after ÷ before | B/op before → after | allocs/op before → after |"
 					echo "|---|---:|---:|---:|---:|"

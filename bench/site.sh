@@ -29,8 +29,9 @@
 # With BASE=COMMIT, that commit is exported (git archive) and its
 # cmd/wasmweb built; its wasmweb servers, with its own hello plugin and its
 # own page guest (bench/site/page built with its SDK), join each phase's
-# rounds, every one right after this tree's twin, and the report compares
-# the two (after ÷ before).
+# rounds, every one next to this tree's twin (after it in odd rounds,
+# before it in even ones), and the report compares the two (after ÷
+# before).
 #
 # Every server is pinned to SERVER_CPU (taskset, GOMAXPROCS=1; nginx with
 # one worker process), wrk to LOAD_CPU (one thread, CONNS keep-alive
@@ -539,7 +540,7 @@ check_page() {
 }
 
 # -------------------------------------------------------------- measuring ---
-declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() STEAL=()
+declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() STEAL=() CPU_REQ=() CPU_ALL=()
 MEASURED=()
 WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency URL"
 
@@ -580,7 +581,7 @@ measure_phase() {
 			done
 		fi
 		for ((r = 1; r <= RUNS; r++)); do
-			for t in "${ok[@]}"; do
+			for t in $(round_order "$r" "${ok[@]}"); do
 				s=${TSERVER[$t]}
 				log "run $r/$RUNS: $t (${DURATION}s)"
 				for ((attempt = 0; ; attempt++)); do
@@ -589,12 +590,14 @@ measure_phase() {
 					load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$(url "$t")" >"$tmp/wrk.$t.$r.txt"
 					read -r busy1 steal1 < <(cpu_busy); srv1=$(tree_cpu "${PID[$s]}"); kid1=$(children_cpu)
 					# CPU time (in % of one core) spent by anything but this
-					# server and wrk during the run, and time stolen by the
-					# hypervisor.
+					# server and wrk during the run, time stolen by the
+					# hypervisor, and the server's own CPU time per request (µs).
 					awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
-						-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
+						-v t="$(( DURATION * HZ ))" -v sv=$((srv1 - srv0)) -v hz="$HZ" \
+						-v n="$(awk '/ requests in / {print $1; exit}' "$tmp/wrk.$t.$r.txt")" \
+						'BEGIN { printf "%.0f %.0f %.2f\n", 100 * o / t, 100 * st / t, (n > 0 ? 1e6 * sv / hz / n : 0) }' \
 						>"$tmp/other.$t.$r.txt"
-					read -r other steal <"$tmp/other.$t.$r.txt"
+					read -r other steal _ <"$tmp/other.$t.$r.txt"
 					(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
 					log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
 					RETRIED=$((RETRIED + 1))
@@ -615,7 +618,11 @@ measure_phase() {
 		done
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
 		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
-		read -r RPS[$t] P50[$t] P99[$t] _ _ STEAL[$t] <<<"$med"
+		read -r RPS[$t] P50[$t] P99[$t] _ _ STEAL[$t] _ <<<"$med"
+		# The server's CPU per request: the median over the runs, and every
+		# run's in the order of req/s.
+		CPU_REQ[$t]=$(printf '%s\n' "$sorted" | awk '{print $7}' | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+		CPU_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.1f", (NR > 1 ? ", " : ""), $7}')
 		RPS_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
 		P99_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s", (NR > 1 ? ", " : ""), ($3 >= 1000 ? sprintf("%.2f ms", $3 / 1000) : sprintf("%.0f µs", $3))}')
 		OTHER_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $5}')
@@ -635,13 +642,13 @@ measured() { [[ -n ${RPS[$1]:-} ]]; }
 # table TARGETS...: the per-target figures.
 table() {
 	local t
-	echo "| server | URL | response bytes (header + body) | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) |"
-	echo "|---|---|---:|---:|---|---:|---:|---|---:|---|---:|"
+	echo "| server | URL | response bytes (header + body) | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) | server CPU per request (median) | (all runs) |"
+	echo "|---|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|---|"
 	for t in "$@"; do
 		measured "$t" || continue
-		printf '| %s | `%s` | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% |\n' "${TLABEL[$t]}" "${TPATH[$t]}" "${RESP_BYTES[$t]}" \
+		printf '| %s | `%s` | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% | %s µs | %s |\n' "${TLABEL[$t]}" "${TPATH[$t]}" "${RESP_BYTES[$t]}" \
 			"${RPS[$t]}" "${RPS_ALL[$t]}" "$(fmt_lat "${P50[$t]}")" "$(fmt_lat "${P99[$t]}")" "${P99_ALL[$t]}" \
-			"${ERRS[$t]}" "${OTHER_ALL[$t]}" "${STEAL[$t]}"
+			"${ERRS[$t]}" "${OTHER_ALL[$t]}" "${STEAL[$t]}" "${CPU_REQ[$t]}" "${CPU_ALL[$t]}"
 	done
 	echo
 }
@@ -652,15 +659,16 @@ compare() {
 	for t in "$@"; do
 		[[ $t != base-* ]] && measured "$t" && measured "base-$t" || continue
 		if (( ! header )); then
-			echo "Before (${VAT[base]# @ }) and after (${VAT[cur]# @ }), run back to back in each round:"
+			echo "Before (${VAT[base]# @ }) and after (${VAT[cur]# @ }), run back to back in each round (the base second in odd rounds, first in even ones):"
 			echo
-			echo "| server | before req/s (median) | after req/s (median) | after ÷ before | before (all runs) | after (all runs) | p99 before → after | per request, after − before |"
-			echo "|---|---:|---:|---:|---|---|---|---:|"
+			echo "| server | before req/s (median) | after req/s (median) | after ÷ before | before (all runs) | after (all runs) | p99 before → after | per request, after − before | server CPU per request, before → after (median) | after ÷ before |"
+			echo "|---|---:|---:|---:|---|---|---|---:|---:|---:|"
 			header=1
 		fi
-		printf '| %s | %.0f | %.0f | %s | %s | %s | %s → %s | %s |\n' "${TLABEL[$t]% @ *}" "${RPS[base-$t]}" "${RPS[$t]}" \
+		printf '| %s | %.0f | %.0f | %s | %s | %s | %s → %s | %s | %s → %s µs | %s |\n' "${TLABEL[$t]% @ *}" "${RPS[base-$t]}" "${RPS[$t]}" \
 			"$(ratio "${RPS[$t]}" "${RPS[base-$t]}")" "${RPS_ALL[base-$t]}" "${RPS_ALL[$t]}" \
-			"$(fmt_lat "${P99[base-$t]}")" "$(fmt_lat "${P99[$t]}")" "$(per_request "$t" "base-$t")"
+			"$(fmt_lat "${P99[base-$t]}")" "$(fmt_lat "${P99[$t]}")" "$(per_request "$t" "base-$t")" \
+			"${CPU_REQ[base-$t]}" "${CPU_REQ[$t]}" "$(ratio "${CPU_REQ[$t]}" "${CPU_REQ[base-$t]}")"
 	done
 	(( ! header )) || echo
 }
@@ -735,6 +743,8 @@ report=$tmp/report.md
 		fi
 	fi
 
+	echo "\"Server CPU per request\" is the server's user + system time during a run (nginx: master and worker; from /proc, in ticks of 1/$HZ s) divided by the requests wrk completed: less sensitive to other work on the box than req/s, which also depends on the share of the core the server gets."
+	echo
 	echo "\"Other CPU\" is CPU time used during a run by anything except the server under test (nginx: master and worker) and wrk, in % of one core; tens of % mean something else was running and the run is suspect. The \"all runs\" columns are in the order of req/s, lowest first; p50/p99 are those of the median run."
 	echo
 	echo "## Commands"
