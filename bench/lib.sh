@@ -69,3 +69,74 @@ wrk_row() {
 	[[ -n $rps && -n $p50 && -n $p99 ]] || { log "cannot parse $1:"; cat "$1" >&2; return 1; }
 	echo "$rps $(to_us "$p50") $(to_us "$p99") $errs"
 }
+
+# ------------------------------------------------------------ base build ---
+# A second ("base") wasmweb measured next to this tree's: BASE names a
+# commit of this repository. base_prepare DIR exports it with `git archive`
+# into DIR, builds its cmd/wasmweb into DIR.bin and sets BASE_ROOT (the
+# exported tree, where its servers run, so they use its own plugins and
+# configs), BASE_BIN and BASE_SHORT (its short hash, for labels). Only the
+# scripts of this bench/ are used, so the commit may predate the option.
+# Fails, with the reason logged, if the commit is unknown or does not build.
+base_prepare() {
+	local dir=$1
+	BASE_SHORT=$(git -C "$ROOT" rev-parse --short "$BASE^{commit}" 2>/dev/null) || {
+		log "BASE=$BASE is not a commit of $ROOT"
+		return 1
+	}
+	log "exporting $BASE_SHORT into $dir and building its wasmweb"
+	mkdir -p "$dir"
+	git -C "$ROOT" archive "$BASE_SHORT" | tar -x -C "$dir" || { log "git archive $BASE_SHORT failed"; return 1; }
+	if ! (cd "$dir" && go build -o "$dir.bin" ./cmd/wasmweb) >"$dir.build.log" 2>&1; then
+		log "go build ./cmd/wasmweb failed in $BASE_SHORT:"
+		sed 's/^/    /' "$dir.build.log" | head -n 20 >&2
+		return 1
+	fi
+	BASE_ROOT=$dir BASE_BIN=$dir.bin
+}
+
+# build_plugins BIN DIR LOG: builds every plugin under DIR/plugins with
+# that wasmweb binary, outside the measurement (wasmweb serve would build a
+# stale one at start, inside the start-up timeout); its output goes to LOG.
+build_plugins() {
+	local bin=$1 dir=$2 logf=$3 d ds=()
+	for d in "$dir"/plugins/*/; do
+		[[ -f $d/main.go ]] && ds+=("${d%/}")
+	done
+	(( ${#ds[@]} > 0 )) || return 0
+	log "building the plugins of $dir"
+	(cd "$dir" && "$bin" build "${ds[@]}") >"$logf" 2>&1 || {
+		log "wasmweb build failed in $dir:"
+		sed 's/^/    /' "$logf" | tail -n 20 >&2
+		return 1
+	}
+}
+
+# tree_label DIR: the short commit of the checkout at DIR, with "+dirty"
+# when it has uncommitted changes; "no commit" outside git.
+tree_label() {
+	local c
+	c=$(git -C "$1" rev-parse --short HEAD 2>/dev/null) || { echo "no commit"; return; }
+	[[ -z $(git -C "$1" status --porcelain 2>/dev/null) ]] || c+="+dirty"
+	echo "$c"
+}
+
+# round_order ROUND NAMES...: the names in the order of that round of runs.
+# A base twin (base-NAME) follows NAME in odd rounds and precedes it in even
+# ones, so neither tree always runs first after the same neighbour.
+round_order() {
+	local r=$1 i n
+	shift
+	local a=("$@")
+	n=${#a[@]}
+	if (( r % 2 == 0 )); then
+		for ((i = 0; i + 1 < n; i++)); do
+			if [[ ${a[i+1]} == "base-${a[i]}" ]]; then
+				local t=${a[i]}
+				a[i]=${a[i+1]} a[i+1]=$t
+				i=$((i + 1))
+			fi
+		done
+	fi
+	printf '%s\n' "${a[@]}"
+}

@@ -9,6 +9,7 @@
 #   DURATION=30 RUNS=5 bench/run.sh
 #   SUITE=restart,dispatch bench/run.sh            # only some phases
 #   ONLY="wasmweb-netpoll nethttp" bench/run.sh    # only some servers
+#   BASE=aeeae4d bench/run.sh         # also that commit's wasmweb, side by side
 #
 # Phases (SUITE, comma-separated; default all of them):
 #   throughput  every server pinned to one core (taskset -c $SERVER_CPU,
@@ -26,6 +27,11 @@
 #               compile cache and $RESTARTS times with a warm one.
 #   dispatch    go test -bench Dispatch ./host/ and -bench Hello ./netloop/,
 #               $BENCH_COUNT times each, pinned like the servers.
+#
+# With BASE=COMMIT, that commit is exported (git archive) and its
+# cmd/wasmweb built; its wasmweb servers, run from the exported tree (its
+# own plugins and configs), join every phase next to this tree's, in the
+# same rounds, and the report compares the two (after ÷ before).
 #
 # Output: a Markdown report on stdout, also written to bench/results/latest.md.
 # See bench/README.md.
@@ -51,6 +57,7 @@ ONLY=${ONLY:-}                      # server names to measure (space or comma se
 RESTARTS=${RESTARTS:-5}             # warm-cache restarts measured
 BENCH_COUNT=${BENCH_COUNT:-5}       # go test -count for the dispatch benchmarks
 PYTHON=${PYTHON:-/usr/bin/python3}  # the interpreter that has Debian's python3-tornado
+BASE=${BASE:-}                      # a commit whose wasmweb is measured next to this tree's
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
@@ -60,6 +67,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-bench.XXXXXX")
 SCRIPT_START=$SECONDS
 
 log() { printf 'bench: %s\n' "$*" >&2; }
+. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row, base_prepare, build_plugins, tree_label
 
 [[ $SUITE == all ]] && SUITE=throughput,idle,restart,dispatch
 for p in ${SUITE//,/ }; do
@@ -160,14 +168,51 @@ if phase throughput || phase idle || phase restart; then
 		log "SKIPPING wasmweb: go build ./cmd/wasmweb failed:"
 		sed 's/^/    /' "$tmp/wasmweb-build.log" | head -n 20 >&2
 	fi
+	if (( HAVE_WASMWEB )) && [[ -z $WASMWEB_BIN ]]; then
+		build_plugins "$tmp/wasmweb" "$ROOT" "$tmp/plugins-build.log" || note "\`wasmweb build\` of this tree's plugins failed"
+	fi
 fi
+# The base commit's wasmweb (BASE), for the phases that run wasmweb.
+HAVE_BASE=0 BASE_SHORT="" BASE_ROOT=""
+if [[ -n $BASE ]] && { phase throughput || phase idle || phase restart || phase dispatch; }; then
+	if base_prepare "$tmp/base"; then
+		HAVE_BASE=1
+		if phase throughput || phase idle || phase restart; then
+			build_plugins "$BASE_BIN" "$BASE_ROOT" "$tmp/base-plugins-build.log" || note "\`wasmweb build\` of $BASE_SHORT's plugins failed"
+		fi
+	else
+		note "BASE=$BASE skipped: it could not be exported or built (see the log)"
+	fi
+fi
+# Labels: with a base, each wasmweb label names its tree.
+CUR_SHORT=$(tree_label "$ROOT")
+at_cur() { (( HAVE_BASE )) && echo " @ $CUR_SHORT"; return 0; }
 
 # ---------------------------------------------------------------- servers ---
 # Each server: a name, a display label and a command line with @ADDR@ for the
 # listen address and @ADMIN@ for wasmweb's admin address (metrics).
 SERVERS=()
-declare -A LABEL=() CMD=()
+declare -A LABEL=() CMD=() DIR=()   # DIR: where the server runs (default: the repository root)
 add_server() { selected "$1" || return 0; SERVERS+=("$1"); LABEL[$1]=$2; CMD[$1]=$3; }
+# add_wasmweb NAME LABEL ARGS: this tree's wasmweb serve with ARGS and, with
+# a base, the base's as base-NAME right after it (so the round-robin runs
+# them back to back), from its own tree. @CONFIG@ in ARGS is
+# bench/configs/deadline-off.toml of the tree it runs from; a base without
+# one gets no such server.
+add_wasmweb() {
+	local name=$1 label=$2 args=$3
+	selected "$name" || return 0
+	add_server "$name" "$label$(at_cur)" "$tmp/wasmweb serve ${args//@CONFIG@/$NODL_CONFIG}"
+	(( HAVE_BASE )) || return 0
+	if [[ $args == *@CONFIG@* && ! -f $BASE_ROOT/bench/configs/deadline-off.toml ]]; then
+		note "$label @ $BASE_SHORT not measured: that commit has no bench/configs/deadline-off.toml"
+		return 0
+	fi
+	SERVERS+=("base-$name")
+	LABEL[base-$name]="$label @ $BASE_SHORT"
+	CMD[base-$name]="$BASE_BIN serve ${args//@CONFIG@/$BASE_ROOT/bench/configs/deadline-off.toml}"
+	DIR[base-$name]=$BASE_ROOT
+}
 NODL_CONFIG=$BENCH_DIR/configs/deadline-off.toml
 # The demo site's plugins (the [site.plugins] of wasmweb.example.toml, which
 # plain `wasmweb serve` serves) and the deadline-off config's, which should
@@ -180,10 +225,10 @@ if [[ $DEMO_PLUGIN_NAMES != "$NODL_PLUGIN_NAMES" ]]; then
 	note "the deadline-off config's plugins ($NODL_PLUGIN_NAMES) are not the demo site's ($DEMO_PLUGIN_NAMES)"
 fi
 if (( HAVE_WASMWEB )); then
-	add_server wasmweb-netpoll      "wasmweb (netpoll)"               "$tmp/wasmweb serve --listen @ADDR@ --transport netpoll --admin @ADMIN@"
-	add_server wasmweb-std          "wasmweb (std)"                   "$tmp/wasmweb serve --listen @ADDR@ --transport std --admin @ADMIN@"
-	add_server wasmweb-netpoll-nodl "wasmweb (netpoll), deadline off" "$tmp/wasmweb serve --config $NODL_CONFIG --listen @ADDR@ --transport netpoll --admin @ADMIN@"
-	add_server wasmweb-std-nodl     "wasmweb (std), deadline off"     "$tmp/wasmweb serve --config $NODL_CONFIG --listen @ADDR@ --transport std --admin @ADMIN@"
+	add_wasmweb wasmweb-netpoll      "wasmweb (netpoll)"               "--listen @ADDR@ --transport netpoll --admin @ADMIN@"
+	add_wasmweb wasmweb-std          "wasmweb (std)"                   "--listen @ADDR@ --transport std --admin @ADMIN@"
+	add_wasmweb wasmweb-netpoll-nodl "wasmweb (netpoll), deadline off" "--config @CONFIG@ --listen @ADDR@ --transport netpoll --admin @ADMIN@"
+	add_wasmweb wasmweb-std-nodl     "wasmweb (std), deadline off"     "--config @CONFIG@ --listen @ADDR@ --transport std --admin @ADMIN@"
 fi
 if (( HAVE_CORE )); then
 	add_server core-netpoll "netloop core, native handler (netpoll)" "$tmp/netloop -listen @ADDR@ -transport netpoll"
@@ -199,6 +244,7 @@ fi
 
 # Our servers, compared with the targets.
 WASMWEB_ALL="wasmweb-netpoll wasmweb-std wasmweb-netpoll-nodl wasmweb-std-nodl"
+BASE_ALL="base-wasmweb-netpoll base-wasmweb-std base-wasmweb-netpoll-nodl base-wasmweb-std-nodl"
 CORE_ALL="core-netpoll core-std"
 OURS="$WASMWEB_ALL $CORE_ALL"
 
@@ -228,7 +274,7 @@ start() {
 	[[ $cmd != *@ADMIN@* ]] || port_free "$(admin_port "$port")"
 	cmd=${cmd//@ADMIN@/127.0.0.1:$(admin_port "$port")}
 	# shellcheck disable=SC2086  # the command line is split on purpose
-	(cd "$ROOT" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" $cmd) >>"$tmp/$name.log" 2>&1 &
+	(cd "${DIR[$name]:-$ROOT}" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" $cmd) >>"$tmp/$name.log" 2>&1 &
 	PID[$name]=$!
 	local deadline=$((SECONDS + STARTUP_TIMEOUT))
 	until body=$(probe "http://$addr/"); do
@@ -256,7 +302,6 @@ stop() {
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RETRIED=0
-. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row
 
 # metrics_hello NAME: "calls misses creations" of the hello plugin, from the
 # admin listener of the running wasmweb server NAME.
@@ -271,7 +316,7 @@ metrics_hello() {
 # ------------------------------------------------------------- throughput ---
 WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency http://127.0.0.1:PORT/"
 RUNNING=()
-declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() OTHER=() STEAL=()
+declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() OTHER=() STEAL=() CPU_REQ=() CPU_ALL=()
 declare -A POOL_WARM=() POOL_END=()   # "calls misses creations" after the warm-up and after the last run
 if phase throughput; then
 	for s in "${SERVERS[@]}"; do
@@ -291,12 +336,12 @@ if phase throughput; then
 		done
 	fi
 	for s in "${RUNNING[@]}"; do
-		[[ " $WASMWEB_ALL " == *" $s "* ]] || continue
+		[[ " $WASMWEB_ALL $BASE_ALL " == *" $s "* ]] || continue
 		POOL_WARM[$s]=$(metrics_hello "$s") || POOL_WARM[$s]=""
 	done
 
 	for ((r = 1; r <= RUNS; r++)); do
-		for s in "${RUNNING[@]}"; do
+		for s in $(round_order "$r" "${RUNNING[@]}"); do
 			log "run $r/$RUNS: $s (${DURATION}s)"
 			for ((attempt = 0; ; attempt++)); do
 				wait_quiet
@@ -305,11 +350,14 @@ if phase throughput; then
 					"http://127.0.0.1:${PORT[$s]}/" >"$tmp/wrk.$s.$r.txt"
 				read -r busy1 steal1 < <(cpu_busy); srv1=$(proc_cpu "${PID[$s]}"); kid1=$(children_cpu)
 				# CPU time (in % of one core) spent by anything but this server
-				# and wrk during the run, and time stolen by the hypervisor.
+				# and wrk during the run, time stolen by the hypervisor, and
+				# the server's own CPU time per request (µs).
 				awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
-					-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
+					-v t="$(( DURATION * HZ ))" -v sv=$((srv1 - srv0)) -v hz="$HZ" \
+					-v n="$(awk '/ requests in / {print $1; exit}' "$tmp/wrk.$s.$r.txt")" \
+					'BEGIN { printf "%.0f %.0f %.2f\n", 100 * o / t, 100 * st / t, (n > 0 ? 1e6 * sv / hz / n : 0) }' \
 					>"$tmp/other.$s.$r.txt"
-				read -r other steal <"$tmp/other.$s.$r.txt"
+				read -r other steal _ <"$tmp/other.$s.$r.txt"
 				(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
 				log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
 				RETRIED=$((RETRIED + 1))
@@ -317,7 +365,7 @@ if phase throughput; then
 		done
 	done
 	for s in "${RUNNING[@]}"; do
-		if [[ " $WASMWEB_ALL " == *" $s "* ]]; then
+		if [[ " $WASMWEB_ALL $BASE_ALL " == *" $s "* ]]; then
 			POOL_END[$s]=$(metrics_hello "$s") || POOL_END[$s]=""
 		fi
 		stop "$s"
@@ -333,7 +381,11 @@ if phase throughput; then
 		done
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
 		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
-		read -r RPS[$s] P50[$s] P99[$s] _ OTHER[$s] STEAL[$s] <<<"$med"
+		read -r RPS[$s] P50[$s] P99[$s] _ OTHER[$s] STEAL[$s] _ <<<"$med"
+		# The server's CPU per request: the median over the runs, and every
+		# run's in the order of req/s.
+		CPU_REQ[$s]=$(printf '%s\n' "$sorted" | awk '{print $7}' | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+		CPU_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.1f", (NR > 1 ? ", " : ""), $7}')
 		RPS_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
 		P99_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s", (NR > 1 ? ", " : ""), ($3 >= 1000 ? sprintf("%.2f ms", $3 / 1000) : sprintf("%.0f µs", $3))}')
 		OTHER_ALL[$s]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $5}')
@@ -370,19 +422,30 @@ fi
 # Time from starting `wasmweb serve` (demo site) to its first 200 "Hello,
 # world" for GET /, polled with curl in a tight loop from the load CPU. The
 # first start has an empty compile cache (a dedicated --cache-dir) and fills
-# it; the next RESTARTS starts find it warm.
+# it; the next RESTARTS starts find it warm. With a base, its wasmweb (from
+# its own tree, with a cache of its own) is started next to this tree's at
+# each step (after it, and before it in even warm rounds).
 DEMO_PLUGINS=$(wc -w <<<"$DEMO_PLUGIN_NAMES")
 (( DEMO_PLUGINS > 0 )) || DEMO_PLUGINS=1
 RESTART_CMD="GOMAXPROCS=1 taskset -c $SERVER_CPU ./wasmweb serve --listen 127.0.0.1:PORT --cache-dir bench/results/compile-cache"
-RESTART_COLD="" RESTART_WARM=() RESTART_LOAD_COLD="" RESTART_LOAD_WARM=() RESTART_BUILT=0 RESTART_FAILED=0
-# ready_once CACHE LOG: starts wasmweb serve with --cache-dir CACHE and sets
-# READY_MS (start to first good answer) and LOAD_MS (the server's own "loaded
-# ... in" figure); fails if it does not become ready.
+RESTART_VARIANTS=cur
+declare -A RESTART_BIN=([cur]=$tmp/wasmweb) RESTART_DIR=([cur]=$ROOT) RESTART_CACHE=([cur]=$CACHE_DIR)
+declare -A RESTART_COLD=() RESTART_LOAD_COLD=() RESTART_WARM=() RESTART_LOAD_WARM=() RESTART_BUILT=() RESTART_FAILED=()
+declare -A RESTART_LABEL=([cur]="wasmweb$(at_cur)")
+if (( HAVE_BASE )); then
+	RESTART_VARIANTS="cur base"
+	RESTART_BIN[base]=$BASE_BIN RESTART_DIR[base]=$BASE_ROOT RESTART_CACHE[base]=$CACHE_DIR-base
+	RESTART_LABEL[base]="wasmweb @ $BASE_SHORT"
+fi
+# ready_once VARIANT CACHE LOG: starts that variant's wasmweb serve with
+# --cache-dir CACHE and sets READY_MS (start to first good answer) and
+# LOAD_MS (the server's own "loaded ... in" figure); fails if it does not
+# become ready.
 ready_once() {
-	local cache=$1 logf=$2 port=$RESTART_PORT t0 t1 ok=0
+	local v=$1 cache=$2 logf=$3 port=$RESTART_PORT t0 t1 ok=0
 	: >"$logf"
 	t0=$EPOCHREALTIME
-	(cd "$ROOT" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" "$tmp/wasmweb" serve \
+	(cd "${RESTART_DIR[$v]}" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" "${RESTART_BIN[$v]}" serve \
 		--listen "127.0.0.1:$port" --cache-dir "$cache") >>"$logf" 2>&1 &
 	PID[restart]=$!
 	# The poller runs in a subshell pinned to the load CPU. Each curl fails at
@@ -406,10 +469,13 @@ ready_once() {
 		sed 's/^/    /' "$logf" | tail -n 20 >&2
 		return 1
 	fi
-	! grep -q '^wasmweb: building' "$logf" || RESTART_BUILT=1
+	! grep -q 'wasmweb: building' "$logf" || RESTART_BUILT[$v]=1
 	READY_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
-	# the server logs a Go duration: msg="wasmweb: loaded" sites=1 in=812ms (or 1.204s, 950µs)
-	LOAD_MS=$(sed -n 's/.*msg="wasmweb: loaded" .*in=\([^ ]*\).*/\1/p' "$logf" | awk '
+	# the server logs a Go duration, through slog: msg="wasmweb: loaded"
+	# sites=1 in=812ms (or 1.204s, 950µs); before it, as plain text:
+	# wasmweb: loaded 1 site(s) in 812ms.
+	LOAD_MS=$(sed -n -e 's/.*msg="wasmweb: loaded" .*in=\([^ ]*\).*/\1/p' \
+		-e 's/^wasmweb: loaded .* in \([^ ]*\)$/\1/p' "$logf" | awk '
 		/ms$/ { sub(/ms$/, ""); printf "%.0f", $0; exit }
 		/µs$/ { sub(/µs$/, ""); printf "%.0f", $0 / 1000; exit }
 		/s$/  { sub(/s$/, "");  printf "%.0f", $0 * 1000; exit }')
@@ -417,37 +483,48 @@ ready_once() {
 }
 if phase restart && (( HAVE_WASMWEB )); then
 	port_free "$RESTART_PORT"
-	# An unmeasured start with a throw-away cache: it builds any stale
-	# plugin (so that no measured start includes a build) and warms the page
-	# cache for the binary and the .wasm files.
-	log "restart: unmeasured first start"
-	ready_once "$tmp/cache-throwaway" "$tmp/restart.first.log" || true
-	RESTART_BUILT=0
 	mkdir -p "$RESULTS_DIR"
-	rm -rf "$CACHE_DIR"
-	wait_quiet
-	log "restart: cold (empty compile cache $CACHE_DIR)"
-	if ready_once "$CACHE_DIR" "$tmp/restart.cold.log"; then
-		RESTART_COLD=$READY_MS RESTART_LOAD_COLD=$LOAD_MS
-		for ((k = 1; k <= RESTARTS; k++)); do
+	for v in $RESTART_VARIANTS; do
+		# An unmeasured start with a throw-away cache: it builds any stale
+		# plugin (so that no measured start includes a build) and warms the
+		# page cache for the binary and the .wasm files.
+		log "restart: unmeasured first start (${RESTART_LABEL[$v]})"
+		ready_once "$v" "$tmp/cache-throwaway-$v" "$tmp/restart.$v.first.log" || true
+		RESTART_BUILT[$v]=0 RESTART_FAILED[$v]=0 RESTART_WARM[$v]="" RESTART_LOAD_WARM[$v]=""
+		rm -rf "${RESTART_CACHE[$v]}"
+	done
+	for v in $RESTART_VARIANTS; do
+		wait_quiet
+		log "restart: cold (${RESTART_LABEL[$v]}, empty compile cache ${RESTART_CACHE[$v]})"
+		if ready_once "$v" "${RESTART_CACHE[$v]}" "$tmp/restart.$v.cold.log"; then
+			RESTART_COLD[$v]=$READY_MS RESTART_LOAD_COLD[$v]=$LOAD_MS
+		else
+			RESTART_FAILED[$v]=1
+		fi
+	done
+	for ((k = 1; k <= RESTARTS; k++)); do
+		order=$RESTART_VARIANTS
+		(( k % 2 )) || order=$(tac -s' ' <<<"$RESTART_VARIANTS " | xargs)
+		for v in $order; do
+			[[ -n ${RESTART_COLD[$v]:-} ]] || continue
 			wait_quiet
-			log "restart: warm $k/$RESTARTS"
-			if ready_once "$CACHE_DIR" "$tmp/restart.warm.$k.log"; then
-				RESTART_WARM+=("$READY_MS"); RESTART_LOAD_WARM+=("$LOAD_MS")
+			log "restart: warm $k/$RESTARTS (${RESTART_LABEL[$v]})"
+			if ready_once "$v" "${RESTART_CACHE[$v]}" "$tmp/restart.$v.warm.$k.log"; then
+				RESTART_WARM[$v]+=" $READY_MS" RESTART_LOAD_WARM[$v]+=" $LOAD_MS"
 			else
-				RESTART_FAILED=$((RESTART_FAILED + 1))
+				RESTART_FAILED[$v]=$((${RESTART_FAILED[$v]} + 1))
 			fi
 		done
-	else
-		RESTART_FAILED=1
-	fi
+	done
 fi
 
 # --------------------------------------------------------------- dispatch ---
 # The in-process benchmarks, compiled with `go test -c` and run pinned like
 # the servers, from the package directory (the host benchmark builds and
-# loads ../plugins/hello).
-declare -A DISPATCH_OUT=()
+# loads ../plugins/hello). With a base, its test binaries are built in its
+# tree and run from there, alternating with this tree's one run (-count 1)
+# at a time (the base first in even rounds), BENCH_COUNT times.
+declare -A DISPATCH_OUT=()   # PKG (this tree) or base/PKG -> the benchmark output
 # run_in DIR CMD...: runs CMD in DIR (in the background under load, the
 # function's subshell execs CMD, so LOAD_PID is CMD's pid).
 run_in() { cd "$1" || return 1; shift; exec "$@"; }
@@ -455,23 +532,44 @@ DISPATCH_PKGS="host:Dispatch netloop:Hello"
 if phase dispatch; then
 	for pb in $DISPATCH_PKGS; do
 		pkg=${pb%%:*} re=${pb#*:}
-		log "building the $pkg test binary"
-		if ! (cd "$ROOT" && go test -c -o "$tmp/$pkg.test" "./$pkg/") >"$tmp/$pkg.test.log" 2>&1; then
-			log "SKIPPING the $pkg benchmarks: go test -c ./$pkg/ failed:"
-			sed 's/^/    /' "$tmp/$pkg.test.log" | head -n 20 >&2
-			note "dispatch benchmarks of ./$pkg/ skipped: \`go test -c\` failed"
-			continue
-		fi
-		wait_quiet
-		log "go test -bench '$re' -count $BENCH_COUNT ./$pkg/"
-		if load run_in "$ROOT/$pkg" env GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$tmp/$pkg.test" -test.run '^$' \
-			-test.bench "$re" -test.benchmem -test.count "$BENCH_COUNT" >"$tmp/bench.$pkg.txt" 2>&1; then
-			DISPATCH_OUT[$pkg]=$tmp/bench.$pkg.txt
-		else
-			log "the $pkg benchmarks failed:"
-			sed 's/^/    /' "$tmp/bench.$pkg.txt" | tail -n 20 >&2
-			note "dispatch benchmarks of ./$pkg/ failed"
-		fi
+		keys=()
+		declare -A droot=([$pkg]=$ROOT) dtest=([$pkg]=$tmp/$pkg.test)
+		(( ! HAVE_BASE )) || { droot[base/$pkg]=$BASE_ROOT; dtest[base/$pkg]=$tmp/base-$pkg.test; }
+		ks=("$pkg"); (( ! HAVE_BASE )) || ks+=("base/$pkg")
+		for k in "${ks[@]}"; do
+			log "building the $k test binary"
+			if ! (cd "${droot[$k]}" && go test -c -o "${dtest[$k]}" "./$pkg/") >"${dtest[$k]}.log" 2>&1; then
+				log "SKIPPING the $k benchmarks: go test -c ./$pkg/ failed:"
+				sed 's/^/    /' "${dtest[$k]}.log" | head -n 20 >&2
+				note "dispatch benchmarks of ./$pkg/$([[ $k == base/* ]] && echo " at $BASE_SHORT") skipped: \`go test -c\` failed"
+				continue
+			fi
+			keys+=("$k")
+			: >"$tmp/bench.${k//\//-}.txt"
+		done
+		rounds=1 count=$BENCH_COUNT
+		(( ${#keys[@]} < 2 )) || { rounds=$BENCH_COUNT; count=1; }
+		declare -A dfail=()
+		for ((i = 1; i <= rounds; i++)); do
+			order=("${keys[@]}")
+			(( i % 2 )) || order=($(printf '%s\n' "${keys[@]}" | tac))
+			for k in "${order[@]}"; do
+				[[ -z ${dfail[$k]:-} ]] || continue
+				wait_quiet
+				log "go test -bench '$re' -count $count ./$pkg/ ($k$( (( rounds > 1 )) && echo ", round $i/$rounds"))"
+				if ! load run_in "${droot[$k]}/$pkg" env GOMAXPROCS=1 taskset -c "$SERVER_CPU" "${dtest[$k]}" -test.run '^$' \
+					-test.bench "$re" -test.benchmem -test.count "$count" >>"$tmp/bench.${k//\//-}.txt" 2>&1; then
+					log "the $k benchmarks failed:"
+					sed 's/^/    /' "$tmp/bench.${k//\//-}.txt" | tail -n 20 >&2
+					note "dispatch benchmarks of ./$pkg/$([[ $k == base/* ]] && echo " at $BASE_SHORT") failed"
+					dfail[$k]=1
+				fi
+			done
+		done
+		for k in "${keys[@]}"; do
+			[[ -n ${dfail[$k]:-} ]] || DISPATCH_OUT[$k]=$tmp/bench.${k//\//-}.txt
+		done
+		unset droot dtest dfail
 	done
 fi
 # bench_summary FILE: "name ns/op B/op allocs/op runs" per benchmark, the
@@ -515,6 +613,7 @@ report=$tmp/report.md
 	echo "- Machine: ${cpu_model:-unknown CPU}, $(nproc) CPUs, $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}'), kernel $(uname -r), open-file limit $(ulimit -n)"
 	echo "- $(go version), $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}'), fasthttp $(modver "$BENCH_DIR" github.com/valyala/fasthttp), python3-tornado $tornado_ver ($("$PYTHON" --version 2>&1)), wazero $(modver "$ROOT" github.com/tetratelabs/wazero), netpoll $(modver "$ROOT" github.com/cloudwego/netpoll)"
 	echo "- wasmweb tree: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (uncommitted changes)')"
+	(( ! HAVE_BASE )) || echo "- Base (BASE=$BASE): $BASE_SHORT, \`git archive\` into a temporary directory (BASE_TREE below), its \`cmd/wasmweb\` built there (BASE_TREE.bin) and its servers run from there with its own plugins and configs; labelled \"@ $BASE_SHORT\", this tree's \"@ $CUR_SHORT\""
 	echo "- Settings: SUITE=$SUITE DURATION=$DURATION RUNS=$RUNS CONNS=$CONNS IDLE_CONNS=$IDLE_CONNS WARMUP=$WARMUP RESTARTS=$RESTARTS BENCH_COUNT=$BENCH_COUNT${ONLY:+ ONLY=\"$ONLY\"}, servers on CPU $SERVER_CPU, load on CPU $LOAD_CPU"
 	echo "- Load average (1/5/15 min) at the start: $LOADAVG_START; at the end: $LOADAVG_END (other work on the box skews the figures); the script took $(( (SECONDS - SCRIPT_START) / 60 )) min $(( (SECONDS - SCRIPT_START) % 60 )) s"
 	[[ -n $NOTES ]] && echo "- **Note:** $NOTES"
@@ -522,15 +621,17 @@ report=$tmp/report.md
 	if (( ${#RUNNING[@]} > 0 )); then
 		echo "## Throughput (keep-alive, $CONNS connections, ${DURATION}s × $RUNS run(s), interleaved round-robin)"
 		echo
-		echo "| server | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) |"
-		echo "|---|---:|---|---:|---:|---|---:|---|---:|"
+		echo "| server | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) | server CPU per request (median) | (all runs) |"
+		echo "|---|---:|---|---:|---:|---|---:|---|---:|---:|---|"
 		for s in "${RUNNING[@]}"; do
-			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% |\n' "${LABEL[$s]}" "${RPS[$s]}" "${RPS_ALL[$s]}" \
+			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% | %s µs | %s |\n' "${LABEL[$s]}" "${RPS[$s]}" "${RPS_ALL[$s]}" \
 				"$(fmt_lat "${P50[$s]}")" "$(fmt_lat "${P99[$s]}")" "${P99_ALL[$s]}" "${ERRS[$s]}" \
-				"${OTHER_ALL[$s]}" "${STEAL[$s]}"
+				"${OTHER_ALL[$s]}" "${STEAL[$s]}" "${CPU_REQ[$s]}" "${CPU_ALL[$s]}"
 		done
 		echo
 		echo "The \"all runs\" columns are in the order of req/s, lowest first."
+		echo
+		echo "\"Server CPU per request\" is the server process's user + system time during a run (from /proc, in ticks of 1/$HZ s) divided by the requests wrk completed: less sensitive to other work on the box than req/s, which also depends on the share of the core the server gets."
 		echo
 		echo "\"Other CPU\" is CPU time used during a run by anything except the server and wrk (other processes, softirq), in % of one core; a few % (±10, tick accounting) is the kernel's own share, tens of % mean something else was running and the run is suspect. Runs above ${MAX_OTHER}% were repeated up to $RETRIES times ($RETRIED repeat(s) in all); the last attempt counts."
 		echo
@@ -538,6 +639,27 @@ report=$tmp/report.md
 			echo "fasthttp / net/http: $(ratio "${RPS[fasthttp]}" "${RPS[nethttp]}")× req/s"
 			echo
 		fi
+
+		# Before (BASE) and after (this tree), run back to back in each round.
+		header=0
+		for w in $WASMWEB_ALL; do
+			[[ -n ${RPS[$w]:-} && -n ${RPS[base-$w]:-} ]] || continue
+			if (( ! header )); then
+				echo "### Before ($BASE_SHORT) and after ($CUR_SHORT)"
+				echo
+				echo "Each base server ran right after this tree's in odd rounds and right before it in even ones."
+				echo
+				echo "| server | before req/s (median) | after req/s (median) | after ÷ before | before (all runs) | after (all runs) | p99 before → after | per request, after − before | server CPU per request, before → after (median) | after ÷ before |"
+				echo "|---|---:|---:|---:|---|---|---|---:|---:|---:|"
+				header=1
+			fi
+			printf '| %s | %.0f | %.0f | %s | %s | %s | %s → %s | %s | %s → %s µs | %s |\n' "${LABEL[$w]% @ *}" "${RPS[base-$w]}" "${RPS[$w]}" \
+				"$(ratio "${RPS[$w]}" "${RPS[base-$w]}")" "${RPS_ALL[base-$w]}" "${RPS_ALL[$w]}" \
+				"$(fmt_lat "${P99[base-$w]}")" "$(fmt_lat "${P99[$w]}")" \
+				"$(awk -v a="${RPS[$w]}" -v b="${RPS[base-$w]}" 'BEGIN { printf "%+.2f µs", 1e6 / a - 1e6 / b }')" \
+				"${CPU_REQ[base-$w]}" "${CPU_REQ[$w]}" "$(ratio "${CPU_REQ[$w]}" "${CPU_REQ[base-$w]}")"
+		done
+		(( ! header )) || echo
 
 		# Issue 3: wasmweb serve against net/http and Tornado.
 		header=0
@@ -601,7 +723,7 @@ report=$tmp/report.md
 
 		# Pool hit rate.
 		header=0
-		for w in $WASMWEB_ALL; do
+		for w in $WASMWEB_ALL $BASE_ALL; do
 			[[ -n ${POOL_END[$w]:-} ]] || continue
 			if (( ! header )); then
 				echo "## Instance pool (plugin hello, from /metrics)"
@@ -622,24 +744,31 @@ report=$tmp/report.md
 		(( ! header )) || echo
 	fi
 
-	if [[ -n $RESTART_COLD ]]; then
+	if [[ -n ${RESTART_COLD[*]:-} ]]; then
 		echo "## Restart to ready (wasmweb serve, demo site: $DEMO_PLUGINS plugins: $DEMO_PLUGIN_NAMES)"
 		echo
-		echo "From starting the process to its first 200 \"Hello, world\" for GET / (curl polling in a tight loop on CPU $LOAD_CPU; resolution a few ms). \"Host load\" is the server's own \"loaded … in\" figure: compiling or loading the plugins from the cache and pre-warming their pools."
+		echo "From starting the process to its first 200 \"Hello, world\" for GET / (curl polling in a tight loop on CPU $LOAD_CPU; resolution a few ms). \"Host load\" is the server's own \"loaded … in\" figure: compiling or loading the plugins from the cache and pre-warming their pools.$( (( HAVE_BASE )) && echo " Each step starts this tree's wasmweb and $BASE_SHORT's (from its own tree, with its own cache): this tree's first, except in even warm rounds.")"
 		echo
-		echo "| start | ready after | per plugin | host load | target ≤ 1 s per plugin |"
-		echo "|---|---:|---:|---:|---|"
-		pp=$(awk -v m="$RESTART_COLD" -v n="$DEMO_PLUGINS" 'BEGIN { printf "%.0f", m / n }')
-		echo "| cold (empty compile cache, fills it) | $RESTART_COLD ms | $pp ms | $RESTART_LOAD_COLD ms | (not a target) |"
-		if (( ${#RESTART_WARM[@]} > 0 )); then
-			med=$(median "${RESTART_WARM[@]}")
-			pp=$(awk -v m="$med" -v n="$DEMO_PLUGINS" 'BEGIN { printf "%.0f", m / n }')
-			echo "| warm cache, median of ${#RESTART_WARM[@]} | $med ms | $pp ms | $(median "${RESTART_LOAD_WARM[@]}") ms | $(verdict "$pp" "<=" 1000) |"
-			echo
-			echo "Warm starts, in order: $(IFS=,; echo "${RESTART_WARM[*]}" | sed 's/,/, /g') ms (host load $(IFS=,; echo "${RESTART_LOAD_WARM[*]}" | sed 's/,/, /g') ms)."
-		fi
-		(( ! RESTART_BUILT )) || echo "**Note:** a start rebuilt a plugin (its .wasm was older than its sources); that start includes a build."
-		(( ! RESTART_FAILED )) || echo "**Note:** $RESTART_FAILED start(s) did not become ready within ${STARTUP_TIMEOUT}s."
+		echo "| wasmweb | start | ready after | per plugin | host load | target ≤ 1 s per plugin |"
+		echo "|---|---|---:|---:|---:|---|"
+		for v in $RESTART_VARIANTS; do
+			[[ -n ${RESTART_COLD[$v]:-} ]] || continue
+			pp=$(awk -v m="${RESTART_COLD[$v]}" -v n="$DEMO_PLUGINS" 'BEGIN { printf "%.0f", m / n }')
+			echo "| ${RESTART_LABEL[$v]} | cold (empty compile cache, fills it) | ${RESTART_COLD[$v]} ms | $pp ms | ${RESTART_LOAD_COLD[$v]} ms | (not a target) |"
+			if [[ -n ${RESTART_WARM[$v]} ]]; then
+				# shellcheck disable=SC2086  # lists of numbers
+				med=$(median ${RESTART_WARM[$v]})
+				pp=$(awk -v m="$med" -v n="$DEMO_PLUGINS" 'BEGIN { printf "%.0f", m / n }')
+				# shellcheck disable=SC2086
+				echo "| ${RESTART_LABEL[$v]} | warm cache, median of $(wc -w <<<"${RESTART_WARM[$v]}") | $med ms | $pp ms | $(median ${RESTART_LOAD_WARM[$v]}) ms | $(verdict "$pp" "<=" 1000) |"
+			fi
+		done
+		echo
+		for v in $RESTART_VARIANTS; do
+			[[ -z ${RESTART_WARM[$v]:-} ]] || echo "- ${RESTART_LABEL[$v]}: warm starts, in order: $(echo ${RESTART_WARM[$v]} | sed 's/ /, /g') ms (host load $(echo ${RESTART_LOAD_WARM[$v]} | sed 's/ /, /g') ms)."
+			(( ! ${RESTART_BUILT[$v]:-0} )) || echo "- **Note:** a start of ${RESTART_LABEL[$v]} rebuilt a plugin (its .wasm was older than its sources); that start includes a build."
+			(( ! ${RESTART_FAILED[$v]:-0} )) || echo "- **Note:** ${RESTART_FAILED[$v]} start(s) of ${RESTART_LABEL[$v]} did not become ready within ${STARTUP_TIMEOUT}s."
+		done
 		echo
 	fi
 
@@ -650,12 +779,37 @@ report=$tmp/report.md
 		echo "|---|---:|---:|---:|---:|"
 		for pb in $DISPATCH_PKGS; do
 			pkg=${pb%%:*}
-			[[ -n ${DISPATCH_OUT[$pkg]:-} ]] || continue
-			while read -r name ns by al n; do
-				echo "| $pkg: $name | $ns | $by | $al | $n |"
-			done < <(bench_summary "${DISPATCH_OUT[$pkg]}")
+			for k in "$pkg" "base/$pkg"; do
+				[[ -n ${DISPATCH_OUT[$k]:-} ]] || continue
+				at=$(at_cur); [[ $k != base/* ]] || at=" @ $BASE_SHORT"
+				while read -r name ns by al n; do
+					echo "| $pkg$at: $name | $ns | $by | $al | $n |"
+				done < <(bench_summary "${DISPATCH_OUT[$k]}")
+			done
 		done
 		echo
+		# Before (BASE) and after (this tree), benchmark by benchmark.
+		header=0
+		for pb in $DISPATCH_PKGS; do
+			pkg=${pb%%:*}
+			[[ -n ${DISPATCH_OUT[$pkg]:-} && -n ${DISPATCH_OUT[base/$pkg]:-} ]] || continue
+			declare -A before=()
+			while read -r name ns by al n; do before[$name]="$ns $by $al"; done < <(bench_summary "${DISPATCH_OUT[base/$pkg]}")
+			while read -r name ns by al n; do
+				[[ -n ${before[$name]:-} ]] || continue
+				read -r bns bby bal <<<"${before[$name]}"
+				if (( ! header )); then
+					echo "Before ($BASE_SHORT) and after ($CUR_SHORT), alternating one run of each at a time (the base first in even rounds):"
+					echo
+					echo "| benchmark | ns/op before → after | after ÷ before | B/op before → after | allocs/op before → after |"
+					echo "|---|---:|---:|---:|---:|"
+					header=1
+				fi
+				echo "| $pkg: $name | $bns → $ns | $(ratio "$ns" "$bns") | $bby → $by | $bal → $al |"
+			done < <(bench_summary "${DISPATCH_OUT[$pkg]}")
+			unset before
+		done
+		(( ! header )) || echo
 		if [[ -n ${DISPATCH_OUT[host]:-} ]]; then
 			echo "| target (issue 3) | measured | result |"
 			echo "|---|---:|---|"
@@ -711,17 +865,25 @@ report=$tmp/report.md
 	echo '```sh'
 	if (( ${#RUNNING[@]} > 0 || ${#IDLE_RUN[@]} > 0 )); then
 		for s in "${SERVERS[@]}"; do
-			echo "GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:PORT}" | sed -e "s#$tmp/#./#" -e "s#@ADMIN@#127.0.0.1:PORT+200#" -e "s#$BENCH_DIR/#bench/#g"
+			line="GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:PORT}"
+			[[ -z ${DIR[$s]:-} ]] || line="(cd BASE_TREE && $line)"
+			echo "$line" | sed -e "s#$tmp/base\.bin#BASE_TREE.bin#g" -e "s#$tmp/base/#BASE_TREE/#g" -e "s#$tmp/#./#" \
+				-e "s#@ADMIN@#127.0.0.1:PORT+200#" -e "s#$BENCH_DIR/#bench/#g"
 		done
 	fi
 	(( ${#RUNNING[@]} == 0 )) || echo "$WRK_CMD   # ${WARMUP}s warm-up per server, then $RUNS run(s) round-robin"
 	(( ${#RUNNING[@]} == 0 )) || echo "curl http://127.0.0.1:PORT+200/metrics   # wasmweb: after the warm-up and after the last run"
 	(( ${#IDLE_RUN[@]} == 0 )) || echo "$IDLE_CMD   # against a fresh instance of each server" | sed 's#idleconns#./idleconns#'
-	[[ -z $RESTART_COLD ]] || echo "$RESTART_CMD   # cold once (cache removed), then $RESTARTS warm; curl -fsS http://127.0.0.1:PORT/ in a loop"
+	[[ -z ${RESTART_COLD[*]:-} ]] || echo "$RESTART_CMD   # cold once (cache removed), then $RESTARTS warm; curl -fsS http://127.0.0.1:PORT/ in a loop"
+	[[ -z ${RESTART_COLD[base]:-} ]] || echo "(cd BASE_TREE && GOMAXPROCS=1 taskset -c $SERVER_CPU BASE_TREE.bin serve --listen 127.0.0.1:PORT --cache-dir bench/results/compile-cache-base)   # $BASE_SHORT, after this tree's at each step"
 	for pb in $DISPATCH_PKGS; do
 		pkg=${pb%%:*} re=${pb#*:}
 		[[ -n ${DISPATCH_OUT[$pkg]:-} ]] || continue
-		echo "go test -c -o $pkg.test ./$pkg/ && (cd $pkg && GOMAXPROCS=1 taskset -c $SERVER_CPU ../$pkg.test -test.run '^\$' -test.bench '$re' -test.benchmem -test.count $BENCH_COUNT)"
+		if [[ -n ${DISPATCH_OUT[base/$pkg]:-} ]]; then
+			echo "go test -c -o $pkg.test ./$pkg/ && (cd $pkg && GOMAXPROCS=1 taskset -c $SERVER_CPU ../$pkg.test -test.run '^\$' -test.bench '$re' -test.benchmem -test.count 1)   # $BENCH_COUNT times, alternating with the same in BASE_TREE"
+		else
+			echo "go test -c -o $pkg.test ./$pkg/ && (cd $pkg && GOMAXPROCS=1 taskset -c $SERVER_CPU ../$pkg.test -test.run '^\$' -test.bench '$re' -test.benchmem -test.count $BENCH_COUNT)"
+		fi
 	done
 	echo '```'
 	echo

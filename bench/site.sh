@@ -24,6 +24,14 @@
 #   bench/site.sh                          # DURATION=10 RUNS=3 CONNS=50
 #   DURATION=30 RUNS=5 bench/site.sh       # for figures to quote
 #   SUITE=page TRANSPORTS=netpoll bench/site.sh
+#   BASE=aeeae4d bench/site.sh         # also that commit's wasmweb, side by side
+#
+# With BASE=COMMIT, that commit is exported (git archive) and its
+# cmd/wasmweb built; its wasmweb servers, with its own hello plugin and its
+# own page guest (bench/site/page built with its SDK), join each phase's
+# rounds, every one next to this tree's twin (after it in odd rounds,
+# before it in even ones), and the report compares the two (after ÷
+# before).
 #
 # Every server is pinned to SERVER_CPU (taskset, GOMAXPROCS=1; nginx with
 # one worker process), wrk to LOAD_CPU (one thread, CONNS keep-alive
@@ -58,6 +66,7 @@ TRANSPORTS=${TRANSPORTS:-netpoll std}  # wasmweb transports to measure
 PAGE_DEADLINE_OFF=${PAGE_DEADLINE_OFF:-1} # 1: also the page with call_timeout = "off" (first transport)
 NGINX=${NGINX:-nginx}               # the nginx binary (Debian's package: apt-get install nginx)
 FILE_BYTES=${FILE_BYTES:-10240}     # size of the static file
+BASE=${BASE:-}                      # a commit whose wasmweb is measured next to this tree's
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
@@ -68,6 +77,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-site.XXXXXX")
 SCRIPT_START=$SECONDS
 
 log() { printf 'site: %s\n' "$*" >&2; }
+. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row, base_prepare, tree_label
 
 [[ $SUITE == all ]] && SUITE=static,page
 for p in ${SUITE//,/ }; do
@@ -185,12 +195,42 @@ if phase page; then
 	fi
 fi
 [[ -n $SUITE ]] || { log "nothing left to measure"; exit 1; }
+# The base commit's wasmweb (BASE), its hello plugin and its page guest.
+# VARIANTS: this tree's ("cur") and the base's; VPRE prefixes the names of
+# the base's servers and targets, VAT is the label suffix.
+VARIANTS=cur BASE_SHORT="" BASE_ROOT="" BASE_PAGE=0
+declare -A VPRE=([cur]="" [base]=base-) VAT=([cur]="") VBIN=([cur]=$tmp/wasmweb) VROOT=([cur]=$ROOT)
+if [[ -n $BASE ]]; then
+	if base_prepare "$tmp/base"; then
+		VARIANTS="cur base"
+		VAT[cur]=" @ $(tree_label "$ROOT")" VAT[base]=" @ $BASE_SHORT"
+		VBIN[base]=$BASE_BIN VROOT[base]=$BASE_ROOT
+		if phase static && ! (cd "$BASE_ROOT" && "$BASE_BIN" build plugins/hello) >"$tmp/base-hello-build.log" 2>&1; then
+			log "wasmweb build plugins/hello failed in $BASE_SHORT:"
+			sed 's/^/    /' "$tmp/base-hello-build.log" | head -n 20 >&2
+			note "$BASE_SHORT's static server not measured: \`wasmweb build plugins/hello\` failed"
+		fi
+		if phase page; then
+			if [[ ! -d $BASE_ROOT/bench/site/page ]]; then
+				note "$BASE_SHORT has no bench/site/page: its page server is not measured"
+			elif (cd "$BASE_ROOT" && "$BASE_BIN" build bench/site/page) >"$tmp/base-page-build.log" 2>&1; then
+				BASE_PAGE=1
+			else
+				log "wasmweb build bench/site/page failed in $BASE_SHORT:"
+				sed 's/^/    /' "$tmp/base-page-build.log" | head -n 20 >&2
+				note "$BASE_SHORT's page server not measured: \`wasmweb build bench/site/page\` failed"
+			fi
+		fi
+	else
+		note "BASE=$BASE skipped: it could not be exported or built (see the log)"
+	fi
+fi
 
 # ---------------------------------------------------------------- servers ---
 # A server: a label, a command line (@ADDR@ is the listen address), a port
 # and a path that must answer 200 once it is up. A target: a server and a
 # URL path measured on it. Ports: PORT_BASE + a fixed offset per server.
-declare -A LABEL=() CMD=() PORT=() PROBE=() TSERVER=() TPATH=() TLABEL=()
+declare -A LABEL=() CMD=() PORT=() PROBE=() TSERVER=() TPATH=() TLABEL=() DIR=()
 STATIC_SERVERS=() STATIC_TARGETS=() PAGE_SERVERS=() PAGE_TARGETS=()
 port_of() { echo $((PORT_BASE + $1)); }
 
@@ -268,32 +308,42 @@ if phase static; then
 	TSERVER[nginx-file]=nginx TPATH[nginx-file]=$FILE_PATH TLABEL[nginx-file]="${LABEL[nginx]}"
 	STATIC_TARGETS+=(nginx-file)
 
-	cat >"$tmp/static.toml" <<-EOF
-		# bench/site.sh: the static file, served by the host. The site needs a
-		# route, so / is the hello plugin.
-		[[site]]
-		name = "static"
-		hosts = ["*"]
-		[site.static]
-		dir = "$STATIC_DIR"
-		prefix = "/static/"
-		[site.plugins]
-		hello = "$ROOT/plugins/hello"
-		[[site.route]]
-		path = "/"
-		plugin = "hello"
-	EOF
+	for v in $VARIANTS; do
+		cat >"$tmp/${VPRE[$v]}static.toml" <<-EOF
+			# bench/site.sh: the static file, served by the host. The site needs a
+			# route, so / is the hello plugin.
+			[[site]]
+			name = "static"
+			hosts = ["*"]
+			[site.static]
+			dir = "$STATIC_DIR"
+			prefix = "/static/"
+			[site.plugins]
+			hello = "${VROOT[$v]}/plugins/hello"
+			[[site.route]]
+			path = "/"
+			plugin = "hello"
+		EOF
+	done
+	# Ports: this tree's wasmweb +1 and +2, the base's +4 and +5.
 	i=1
 	for t in $TRANSPORTS; do
-		s=wasmweb-static-$t
-		PORT[$s]=$(port_of "$i"); i=$((i + 1))
-		LABEL[$s]="wasmweb ($t)"
-		CMD[$s]="$tmp/wasmweb serve --config $tmp/static.toml --listen @ADDR@ --transport $t"
-		PROBE[$s]=$FILE_PATH
-		STATIC_SERVERS+=("$s")
-		TSERVER[ww-file-$t]=$s TPATH[ww-file-$t]=$FILE_PATH TLABEL[ww-file-$t]="wasmweb ($t)"
-		TSERVER[ww-vfile-$t]=$s TPATH[ww-vfile-$t]="$FILE_PATH?v=$FILE_HASH" TLABEL[ww-vfile-$t]="wasmweb ($t), versioned URL"
-		STATIC_TARGETS+=("ww-file-$t" "ww-vfile-$t")
+		for v in $VARIANTS; do
+			p=${VPRE[$v]}
+			s=${p}wasmweb-static-$t
+			PORT[$s]=$(port_of $((i + (${#p} ? 3 : 0))))
+			LABEL[$s]="wasmweb ($t)${VAT[$v]}"
+			CMD[$s]="${VBIN[$v]} serve --config $tmp/${p}static.toml --listen @ADDR@ --transport $t"
+			DIR[$s]=${VROOT[$v]}
+			PROBE[$s]=$FILE_PATH
+			STATIC_SERVERS+=("$s")
+			TSERVER[${p}ww-file-$t]=$s TPATH[${p}ww-file-$t]=$FILE_PATH TLABEL[${p}ww-file-$t]="wasmweb ($t)${VAT[$v]}"
+			TSERVER[${p}ww-vfile-$t]=$s TPATH[${p}ww-vfile-$t]="$FILE_PATH?v=$FILE_HASH" TLABEL[${p}ww-vfile-$t]="wasmweb ($t), versioned URL${VAT[$v]}"
+		done
+		i=$((i + 1))
+		for u in ww-file-$t ww-vfile-$t; do
+			for v in $VARIANTS; do STATIC_TARGETS+=("${VPRE[$v]}$u"); done
+		done
 	done
 fi
 
@@ -308,49 +358,72 @@ if phase page; then
 	TSERVER[native-page]=tmplpage TPATH[native-page]=$PAGE_PATH TLABEL[native-page]="${LABEL[tmplpage]}"
 	PAGE_TARGETS+=(native-page)
 
-	cat >"$tmp/page.toml" <<-EOF
-		# bench/site.sh: GET /page, rendered by the host for the page guest.
-		[[site]]
-		name = "page"
-		hosts = ["*"]
-		[site.templates]
-		dir = "$TEMPLATES"
-		[site.plugins]
-		page = "$PLUGIN_DIR/page.wasm"
-		[[site.route]]
-		path = "$PAGE_PATH"
-		plugin = "page"
-		[[site.route]]
-		path = "$PAGE_JSON_PATH"
-		plugin = "page"
-		handler = "page-json"
-	EOF
+	# Ports: this tree's wasmweb +11 and +12 (deadline off +13), the
+	# base's +14 and +15 (deadline off +16).
+	PAGE_VARIANTS=cur
+	(( ! BASE_PAGE )) || PAGE_VARIANTS="cur base"
+	for v in $PAGE_VARIANTS; do
+		# The base's own templates (when it has them) and its own guest.
+		tdir=$TEMPLATES
+		[[ $v == cur || ! -d ${VROOT[$v]}/bench/site/templates ]] || tdir=${VROOT[$v]}/bench/site/templates
+		cat >"$tmp/${VPRE[$v]}page.toml" <<-EOF
+			# bench/site.sh: GET /page, rendered by the host for the page guest.
+			[[site]]
+			name = "page"
+			hosts = ["*"]
+			[site.templates]
+			dir = "$tdir"
+			[site.plugins]
+			page = "${VROOT[$v]}/bench/site/page/page.wasm"
+			[[site.route]]
+			path = "$PAGE_PATH"
+			plugin = "page"
+			[[site.route]]
+			path = "$PAGE_JSON_PATH"
+			plugin = "page"
+			handler = "page-json"
+		EOF
+		# The same site with call_timeout = "off": what the per-call
+		# deadline's checks in guest code cost.
+		sed 's/^\[site.templates\]$/[site.limits]\ncall_timeout = "off"\n[site.templates]/' "$tmp/${VPRE[$v]}page.toml" >"$tmp/${VPRE[$v]}page-off.toml"
+	done
 	i=11
 	for t in $TRANSPORTS; do
-		s=wasmweb-page-$t
-		PORT[$s]=$(port_of "$i"); i=$((i + 1))
-		LABEL[$s]="wasmweb ($t), guest + host template"
-		CMD[$s]="$tmp/wasmweb serve --config $tmp/page.toml --listen @ADDR@ --transport $t"
-		PROBE[$s]=$PAGE_PATH
-		PAGE_SERVERS+=("$s")
-		TSERVER[ww-page-$t]=$s TPATH[ww-page-$t]=$PAGE_PATH TLABEL[ww-page-$t]="wasmweb ($t), guest encoding/json"
-		TSERVER[ww-pagejson-$t]=$s TPATH[ww-pagejson-$t]=$PAGE_JSON_PATH TLABEL[ww-pagejson-$t]="wasmweb ($t), guest pre-encoded JSON"
-		PAGE_TARGETS+=("ww-page-$t" "ww-pagejson-$t")
+		for v in $PAGE_VARIANTS; do
+			p=${VPRE[$v]}
+			s=${p}wasmweb-page-$t
+			PORT[$s]=$(port_of $((i + (${#p} ? 3 : 0))))
+			LABEL[$s]="wasmweb ($t), guest + host template${VAT[$v]}"
+			CMD[$s]="${VBIN[$v]} serve --config $tmp/${p}page.toml --listen @ADDR@ --transport $t"
+			DIR[$s]=${VROOT[$v]}
+			PROBE[$s]=$PAGE_PATH
+			PAGE_SERVERS+=("$s")
+			TSERVER[${p}ww-page-$t]=$s TPATH[${p}ww-page-$t]=$PAGE_PATH TLABEL[${p}ww-page-$t]="wasmweb ($t), guest encoding/json${VAT[$v]}"
+			TSERVER[${p}ww-pagejson-$t]=$s TPATH[${p}ww-pagejson-$t]=$PAGE_JSON_PATH TLABEL[${p}ww-pagejson-$t]="wasmweb ($t), guest pre-encoded JSON${VAT[$v]}"
+		done
+		i=$((i + 1))
+		for u in ww-page-$t ww-pagejson-$t; do
+			for v in $PAGE_VARIANTS; do PAGE_TARGETS+=("${VPRE[$v]}$u"); done
+		done
 	done
 	if [[ $PAGE_DEADLINE_OFF == 1 ]]; then
-		# The same site with call_timeout = "off", on the first transport:
-		# what the per-call deadline's checks in guest code cost.
-		sed 's/^\[site.templates\]$/[site.limits]\ncall_timeout = "off"\n[site.templates]/' "$tmp/page.toml" >"$tmp/page-off.toml"
+		# The page site with call_timeout = "off", on the first transport.
 		t=${TRANSPORTS%% *}
-		s=wasmweb-page-off-$t
-		PORT[$s]=$(port_of "$i")
-		LABEL[$s]="wasmweb ($t), guest + host template, deadline off"
-		CMD[$s]="$tmp/wasmweb serve --config $tmp/page-off.toml --listen @ADDR@ --transport $t"
-		PROBE[$s]=$PAGE_PATH
-		PAGE_SERVERS+=("$s")
-		TSERVER[ww-pageoff-$t]=$s TPATH[ww-pageoff-$t]=$PAGE_PATH TLABEL[ww-pageoff-$t]="wasmweb ($t), guest encoding/json, deadline off"
-		TSERVER[ww-pagejsonoff-$t]=$s TPATH[ww-pagejsonoff-$t]=$PAGE_JSON_PATH TLABEL[ww-pagejsonoff-$t]="wasmweb ($t), guest pre-encoded JSON, deadline off"
-		PAGE_TARGETS+=("ww-pageoff-$t" "ww-pagejsonoff-$t")
+		for v in $PAGE_VARIANTS; do
+			p=${VPRE[$v]}
+			s=${p}wasmweb-page-off-$t
+			PORT[$s]=$(port_of $((13 + (${#p} ? 3 : 0))))
+			LABEL[$s]="wasmweb ($t), guest + host template, deadline off${VAT[$v]}"
+			CMD[$s]="${VBIN[$v]} serve --config $tmp/${p}page-off.toml --listen @ADDR@ --transport $t"
+			DIR[$s]=${VROOT[$v]}
+			PROBE[$s]=$PAGE_PATH
+			PAGE_SERVERS+=("$s")
+			TSERVER[${p}ww-pageoff-$t]=$s TPATH[${p}ww-pageoff-$t]=$PAGE_PATH TLABEL[${p}ww-pageoff-$t]="wasmweb ($t), guest encoding/json, deadline off${VAT[$v]}"
+			TSERVER[${p}ww-pagejsonoff-$t]=$s TPATH[${p}ww-pagejsonoff-$t]=$PAGE_JSON_PATH TLABEL[${p}ww-pagejsonoff-$t]="wasmweb ($t), guest pre-encoded JSON, deadline off${VAT[$v]}"
+		done
+		for u in ww-pageoff-$t ww-pagejsonoff-$t; do
+			for v in $PAGE_VARIANTS; do PAGE_TARGETS+=("${VPRE[$v]}$u"); done
+		done
 	fi
 fi
 
@@ -370,7 +443,7 @@ start() {
 	port_free "$port"
 	cmd=${CMD[$name]//@ADDR@/127.0.0.1:$port}
 	# shellcheck disable=SC2086  # the command line is split on purpose
-	(cd "$tmp" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" $cmd) >>"$tmp/$name.log" 2>&1 &
+	(cd "${DIR[$name]:-$tmp}" && GOMAXPROCS=1 exec taskset -c "$SERVER_CPU" $cmd) >>"$tmp/$name.log" 2>&1 &
 	PID[$name]=$!
 	local deadline=$((SECONDS + STARTUP_TIMEOUT))
 	until curl -fsS --max-time 1 -o /dev/null "http://127.0.0.1:$port${PROBE[$name]}" 2>/dev/null; do
@@ -398,7 +471,6 @@ url() { echo "http://127.0.0.1:${PORT[${TSERVER[$1]}]}${TPATH[$1]}"; }
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 RETRIED=0
-. "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row
 # tree_cpu PID: user+system jiffies of a process and its children (nginx's
 # worker).
 tree_cpu() {
@@ -468,7 +540,7 @@ check_page() {
 }
 
 # -------------------------------------------------------------- measuring ---
-declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() STEAL=()
+declare -A RPS=() RPS_ALL=() P50=() P99=() P99_ALL=() OTHER_ALL=() ERRS=() STEAL=() CPU_REQ=() CPU_ALL=()
 MEASURED=()
 WRK_CMD="taskset -c $LOAD_CPU wrk -t1 -c$CONNS -d${DURATION}s --latency URL"
 
@@ -509,7 +581,7 @@ measure_phase() {
 			done
 		fi
 		for ((r = 1; r <= RUNS; r++)); do
-			for t in "${ok[@]}"; do
+			for t in $(round_order "$r" "${ok[@]}"); do
 				s=${TSERVER[$t]}
 				log "run $r/$RUNS: $t (${DURATION}s)"
 				for ((attempt = 0; ; attempt++)); do
@@ -518,12 +590,14 @@ measure_phase() {
 					load taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$(url "$t")" >"$tmp/wrk.$t.$r.txt"
 					read -r busy1 steal1 < <(cpu_busy); srv1=$(tree_cpu "${PID[$s]}"); kid1=$(children_cpu)
 					# CPU time (in % of one core) spent by anything but this
-					# server and wrk during the run, and time stolen by the
-					# hypervisor.
+					# server and wrk during the run, time stolen by the
+					# hypervisor, and the server's own CPU time per request (µs).
 					awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
-						-v t="$(( DURATION * HZ ))" 'BEGIN { printf "%.0f %.0f\n", 100 * o / t, 100 * st / t }' \
+						-v t="$(( DURATION * HZ ))" -v sv=$((srv1 - srv0)) -v hz="$HZ" \
+						-v n="$(awk '/ requests in / {print $1; exit}' "$tmp/wrk.$t.$r.txt")" \
+						'BEGIN { printf "%.0f %.0f %.2f\n", 100 * o / t, 100 * st / t, (n > 0 ? 1e6 * sv / hz / n : 0) }' \
 						>"$tmp/other.$t.$r.txt"
-					read -r other steal <"$tmp/other.$t.$r.txt"
+					read -r other steal _ <"$tmp/other.$t.$r.txt"
 					(( other + steal > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
 					log "  other CPU use ${other}% + steal ${steal}% > ${MAX_OTHER}%: something else is running; repeating (retry $((attempt + 1))/$RETRIES)"
 					RETRIED=$((RETRIED + 1))
@@ -544,7 +618,11 @@ measure_phase() {
 		done
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
 		med=$(printf '%s\n' "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
-		read -r RPS[$t] P50[$t] P99[$t] _ _ STEAL[$t] <<<"$med"
+		read -r RPS[$t] P50[$t] P99[$t] _ _ STEAL[$t] _ <<<"$med"
+		# The server's CPU per request: the median over the runs, and every
+		# run's in the order of req/s.
+		CPU_REQ[$t]=$(printf '%s\n' "$sorted" | awk '{print $7}' | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+		CPU_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.1f", (NR > 1 ? ", " : ""), $7}')
 		RPS_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}')
 		P99_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s", (NR > 1 ? ", " : ""), ($3 >= 1000 ? sprintf("%.2f ms", $3 / 1000) : sprintf("%.0f µs", $3))}')
 		OTHER_ALL[$t]=$(printf '%s\n' "$sorted" | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $5}')
@@ -564,15 +642,35 @@ measured() { [[ -n ${RPS[$1]:-} ]]; }
 # table TARGETS...: the per-target figures.
 table() {
 	local t
-	echo "| server | URL | response bytes (header + body) | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) |"
-	echo "|---|---|---:|---:|---|---:|---:|---|---:|---|---:|"
+	echo "| server | URL | response bytes (header + body) | req/s (median) | req/s (all runs) | p50 | p99 | p99 (all runs) | socket errors + non-2xx | other CPU (all runs) | steal (median run) | server CPU per request (median) | (all runs) |"
+	echo "|---|---|---:|---:|---|---:|---:|---|---:|---|---:|---:|---|"
 	for t in "$@"; do
 		measured "$t" || continue
-		printf '| %s | `%s` | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% |\n' "${TLABEL[$t]}" "${TPATH[$t]}" "${RESP_BYTES[$t]}" \
+		printf '| %s | `%s` | %s | %.0f | %s | %s | %s | %s | %s | %s | %s%% | %s µs | %s |\n' "${TLABEL[$t]}" "${TPATH[$t]}" "${RESP_BYTES[$t]}" \
 			"${RPS[$t]}" "${RPS_ALL[$t]}" "$(fmt_lat "${P50[$t]}")" "$(fmt_lat "${P99[$t]}")" "${P99_ALL[$t]}" \
-			"${ERRS[$t]}" "${OTHER_ALL[$t]}" "${STEAL[$t]}"
+			"${ERRS[$t]}" "${OTHER_ALL[$t]}" "${STEAL[$t]}" "${CPU_REQ[$t]}" "${CPU_ALL[$t]}"
 	done
 	echo
+}
+# compare TARGETS...: with a base, this tree's figures against the base's
+# twin (base-TARGET), target by target.
+compare() {
+	local t header=0
+	for t in "$@"; do
+		[[ $t != base-* ]] && measured "$t" && measured "base-$t" || continue
+		if (( ! header )); then
+			echo "Before (${VAT[base]# @ }) and after (${VAT[cur]# @ }), run back to back in each round (the base second in odd rounds, first in even ones):"
+			echo
+			echo "| server | before req/s (median) | after req/s (median) | after ÷ before | before (all runs) | after (all runs) | p99 before → after | per request, after − before | server CPU per request, before → after (median) | after ÷ before |"
+			echo "|---|---:|---:|---:|---|---|---|---:|---:|---:|"
+			header=1
+		fi
+		printf '| %s | %.0f | %.0f | %s | %s | %s | %s → %s | %s | %s → %s µs | %s |\n' "${TLABEL[$t]% @ *}" "${RPS[base-$t]}" "${RPS[$t]}" \
+			"$(ratio "${RPS[$t]}" "${RPS[base-$t]}")" "${RPS_ALL[base-$t]}" "${RPS_ALL[$t]}" \
+			"$(fmt_lat "${P99[base-$t]}")" "$(fmt_lat "${P99[$t]}")" "$(per_request "$t" "base-$t")" \
+			"${CPU_REQ[base-$t]}" "${CPU_REQ[$t]}" "$(ratio "${CPU_REQ[$t]}" "${CPU_REQ[base-$t]}")"
+	done
+	(( ! header )) || echo
 }
 # per_request A B: 1/req/s of A − 1/req/s of B, in µs.
 per_request() { awk -v a="${RPS[$1]}" -v b="${RPS[$2]}" 'BEGIN { printf "%+.1f µs", 1e6 / a - 1e6 / b }'; }
@@ -586,6 +684,7 @@ report=$tmp/report.md
 	echo "- Machine: ${cpu_model:-unknown CPU}, $(nproc) CPUs, $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB RAM"}'), kernel $(uname -r)"
 	echo "- $(go version), $(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}')${NGINX_VER:+, $NGINX_VER${NGINX_PKG:+ (Debian package $NGINX_PKG)}}"
 	echo "- wasmweb tree: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$( [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && echo ' (uncommitted changes)')"
+	[[ -z $BASE_ROOT ]] || echo "- Base (BASE=$BASE): $BASE_SHORT, \`git archive\` into TMP/base, its \`cmd/wasmweb\` built there (TMP/base.bin), its hello plugin and page guest built with it there (the guest with its SDK), its servers run from there; labelled \"${VAT[base]# }\", this tree's \"${VAT[cur]# }\""
 	echo "- Settings: SUITE=$SUITE TRANSPORTS=\"$TRANSPORTS\" DURATION=$DURATION RUNS=$RUNS CONNS=$CONNS WARMUP=$WARMUP MAX_OTHER=$MAX_OTHER QUIET_TIMEOUT=$QUIET_TIMEOUT QUIET_BUDGET=$QUIET_BUDGET, servers on CPU $SERVER_CPU (GOMAXPROCS=1; nginx 1 worker), load on CPU $LOAD_CPU"
 	echo "- Load average (1/5/15 min) at the start: $LOADAVG_START; at the end: $LOADAVG_END (other work on the box skews the figures); the script took $(( (SECONDS - SCRIPT_START) / 60 )) min $(( (SECONDS - SCRIPT_START) % 60 )) s; $RETRIED run(s) repeated for other CPU use above ${MAX_OTHER}%"
 	[[ -z $NOTES ]] || echo "- **Note:** $NOTES"
@@ -597,6 +696,7 @@ report=$tmp/report.md
 		echo "Before measuring, every URL was checked to answer 200 with the file's $FILE_BYTES bytes. wrk sends no Accept-Encoding, so nothing is compressed. The versioned URL carries the file's current hash (\`?v=$FILE_HASH\`), which wasmweb answers with \`Cache-Control: …, immutable\`; nginx ignores the query, so its plain URL is the reference for both."
 		echo
 		table "${STATIC_TARGETS[@]}"
+		compare "${STATIC_TARGETS[@]}"
 		header=0
 		for t in "${STATIC_TARGETS[@]}"; do
 			[[ $t == ww-* ]] && measured "$t" && measured nginx-file || continue
@@ -620,6 +720,7 @@ report=$tmp/report.md
 			echo
 		fi
 		table "${PAGE_TARGETS[@]}"
+		compare "${PAGE_TARGETS[@]}"
 		header=0
 		for t in "${PAGE_TARGETS[@]}"; do
 			[[ $t == ww-* ]] && measured "$t" && measured native-page || continue
@@ -642,6 +743,8 @@ report=$tmp/report.md
 		fi
 	fi
 
+	echo "\"Server CPU per request\" is the server's user + system time during a run (nginx: master and worker; from /proc, in ticks of 1/$HZ s) divided by the requests wrk completed: less sensitive to other work on the box than req/s, which also depends on the share of the core the server gets."
+	echo
 	echo "\"Other CPU\" is CPU time used during a run by anything except the server under test (nginx: master and worker) and wrk, in % of one core; tens of % mean something else was running and the run is suspect. The \"all runs\" columns are in the order of req/s, lowest first; p50/p99 are those of the median run."
 	echo
 	echo "## Commands"
@@ -649,13 +752,15 @@ report=$tmp/report.md
 	echo '```sh'
 	for s in "${STATIC_SERVERS[@]}" "${PAGE_SERVERS[@]}"; do
 		[[ -n $s ]] || continue
-		echo "GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:${PORT[$s]}}" | sed -e "s#$tmp/#TMP/#g" -e "s#$BENCH_DIR/#bench/#g" -e "s#$ROOT/##g"
+		line="GOMAXPROCS=1 taskset -c $SERVER_CPU ${CMD[$s]//@ADDR@/127.0.0.1:${PORT[$s]}}"
+		[[ $s != base-* ]] || line="(cd TMP/base && $line)"
+		echo "$line" | sed -e "s#$tmp/#TMP/#g" -e "s#$BENCH_DIR/#bench/#g" -e "s#$ROOT/##g"
 	done
 	(( ${#MEASURED[@]} == 0 )) || echo "$WRK_CMD   # ${WARMUP}s warm-up per target, then $RUNS run(s) round-robin"
 	echo '```'
 	echo
 	echo "TMP is a temporary directory. wasmweb is \`go build ./cmd/wasmweb\`; the guest is \`wasmweb build bench/site/page\`; the native peer is \`go build ./peers/tmplpage\` in bench/."
-	for f in static.toml page.toml; do
+	for f in static.toml page.toml base-static.toml base-page.toml; do
 		[[ -f $tmp/$f ]] || continue
 		echo
 		echo "TMP/$f:"

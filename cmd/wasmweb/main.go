@@ -1,6 +1,7 @@
 // Command wasmweb runs the wasmweb web server.
 //
 //	wasmweb serve [--listen ADDR] [--config FILE] [--transport netpoll|std] ...
+//	wasmweb dev [--config FILE] ...
 //	wasmweb build DIR...
 //	wasmweb new NAME
 //	wasmweb passwd --user NAME
@@ -33,6 +34,7 @@ const usage = `wasmweb: a web server whose request handlers are sandboxed WebAss
 
 Usage:
   wasmweb serve [flags]     run the server (the demo site of a checkout without --config)
+  wasmweb dev [flags]       serve, rebuilding and swapping plugins when their sources change
   wasmweb build DIR...      compile Go plugin sources in DIR to DIR/<name>.wasm
   wasmweb new NAME          create a plugin named NAME, with a test, in ./NAME
   wasmweb passwd [flags]    hash a password for a site's [site.accounts]
@@ -52,6 +54,7 @@ func main() {
 // help to stderr (exit 2).
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"serve":   serve,
+	"dev":     devCmd,
 	"build":   buildCmd,
 	"new":     newCmd,
 	"passwd":  func(args []string, stdout, stderr io.Writer) int { return passwdCmd(args, os.Stdin, stdout, stderr) },
