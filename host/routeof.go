@@ -13,7 +13,7 @@ import (
 // nothing; the development loop uses it to answer a plugin whose source
 // does not build with the compiler's message.
 func (h *Host) PluginOf(r *netloop.Request) (site, plugin string, ok bool) {
-	s := h.table.Lookup(r.Host)
+	s := h.sites.Load().byHost.Lookup(r.Host)
 	if s == nil {
 		return "", "", false
 	}
