@@ -253,21 +253,30 @@ func (h *Host) Reload(ctx context.Context, cfg config.Config) (Reload, error) {
 	for i, s := range cfg.Sites {
 		specs[i] = s.WithDefaults()
 	}
-	return h.change(ctx, specs, true, "", cfg.Locate)
+	return h.change(ctx, specs, true, "", "", cfg.Locate)
 }
 
 // ReplaceSite adds spec as a site, or replaces the site of its name, as
 // Reload does for one site: the other sites are not touched. Plugin
 // paths must name .wasm files.
 func (h *Host) ReplaceSite(ctx context.Context, spec config.Site) (Reload, error) {
-	return h.change(ctx, []config.Site{spec.WithDefaults()}, false, "", nil)
+	return h.change(ctx, []config.Site{spec.WithDefaults()}, false, "", "", nil)
 }
 
 // RemoveSite stops routing to the site named name: requests in progress
 // finish, its parked requests are answered 503 with Retry-After, and it
 // is closed once drained. The other sites are not touched.
 func (h *Host) RemoveSite(ctx context.Context, name string) (Reload, error) {
-	return h.change(ctx, nil, false, name, nil)
+	return h.change(ctx, nil, false, name, "", nil)
+}
+
+// RebuildSite builds the site named name again from its own spec, as if
+// it had changed: its templates, translations and static files are read
+// again from disk and its plugins' files loaded again, then it replaces
+// the site serving, as ReplaceSite does. wasmweb dev calls it when a
+// site's files change.
+func (h *Host) RebuildSite(ctx context.Context, name string) (Reload, error) {
+	return h.change(ctx, nil, false, "", name, nil)
 }
 
 // built is a site built for a change: its new site and the one it
@@ -284,8 +293,10 @@ type swapped struct {
 // change applies specs (each with defaults): with whole, the sites
 // served become exactly specs; without, specs are added or replace the
 // sites of their names, and remove, if not "", names a site to remove.
-// locate places errors about specs' keys in the file they came from.
-func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remove string,
+// rebuild, if not "", names a site built again from its own spec
+// (specs is nil then). locate places errors about specs' keys in the
+// file they came from.
+func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remove, rebuild string,
 	locate func(key string, err error) *config.Error) (res Reload, err error) {
 	start := time.Now()
 	h.changes.mu.Lock()
@@ -317,6 +328,13 @@ func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remo
 	if remove != "" && cur.site(remove) == nil {
 		return Reload{}, &ReloadError{Site: remove, Cause: "not_found", Err: fmt.Errorf("no site %q: %w", remove, ErrNoSite)}
 	}
+	if rebuild != "" {
+		s := cur.site(rebuild)
+		if s == nil {
+			return Reload{}, &ReloadError{Site: rebuild, Cause: "not_found", Err: fmt.Errorf("no site %q: %w", rebuild, ErrNoSite)}
+		}
+		specs = []config.Site{s.spec}
+	}
 
 	// Build what is new or changed, beside what serves.
 	next := map[string]*Site{}
@@ -325,7 +343,7 @@ func (h *Host) change(ctx context.Context, specs []config.Site, whole bool, remo
 			return Reload{}, &ReloadError{Site: spec.Name, Cause: "config", Err: fmt.Errorf("two sites named %q", spec.Name)}
 		}
 		prev := cur.site(spec.Name)
-		if prev != nil && reflect.DeepEqual(prev.spec, spec) {
+		if prev != nil && spec.Name != rebuild && reflect.DeepEqual(prev.spec, spec) {
 			sw, err := h.loadChanged(ctx, prev)
 			if err != nil {
 				return Reload{}, err
@@ -632,5 +650,5 @@ func (h *Host) parseSite(name string, src []byte) (config.Config, error) {
 // replaceSiteFrom replaces or adds the one site of cfg, which
 // parseSite read.
 func (h *Host) replaceSiteFrom(ctx context.Context, cfg config.Config) (Reload, error) {
-	return h.change(ctx, []config.Site{cfg.Sites[0].WithDefaults()}, false, "", cfg.Locate)
+	return h.change(ctx, []config.Site{cfg.Sites[0].WithDefaults()}, false, "", "", cfg.Locate)
 }

@@ -703,3 +703,67 @@ func TestReplaceSiteKeepsRandomCookieKey(t *testing.T) {
 		t.Error("new cookie settings kept the old signer")
 	}
 }
+
+// TestRebuildSite builds a site again from its own spec, as wasmweb dev
+// does when its templates change: a template that no longer parses is
+// refused and the site keeps serving as it was; once it parses, the site
+// is replaced and the other site is not touched. An unknown site is an
+// error.
+func TestRebuildSite(t *testing.T) {
+	a, _ := variant(t, "hello", bodyA, bodyB)
+	rh := startReloadHost(t, "")
+	pa := rh.put(t, "a.wasm", a)
+	tdir := filepath.Join(rh.dir, "templates")
+	if err := os.Mkdir(tdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(tdir, "page.html")
+	if err := os.WriteFile(page, []byte("<p>{{.}}</p>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rh.write(t, siteTOML("one", `"one.test"`, pa, "[site.templates]\ndir = \"templates\"\n")+siteTOML("two", `"two.test"`, pa, ""))
+	if _, err := rh.h.ReloadFile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	twoGen, twoLoaded := rh.generation(t, "two", "hello")
+	srv := netloop.NewServer(netloop.Config{}, rh.h, netloop.NewStdTransport())
+	get := func() (int, string) {
+		t.Helper()
+		c := openMem(t, srv, "GET / HTTP/1.1\r\nHost: one.test\r\n\r\n")
+		status, body, ok := memAnswer(c, 10*time.Second)
+		if !ok {
+			t.Fatal("GET one.test: no answer")
+		}
+		return status, body
+	}
+
+	if err := os.WriteFile(page, []byte("<p>{{.</p>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := rh.h.RebuildSite(context.Background(), "one")
+	var re *host.ReloadError
+	if !errors.As(err, &re) || re.Site != "one" || !strings.Contains(err.Error(), "page.html") {
+		t.Fatalf("rebuild with a broken template: %v, want a ReloadError of site one naming page.html", err)
+	}
+	if s, body := get(); s != 200 || body != bodyA {
+		t.Fatalf("one.test after a refused rebuild: %d %q", s, body)
+	}
+
+	if err := os.WriteFile(page, []byte("<p>{{.}}!</p>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := rh.h.RebuildSite(context.Background(), "one")
+	if err != nil || len(res.Changes) != 1 || res.Changes[0].Site != "one" || res.Changes[0].Action != host.ActionReplaced {
+		t.Fatalf("rebuild: %+v, %v", res, err)
+	}
+	if s, body := get(); s != 200 || body != bodyA {
+		t.Fatalf("one.test after the rebuild: %d %q", s, body)
+	}
+	if gen, loaded := rh.generation(t, "two", "hello"); gen != twoGen || loaded != twoLoaded {
+		t.Errorf("site two changed: generation %v loaded %s; was %v, %s", gen, loaded, twoGen, twoLoaded)
+	}
+	if _, err := rh.h.RebuildSite(context.Background(), "nope"); !errors.Is(err, host.ErrNoSite) {
+		t.Errorf("rebuild of an unknown site: %v, want ErrNoSite", err)
+	}
+	awaitRetired(t, rh.h, 2)
+}

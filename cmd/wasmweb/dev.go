@@ -131,7 +131,19 @@ func devCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer h.Close(context.Background())
-	loop, err := dev.Start(ctx, dev.Options{Host: h, Plugins: sources, Broken: broken, Config: configPath, Sites: cfg.Sites, Out: stdout})
+	h.SetConfigFile(configPath, func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) })
+	// A change to the config file reloads it, as SIGHUP does; a change
+	// to a site's templates or translations builds that site again.
+	reloadSite := func(ctx context.Context, site string) error {
+		var err error
+		if site == "" {
+			_, err = h.ReloadFile(ctx)
+		} else {
+			_, err = h.RebuildSite(ctx, site)
+		}
+		return err
+	}
+	loop, err := dev.Start(ctx, dev.Options{Host: h, Plugins: sources, Broken: broken, Config: configPath, Sites: cfg.Sites, Out: stdout, ReloadSite: reloadSite})
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
 		return 1

@@ -92,8 +92,7 @@ type Options struct {
 	Broken map[Plugin]string
 	// ReloadSite applies a change to a site's templates or translations
 	// (site is the site's name) or, with site "", to the config file,
-	// without a restart. Nil (for now: whole-site reload is not part of
-	// the host yet) makes the loop say that a restart is needed.
+	// without a restart. Nil makes the loop say that a restart is needed.
 	ReloadSite func(ctx context.Context, site string) error
 }
 
@@ -436,7 +435,7 @@ func (l *Loop) staticChanged() {
 func (l *Loop) siteChanged(site string) {
 	path := l.lastChanged("site:" + site)
 	if l.opt.ReloadSite == nil {
-		fmt.Fprintf(l.opt.Out, "dev: %s changed; restart wasmweb dev to apply it (sites do not reload live yet)\n", path)
+		fmt.Fprintf(l.opt.Out, "dev: %s changed; restart wasmweb dev to apply it\n", path)
 		return
 	}
 	if err := l.opt.ReloadSite(context.Background(), site); err != nil {
