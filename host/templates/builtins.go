@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"reflect"
 	"text/template/parse"
+
+	"github.com/wasmweb/wasmweb/host/internal/pagedata"
 )
 
 // function compiles a call of the function named by id with args, and
@@ -294,6 +296,11 @@ func indexArg(k any, n int) (int, error) {
 	switch v := k.(type) {
 	case int:
 		x = v
+	case pagedata.Integer:
+		if int64(int(v)) != int64(v) {
+			return 0, fmt.Errorf("cannot index slice/array with index %d", v)
+		}
+		x = int(v)
 	case byte:
 		x = int(v)
 	case nil:

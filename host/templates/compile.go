@@ -5,6 +5,8 @@ import (
 	"fmt"
 	texttemplate "text/template"
 	"text/template/parse"
+
+	"github.com/wasmweb/wasmweb/host/internal/pagedata"
 )
 
 // A page is compiled, once html/template has escaped it, from the parse
@@ -291,8 +293,11 @@ func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 		}
 		for i := range n {
 			var e any = i
-			if _, ok := v.(byte); ok {
+			switch v.(type) {
+			case byte:
 				e = byte(i)
+			case pagedata.Integer:
+				e = pagedata.Integer(i)
 			}
 			set(st, nil, e)
 			if body(st, e) == ctrlBreak {
@@ -333,6 +338,10 @@ func (c *compiler) rangeNode(n *parse.RangeNode) execFn {
 		case int:
 			if x > 0 || len(slots) > 1 {
 				return count(st, x, x)
+			}
+		case pagedata.Integer:
+			if x > 0 && int64(int(x)) == int64(x) || len(slots) > 1 {
+				return count(st, x, int(x))
 			}
 		case byte:
 			if x > 0 || len(slots) > 1 {

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/wasmweb/wasmweb/host/internal/pagedata"
 )
 
 // This file holds the escapers of values written into JavaScript: as a
@@ -129,6 +131,8 @@ func appendJSON(dst []byte, v any) (_ []byte, ok bool) {
 	case float64:
 		return appendJSONFloat(dst, x)
 	case int:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case pagedata.Integer:
 		return strconv.AppendInt(dst, int64(x), 10), true
 	case byte:
 		return strconv.AppendInt(dst, int64(x), 10), true

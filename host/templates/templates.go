@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/pagedata"
 	"github.com/wasmweb/wasmweb/host/locale"
 )
 
@@ -386,6 +387,8 @@ func toTime(v any) (time.Time, error) {
 		return time.Unix(int64(x), 0).UTC(), nil
 	case int:
 		return time.Unix(int64(x), 0).UTC(), nil
+	case pagedata.Integer:
+		return time.Unix(int64(x), 0).UTC(), nil
 	case int64:
 		return time.Unix(x, 0).UTC(), nil
 	}
@@ -397,6 +400,8 @@ func toFloat(v any) (float64, error) {
 	case float64:
 		return x, nil
 	case int:
+		return float64(x), nil
+	case pagedata.Integer:
 		return float64(x), nil
 	case int64:
 		return float64(x), nil

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	texttemplate "text/template"
+
+	"github.com/wasmweb/wasmweb/host/internal/pagedata"
 )
 
 // The compiled pages work on the values encoding/json gives for JSON
@@ -77,11 +79,11 @@ func field(st *state, recv any, keys []string) (v any, held bool) {
 }
 
 // jsonData reports whether v is made only of the values encoding/json
-// decodes into an any, with integers as ints as the host decodes them
-// (package pagedata): the data a compiled page renders.
+// decodes into an any, with integers as the host decodes them (Integers)
+// (package pagedata), or ints: the data a compiled page renders.
 func jsonData(v any) bool {
 	switch x := v.(type) {
-	case string, int, float64, bool, nil:
+	case string, pagedata.Integer, int, float64, bool, nil:
 		return true
 	case map[string]any:
 		for _, e := range x {
@@ -114,6 +116,8 @@ func sprint(v any) (s string, ok bool) {
 		return strconv.FormatFloat(x, 'g', -1, 64), true
 	case int:
 		return strconv.Itoa(x), true
+	case pagedata.Integer:
+		return strconv.FormatInt(int64(x), 10), true
 	case bool:
 		return strconv.FormatBool(x), true
 	case map[string]any, []any:
@@ -140,6 +144,8 @@ func truth(v any) bool {
 	case float64:
 		return x != 0
 	case int:
+		return x != 0
+	case pagedata.Integer:
 		return x != 0
 	case byte:
 		return x != 0
@@ -201,6 +207,8 @@ func classify(v any) compared {
 	case bool:
 		return compared{kind: boolKind, b: x}
 	case int:
+		return compared{kind: intKind, i: int64(x)}
+	case pagedata.Integer:
 		return compared{kind: intKind, i: int64(x)}
 	case byte:
 		return compared{kind: uintKind, u: uint64(x)}

@@ -1,10 +1,11 @@
 // Package pagedata decodes the JSON data a guest passes to render
 // (abi/ABI.md section 7.5) into the values templates see: what
 // encoding/json decodes into an any, except that a number written as an
-// integer that fits an int is an int. A float64 prints large integers
-// in exponent form (1.796560501510596e+15, even 1e+06) and is inexact
-// past 2^53; an int prints its digits and compares with a template's
-// integer literals.
+// integer that fits an int64 is a Integer. A float64 prints
+// large integers in exponent form (1.796560501510596e+15, even 1e+06)
+// and is inexact past 2^53; an Integer prints its digits, compares with
+// a template's integer literals, and still formats as a float under
+// printf's float verbs ("%.2f"), since JSON does not tell 18 from 18.0.
 package pagedata
 
 import (
@@ -17,7 +18,7 @@ import (
 )
 
 // Decode decodes one JSON value. Integers (no fraction, no exponent)
-// that fit an int become ints; every other number becomes the float64
+// that fit an int64 become Integers; every other number becomes the float64
 // encoding/json would give. An integer past the int range stays a
 // float64, not a uint64 or a json.Number: the compiled pages compare
 // neither as html/template does (see RATIONALE.md).
@@ -61,8 +62,8 @@ func numbers(v any) (any, error) {
 
 func number(s string) (any, error) {
 	if !strings.ContainsAny(s, ".eE") {
-		if i, err := strconv.ParseInt(s, 10, strconv.IntSize); err == nil {
-			return int(i), nil
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return Integer(i), nil
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)

@@ -2,6 +2,7 @@ package pagedata
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -12,16 +13,16 @@ func TestDecode(t *testing.T) {
 		js   string
 		want any
 	}{
-		{`1796560501510596`, 1796560501510596},
-		{`-9007199254740993`, -9007199254740993},
-		{`9223372036854775807`, math.MaxInt64},
+		{`1796560501510596`, Integer(1796560501510596)},
+		{`-9007199254740993`, Integer(-9007199254740993)},
+		{`9223372036854775807`, Integer(math.MaxInt64)},
 		{`9223372036854775808`, 9223372036854775808.0},
-		{`-0`, 0},
+		{`-0`, Integer(0)},
 		{`1.0`, 1.0},
 		{`1e3`, 1000.0},
 		{`2.5E-1`, 0.25},
 		{`{"a": [1, 2.5, {"b": 3}], "c": null, "d": "7"}`,
-			map[string]any{"a": []any{1, 2.5, map[string]any{"b": 3}}, "c": nil, "d": "7"}},
+			map[string]any{"a": []any{Integer(1), 2.5, map[string]any{"b": Integer(3)}}, "c": nil, "d": "7"}},
 		{` [] `, []any{}},
 	} {
 		got, err := Decode([]byte(tc.js))
@@ -37,7 +38,7 @@ func TestDecode(t *testing.T) {
 }
 
 // Decode accepts what encoding/json accepts, and gives the same value
-// but for integers, which are ints of the same value.
+// but for integers, which are Integers of the same value.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2.5,-3e2]}`, `12345678901234567890`, `-0`, `[null,true,"x"]`, `1 1`} {
 		f.Add([]byte(s))
@@ -55,10 +56,10 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// floats turns v's ints into float64s, as encoding/json decodes them.
+// floats turns v's Integers into float64s, as encoding/json decodes them.
 func floats(v any) any {
 	switch x := v.(type) {
-	case int:
+	case Integer:
 		return float64(x)
 	case map[string]any:
 		for k, e := range x {
@@ -70,4 +71,30 @@ func floats(v any) any {
 		}
 	}
 	return v
+}
+
+// An Integer prints its digits and formats as a float under the float
+// verbs, as the float64 it may have been written for.
+func TestIntegerFormat(t *testing.T) {
+	n := Integer(1796560501510596)
+	for _, tc := range []struct{ format, want string }{
+		{"%v", "1796560501510596"},
+		{"%d", "1796560501510596"},
+		{"%s", "1796560501510596"},
+		{"%8v|%-4v|%+d", "1796560501510596|1796560501510596|+1796560501510596"},
+		{"%x", "661f6568291c4"},
+		{"%.2f", "1796560501510596.00"},
+		{"%g", "1.796560501510596e+15"},
+	} {
+		args := []any{n}
+		if tc.format == "%8v|%-4v|%+d" {
+			args = []any{n, n, n}
+		}
+		if got := fmt.Sprintf(tc.format, args...); got != tc.want {
+			t.Errorf("Sprintf(%q) = %q, want %q", tc.format, got, tc.want)
+		}
+	}
+	if got := fmt.Sprintf("%.2f %v", Integer(18), Integer(-3)); got != "18.00 -3" {
+		t.Errorf("got %q", got)
+	}
 }
