@@ -135,7 +135,7 @@ func siteTOML(name, hosts, wasm string, extra string) string {
 		name, hosts, extra, wasm)
 }
 
-// TestReplaceSiteUnderLoad replaces a site 30 times through PUT
+// TestReplaceSiteUnderLoad replaces a site 100 times through PUT
 // /v1/sites/{site}, alternating two builds of its plugin and two values
 // of a limit (so that each PUT rebuilds the site), while clients keep
 // sending requests on keep-alive connections (some pipelined): no
@@ -182,7 +182,7 @@ func TestReplaceSiteUnderLoad(t *testing.T) {
 				})
 			}
 			check := dialKeepAlive(t, addr)
-			const puts = 30
+			const puts = 100
 			for i := range puts {
 				wasm, want := pb, bodyB
 				if i%2 == 1 {
