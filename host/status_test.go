@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -222,6 +225,17 @@ func testOpenConnectionsGauge(t *testing.T, transport string) {
 		}
 		c.Close()
 	}
+	// The server takes connections from the listen queue in order: once
+	// it has taken one dialled after those 40 (it answers it, or refuses
+	// it at the cap and closes it), it has taken all of them, and the
+	// count can only go down from there.
+	probe := dial()
+	fmt.Fprintf(probe, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	probe.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := probe.Read(make([]byte, 1)); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("the connection after the 40: %v", err)
+	}
+	probe.Close()
 	waitGauge(0)
 
 	// The status page tells the same.
