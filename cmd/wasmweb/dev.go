@@ -191,7 +191,7 @@ func devCmd(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// applyServeOptions lets serve's flags override the config, as serve does.
+// applyServeOptions lets serve's flags (which dev shares) override the config.
 func applyServeOptions(cfg *config.Config, o *serveOptions) {
 	if o.listen != "" {
 		cfg.Server.Listen = o.listen

@@ -150,21 +150,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg = c
 	}
-	if o.listen != "" {
-		cfg.Server.Listen = o.listen
-	}
-	if o.transport != "" {
-		cfg.Server.Transport = o.transport
-	}
-	if o.admin != "" {
-		cfg.Server.Admin = o.admin
-	}
-	if o.cacheDir != "" {
-		cfg.Server.CacheDir = o.cacheDir
-	}
-	if o.shutdownTimeout > 0 {
-		cfg.Server.ShutdownTimeout = config.Duration(o.shutdownTimeout)
-	}
+	applyServeOptions(&cfg, o)
 	tr, err := netloop.NewTransport(cfg.Server.Transport)
 	if err != nil {
 		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
