@@ -146,6 +146,14 @@ func (s Scope) Build(name, value, attrs string) (string, error) {
 // reserved, and every Domain attribute, since browsers differ on which
 // one counts, must be one the scope allows.
 func (s Scope) CheckHeader(value string) error {
+	// A field value holds no control bytes but HTAB (RFC 9110, 5.5);
+	// refusing them here also keeps this reading and a parser that trims
+	// more kinds of white space around a name from telling two stories.
+	for i := 0; i < len(value); i++ {
+		if b := value[i]; (b < ' ' && b != '\t') || b == 0x7f {
+			return fmt.Errorf("Set-Cookie has control byte %#x", b)
+		}
+	}
 	pair, attrs, _ := strings.Cut(value, ";")
 	name, _, _ := strings.Cut(pair, "=")
 	if name = strings.Trim(name, " \t"); s.reserved(name) {

@@ -157,6 +157,7 @@ func TestCheckHeader(t *testing.T) {
 		"a=1; Domain=example.com", "a=1; DOMAIN=com", "a=1;Domain=127.0.0.1", "a=1; Domain=b.example.com",
 		"a=1; Domain=a.example.com; Domain=example.com", "a=1; Domain=example.com; Domain=a.example.com",
 		" _xsrf =1", "\t_xsrf=1; Path=/", "_xsrf", "a=1; \tdomain\t=\texample.com",
+		"0=;\nDomAin=0", "a=1;\rDomain=example.com", "a=1; Domain=example.com\x00", "\v_xsrf=1",
 	} {
 		if err := siteA.CheckHeader(bad); err == nil {
 			t.Errorf("%q accepted", bad)
@@ -168,7 +169,7 @@ func TestCheckHeader(t *testing.T) {
 // CheckHeader lets it through then net/http's reading of it names no
 // reserved cookie and no Domain outside the scope.
 func FuzzCheckHeader(f *testing.F) {
-	for _, s := range []string{"a=1; Domain=a.example.com", "_xsrf=1", "a=1; Domain=example.com", " a = 1 ; domain = .com", "__Host-_xsrf=1; Path=/; Secure"} {
+	for _, s := range []string{"a=1; Domain=a.example.com", "_xsrf=1", "a=1; Domain=example.com", " a = 1 ; domain = .com", "__Host-_xsrf=1; Path=/; Secure", "0=;\nDomAin=0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
