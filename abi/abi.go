@@ -260,6 +260,15 @@ const (
 // user.
 const UserCookie = "wasmweb_user"
 
+// SignInCookie is the encrypted cookie in which the host keeps a
+// sign-in with a provider while the user is away at the provider: its
+// state, PKCE verifier, nonce and next path.
+const SignInCookie = "wasmweb_signin"
+
+// ClaimsCookie is the encrypted cookie in which the host keeps the
+// claims of a user signed in with a provider, bound to that user.
+const ClaimsCookie = "wasmweb_claims"
+
 // LocaleCookie is the default name of the cookie that holds the user's
 // choice of locale.
 const LocaleCookie = "wasmweb_locale"
