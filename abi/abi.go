@@ -158,6 +158,15 @@ const (
 	// checks a password against the site's accounts and, when it matches,
 	// signs the user in as FuncUserSet does; ErrDenied otherwise.
 	FuncUserLogin = "user_login"
+
+	// FuncUserClaims, "(buf, buf_limit) -> len", returns the claims of a
+	// user signed in with a provider as a JSON object; ErrNotFound for
+	// another user or none.
+	FuncUserClaims = "user_claims"
+	// FuncLoginWith, "(provider, provider_len, next, next_len) -> err",
+	// starts a sign-in with a provider and finishes the response as a
+	// redirect to it; ErrNotFound for a provider the site lacks.
+	FuncLoginWith = "login_with"
 )
 
 // Fields of FuncReqGet.
@@ -254,6 +263,9 @@ const (
 	FeatureLocale = 1 << 7
 	// FeatureAccounts: user_login, against the site's [site.accounts].
 	FeatureAccounts = 1 << 8
+	// FeatureProviders: user_claims and login_with, against the site's
+	// [site.auth.providers].
+	FeatureProviders = 1 << 9
 )
 
 // UserCookie is the signed cookie in which the host keeps the current

@@ -46,7 +46,7 @@ func (h *fakeHost) cookieScope() cookie.Scope {
 			}
 			return false
 		},
-		Reserved: []string{xsrf.CookieName, abi.UserCookie, abi.LocaleCookie},
+		Reserved: []string{xsrf.CookieName, abi.UserCookie, abi.SignInCookie, abi.ClaimsCookie, abi.LocaleCookie},
 	}
 }
 

@@ -192,7 +192,6 @@ func (a *Auth) Serve(w *netloop.Response, r *netloop.Request) bool {
 	if isLogin {
 		loc, ck, err := a.Start(string(r.Host), name, q.Get("next"))
 		if err != nil {
-			a.log.Warn("oauth: sign-in does not start", "site", a.site, "provider", name, "err", err)
 			a.page(w, 502, "Sign-in is unavailable", a.providers[name].cfg.Title+" cannot be reached now; try again later.", "")
 			return true
 		}
@@ -224,8 +223,8 @@ func stateName(provider string) string { return abi.SignInCookie + "/" + provide
 // on the site; anything else returns to "/"), for a request to host. It
 // returns the provider's authorization URL to redirect to and the
 // Set-Cookie value that keeps the sign-in; ErrUnknownProvider when the
-// site has no such provider, or an error when an OIDC provider's
-// discovery fails.
+// site has no such provider, or an error, which it logs, when an OIDC
+// provider's discovery fails.
 func (a *Auth) Start(host, name, next string) (location, setCookie string, err error) {
 	p := a.providers[name]
 	if p == nil {
@@ -242,6 +241,7 @@ func (a *Auth) Start(host, name, next string) (location, setCookie string, err e
 	defer cancel()
 	conf, err := p.oauth2Config(ctx, redirect)
 	if err != nil {
+		a.log.Warn("oauth: sign-in does not start", "site", a.site, "provider", name, "err", err)
 		return "", "", err
 	}
 	st := signIn{Provider: name, State: random(), Verifier: oauth2.GenerateVerifier(), Next: next}
