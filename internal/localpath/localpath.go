@@ -16,13 +16,20 @@ const MaxLen = 2048
 // host into it. Browsers drop tabs and line feeds from URLs and read a
 // backslash as a slash, so "/\t/evil", "/\\evil" and "//evil" all reach
 // evil; a next with a control byte, white space or a backslash is
-// refused, and so is one that decodes (once more) to such a path, in case
-// something on the way decodes it again.
+// refused, and so is one that, decoded once more (in case something on
+// the way decodes it again), starts with such a pair.
 func Safe(next string) bool {
 	if len(next) > MaxLen || !sameSite(next) {
 		return false
 	}
-	if dec, err := url.PathUnescape(next); err != nil || !sameSite(dec) {
+	// Decoded again, and with what browsers drop dropped, the path must
+	// still not start with two slashes (its first byte is a slash).
+	dec, err := url.PathUnescape(next)
+	if err != nil {
+		return false
+	}
+	dec = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(dec)
+	if len(dec) > 1 && (dec[1] == '/' || dec[1] == '\\') {
 		return false
 	}
 	u, err := url.Parse(next)
