@@ -20,16 +20,16 @@ func TestSafe(t *testing.T) {
 		{"//evil.example", false},
 		{"/\\evil.example", false},
 		{"\\\\evil.example", false},
-		{"/%2F/evil.example", false},   // //evil once decoded again
-		{"/%2f/evil.example", false},   // lower case hex too
-		{"/%5Cevil.example", false},    // /\evil once decoded again
-		{"/\t/evil.example", false},    // browsers drop tabs
-		{"/\n/evil.example", false},    // ... and line feeds
-		{"/\r/evil.example", false},    // ... and carriage returns
-		{"/%09/evil.example", false},   // a tab once decoded again
-		{" /evil", false},              // browsers trim spaces
-		{"/ok\x00", false},             // control bytes
-		{"/ok\x7f", false},             // DEL
+		{"/%2F/evil.example", false}, // //evil once decoded again
+		{"/%2f/evil.example", false}, // lower case hex too
+		{"/%5Cevil.example", false},  // /\evil once decoded again
+		{"/\t/evil.example", false},  // browsers drop tabs
+		{"/\n/evil.example", false},  // ... and line feeds
+		{"/\r/evil.example", false},  // ... and carriage returns
+		{"/%09/evil.example", false}, // a tab once decoded again
+		{" /evil", false},            // browsers trim spaces
+		{"/ok\x00", false},           // control bytes
+		{"/ok\x7f", false},           // DEL
 		{"https://evil.example/", false},
 		{"javascript:alert(1)", false},
 		{"/%zz", false}, // does not decode
