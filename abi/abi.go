@@ -167,6 +167,10 @@ const (
 	// starts a sign-in with a provider and finishes the response as a
 	// redirect to it; ErrNotFound for a provider the site lacks.
 	FuncLoginWith = "login_with"
+	// FuncAuthProviders, "(buf, buf_limit) -> len", returns the site's
+	// sign-in providers as a JSON array of {"name", "title",
+	// "login_path"} objects, in name order; "[]" when it has none.
+	FuncAuthProviders = "auth_providers"
 )
 
 // Fields of FuncReqGet.
@@ -263,8 +267,8 @@ const (
 	FeatureLocale = 1 << 7
 	// FeatureAccounts: user_login, against the site's [site.accounts].
 	FeatureAccounts = 1 << 8
-	// FeatureProviders: user_claims and login_with, against the site's
-	// [site.auth.providers].
+	// FeatureProviders: user_claims, login_with and auth_providers,
+	// against the site's [site.auth.providers].
 	FeatureProviders = 1 << 9
 )
 

@@ -50,6 +50,32 @@ func (c *Context) UserClaims() (Claims, bool) {
 	return claims, true
 }
 
+// Provider is one of the site's sign-in providers.
+type Provider struct {
+	// Name is the provider's name in the config, for LoginWith.
+	Name string `json:"name"`
+	// Title is its name for people, such as "GitHub".
+	Title string `json:"title"`
+	// LoginPath is the host's path that starts a sign-in with it; add
+	// "?next=" and a path on the site to come back to.
+	LoginPath string `json:"login_path"`
+}
+
+// SignInProviders returns the site's sign-in providers, in name order,
+// so that a page can offer a sign-in with each; none when the site has
+// none.
+func (c *Context) SignInProviders() []Provider {
+	b, n := c.output(false, func(buf *byte, bufLimit int32) int32 {
+		return hostcall.AuthProviders(buf, bufLimit)
+	})
+	if n < 0 {
+		return nil
+	}
+	var ps []Provider
+	json.Unmarshal(b, &ps)
+	return ps
+}
+
 // LoginWith starts a sign-in with the site's provider named provider
 // and finishes the response as a redirect to it; after the provider, the
 // host signs the user in and sends them to next, a path on the site (""

@@ -82,6 +82,21 @@ func TestLoginWith(t *testing.T) {
 	}
 }
 
+func TestSignInProviders(t *testing.T) {
+	sdk.Handle("test-signin-providers", func(c *sdk.Context) {
+		for _, p := range c.SignInProviders() {
+			fmt.Fprintf(c, "%s %s %s\n", p.Name, p.Title, p.LoginPath)
+		}
+	})
+	resp := sdktest.Serve("test-signin-providers", sdktest.NewRequest("GET", "/").WithProvider("google").WithProvider("github"))
+	if want := "github github /auth/github/login\ngoogle google /auth/google/login\n"; string(resp.Body) != want {
+		t.Errorf("got %q, want %q", resp.Body, want)
+	}
+	if resp := sdktest.Serve("test-signin-providers", sdktest.NewRequest("GET", "/")); len(resp.Body) != 0 {
+		t.Errorf("a site without providers lists %q", resp.Body)
+	}
+}
+
 func TestLocalPathRefusesWhatBrowsersRewrite(t *testing.T) {
 	for _, next := range []string{"//evil", "/\\evil", "/\t/evil", "/\n/evil", "/\r/evil", " /evil", "/ /evil", "http://evil"} {
 		if sdk.LocalPath(next) {

@@ -54,6 +54,7 @@ var cases = []kase{
 	{"signin/login-with-refusals", signinRefusals},
 	{"signin/user-claims-only-for-provider-users", signinClaims},
 	{"signin/host-paths", signinHostPaths},
+	{"signin/auth-providers", signinProviders},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},

@@ -118,6 +118,21 @@ func signinClaims(t *testing.T, k *kit) {
 	expect("a forged claims cookie", "", user+"; wasmweb_claims=eyJ1IjoiYWxpY2UiLCJjIjp7fX0")
 }
 
+// signinProviders: auth_providers lists the site's providers with their
+// titles and login paths; a site without providers lists none.
+func signinProviders(t *testing.T, k *kit) {
+	r := k.get(t, "/abi/providers")
+	r.want(t, 200)
+	if want := `[{"name":"corp","title":"Corp","login_path":"/auth/corp/login"}]`; string(r.body) != want {
+		t.Errorf("providers %s, want %s", r.body, want)
+	}
+	r = k.do(t, request{host: DebugHost, target: "/abi/providers"})
+	r.want(t, 200)
+	if string(r.body) != "[]" && string(r.body) != "null" {
+		t.Errorf("a site without providers: %s, want none", r.body)
+	}
+}
+
 // signinHostPaths: the host serves the login and callback paths itself,
 // before the site's routes: the login path starts a sign-in (a next to
 // another host returns to / instead, inside the encrypted cookie); a

@@ -187,3 +187,7 @@ func UserClaims(buf *byte, bufLimit int32) int32 { return userClaims(buf, bufLim
 // LoginWith is abi.FuncLoginWith: it starts a sign-in with provider and
 // finishes the response as a redirect to it.
 func LoginWith(provider, next string) int32 { return loginWith(provider, next) }
+
+// AuthProviders is abi.FuncAuthProviders: it writes the site's sign-in
+// providers, a JSON array, into buf.
+func AuthProviders(buf *byte, bufLimit int32) int32 { return authProviders(buf, bufLimit) }

@@ -182,3 +182,7 @@ func userClaims(buf *byte, bufLimit int32) int32 {
 func loginWith(provider, next string) int32 {
 	return nativeHost().LoginWith(provider, next)
 }
+
+func authProviders(buf *byte, bufLimit int32) int32 {
+	return nativeHost().AuthProviders(bytesAt(buf, bufLimit))
+}

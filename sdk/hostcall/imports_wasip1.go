@@ -112,3 +112,6 @@ func userClaims(buf *byte, bufLimit int32) int32
 
 //go:wasmimport wasmweb_v1 login_with
 func loginWith(provider, next string) int32
+
+//go:wasmimport wasmweb_v1 auth_providers
+func authProviders(buf *byte, bufLimit int32) int32

@@ -46,6 +46,7 @@ func (noRequest) XSRFToken([]byte) int32                     { return abi.ErrNoR
 func (noRequest) UserLogin(string, string) int32             { return abi.ErrNoRequest }
 func (noRequest) UserClaims([]byte) int32                    { return abi.ErrNoRequest }
 func (noRequest) LoginWith(string, string) int32             { return abi.ErrNoRequest }
+func (noRequest) AuthProviders([]byte) int32                 { return abi.ErrNoRequest }
 func (noRequest) SignedCookieSet(string, string, string) int32 {
 	return abi.ErrNoRequest
 }

@@ -49,6 +49,22 @@ func FakeLoginPath(provider, next string) string {
 	return "/auth/" + provider + "/login?next=" + url.QueryEscape(next)
 }
 
+// AuthProviders lists the request's providers (see WithProvider), each
+// titled with its name, with the host's default login path.
+func (h *fakeHost) AuthProviders(buf []byte) int32 {
+	type provider struct {
+		Name      string `json:"name"`
+		Title     string `json:"title"`
+		LoginPath string `json:"login_path"`
+	}
+	list := []provider{}
+	for _, n := range slices.Sorted(slices.Values(h.req.providers)) {
+		list = append(list, provider{n, n, "/auth/" + n + "/login"})
+	}
+	b, _ := json.Marshal(list)
+	return h.call(output(buf, b), abi.FuncAuthProviders, "buf_limit=%d", len(buf))
+}
+
 // UserClaims returns the claims of the user UserWithClaims signed in,
 // when they belong to the request's current user (abi/ABI.md section
 // 7.12).

@@ -31,6 +31,7 @@ func init() {
 		" resp_set_status="+itoa(hostcall.RespSetStatus(200))+
 		" user_claims="+itoa(hostcall.UserClaims(&b[0], int32(len(b))))+
 		" login_with="+itoa(hostcall.LoginWith("corp", "/"))+
+		" auth_providers="+itoa(hostcall.AuthProviders(&b[0], int32(len(b))))+
 		" features="+strconv.FormatInt(hostcall.HostFeatures()&abi.FeatureCore, 10))
 }
 

@@ -68,6 +68,7 @@ var Functions = []guest.Func{
 
 	out0(abi.FuncUserClaims, userClaims),
 	in2(abi.FuncLoginWith, mem("provider"), mem("next"), loginWith),
+	out0(abi.FuncAuthProviders, authProviders),
 }
 
 // features are the feature bits host_features returns (abi/ABI.md

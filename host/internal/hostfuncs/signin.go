@@ -28,6 +28,13 @@ func userClaims(c *Call) (string, int32) {
 	return view(claims), 0
 }
 
+func authProviders(c *Call) (string, int32) {
+	if c.site.Auth == nil {
+		return "[]", 0
+	}
+	return c.site.Auth.ProvidersJSON(), 0
+}
+
 // loginWith starts a sign-in with provider and finishes the response as
 // the redirect to it. provider and next are views of guest memory, copied
 // once their lengths are known to be acceptable.

@@ -105,6 +105,14 @@ type Auth struct {
 	client    *http.Client
 	log       *slog.Logger
 	now       func() time.Time
+	listJSON  string // ProvidersJSON's answer
+}
+
+// providerJSON is a provider as auth_providers lists it.
+type providerJSON struct {
+	Name      string `json:"name"`
+	Title     string `json:"title"`
+	LoginPath string `json:"login_path"`
 }
 
 // New returns the sign-in that cfg describes; nil, without error, when
@@ -141,6 +149,12 @@ func New(cfg Config) (*Auth, error) {
 		a.names = append(a.names, name)
 	}
 	slices.Sort(a.names)
+	list := make([]providerJSON, len(a.names))
+	for i, n := range a.names {
+		list[i] = providerJSON{n, a.providers[n].cfg.Title, a.login.with(n)}
+	}
+	b, _ := json.Marshal(list)
+	a.listJSON = string(b)
 	return a, nil
 }
 
@@ -160,6 +174,11 @@ func (a *Auth) Providers() []Provider {
 	}
 	return ps
 }
+
+// ProvidersJSON returns the providers as auth_providers answers them: a
+// JSON array of {"name", "title", "login_path"}, in name order. Made
+// once; immutable.
+func (a *Auth) ProvidersJSON() string { return a.listJSON }
 
 // Has reports whether the site has a provider named name.
 func (a *Auth) Has(name string) bool { return a.providers[name] != nil }

@@ -62,6 +62,7 @@ type Host interface {
 
 	UserClaims(buf []byte) int32
 	LoginWith(provider, next string) int32
+	AuthProviders(buf []byte) int32
 }
 
 var (

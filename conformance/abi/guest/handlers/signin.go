@@ -42,7 +42,14 @@ func claims(c *sdk.Context) {
 	c.Write(b)
 }
 
+// providers answers SignInProviders as JSON.
+func providers(c *sdk.Context) {
+	b, _ := json.Marshal(c.SignInProviders())
+	c.Write(b)
+}
+
 func init() {
 	sdk.Handle("signin", signIn)
 	sdk.Handle("claims", claims)
+	sdk.Handle("providers", providers)
 }
