@@ -63,6 +63,11 @@ const (
 	// a browser's 4 KiB.
 	MaxClaimBytes  = 512
 	MaxClaimsBytes = 2048
+	// MaxExchanges caps the callbacks of a site that wait on their
+	// provider at once; past it a callback gets 503, so that a flood of
+	// callbacks neither holds the host's goroutines for the providers'
+	// timeouts nor makes the host flood the providers.
+	MaxExchanges = 64
 	// maxUserInfo caps a user-info answer.
 	maxUserInfo = 1 << 20
 )
@@ -102,6 +107,7 @@ type Auth struct {
 	claims    *signed.Signer
 	user      *signed.Signer
 	taken     *used
+	exchanges chan struct{} // a slot per callback waiting on a provider
 	client    *http.Client
 	log       *slog.Logger
 	now       func() time.Time
@@ -125,7 +131,7 @@ func New(cfg Config) (*Auth, error) {
 	a := &Auth{
 		site: cfg.Site, base: ac.BaseURL, secure: strings.HasPrefix(ac.BaseURL, "https:"),
 		login: newPattern(ac.LoginPath), callback: newPattern(ac.CallbackPath),
-		providers: map[string]*provider{}, user: cfg.User, taken: newUsed(MaxTaken),
+		providers: map[string]*provider{}, user: cfg.User, taken: newUsed(MaxTaken), exchanges: make(chan struct{}, MaxExchanges),
 		client: cfg.Client, log: cfg.Log, now: time.Now,
 	}
 	if a.client == nil {
@@ -331,6 +337,15 @@ func (a *Auth) finish(w *netloop.Response, r *netloop.Request, name string, q ur
 	code := q.Get("code")
 	if code == "" {
 		fail(400, title+" sent no authorization code.", errors.New("no code"))
+		return
+	}
+	select {
+	case a.exchanges <- struct{}{}:
+		defer func() { <-a.exchanges }()
+	default:
+		// The state is taken: this sign-in must start again.
+		a.page(w, 503, "Sign-in is busy", "Too many sign-ins are under way; try again in a moment.", again)
+		w.AddHeader("Set-Cookie", clear)
 		return
 	}
 	ctx, cancel := context.WithTimeout(a.ctx(), 3*Timeout)

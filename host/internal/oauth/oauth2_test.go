@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/oauth"
 )
 
 // authServer is an OAuth 2.0 authorization server written for the tests
@@ -218,4 +219,42 @@ func TestOAuth2SignIn(t *testing.T) {
 		resp, body := b.signIn(s, "corp", "/me")
 		b.wantRefused(s, resp, body, 400, "did not accept")
 	})
+}
+
+// Callbacks that wait on their provider are capped: past the cap, one
+// gets 503 at once and the provider hears nothing of it.
+func TestExchangesCapped(t *testing.T) {
+	as := startAuthServer(t, false, map[string]any{"id": 1})
+	release, entered := make(chan struct{}), make(chan struct{}, 1)
+	inner := as.Config.Handler
+	var exchanges sync.WaitGroup
+	as.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			exchanges.Add(1)
+			defer exchanges.Done()
+			entered <- struct{}{}
+			<-release
+		}
+		inner.ServeHTTP(w, r)
+	})
+	s := startSite(t, config.Auth{Providers: map[string]config.Provider{"corp": {Type: config.ProviderOAuth2, ClientID: asClient, ClientSecret: asSecret,
+		AuthURL: as.URL + "/authorize", TokenURL: as.URL + "/token", UserInfoURL: as.URL + "/me", SubjectField: "id"}}})
+	oauth.SetMaxExchanges(s.auth, 1)
+
+	first, second := newBrowser(t), newBrowser(t)
+	cb1, _ := first.toProvider(s, "corp", "/me")
+	cb2, _ := second.toProvider(s, "corp", "/me")
+	done := make(chan int)
+	go func() {
+		resp, _ := first.get(cb1.String())
+		done <- resp.StatusCode
+	}()
+	<-entered // the first callback holds the one slot, at the provider
+	resp, body := second.get(cb2.String())
+	second.wantRefused(s, resp, body, 503, "Too many sign-ins")
+	close(release)
+	if status := <-done; status != 302 {
+		t.Errorf("the first callback: %d, want 302", status)
+	}
+	exchanges.Wait()
 }
