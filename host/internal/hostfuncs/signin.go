@@ -58,6 +58,8 @@ func loginWith(c *Call, provider, next []byte) int32 {
 	switch {
 	case errors.Is(err, oauth.ErrUnknownProvider):
 		return abi.ErrNotFound
+	case errors.Is(err, oauth.ErrBadHost):
+		return abi.ErrInvalid
 	case err != nil: // Start has logged it
 		return abi.ErrUnavailable
 	}

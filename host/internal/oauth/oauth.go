@@ -72,8 +72,14 @@ const (
 	maxUserInfo = 1 << 20
 )
 
-// ErrUnknownProvider: the site has no provider of that name.
-var ErrUnknownProvider = errors.New("oauth: no such provider")
+// Errors of Start.
+var (
+	// ErrUnknownProvider: the site has no provider of that name.
+	ErrUnknownProvider = errors.New("oauth: no such provider")
+	// ErrBadHost: the site has no base_url, and the request's Host is
+	// not a host name to build the callback URL on.
+	ErrBadHost = errors.New("oauth: the request's Host is not a host name")
+)
 
 // Config is what a site's sign-in is built from.
 type Config struct {
@@ -216,6 +222,10 @@ func (a *Auth) Serve(w *netloop.Response, r *netloop.Request) bool {
 	}
 	if isLogin {
 		loc, ck, err := a.Start(string(r.Host), name, q.Get("next"))
+		if errors.Is(err, ErrBadHost) {
+			a.page(w, 400, "Bad request", "The request's Host is not a host name.", "")
+			return true
+		}
 		if err != nil {
 			a.page(w, 502, "Sign-in is unavailable", a.providers[name].cfg.Title+" cannot be reached now; try again later.", "")
 			return true
@@ -248,8 +258,9 @@ func stateName(provider string) string { return abi.SignInCookie + "/" + provide
 // on the site; anything else returns to "/"), for a request to host. It
 // returns the provider's authorization URL to redirect to and the
 // Set-Cookie value that keeps the sign-in; ErrUnknownProvider when the
-// site has no such provider, or an error, which it logs, when an OIDC
-// provider's discovery fails.
+// site has no such provider, ErrBadHost when the callback URL cannot be
+// made, or an error, which it logs, when an OIDC provider's discovery
+// fails.
 func (a *Auth) Start(host, name, next string) (location, setCookie string, err error) {
 	p := a.providers[name]
 	if p == nil {
@@ -466,7 +477,7 @@ func (a *Auth) callbackURL(host, name string) (string, error) {
 	base := a.base
 	if base == "" {
 		if !hostName.MatchString(host) {
-			return "", fmt.Errorf("oauth: host %q is not a host name", shorten(host))
+			return "", ErrBadHost
 		}
 		base = "http://" + strings.ToLower(host)
 	}

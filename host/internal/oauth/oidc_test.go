@@ -287,3 +287,22 @@ func TestUnknownProviderFallsThrough(t *testing.T) {
 		t.Errorf("providers %v", ps)
 	}
 }
+
+// Without base_url the callback URL is built on the request's Host,
+// which must then be a host name.
+func TestCallbackURLNeedsAHostName(t *testing.T) {
+	o := startOP(t)
+	s := startSite(t, config.Auth{Providers: map[string]config.Provider{"idp": oidcProvider(o)}})
+	b := newBrowser(t)
+	resp, body := b.get(s.base+"/auth/idp/login", "Host", "bad_host")
+	if resp.StatusCode != 400 || len(resp.Header.Values("Set-Cookie")) != 0 || !strings.Contains(body, "Host") {
+		t.Errorf("Host bad_host: %d %q %s", resp.StatusCode, resp.Header.Values("Set-Cookie"), body)
+	}
+	withBase := startSite(t, config.Auth{BaseURL: "https://example.com", Providers: map[string]config.Provider{"idp": oidcProvider(o)}})
+	resp, _ = b.get(withBase.base+"/auth/idp/login", "Host", "bad_host")
+	authz, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != 302 || authz.Query().Get("redirect_uri") != "https://example.com/auth/idp/callback" ||
+		!strings.Contains(resp.Header.Get("Set-Cookie"), "Secure") {
+		t.Errorf("with base_url: %d %q %q", resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("Set-Cookie"))
+	}
+}

@@ -237,6 +237,10 @@ func (b *browser) get(u string, header ...string) (*http.Response, string) {
 		b.t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := b.c.Do(req)
