@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/wasmweb/wasmweb/sdk"
@@ -129,4 +130,22 @@ func ExampleContext_LoginWith() {
 	// Output:
 	// 302 /auth/github/login?next=%2Fhello
 	// 200 Hello, The Octocat (github)
+}
+
+// Signing out on a site with providers drops the claims cookie too, after
+// the user cookie, as the host does.
+func TestSignOutDropsClaims(t *testing.T) {
+	sdk.Handle("test-signin-logout", func(c *sdk.Context) { c.SetCurrentUser("") })
+	for _, tc := range []struct {
+		req  *sdktest.Request
+		want int
+	}{
+		{sdktest.NewRequest("POST", "/logout").WithProvider("github"), 2},
+		{sdktest.NewRequest("POST", "/logout"), 1},
+	} {
+		sc := sdktest.Serve("test-signin-logout", tc.req).Header.Values("Set-Cookie")
+		if len(sc) != tc.want || !strings.HasPrefix(sc[0], "wasmweb_user=;") || tc.want == 2 && !strings.HasPrefix(sc[1], "wasmweb_claims=;") {
+			t.Errorf("Set-Cookie %q, want %d cookies cleared", sc, tc.want)
+		}
+	}
 }

@@ -196,6 +196,11 @@ func (h *fakeHost) setUser(fn, value string) int32 {
 		r = h.fail(fn, "%v", err)
 	default:
 		h.respHeader.Add("Set-Cookie", v)
+		if value == "" && len(h.req.providers) > 0 {
+			// Signing out drops a provider's claims (abi/ABI.md 7.12).
+			ck, _ := setCookie(abi.ClaimsCookie, "", "Max-Age=0")
+			h.respHeader.Add("Set-Cookie", ck)
+		}
 	}
 	return r
 }

@@ -125,12 +125,11 @@ func userSet(c *Call, value []byte) int32 { return c.setUser(abi.FuncUserSet, va
 // drops the claims of a user who signed in with a provider.
 func (c *Call) setUser(fn string, value []byte) int32 {
 	if len(value) == 0 {
-		if c.site.Auth != nil {
-			if r := c.setCookie(fn, abi.ClaimsCookie, "", "Max-Age=0"); r != 0 {
-				return r
-			}
+		r := c.setCookie(fn, abi.UserCookie, "", "Max-Age=0")
+		if r == 0 && c.site.Auth != nil {
+			r = c.setCookie(fn, abi.ClaimsCookie, "", "Max-Age=0")
 		}
-		return c.setCookie(fn, abi.UserCookie, "", "Max-Age=0")
+		return r
 	}
 	enc, err := c.site.Signer.Sign(abi.UserCookie, value)
 	if err != nil {
