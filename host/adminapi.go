@@ -147,7 +147,7 @@ func (h *Host) apiSwapPlugin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	file := ""
-	if persist {
+	if s := h.site(site); persist && s != nil && s.plugins[plugin] != nil { // else SwapPlugin says 404
 		h.changes.persistMu.Lock()
 		defer h.changes.persistMu.Unlock()
 		if file, err = h.pluginFile(site, plugin); err != nil {
@@ -157,7 +157,7 @@ func (h *Host) apiSwapPlugin(w http.ResponseWriter, r *http.Request) {
 	}
 	sw, err := h.SwapPlugin(context.WithoutCancel(r.Context()), site, plugin, wasm, "PUT "+r.URL.Path)
 	note := persistNote
-	if err == nil && persist {
+	if err == nil && file != "" {
 		if werr := writeFileAtomic(file, wasm); werr != nil {
 			h.answerPersist(w, &errPersist{500, fmt.Errorf("host: persist: generation %d serves, but %s was not written, so a restart or reload loses it: %w",
 				sw.Generation, file, werr)})

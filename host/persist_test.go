@@ -90,6 +90,7 @@ func TestPersist(t *testing.T) {
 		{"bad flag", "PUT", "/v1/sites/s?persist=yes", "", []byte(siteTOML("s", `"s.test"`, "a.wasm", "")), 400},
 		{"a file that does not parse", "PUT", "/v1/sites/s?persist=1", before + "not toml\n", []byte(siteTOML("s", `"s.test"`, "a.wasm", "")), 409},
 		{"a site the file lacks", "DELETE", "/v1/sites/gone?persist=1", "", nil, 404},
+		{"a plugin the site lacks", "PUT", "/v1/sites/s/plugins/nope?persist=1", "", a, 404},
 		{"a plugin given as a directory", "PUT", "/v1/sites/s/plugins/hello?persist=1",
 			head + siteTOML("s", `"s.test"`, rh.dir, ""), a, 409},
 	} {

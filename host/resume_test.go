@@ -126,3 +126,60 @@ func memResponse(c *netlooptest.Conn, limit time.Duration) (*http.Response, stri
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b), true
 }
+
+// TestResumeReadsUserAsNewSite parks polls on a route open to all whose
+// guest answers the signed-in user, then replaces the site with one
+// that drops a cookie secret: each poll's guest reads the user as the
+// new site's secrets read the cookie, so a user signed with the dropped
+// secret is no one there.
+func TestResumeReadsUserAsNewSite(t *testing.T) {
+	const (
+		kept    = "kept-secret-0123456789abcdef"
+		dropped = "dropped-secret-0123456789abcdef"
+	)
+	wasm := goPlugin(t, "testdata/userpoll")
+	spec := func(secrets ...string) config.Site {
+		return config.Site{Name: "u", Hosts: []string{"*"}, Cookies: config.Cookies{Secrets: secrets},
+			Plugins: map[string]string{"g": wasm},
+			Routes: []config.Route{
+				{Path: "/poll", Plugin: "g", Handler: "poll"},
+				{Path: "/post", Plugin: "g", Handler: "post"},
+			}}
+	}
+	userCookie := func(secret, user string) string {
+		t.Helper()
+		sg, err := signed.New("u", []string{secret}, time.Hour, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := sg.Sign(abi.UserCookie, []byte(user))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abi.UserCookie + "=" + v
+	}
+	h, srv := testServer(t, spec(kept, dropped))
+	alice := openMem(t, srv, "GET /poll HTTP/1.1\r\nHost: x\r\nCookie: "+userCookie(kept, "alice")+"\r\n\r\n")
+	bob := openMem(t, srv, "GET /poll HTTP/1.1\r\nHost: x\r\nCookie: "+userCookie(dropped, "bob")+"\r\n\r\n")
+	awaitParked(t, h, "u", 2)
+	if _, err := h.ReplaceSite(context.Background(), spec(kept)); err != nil {
+		t.Fatal(err)
+	}
+	status, id := get(t, srv, "/post?body=hi")
+	if status != 200 {
+		t.Fatalf("post: %d %q", status, id)
+	}
+	for _, tc := range []struct {
+		name string
+		c    *netlooptest.Conn
+		want string
+	}{
+		{"alice, signed with the kept secret", alice, "user=alice " + id + ":hi"},
+		{"bob, signed with the dropped secret", bob, "user=(none) " + id + ":hi"},
+	} {
+		resp, body, ok := memResponse(tc.c, 20*time.Second)
+		if !ok || resp.StatusCode != 200 || body != tc.want {
+			t.Errorf("%s: %v %q; want 200 %q", tc.name, resp, body, tc.want)
+		}
+	}
+}
