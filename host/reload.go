@@ -37,8 +37,9 @@ import (
 // topics, retained messages and parked requests carry on; a parked
 // request is resumed by the site of its name serving then, on the route
 // of the same plugin and handler, after that site's checks
-// (Site.resume), or answered 503 with Retry-After when there is none. A site removed, or replaced with other pub/sub
-// settings, answers its parked requests 503 with Retry-After.
+// (Site.resume), or answered 503 with Retry-After when there is none. A
+// site removed, or replaced with other pub/sub settings, answers its
+// parked requests 503 with Retry-After.
 //
 // Plugins are compiled again when their site is rebuilt (the engine's
 // compilation cache makes unchanged bytes cheap); a reload that changes

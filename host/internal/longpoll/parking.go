@@ -2,10 +2,11 @@
 // nothing newer parks its request (Parking.Wait), holding no instance
 // and no goroutine, until a message, its deadline, the client's leaving
 // or the server's shutdown ends it. Woken waiters are queued for the
-// site's workers, which run the route's guest again through the Run
-// callback, or give a waiter a copy of an answer another made from the
-// same messages (Parking.Keep, abi/ABI.md section 7.4 resp_share). It
-// keeps no messages (package pubsub does) and runs no guest itself.
+// site's workers, which hand them to the host's Run callback: it runs
+// the checks and the route's guest again, or gives the waiter a copy of
+// an answer another made from the same messages (Parking.Keep,
+// Waiter.AnswerShared, abi/ABI.md section 7.4 resp_share). It keeps no
+// messages (package pubsub does) and runs no guest itself.
 package longpoll
 
 import (
