@@ -27,20 +27,21 @@ import (
 // answer it if it came now: a user whose cookie the new secrets still
 // verify gets the new build's answer; one whose cookie they no longer
 // verify goes to the login page and never reaches the guest; a POST
-// without an XSRF token gets 403, one with it the message.
+// without an XSRF token gets 403, one with it the message; a method the
+// new route does not take, 405.
 func TestResumeMeetsNewSiteChecks(t *testing.T) {
 	_, changed := variant(t, "byroute", "woken", "WOKEN")
 	const (
 		kept    = "kept-secret-0123456789abcdef"
 		dropped = "dropped-secret-0123456789abcdef"
 	)
-	spec := func(wasm string, secrets []string, loginURL string, xsrfOn bool) config.Site {
+	spec := func(wasm string, secrets []string, loginURL string, xsrfOn bool, methods ...string) config.Site {
 		s := byrouteSite("p", config.Limits{}, config.SitePubSub{})
 		s.Plugins["g"] = wasm
 		s.Cookies.Secrets, s.LoginURL, s.XSRF = secrets, loginURL, xsrfOn
 		for i := range s.Routes {
 			if s.Routes[i].Path == "/park" {
-				s.Routes[i].Auth = config.AuthRequired
+				s.Routes[i].Auth, s.Routes[i].Methods = config.AuthRequired, methods
 			}
 		}
 		return s
@@ -73,6 +74,8 @@ func TestResumeMeetsNewSiteChecks(t *testing.T) {
 		{"a POST without an XSRF token", "POST /park?room HTTP/1.1\r\nHost: x\r\nCookie: " + alice + "\r\nContent-Length: 0\r\n\r\n", 403, "", ""},
 		{"a POST with an XSRF token", "POST /park?room HTTP/1.1\r\nHost: x\r\nCookie: " + alice + "; _xsrf=" + token +
 			"\r\nX-XSRFToken: " + token + "\r\nContent-Length: 0\r\n\r\n", 200, "WOKEN", ""},
+		{"a method the route no longer takes", "PUT /park?room HTTP/1.1\r\nHost: x\r\nCookie: " + alice + "; _xsrf=" + token +
+			"\r\nX-XSRFToken: " + token + "\r\nContent-Length: 0\r\n\r\n", 405, "", ""},
 	}
 	var conns []*netlooptest.Conn
 	for _, tc := range want {
@@ -84,7 +87,7 @@ func TestResumeMeetsNewSiteChecks(t *testing.T) {
 	if err := os.WriteFile(wasm, changed, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.ReplaceSite(context.Background(), spec(wasm, []string{kept}, "/login", true)); err != nil {
+	if _, err := h.ReplaceSite(context.Background(), spec(wasm, []string{kept}, "/login", true, "GET", "POST")); err != nil {
 		t.Fatal(err)
 	}
 	awaitParked(t, h, "p", int64(len(want)))
@@ -100,6 +103,9 @@ func TestResumeMeetsNewSiteChecks(t *testing.T) {
 			if resp.StatusCode != tc.status || tc.body != "" && body != tc.body || resp.Header.Get("Location") != tc.location {
 				t.Fatalf("%d %q, Location %q; want %d %q, Location %q", resp.StatusCode, body, resp.Header.Get("Location"),
 					tc.status, tc.body, tc.location)
+			}
+			if tc.status == 405 && resp.Header.Get("Allow") != "GET, HEAD, POST" {
+				t.Errorf("Allow %q, want the new route's methods", resp.Header.Get("Allow"))
 			}
 			if tc.status != 200 && strings.Contains(strings.ToLower(body), "woken") {
 				t.Fatalf("the answer holds the guest's: %q", body)
