@@ -29,10 +29,10 @@ GOTEST      := $(TESTSUMMARY) -skips $(SKIPPED) -- $(GO) test -json
 ## the list of the tests that skipped, and why
 test:
 	@mkdir -p bin && $(GO) build -o $(TESTSUMMARY) ./tools/testsummary && rm -f $(SKIPPED)
-	$(GOTEST) -race -count=1 $(PKGS)
+	$(GOTEST) -race -count=1 -timeout=30m $(PKGS)
 	@for m in $(filter-out .,$(MODULES)); do \
 		echo "== module $$m"; \
-		(cd $$m && $(GO) vet ./... && $(GOTEST) -race -count=1 ./...) || exit 1; \
+		(cd $$m && $(GO) vet ./... && $(GOTEST) -race -count=1 -timeout=30m ./...) || exit 1; \
 	done
 	$(MAKE) fuzz
 	@echo; $(TESTSUMMARY) -report $(SKIPPED)
