@@ -36,7 +36,18 @@ func (b *Budget) Take() bool {
 	return true
 }
 
-// Give returns a unit that Take claimed.
+// Force claims a unit even at the cap.
+func (b *Budget) Force() {
+	if b == nil {
+		return
+	}
+	b.n.Add(1)
+	if b.live != nil {
+		b.live.Inc()
+	}
+}
+
+// Give returns a unit that Take or Force claimed.
 func (b *Budget) Give() {
 	if b == nil {
 		return
