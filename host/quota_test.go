@@ -3,8 +3,10 @@ package host_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -232,5 +234,49 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// TestSiteVisibility: /metrics and GET /v1/sites/{site} show a site's
+// guest time, throttled requests by reason, live instances and cold
+// starts, the same figures in both.
+func TestSiteVisibility(t *testing.T) {
+	h, srv := testServer(t, burnSite("a", config.Limits{CPU: config.Duration(time.Millisecond), WarmInstances: 1, Instances: 4,
+		CallTimeout: config.Duration(300 * time.Millisecond)}), burnSite("b", config.Limits{}))
+	var wg sync.WaitGroup
+	wg.Go(func() { hostGET(t, srv, "a", "/burn?1000000") })
+	waitUntil(t, "a call running", func() bool { r, _ := host.QuotaCalls(h, "a"); return r == 1 })
+	// The one warm instance is busy: this request makes another.
+	if got := hostGET(t, srv, "a", "/"); got.status != 200 {
+		t.Fatalf("a request beside the spinning call: %d", got.status)
+	}
+	wg.Wait()
+	checkThrottled(t, hostGET(t, srv, "a", "/"), 429, "60", "CPU time")
+
+	rec := httptest.NewRecorder()
+	h.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/sites/a", nil))
+	var st host.SiteStatus
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != 200 {
+		t.Fatalf("GET /v1/sites/a: %d %s", rec.Code, rec.Body)
+	}
+	q := st.Quota
+	if q.Limits.CPUMS != 1 || q.Limits.Concurrency != 0 || q.Limits.Rate != 0 || q.Limits.SiteInstances != 0 {
+		t.Errorf("limits %+v, want cpu 1 ms and no others", q.Limits)
+	}
+	if q.Throttled["cpu"] != 1 || q.Throttled["rate"] != 0 || q.Throttled["concurrency"] != 0 || q.Throttled["instances"] != 0 {
+		t.Errorf("throttled %v, want cpu 1", q.Throttled)
+	}
+	if q.CPUSeconds < 0.3 || q.CPUSeconds != metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`) {
+		t.Errorf("cpu_seconds %v; /metrics %v; want the same, at least 0.3", q.CPUSeconds, metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`))
+	}
+	if q.ColdStarts < 1 || q.ColdStartMS <= 0 || float64(q.ColdStarts) != metricSum(t, h, "wasmweb_site_cold_start_seconds_count", `site="a"`) {
+		t.Errorf("cold starts %d (%.3f ms mean); /metrics %v", q.ColdStarts, q.ColdStartMS, metricSum(t, h, "wasmweb_site_cold_start_seconds_count", `site="a"`))
+	}
+	if live := metricSum(t, h, "wasmweb_site_instances", `site="a"`); q.Instances < 1 || float64(q.Instances) != live ||
+		live != metricSum(t, h, "wasmweb_pool_instances", `site="a"`) {
+		t.Errorf("instances %d; /metrics %v, the plugins' pools %v", q.Instances, live, metricSum(t, h, "wasmweb_pool_instances", `site="a"`))
+	}
+	if q.Running != 0 || q.Waiting != 0 {
+		t.Errorf("calls running %d, waiting %d after all answered", q.Running, q.Waiting)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
@@ -51,6 +53,10 @@ type Site struct {
 	loads   map[string]guest.Config // how each plugin's generations are loaded
 	noRoute route.Counter           // answers that no route gave: 400, 404, 405
 	quota   *quota.Site             // its share of the server
+	// counters and coldStarts are the quota's series and the cold
+	// starts', for the admin API.
+	counters   quota.Counters
+	coldStarts prometheus.Observer
 
 	// Live changes (reload.go): the requests that hold the site and its
 	// retirement, whether its broker and parking are its own to close
@@ -103,7 +109,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
 		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
 		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
-	s.quota = quota.NewSite(spec.Name, quotaLimits(spec.Limits), e.m.forQuota(spec.Name), e.sched)
+	s.counters, s.coldStarts = e.m.forQuota(spec.Name), e.m.coldStarts.WithLabelValues(spec.Name)
+	s.quota = quota.NewSite(spec.Name, quotaLimits(spec.Limits), s.counters, e.sched)
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
