@@ -96,10 +96,18 @@ func TestQuotaRate(t *testing.T) {
 			t.Fatalf("within the burst: %d", got.status)
 		}
 	}
-	// One request per 100 s: the next token is 100 s away.
+	// One request per 100 s: the next token is 100 s away. The answer
+	// comes after the hold that paces clients that ignore Retry-After.
+	start := time.Now()
 	checkThrottled(t, hostGET(t, srv, "a", "/"), 429, "100", "too many requests")
+	if held := time.Since(start); held < 200*time.Millisecond {
+		t.Errorf("answered after %v, before the hold of 200 ms", held)
+	}
 	if n := throttled(t, h, "a", "rate"); n != 1 {
 		t.Errorf("throttled{rate} = %v, want 1", n)
+	}
+	if n := metricSum(t, h, "wasmweb_requests_total", `site="a"`, `status="429"`); n != 1 {
+		t.Errorf("requests of a answered 429: %v, want 1", n)
 	}
 	neighbourServes(t, h, srv)
 }

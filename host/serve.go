@@ -78,11 +78,23 @@ func (s *Site) dispatch(w *netloop.Response, r *netloop.Request, rt *route.Route
 }
 
 // throttle answers a request a quota refused: its status, Retry-After
-// and a line that says which quota.
+// and a line that says which quota, after throttleHold. The request is
+// parked meanwhile (it holds no goroutine), so that a client that
+// ignores Retry-After and asks again at once gets a few answers a
+// second on each connection, not as many as the server can write.
 func (s *Site) throttle(w *netloop.Response, ref quota.Refusal) {
-	errorpage.Write(w, ref.Status, ref.Message())
-	w.SetHeader("Retry-After", ref.RetryAfterHeader())
+	answer := func(w *netloop.Response, _ *netloop.Request) {
+		errorpage.Write(w, ref.Status, ref.Message())
+		w.SetHeader("Retry-After", ref.RetryAfterHeader())
+	}
+	answer(w, nil) // the status the request is counted with
+	if p := w.Park(); p != nil {
+		time.AfterFunc(throttleHold, func() { p.Resume(netloop.HandlerFunc(answer)) })
+	}
 }
+
+// throttleHold is how long a throttled request waits for its answer.
+const throttleHold = 200 * time.Millisecond
 
 // runGuest runs rt's guest on r: a new request, or a parked one that a
 // message or, with timedOut, its deadline woke. It answers on w, or
