@@ -39,7 +39,7 @@ RESULTS_DIR=$BENCH_DIR/results
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-noisy.XXXXXX")
 log() { printf 'noisy: %s\n' "$*" >&2; }
 MAX_OTHER=25 QUIET_TIMEOUT=20 QUIET_BUDGET=60
-. "$BENCH_DIR/lib.sh" # wrk_row, to_us, fmt_lat, cpu_busy
+. "$BENCH_DIR/lib.sh" # wrk_row, to_us, fmt_lat, cpu_busy, proc_cpu, children_cpu, wait_quiet, tree_label
 
 SERVER_PID=
 cleanup() {
@@ -160,12 +160,12 @@ for budget in $BUDGETS; do
 		WRK -c"$CONNS" -d"${DURATION}s" --latency -H 'Host: b' "http://127.0.0.1:$PORT/" >"$tmp/solo.txt"
 		read -r solo_rps _ solo_p99 _ < <(wrk_row "$tmp/solo.txt")
 		cpu0=$(metric 'wasmweb_site_cpu_seconds_total{site="a"}')
-		busy0=$(cpu_busy | awk '{print $1}')
+		busy0=$(cpu_busy | awk '{print $1}') srv0=$(proc_cpu "$SERVER_PID") kids0=$(children_cpu)
 		WRK -c"$FLOOD_CONNS" -d"$((DURATION + FLOOD_LEAD + 1))s" -H 'Host: a' "http://127.0.0.1:$PORT/burn?$n" >"$tmp/flood.txt" &
 		flood=$!
 		sleep "$FLOOD_LEAD"
 		WRK -c"$CONNS" -d"${DURATION}s" --latency -H 'Host: b' "http://127.0.0.1:$PORT/" >"$tmp/with.txt"
-		busy1=$(cpu_busy | awk '{print $1}')
+		busy1=$(cpu_busy | awk '{print $1}') srv1=$(proc_cpu "$SERVER_PID") kids1=$(children_cpu)
 		wait "$flood"
 		cpu1=$(metric 'wasmweb_site_cpu_seconds_total{site="a"}')
 		read -r with_rps _ with_p99 _ < <(wrk_row "$tmp/with.txt")
@@ -174,8 +174,10 @@ for budget in $BUDGETS; do
 		a_other=${a_other:-0}
 		a_secs=$((DURATION + FLOOD_LEAD + 1))
 		# Other work on the box while b ran with a: busy jiffies of all CPUs
-		# less what the server's core could give (a whole core) and wrk's.
-		other=$(awk -v b0="$busy0" -v b1="$busy1" -v hz="$HZ" -v d="$DURATION" 'BEGIN {printf "%.0f", ((b1 - b0) / hz / d - 2) * 100}')
+		# less the server's and b's wrk's (a's wrk, still running, counts as
+		# other: a few hundred requests a second).
+		other=$(awk -v b0="$busy0" -v b1="$busy1" -v s0="$srv0" -v s1="$srv1" -v k0="$kids0" -v k1="$kids1" -v hz="$HZ" -v d="$DURATION" \
+			'BEGIN {printf "%.0f", ((b1 - b0) - (s1 - s0) - (k1 - k0)) / hz / d * 100}')
 		(( other >= 0 )) || other=0
 		row=$(awk -v s="$solo_rps" -v sp="$solo_p99" -v w="$with_rps" -v wp="$with_p99" -v at="$a_total" -v ao="$a_other" \
 			-v c0="$cpu0" -v c1="$cpu1" -v as="$a_secs" -v o="$other" '
