@@ -288,3 +288,29 @@ func TestSiteVisibility(t *testing.T) {
 		t.Errorf("calls running %d, waiting %d after all answered", q.Running, q.Waiting)
 	}
 }
+
+// TestQuotaInstancesSurplus: a plugin that grew past its warm instances
+// frees the extra one as soon as it comes back while the site is at its
+// instance budget, for the site's other plugins.
+func TestQuotaInstancesSurplus(t *testing.T) {
+	spec := burnSite("a", config.Limits{SiteInstances: 3, Instances: 4, CallTimeout: config.Duration(5 * time.Second)})
+	spec.Plugins["h"] = wasmPath("hello")
+	spec.Routes = append(spec.Routes, config.Route{Path: "/hello", Plugin: "h"})
+	h, srv := testServer(t, spec)
+	live := func() float64 { return metricSum(t, h, "wasmweb_site_instances", `site="a"`) }
+	if n := live(); n != 2 {
+		t.Fatalf("site a holds %v instances, want 2: one warm per plugin", n)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { hostGET(t, srv, "a", "/burn?1000000") })
+	waitUntil(t, "a call running", func() bool { r, _ := host.QuotaCalls(h, "a"); return r == 1 })
+	// The burning call holds g's warm instance: this one makes a third,
+	// which fills the budget, and frees it when it is done.
+	if got := hostGET(t, srv, "a", "/"); got.status != 200 {
+		t.Fatalf("beside the burning call: %d", got.status)
+	}
+	if n := live(); n != 2 {
+		t.Errorf("site a holds %v instances after the extra one's call, want 2: the surplus freed", n)
+	}
+	wg.Wait()
+}

@@ -413,7 +413,7 @@ func (p *Plugin) grow() {
 		if p.m.ColdStarts != nil {
 			p.m.ColdStarts.Observe(time.Since(start).Seconds())
 		}
-		p.Put(in, false)
+		p.put(in, false, false)
 	}()
 }
 
@@ -427,12 +427,16 @@ const budgetWait = time.Second
 // Put returns an instance after a call. A broken instance (one whose
 // call failed: its memory may be in any state) is closed and, when the
 // pool is below its warm size, replaced in the background.
-func (p *Plugin) Put(in *Instance, broken bool) {
+func (p *Plugin) Put(in *Instance, broken bool) { p.put(in, broken, true) }
+
+// put is Put; a new instance (mayFree false) always joins the pool, as
+// a request is waiting for it.
+func (p *Plugin) put(in *Instance, broken, mayFree bool) {
 	defer p.out.Add(-1)
 	in.logs.End()
 	// Past its warm instances, a plugin whose site is at its instance
 	// budget frees what it does not use, for the site's other plugins.
-	surplus := p.budget != nil && p.budget.Full() && int(p.total.Load()) > p.warm
+	surplus := mayFree && p.budget != nil && p.budget.Full() && int(p.total.Load()) > p.warm
 	if !broken && !p.shut.Load() && !surplus {
 		select {
 		case p.idle <- in:
