@@ -19,7 +19,7 @@ import (
 // The admin API: JSON under /v1/ on the admin address.
 //
 //	GET /v1/sites                          every site, as below
-//	GET /v1/sites/{site}                   one site: hosts, plugins with their generation, parked waiters
+//	GET /v1/sites/{site}                   one site: hosts, plugins with their generation, parked waiters, quotas and their use
 //	PUT /v1/sites/{site}/plugins/{plugin}  body: .wasm bytes; a new generation of the plugin
 //	PUT /v1/sites/{site}                   body: the site's [[site]] table; add or replace the site
 //	DELETE /v1/sites/{site}                stop serving the site
@@ -61,6 +61,8 @@ type SiteStatus struct {
 	// Parked counts the site's parked long polls; they hold no
 	// generation and are resumed by the current one.
 	Parked int64 `json:"parked"`
+	// Quota is the site's share of the server (quotastatus.go).
+	Quota QuotaStatus `json:"quota"`
 }
 
 // PluginStatus is one plugin of a SiteStatus: its current generation.
@@ -78,7 +80,7 @@ type PluginStatus struct {
 }
 
 func (s *Site) status() SiteStatus {
-	st := SiteStatus{Name: s.name, Hosts: s.spec.Hosts, Plugins: []PluginStatus{}, Parked: s.env.Parking.Count()}
+	st := SiteStatus{Name: s.name, Hosts: s.spec.Hosts, Plugins: []PluginStatus{}, Parked: s.env.Parking.Count(), Quota: s.quotaStatus()}
 	if st.Hosts == nil {
 		st.Hosts = []string{}
 	}

@@ -51,13 +51,15 @@ import (
 type siteTable struct {
 	sites  []*Site // in the config's order
 	byHost vhost.Table[*Site]
+	byName map[string]*Site
 }
 
 // newSiteTable lists sites by their hosts; it fails when two claim the
 // same host.
 func newSiteTable(sites []*Site) (*siteTable, error) {
-	t := &siteTable{sites: sites}
+	t := &siteTable{sites: sites, byName: make(map[string]*Site, len(sites))}
 	for _, s := range sites {
+		t.byName[s.name] = s
 		for _, name := range s.spec.Hosts {
 			if err := t.byHost.Add(name, s, (*Site).Name); err != nil {
 				return nil, err
@@ -69,14 +71,7 @@ func newSiteTable(sites []*Site) (*siteTable, error) {
 }
 
 // site returns the site named name, or nil.
-func (t *siteTable) site(name string) *Site {
-	for _, s := range t.sites {
-		if s.name == name {
-			return s
-		}
-	}
-	return nil
-}
+func (t *siteTable) site(name string) *Site { return t.byName[name] }
 
 // siteRetired marks a site that a change took out of the table; the low
 // bits of Site.refs count the requests holding it:

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/accounts"
@@ -24,6 +26,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
+	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/internal/static"
@@ -50,6 +53,11 @@ type Site struct {
 	plugins map[string]*guest.Slot  // each plugin's current generation
 	loads   map[string]guest.Config // how each plugin's generations are loaded
 	noRoute route.Counter           // answers that no route gave: 400, 404, 405
+	quota   *quota.Site             // its share of the server
+	// counters and coldStarts are the quota's series and the cold
+	// starts', for the admin API.
+	counters   quota.Counters
+	coldStarts prometheus.Observer
 
 	// Live changes (reload.go): the requests that hold the site and its
 	// retirement, whether its broker and parking are its own to close
@@ -72,6 +80,7 @@ type siteEnv struct {
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
 	table   func() *vhost.Table[*Site] // the table serving now
+	sched   *quota.Scheduler           // where every site's guest calls queue
 	// resume answers a woken waiter of the site named site on the site
 	// of that name serving now (reload.go).
 	resume func(site string) func(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter)
@@ -101,6 +110,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
 		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
 		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
+	s.counters, s.coldStarts = e.m.forQuota(spec.Name), e.m.coldStarts.WithLabelValues(spec.Name)
+	s.quota = quota.NewSite(spec.Name, quotaLimits(spec.Limits), s.counters, e.sched)
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
@@ -260,6 +271,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 			Metrics:  e.m.forPlugin(spec.Name, name),
 			NewState: hostfuncs.NewState,
 			Gates:    gates[name],
+
+			SiteInstances: s.quota.Instances(),
 		}
 		g, err := guest.Load(ctx, rt, wasm, cfg)
 		if err != nil {
@@ -283,6 +296,11 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	return s, nil
+}
+
+// quotaLimits are the quotas of a site's [site.limits].
+func quotaLimits(l config.Limits) quota.Limits {
+	return quota.Limits{CPU: time.Duration(l.CPU), Concurrency: l.Concurrency, Rate: l.Rate, Burst: l.Burst, Instances: l.SiteInstances}
 }
 
 // missingHandler returns the first route of the site that names a

@@ -2,9 +2,11 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/internal/route"
@@ -85,6 +87,9 @@ func (c *Config) check() error {
 		if l.Instances > 0 && l.RouteInstances > l.Instances {
 			return bad(key+".limits.route_instances", "%d is more than instances = %d", l.RouteInstances, l.Instances)
 		}
+		if err := checkQuotas(key+".limits", l, len(site.Plugins)); err != nil {
+			return err
+		}
 		ps := site.PubSub
 		if ps.Retain < 0 || ps.MaxTopics < 0 || ps.MaxWaiters < 0 || ps.MaxWait < 0 {
 			return bad(key+".pubsub", "limits must not be negative")
@@ -161,6 +166,32 @@ func (c *Config) check() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// checkQuotas checks a [site.limits] table's quotas.
+func checkQuotas(key string, l Limits, plugins int) error {
+	bad := func(k, format string, args ...any) error {
+		return &Error{Key: key + "." + k, Err: fmt.Errorf(format, args...)}
+	}
+	switch {
+	case l.CPU < 0:
+		return bad("cpu", "\"off\" is only for call_timeout; leave cpu out for no budget")
+	case l.CPU > 0 && l.CPU < Duration(time.Millisecond):
+		return bad("cpu", "%v a second is too little for any call (at least 1ms)", time.Duration(l.CPU))
+	case l.Concurrency < 0:
+		return bad("concurrency", "must not be negative")
+	case l.Rate < 0 || math.IsNaN(l.Rate) || math.IsInf(l.Rate, 0):
+		return bad("rate", "%v is not a rate: want requests per second, such as 100", l.Rate)
+	case l.Burst < 0:
+		return bad("burst", "must not be negative")
+	case l.Burst > 0 && l.Rate == 0:
+		return bad("burst", "needs a rate")
+	case l.SiteInstances < 0:
+		return bad("site_instances", "must not be negative")
+	case l.SiteInstances > 0 && l.SiteInstances < plugins:
+		return bad("site_instances", "%d is fewer than the site's %d plugins, which need one each", l.SiteInstances, plugins)
 	}
 	return nil
 }

@@ -186,6 +186,30 @@ type Limits struct {
 	// per second, after a burst of one second's worth; default 256 KiB,
 	// at least 4 KiB.
 	LogBytesPerSecond Size `toml:"log_bytes_per_second"`
+
+	// The site's quotas, across its plugins (README, "Many tenants").
+
+	// CPU is the guest time the site's calls may take per second, on
+	// average ("250ms": a quarter of a core); a second's worth may go at
+	// once. A site over it is answered 429 with Retry-After, without a
+	// guest call, until it is back under. Default none; at least 1ms.
+	CPU Duration `toml:"cpu"`
+	// Concurrency caps the site's guest calls in progress; as many more
+	// wait for a slot, and past them requests get 503 with Retry-After.
+	// Default none: its plugins' instances bound it.
+	Concurrency int `toml:"concurrency"`
+	// Rate caps the requests per second handed to the site's plugins
+	// (a token bucket); past it they get 429 with Retry-After. Default
+	// none; static files do not count.
+	Rate float64 `toml:"rate"`
+	// Burst is how many requests may come at once within Rate; default
+	// Rate, rounded up.
+	Burst int `toml:"burst"`
+	// SiteInstances caps the live instances of all the site's plugins
+	// together; a request that finds none it may have gets 503 with
+	// Retry-After. Default none (each plugin's instances bound it); at
+	// least the number of plugins.
+	SiteInstances int `toml:"site_instances"`
 }
 
 // SitePubSub is a site's [site.pubsub] table: its topics and parked

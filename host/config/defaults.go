@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"runtime"
 	"time"
 
@@ -35,6 +36,9 @@ const (
 	DefaultLocaleCookie = abi.LocaleCookie
 	DefaultCookieMaxAge = 31 * 24 * time.Hour
 )
+
+// maxBurst bounds the default burst of a high rate.
+const maxBurst = 1 << 20
 
 // minMemory is the least linear memory an instance gets, one Wasm page;
 // the checks refuse less than 1 MiB in a file.
@@ -115,6 +119,13 @@ func (s Site) WithDefaults() Site {
 	}
 	if l.LogBytesPerSecond <= 0 {
 		l.LogBytesPerSecond = DefaultLogBytesPerSecond
+	}
+	if l.Rate > 0 && l.Burst <= 0 {
+		l.Burst = int(math.Ceil(min(l.Rate, maxBurst)))
+	}
+	if n := len(s.Plugins); l.SiteInstances > 0 && n > 0 {
+		// Every plugin's warm instances fit in the site's budget.
+		l.WarmInstances = min(l.WarmInstances, max(1, l.SiteInstances/n))
 	}
 
 	ps := &s.PubSub
