@@ -27,6 +27,7 @@ type Request struct {
 	params       map[string]string
 	accounts     map[string]string // user name → password, for Login
 	locale       localeSpec        // the site's languages and the host's clock
+	kv           *KVStore          // the sites' key-value stores; nil: DefaultKV
 
 	// body is the body unless form or files are set, which build one.
 	body  []byte
