@@ -101,6 +101,19 @@ func (s *KVStore) Value(site, key string) ([]byte, bool) {
 	return slices.Clone(e.value), true
 }
 
+// Put stores value under site's key without conditions or expiry, as a
+// test's setup does, and returns its version.
+func (s *KVStore) Put(site, key string, value []byte) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sites[site] == nil {
+		s.sites[site] = map[string]*kvEntry{}
+	}
+	s.version++
+	s.sites[site][key] = &kvEntry{value: slices.Clone(value), version: s.version}
+	return s.version
+}
+
 // WithKV makes the request use store s for its site's keys.
 func (r *Request) WithKV(s *KVStore) *Request {
 	c := r.clone()
