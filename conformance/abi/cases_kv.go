@@ -20,6 +20,7 @@ func init() {
 		kase{"kv/script-versions-cas-delete-incr-list-caps", kvScriptCase},
 		kase{"kv/ttl-expires", kvTTL},
 		kase{"kv/raw-outputs-sizes-and-invalid-arguments", kvRaw},
+		kase{"kv/sites-isolated", kvSites},
 	)
 }
 
@@ -234,5 +235,32 @@ func kvInit(t *testing.T, rec *LogRecorder) {
 		if !strings.HasSuffix(r.Line(), want) {
 			t.Errorf("%q, want it to end in %q", r.Line(), want)
 		}
+	}
+}
+
+// kvSites: sites abi-a and abi-b run the same plugin, each on its own
+// store: neither reads, lists, changes nor deletes the other's keys.
+func kvSites(t *testing.T, k *kit) {
+	run := NewKVRun()
+	script := func(host string, ops ...[]any) []KVResult {
+		b, _ := json.Marshal(ops)
+		r := k.do(t, request{host: host, target: "/abi/kv?run=" + run + "&ops=" + url.QueryEscape(string(b))})
+		r.want(t, 200)
+		var got KVScriptReply
+		r.decode(t, &got)
+		return got.Results
+	}
+	if got := script("a.example.com", []any{"set", "secret", "a's", 0, "any"}); got[0].Code != 0 {
+		t.Fatalf("set on a: %+v", got)
+	}
+	got := script("b.example.com",
+		[]any{"get", "secret"}, []any{"list", "", "", 10}, []any{"del", "secret", "any"},
+		[]any{"incr", "secret", 1, 0}, []any{"get", "secret"})
+	if got[0].Code != -1 || got[1].Code != 0 || len(got[1].Keys) != 0 || got[2].Code != -1 || got[3].Sum == nil || *got[3].Sum != 1 {
+		t.Errorf("b sees a's key: %+v", got)
+	}
+	got = script("a.example.com", []any{"get", "secret"})
+	if got[0].Value == nil || *got[0].Value != "a's" {
+		t.Errorf("a's key after b's calls: %+v", got[0])
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmweb/wasmweb/conformance/natstest"
 )
 
 // TestDemoEntriesSurviveRestart posts to the guestbook, stops the
@@ -46,4 +48,35 @@ func TestDemoEntriesSurviveRestart(t *testing.T) {
 // quoteTOML quotes s as a TOML basic string.
 func quoteTOML(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// TestDemoTwoNodesNATSKV serves the demo site from two servers whose
+// key-value stores are one NATS JetStream bucket: an entry posted on
+// one is on the other's guestbook, and both survive a restart of NATS.
+func TestDemoTwoNodesNATSKV(t *testing.T) {
+	ns := natstest.Start(t, t.TempDir())
+	src := strings.Replace(demoConfig(t), "[kv]\nbackend = \"bbolt\"\n", "[kv]\nbackend = \"nats\"\nurl = "+quoteTOML(ns.URL())+"\n", 1)
+	if !strings.Contains(src, "backend = \"nats\"\nurl") {
+		t.Fatal("the example config has no [kv] backend = \"bbolt\" to replace")
+	}
+	a := startNode(t, src, "std")
+	b := startNode(t, src, "std")
+
+	v := newVisitor(t, a.addr)
+	login := v.page("/demo/login?next=%2Fdemo%2Faccount")
+	resp, body := v.do("POST", "/demo/login", url.Values{"user": {"demo"}, "password": {"wasmweb"}, "next": {"/demo/account"}, "_xsrf": {token(t, login)}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("sign-in on A: %d", resp.StatusCode)
+	}
+	if resp, _ = v.do("POST", "/demo/account", url.Values{"text": {"written on A"}, "_xsrf": {token(t, body)}}); resp.StatusCode != 200 {
+		t.Fatalf("posting on A: %d", resp.StatusCode)
+	}
+	mustContain(t, "B's guestbook", newVisitor(t, b.addr).page("/demo/"), "1 entry", "written on A")
+
+	ns.Shutdown()
+	ns.Restart()
+	waitUntil(t, "B to read the entry after NATS restarted", func() bool {
+		resp, body := newVisitor(t, b.addr).do("GET", "/demo/", nil)
+		return resp.StatusCode == 200 && strings.Contains(body, "written on A")
+	})
 }
