@@ -90,7 +90,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	h.changes.init(h, cfg.Server)
 	h.env = siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(),
 		table: func() *vhost.Table[*Site] { return &h.sites.Load().byHost }, resume: h.resumer,
-		kv: newKVStores(cfg)}
+		kv: newKVStores(cfg, log)}
 	var sites []*Site
 	closeAll := func() {
 		for _, s := range sites {

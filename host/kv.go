@@ -1,6 +1,7 @@
 package host
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/wasmweb/wasmweb/host/config"
@@ -11,13 +12,16 @@ import (
 // Nothing is opened until a site's guest first calls a kv_* function,
 // so a host whose plugins keep nothing creates no file and needs no
 // NATS.
-func newKVStores(cfg config.Config) *kv.Stores {
+func newKVStores(cfg config.Config, log *slog.Logger) *kv.Stores {
 	k := cfg.KV.WithDefaults()
 	dir := cfg.Server.DataDir
 	if dir == "" {
 		dir = config.DefaultDataDir()
 	}
-	return kv.NewStores(kv.Config{Backend: k.Backend, Dir: dir, NATS: kv.NATSConfig{URL: k.URL, Timeout: 2 * time.Second}})
+	return kv.NewStores(kv.Config{Backend: k.Backend, Dir: dir, NATS: kv.NATSConfig{URL: k.URL, Timeout: 2 * time.Second},
+		OnOpenError: func(site string, err error) {
+			log.Error("host: a site's key-value store does not open; its kv_* calls answer ERR_UNAVAILABLE", "site", site, "err", err)
+		}})
 }
 
 // kvLimits are a site's quotas, its defaults applied.

@@ -24,6 +24,10 @@ type Config struct {
 	NATS NATSConfig
 	// Bolt are the options of BackendBolt's stores.
 	Bolt BoltOptions
+	// OnOpenError, when set, is told why a site's store did not open,
+	// once per run of failures (the next Open tries again, and guests
+	// get ERR_UNAVAILABLE meanwhile).
+	OnOpenError func(site string, err error)
 }
 
 // Stores holds the sites' stores of a host, each opened on its site's
@@ -33,10 +37,11 @@ type Config struct {
 type Stores struct {
 	cfg Config
 
-	mu     sync.Mutex
-	nats   *NATS             // mu guards nats (dialed on first use), open and closed
-	open   map[string]*entry // by site name
-	closed bool
+	mu      sync.Mutex
+	nats    *NATS             // mu guards nats (dialed on first use), open and closed
+	open    map[string]*entry // by site name
+	failing map[string]bool   // sites whose last Open failed, told to OnOpenError
+	closed  bool
 }
 
 type entry struct {
@@ -46,7 +51,7 @@ type entry struct {
 
 // NewStores returns the stores of cfg, none open yet.
 func NewStores(cfg Config) *Stores {
-	return &Stores{cfg: cfg, open: map[string]*entry{}}
+	return &Stores{cfg: cfg, open: map[string]*entry{}, failing: map[string]bool{}}
 }
 
 // ErrClosed is Open's error after Close.
@@ -83,8 +88,14 @@ func (s *Stores) Open(site string, lim Limits) (Store, error) {
 		st, err = OpenBolt(filepath.Join(s.cfg.Dir, "kv", site+".db"), lim, s.cfg.Bolt)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kv: site %q: %w", site, err)
+		err = fmt.Errorf("kv: site %q: %w", site, err)
+		if !s.failing[site] && s.cfg.OnOpenError != nil {
+			s.cfg.OnOpenError(site, err)
+		}
+		s.failing[site] = true
+		return nil, err
 	}
+	delete(s.failing, site)
 	s.open[site] = &entry{s: st, lim: lim}
 	return st, nil
 }
