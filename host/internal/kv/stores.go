@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // Backends of Config.
@@ -32,26 +33,35 @@ type Config struct {
 
 // Stores holds the sites' stores of a host, each opened on its site's
 // first use and kept until Close, whatever the site's reloads: a site
-// replaced by a new version of itself uses the same store. Safe for
-// concurrent use.
+// replaced by a new version of itself uses the same store. Opening one
+// site's store (a NATS server slow to answer, a file locked by another
+// process) holds up that site's calls only. Safe for concurrent use.
 type Stores struct {
 	cfg Config
 
-	mu      sync.Mutex
-	nats    *NATS             // mu guards nats (dialed on first use), open and closed
-	open    map[string]*entry // by site name
-	failing map[string]bool   // sites whose last Open failed, told to OnOpenError
-	closed  bool
+	mu     sync.RWMutex
+	sites  map[string]*siteStore // mu guards sites and closed
+	closed bool
+
+	dialMu sync.Mutex
+	nats   *NATS // dialMu guards nats, dialed on first use
 }
 
-type entry struct {
+// siteStore is one site's store, once open.
+type siteStore struct {
+	cur     atomic.Pointer[opened] // nil until open
+	mu      sync.Mutex             // held while opening or changing limits; guards failing
+	failing bool                   // the last open failed, told to OnOpenError
+}
+
+type opened struct {
 	s   Store
 	lim Limits
 }
 
 // NewStores returns the stores of cfg, none open yet.
 func NewStores(cfg Config) *Stores {
-	return &Stores{cfg: cfg, open: map[string]*entry{}, failing: map[string]bool{}}
+	return &Stores{cfg: cfg, sites: map[string]*siteStore{}}
 }
 
 // ErrClosed is Open's error after Close.
@@ -60,58 +70,99 @@ var ErrClosed = errors.New("kv: stores closed")
 // Open returns the store of site, opening it on first use, with lim
 // applied. An error wraps ErrUnavailable; the next Open tries again.
 func (s *Stores) Open(site string, lim Limits) (Store, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	s.mu.RLock()
+	ss, closed := s.sites[site], s.closed
+	s.mu.RUnlock()
+	if closed {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
 	}
-	if e := s.open[site]; e != nil {
-		if e.lim != lim {
-			if err := e.s.SetLimits(lim); err != nil {
+	if ss != nil {
+		if o := ss.cur.Load(); o != nil && o.lim == lim {
+			return o.s, nil
+		}
+	} else {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
+		}
+		if ss = s.sites[site]; ss == nil {
+			ss = new(siteStore)
+			s.sites[site] = ss
+		}
+		s.mu.Unlock()
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if o := ss.cur.Load(); o != nil {
+		if o.lim != lim {
+			if err := o.s.SetLimits(lim); err != nil {
 				return nil, err
 			}
-			e.lim = lim
+			ss.cur.Store(&opened{o.s, lim})
 		}
-		return e.s, nil
+		return o.s, nil
 	}
-	var st Store
-	var err error
-	switch s.cfg.Backend {
-	case BackendNATS:
-		if s.nats == nil {
-			if s.nats, err = DialNATS(s.cfg.NATS); err != nil {
-				return nil, err
-			}
-		}
-		st, err = s.nats.Open(site, lim)
-	default:
-		st, err = OpenBolt(filepath.Join(s.cfg.Dir, "kv", site+".db"), lim, s.cfg.Bolt)
-	}
+	st, err := s.openStore(site, lim)
 	if err != nil {
 		err = fmt.Errorf("kv: site %q: %w", site, err)
-		if !s.failing[site] && s.cfg.OnOpenError != nil {
+		if !ss.failing && s.cfg.OnOpenError != nil {
 			s.cfg.OnOpenError(site, err)
 		}
-		s.failing[site] = true
+		ss.failing = true
 		return nil, err
 	}
-	delete(s.failing, site)
-	s.open[site] = &entry{s: st, lim: lim}
+	s.mu.RLock()
+	closed = s.closed
+	s.mu.RUnlock()
+	if closed { // Close ran meanwhile and did not see this store
+		st.Close()
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
+	}
+	ss.failing = false
+	ss.cur.Store(&opened{st, lim})
 	return st, nil
+}
+
+// openStore opens site's store on the configured backend.
+func (s *Stores) openStore(site string, lim Limits) (Store, error) {
+	if s.cfg.Backend != BackendNATS {
+		return OpenBolt(filepath.Join(s.cfg.Dir, "kv", site+".db"), lim, s.cfg.Bolt)
+	}
+	s.dialMu.Lock()
+	if s.nats == nil {
+		n, err := DialNATS(s.cfg.NATS)
+		if err != nil {
+			s.dialMu.Unlock()
+			return nil, err
+		}
+		s.nats = n
+	}
+	n := s.nats
+	s.dialMu.Unlock()
+	return n.Open(site, lim)
 }
 
 // Close closes every store; Open fails after it.
 func (s *Stores) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
+	sites := s.sites
+	s.sites = map[string]*siteStore{}
+	s.mu.Unlock()
 	var errs []error
-	for _, e := range s.open {
-		errs = append(errs, e.s.Close())
+	for _, ss := range sites {
+		ss.mu.Lock()
+		if o := ss.cur.Swap(nil); o != nil {
+			errs = append(errs, o.s.Close())
+		}
+		ss.mu.Unlock()
 	}
-	s.open = nil
+	s.dialMu.Lock()
 	if s.nats != nil {
 		errs = append(errs, s.nats.Close())
+		s.nats = nil
 	}
+	s.dialMu.Unlock()
 	return errors.Join(errs...)
 }
