@@ -73,9 +73,9 @@ type siteEnv struct {
 	backend config.PubSub
 	kv      *kv.Stores                 // the sites' key-value stores, by site name
 	table   func() *vhost.Table[*Site] // the table serving now
-	// resume runs a woken waiter of the site named site on the site of
-	// that name serving now (reload.go).
-	resume func(site string) func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
+	// resume answers a woken waiter of the site named site on the site
+	// of that name serving now (reload.go).
+	resume func(site string) func(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter)
 	// key is the site's config key, "site[0]"; locate makes a config
 	// error about a key of the file the site comes from.
 	key    string
@@ -110,7 +110,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	}
 	ps := spec.PubSub
 	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}
-	run := s.runGuest
+	run := s.resume
 	if e.resume != nil {
 		run = e.resume(spec.Name)
 	}
