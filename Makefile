@@ -39,7 +39,7 @@ test:
 
 ## fuzz: run each fuzzer (HTTP framing, the module instrumenter, the
 ## template escapers, guests' Set-Cookie headers, the config file's
-## rewrite for ?persist=1) for a fixed number of inputs, about 20 s each
+## rewrite for ?persist=1, the sign-in's same-site next) for a fixed number of inputs, about 20 s each
 ## on a 2-core machine; FUZZTIME=30m runs each for that long instead. A count has no wall-clock deadline, at which Go
 ## 1.26's fuzzer can report a spurious failure (golang/go#75804).
 fuzz:
@@ -48,6 +48,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
 	$(GO) test -run='^$$' -fuzz=FuzzRewriteSite -fuzztime=$(or $(FUZZTIME),40000x) ./host/config
 	cd internal && $(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./cookie
+	cd internal && $(GO) test -run='^$$' -fuzz=FuzzSafe -fuzztime=$(or $(FUZZTIME),200000x) ./localpath
 
 ## soak: a wasmweb process under legitimate and hostile traffic on three
 ## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded

@@ -159,6 +159,18 @@ const (
 	// signs the user in as FuncUserSet does; ErrDenied otherwise.
 	FuncUserLogin = "user_login"
 
+	// FuncUserClaims, "(buf, buf_limit) -> len", returns the claims of a
+	// user signed in with a provider as a JSON object; ErrNotFound for
+	// another user or none.
+	FuncUserClaims = "user_claims"
+	// FuncLoginWith, "(provider, provider_len, next, next_len) -> err",
+	// starts a sign-in with a provider and finishes the response as a
+	// redirect to it; ErrNotFound for a provider the site lacks.
+	FuncLoginWith = "login_with"
+	// FuncAuthProviders, "(buf, buf_limit) -> len", returns the site's
+	// sign-in providers as a JSON array of {"name", "title",
+	// "login_path"} objects, in name order; "[]" when it has none.
+	FuncAuthProviders = "auth_providers"
 	// FuncKVGet, "(key, key_len, buf, buf_limit) -> len", returns the
 	// entry of a key of the site's store: its version, 8 bytes
 	// little-endian, then its value; ErrNotFound when there is none.
@@ -182,7 +194,7 @@ const (
 	FuncKVList = "kv_list"
 )
 
-// Values and caps of the FuncKV* functions (ABI.md section 7.12).
+// Values and caps of the FuncKV* functions (ABI.md section 7.13).
 const (
 	// KVAny is the expect of an unconditional FuncKVSet or FuncKVDelete.
 	KVAny = -1
@@ -198,7 +210,7 @@ const (
 )
 
 // ValidKVKey reports whether key is a key a guest may use (ABI.md
-// section 7.12), maxLen aside: 1 to MaxKVKey bytes of ASCII letters,
+// section 7.13), maxLen aside: 1 to MaxKVKey bytes of ASCII letters,
 // digits and "-_/=.", neither starting nor ending with "." nor holding
 // "..". These are the keys a NATS key-value bucket accepts, so a key
 // means the same on every backend.
@@ -315,14 +327,26 @@ const (
 	FeatureLocale = 1 << 7
 	// FeatureAccounts: user_login, against the site's [site.accounts].
 	FeatureAccounts = 1 << 8
+	// FeatureProviders: user_claims, login_with and auth_providers,
+	// against the site's [site.auth.providers].
+	FeatureProviders = 1 << 9
 	// FeatureKV: kv_get, kv_set, kv_delete, kv_incr and kv_list, the
 	// site's key-value store.
-	FeatureKV = 1 << 9
+	FeatureKV = 1 << 10
 )
 
 // UserCookie is the signed cookie in which the host keeps the current
 // user.
 const UserCookie = "wasmweb_user"
+
+// SignInCookie is the encrypted cookie in which the host keeps a
+// sign-in with a provider while the user is away at the provider: its
+// state, PKCE verifier, nonce and next path.
+const SignInCookie = "wasmweb_signin"
+
+// ClaimsCookie is the encrypted cookie in which the host keeps the
+// claims of a user signed in with a provider, bound to that user.
+const ClaimsCookie = "wasmweb_claims"
 
 // LocaleCookie is the default name of the cookie that holds the user's
 // choice of locale.

@@ -22,6 +22,9 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	if s.static != nil && s.static.ServeHTTP(w, r) {
 		return
 	}
+	if s.env.Auth != nil && s.env.Auth.Serve(w, r) {
+		return
+	}
 	path := unsafeString(r.Path)
 	method := unsafeString(r.Method)
 	var params [4]route.Param

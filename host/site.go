@@ -23,6 +23,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
 	"github.com/wasmweb/wasmweb/host/internal/kv"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
@@ -157,6 +158,12 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		}
 	}
 	s.env.Signer = signer
+	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: spec.Cookies.Secrets, User: signer, Log: e.log})
+	if err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+	}
+	s.env.Auth = auth
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
 	if len(spec.Accounts) > 0 {
 		a, err := accounts.New(spec.Accounts)
@@ -334,7 +341,7 @@ const shownNames = 50
 // "required" routes), or a plugin imports a function that signs or
 // verifies. XSRF tokens are not signed.
 func (s *Site) signs(spec config.Site) bool {
-	if len(spec.Accounts) > 0 || spec.LoginURL != "" {
+	if len(spec.Accounts) > 0 || spec.LoginURL != "" || len(spec.Auth.Providers) > 0 {
 		return true
 	}
 	for _, r := range spec.Routes {

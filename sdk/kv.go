@@ -11,7 +11,7 @@ import (
 	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
-// Key-value storage (abi/ABI.md section 7.12).
+// Key-value storage (abi/ABI.md section 7.13).
 //
 // Each site has a store of its own that outlives requests, instances and
 // restarts of the server. Keys are 1 to 256 bytes (the site's

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// The key-value cases (ABI.md section 7.12). The "abi" site's
+// The key-value cases (ABI.md section 7.13). The "abi" site's
 // max_key_bytes is 64 and max_value_bytes 1 KiB. Every run writes under
 // a prefix of its own, so that the kit can run twice against one host
 // (once per transport) and against a store that outlives the host.

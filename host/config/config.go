@@ -111,7 +111,7 @@ type PubSub struct {
 }
 
 // KV is the [kv] table: where the sites' key-value stores live
-// (abi/ABI.md section 7.12).
+// (abi/ABI.md section 7.13).
 type KV struct {
 	// Backend is "bbolt" (a file per site under the server's data_dir,
 	// the default) or "nats" (a NATS JetStream key-value bucket per
@@ -160,6 +160,9 @@ type Site struct {
 	// wasmweb passwd), for user_login; empty when the site has no local
 	// accounts.
 	Accounts map[string]string `toml:"accounts"`
+	// Auth is the site's sign-in with third-party providers: OpenID
+	// Connect, GitHub or generic OAuth 2.0, run by the host.
+	Auth Auth `toml:"auth"`
 	// Plugins maps plugin names to a Go source directory (built to
 	// DIR/<name>.wasm when missing or stale) or a .wasm file. Relative
 	// paths are relative to the config file.

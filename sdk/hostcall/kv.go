@@ -1,6 +1,6 @@
 package hostcall
 
-// The key-value functions (abi/ABI.md section 7.12).
+// The key-value functions (abi/ABI.md section 7.13).
 
 // KVGet is abi.FuncKVGet: it writes key's entry, its version (8 bytes
 // little-endian) and value, into buf.

@@ -14,7 +14,7 @@ import (
 )
 
 // This file holds the fake host's key-value store and its calls
-// (abi/ABI.md section 7.12).
+// (abi/ABI.md section 7.13).
 
 // KVLimits are the quotas of each site's store in a KVStore.
 type KVLimits struct {

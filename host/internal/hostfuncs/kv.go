@@ -13,7 +13,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/kv"
 )
 
-// The key-value functions (abi/ABI.md section 7.12). The site's store
+// The key-value functions (abi/ABI.md section 7.13). The site's store
 // is found by the site's name, which the host's routing chose, so a
 // guest can name only its own site's keys.
 

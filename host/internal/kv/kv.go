@@ -1,5 +1,5 @@
 // Package kv keeps each site's key-value store (abi/ABI.md section
-// 7.12): an embedded bbolt file per site, or a NATS JetStream key-value
+// 7.13): an embedded bbolt file per site, or a NATS JetStream key-value
 // bucket per site shared by every node. Both implement Store with the
 // same answers; Stores opens a site's store on first use and keeps it
 // across reloads. It knows nothing of guests: package hostfuncs maps its

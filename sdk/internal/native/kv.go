@@ -1,7 +1,7 @@
 package native
 
 // KV is the key-value functions of a native host (abi/ABI.md section
-// 7.12), with the ABI's contracts. A Host that lacks them answers
+// 7.13), with the ABI's contracts. A Host that lacks them answers
 // ERR_UNAVAILABLE to every one.
 type KV interface {
 	KVGet(key string, buf []byte) int32
