@@ -20,6 +20,7 @@ require (
 	github.com/wasmweb/wasmweb/abi v0.0.0
 	github.com/wasmweb/wasmweb/internal v0.0.0
 	github.com/wasmweb/wasmweb/sdk v0.0.0
+	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/net v0.62.0
 	golang.org/x/oauth2 v0.38.0

@@ -92,12 +92,13 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	h.changes.init(h, cfg.Server)
 	h.env = siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(),
 		table: func() *vhost.Table[*Site] { return &h.sites.Load().byHost }, resume: h.resumer,
-		sched: quota.NewScheduler(GuestSlots())}
+		sched: quota.NewScheduler(GuestSlots()), kv: newKVStores(cfg, log)}
 	var sites []*Site
 	closeAll := func() {
 		for _, s := range sites {
 			s.close(ctx)
 		}
+		h.env.kv.Close()
 	}
 	for i, spec := range cfg.Sites {
 		s, err := newSite(ctx, spec.WithDefaults(), h.env.at(i, cfg.Locate), nil)
@@ -139,6 +140,7 @@ func (h *Host) Close(ctx context.Context) error {
 	for _, s := range h.sites.Load().sites {
 		s.close(ctx)
 	}
+	defer h.env.kv.Close() // after the sites' calls have stopped
 	for s := range h.retiring {
 		s.close(ctx)
 	}

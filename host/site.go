@@ -23,6 +23,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
+	"github.com/wasmweb/wasmweb/host/internal/kv"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
@@ -79,6 +80,7 @@ type siteEnv struct {
 	m       *metrics
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
+	kv      *kv.Stores                 // the sites' key-value stores, by site name
 	table   func() *vhost.Table[*Site] // the table serving now
 	sched   *quota.Scheduler           // where every site's guest calls queue
 	// resume answers a woken waiter of the site named site on the site
@@ -116,6 +118,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
 		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table().OwnsCookieDomain(s, reqHost, domain) },
+		KV:               hostfuncs.KV{Stores: e.kv, Site: spec.Name, Limits: kvLimits(spec.KV)},
 	}
 	ps := spec.PubSub
 	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}

@@ -30,12 +30,16 @@ var (
 	// for example from init or from a goroutine that outlived its handler.
 	ErrNoRequest = errors.New("no request in progress")
 	// ErrUnavailable is ERR_UNAVAILABLE: a service the host depends on,
-	// the pub/sub backend of Publish and Wait, is unreachable. A handler
+	// the pub/sub backend of Publish and Wait or the key-value store, is
+	// unreachable. A handler
 	// usually answers 503.
 	ErrUnavailable = errors.New("service unavailable")
 	// ErrDenied is ERR_DENIED: Login found no account with that name and
 	// password, or the name is locked after failed attempts.
 	ErrDenied = errors.New("denied")
+	// ErrConflict is ERR_CONFLICT: a key-value write found another
+	// version than the one it expected.
+	ErrConflict = errors.New("version conflict")
 )
 
 // ErrJSONArray is returned by WriteJSON for a value that encodes as a
@@ -82,6 +86,8 @@ func codeErr(code int32) error {
 		return ErrUnavailable
 	case abi.ErrDenied:
 		return ErrDenied
+	case abi.ErrConflict:
+		return ErrConflict
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ func RunLogs(t *testing.T, base string, client *http.Client, rec *LogRecorder) {
 			}
 		}
 	})
+	t.Run("init/kv-ERR_NO_REQUEST", func(t *testing.T) { kvInit(t, rec) })
 	t.Run("log/levels-truncation-request-id", func(t *testing.T) { logLevels(t, k, rec) })
 	for _, c := range []struct {
 		name, target string

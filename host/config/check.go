@@ -55,6 +55,15 @@ func (c *Config) check() error {
 	default:
 		return bad("pubsub.backend", "%q is not a backend (want memory or nats)", c.PubSub.Backend)
 	}
+	switch c.KV.Backend {
+	case "", "bbolt":
+	case "nats":
+		if c.KV.URL == "" {
+			return bad("kv.url", "backend = \"nats\" needs the NATS server's url, e.g. \"nats://127.0.0.1:4222\"")
+		}
+	default:
+		return bad("kv.backend", "%q is not a backend (want bbolt or nats)", c.KV.Backend)
+	}
 	names := map[string]bool{}
 	for i, site := range c.Sites {
 		key := fmt.Sprintf("site[%d]", i)
@@ -93,6 +102,12 @@ func (c *Config) check() error {
 		ps := site.PubSub
 		if ps.Retain < 0 || ps.MaxTopics < 0 || ps.MaxWaiters < 0 || ps.MaxWait < 0 {
 			return bad(key+".pubsub", "limits must not be negative")
+		}
+		if k := site.KV; k.MaxKeys < 0 || k.MaxBytes < 0 || k.MaxKeyBytes < 0 || k.MaxValueBytes < 0 {
+			return bad(key+".kv", "quotas must not be negative")
+		}
+		if site.KV.MaxKeyBytes > abi.MaxKVKey {
+			return bad(key+".kv.max_key_bytes", "%d bytes is more than keys may have (at most %d)", site.KV.MaxKeyBytes, abi.MaxKVKey)
 		}
 		if l.Memory != 0 && l.Memory < 1<<20 {
 			return bad(key+".limits.memory", "%d bytes is too little for a plugin (at least 1MiB)", l.Memory)

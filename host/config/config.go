@@ -21,6 +21,8 @@ type Config struct {
 	Server Server `toml:"server"`
 	// PubSub is the [pubsub] table: where the sites' topics live.
 	PubSub PubSub `toml:"pubsub"`
+	// KV is the [kv] table: where the sites' key-value stores live.
+	KV KV `toml:"kv"`
 	// Sites are the [[site]] tables, one per served site.
 	Sites []Site `toml:"site"`
 
@@ -52,6 +54,11 @@ type Server struct {
 	// CacheDir is where compiled plugins are cached; empty means
 	// wasmweb/wazero under the user's cache directory.
 	CacheDir string `toml:"cache_dir"`
+	// DataDir is where the host keeps what must outlive it: the sites'
+	// key-value stores (DATA_DIR/kv/<site>.db) with the bbolt backend.
+	// Empty means DefaultDataDir(): wasmweb under the user's state
+	// directory. Relative to the config file.
+	DataDir string `toml:"data_dir"`
 	// ShutdownTimeout is how long requests in progress may run after
 	// SIGINT or SIGTERM; default 10 s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
@@ -103,6 +110,17 @@ type PubSub struct {
 	Retain int `toml:"retain"`
 }
 
+// KV is the [kv] table: where the sites' key-value stores live
+// (abi/ABI.md section 7.13).
+type KV struct {
+	// Backend is "bbolt" (a file per site under the server's data_dir,
+	// the default) or "nats" (a NATS JetStream key-value bucket per
+	// site, wasmweb_<site>, shared by every node pointed at it).
+	Backend string `toml:"backend"`
+	// URL is the NATS server's address, for backend = "nats".
+	URL string `toml:"url"`
+}
+
 // Site is one [[site]] table: the hosts a site answers, its plugins,
 // routes, limits and building blocks. A site is what the host serves:
 // the host takes it as it is, with WithDefaults applied.
@@ -120,6 +138,8 @@ type Site struct {
 	Limits Limits `toml:"limits"`
 	// PubSub bounds the site's topics and parked requests.
 	PubSub SitePubSub `toml:"pubsub"`
+	// KV bounds the site's key-value store.
+	KV SiteKV `toml:"kv"`
 	// Static is a directory of files the host serves itself, without
 	// calling a plugin.
 	Static Static `toml:"static"`
@@ -226,6 +246,19 @@ type SitePubSub struct {
 	MaxWaiters int `toml:"max_waiters"`
 	// MaxWait caps how long a request stays parked; default 60 s.
 	MaxWait Duration `toml:"max_wait"`
+}
+
+// SiteKV is a site's [site.kv] table: the quotas of its key-value
+// store. Zero fields take defaults.
+type SiteKV struct {
+	// MaxKeys caps the keys; default 10,000.
+	MaxKeys int `toml:"max_keys"`
+	// MaxBytes caps the keys' and values' bytes together; default 64 MiB.
+	MaxBytes Size `toml:"max_bytes"`
+	// MaxKeyBytes caps a key; default 256, at most 1024.
+	MaxKeyBytes Size `toml:"max_key_bytes"`
+	// MaxValueBytes caps a value; default 1 MiB.
+	MaxValueBytes Size `toml:"max_value_bytes"`
 }
 
 // Static is a site's [site.static] table.

@@ -59,6 +59,12 @@ func TestExampleConfig(t *testing.T) {
 	if demo.Limits != def.Limits {
 		t.Errorf("example [site.limits] %+v, defaults %+v", demo.Limits, def.Limits)
 	}
+	if demo.KV != def.KV {
+		t.Errorf("example [site.kv] %+v, defaults %+v", demo.KV, def.KV)
+	}
+	if cfg.KV != (KV{}).WithDefaults() {
+		t.Errorf("example [kv] %+v, defaults %+v", cfg.KV, KV{}.WithDefaults())
+	}
 	if demo.PubSub != def.PubSub {
 		t.Errorf("example [site.pubsub] %+v, defaults %+v", demo.PubSub, def.PubSub)
 	}

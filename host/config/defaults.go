@@ -2,6 +2,8 @@ package config
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -31,6 +33,11 @@ const (
 	DefaultMaxWaiters      = 20000
 	DefaultMaxWait         = 60 * time.Second
 
+	DefaultKVMaxKeys       = 10000
+	DefaultKVMaxBytes      = 64 << 20
+	DefaultKVMaxKeyBytes   = 256
+	DefaultKVMaxValueBytes = 1 << 20
+
 	DefaultStaticPrefix = "/static/"
 	DefaultLocale       = "en"
 	DefaultLocaleCookie = abi.LocaleCookie
@@ -48,6 +55,7 @@ const minMemory = 65536
 func (c *Config) applyDefaults() {
 	c.Server = c.Server.WithDefaults()
 	c.PubSub = c.PubSub.WithDefaults()
+	c.KV = c.KV.WithDefaults()
 	for i := range c.Sites {
 		c.Sites[i] = c.Sites[i].WithDefaults()
 	}
@@ -81,6 +89,42 @@ func (p PubSub) WithDefaults() PubSub {
 		p.Retain = DefaultStreamRetain
 	}
 	return p
+}
+
+// WithDefaults returns k with its backend set when empty.
+func (k KV) WithDefaults() KV {
+	if k.Backend == "" {
+		k.Backend = "bbolt"
+	}
+	return k
+}
+
+// DefaultDataDir returns where the host keeps its data when
+// [server] data_dir is not set: wasmweb under the user's state
+// directory, $XDG_STATE_HOME or ~/.local/state on Unix systems,
+// ~/Library/Application Support on macOS and %LocalAppData% on
+// Windows; wasmweb-data under the working directory when there is no
+// home.
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "wasmweb")
+	}
+	switch runtime.GOOS {
+	case "darwin", "windows", "ios":
+		if d, err := os.UserConfigDir(); err == nil {
+			if runtime.GOOS == "windows" {
+				if l := os.Getenv("LocalAppData"); l != "" {
+					d = l
+				}
+			}
+			return filepath.Join(d, "wasmweb")
+		}
+	default:
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, ".local", "state", "wasmweb")
+		}
+	}
+	return "wasmweb-data"
 }
 
 // WithDefaults returns s with every zero field set to its default, its
@@ -143,6 +187,20 @@ func (s Site) WithDefaults() Site {
 	}
 	if ps.MaxWait <= 0 {
 		ps.MaxWait = Duration(DefaultMaxWait)
+	}
+
+	kv := &s.KV
+	if kv.MaxKeys <= 0 {
+		kv.MaxKeys = DefaultKVMaxKeys
+	}
+	if kv.MaxBytes <= 0 {
+		kv.MaxBytes = DefaultKVMaxBytes
+	}
+	if kv.MaxKeyBytes <= 0 {
+		kv.MaxKeyBytes = DefaultKVMaxKeyBytes
+	}
+	if kv.MaxValueBytes <= 0 {
+		kv.MaxValueBytes = DefaultKVMaxValueBytes
 	}
 
 	if s.Static.Prefix == "" {

@@ -115,6 +115,7 @@ func (c *Config) resolvePaths(dir string) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
+	resolve(&c.Server.DataDir)
 	for i := range c.Sites {
 		s := &c.Sites[i]
 		resolve(&s.Static.Dir)

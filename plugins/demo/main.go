@@ -14,7 +14,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -36,8 +35,9 @@ func init() {
 }
 
 const (
-	// topic holds the guestbook's entries, as JSON entries; the site
-	// keeps its most recent ones ([site.pubsub] retain).
+	// topic is where each new entry is published, as JSON, for pages
+	// that wait for news; the entries themselves are in the site's
+	// key-value store (store.go).
 	topic = "guestbook"
 	// shown is how many entries the home page lists, newest first.
 	shown = 20
@@ -59,9 +59,9 @@ const (
 	msgTooLongPlur = "At most %d characters, please."
 )
 
-// An entry is one message of the guestbook, as published to topic.
+// An entry is one message of the guestbook, as stored and published.
 type entry struct {
-	ID   int64  `json:"id,omitempty"` // the topic's id, for the page; not stored
+	ID   int64  `json:"id,omitempty"` // its number, for the page; not stored
 	User string `json:"user"`         // who wrote it
 	Text string `json:"text"`
 	At   int64  `json:"at"` // when, in Unix seconds
@@ -110,29 +110,16 @@ func (home) Get(c *sdk.Context) {
 		c.Redirect(homePath, 301)
 		return
 	}
-	msgs, err := c.Messages(topic, 0) // never parks: the page answers at once
+	entries, count, err := newestEntries(c, shown)
 	if err != nil {
 		c.Errorf("demo: reading the guestbook: %v", err)
 		c.Error(503, err.Error())
 		return
 	}
-	entries := make([]entry, 0, min(len(msgs), shown))
-	count := 0
-	for i := len(msgs) - 1; i >= 0; i-- {
-		var e entry
-		if json.Unmarshal(msgs[i].Data, &e) != nil || e.User == "" || e.Text == "" {
-			continue // not an entry this plugin wrote
-		}
-		count++
-		if len(entries) < shown {
-			e.ID = msgs[i].ID
-			entries = append(entries, e)
-		}
-	}
 	render(c, "home.html", struct {
 		layout
 		Entries []entry `json:"entries"`
-		Count   int     `json:"count"`
+		Count   int64   `json:"count"`
 	}{newLayout(c, homePath), entries, count})
 }
 
@@ -260,11 +247,7 @@ func (account) Post(c *sdk.Context) {
 		render(c, "account.html", p)
 		return
 	}
-	data, err := json.Marshal(entry{User: displayName(c), Text: text, At: time.Now().Unix()})
-	if err == nil {
-		_, err = c.Publish(topic, data)
-	}
-	switch {
+	switch err := addEntry(c, entry{User: displayName(c), Text: text, At: time.Now().Unix()}); {
 	case err == nil:
 		c.Redirect(homePath)
 	case errors.Is(err, sdk.ErrTooLarge):
@@ -272,7 +255,7 @@ func (account) Post(c *sdk.Context) {
 	case errors.Is(err, sdk.ErrUnavailable):
 		c.Error(503, err.Error())
 	default:
-		c.Errorf("demo: publishing: %v", err)
+		c.Errorf("demo: storing the entry: %v", err)
 		c.Error(500, err.Error())
 	}
 }

@@ -145,7 +145,7 @@ var levelNames = map[int32]string{
 }
 
 // features are the fake host's feature bits, in and out of requests.
-const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale
+const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale | abi.FeatureKV
 
 func (h *fakeHost) HostFeatures() int64 {
 	return features

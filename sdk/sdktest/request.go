@@ -28,6 +28,7 @@ type Request struct {
 	accounts     map[string]string // user name → password, for Login
 	providers    []string          // sign-in providers, for LoginWith
 	locale       localeSpec        // the site's languages and the host's clock
+	kv           *KVStore          // the sites' key-value stores; nil: DefaultKV
 
 	// body is the body unless form or files are set, which build one.
 	body  []byte

@@ -45,6 +45,8 @@ type Site struct {
 	OwnsCookieDomain func(reqHost, domain string) bool
 	// Published counts the messages guests publish.
 	Published prometheus.Counter
+	// KV is the site's key-value store.
+	KV KV
 }
 
 // Call is one request being served by a guest: what the host functions

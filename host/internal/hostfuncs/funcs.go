@@ -74,7 +74,7 @@ var Functions = []guest.Func{
 // features are the feature bits host_features returns (abi/ABI.md
 // section 8).
 const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned |
-	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureProviders
+	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureProviders | abi.FeatureKV
 
 func hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
 	stack[0] = api.EncodeI64(features)
