@@ -248,6 +248,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		cfg := guest.Config{
 			Site: spec.Name, Name: name, Path: path,
 			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
+			MinInstances: l.MinInstances, IdleTimeout: time.Duration(l.InstanceIdleTimeout),
+			Isolation: isolation(l.Isolation), NoSnapshots: l.Snapshot == "off",
 			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
 			Log:      e.log,
 			Metrics:  e.m.forPlugin(spec.Name, name),
@@ -276,6 +278,14 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	return s, nil
+}
+
+// isolation returns the guest package's name for a site's isolation key.
+func isolation(key string) guest.Isolation {
+	if key == config.IsolationRequest {
+		return guest.IsolateRequest
+	}
+	return guest.IsolateInstance
 }
 
 // missingHandler returns the first route of the site that names a
