@@ -78,6 +78,14 @@ type Func struct {
 	Params     []api.ValueType
 	Results    []api.ValueType
 	Fn         api.GoModuleFunc
+	// SameAtInit says that, called while an instance initializes, the
+	// function answers alike for every instance of every site and
+	// changes nothing a later call could see (it answers that there is
+	// no request, or a constant), so that a snapshot taken after an
+	// initialization that called it stands for the call. A log line is
+	// the exception allowed: it is written once, when the snapshot is
+	// taken. Without it, such an initialization is not snapshotted.
+	SameAtInit bool
 }
 
 // Runtime is one site's handle on a wazero runtime it shares with the
@@ -170,7 +178,7 @@ func (e *Engine) newGroup(ctx context.Context, key groupKey, funcs []Func) (*run
 	b := rt.NewHostModuleBuilder(abi.ModuleName)
 	imports := make(map[string]bool, len(funcs))
 	for _, f := range funcs {
-		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(f.Name, f.Fn), f.Params, f.Results).WithParameterNames(f.ParamNames...).Export(f.Name)
+		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(f.Name, f.SameAtInit, f.Fn), f.Params, f.Results).WithParameterNames(f.ParamNames...).Export(f.Name)
 		imports[f.Name] = true
 	}
 	if _, err := b.Instantiate(ctx); err != nil {
@@ -183,14 +191,15 @@ func (e *Engine) newGroup(ctx context.Context, key groupKey, funcs []Func) (*run
 // stoppable makes fn trap at entry once its instance is halted: a guest
 // that calls the host in a loop meets its deadline at the next call,
 // not after the loop's next Interval checks. It also notes a call made
-// while the instance initializes, which a snapshot could not replay.
-func stoppable(name string, fn api.GoModuleFunc) api.GoModuleFunc {
+// while the instance initializes that a snapshot could not stand for
+// (Func.SameAtInit).
+func stoppable(name string, sameAtInit bool, fn api.GoModuleFunc) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
 		if in := FromContext(ctx); in != nil {
 			if in.killed.Load() {
 				Trap("call stopped at its deadline")
 			}
-			if in.initializing.Load() {
+			if !sameAtInit && in.initializing.Load() {
 				in.initCall.CompareAndSwap(nil, &name)
 			}
 		}
