@@ -3,6 +3,8 @@ package guest
 import (
 	"sync"
 	"time"
+
+	"github.com/wasmweb/wasmweb/host/internal/linearmem"
 )
 
 // watchInterval is the watchdog's tick: a call is stopped within it of
@@ -71,6 +73,7 @@ func (w *Watchdog) run() {
 				p.reap(now)
 			}
 			w.mu.Unlock()
+			linearmem.Trim(now)
 		}
 	}
 }
