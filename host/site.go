@@ -239,7 +239,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	sort.Strings(names)
 	for _, name := range names {
 		path := spec.Plugins[name]
-		wasm, err := guest.ReadWasm(path)
+		wasm, err := e.engine.ReadWasm(path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)

@@ -3,7 +3,6 @@ package guest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,7 +28,7 @@ import (
 // pool with warm instances.
 func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, error) {
 	start := time.Now()
-	sum := sha256.Sum256(wasm)
+	sum := rt.g.e.sumOf(wasm)
 	size := len(wasm)
 	mod, stage, err := rt.acquire(ctx, wasm, sum, cfg.CallTimeout > 0)
 	if err != nil {

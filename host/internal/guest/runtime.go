@@ -31,7 +31,9 @@ type Engine struct {
 	cacheDir string
 
 	mu     sync.Mutex
-	groups map[groupKey]*runtimeGroup // mu guards groups and their contents
+	groups map[groupKey]*runtimeGroup // mu guards groups and their contents, files and sums
+	files  map[string]*wasmFile       // module files by path, as ReadWasm last read them
+	sums   map[*byte]*wasmFile        // the same, by their bytes' first byte
 }
 
 // DefaultCacheDir returns where compiled plugins are cached by default:
@@ -47,7 +49,7 @@ func DefaultCacheDir() string {
 // NewEngine returns an engine whose compilation cache lives in dir; an
 // empty dir keeps compiled code in memory only.
 func NewEngine(dir string) (*Engine, error) {
-	e := &Engine{cacheDir: dir, groups: map[groupKey]*runtimeGroup{}}
+	e := &Engine{cacheDir: dir, groups: map[groupKey]*runtimeGroup{}, files: map[string]*wasmFile{}, sums: map[*byte]*wasmFile{}}
 	if dir == "" {
 		e.cache = wazero.NewCompilationCache()
 		return e, nil
