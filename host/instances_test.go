@@ -72,8 +72,10 @@ func TestIsolationRequestGoGuest(t *testing.T) {
 			t.Fatalf("isolated request %d: %q, want 1 1 (nothing left by earlier requests)", i, got)
 		}
 	}
-	if st, _ := h.InstanceStats("isolated", "g"); st.Live != 1 {
-		t.Errorf("isolated: %+v; want its one instance reset, not replaced", st)
+	st, _ := h.InstanceStats("isolated", "g")
+	t.Logf("isolated: %+v", st)
+	if st.Live != 1 {
+		t.Errorf("isolated: %+v; want one instance", st)
 	}
 }
 
