@@ -8,10 +8,10 @@
 # 1. Density (bench/tenants density): SITES sites with distinct host
 #    names, each serving the hello plugin (the Go one, built with the
 #    SDK), started with a warm compilation cache (a first start, not
-#    measured, fills it): seconds from process start until every site
-#    has answered 200 "Hello, world", RSS then, and RSS once idle
-#    (instance_idle_timeout = 2s, so every instance has been freed), and
-#    every site asked again. With BASE, that commit's build at 100 sites
+#    measured, fills it): how long the server took to load the sites (its
+#    log), seconds from process start until every site has answered 200
+#    "Hello, world", RSS then, and RSS once idle (instance_idle_timeout =
+#    2s, so every instance has been freed), and every site asked again. With BASE, that commit's build at 100 sites
 #    (the same config without the new key; its RSS "idle" is after the
 #    same wait).
 # 2. Cold start (bench/tenants coldstart): COLD tenants, all idle (no

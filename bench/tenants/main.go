@@ -13,6 +13,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -93,12 +94,39 @@ func config(n int, wasm string, port int, idle time.Duration, extra string) stri
 type server struct {
 	cmd   *exec.Cmd
 	start time.Time
+	log   lockedBuffer // the server's log
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// loaded returns how long the server said its sites took to load.
+func (s *server) loaded() string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	for _, line := range strings.Split(s.log.b.String(), "\n") {
+		if strings.Contains(line, "wasmweb: loaded") {
+			if _, in, ok := strings.Cut(line, " in="); ok {
+				return strings.Fields(in)[0]
+			}
+		}
+	}
+	return "?"
 }
 
 func start(bin, conf, cache string) *server {
 	cmd := exec.Command(bin, "serve", "--config", conf, "--cache-dir", cache)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	s := &server{cmd: cmd, start: time.Now()}
+	cmd.Stdout, cmd.Stderr = io.Discard, &s.log
 	check(cmd.Start())
 	return s
 }
@@ -195,8 +223,8 @@ func density(bin, conf, cache string, port, n int, idle time.Duration) {
 	time.Sleep(2*idle + 4*time.Second)
 	idleRSS := s.rss()
 	awaitAll(port, n) // every site answers again, from zero instances
-	fmt.Printf("sites=%d ready_s=%.2f rss_ready_mib=%.0f rss_idle_mib=%.0f rss_idle_per_site_kib=%.0f answered=%d\n",
-		n, ready.Seconds(), float64(atReady)/(1<<20), float64(idleRSS)/(1<<20), float64(idleRSS)/float64(n)/1024, n)
+	fmt.Printf("sites=%d loaded_in=%s all_answered_s=%.2f rss_ready_mib=%.0f rss_idle_mib=%.0f rss_idle_per_site_kib=%.0f answered=%d\n",
+		n, s.loaded(), ready.Seconds(), float64(atReady)/(1<<20), float64(idleRSS)/(1<<20), float64(idleRSS)/float64(n)/1024, n)
 }
 
 func coldstart(bin, conf, cache string, port, n int, idle time.Duration) {
