@@ -35,6 +35,11 @@ import (
 // snapshotPage is the granularity of a snapshot's differences.
 const snapshotPage = 4096
 
+// maxSnapshot caps the memory a snapshot copies: a guest whose
+// initialization grows its memory past it is initialized each time,
+// rather than held twice in the host (the image and its differences).
+const maxSnapshot = 64 << 20
+
 // snapshots are a compiled module's snapshots, by the instance
 // configuration that differs between plugins (their arguments). Safe for
 // concurrent use.
@@ -173,6 +178,10 @@ func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
 		return
 	}
 	mem := in.mod.Memory()
+	if mem.Size() > maxSnapshot {
+		snap.unsafe = fmt.Sprintf("its memory after initialization is %d MiB, more than a snapshot copies (%d MiB)", mem.Size()>>20, maxSnapshot>>20)
+		return
+	}
 	image, ok := mem.Read(0, mem.Size())
 	if !ok {
 		snap.unsafe = "its memory cannot be read"
