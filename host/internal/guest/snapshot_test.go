@@ -97,12 +97,13 @@ func TestSnapshotUnsafe(t *testing.T) {
 	for _, tc := range []struct{ guest, why string }{
 		{"snaphostcall", "its initialization calls log"},
 		{"snaptable", "changes a table"},
+		{"snapbig", "more than a snapshot copies"},
 	} {
 		t.Run(tc.guest, func(t *testing.T) {
 			e := tenantEngine(t)
 			cfg := testConfig(tc.guest)
 			cfg.WarmInstances = 0
-			p := loadTenant(t, tenantRuntime(t, e, 1<<20), readGuest(t, "testdata/"+tc.guest+".wasm"), cfg)
+			p := loadTenant(t, tenantRuntime(t, e, 128<<20), readGuest(t, "testdata/"+tc.guest+".wasm"), cfg)
 			var ins []*Instance
 			for i := 0; i < 3; i++ {
 				in, err := p.Get()
