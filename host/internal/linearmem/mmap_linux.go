@@ -62,10 +62,13 @@ func (m *mapped) Free() {
 // it is given its data and snapshot: the faults cost more than the
 // copies. A freed memory's mapping is therefore kept, zeroed (its pages
 // stay in place), for the next memory of the same size, up to maxSpares
-// of them, and unmapped once unused for spareLife (Trim).
+// of them, and unmapped once unused for spareLife (Trim). A memory that
+// had grown past maxSpareUsed is unmapped at once: zeroing it would cost
+// more than the faults it saves.
 const (
-	maxSpares = 8
-	spareLife = 10 * time.Second
+	maxSpares    = 8
+	maxSpareUsed = 16 << 20
+	spareLife    = 10 * time.Second
 )
 
 var spares spareList
@@ -85,6 +88,9 @@ type spareList struct {
 // put keeps b, of which used bytes may have been written, and reports
 // whether it did.
 func (s *spareList) put(b []byte, used int) bool {
+	if used > maxSpareUsed {
+		return false
+	}
 	clear(b[:used])
 	s.mu.Lock()
 	defer s.mu.Unlock()

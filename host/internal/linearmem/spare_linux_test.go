@@ -58,4 +58,11 @@ func TestSpareMappingReusedZeroed(t *testing.T) {
 		t.Errorf("%d memories freed: %d spares, want %d", len(ms), n, maxSpares)
 	}
 	Trim(time.Now().Add(time.Hour))
+	// A memory grown past maxSpareUsed is not kept.
+	big := a.Allocate(page, 2*maxSpareUsed)
+	big.Reallocate(maxSpareUsed + page)
+	big.Free()
+	if n := Spares(); n != 0 {
+		t.Errorf("a memory of %d bytes used was kept as a spare", maxSpareUsed+page)
+	}
 }
