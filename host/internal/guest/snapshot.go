@@ -273,10 +273,12 @@ func (in *Instance) restoreGlobals(snap *snapshot) error {
 		if !ok {
 			return fmt.Errorf("restoring a snapshot: global %s is not exported", name)
 		}
+		// The stop global is the watchdog's (halt sets it from another
+		// goroutine), and a healthy instance's is 0 already.
+		if in.stop != nil && g == in.stop {
+			continue
+		}
 		g.Set(snap.globals[i])
-	}
-	if in.killed.Load() && in.stop != nil {
-		in.stop.Set(1) // halted while it was reset: it stays halted
 	}
 	return nil
 }
