@@ -167,8 +167,9 @@ type Limits struct {
 	WarmInstances int `toml:"warm_instances"`
 	// MinInstances are kept while the plugin is idle; default 0: an idle
 	// plugin holds no instance (its first request makes one from the
-	// snapshot, in about a millisecond), so that a server of a thousand
-	// quiet tenants is not a thousand Go heaps. At most Instances.
+	// snapshot, a copy rather than a Go runtime's start), so that a
+	// server of a thousand quiet tenants is not a thousand Go heaps. At
+	// most Instances.
 	MinInstances int `toml:"min_instances"`
 	// InstanceIdleTimeout frees an instance beyond MinInstances that its
 	// plugin did not need for this long; default 60 s.
