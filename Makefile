@@ -37,14 +37,17 @@ test:
 	$(MAKE) fuzz
 	@echo; $(TESTSUMMARY) -report $(SKIPPED)
 
-## fuzz: run each fuzzer (HTTP framing, the module instrumenter, the
-## template escapers, guests' Set-Cookie headers, the config file's
-## rewrite for ?persist=1, the sign-in's same-site next) for a fixed number of inputs, about 20 s each
-## on a 2-core machine; FUZZTIME=30m runs each for that long instead. A count has no wall-clock deadline, at which Go
+## fuzz: run each fuzzer (HTTP framing, the module instrumenter and its
+## snapshot preparation, the template escapers, guests' Set-Cookie
+## headers, the config file's rewrite for ?persist=1, the sign-in's
+## same-site next) for a fixed number of inputs, about 20 s each on a
+## 2-core machine; FUZZTIME=30m runs each for that long instead. A count
+## has no wall-clock deadline, at which Go
 ## 1.26's fuzzer can report a spurious failure (golang/go#75804).
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(or $(FUZZTIME),400000x) ./netloop
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(or $(FUZZTIME),500000x) ./host/interrupt
+	$(GO) test -run='^$$' -fuzz=FuzzPrepareSnapshot -fuzztime=$(or $(FUZZTIME),200000x) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
 	$(GO) test -run='^$$' -fuzz=FuzzRewriteSite -fuzztime=$(or $(FUZZTIME),40000x) ./host/config
 	cd internal && $(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./cookie

@@ -26,3 +26,9 @@ func (e *Engine) CacheDir() string { return e.e.CacheDir() }
 
 // Close releases the compilation cache.
 func (e *Engine) Close() error { return e.e.Close() }
+
+// Compiled returns how many wazero runtimes and compiled modules the
+// engine holds for the hosts' sites: sites with the same memory limit
+// share a runtime, and plugins of theirs with the same module bytes one
+// compiled module.
+func (e *Engine) Compiled() (runtimes, modules int) { return e.e.Runtimes() }

@@ -87,6 +87,7 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	h.log = slog.New(status.Tee(log.Handler(), h.mon.Errors))
 	log = h.log
 	h.m = newMetrics(func() float64 { return float64(h.openConns()) }, h.build)
+	h.m.reg.MustRegister(compiledGauge(engine))
 	h.reqID.Store(uint64(time.Now().UnixNano()) << 20)
 	h.sites.Store(&siteTable{})
 	h.changes.init(h, cfg.Server)

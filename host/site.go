@@ -260,7 +260,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	sort.Strings(names)
 	for _, name := range names {
 		path := spec.Plugins[name]
-		wasm, err := guest.ReadWasm(path)
+		wasm, err := e.engine.ReadWasm(path)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q plugin %q: %w", spec.Name, name, err)
@@ -269,6 +269,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		cfg := guest.Config{
 			Site: spec.Name, Name: name, Path: path,
 			Instances: l.Instances, WarmInstances: l.WarmInstances, CallTimeout: timeout,
+			MinInstances: l.MinInstances, IdleTimeout: time.Duration(l.InstanceIdleTimeout),
+			Isolation: isolation(l.Isolation), NoSnapshots: l.Snapshot == "off",
 			Logs:     guestlog.Limits{PerCall: int64(l.LogBytesPerCall), PerSecond: int64(l.LogBytesPerSecond)},
 			Log:      e.log,
 			Metrics:  e.m.forPlugin(spec.Name, name),
@@ -304,6 +306,14 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 // quotaLimits are the quotas of a site's [site.limits].
 func quotaLimits(l config.Limits) quota.Limits {
 	return quota.Limits{CPU: time.Duration(l.CPU), Concurrency: l.Concurrency, Rate: l.Rate, Burst: l.Burst, Instances: l.SiteInstances}
+}
+
+// isolation returns the guest package's name for a site's isolation key.
+func isolation(key string) guest.Isolation {
+	if key == config.IsolationRequest {
+		return guest.IsolateRequest
+	}
+	return guest.IsolateInstance
 }
 
 // missingHandler returns the first route of the site that names a

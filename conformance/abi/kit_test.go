@@ -48,6 +48,8 @@ func buildGuest(t *testing.T, dir, out string) {
 
 // server is wasmweb serving the conformance config in this process.
 type server struct {
+	h     *host.Host
+	cfg   config.Config
 	rec   *abikit.LogRecorder
 	bases map[string]string // transport name → base URL
 }
@@ -97,19 +99,31 @@ func startServer(t *testing.T) *server {
 		!strings.Contains(err.Error(), `].handler: plugin "abi" registers no handler "abi"; it has "args", `) {
 		t.Errorf("loading a route naming a handler the guest lacks: %v; want %s...].handler and the handlers", err, want)
 	}
+	// A first host on the same engine initializes the guest and takes its
+	// snapshot; the host under test then makes every instance from it
+	// (checked by checkSnapshots), so the kit runs against snapshot-made
+	// instances. The guest's lines from _initialize are logged then,
+	// once, into the recorder the log cases read.
 	rec := abikit.NewLogRecorder()
+	primer, err := host.New(context.Background(), engine, cfg, slog.New(rec))
+	if err != nil {
+		engine.Close()
+		t.Fatal(err)
+	}
 	start = time.Now()
 	h, err := host.New(context.Background(), engine, cfg, slog.New(rec))
 	if err != nil {
+		primer.Close(context.Background())
 		engine.Close()
 		t.Fatal(err)
 	}
 	t.Logf("host loaded in %v", time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
 		h.Close(context.Background())
+		primer.Close(context.Background())
 		engine.Close()
 	})
-	s := &server{rec: rec, bases: map[string]string{}}
+	s := &server{h: h, cfg: cfg, rec: rec, bases: map[string]string{}}
 	np, err := netloop.NewNetpollTransport()
 	if err != nil {
 		t.Logf("netpoll transport: %v", err)
@@ -163,11 +177,35 @@ func TestConformance(t *testing.T) {
 	})
 	t.Run("sdktest", func(t *testing.T) { sameAsSDKTest(t, s.bases["std"]) })
 	t.Run("sdktest-kv", func(t *testing.T) { kvSameAsSDKTest(t, s.bases["std"]) })
+	checkSnapshots(t, s)
 	for _, r := range s.rec.Records() {
 		if strings.Contains(strings.ToLower(r.Message), "netloop: handler panic") {
 			t.Errorf("the host panicked: %s %v", r.Message, r.Attrs)
 		}
 	}
+}
+
+// checkSnapshots checks that every instance that served the kit was made
+// from the snapshot the primer host took, none initialized.
+func checkSnapshots(t *testing.T, s *server) {
+	var made int64
+	for _, site := range s.cfg.Sites {
+		for name := range site.Plugins {
+			st, ok := s.h.InstanceStats(site.Name, name)
+			if !ok {
+				t.Fatalf("no plugin %s in site %s", name, site.Name)
+			}
+			if st.Made != st.FromSnapshot || st.NoSnapshot != "" {
+				t.Errorf("site %s plugin %s: %d instances made, %d from the snapshot (%q); want all from it",
+					site.Name, name, st.Made, st.FromSnapshot, st.NoSnapshot)
+			}
+			made += st.Made
+		}
+	}
+	if made == 0 {
+		t.Error("no instance was made: the kit ran on none")
+	}
+	t.Logf("the kit ran on %d snapshot-made instances", made)
 }
 
 // rawExchange sends wire on a new connection to base and returns the

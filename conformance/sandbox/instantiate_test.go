@@ -101,6 +101,9 @@ func TestPoolMissDuringSlowInit(t *testing.T) {
 		config.Route{Path: "/ready", Plugin: "initslow"},
 		config.Route{Path: "/spin", Plugin: "initslow"})
 	spec.Limits.Instances, spec.Limits.WarmInstances = 2, 1
+	// A snapshot would make the second instance without _initialize's
+	// 2 s: this test is about a slow creation.
+	spec.Limits.Snapshot = "off"
 	for _, tr := range transports(t) {
 		t.Run(tr, func(t *testing.T) {
 			sb := start(t, spec, helloSpec("other", "other.test"))

@@ -87,6 +87,25 @@ func (c *Config) check() error {
 		if l.Instances < 0 || l.WarmInstances < 0 {
 			return bad(key+".limits.instances", "must not be negative")
 		}
+		if l.MinInstances < 0 {
+			return bad(key+".limits.min_instances", "must not be negative")
+		}
+		if l.Instances > 0 && l.MinInstances > l.Instances {
+			return bad(key+".limits.min_instances", "%d is more than instances = %d", l.MinInstances, l.Instances)
+		}
+		if l.InstanceIdleTimeout < 0 {
+			return bad(key+".limits.instance_idle_timeout", "\"off\" is not allowed here; give a duration")
+		}
+		switch l.Isolation {
+		case "", IsolationInstance, IsolationRequest:
+		default:
+			return bad(key+".limits.isolation", "%q: want %q or %q", l.Isolation, IsolationInstance, IsolationRequest)
+		}
+		switch l.Snapshot {
+		case "", "on", "off":
+		default:
+			return bad(key+".limits.snapshot", "%q: want \"on\" or \"off\"", l.Snapshot)
+		}
 		if l.Instances > 0 && l.WarmInstances > l.Instances {
 			return bad(key+".limits.warm_instances", "%d is more than instances = %d", l.WarmInstances, l.Instances)
 		}

@@ -185,9 +185,28 @@ type Limits struct {
 	// Instances caps the instances of each plugin; default 2 ×
 	// GOMAXPROCS + 2.
 	Instances int `toml:"instances"`
-	// WarmInstances are created at load and kept; default GOMAXPROCS, at
-	// most Instances.
+	// WarmInstances are created at load; default MinInstances, at most
+	// Instances, at least MinInstances.
 	WarmInstances int `toml:"warm_instances"`
+	// MinInstances are kept while the plugin is idle; default 0: an idle
+	// plugin holds no instance (its first request makes one from the
+	// snapshot, a copy rather than a Go runtime's start), so that a
+	// server of a thousand quiet tenants is not a thousand Go heaps. At
+	// most Instances.
+	MinInstances int `toml:"min_instances"`
+	// InstanceIdleTimeout frees an instance beyond MinInstances that its
+	// plugin did not need for this long; default 60 s.
+	InstanceIdleTimeout Duration `toml:"instance_idle_timeout"`
+	// Isolation is what a request may see of the requests its instance
+	// served before: "instance" (the default) keeps an instance's memory
+	// between requests, "request" resets its memory and globals to their
+	// state after initialization after every request.
+	Isolation string `toml:"isolation"`
+	// Snapshot is "on" (the default): a plugin's instances are made from
+	// a copy of an instance's memory and globals taken right after its
+	// initialization, where the module allows; "off" initializes every
+	// instance.
+	Snapshot string `toml:"snapshot"`
 	// RouteInstances caps the instances one route may hold at once when
 	// its plugin serves several routes, so that a route whose calls run
 	// long cannot take the instances the plugin's other routes need.

@@ -20,12 +20,17 @@ const (
 	DefaultStream       = "WASMWEB"
 	DefaultStreamRetain = 200
 
+	IsolationInstance = "instance" // [site.limits] isolation: memory kept between requests
+	IsolationRequest  = "request"  // [site.limits] isolation: reset after every request
+
 	DefaultMemory            = 64 << 20
 	DefaultCallTimeout       = 5 * time.Second
 	DefaultMaxBodyBytes      = 10 << 20
 	DefaultMaxResponseBytes  = abi.DefaultMaxResponseBytes
 	DefaultLogBytesPerCall   = 64 << 10
 	DefaultLogBytesPerSecond = 256 << 10
+
+	DefaultInstanceIdleTimeout = 60 * time.Second
 
 	DefaultRetain          = 200
 	DefaultMaxTopics       = 1000
@@ -144,10 +149,17 @@ func (s Site) WithDefaults() Site {
 	if l.Instances <= 0 {
 		l.Instances = 2*procs + 2
 	}
-	if l.WarmInstances <= 0 {
-		l.WarmInstances = procs
+	l.MinInstances = min(max(l.MinInstances, 0), l.Instances)
+	l.WarmInstances = min(max(l.WarmInstances, l.MinInstances), l.Instances)
+	if l.InstanceIdleTimeout <= 0 {
+		l.InstanceIdleTimeout = Duration(DefaultInstanceIdleTimeout)
 	}
-	l.WarmInstances = min(l.WarmInstances, l.Instances)
+	if l.Isolation == "" {
+		l.Isolation = IsolationInstance
+	}
+	if l.Snapshot == "" {
+		l.Snapshot = "on"
+	}
 	if l.RouteInstances <= 0 {
 		l.RouteInstances = (l.Instances + 1) / 2
 	}

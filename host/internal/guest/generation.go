@@ -157,6 +157,12 @@ type Info struct {
 	Idle, Busy int
 	// Calls counts the calls holding the generation now.
 	Calls int
+	// Made counts the instances created, FromSnapshot those of them made
+	// from a snapshot rather than initialized (snapshot.go).
+	Made, FromSnapshot int64
+	// NoSnapshot says why instances are not made from a snapshot, ""
+	// when they are or none has been taken yet.
+	NoSnapshot string
 }
 
 // Info describes the generation as it is now.
@@ -165,6 +171,7 @@ func (p *Plugin) Info() Info {
 	return Info{
 		Generation: p.gen, SHA256: p.sum, Size: p.size, Loaded: p.loaded, LoadTime: p.loadTime,
 		Idle: idle, Busy: max(0, int(p.total.Load())-idle), Calls: int(p.refs.Load() &^ replaced),
+		Made: p.made.Load(), FromSnapshot: p.restored.Load(), NoSnapshot: p.noSnapshot(),
 	}
 }
 

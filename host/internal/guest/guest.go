@@ -22,8 +22,17 @@ import (
 type Config struct {
 	// Site and Name name the plugin in errors and logs; Path is its file.
 	Site, Name, Path string
-	// Instances caps the pool; WarmInstances are made at load and kept.
-	Instances, WarmInstances int
+	// Instances caps the pool; WarmInstances are made at load, and
+	// MinInstances kept while idle.
+	Instances, WarmInstances, MinInstances int
+	// IdleTimeout frees an instance beyond MinInstances that was not
+	// needed for this long (reap.go); 0 keeps every instance.
+	IdleTimeout time.Duration
+	// Isolation says what a call may see of earlier ones.
+	Isolation Isolation
+	// NoSnapshots initializes every instance instead of making it from a
+	// snapshot (snapshot.go).
+	NoSnapshots bool
 	// CallTimeout is a call's deadline; 0 runs calls without one, and the
 	// module is then loaded unprepared.
 	CallTimeout time.Duration
@@ -61,6 +70,20 @@ type InstanceBudget interface {
 // ErrSiteInstances is Get's error when the plugin has no instance and
 // its site's instance budget has none to give it.
 var ErrSiteInstances = errors.New("the site holds as many instances as it may")
+
+// Isolation says what a guest call may see of the calls its instance
+// served before.
+type Isolation int
+
+const (
+	// IsolateInstance keeps an instance's memory between its calls: a
+	// call may see what an earlier one left there. The default.
+	IsolateInstance Isolation = iota
+	// IsolateRequest resets an instance's memory and globals to their
+	// state after initialization (its snapshot) after every call, and
+	// closes it instead when it has none or its memory grew.
+	IsolateRequest
+)
 
 // Metrics are one plugin's Prometheus series.
 type Metrics struct {

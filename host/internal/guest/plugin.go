@@ -3,7 +3,6 @@ package guest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,32 +28,20 @@ import (
 // pool with warm instances.
 func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, error) {
 	start := time.Now()
-	sum := sha256.Sum256(wasm)
+	sum := rt.g.e.sumOf(wasm)
 	size := len(wasm)
-	if cfg.CallTimeout > 0 {
-		// The watchdog stops a call past its deadline through the checks
-		// this adds (package interrupt).
-		iw, err := interrupt.Instrument(wasm)
-		if err != nil {
-			return nil, loadError(cfg, StageInstrument, err)
-		}
-		wasm = iw
-	}
-	compiled, err := rt.rt.CompileModule(ctx, wasm)
+	mod, stage, err := rt.acquire(ctx, wasm, sum, cfg.CallTimeout > 0)
 	if err != nil {
-		return nil, loadError(cfg, StageCompile, fmt.Errorf("compile: %w", err))
+		return nil, loadError(cfg, stage, err)
 	}
-	rt.modules.Add(1)
-	if err := rt.checkModule(compiled); err != nil {
-		compiled.Close(ctx)
-		rt.modules.Add(-1)
-		return nil, loadError(cfg, StageCheck, err)
-	}
+	compiled := mod.compiled
 	m := cfg.Metrics
 	p := &Plugin{
-		site: cfg.Site, plugin: cfg.Name, rt: rt, compiled: compiled, log: cfg.Log,
-		max: cfg.Instances, warm: cfg.WarmInstances, timeout: cfg.CallTimeout,
-		idle: make(chan *Instance, cfg.Instances), done: make(chan struct{}), closed: make(chan struct{}),
+		site: cfg.Site, plugin: cfg.Name, rt: rt, mod: mod, compiled: compiled, log: cfg.Log,
+		max: cfg.Instances, warm: max(cfg.WarmInstances, cfg.MinInstances), min: cfg.MinInstances,
+		idleTimeout: cfg.IdleTimeout, isolate: cfg.Isolation == IsolateRequest, snapshots: !cfg.NoSnapshots,
+		timeout: cfg.CallTimeout,
+		idle:    make(chan *Instance, cfg.Instances), done: make(chan struct{}), closed: make(chan struct{}),
 		sum: hex.EncodeToString(sum[:]), size: size,
 		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates, budget: cfg.SiteInstances,
 		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
@@ -66,10 +53,23 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 			p.imports[name] = true
 		}
 	}
+	// One instance at least is made at load, so that a module whose
+	// initialization fails is refused then, not at its first request;
+	// unless an instance of the same module, started alike, has been
+	// initialized before without calling the host, which would have
+	// made a difference. An instance beyond the warm ones stays until
+	// the reaper frees it.
 	_, asks := compiled.ExportedFunctions()[abi.ExportHandlers]
+	seen := false
+	if names, ok := mod.snaps.initialized(p.plugin); ok {
+		seen = true
+		if asks {
+			p.handlers, asks = names, false
+		}
+	}
 	n := p.warm
-	if asks && n == 0 && p.max > 0 {
-		n = 1 // the first instance says the names
+	if !seen && n == 0 && p.max > 0 {
+		n = 1
 	}
 	for i := 0; i < n; i++ {
 		if !p.reserve() {
@@ -85,9 +85,16 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 				p.discard(in)
 			}
 		}
+		if err == nil && i == 0 && in.initCall.Load() == nil {
+			mod.snaps.setInitialized(p.plugin, p.handlers)
+		}
 		if err != nil {
 			p.Close(ctx)
 			return nil, loadError(cfg, StageInstantiate, err)
+		}
+		if i == 0 && asks && p.isolate && (in.snap == nil || !in.reset(in.snap)) {
+			p.discard(in) // changed by saying its names
+			continue
 		}
 		p.idle <- in
 	}
@@ -155,10 +162,15 @@ func (p *Plugin) Handlers() ([]string, bool) { return p.handlers, p.handlers != 
 type Plugin struct {
 	site, plugin string
 	rt           *Runtime
+	mod          *sharedModule // the compiled module, shared with other plugins
 	compiled     wazero.CompiledModule
 	log          *slog.Logger
 	m            Metrics
 	max, warm    int
+	min          int           // instances kept while idle
+	idleTimeout  time.Duration // frees instances beyond min unused this long; 0 never does
+	isolate      bool          // reset an instance to its snapshot after each call
+	snapshots    bool          // make instances from a snapshot where the module allows
 	timeout      time.Duration
 	logs         *guestlog.Plugin // the plugin's share of the host's log
 	newState     func() State
@@ -179,8 +191,13 @@ type Plugin struct {
 	watchdog atomic.Pointer[Watchdog] // the watchdog watching it, if any
 	closed   chan struct{}            // closed once Close has finished
 
-	idle  chan *Instance // free instances
-	total atomic.Int32   // live instances, free or busy
+	idle     chan *Instance // free instances
+	total    atomic.Int32   // live instances, free or busy
+	low      atomic.Int32   // the fewest free instances since the reaper's last look
+	reaper   reaper         // the reaper's; see reap
+	waiting  atomic.Int32   // calls waiting for a free instance
+	made     atomic.Int64   // instances created
+	restored atomic.Int64   // instances made from a snapshot
 
 	// out counts instances out of the pool: serving a call or being
 	// created. close waits for it to reach zero before it closes any
@@ -202,6 +219,10 @@ type Instance struct {
 	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
+
+	snap         *snapshot              // its state after initialization, when known
+	initializing atomic.Bool            // its initialization runs, and would be snapshotted
+	initCall     atomic.Pointer[string] // a wasmweb_v1 function its initialization called
 
 	state    State         // the calls' state, made with the instance
 	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
@@ -249,6 +270,37 @@ const initTimeouts = 10
 // create instantiates the module and initializes the instance, in a
 // slot the caller has reserved. The slot is given back on failure.
 func (p *Plugin) create() (*Instance, error) {
+	var snap *snapshot
+	taking := false
+	if p.snapshots {
+		snap, taking = p.mod.snaps.lookup(p.plugin)
+	}
+	in, err := p.instantiate(snap, taking)
+	if taking {
+		if err != nil {
+			p.mod.snaps.abandon(p.plugin, snap)
+		} else {
+			p.takeSnapshot(snap, in)
+			if snap.unsafe == "" {
+				in.snap = snap
+			} else {
+				p.log.Info("host: plugin instances are initialized each time, not made from a snapshot",
+					"site", p.site, "plugin", p.plugin, "reason", snap.unsafe)
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	in.handle = in.mod.ExportedFunction(abi.ExportHandle)
+	p.made.Add(1)
+	p.m.Creations.Inc()
+	return in, nil
+}
+
+// instantiate instantiates the module and gives the instance snap's
+// state, or initializes it when snap is nil or is to be taken from it.
+func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 	in := &Instance{pool: p, halted: make(chan struct{}), state: p.newState()}
 	// The allocator is read once, at instantiation; the instance's key
 	// stays outermost, where host functions find it first.
@@ -284,12 +336,19 @@ func (p *Plugin) create() (*Instance, error) {
 	p.all[in] = struct{}{} // from now on, close can halt it
 	p.mu.Unlock()
 	p.m.Instances.Inc()
-	if err := in.initialize(); err != nil {
+	if snap != nil && !taking {
+		err = in.restore(snap)
+		in.snap = snap
+		p.restored.Add(1)
+	} else {
+		in.initializing.Store(true)
+		err = in.initialize()
+		in.initializing.Store(false)
+	}
+	if err != nil {
 		p.discard(in)
 		return nil, err
 	}
-	in.handle = mod.ExportedFunction(abi.ExportHandle)
-	p.m.Creations.Inc()
 	return in, nil
 }
 
@@ -353,9 +412,11 @@ func (p *Plugin) Get() (*Instance, error) {
 func (p *Plugin) take() (*Instance, error) {
 	select {
 	case in := <-p.idle:
+		p.lowest(int32(len(p.idle)))
 		in.logs.Begin()
 		return in, nil
 	default:
+		p.lowest(0)
 	}
 	full := false
 	if p.reserve() {
@@ -367,6 +428,8 @@ func (p *Plugin) take() (*Instance, error) {
 	} else {
 		full = p.budget != nil && p.budget.Full()
 	}
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
 	wait := p.timeout
 	if wait <= 0 {
 		wait = 30 * time.Second
@@ -413,7 +476,8 @@ func (p *Plugin) grow() {
 		if p.m.ColdStarts != nil {
 			p.m.ColdStarts.Observe(time.Since(start).Seconds())
 		}
-		p.put(in, false, false)
+		in.logs.End()
+		p.back(in, false, false)
 	}()
 }
 
@@ -426,17 +490,26 @@ const budgetWait = time.Second
 
 // Put returns an instance after a call. A broken instance (one whose
 // call failed: its memory may be in any state) is closed and, when the
-// pool is below its warm size, replaced in the background.
-func (p *Plugin) Put(in *Instance, broken bool) { p.put(in, broken, true) }
-
-// put is Put; a new instance (mayFree false) always joins the pool, as
-// a request is waiting for it.
-func (p *Plugin) put(in *Instance, broken, mayFree bool) {
-	defer p.out.Add(-1)
+// pool is below its minimum size, replaced in the background. Under
+// per-request isolation the instance is first reset to its snapshot,
+// or closed like a broken one when it has none or its memory grew.
+func (p *Plugin) Put(in *Instance, broken bool) {
 	in.logs.End()
-	// Past its warm instances, a plugin whose site is at its instance
-	// budget frees what it does not use, for the site's other plugins.
-	surplus := mayFree && p.budget != nil && p.budget.Full() && int(p.total.Load()) > p.warm
+	if !broken && p.isolate && (in.snap == nil || !in.reset(in.snap)) {
+		broken = true
+	}
+	p.back(in, broken, true)
+}
+
+// back puts in, out of the pool, back in it, or closes it when it is
+// broken. A new instance (mayFree false) always joins the pool, as a
+// request is waiting for it; past its warm instances (and one, which
+// the config lets every plugin of a site hold), a plugin whose site is
+// at its instance budget frees what it does not use, for the site's
+// other plugins.
+func (p *Plugin) back(in *Instance, broken, mayFree bool) {
+	defer p.out.Add(-1)
+	surplus := mayFree && p.budget != nil && p.budget.Full() && int(p.total.Load()) > max(p.warm, 1)
 	if !broken && !p.shut.Load() && !surplus {
 		select {
 		case p.idle <- in:
@@ -448,7 +521,8 @@ func (p *Plugin) put(in *Instance, broken, mayFree bool) {
 	if !broken || p.shut.Load() {
 		return
 	}
-	if int(p.total.Load()) < p.warm && p.reserve() {
+	// A call waiting for an instance may have counted on this one.
+	if (int(p.total.Load()) < p.min || p.waiting.Load() > 0) && p.reserve() {
 		p.grow()
 	}
 }
@@ -600,8 +674,7 @@ func (p *Plugin) Close(ctx context.Context) bool {
 		p.m.Instances.Dec()
 	}
 	p.unreserve(len(list))
-	p.compiled.Close(ctx)
-	p.rt.modules.Add(-1)
+	p.rt.release(ctx, p.mod)
 	return true
 }
 

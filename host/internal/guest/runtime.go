@@ -18,12 +18,22 @@ import (
 )
 
 // Engine owns the wazero machinery shared by every site: the on-disk
-// compilation cache. Each site gets its own Runtime, because memory
-// limits and deadline checks are runtime-wide settings in wazero. An
-// Engine is safe for concurrent use.
+// compilation cache, and the runtimes and compiled modules that sites
+// with the same settings share. A wazero runtime's memory limit is
+// runtime-wide, so sites share a runtime when their memory limits (and
+// host functions) are the same, and a compiled module when, moreover,
+// their plugins' module bytes and deadline settings are (module.go).
+// Across runtimes the machine code itself is shared too: every runtime
+// uses the engine's compilation cache, whose compiler keeps one copy of
+// each module's code. An Engine is safe for concurrent use.
 type Engine struct {
 	cache    wazero.CompilationCache
 	cacheDir string
+
+	mu     sync.Mutex
+	groups map[groupKey]*runtimeGroup // mu guards groups and their contents, files and sums
+	files  map[string]*wasmFile       // module files by path, as ReadWasm last read them
+	sums   map[*byte]*wasmFile        // the same, by their bytes' first byte
 }
 
 // DefaultCacheDir returns where compiled plugins are cached by default:
@@ -39,7 +49,7 @@ func DefaultCacheDir() string {
 // NewEngine returns an engine whose compilation cache lives in dir; an
 // empty dir keeps compiled code in memory only.
 func NewEngine(dir string) (*Engine, error) {
-	e := &Engine{cacheDir: dir}
+	e := &Engine{cacheDir: dir, groups: map[groupKey]*runtimeGroup{}, files: map[string]*wasmFile{}, sums: map[*byte]*wasmFile{}}
 	if dir == "" {
 		e.cache = wazero.NewCompilationCache()
 		return e, nil
@@ -70,18 +80,49 @@ type Func struct {
 	Params     []api.ValueType
 	Results    []api.ValueType
 	Fn         api.GoModuleFunc
+	// SameAtInit says that, called while an instance initializes, the
+	// function answers alike for every instance of every site and
+	// changes nothing a later call could see (it answers that there is
+	// no request, or a constant), so that a snapshot taken after an
+	// initialization that called it stands for the call. A log line is
+	// the exception allowed: it is written once, when the snapshot is
+	// taken. Without it, such an initialization is not snapshotted.
+	SameAtInit bool
 }
 
-// Runtime is one site's wazero runtime, with WASI and the host module
-// instantiated in it. Safe for concurrent use.
+// Runtime is one site's handle on a wazero runtime it shares with the
+// sites whose memory limit and host functions are the same, with WASI
+// and the host module instantiated in it. Safe for concurrent use.
 type Runtime struct {
-	rt        wazero.Runtime
+	g         *runtimeGroup
+	rt        wazero.Runtime  // g's
 	imports   map[string]bool // the host module's function names
 	closeOnce sync.Once
 
-	// Open compiled modules and instances of every generation loaded in
-	// the runtime, for reports and the tests that check none is leaked.
+	// Open compiled modules (the site's references to shared ones) and
+	// instances of every generation the site loaded, for reports and the
+	// tests that check none is leaked.
 	modules, instances atomic.Int64
+}
+
+// runtimeGroup is a wazero runtime and what its sites share in it. The
+// engine's mu guards refs and modules.
+type runtimeGroup struct {
+	e       *Engine
+	key     groupKey
+	rt      wazero.Runtime
+	imports map[string]bool
+	refs    int                         // open Runtimes
+	modules map[moduleKey]*sharedModule // compiled modules by what they were made from
+}
+
+// groupKey says which sites may share a runtime: the same memory limit
+// and the same host functions (the same slice: the host's is one
+// package variable).
+type groupKey struct {
+	pages uint32
+	funcs *Func
+	n     int
 }
 
 // Live returns how many compiled modules and instances are open in the
@@ -91,14 +132,46 @@ func (r *Runtime) Live() (modules, instances int) {
 	return int(r.modules.Load()), int(r.instances.Load())
 }
 
+// Runtimes returns how many wazero runtimes and compiled modules the
+// engine holds for its sites: a module loaded by several sites with the
+// same limits is compiled, and counted, once.
+func (e *Engine) Runtimes() (runtimes, modules int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, g := range e.groups {
+		modules += len(g.modules)
+	}
+	return len(e.groups), modules
+}
+
 // NewRuntime returns a runtime whose instances get at most memoryBytes of
-// linear memory each, with funcs as the wasmweb_v1 module. Every function
-// traps at entry once its instance has been halted (abi/ABI.md section
-// 3, Deadlines).
+// linear memory each, with funcs as the wasmweb_v1 module: a handle on
+// the runtime of earlier calls with the same memoryBytes and funcs, if
+// one is open. Every function traps at entry once its instance has been
+// halted (abi/ABI.md section 3, Deadlines).
 func (e *Engine) NewRuntime(ctx context.Context, memoryBytes int64, funcs []Func) (*Runtime, error) {
+	key := groupKey{pages: uint32(memoryBytes / 65536), n: len(funcs)}
+	if len(funcs) > 0 {
+		key.funcs = &funcs[0]
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := e.groups[key]
+	if g == nil {
+		var err error
+		if g, err = e.newGroup(ctx, key, funcs); err != nil {
+			return nil, err
+		}
+		e.groups[key] = g
+	}
+	g.refs++
+	return &Runtime{g: g, rt: g.rt, imports: g.imports}, nil
+}
+
+func (e *Engine) newGroup(ctx context.Context, key groupKey, funcs []Func) (*runtimeGroup, error) {
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(e.cache).
-		WithMemoryLimitPages(uint32(memoryBytes / 65536))
+		WithMemoryLimitPages(key.pages)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)
@@ -107,31 +180,52 @@ func (e *Engine) NewRuntime(ctx context.Context, memoryBytes int64, funcs []Func
 	b := rt.NewHostModuleBuilder(abi.ModuleName)
 	imports := make(map[string]bool, len(funcs))
 	for _, f := range funcs {
-		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(f.Fn), f.Params, f.Results).WithParameterNames(f.ParamNames...).Export(f.Name)
+		b.NewFunctionBuilder().WithGoModuleFunction(stoppable(f.Name, f.SameAtInit, f.Fn), f.Params, f.Results).WithParameterNames(f.ParamNames...).Export(f.Name)
 		imports[f.Name] = true
 	}
 	if _, err := b.Instantiate(ctx); err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("host: host module: %w", err)
 	}
-	return &Runtime{rt: rt, imports: imports}, nil
+	return &runtimeGroup{e: e, key: key, rt: rt, imports: imports, modules: map[moduleKey]*sharedModule{}}, nil
 }
 
 // stoppable makes fn trap at entry once its instance is halted: a guest
 // that calls the host in a loop meets its deadline at the next call,
-// not after the loop's next Interval checks.
-func stoppable(fn api.GoModuleFunc) api.GoModuleFunc {
+// not after the loop's next Interval checks. It also notes a call made
+// while the instance initializes that a snapshot could not stand for
+// (Func.SameAtInit).
+func stoppable(name string, sameAtInit bool, fn api.GoModuleFunc) api.GoModuleFunc {
 	return func(ctx context.Context, mod api.Module, stack []uint64) {
-		if in := FromContext(ctx); in != nil && in.killed.Load() {
-			Trap("call stopped at its deadline")
+		if in := FromContext(ctx); in != nil {
+			if in.killed.Load() {
+				Trap("call stopped at its deadline")
+			}
+			if !sameAtInit && in.initializing.Load() {
+				in.initCall.CompareAndSwap(nil, &name)
+			}
 		}
 		fn(ctx, mod, stack)
 	}
 }
 
-// Close closes the runtime; only the first call does anything.
+// Close gives the runtime back: the wazero runtime closes with the last
+// site's handle on it. Only the first call does anything. The caller
+// closes its plugins first.
 func (r *Runtime) Close(ctx context.Context) {
-	r.closeOnce.Do(func() { r.rt.Close(ctx) })
+	r.closeOnce.Do(func() {
+		e := r.g.e
+		e.mu.Lock()
+		r.g.refs--
+		last := r.g.refs == 0
+		if last {
+			delete(e.groups, r.g.key)
+		}
+		e.mu.Unlock()
+		if last {
+			r.g.rt.Close(ctx)
+		}
+	})
 }
 
 // checkModule verifies the exports ABI.md §4 requires and that every

@@ -3,6 +3,8 @@ package guest
 import (
 	"sync"
 	"time"
+
+	"github.com/wasmweb/wasmweb/host/internal/linearmem"
 )
 
 // watchInterval is the watchdog's tick: a call is stopped within it of
@@ -10,7 +12,8 @@ import (
 const watchInterval = 20 * time.Millisecond
 
 // Watchdog stops guest calls that pass their deadline: each tick it
-// halts every instance of its plugins whose deadline has passed. One
+// halts every instance of its plugins whose deadline has passed. It
+// also frees the instances its plugins no longer need (reap.go). One
 // goroutine serves a whole host; no timer is armed per call. It is safe
 // for concurrent use.
 type Watchdog struct {
@@ -67,8 +70,10 @@ func (w *Watchdog) run() {
 			w.mu.Lock()
 			for p := range w.plugins {
 				p.watch(ns)
+				p.reap(now)
 			}
 			w.mu.Unlock()
+			linearmem.Trim(now)
 		}
 	}
 }

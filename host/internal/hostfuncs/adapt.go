@@ -70,6 +70,15 @@ func str(name string) param[string] {
 var outParams = param[[]byte]{[]string{"buf", "buf_limit"}, []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, decodeMem}
 
 // def declares a host function from its parameters' specs.
+// reqDef is def for a function a snapshot may stand for when an
+// instance's initialization calls it (guest.Func.SameAtInit): outside a
+// call it answers ERR_NO_REQUEST, or, for log, writes its line.
+func reqDef(name string, results []api.ValueType, fn api.GoModuleFunc, params ...spec) guest.Func {
+	f := def(name, results, fn, params...)
+	f.SameAtInit = true
+	return f
+}
+
 func def(name string, results []api.ValueType, fn api.GoModuleFunc, params ...spec) guest.Func {
 	f := guest.Func{Name: name, Results: results, Fn: fn}
 	for _, p := range params {
@@ -147,7 +156,7 @@ func view(b []byte) string {
 // it runs for any call of the instance, _initialize's too.
 func free2[A, B any](name string, a param[A], b param[B], fn func(*guest.Instance, A, B)) guest.Func {
 	ob := len(a.types)
-	return def(name, nil, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, nil, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv := a.decode(mod, stack), b.decode(mod, stack[ob:])
 		if in := guest.FromContext(ctx); in != nil {
 			fn(in, av, bv)
@@ -158,7 +167,7 @@ func free2[A, B any](name string, a param[A], b param[B], fn func(*guest.Instanc
 // in0 to in3 declare functions that serve a request and return an i32:
 // 0 or an error code.
 func in0(name string, fn func(*Call) int32) guest.Func {
-	return def(name, i32s, func(ctx context.Context, _ api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, _ api.Module, stack []uint64) {
 		c := current(ctx)
 		if c == nil {
 			ret(stack, abi.ErrNoRequest)
@@ -169,7 +178,7 @@ func in0(name string, fn func(*Call) int32) guest.Func {
 }
 
 func in1[A any](name string, a param[A], fn func(*Call, A) int32) guest.Func {
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av := a.decode(mod, stack)
 		c := current(ctx)
 		if c == nil {
@@ -182,7 +191,7 @@ func in1[A any](name string, a param[A], fn func(*Call, A) int32) guest.Func {
 
 func in2[A, B any](name string, a param[A], b param[B], fn func(*Call, A, B) int32) guest.Func {
 	ob := len(a.types)
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv := a.decode(mod, stack), b.decode(mod, stack[ob:])
 		c := current(ctx)
 		if c == nil {
@@ -196,7 +205,7 @@ func in2[A, B any](name string, a param[A], b param[B], fn func(*Call, A, B) int
 func in3[A, B, C any](name string, a param[A], b param[B], cp param[C], fn func(*Call, A, B, C) int32) guest.Func {
 	ob := len(a.types)
 	oc := ob + len(b.types)
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv, cv := a.decode(mod, stack), b.decode(mod, stack[ob:]), cp.decode(mod, stack[oc:])
 		c := current(ctx)
 		if c == nil {
@@ -210,7 +219,7 @@ func in3[A, B, C any](name string, a param[A], b param[B], cp param[C], fn func(
 // out0 to out3 declare output functions: their inputs, then (buf,
 // buf_limit). The Go function returns the value, or an error code.
 func out0(name string, fn func(*Call) (string, int32)) guest.Func {
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		dst := decodeMem(mod, stack)
 		c := current(ctx)
 		if c == nil {
@@ -224,7 +233,7 @@ func out0(name string, fn func(*Call) (string, int32)) guest.Func {
 
 func out1[A any](name string, a param[A], fn func(*Call, A) (string, int32)) guest.Func {
 	ob := len(a.types)
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av := a.decode(mod, stack)
 		dst := decodeMem(mod, stack[ob:])
 		c := current(ctx)
@@ -240,7 +249,7 @@ func out1[A any](name string, a param[A], fn func(*Call, A) (string, int32)) gue
 func out2[A, B any](name string, a param[A], b param[B], fn func(*Call, A, B) (string, int32)) guest.Func {
 	ob := len(a.types)
 	oo := ob + len(b.types)
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv := a.decode(mod, stack), b.decode(mod, stack[ob:])
 		dst := decodeMem(mod, stack[oo:])
 		c := current(ctx)
@@ -257,7 +266,7 @@ func out3[A, B, C any](name string, a param[A], b param[B], cp param[C], fn func
 	ob := len(a.types)
 	oc := ob + len(b.types)
 	oo := oc + len(cp.types)
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv, cv := a.decode(mod, stack), b.decode(mod, stack[ob:]), cp.decode(mod, stack[oc:])
 		dst := decodeMem(mod, stack[oo:])
 		c := current(ctx)
@@ -273,7 +282,7 @@ func out3[A, B, C any](name string, a param[A], b param[B], cp param[C], fn func
 // wide1 and wide2 declare functions that serve a request and return an
 // i64: a value, or an error code.
 func wide1[A any](name string, a param[A], fn func(*Call, A) int64) guest.Func {
-	return def(name, i64s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i64s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av := a.decode(mod, stack)
 		c := current(ctx)
 		if c == nil {
@@ -286,7 +295,7 @@ func wide1[A any](name string, a param[A], fn func(*Call, A) int64) guest.Func {
 
 func wide2[A, B any](name string, a param[A], b param[B], fn func(*Call, A, B) int64) guest.Func {
 	ob := len(a.types)
-	return def(name, i64s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i64s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv := a.decode(mod, stack), b.decode(mod, stack[ob:])
 		c := current(ctx)
 		if c == nil {

@@ -25,7 +25,7 @@ import (
 // outside a call, and write an output's value by the (buf, buf_limit)
 // rule; an output function's (buf, buf_limit) pair is implied.
 var Functions = []guest.Func{
-	def(abi.FuncHostFeatures, []api.ValueType{api.ValueTypeI64}, hostFeatures),
+	reqDef(abi.FuncHostFeatures, []api.ValueType{api.ValueTypeI64}, hostFeatures),
 	free2(abi.FuncLog, i32("level"), mem("msg"), logLine),
 
 	out1(abi.FuncReqGet, i32("field"), reqGet),

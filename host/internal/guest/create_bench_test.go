@@ -1,0 +1,93 @@
+package guest
+
+import (
+	"context"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
+)
+
+// stubFuncs returns a host module with a function doing nothing (and
+// answering 0) for every wasmweb_v1 function wasm imports.
+func stubFuncs(tb testing.TB, wasm []byte) []Func {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	cm, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var funcs []Func
+	for _, f := range cm.ImportedFunctions() {
+		if mod, name, _ := f.Import(); mod == abi.ModuleName {
+			results := f.ResultTypes()
+			funcs = append(funcs, Func{Name: name, Params: f.ParamTypes(), Results: results,
+				ParamNames: f.ParamNames(),
+				Fn: func(ctx context.Context, mod api.Module, stack []uint64) {
+					for i := range results {
+						stack[i] = 0
+					}
+				}})
+		}
+	}
+	return funcs
+}
+
+// BenchmarkInstanceCreation makes instances of the hello plugin (the Go
+// one, built with the SDK) from the snapshot and by initializing them,
+// one at a time, each closed once made, and reports the p50 and p99 of
+// a creation. WASMWEB_HELLO_WASM names a built hello.wasm; without it
+// the benchmark builds plugins/hello.
+func BenchmarkInstanceCreation(b *testing.B) {
+	path := os.Getenv("WASMWEB_HELLO_WASM")
+	if path == "" {
+		var err error
+		if path, err = build.Ensure(context.Background(), "../../../plugins/hello", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wasm := readGuest(b, path)
+	funcs := stubFuncs(b, wasm)
+	for _, mode := range []struct {
+		name string
+		off  bool
+	}{{"snapshot", false}, {"initialize", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			e := tenantEngine(b)
+			rt, err := e.NewRuntime(context.Background(), 64<<20, funcs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rt.Close(context.Background())
+			cfg := testConfig("hello")
+			cfg.Instances, cfg.WarmInstances, cfg.CallTimeout, cfg.NoSnapshots = 1<<20, 1, 5*time.Second, mode.off
+			p := loadTenant(b, rt, wasm, cfg)
+			if why := p.noSnapshot(); !mode.off && why != "" {
+				b.Fatalf("no snapshot: %s", why)
+			}
+			times := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p.reserve()
+				t := time.Now()
+				in, err := p.create()
+				times = append(times, time.Since(t))
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.discard(in)
+			}
+			b.StopTimer()
+			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+			b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(times[min(len(times)-1, len(times)*99/100)].Microseconds()), "p99-µs")
+		})
+	}
+}

@@ -1,0 +1,182 @@
+package guest
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// call runs route on in and returns the six bytes snapstate writes, and
+// the whole memory after the call.
+func call(t *testing.T, in *Instance, route int32) (string, []byte) {
+	t.Helper()
+	if _, err := in.Handle(route); err != nil {
+		t.Fatal(err)
+	}
+	mem := in.mod.Memory()
+	out, _ := mem.Read(100, 6)
+	all, _ := mem.Read(0, mem.Size())
+	return string(out), bytes.Clone(all)
+}
+
+// TestSnapshotInstanceIsLikeInitialized makes an instance from the
+// snapshot and compares it, after a call, with an instance initialized
+// as usual: the same answer, the same memory to the byte, with and
+// without the deadline's instrumentation.
+func TestSnapshotInstanceIsLikeInitialized(t *testing.T) {
+	for _, timeout := range []time.Duration{0, time.Second} {
+		t.Run("call_timeout="+timeout.String(), func(t *testing.T) {
+			e := tenantEngine(t)
+			rt := tenantRuntime(t, e, 1<<20)
+			wasm := readGuest(t, "testdata/snapstate.wasm")
+			cfg := testConfig("state")
+			cfg.WarmInstances, cfg.CallTimeout = 0, timeout
+			p := loadTenant(t, rt, wasm, cfg)
+			first, err := p.Get() // initialized, and the snapshot taken from it
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := p.Get() // made from the snapshot
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in := p.Info(); in.Made != 2 || in.FromSnapshot != 1 || in.NoSnapshot != "" {
+				t.Fatalf("two instances: made %d, from the snapshot %d (%q); want 2, 1", in.Made, in.FromSnapshot, in.NoSnapshot)
+			}
+			got1, mem1 := call(t, first, 0)
+			got2, mem2 := call(t, second, 0)
+			// g=7, byte 70000 = 5, byte 200 = 3, one call, byte 300 = 1,
+			// two pages.
+			if got1 != "753112" || got2 != "753112" {
+				t.Errorf("first call on the initialized instance %q, on the snapshot's %q; want 753112", got1, got2)
+			}
+			if !bytes.Equal(mem1, mem2) {
+				t.Errorf("after a call, the snapshot's instance's memory (%d bytes) differs from the initialized one's (%d)", len(mem2), len(mem1))
+			}
+			// Off: initialized every time, the same again.
+			cfg.NoSnapshots = true
+			off := loadTenant(t, rt, wasm, cfg)
+			in, err := off.Get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got3, mem3 := call(t, in, 0)
+			if got3 != got1 || !bytes.Equal(mem3, mem1) {
+				t.Errorf("with snapshots off: %q and a memory that differs: %v", got3, !bytes.Equal(mem3, mem1))
+			}
+			if info := off.Info(); info.FromSnapshot != 0 || info.NoSnapshot != "snapshots are off" {
+				t.Errorf("snapshots off: %d from a snapshot, %q", info.FromSnapshot, info.NoSnapshot)
+			}
+			off.Put(in, false)
+			p.Put(first, false)
+			p.Put(second, false)
+		})
+	}
+}
+
+// TestSnapshotSharedAcrossSites: another site's plugin of the same
+// module makes its first instance from the snapshot the first site
+// took, and asks the guest nothing at load.
+func TestSnapshotSharedAcrossSites(t *testing.T) {
+	e := tenantEngine(t)
+	wasm := readGuest(t, "testdata/snapstate.wasm")
+	cfg := testConfig("state")
+	cfg.WarmInstances = 1
+	loadTenant(t, tenantRuntime(t, e, 1<<20), wasm, cfg)
+	cfg.Site = "other"
+	p := loadTenant(t, tenantRuntime(t, e, 1<<20), wasm, cfg)
+	if in := p.Info(); in.Made != 1 || in.FromSnapshot != 1 {
+		t.Errorf("the second site's warm instance: made %d, from the snapshot %d; want 1, 1", in.Made, in.FromSnapshot)
+	}
+}
+
+// TestSnapshotUnsafe: modules whose initialization a memory image
+// cannot reproduce are initialized every time, and say why.
+func TestSnapshotUnsafe(t *testing.T) {
+	for _, tc := range []struct{ guest, why string }{
+		{"snaphostcall", "its initialization calls log"},
+		{"snaptable", "changes a table"},
+		{"snapbig", "more than a snapshot copies"},
+	} {
+		t.Run(tc.guest, func(t *testing.T) {
+			e := tenantEngine(t)
+			cfg := testConfig(tc.guest)
+			cfg.WarmInstances = 0
+			p := loadTenant(t, tenantRuntime(t, e, 128<<20), readGuest(t, "testdata/"+tc.guest+".wasm"), cfg)
+			var ins []*Instance
+			for i := 0; i < 3; i++ {
+				in, err := p.Get()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := in.Handle(0); err != nil {
+					t.Fatal(err)
+				}
+				ins = append(ins, in)
+			}
+			for _, in := range ins {
+				p.Put(in, false)
+			}
+			info := p.Info()
+			if info.Made != 3 || info.FromSnapshot != 0 || !strings.Contains(info.NoSnapshot, tc.why) {
+				t.Errorf("made %d, from a snapshot %d, why not %q; want 3, 0, %q", info.Made, info.FromSnapshot, info.NoSnapshot, tc.why)
+			}
+		})
+	}
+}
+
+// TestIsolationRequest: with per-request isolation a call does not see
+// what the one before left in the instance's globals or memory, and an
+// instance whose memory grew is replaced; without it, it does.
+func TestIsolationRequest(t *testing.T) {
+	e := tenantEngine(t)
+	rt := tenantRuntime(t, e, 1<<20)
+	wasm := readGuest(t, "testdata/snapstate.wasm")
+	serve := func(p *Plugin, route int32) string {
+		in, err := p.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := call(t, in, route)
+		p.Put(in, false)
+		return got
+	}
+	cfg := testConfig("state")
+	cfg.Instances, cfg.WarmInstances = 1, 1
+	pooled := loadTenant(t, rt, wasm, cfg)
+	if a, b := serve(pooled, 0), serve(pooled, 0); a != "753112" || b != "753222" {
+		t.Fatalf("pooled: %q then %q; want 753112 then 753222 (the second call sees the first's)", a, b)
+	}
+	cfg.Isolation = IsolateRequest
+	cfg.Site = "isolated"
+	p := loadTenant(t, rt, wasm, cfg)
+	for i := 0; i < 3; i++ {
+		if got := serve(p, 0); got != "753112" {
+			t.Fatalf("isolated call %d: %q, want 753112 (no trace of earlier calls)", i, got)
+		}
+	}
+	made := p.Info().Made
+	if got := serve(p, 1); got != "753112" { // grows the memory
+		t.Fatalf("isolated call that grows the memory: %q", got)
+	}
+	if got := serve(p, 0); got != "753112" {
+		t.Fatalf("the call after the memory grew: %q, want 753112 (a new instance)", got)
+	}
+	if in := p.Info(); in.Made != made+1 || in.Idle+in.Busy != 1 {
+		t.Errorf("the instance whose memory grew: %d made (want %d), %d live (want 1)", in.Made, made+1, in.Idle+in.Busy)
+	}
+	// Without a snapshot, isolation closes the instance after each call.
+	cfg.NoSnapshots = true
+	cfg.Site = "fresh"
+	q := loadTenant(t, rt, wasm, cfg)
+	before := q.Info().Made
+	for i := 0; i < 2; i++ {
+		if got := serve(q, 0); got != "753112" {
+			t.Fatalf("isolated call %d without snapshots: %q", i, got)
+		}
+	}
+	if n := q.Info().Made - before; n < 1 {
+		t.Errorf("isolation without snapshots made %d new instances for 2 calls, want a new one per call", n)
+	}
+}
