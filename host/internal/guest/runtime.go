@@ -96,9 +96,21 @@ func (r *Runtime) Live() (modules, instances int) {
 // traps at entry once its instance has been halted (abi/ABI.md section
 // 3, Deadlines).
 func (e *Engine) NewRuntime(ctx context.Context, memoryBytes int64, funcs []Func) (*Runtime, error) {
-	cfg := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(e.cache).
-		WithMemoryLimitPages(uint32(memoryBytes / 65536))
+	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(e.cache)
+	return newRuntime(ctx, cfg, memoryBytes, funcs)
+}
+
+// NewInterpreterRuntime is NewRuntime with wazero's interpreter instead
+// of its compiler: a module loads in a fraction of the time, since
+// nothing is compiled to machine code, and then runs several times
+// slower. Nothing it loads is cached. wasmweb dev serves a new build
+// with it while the compiler works.
+func (e *Engine) NewInterpreterRuntime(ctx context.Context, memoryBytes int64, funcs []Func) (*Runtime, error) {
+	return newRuntime(ctx, wazero.NewRuntimeConfigInterpreter(), memoryBytes, funcs)
+}
+
+func newRuntime(ctx context.Context, cfg wazero.RuntimeConfig, memoryBytes int64, funcs []Func) (*Runtime, error) {
+	cfg = cfg.WithMemoryLimitPages(uint32(memoryBytes / 65536))
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)
