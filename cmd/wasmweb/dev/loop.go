@@ -82,7 +82,9 @@ type Options struct {
 	WorkDir string
 	// Debounce is how long the files must stay quiet after a change
 	// before the loop acts on it, so that an editor's burst of writes
-	// and renames is one change. Default 75 ms.
+	// and renames is one change. Default 40 ms: an editor's writes come
+	// within a few milliseconds, and every millisecond here delays the
+	// change being served.
 	Debounce time.Duration
 	// Build compiles the plugin in dir and returns its .wasm file,
 	// writing the compiler's output to out. Default build.Build.
@@ -147,7 +149,7 @@ func Start(ctx context.Context, opt Options) (*Loop, error) {
 		opt.WorkDir, _ = os.Getwd()
 	}
 	if opt.Debounce <= 0 {
-		opt.Debounce = 75 * time.Millisecond
+		opt.Debounce = 40 * time.Millisecond
 	}
 	if opt.Build == nil {
 		opt.Build = build.Build
