@@ -57,6 +57,16 @@ func TestInterpretedThenCompiled(t *testing.T) {
 	if mods, _ := host.InterpreterLive(h, "s"); mods != 1 {
 		t.Fatalf("%d modules in the interpreter, want 1", mods)
 	}
+	// The metrics count the interpreter's module: once the replaced
+	// compiled generation has closed, it is the only one.
+	deadline := time.Now().Add(30 * time.Second)
+	for metric(t, h, `wasmweb_compiled_modules{site="s"}`) != 1 || metric(t, h, `wasmweb_instances{site="s"}`) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("wasmweb_compiled_modules %v, wasmweb_instances %v; want 1 and at least 1",
+				metric(t, h, `wasmweb_compiled_modules{site="s"}`), metric(t, h, `wasmweb_instances{site="s"}`))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	compiled, err := h.SwapPluginWith(ctx, "s", "hello", b, "b",
 		host.SwapOptions{IfGeneration: fast.Generation, CompileWorkers: 2, Cancelable: true})
@@ -70,7 +80,7 @@ func TestInterpretedThenCompiled(t *testing.T) {
 		t.Fatalf("compiled generation answers %d %q, want %q", code, body, bodyB)
 	}
 	awaitOneGeneration(t, h, "s", "hello")
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for {
 		mods, ins := host.InterpreterLive(h, "s")
 		if mods == 0 && ins == 0 {
