@@ -541,6 +541,12 @@ const (
 	answerBound  = 3*shortTimeout + time.Second
 )
 
+// hangBound is how long a test waits for an answer where the status
+// itself shows what stopped the guest (503 from the deadline) and the
+// alternative is a call that goes on for an hour: long enough that a busy
+// machine's scheduling never decides the result.
+const hangBound = 30 * time.Second
+
 // wasiSpec is a site with a short deadline that serves hello on /hello
 // and each of guests on /<guest>.
 func wasiSpec(name, hostname string, guests ...string) config.Site {
