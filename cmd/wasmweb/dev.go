@@ -17,14 +17,17 @@ import (
 const devUsage = `Usage: wasmweb dev [--config FILE] [--listen ADDR] [--transport netpoll|std] [--admin ADDR]
                    [--cache-dir DIR] [--shutdown-timeout D]
 
-Serves like wasmweb serve (the same flags), for development: it watches
-each plugin whose config names a Go source directory and, when a file
-there changes, rebuilds the plugin and swaps the new code in with no
-restart and no failed request. A build error is printed here and, until
-it is fixed, the plugin's routes answer a page with the compiler's
-message. HTML pages get a small script that reloads them after a change
-(` + dev.ScriptPath + `). Changes to static files reload open pages;
-changes to the config file, templates or translations need a restart.
+Serves like wasmweb serve (the same flags and signals), for development:
+it watches each plugin whose config names a Go source directory and,
+when a file there changes, rebuilds the plugin and swaps the new code in
+with no restart and no failed request: at once in wazero's interpreter,
+then, compiled in the background, as machine code. A build error is
+printed here and, until it is fixed, the plugin's routes answer a page
+with the compiler's message. HTML pages get a small script that reloads
+them after a change (` + dev.ScriptPath + `). Changes to static files
+reload open pages; a change to the config file reloads it, as SIGHUP
+does, and one to a site's templates or translations rebuilds that site.
+--shutdown-timeout defaults to 1s.
 
 Never run wasmweb dev where others can reach it: its pages show source
 file names and compiler messages.
