@@ -25,7 +25,7 @@ type SwapOptions struct {
 	// Interpreted loads the generation into the site's second runtime,
 	// which runs wazero's interpreter: nothing is compiled to machine
 	// code, so a 2.4 MB Go module loads in about a tenth of the
-	// compiler's time and runs several times slower. It also makes one
+	// compiler's CPU time, and then runs slower. It also makes one
 	// warm instance only (more are made on demand, up to the limit), as
 	// each costs a run of the guest's initialization, interpreted.
 	Interpreted bool

@@ -102,8 +102,8 @@ func (e *Engine) NewRuntime(ctx context.Context, memoryBytes int64, funcs []Func
 
 // NewInterpreterRuntime is NewRuntime with wazero's interpreter instead
 // of its compiler: a module loads in a fraction of the time, since
-// nothing is compiled to machine code, and then runs several times
-// slower. Nothing it loads is cached. wasmweb dev serves a new build
+// nothing is compiled to machine code, and then runs slower. Nothing it
+// loads is cached. wasmweb dev serves a new build
 // with it while the compiler works.
 func (e *Engine) NewInterpreterRuntime(ctx context.Context, memoryBytes int64, funcs []Func) (*Runtime, error) {
 	return newRuntime(ctx, wazero.NewRuntimeConfigInterpreter(), memoryBytes, funcs)
