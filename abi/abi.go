@@ -158,6 +158,19 @@ const (
 	// checks a password against the site's accounts and, when it matches,
 	// signs the user in as FuncUserSet does; ErrDenied otherwise.
 	FuncUserLogin = "user_login"
+
+	// FuncUserClaims, "(buf, buf_limit) -> len", returns the claims of a
+	// user signed in with a provider as a JSON object; ErrNotFound for
+	// another user or none.
+	FuncUserClaims = "user_claims"
+	// FuncLoginWith, "(provider, provider_len, next, next_len) -> err",
+	// starts a sign-in with a provider and finishes the response as a
+	// redirect to it; ErrNotFound for a provider the site lacks.
+	FuncLoginWith = "login_with"
+	// FuncAuthProviders, "(buf, buf_limit) -> len", returns the site's
+	// sign-in providers as a JSON array of {"name", "title",
+	// "login_path"} objects, in name order; "[]" when it has none.
+	FuncAuthProviders = "auth_providers"
 )
 
 // Fields of FuncReqGet.
@@ -254,11 +267,23 @@ const (
 	FeatureLocale = 1 << 7
 	// FeatureAccounts: user_login, against the site's [site.accounts].
 	FeatureAccounts = 1 << 8
+	// FeatureProviders: user_claims, login_with and auth_providers,
+	// against the site's [site.auth.providers].
+	FeatureProviders = 1 << 9
 )
 
 // UserCookie is the signed cookie in which the host keeps the current
 // user.
 const UserCookie = "wasmweb_user"
+
+// SignInCookie is the encrypted cookie in which the host keeps a
+// sign-in with a provider while the user is away at the provider: its
+// state, PKCE verifier, nonce and next path.
+const SignInCookie = "wasmweb_signin"
+
+// ClaimsCookie is the encrypted cookie in which the host keeps the
+// claims of a user signed in with a provider, bound to that user.
+const ClaimsCookie = "wasmweb_claims"
 
 // LocaleCookie is the default name of the cookie that holds the user's
 // choice of locale.

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -19,6 +20,9 @@ import (
 // serve routes a request within the site.
 func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	if s.static != nil && s.static.ServeHTTP(w, r) {
+		return
+	}
+	if s.env.Auth != nil && s.env.Auth.Serve(w, r) {
 		return
 	}
 	path := unsafeString(r.Path)
@@ -41,14 +45,14 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 			}
 			continue
 		}
-		if !s.guard.Admit(w, r, rt) {
+		if !s.admit(w, r, rt) {
 			rt.Answers.Count(w.Status())
 			return
 		}
 		for i := range ps {
 			ps[i].Value = strings.Clone(ps[i].Value) // may alias the input buffer
 		}
-		s.dispatch(w, r, rt, ps)
+		s.runGuest(w, r, rt, ps, false)
 		rt.Answers.Count(w.Status())
 		return
 	}
@@ -62,13 +66,50 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	s.noRoute.Count(404)
 }
 
-// dispatch runs the route's plugin on a new request.
-func (s *Site) dispatch(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param) {
+// admit runs the checks a request to rt meets before its guest, in
+// order: the guard's (XSRF, the user of an auth = "required" route),
+// then the body's size. It reports whether the request may reach the
+// guest; when not, it has answered it: 403, a redirect to the login
+// page, or 413.
+func (s *Site) admit(w *netloop.Response, r *netloop.Request, rt *route.Route) bool {
+	if !s.guard.Admit(w, r, rt) {
+		return false
+	}
 	if int64(len(r.Body)) > int64(s.limits.MaxBodyBytes) {
 		errorpage.Write(w, 413, "")
+		return false
+	}
+	return true
+}
+
+// resume answers wt, a woken waiter parked under s or under a site of
+// the same name that s replaced, as s would answer its request now.
+// The request meets s's checks again (the route's methods, then
+// admit's): a change may have made the route auth = "required", turned
+// on XSRF checks or rotated the cookie secrets that say who the user
+// is, and a long poll must not reach a guest past checks it would fail
+// if it came now. Then it takes an answer shared on its own route, or
+// s's route for it runs its guest. Waiters of a replaced site take no
+// shared answer: their route's were made by the old site's guests.
+func (s *Site) resume(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter) {
+	rt := wt.Route()
+	cur := s.sameRoute(rt)
+	if cur == nil {
+		errorpage.Unavailable(w, "5")
 		return
 	}
-	s.runGuest(w, r, rt, params, false)
+	if cur.Methods != nil && !cur.Methods[unsafeString(r.Method)] {
+		errorpage.Write(w, 405, "")
+		w.SetHeader("Allow", cur.Allow)
+		return
+	}
+	if !s.admit(w, r, cur) {
+		return
+	}
+	if cur == rt && wt.AnswerShared(w, r) {
+		return
+	}
+	s.runGuest(w, r, cur, wt.Params(), wt.TimedOut())
 }
 
 // runGuest runs rt's guest on r: a new request, or a parked one that a

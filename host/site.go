@@ -22,6 +22,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
@@ -72,9 +73,9 @@ type siteEnv struct {
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
 	table   func() *vhost.Table[*Site] // the table serving now
-	// resume runs a woken waiter of the site named site on the site of
-	// that name serving now (reload.go).
-	resume func(site string) func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
+	// resume answers a woken waiter of the site named site on the site
+	// of that name serving now (reload.go).
+	resume func(site string) func(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter)
 	// key is the site's config key, "site[0]"; locate makes a config
 	// error about a key of the file the site comes from.
 	key    string
@@ -108,7 +109,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	}
 	ps := spec.PubSub
 	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}
-	run := s.runGuest
+	run := s.resume
 	if e.resume != nil {
 		run = e.resume(spec.Name)
 	}
@@ -155,6 +156,12 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		}
 	}
 	s.env.Signer = signer
+	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: spec.Cookies.Secrets, User: signer, Log: e.log})
+	if err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+	}
+	s.env.Auth = auth
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
 	if len(spec.Accounts) > 0 {
 		a, err := accounts.New(spec.Accounts)
@@ -332,7 +339,7 @@ const shownNames = 50
 // "required" routes), or a plugin imports a function that signs or
 // verifies. XSRF tokens are not signed.
 func (s *Site) signs(spec config.Site) bool {
-	if len(spec.Accounts) > 0 || spec.LoginURL != "" {
+	if len(spec.Accounts) > 0 || spec.LoginURL != "" || len(spec.Auth.Providers) > 0 {
 		return true
 	}
 	for _, r := range spec.Routes {

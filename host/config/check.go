@@ -119,6 +119,9 @@ func (c *Config) check() error {
 		if err := checkAccounts(key+".accounts", site.Accounts); err != nil {
 			return err
 		}
+		if err := checkAuth(key+".auth", site.Auth, site.Accounts); err != nil {
+			return err
+		}
 		if u := site.LoginURL; u != "" && (!strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//")) {
 			return bad(key+".login_url", "%q must be a path on the site, such as \"/login\"", u)
 		}

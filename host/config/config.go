@@ -140,6 +140,9 @@ type Site struct {
 	// wasmweb passwd), for user_login; empty when the site has no local
 	// accounts.
 	Accounts map[string]string `toml:"accounts"`
+	// Auth is the site's sign-in with third-party providers: OpenID
+	// Connect, GitHub or generic OAuth 2.0, run by the host.
+	Auth Auth `toml:"auth"`
 	// Plugins maps plugin names to a Go source directory (built to
 	// DIR/<name>.wasm when missing or stale) or a .wasm file. Relative
 	// paths are relative to the config file.

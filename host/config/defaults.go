@@ -146,6 +146,7 @@ func (s Site) WithDefaults() Site {
 	if s.Cookies.MaxAge <= 0 {
 		s.Cookies.MaxAge = Duration(DefaultCookieMaxAge)
 	}
+	s.Auth = s.Auth.WithDefaults()
 	if len(s.Routes) > 0 {
 		routes := make([]Route, len(s.Routes))
 		for i, r := range s.Routes {

@@ -146,7 +146,8 @@ func (c *Config) BuildPlugins(ensure func(dir string) (string, error)) error {
 }
 
 // splitKey splits "site[0].route[1].path" into its parts, indices as
-// their own parts: site 0 route 1 path.
+// their own parts: site 0 route 1 path. A part may be quoted, as a
+// table's name that is not a bare key: site[0].auth.providers."a b".
 func splitKey(key string) []string {
 	var parts []string
 	for _, p := range strings.Split(key, ".") {
@@ -166,7 +167,7 @@ func splitKey(key string) []string {
 			p = p[j+1:]
 		}
 		if p != "" {
-			parts = append(parts, p)
+			parts = append(parts, strings.Trim(p, `"`)) // a quoted table name
 		}
 	}
 	return parts

@@ -32,6 +32,7 @@ func init() {
 	sdk.Handle("logout", logout{})
 	sdk.Handle("account", account{})
 	sdk.Handle("language", language{})
+	sdk.Handle("signin", signIn{})
 }
 
 const (
@@ -85,8 +86,7 @@ type layout struct {
 }
 
 func newLayout(c *sdk.Context, here string) layout {
-	user, _ := c.CurrentUser()
-	return layout{Lang: c.Locale(), User: user, Here: here, Languages: languages}
+	return layout{Lang: c.Locale(), User: displayName(c), Here: here, Languages: languages}
 }
 
 // render renders page with data, which the host completes with the XSRF
@@ -142,9 +142,10 @@ type login struct{}
 // loginPage is the sign-in page's data.
 type loginPage struct {
 	layout
-	Next  string `json:"next"`  // where to go once signed in: a local path, or ""
-	Name  string `json:"name"`  // the name tried
-	Error string `json:"error"` // why it failed, translated
+	Next      string         `json:"next"`      // where to go once signed in: a local path, or ""
+	Name      string         `json:"name"`      // the name tried
+	Error     string         `json:"error"`     // why it failed, translated
+	Providers []providerLink `json:"providers"` // the site's sign-in providers
 }
 
 // next returns the request's next argument when it is a path on this
@@ -161,7 +162,7 @@ func (login) page(c *sdk.Context, next string) loginPage {
 	if next != "" {
 		here += "?next=" + url.QueryEscape(next)
 	}
-	return loginPage{layout: newLayout(c, here), Next: next}
+	return loginPage{layout: newLayout(c, here), Next: next, Providers: providerLinks(c, next)}
 }
 
 // Get shows the form. next, a local path, is where a successful sign-in
@@ -241,7 +242,7 @@ func (account) Get(c *sdk.Context) {
 // Post publishes the argument text as the user's entry and goes to the
 // guestbook; an empty or overlong text brings the form back with 400.
 func (account) Post(c *sdk.Context) {
-	user, ok := c.CurrentUser()
+	_, ok := c.CurrentUser()
 	if !ok {
 		c.Error(403)
 		return
@@ -259,7 +260,7 @@ func (account) Post(c *sdk.Context) {
 		render(c, "account.html", p)
 		return
 	}
-	data, err := json.Marshal(entry{User: user, Text: text, At: time.Now().Unix()})
+	data, err := json.Marshal(entry{User: displayName(c), Text: text, At: time.Now().Unix()})
 	if err == nil {
 		_, err = c.Publish(topic, data)
 	}

@@ -444,7 +444,7 @@ var translated = regexp.MustCompile(`\{\{-?\s*translate "([^"]+)"(?: "([^"]+)")?
 // of the site's languages: es.csv (Tornado's CSV) and de.po (gettext).
 func TestTranslationsComplete(t *testing.T) {
 	msgs := map[string]string{ // singular or message -> plural or ""
-		msgMissing: "", msgDenied: "", msgNoAccounts: "", msgEmpty: "", msgTooLong: msgTooLongPlur,
+		msgMissing: "", msgDenied: "", msgNoAccounts: "", msgEmpty: "", msgTooLong: msgTooLongPlur, msgNoProvider: "",
 	}
 	err := filepath.WalkDir("templates", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Base(path) == "chat.html" { // the chat's page is in English

@@ -179,3 +179,15 @@ func FormatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32 
 // UserLogin is abi.FuncUserLogin: it checks a password against the site's
 // accounts and signs the user in when it matches.
 func UserLogin(name, password string) int32 { return userLogin(name, password) }
+
+// UserClaims is abi.FuncUserClaims: it writes the claims of a user who
+// signed in with a provider, a JSON object, into buf.
+func UserClaims(buf *byte, bufLimit int32) int32 { return userClaims(buf, bufLimit) }
+
+// LoginWith is abi.FuncLoginWith: it starts a sign-in with provider and
+// finishes the response as a redirect to it.
+func LoginWith(provider, next string) int32 { return loginWith(provider, next) }
+
+// AuthProviders is abi.FuncAuthProviders: it writes the site's sign-in
+// providers, a JSON array, into buf.
+func AuthProviders(buf *byte, bufLimit int32) int32 { return authProviders(buf, bufLimit) }

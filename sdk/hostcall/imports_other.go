@@ -174,3 +174,15 @@ func formatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32 
 func userLogin(name, password string) int32 {
 	return nativeHost().UserLogin(name, password)
 }
+
+func userClaims(buf *byte, bufLimit int32) int32 {
+	return nativeHost().UserClaims(bytesAt(buf, bufLimit))
+}
+
+func loginWith(provider, next string) int32 {
+	return nativeHost().LoginWith(provider, next)
+}
+
+func authProviders(buf *byte, bufLimit int32) int32 {
+	return nativeHost().AuthProviders(bytesAt(buf, bufLimit))
+}

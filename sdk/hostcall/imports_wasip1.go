@@ -106,3 +106,12 @@ func formatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32
 
 //go:wasmimport wasmweb_v1 user_login
 func userLogin(name, password string) int32
+
+//go:wasmimport wasmweb_v1 user_claims
+func userClaims(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 login_with
+func loginWith(provider, next string) int32
+
+//go:wasmimport wasmweb_v1 auth_providers
+func authProviders(buf *byte, bufLimit int32) int32

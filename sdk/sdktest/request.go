@@ -26,6 +26,7 @@ type Request struct {
 	header       []headerField
 	params       map[string]string
 	accounts     map[string]string // user name → password, for Login
+	providers    []string          // sign-in providers, for LoginWith
 	locale       localeSpec        // the site's languages and the host's clock
 
 	// body is the body unless form or files are set, which build one.
@@ -73,6 +74,7 @@ func (r *Request) clone() *Request {
 		}
 	}
 	c.accounts = maps.Clone(r.accounts)
+	c.providers = slices.Clone(r.providers)
 	c.locale = r.locale.clone()
 	return &c
 }

@@ -29,6 +29,9 @@ func init() {
 		" req_header="+itoa(hostcall.ReqHeader("host", 0, &b[0], int32(len(b))))+
 		" resp_write="+itoa(hostcall.RespWrite(&b[0], 1))+
 		" resp_set_status="+itoa(hostcall.RespSetStatus(200))+
+		" user_claims="+itoa(hostcall.UserClaims(&b[0], int32(len(b))))+
+		" login_with="+itoa(hostcall.LoginWith("corp", "/"))+
+		" auth_providers="+itoa(hostcall.AuthProviders(&b[0], int32(len(b))))+
 		" features="+strconv.FormatInt(hostcall.HostFeatures()&abi.FeatureCore, 10))
 }
 

@@ -65,12 +65,16 @@ var Functions = []guest.Func{
 	out2(abi.FuncFormatNumber, f64("value"), i32("digits"), formatNumber),
 
 	in2(abi.FuncUserLogin, mem("name"), mem("password"), userLogin),
+
+	out0(abi.FuncUserClaims, userClaims),
+	in2(abi.FuncLoginWith, mem("provider"), mem("next"), loginWith),
+	out0(abi.FuncAuthProviders, authProviders),
 }
 
 // features are the feature bits host_features returns (abi/ABI.md
 // section 8).
 const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned |
-	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts
+	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureProviders
 
 func hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
 	stack[0] = api.EncodeI64(features)

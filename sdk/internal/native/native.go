@@ -59,6 +59,10 @@ type Host interface {
 	FormatDate(unixSeconds int64, offsetMin, flags int32, buf []byte) int32
 	FormatNumber(value float64, digits int32, buf []byte) int32
 	UserLogin(name, password string) int32
+
+	UserClaims(buf []byte) int32
+	LoginWith(provider, next string) int32
+	AuthProviders(buf []byte) int32
 }
 
 var (
