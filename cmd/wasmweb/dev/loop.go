@@ -483,7 +483,18 @@ func (l *Loop) Builds() int {
 func (l *Loop) idle(path string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.last == path && !l.running && len(l.work) == 0 && l.waiting == 0
+	if l.last != path || l.running || l.waiting > 0 {
+		return false
+	}
+	// Queued, not len(l.work): the builder takes a plugin from work
+	// before it can say it runs, but clears queued and sets running in
+	// one step.
+	for _, p := range l.plugins {
+		if p.queued {
+			return false
+		}
+	}
+	return true
 }
 
 // staticChanged makes open pages reload: the host serves static files
