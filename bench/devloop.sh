@@ -3,12 +3,15 @@
 # saving an edit of its main.go (written to a temporary file and renamed
 # over it, as editors do) to the first GET / that answers the edited
 # body. It covers the loop's debounce, `go build` of the plugin (warm Go
-# build cache), compiling the new module in wazero (never cached: each
-# edit is new code), warming its instances and the swap. A browser that
-# reloads itself after the swap adds its own reload on top.
+# build cache), loading the new module in wazero's interpreter (never
+# cached: each edit is new code), warming one instance and the swap. The
+# compiled code that takes over in the background is not timed; its
+# compiles are counted (an edit that comes first cancels one). A browser
+# that reloads itself after the swap adds its own reload on top.
 #
 #   bench/devloop.sh                 # RUNS=25 edits
 #   RUNS=50 PORT=28999 bench/devloop.sh
+#   DEVOUT=dev.out bench/devloop.sh  # keep wasmweb dev's output
 #
 # The hello plugin is copied into a temporary module (made by wasmweb new,
 # using this checkout's SDK), so the checkout is never edited. Prints each
@@ -22,6 +25,7 @@ tmp=$(mktemp -d)
 pid=
 cleanup() {
 	if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	if [[ -n ${DEVOUT:-} && -f $tmp/dev.out ]]; then cp "$tmp/dev.out" "$DEVOUT"; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -51,6 +55,7 @@ for _ in $(seq 600); do
 done
 [[ $(curl -s "$url") == "Hello, world" ]] || { echo "devloop: wasmweb dev did not start"; cat "$tmp/dev.err"; exit 1; }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 times=()
 for i in $(seq "$RUNS"); do
@@ -75,10 +80,14 @@ n=${#sorted[@]}
 p50=${sorted[$(( (n * 50 + 99) / 100 - 1 ))]}
 p99=${sorted[$(( (n * 99 + 99) / 100 - 1 ))]}
 # The loop's own split of each swap: go build, then loading the module
-# (instrumenting, compiling, checking, warming its instances).
-split() { # split build|load: that part of every swap, in ms, sorted
-	grep -o "$1 [0-9.]*m\?s" "$tmp/dev.out" | awk '{ v = $2; if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v *= 1000 } printf "%d\n", v }' | sort -n
+# interpreted (instrumenting, decoding, checking, warming one instance);
+# and, behind it, compiling it and swapping the compiled code in, when
+# the next edit did not cancel that first.
+split() { # split 'build|load|swapped in, in': that part of every swap, in ms, sorted
+	{ grep -o "$1 [0-9.]*m\?s" "$tmp/dev.out" || true; } | awk '{ v = $NF; if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v *= 1000 } printf "%d\n", v }' | sort -n
 }
 median() { awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "?" }'; }
-echo "median go build $(split build | median) ms, median load $(split load | median) ms (the loop's own timings)"
+compiled=$(split "swapped in, in" | wc -l)
+echo "median go build $(split build | median) ms, median load $(split load | median) ms (interpreted); $compiled compiles finished, median $(split "swapped in, in" | median) ms (the loop's own timings)"
+echo "load average before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wasmweb dev save-to-served, hello plugin, $n edits: p50 ${p50} ms, p99 ${p99} ms (min ${sorted[0]} ms, max ${sorted[n-1]} ms)"

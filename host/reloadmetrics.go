@@ -90,6 +90,11 @@ func (m *reloadMetrics) Collect(ch chan<- prometheus.Metric) {
 			o := bySite[s.name]
 			bySite[s.name] = open{o.modules + mods, o.instances + ins}
 		}
+		if rt := s.interp.Load(); rt != nil { // wasmweb dev's (devswap.go)
+			mods, ins := rt.Live()
+			o := bySite[s.name]
+			bySite[s.name] = open{o.modules + mods, o.instances + ins}
+		}
 	}
 	for _, s := range m.h.sites.Load().sites {
 		for name, slot := range s.plugins {

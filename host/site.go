@@ -49,6 +49,7 @@ type Site struct {
 	env     hostfuncs.Site // the broker, parking, signer, templates... of its calls
 	static  *static.Dir    // nil when the site serves no static files
 	rt      *guest.Runtime
+	interp  atomic.Pointer[guest.Runtime] // made by the first interpreted swap (devswap.go)
 	routes  []*route.Route
 	spec    config.Site             // what the site was built from, defaults applied
 	plugins map[string]*guest.Slot  // each plugin's current generation
@@ -416,5 +417,8 @@ func (s *Site) closeNow(ctx context.Context) {
 	}
 	if s.rt != nil && idle {
 		s.rt.Close(ctx)
+	}
+	if rt := s.interp.Load(); rt != nil && idle {
+		rt.Close(ctx)
 	}
 }

@@ -80,6 +80,9 @@ type Swap struct {
 	// generation took; Total adds the wait for earlier changes and the
 	// swap itself.
 	Load, Total time.Duration
+	// Interpreted: the generation runs in wazero's interpreter
+	// (SwapOptions.Interpreted).
+	Interpreted bool
 }
 
 // SwapPlugin makes wasm the code of plugin in site. The new generation
@@ -94,6 +97,12 @@ type Swap struct {
 // The change lives in memory only: the next start or reload loads the
 // plugin's file named in the config.
 func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte, from string) (Swap, error) {
+	return h.SwapPluginWith(ctx, site, plugin, wasm, from, SwapOptions{})
+}
+
+// SwapPluginWith is SwapPlugin, loading the new generation as opt says
+// (devswap.go).
+func (h *Host) SwapPluginWith(ctx context.Context, site, plugin string, wasm []byte, from string, opt SwapOptions) (Swap, error) {
 	start := time.Now()
 	h.changes.mu.Lock()
 	defer h.changes.mu.Unlock()
@@ -111,6 +120,9 @@ func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte,
 	if !ok {
 		return Swap{}, fmt.Errorf("host: site %q plugin %q: %w", site, plugin, ErrNoPlugin)
 	}
+	if err := opt.still(slot); err != nil {
+		return Swap{}, fmt.Errorf("host: site %q plugin %q: %w", site, plugin, err)
+	}
 	m := h.changes.m
 	fail := func(cause string, err error) (Swap, error) {
 		m.failed(site, plugin, cause)
@@ -124,7 +136,14 @@ func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte,
 	cfg := s.loads[plugin]
 	cfg.Path = from
 	loadStart := time.Now()
-	next, err := guest.Load(ctx, s.rt, wasm, cfg)
+	lctx, rt, cfg, err := opt.load(ctx, h, s, cfg)
+	if err != nil {
+		return Swap{}, err
+	}
+	next, err := guest.Load(lctx, rt, wasm, cfg)
+	if err != nil && opt.Cancelable && ctx.Err() != nil {
+		return Swap{}, fmt.Errorf("host: site %q plugin %q: %w", site, plugin, ctx.Err())
+	}
 	if err != nil {
 		var le *guest.LoadError
 		if errors.As(err, &le) {
@@ -151,7 +170,7 @@ func (h *Host) SwapPlugin(ctx context.Context, site, plugin string, wasm []byte,
 	h.closeMu.Unlock()
 	info := next.Info()
 	sw := Swap{Site: site, Plugin: plugin, Generation: info.Generation, Replaced: old.Info().Generation,
-		SHA256: info.SHA256, Size: info.Size, Load: loaded, Total: time.Since(start)}
+		SHA256: info.SHA256, Size: info.Size, Load: loaded, Total: time.Since(start), Interpreted: opt.Interpreted}
 	m.swapped(site, plugin, sw.Total)
 	h.log.Info("host: plugin swapped", "site", site, "plugin", plugin, "from", from, "generation", sw.Generation,
 		"sha256", sw.SHA256[:12], "load", sw.Load.Round(time.Millisecond))

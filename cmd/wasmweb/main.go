@@ -16,12 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/wasmweb/wasmweb/cmd/wasmweb/build"
@@ -126,119 +121,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", fs.Arg(0))
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-
-	switch o.transport {
-	case "", "netpoll", "std":
-	default:
-		fmt.Fprintf(stderr, "wasmweb: unknown transport %q (want netpoll or std)\n", o.transport)
-		return 2
+	ensure := func(dir string) (string, error) { return build.Ensure(context.Background(), dir, stdout) }
+	s, code := newServer(o, stderr, func(cfg *config.Config) error { return cfg.BuildPlugins(ensure) })
+	if s == nil {
+		return code
 	}
-	var cfg config.Config
-	if o.config != "" {
-		c, err := config.Load(o.config)
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmweb: %v\n", err)
-			return 1
-		}
-		cfg = c
-	} else {
-		c, err := loadDemo()
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmweb: the demo site needs the plugins of a wasmweb checkout; run from its root or pass --config\n  (%v)\n", err)
-			return 1
-		}
-		cfg = c
-	}
-	applyServeOptions(&cfg, o)
-	tr, err := netloop.NewTransport(cfg.Server.Transport)
-	if err != nil {
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
-		return 2
-	}
-
-	ctx := context.Background()
-	if err := cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) }); err != nil {
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
-		return 1
-	}
-	if len(cfg.Sites) == 0 {
-		fmt.Fprintf(stderr, "wasmweb: %v: add a [[site]] to %s\n", host.ErrNoSites, o.config)
-		return 1
-	}
-	cacheDir := cfg.Server.CacheDir
-	if cacheDir == "" {
-		cacheDir = host.DefaultCacheDir()
-	}
-	engine, err := host.NewEngine(cacheDir)
-	if err != nil {
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
-		return 1
-	}
-	defer engine.Close()
-	loadStart := time.Now()
-	h, err := host.New(ctx, engine, cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
-		return 1
-	}
-	defer h.Close(ctx)
-	h.SetConfigFile(configPath(o.config), func(dir string) (string, error) { return build.Ensure(ctx, dir, stdout) })
-	log.Info("wasmweb: loaded", "sites", len(cfg.Sites), "in", time.Since(loadStart).Round(time.Millisecond))
-
-	ln, err := net.Listen("tcp", cfg.Server.Listen)
-	if err != nil {
-		fmt.Fprintf(stderr, "wasmweb: %v\n", err)
-		return 1
-	}
-	srv := netloop.NewServer(cfg.Server.NetloopConfig(), h, tr)
-	srv.SetLogger(log)
-	srv.RegisterOnShutdown(h.Drain)
-
-	var admin *http.Server
-	if cfg.Server.Admin != "" {
-		aln, err := host.ListenAdmin(cfg.Server)
-		if err != nil {
-			fmt.Fprintf(stderr, "wasmweb: admin: %v\n", err)
-			return 1
-		}
-		admin = &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second}
-		go admin.Serve(aln)
-		base := "http://" + aln.Addr().String()
-		log.Info("wasmweb: admin", "status", base+"/status", "metrics", base+"/metrics", "healthz", base+"/healthz", "pprof", base+"/debug/pprof/")
-	}
-
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGINT, syscall.SIGTERM)
-	stopHUP := make(chan struct{})
-	defer close(stopHUP)
-	reloadOnHUP(h, log, stopHUP)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	what := "the demo site"
-	if o.config != "" {
-		what = o.config
-	}
-	log.Info("wasmweb: serving", "config", what, "url", "http://"+ln.Addr().String()+"/", "transport", tr.Name())
-
-	select {
-	case err := <-errc:
-		log.Error("wasmweb: serving stopped", "err", err)
-		return 1
-	case sig := <-sigc:
-		grace := time.Duration(cfg.Server.ShutdownTimeout)
-		log.Info("wasmweb: shutting down; requests in progress may finish", "signal", sig.String(), "grace", grace)
-		signal.Stop(sigc)
-		ctx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		if admin != nil {
-			admin.Close()
-		}
-		if err := srv.Shutdown(ctx); err != nil {
-			log.Error("wasmweb: shutdown did not finish in time; remaining connections closed", "err", err)
-			return 1
-		}
-		log.Info("wasmweb: stopped")
-		return 0
-	}
+	defer s.close()
+	s.h.SetConfigFile(s.configPath, ensure)
+	return s.serve(s.h, "", stop{grace: time.Duration(s.cfg.Server.ShutdownTimeout)})
 }

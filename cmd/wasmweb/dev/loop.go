@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,7 @@ import (
 type Host interface {
 	netloop.Handler
 	PluginOf(r *netloop.Request) (site, plugin string, ok bool)
-	SwapPlugin(ctx context.Context, site, plugin string, wasm []byte, from string) (host.Swap, error)
+	SwapPluginWith(ctx context.Context, site, plugin string, wasm []byte, from string, opt host.SwapOptions) (host.Swap, error)
 }
 
 var _ Host = (*host.Host)(nil)
@@ -81,7 +82,9 @@ type Options struct {
 	WorkDir string
 	// Debounce is how long the files must stay quiet after a change
 	// before the loop acts on it, so that an editor's burst of writes
-	// and renames is one change. Default 75 ms.
+	// and renames is one change. Default 40 ms: an editor's writes come
+	// within a few milliseconds, and every millisecond here delays the
+	// change being served.
 	Debounce time.Duration
 	// Build compiles the plugin in dir and returns its .wasm file,
 	// writing the compiler's output to out. Default build.Build.
@@ -116,6 +119,9 @@ type Loop struct {
 	running bool              // a build runs
 	waiting int               // debounce timers set and not yet fired
 	last    string            // the path of the last event looked at
+	// stopCompile cancels the compile running in the background, if
+	// any: a change is coming, whose build it would only slow down.
+	stopCompile context.CancelFunc
 }
 
 type pluginState struct {
@@ -124,6 +130,13 @@ type pluginState struct {
 	dir     string // Dir, absolute and clean
 	queued  bool   // in work; Loop.mu guards
 	lastSum [sha256.Size]byte
+
+	// The build that serves interpreted, until it is compiled: its
+	// module, where it came from and its generation. Only the builder
+	// uses them.
+	pending    []byte
+	pendingGen uint64
+	from       string
 }
 
 // Start watches the files of opt and runs the loop until ctx ends or
@@ -136,7 +149,7 @@ func Start(ctx context.Context, opt Options) (*Loop, error) {
 		opt.WorkDir, _ = os.Getwd()
 	}
 	if opt.Debounce <= 0 {
-		opt.Debounce = 75 * time.Millisecond
+		opt.Debounce = 40 * time.Millisecond
 	}
 	if opt.Build == nil {
 		opt.Build = build.Build
@@ -251,7 +264,7 @@ func (l *Loop) event(ev fsnotify.Event) {
 	l.mu.Unlock()
 	dir := filepath.Dir(path)
 	for _, p := range l.plugins {
-		if dir == p.dir && !strings.HasSuffix(path, ".wasm") {
+		if dir == p.dir && !buildOutput(filepath.Base(path)) {
 			l.later("plugin:"+p.key, path, func() { l.enqueue(p) })
 		}
 	}
@@ -279,6 +292,9 @@ func (l *Loop) event(ev fsnotify.Event) {
 func (l *Loop) later(key, path string, f func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.stopCompile != nil {
+		l.stopCompile()
+	}
 	l.changed[key] = path
 	if t, ok := l.timers[key]; ok {
 		if !t.Reset(l.opt.Debounce) {
@@ -306,13 +322,15 @@ func (l *Loop) lastChanged(key string) string {
 // many changes come while a build runs, one more build follows it.
 func (l *Loop) enqueue(p *pluginState) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if p.queued {
-		l.mu.Unlock()
 		return
 	}
 	p.queued = true
-	l.mu.Unlock()
 	l.work <- p // never blocks: each plugin is in work at most once
+	if l.stopCompile != nil {
+		l.stopCompile()
+	}
 }
 
 // builder builds the queued plugins one at a time.
@@ -328,6 +346,11 @@ func (l *Loop) builder(ctx context.Context) {
 			l.running = true
 			l.mu.Unlock()
 			l.rebuild(ctx, p)
+			for _, p := range l.plugins {
+				if p.pending != nil {
+					l.compile(ctx, p)
+				}
+			}
 			l.mu.Lock()
 			l.running = false
 			l.mu.Unlock()
@@ -335,8 +358,9 @@ func (l *Loop) builder(ctx context.Context) {
 	}
 }
 
-// rebuild builds p and swaps the result in; on failure it marks p
-// broken, so that its routes answer the reason.
+// rebuild builds p and swaps the result in, interpreted, which is
+// quicker than compiling it: compile swaps in the compiled code later.
+// On failure it marks p broken, so that its routes answer the reason.
 func (l *Loop) rebuild(ctx context.Context, p *pluginState) {
 	start := time.Now()
 	var out bytes.Buffer
@@ -366,7 +390,7 @@ func (l *Loop) rebuild(ctx context.Context, p *pluginState) {
 		fmt.Fprintf(l.opt.Out, "dev: %s: rebuilt, same code as it serves\n", p.Name)
 		return
 	}
-	sw, err := l.opt.Host.SwapPlugin(ctx, p.Site, p.Name, b, l.rel(wasm))
+	sw, err := l.opt.Host.SwapPluginWith(ctx, p.Site, p.Name, b, l.rel(wasm), host.SwapOptions{Interpreted: true})
 	if err != nil {
 		var se *host.SwapError
 		if errors.As(err, &se) {
@@ -377,12 +401,51 @@ func (l *Loop) rebuild(ctx context.Context, p *pluginState) {
 		return
 	}
 	p.lastSum = sum
+	p.pending, p.pendingGen, p.from = b, sw.Generation, l.rel(wasm)
 	l.mu.Lock()
 	delete(l.broken, p.key)
 	l.mu.Unlock()
-	fmt.Fprintf(l.opt.Out, "dev: %s: swapped in generation %d in %s (build %s, load %s)\n",
+	fmt.Fprintf(l.opt.Out, "dev: %s: swapped in generation %d in %s (build %s, load %s, interpreted)\n",
 		p.Name, sw.Generation, round(time.Since(start)), round(built), round(sw.Load))
 	l.reloads.bump()
+}
+
+// compile swaps in the compiled code of p's build that serves
+// interpreted, unless a change comes first: then it stops, and the next
+// build replaces the module, or, if it makes the same one, compile tries
+// again. The page needs no reload: it is the same code.
+func (l *Loop) compile(ctx context.Context, p *pluginState) {
+	// A build is queued: it comes first. Once compile has set
+	// stopCompile, a change (later) or a queued build (enqueue) cancels
+	// it.
+	l.mu.Lock()
+	if len(l.work) > 0 {
+		l.mu.Unlock()
+		return
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	l.stopCompile = cancel
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.stopCompile = nil
+		l.mu.Unlock()
+		cancel()
+	}()
+	start := time.Now()
+	sw, err := l.opt.Host.SwapPluginWith(cctx, p.Site, p.Name, p.pending, p.from,
+		host.SwapOptions{IfGeneration: p.pendingGen, CompileWorkers: runtime.GOMAXPROCS(0), Cancelable: true})
+	switch {
+	case err == nil:
+		fmt.Fprintf(l.opt.Out, "dev: %s: generation %d compiled and swapped in, in %s\n", p.Name, sw.Generation, round(time.Since(start)))
+	case cctx.Err() != nil:
+		return // p stays pending
+	case errors.Is(err, host.ErrSuperseded):
+		// Another change (a reload of the config file) replaced it.
+	default:
+		fmt.Fprintf(l.opt.Out, "dev: %s: not compiled; it goes on running interpreted: %v\n", p.Name, err)
+	}
+	p.pending = nil
 }
 
 // fail marks p broken and says why, once, in the terminal; open pages
@@ -420,7 +483,18 @@ func (l *Loop) Builds() int {
 func (l *Loop) idle(path string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.last == path && !l.running && len(l.work) == 0 && l.waiting == 0
+	if l.last != path || l.running || l.waiting > 0 {
+		return false
+	}
+	// Queued, not len(l.work): the builder takes a plugin from work
+	// before it can say it runs, but clears queued and sets running in
+	// one step.
+	for _, p := range l.plugins {
+		if p.queued {
+			return false
+		}
+	}
+	return true
 }
 
 // staticChanged makes open pages reload: the host serves static files
@@ -473,6 +547,14 @@ func (l *Loop) rel(path string) string {
 func scratch(name string) bool {
 	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "#") || strings.HasSuffix(name, "~") ||
 		strings.HasSuffix(name, ".swp") || strings.HasSuffix(name, ".swx") || name == "4913"
+}
+
+// buildOutput reports whether a file name in a plugin's directory is
+// the go command's: the .wasm it writes, and the file it makes beside it
+// to learn the umask (<output>-go-tmp-umask), which would otherwise make
+// every build start another.
+func buildOutput(name string) bool {
+	return strings.HasSuffix(name, ".wasm") || strings.HasSuffix(name, "-go-tmp-umask")
 }
 
 func within(path, dir string) bool {

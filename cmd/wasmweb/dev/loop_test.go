@@ -315,6 +315,29 @@ func TestEditStormCoalesces(t *testing.T) {
 	}
 }
 
+// The files the go command writes in a plugin's directory as it builds
+// start no build.
+func TestBuildOutputStartsNoBuild(t *testing.T) {
+	d := startDev(t, Options{})
+	var last string
+	for _, name := range []string{"page.wasm-go-tmp-umask", "page.wasm"} {
+		last = filepath.Join(d.dir, name)
+		if err := os.WriteFile(last, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !d.loop.idle(last) {
+		if time.Now().After(deadline) {
+			t.Fatal("the loop was not idle a minute after the writes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := d.loop.Builds(); n != 0 {
+		t.Errorf("the go command's files started %d builds\n%s", n, d.out.String())
+	}
+}
+
 func TestWaitAnswersAfterSwap(t *testing.T) {
 	d := startDev(t, Options{})
 	_, body, _ := get(t, d.url+"/")

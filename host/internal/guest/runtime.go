@@ -120,9 +120,10 @@ type runtimeGroup struct {
 // and the same host functions (the same slice: the host's is one
 // package variable).
 type groupKey struct {
-	pages uint32
-	funcs *Func
-	n     int
+	pages  uint32
+	funcs  *Func
+	n      int
+	interp bool // wazero's interpreter (NewInterpreterRuntime)
 }
 
 // Live returns how many compiled modules and instances are open in the
@@ -150,7 +151,22 @@ func (e *Engine) Runtimes() (runtimes, modules int) {
 // one is open. Every function traps at entry once its instance has been
 // halted (abi/ABI.md section 3, Deadlines).
 func (e *Engine) NewRuntime(ctx context.Context, memoryBytes int64, funcs []Func) (*Runtime, error) {
-	key := groupKey{pages: uint32(memoryBytes / 65536), n: len(funcs)}
+	return e.runtime(ctx, groupKey{pages: uint32(memoryBytes / 65536)}, funcs)
+}
+
+// NewInterpreterRuntime is NewRuntime with wazero's interpreter instead
+// of its compiler: a module loads in a fraction of the time, since
+// nothing is compiled to machine code, and then runs slower. Nothing it
+// loads is cached. wasmweb dev serves a new build with it while the
+// compiler works.
+func (e *Engine) NewInterpreterRuntime(ctx context.Context, memoryBytes int64, funcs []Func) (*Runtime, error) {
+	return e.runtime(ctx, groupKey{pages: uint32(memoryBytes / 65536), interp: true}, funcs)
+}
+
+// runtime returns a handle on the group of key (with funcs), opening
+// it if none is open.
+func (e *Engine) runtime(ctx context.Context, key groupKey, funcs []Func) (*Runtime, error) {
+	key.n = len(funcs)
 	if len(funcs) > 0 {
 		key.funcs = &funcs[0]
 	}
@@ -169,9 +185,11 @@ func (e *Engine) NewRuntime(ctx context.Context, memoryBytes int64, funcs []Func
 }
 
 func (e *Engine) newGroup(ctx context.Context, key groupKey, funcs []Func) (*runtimeGroup, error) {
-	cfg := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(e.cache).
-		WithMemoryLimitPages(key.pages)
+	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(e.cache)
+	if key.interp {
+		cfg = wazero.NewRuntimeConfigInterpreter()
+	}
+	cfg = cfg.WithMemoryLimitPages(key.pages)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)
