@@ -147,7 +147,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		signer = prev.env.Signer
 	} else {
 		var err error
-		signer, err = signed.New(spec.Name, spec.Cookies.Secrets, time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
+		signer, err = signed.New(spec.Name, secretValues(spec.Cookies.Secrets), time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
@@ -379,4 +379,14 @@ func (s *Site) closeNow(ctx context.Context) {
 	if s.rt != nil && idle {
 		s.rt.Close(ctx)
 	}
+}
+
+// secretValues returns the values of secrets, for the packages that take
+// plain strings.
+func secretValues(secrets []config.Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Value()
+	}
+	return out
 }

@@ -34,6 +34,11 @@ const (
 	DefaultLocale       = "en"
 	DefaultLocaleCookie = abi.LocaleCookie
 	DefaultCookieMaxAge = 31 * 24 * time.Hour
+
+	DefaultOutboundTimeout          = 10 * time.Second
+	DefaultOutboundMaxResponseBytes = 4 << 20
+	DefaultOutboundMaxConcurrent    = 8
+	DefaultOutboundMaxRedirects     = 5
 )
 
 // minMemory is the least linear memory an instance gets, one Wasm page;
@@ -146,6 +151,7 @@ func (s Site) WithDefaults() Site {
 	if s.Cookies.MaxAge <= 0 {
 		s.Cookies.MaxAge = Duration(DefaultCookieMaxAge)
 	}
+	s.Outbound = s.Outbound.WithDefaults()
 	if len(s.Routes) > 0 {
 		routes := make([]Route, len(s.Routes))
 		for i, r := range s.Routes {
@@ -157,4 +163,21 @@ func (s Site) WithDefaults() Site {
 		s.Routes = routes
 	}
 	return s
+}
+
+// WithDefaults returns o with every zero field set to its default.
+func (o Outbound) WithDefaults() Outbound {
+	if o.Timeout <= 0 {
+		o.Timeout = Duration(DefaultOutboundTimeout)
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultOutboundMaxResponseBytes
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = DefaultOutboundMaxConcurrent
+	}
+	if o.MaxRedirects == 0 {
+		o.MaxRedirects = DefaultOutboundMaxRedirects
+	}
+	return o
 }
