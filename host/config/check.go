@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/wasmweb/wasmweb/abi"
