@@ -22,6 +22,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
@@ -132,6 +133,25 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 			Parked: e.m.parked, Resumed: e.m.resumed, Shared: e.m.shared,
 			Run: run,
 		})
+	}
+	if len(spec.Vars) > 0 {
+		s.env.Vars = make(map[string]string, len(spec.Vars))
+		for k, v := range spec.Vars {
+			s.env.Vars[k] = v.Value()
+		}
+	}
+	if o := spec.Outbound; prev != nil && reflect.DeepEqual(prev.spec.Outbound, o) {
+		// The same allow list and caps: the connections and the count
+		// of fetches in flight carry over.
+		s.env.Outbound = prev.env.Outbound
+	} else if len(o.Allow) > 0 {
+		oc, err := outbound.New(outbound.Config{Allow: o.Allow, Timeout: time.Duration(o.Timeout),
+			MaxResponseBytes: int64(o.MaxResponseBytes), MaxConcurrent: o.MaxConcurrent, MaxRedirects: o.MaxRedirects})
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+		}
+		s.env.Outbound = oc
 	}
 	if spec.Static.Dir != "" {
 		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
@@ -360,6 +380,9 @@ func (s *Site) close(ctx context.Context) {
 func (s *Site) closeNow(ctx context.Context) {
 	if s.static != nil {
 		s.static.Close()
+	}
+	if s.env.Outbound != nil {
+		s.env.Outbound.Close() // idle connections only: a successor sharing it goes on
 	}
 	if s.ownsPubSub.Load() {
 		if s.env.Parking != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"slices"
@@ -25,8 +26,10 @@ type Request struct {
 	hosts        []string // the site's host names, for cookies' Domain
 	header       []headerField
 	params       map[string]string
-	accounts     map[string]string // user name → password, for Login
-	locale       localeSpec        // the site's languages and the host's clock
+	accounts     map[string]string       // user name → password, for Login
+	locale       localeSpec              // the site's languages and the host's clock
+	vars         map[string]string       // the site's variables, for Var
+	upstreams    map[string]http.Handler // origin → handler, for Fetch
 
 	// body is the body unless form or files are set, which build one.
 	body  []byte
@@ -73,6 +76,8 @@ func (r *Request) clone() *Request {
 		}
 	}
 	c.accounts = maps.Clone(r.accounts)
+	c.vars = maps.Clone(r.vars)
+	c.upstreams = maps.Clone(r.upstreams)
 	c.locale = r.locale.clone()
 	return &c
 }

@@ -65,12 +65,16 @@ var Functions = []guest.Func{
 	out2(abi.FuncFormatNumber, f64("value"), i32("digits"), formatNumber),
 
 	in2(abi.FuncUserLogin, mem("name"), mem("password"), userLogin),
+
+	out1(abi.FuncVar, str("name"), varGet),
+	blocking4(abi.FuncFetch, str("method"), str("url"), mem("headers"), mem("body"), fetch),
+	out1(abi.FuncFetchResult, i32("part"), fetchResult),
 }
 
 // features are the feature bits host_features returns (abi/ABI.md
 // section 8).
 const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned |
-	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts
+	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureVars | abi.FeatureFetch
 
 func hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
 	stack[0] = api.EncodeI64(features)

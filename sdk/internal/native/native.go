@@ -59,6 +59,10 @@ type Host interface {
 	FormatDate(unixSeconds int64, offsetMin, flags int32, buf []byte) int32
 	FormatNumber(value float64, digits int32, buf []byte) int32
 	UserLogin(name, password string) int32
+
+	Var(name string, buf []byte) int32
+	Fetch(method, url string, headers, body []byte) int32
+	FetchResult(part int32, buf []byte) int32
 }
 
 var (

@@ -1,0 +1,88 @@
+package hostfuncs
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
+)
+
+// The variable and fetch functions (abi/ABI.md sections 7.12 and 7.13).
+
+func varGet(c *Call, name string) (string, int32) {
+	v, ok := c.site.Vars[name]
+	if !ok {
+		return "", abi.ErrNotFound
+	}
+	return v, 0
+}
+
+// fetch makes the request on the calling goroutine: the instance stays
+// busy until the answer, the site's timeout or the call's deadline, and
+// the site's client caps how many do so at once (RATIONALE.md, "Why
+// does a fetch hold its instance?").
+func fetch(in *guest.Instance, c *Call, method, url string, headers, body []byte) int32 {
+	c.fetched, c.fetchedHeader = nil, nil
+	hdr, err := outbound.ParseHeader(headers)
+	if err != nil {
+		return abi.ErrInvalid
+	}
+	if c.site.Outbound == nil {
+		return abi.ErrDenied
+	}
+	ctx, cancel := in.CallContext()
+	resp, err := c.site.Outbound.Fetch(ctx, outbound.Request{Method: method, URL: url, Header: hdr, Body: body})
+	cancel()
+	in.Stopped() // past its deadline while waiting: the call is over
+	switch {
+	case errors.Is(err, outbound.ErrInvalid):
+		return abi.ErrInvalid
+	case errors.Is(err, outbound.ErrDenied):
+		return abi.ErrDenied
+	case errors.Is(err, outbound.ErrTooLarge):
+		return abi.ErrTooLarge
+	case err != nil:
+		return abi.ErrUnavailable
+	}
+	c.fetched = resp
+	return int32(resp.Status)
+}
+
+func fetchResult(c *Call, part int32) (string, int32) {
+	if c.fetched == nil {
+		return "", abi.ErrNotFound
+	}
+	switch part {
+	case abi.FetchHeaders:
+		if c.fetchedHeader == nil {
+			c.fetchedHeader = outbound.AppendHeader([]byte{}, c.fetched.Header)
+		}
+		return view(c.fetchedHeader), 0
+	case abi.FetchBody:
+		return view(c.fetched.Body), 0
+	}
+	return "", abi.ErrInvalid
+}
+
+// blocking4 declares a function of four inputs that serves a request and
+// may wait on something outside the host: its Go function gets the
+// instance too, to end the wait with the call.
+func blocking4[A, B, C, D any](name string, a param[A], b param[B], cp param[C], d param[D],
+	fn func(*guest.Instance, *Call, A, B, C, D) int32) guest.Func {
+	ob := len(a.types)
+	oc := ob + len(b.types)
+	od := oc + len(cp.types)
+	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+		av, bv, cv, dv := a.decode(mod, stack), b.decode(mod, stack[ob:]), cp.decode(mod, stack[oc:]), d.decode(mod, stack[od:])
+		c := current(ctx)
+		if c == nil {
+			ret(stack, abi.ErrNoRequest)
+			return
+		}
+		ret(stack, fn(guest.FromContext(ctx), c, av, bv, cv, dv))
+	}, a, b, cp, d)
+}
