@@ -236,4 +236,15 @@ func TestSlowUpstreamHoldsOnlyItsFetch(t *testing.T) {
 	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 200 {
 		t.Errorf("a fetch after the slow one returned: %d, want 200", resp.StatusCode)
 	}
+	rec := httptest.NewRecorder()
+	h.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`wasmweb_outbound_fetches_total{result="ok",site="relay"} 2`,
+		`wasmweb_outbound_fetches_total{result="busy",site="relay"} 1`,
+		`wasmweb_outbound_fetches_total{result="denied",site="closed"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"reflect"
 	"runtime"
@@ -153,6 +154,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		}
 		s.env.Outbound = oc
 	}
+	s.env.Fetches = e.m.fetches.MustCurryWith(prometheus.Labels{"site": spec.Name})
 	if spec.Static.Dir != "" {
 		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
 		if err != nil {

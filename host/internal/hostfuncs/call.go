@@ -47,6 +47,8 @@ type Site struct {
 	// Outbound makes the site's fetches; nil when its allow list is
 	// empty, so that every fetch is denied.
 	Outbound *outbound.Client
+	// Fetches counts the site's fetches by result (label "result").
+	Fetches *prometheus.CounterVec
 	// Published counts the messages guests publish.
 	Published prometheus.Counter
 }

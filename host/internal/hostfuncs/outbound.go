@@ -1,6 +1,7 @@
 package hostfuncs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 
@@ -29,25 +30,39 @@ func fetch(in *guest.Instance, c *Call, method, url string, headers, body []byte
 	c.fetched, c.fetchedHeader = nil, nil
 	hdr, err := outbound.ParseHeader(headers)
 	if err != nil {
+		c.count("invalid")
 		return abi.ErrInvalid
 	}
 	if c.site.Outbound == nil {
+		c.count("denied")
 		return abi.ErrDenied
 	}
+	// A copy: net/http may go on reading a request body after the
+	// response has come, from its own goroutine, past this call and the
+	// guest memory's lifetime.
+	body = bytes.Clone(body)
 	ctx, cancel := in.CallContext()
 	resp, err := c.site.Outbound.Fetch(ctx, outbound.Request{Method: method, URL: url, Header: hdr, Body: body})
 	cancel()
 	in.Stopped() // past its deadline while waiting: the call is over
 	switch {
 	case errors.Is(err, outbound.ErrInvalid):
+		c.count("invalid")
 		return abi.ErrInvalid
 	case errors.Is(err, outbound.ErrDenied):
+		c.count("denied")
 		return abi.ErrDenied
 	case errors.Is(err, outbound.ErrTooLarge):
+		c.count("too_large")
 		return abi.ErrTooLarge
+	case errors.Is(err, outbound.ErrBusy):
+		c.count("busy")
+		return abi.ErrUnavailable
 	case err != nil:
+		c.count("unavailable")
 		return abi.ErrUnavailable
 	}
+	c.count("ok")
 	c.fetched = resp
 	return int32(resp.Status)
 }
@@ -85,4 +100,11 @@ func blocking4[A, B, C, D any](name string, a param[A], b param[B], cp param[C],
 		}
 		ret(stack, fn(guest.FromContext(ctx), c, av, bv, cv, dv))
 	}, a, b, cp, d)
+}
+
+// count counts a fetch's result, when the site has the counter.
+func (c *Call) count(result string) {
+	if c.site.Fetches != nil {
+		c.site.Fetches.WithLabelValues(result).Inc()
+	}
 }

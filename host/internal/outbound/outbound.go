@@ -138,7 +138,10 @@ type Request struct {
 	Method string
 	URL    string
 	Header [][2]string // name, value pairs, in order
-	Body   []byte
+	// Body may be read after Fetch returns (net/http writes a request's
+	// body from a goroutine of its own, which may outlast the response):
+	// it must not be guest memory, nor change.
+	Body []byte
 }
 
 // Response is a fetched response, its body whole.
