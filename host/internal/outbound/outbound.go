@@ -285,7 +285,12 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	} else if addrs, err = c.lookup(ctx, host); err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Control: c.control}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("%s: no address", host)
+	}
+	// Each address gets a share of the time, so that one that swallows
+	// packets (an IPv6 route that goes nowhere) leaves time for the next.
+	d := net.Dialer{Control: c.control, Timeout: max(c.timeout/time.Duration(len(addrs)), time.Second)}
 	var first error
 	for _, a := range addrs {
 		conn, err := d.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
@@ -295,9 +300,6 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		if first == nil || errors.Is(first, ErrDenied) && !errors.Is(err, ErrDenied) {
 			first = err
 		}
-	}
-	if first == nil {
-		first = fmt.Errorf("%s: no address", host)
 	}
 	return nil, first
 }

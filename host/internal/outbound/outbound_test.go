@@ -85,7 +85,7 @@ func lookupTable(m map[string][]string) func(context.Context, string) ([]netip.A
 		for _, s := range m[host] {
 			out = append(out, netip.MustParseAddr(s))
 		}
-		if out == nil {
+		if _, ok := m[host]; !ok {
 			return nil, fmt.Errorf("no such host %s", host)
 		}
 		return out, nil
@@ -152,6 +152,7 @@ func TestFetchRefused(t *testing.T) {
 		"cgn.test":    {"100.64.0.1"},
 		"unspec.test": {"::"},
 		"rebind.test": {"127.0.0.1"},
+		"empty.test":  {},
 	})
 	// Every name under .test, and localhost, is listed: what refuses them
 	// is the address they resolve to.
@@ -198,6 +199,9 @@ func TestFetchRefused(t *testing.T) {
 				t.Errorf("%s reached the upstream", tc.url)
 			}
 		})
+	}
+	if _, err := get(c, "http://empty.test/"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("a name with no address: %v, want ErrUnavailable", err)
 	}
 	if c.InFlight() != 0 {
 		t.Errorf("%d fetches in flight after refusals", c.InFlight())
