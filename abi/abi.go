@@ -179,6 +179,15 @@ const (
 	FetchBody    = 1
 )
 
+// Caps of a fetch's request (FuncFetch); past them it returns
+// ErrTooLarge.
+const (
+	// MaxFetchHeaders caps the request's header fields.
+	MaxFetchHeaders = 100
+	// MaxFetchHeaderBytes caps the header list as the guest passes it.
+	MaxFetchHeaderBytes = 64 << 10
+)
+
 // Caps of site variables (FuncVar).
 const (
 	// MaxVarName caps a variable's name.

@@ -148,7 +148,7 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		s.env.Outbound = prev.env.Outbound
 	} else if len(o.Allow) > 0 {
 		oc, err := outbound.New(outbound.Config{Allow: o.Allow, Timeout: time.Duration(o.Timeout),
-			MaxResponseBytes: int64(o.MaxResponseBytes), MaxConcurrent: o.MaxConcurrent, MaxRedirects: o.MaxRedirects})
+			MaxResponseBytes: int64(o.MaxResponseBytes), MaxRequestBytes: int64(o.MaxRequestBytes), MaxConcurrent: o.MaxConcurrent, MaxRedirects: o.MaxRedirects})
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)

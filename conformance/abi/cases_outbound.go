@@ -176,6 +176,11 @@ func rawOutbound(t *testing.T, k *kit) {
 		Part7             int32     `json:"part_7"`
 		FetchDenied       int32     `json:"fetch_denied"`
 		ResultAfterDenied int32     `json:"result_after_denied"`
+		HeaderBytesPast   int32     `json:"fetch_header_bytes_past_cap"`
+		Headers101        int32     `json:"fetch_101_headers"`
+		Headers100        int32     `json:"fetch_100_headers"`
+		BodyPast          int32     `json:"fetch_body_past_cap"`
+		BodyAt            int32     `json:"fetch_body_at_cap"`
 	}
 	r.decode(t, &got)
 	if got.Var != out("hello-conformance") || got.VarMissing != -1 || got.VarEmptyName != -1 {
@@ -183,6 +188,9 @@ func rawOutbound(t *testing.T, k *kit) {
 	}
 	if got.ResultBefore != -1 || got.FetchCutHeader != -2 || got.Fetch != 200 || got.Part7 != -2 || got.FetchDenied != -8 || got.ResultAfterDenied != -1 {
 		t.Errorf("fetch codes: %+v; want result_before -1, fetch_cut_header -2, fetch 200, part_7 -2, fetch_denied -8, result_after_denied -1", got)
+	}
+	if got.HeaderBytesPast != -3 || got.Headers101 != -3 || got.Headers100 < 100 || got.BodyPast != -3 || got.BodyAt != 200 {
+		t.Errorf("fetch caps: %+v; want -3 past 64 KiB of headers, 101 fields and max_request_bytes, a status at them", got)
 	}
 	if got.Body != out(string(Pattern(300))) {
 		t.Errorf("fetched body by the (buf, buf_limit) rule: %+v", got.Body)

@@ -273,6 +273,9 @@ type Outbound struct {
 	// MaxResponseBytes caps a fetched response's body; a larger one
 	// fails the fetch. Default 4 MiB.
 	MaxResponseBytes Size `toml:"max_response_bytes"`
+	// MaxRequestBytes caps the body a plugin sends; a larger one fails
+	// the fetch. Default 4 MiB.
+	MaxRequestBytes Size `toml:"max_request_bytes"`
 	// MaxConcurrent caps the fetches the site's plugins have in flight at
 	// once; one past it fails at once. Default 8.
 	MaxConcurrent int `toml:"max_concurrent"`

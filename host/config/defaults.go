@@ -37,6 +37,7 @@ const (
 
 	DefaultOutboundTimeout          = 10 * time.Second
 	DefaultOutboundMaxResponseBytes = 4 << 20
+	DefaultOutboundMaxRequestBytes  = 4 << 20
 	DefaultOutboundMaxConcurrent    = 8
 	DefaultOutboundMaxRedirects     = 5
 )
@@ -172,6 +173,9 @@ func (o Outbound) WithDefaults() Outbound {
 	}
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = DefaultOutboundMaxResponseBytes
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultOutboundMaxRequestBytes
 	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = DefaultOutboundMaxConcurrent

@@ -32,7 +32,8 @@ func (r *Request) WithVar(name, value string) *Request {
 //
 // The fake follows redirects among the given origins, up to 5, and
 // denies one that leaves them; it leaves out hop-by-hop header fields
-// both ways and caps the body at 4 MiB, as the host's defaults do. It
+// both ways and caps the bodies at 4 MiB and the header list at 100
+// fields and 64 KiB, as the host's defaults do. It
 // does not check addresses: there are none.
 func (r *Request) WithUpstream(origin string, h http.Handler) *Request {
 	key, err := originKey(origin)
@@ -91,6 +92,9 @@ func (h *fakeHost) Fetch(method, rawURL string, headers, body []byte) int32 {
 }
 
 func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
+	if len(headers) > abi.MaxFetchHeaderBytes || len(body) > maxFetchBody {
+		return abi.ErrTooLarge
+	}
 	if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") {
 		return abi.ErrInvalid
 	}
@@ -110,6 +114,9 @@ func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
 		}
 		fields = append(fields, [2]string{name, value})
 		rest = rest[i+1+j+1:]
+	}
+	if len(fields) > abi.MaxFetchHeaders {
+		return abi.ErrTooLarge
 	}
 	for range 6 {
 		key, err := originKey(rawURL)

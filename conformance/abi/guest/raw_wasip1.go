@@ -213,6 +213,19 @@ func outboundRaw(url string) map[string]any {
 	m["result_before"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
 	h := []byte("x-a\x001\x00x-b")
 	m["fetch_cut_header"] = hostcall.Fetch("GET", url, &h[0], int32(len(h)), nil, 0)
+	big := make([]byte, abi.MaxFetchHeaderBytes+1)
+	copy(big, "x-a\x00")
+	big[len(big)-1] = 0
+	m["fetch_header_bytes_past_cap"] = hostcall.Fetch("GET", url, &big[0], int32(len(big)), nil, 0)
+	var many []byte
+	for range abi.MaxFetchHeaders + 1 {
+		many = append(many, "x-a\x001\x00"...)
+	}
+	m["fetch_101_headers"] = hostcall.Fetch("GET", url, &many[0], int32(len(many)), nil, 0)
+	m["fetch_100_headers"] = hostcall.Fetch("GET", url, &many[0], int32(len(many)-len("x-a\x001\x00")), nil, 0)
+	body := make([]byte, 64<<10+1) // the "abi" site's max_request_bytes, and one byte
+	m["fetch_body_past_cap"] = hostcall.Fetch("POST", url, nil, 0, &body[0], int32(len(body)))
+	m["fetch_body_at_cap"] = hostcall.Fetch("POST", url, nil, 0, &body[0], int32(len(body)-1))
 	m["fetch"] = hostcall.Fetch("GET", url, nil, 0, nil, 0)
 	m["body"] = read(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
 	m["part_7"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(7, buf, limit) })

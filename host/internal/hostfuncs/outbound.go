@@ -28,10 +28,18 @@ func varGet(c *Call, name string) (string, int32) {
 // does a fetch hold its instance?").
 func fetch(in *guest.Instance, c *Call, method, url string, headers, body []byte) int32 {
 	c.fetched, c.fetchedHeader = nil, nil
+	if len(headers) > abi.MaxFetchHeaderBytes || c.site.Outbound != nil && int64(len(body)) > c.site.Outbound.MaxRequestBytes() {
+		c.count("too_large")
+		return abi.ErrTooLarge
+	}
 	hdr, err := outbound.ParseHeader(headers)
-	if err != nil {
+	switch {
+	case err != nil:
 		c.count("invalid")
 		return abi.ErrInvalid
+	case len(hdr) > abi.MaxFetchHeaders:
+		c.count("too_large")
+		return abi.ErrTooLarge
 	}
 	if c.site.Outbound == nil {
 		c.count("denied")

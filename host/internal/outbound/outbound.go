@@ -34,7 +34,7 @@ var (
 	// ErrDenied: the URL, a redirect's URL or an address dialed is not
 	// allowed.
 	ErrDenied = errors.New("outbound: not allowed")
-	// ErrTooLarge: the response body is over the cap.
+	// ErrTooLarge: the response body or the request's is over its cap.
 	ErrTooLarge = errors.New("outbound: response body too large")
 	// ErrBusy: the site has its cap of fetches in flight.
 	ErrBusy = errors.New("outbound: too many fetches in flight")
@@ -52,6 +52,8 @@ type Config struct {
 	Timeout time.Duration
 	// MaxResponseBytes caps a response body; 0 means 4 MiB.
 	MaxResponseBytes int64
+	// MaxRequestBytes caps a request body; 0 means 4 MiB.
+	MaxRequestBytes int64
 	// MaxConcurrent caps the fetches in flight; 0 means 8.
 	MaxConcurrent int
 	// MaxRedirects caps the redirects a fetch follows; negative follows
@@ -74,6 +76,7 @@ type Client struct {
 	slots    chan struct{} // one token per fetch in flight
 	timeout  time.Duration
 	maxBody  int64
+	maxReq   int64
 	maxRedir int
 	lookup   func(ctx context.Context, host string) ([]netip.Addr, error)
 }
@@ -82,7 +85,7 @@ type Client struct {
 // an error.
 func New(cfg Config) (*Client, error) {
 	c := &Client{
-		timeout: cfg.Timeout, maxBody: cfg.MaxResponseBytes, maxRedir: cfg.MaxRedirects,
+		timeout: cfg.Timeout, maxBody: cfg.MaxResponseBytes, maxReq: cfg.MaxRequestBytes, maxRedir: cfg.MaxRedirects,
 		lookup: cfg.LookupAddrs,
 	}
 	for _, a := range cfg.Allow {
@@ -97,6 +100,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = 4 << 20
+	}
+	if c.maxReq <= 0 {
+		c.maxReq = 4 << 20
 	}
 	if c.maxRedir == 0 {
 		c.maxRedir = 5
@@ -129,6 +135,10 @@ func New(cfg Config) (*Client, error) {
 
 // Close closes the client's idle connections. Fetches in flight finish.
 func (c *Client) Close() { c.tr.CloseIdleConnections() }
+
+// MaxRequestBytes returns the cap on a request body, for a caller that
+// must copy the body first and should not copy one Fetch would refuse.
+func (c *Client) MaxRequestBytes() int64 { return c.maxReq }
 
 // InFlight returns the fetches in flight.
 func (c *Client) InFlight() int { return len(c.slots) }
@@ -203,6 +213,9 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 
 // newRequest checks req against the allow list and builds it.
 func (c *Client) newRequest(req Request) (*http.Request, error) {
+	if int64(len(req.Body)) > c.maxReq {
+		return nil, fmt.Errorf("%w: a request body of %d bytes", ErrTooLarge, len(req.Body))
+	}
 	if !validToken(req.Method) {
 		return nil, fmt.Errorf("%w: method %q", ErrInvalid, req.Method)
 	}

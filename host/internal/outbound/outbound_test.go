@@ -284,7 +284,19 @@ func TestFetchInvalid(t *testing.T) {
 
 func TestFetchCaps(t *testing.T) {
 	up := newUpstream(t, false)
-	c := newClient(t, Config{Allow: []string{"http://127.0.0.1:*"}, MaxResponseBytes: 1000, Timeout: 200 * time.Millisecond, MaxConcurrent: 2})
+	c := newClient(t, Config{Allow: []string{"http://127.0.0.1:*"}, MaxResponseBytes: 1000, MaxRequestBytes: 500,
+		Timeout: 200 * time.Millisecond, MaxConcurrent: 2})
+	post := func(n int) error {
+		_, err := c.Fetch(context.Background(), Request{Method: "POST", URL: up.URL + "/echo", Body: make([]byte, n)})
+		return err
+	}
+	if err := post(500); err != nil {
+		t.Errorf("request body at the cap: %v", err)
+	}
+	before := up.hits.Load()
+	if err := post(501); !errors.Is(err, ErrTooLarge) || up.hits.Load() != before {
+		t.Errorf("request body past the cap: %v, want ErrTooLarge before any request", err)
+	}
 	if resp, err := get(c, up.URL+"/size/1000"); err != nil || len(resp.Body) != 1000 {
 		t.Errorf("body at the cap: %v %v", resp, err)
 	}
