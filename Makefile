@@ -47,6 +47,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(or $(FUZZTIME),500000x) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
 	cd internal && $(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./cookie
+	$(GO) test -run='^$$' -fuzz=FuzzParseRule -fuzztime=$(or $(FUZZTIME),80000x) ./host/internal/outbound
+	$(GO) test -run='^$$' -fuzz=FuzzParseHeader -fuzztime=$(or $(FUZZTIME),200000x) ./host/internal/outbound
 
 ## soak: a wasmweb process under legitimate and hostile traffic on three
 ## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded
