@@ -128,10 +128,10 @@ func serveRaw(t *testing.T, h *host.Host) func(raw string) (*http.Response, stri
 	}
 }
 
-// The relay plugin reads its variables and fetches through the real
-// host; the token (from the environment) and the cookie secret (from a
-// file) show up in no log line, error page, metric or admin answer.
-func TestRelayPluginSecrets(t *testing.T) {
+// The relay plugin through the real host, one host for both parts (a Go
+// plugin takes long to compile under the race detector): a slow upstream
+// holds only its own fetch, then no secret shows anywhere.
+func TestRelayPlugin(t *testing.T) {
 	const token = "tok-7f3a9c-never-shown"
 	const cookieSecret = "cookie-secret-5e1d-never-shown"
 	t.Setenv("WASMWEB_TEST_RELAY_TOKEN", token)
@@ -140,13 +140,67 @@ func TestRelayPluginSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := newRelayUpstream(t, token)
-	h, log, err := loggedHost(t, relayConfig(t, up.URL, cookieFile, ""))
+	h, log, err := loggedHost(t, relayConfig(t, up.URL, cookieFile, "max_concurrent = 1\ntimeout = \"1h\""))
 	if err != nil {
 		t.Fatal(err)
 	}
 	do := serveRaw(t, h)
-	var seen []string // every answer, head and body
+	t.Run("slow upstream", func(t *testing.T) { slowUpstreamHoldsOnlyItsFetch(t, do, up) })
+	t.Run("secrets", func(t *testing.T) { secretsShownNowhere(t, h, do, log, up, token, cookieSecret) })
 
+	rec := httptest.NewRecorder()
+	h.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`wasmweb_outbound_fetches_total{result="ok",site="relay"} 4`,
+		`wasmweb_outbound_fetches_total{result="busy",site="relay"} 1`,
+		`wasmweb_outbound_fetches_total{result="denied",site="closed"} 2`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// A fetch waiting on a slow upstream holds its own instance only: the
+// site's other routes and other sites answer meanwhile, and a fetch past
+// the site's max_concurrent (1) fails at once. (The timeout and the
+// call's deadline are host/internal/outbound's tests.)
+func slowUpstreamHoldsOnlyItsFetch(t *testing.T, do func(string) (*http.Response, string), up *relayUpstream) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var slowStatus int
+	go func() {
+		defer wg.Done()
+		resp, _ := do("GET /relay?file=slow.css HTTP/1.1\r\nHost: relay.test\r\n\r\n")
+		slowStatus = resp.StatusCode
+	}()
+	<-up.arrived // the fetch waits on the upstream
+	if resp, body := do("GET / HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 200 || body != "Hello, world" {
+		t.Errorf("another route of the site while a fetch waits: %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: closed.test\r\n\r\n"); resp.StatusCode != 502 {
+		t.Errorf("another site while a fetch waits: %d, want its own answer (502: it may not fetch)", resp.StatusCode)
+	}
+	// One fetch in flight is the cap: the next fails at once (504 from
+	// the plugin for ErrUnavailable) without reaching the upstream.
+	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 504 {
+		t.Errorf("a fetch past max_concurrent: %d, want 504", resp.StatusCode)
+	}
+	close(up.release)
+	wg.Wait()
+	if slowStatus != 200 {
+		t.Errorf("the slow fetch: %d, want 200 once the upstream answered", slowStatus)
+	}
+	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 200 {
+		t.Errorf("a fetch after the slow one returned: %d, want 200", resp.StatusCode)
+	}
+}
+
+// The relay plugin reads its variables and fetches; the token (from the
+// environment) and the cookie secret (from a file) show up in no log
+// line, error page, metric or admin answer.
+func secretsShownNowhere(t *testing.T, h *host.Host, do func(string) (*http.Response, string), log *logRec, up *relayUpstream, token, cookieSecret string) {
+	var seen []string // every answer, head and body
 	for _, tc := range []struct {
 		host, target string
 		status       int
@@ -190,61 +244,6 @@ func TestRelayPluginSecrets(t *testing.T) {
 			if strings.Contains(s, secret) {
 				t.Errorf("a secret shows up in %q", s)
 			}
-		}
-	}
-}
-
-// A fetch waiting on a slow upstream holds its own instance only: the
-// site's other routes and other sites answer meanwhile, a fetch past the
-// site's max_concurrent fails at once. (The timeout and the call's
-// deadline are host/internal/outbound's tests.)
-func TestSlowUpstreamHoldsOnlyItsFetch(t *testing.T) {
-	t.Setenv("WASMWEB_TEST_RELAY_TOKEN", "tok")
-	cookieFile := filepath.Join(t.TempDir(), "cookie")
-	os.WriteFile(cookieFile, []byte("0123456789abcdef0123"), 0o600)
-	up := newRelayUpstream(t, "tok")
-	h, _, err := loggedHost(t, relayConfig(t, up.URL, cookieFile, "max_concurrent = 1\ntimeout = \"1h\""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	do := serveRaw(t, h)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	var slowStatus int
-	go func() {
-		defer wg.Done()
-		resp, _ := do("GET /relay?file=slow.css HTTP/1.1\r\nHost: relay.test\r\n\r\n")
-		slowStatus = resp.StatusCode
-	}()
-	<-up.arrived // the fetch waits on the upstream
-	if resp, body := do("GET / HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 200 || body != "Hello, world" {
-		t.Errorf("another route of the site while a fetch waits: %d %q", resp.StatusCode, body)
-	}
-	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: closed.test\r\n\r\n"); resp.StatusCode != 502 {
-		t.Errorf("another site while a fetch waits: %d, want its own answer (502: it may not fetch)", resp.StatusCode)
-	}
-	// One fetch in flight is the cap: the next fails at once (504 from
-	// the plugin for ErrUnavailable) without reaching the upstream.
-	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 504 {
-		t.Errorf("a fetch past max_concurrent: %d, want 504", resp.StatusCode)
-	}
-	close(up.release)
-	wg.Wait()
-	if slowStatus != 200 {
-		t.Errorf("the slow fetch: %d, want 200 once the upstream answered", slowStatus)
-	}
-	if resp, _ := do("GET /relay?file=demo.css HTTP/1.1\r\nHost: relay.test\r\n\r\n"); resp.StatusCode != 200 {
-		t.Errorf("a fetch after the slow one returned: %d, want 200", resp.StatusCode)
-	}
-	rec := httptest.NewRecorder()
-	h.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, want := range []string{
-		`wasmweb_outbound_fetches_total{result="ok",site="relay"} 2`,
-		`wasmweb_outbound_fetches_total{result="busy",site="relay"} 1`,
-		`wasmweb_outbound_fetches_total{result="denied",site="closed"} 1`,
-	} {
-		if !strings.Contains(rec.Body.String(), want) {
-			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 }
