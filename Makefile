@@ -29,26 +29,28 @@ GOTEST      := $(TESTSUMMARY) -skips $(SKIPPED) -- $(GO) test -json
 ## the list of the tests that skipped, and why
 test:
 	@mkdir -p bin && $(GO) build -o $(TESTSUMMARY) ./tools/testsummary && rm -f $(SKIPPED)
-	$(GOTEST) -race -count=1 $(PKGS)
+	$(GOTEST) -race -count=1 -timeout=30m $(PKGS)
 	@for m in $(filter-out .,$(MODULES)); do \
 		echo "== module $$m"; \
-		(cd $$m && $(GO) vet ./... && $(GOTEST) -race -count=1 ./...) || exit 1; \
+		(cd $$m && $(GO) vet ./... && $(GOTEST) -race -count=1 -timeout=30m ./...) || exit 1; \
 	done
 	$(MAKE) fuzz
 	@echo; $(TESTSUMMARY) -report $(SKIPPED)
 
 ## fuzz: run each fuzzer (HTTP framing, the module instrumenter, the
-## template escapers, guests' Set-Cookie headers) for a fixed number of
-## inputs, about 20 s each on a 2-core machine; FUZZTIME=30m runs each for
-## that long instead. A count has no wall-clock deadline, at which Go
+## template escapers, guests' Set-Cookie headers, the config file's
+## rewrite for ?persist=1, the sign-in's same-site next) for a fixed number of inputs, about 20 s each
+## on a 2-core machine; FUZZTIME=30m runs each for that long instead. A count has no wall-clock deadline, at which Go
 ## 1.26's fuzzer can report a spurious failure (golang/go#75804).
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzFraming -fuzztime=$(or $(FUZZTIME),400000x) ./netloop
 	$(GO) test -run='^$$' -fuzz=FuzzInstrument -fuzztime=$(or $(FUZZTIME),500000x) ./host/interrupt
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
+	$(GO) test -run='^$$' -fuzz=FuzzRewriteSite -fuzztime=$(or $(FUZZTIME),40000x) ./host/config
 	cd internal && $(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./cookie
 	$(GO) test -run='^$$' -fuzz=FuzzParseRule -fuzztime=$(or $(FUZZTIME),80000x) ./host/internal/outbound
 	$(GO) test -run='^$$' -fuzz=FuzzParseHeader -fuzztime=$(or $(FUZZTIME),200000x) ./host/internal/outbound
+	cd internal && $(GO) test -run='^$$' -fuzz=FuzzSafe -fuzztime=$(or $(FUZZTIME),200000x) ./localpath
 
 ## soak: a wasmweb process under legitimate and hostile traffic on three
 ## sites for SOAKTIME (make test runs it for 20 s): alive, memory bounded

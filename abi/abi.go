@@ -194,7 +194,76 @@ const (
 	MaxVarName = 128
 	// MaxVarValue caps a variable's value.
 	MaxVarValue = 64 << 10
+	// FuncUserClaims, "(buf, buf_limit) -> len", returns the claims of a
+	// user signed in with a provider as a JSON object; ErrNotFound for
+	// another user or none.
+	FuncUserClaims = "user_claims"
+	// FuncLoginWith, "(provider, provider_len, next, next_len) -> err",
+	// starts a sign-in with a provider and finishes the response as a
+	// redirect to it; ErrNotFound for a provider the site lacks.
+	FuncLoginWith = "login_with"
+	// FuncAuthProviders, "(buf, buf_limit) -> len", returns the site's
+	// sign-in providers as a JSON array of {"name", "title",
+	// "login_path"} objects, in name order; "[]" when it has none.
+	FuncAuthProviders = "auth_providers"
+	// FuncKVGet, "(key, key_len, buf, buf_limit) -> len", returns the
+	// entry of a key of the site's store: its version, 8 bytes
+	// little-endian, then its value; ErrNotFound when there is none.
+	FuncKVGet = "kv_get"
+	// FuncKVSet, "(key, key_len, value, value_len, ttl_seconds, expect
+	// i64) -> i64", stores a value and returns its new version; expect
+	// KVAny sets it whatever it holds, KVAbsent only when the key has
+	// none, a version only when that is its version (else ErrConflict).
+	FuncKVSet = "kv_set"
+	// FuncKVDelete, "(key, key_len, expect i64) -> err", removes a key,
+	// with FuncKVSet's expect.
+	FuncKVDelete = "kv_delete"
+	// FuncKVIncr, "(key, key_len, delta i64, ttl_seconds, result,
+	// result_len) -> err", adds delta to the decimal integer a key holds
+	// (0 when it has none) and writes the sum, 8 bytes little-endian, at
+	// result; result_len must be 8.
+	FuncKVIncr = "kv_incr"
+	// FuncKVList, "(prefix, prefix_len, after, after_len, limit, buf,
+	// buf_limit) -> len", returns at most limit keys that start with
+	// prefix and sort after after, in byte order, each followed by NUL.
+	FuncKVList = "kv_list"
 )
+
+// Values and caps of the FuncKV* functions (ABI.md section 7.13).
+const (
+	// KVAny is the expect of an unconditional FuncKVSet or FuncKVDelete.
+	KVAny = -1
+	// KVAbsent is the expect of a FuncKVSet that only creates.
+	KVAbsent = 0
+	// KVVersionLen is the size of the version that opens FuncKVGet's
+	// entry, and of FuncKVIncr's result.
+	KVVersionLen = 8
+	// MaxKVKey caps a key, whatever a site's max_key_bytes says.
+	MaxKVKey = 1024
+	// MaxKVList caps FuncKVList's limit.
+	MaxKVList = 1000
+)
+
+// ValidKVKey reports whether key is a key a guest may use (ABI.md
+// section 7.13), maxLen aside: 1 to MaxKVKey bytes of ASCII letters,
+// digits and "-_/=.", neither starting nor ending with "." nor holding
+// "..". These are the keys a NATS key-value bucket accepts, so a key
+// means the same on every backend.
+func ValidKVKey(key string) bool {
+	if key == "" || len(key) > MaxKVKey || key[0] == '.' || key[len(key)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '/' || c == '=' || c == '.') {
+			return false
+		}
+		if c == '.' && key[i+1] == '.' {
+			return false
+		}
+	}
+	return true
+}
 
 // Fields of FuncReqGet.
 const (
@@ -270,6 +339,9 @@ const (
 	// was given, or redirected to, a URL or address the site does not
 	// allow.
 	ErrDenied = -8
+	// ErrConflict: a FuncKVSet or FuncKVDelete found another version
+	// than the one it expected.
+	ErrConflict = -9
 )
 
 // Feature bits returned by FuncHostFeatures.
@@ -294,15 +366,30 @@ const (
 	// FeatureAccounts: user_login, against the site's [site.accounts].
 	FeatureAccounts = 1 << 8
 	// FeatureVars: var, the site's [site.vars].
-	FeatureVars = 1 << 9
+	FeatureVars = 1 << 11
 	// FeatureFetch: fetch and fetch_result, to the origins of the site's
 	// [site.outbound] allow list.
-	FeatureFetch = 1 << 10
+	FeatureFetch = 1 << 12
+	// FeatureProviders: user_claims, login_with and auth_providers,
+	// against the site's [site.auth.providers].
+	FeatureProviders = 1 << 9
+	// FeatureKV: kv_get, kv_set, kv_delete, kv_incr and kv_list, the
+	// site's key-value store.
+	FeatureKV = 1 << 10
 )
 
 // UserCookie is the signed cookie in which the host keeps the current
 // user.
 const UserCookie = "wasmweb_user"
+
+// SignInCookie is the encrypted cookie in which the host keeps a
+// sign-in with a provider while the user is away at the provider: its
+// state, PKCE verifier, nonce and next path.
+const SignInCookie = "wasmweb_signin"
+
+// ClaimsCookie is the encrypted cookie in which the host keeps the
+// claims of a user signed in with a provider, bound to that user.
+const ClaimsCookie = "wasmweb_claims"
 
 // LocaleCookie is the default name of the cookie that holds the user's
 // choice of locale.

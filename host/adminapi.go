@@ -19,22 +19,25 @@ import (
 // The admin API: JSON under /v1/ on the admin address.
 //
 //	GET /v1/sites                          every site, as below
-//	GET /v1/sites/{site}                   one site: hosts, plugins with their generation, parked waiters
+//	GET /v1/sites/{site}                   one site: hosts, plugins with their generation, parked waiters, quotas and their use
 //	PUT /v1/sites/{site}/plugins/{plugin}  body: .wasm bytes; a new generation of the plugin
 //	PUT /v1/sites/{site}                   body: the site's [[site]] table; add or replace the site
 //	DELETE /v1/sites/{site}                stop serving the site
 //	POST /v1/reload                        read the config file again and apply what changed
+//
+// The three changes (PUT, PUT, DELETE) live in memory only unless asked
+// with ?persist=1 to be written to the config file too (persist.go).
 //
 // Changes need "Authorization: Bearer TOKEN" when the host has an admin
 // token; without one the admin address is loopback only (ListenAdmin).
 // Answers are JSON objects; an error is {"error": "...", "cause": "..."}.
 
 // persistNote is what every change's answer says about its lifetime.
-const persistNote = "this change lives in memory only: a restart or reload loads the plugin from the file the config names; replace that file to keep it"
+const persistNote = "this change lives in memory only: a restart or reload loads the plugin from the file the config names; replace that file, or PUT with ?persist=1, to keep it"
 
 // sitePersistNote is what a site change's answer says about its
 // lifetime.
-const sitePersistNote = "this change lives in memory only: a restart, SIGHUP or POST /v1/reload serves the sites of the config file; write the change there to keep it"
+const sitePersistNote = "this change lives in memory only: a restart, SIGHUP or POST /v1/reload serves the sites of the config file; write the change there, or send it with ?persist=1, to keep it"
 
 func (h *Host) adminAPI() http.Handler {
 	mux := http.NewServeMux()
@@ -58,6 +61,8 @@ type SiteStatus struct {
 	// Parked counts the site's parked long polls; they hold no
 	// generation and are resumed by the current one.
 	Parked int64 `json:"parked"`
+	// Quota is the site's share of the server (quotastatus.go).
+	Quota QuotaStatus `json:"quota"`
 }
 
 // PluginStatus is one plugin of a SiteStatus: its current generation.
@@ -75,7 +80,7 @@ type PluginStatus struct {
 }
 
 func (s *Site) status() SiteStatus {
-	st := SiteStatus{Name: s.name, Hosts: s.spec.Hosts, Plugins: []PluginStatus{}, Parked: s.env.Parking.Count()}
+	st := SiteStatus{Name: s.name, Hosts: s.spec.Hosts, Plugins: []PluginStatus{}, Parked: s.env.Parking.Count(), Quota: s.quotaStatus()}
 	if st.Hosts == nil {
 		st.Hosts = []string{}
 	}
@@ -124,6 +129,8 @@ type SwapAnswer struct {
 	LoadMS     float64 `json:"load_ms"`
 	TotalMS    float64 `json:"total_ms"`
 	Note       string  `json:"note"`
+	// Persisted names the file the module was written to (?persist=1).
+	Persisted string `json:"persisted,omitempty"`
 }
 
 func (h *Host) apiSwapPlugin(w http.ResponseWriter, r *http.Request) {
@@ -132,11 +139,35 @@ func (h *Host) apiSwapPlugin(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "bad_name", fmt.Sprintf("%q/%q: site and plugin names may not be empty or hold /, .. or NUL", site, plugin))
 		return
 	}
+	persist, err := wantsPersist(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, CausePersist, err.Error())
+		return
+	}
 	wasm, ok := h.readBody(w, r)
 	if !ok {
 		return
 	}
+	file := ""
+	if s := h.site(site); persist && s != nil && s.plugins[plugin] != nil { // else SwapPlugin says 404
+		h.changes.persistMu.Lock()
+		defer h.changes.persistMu.Unlock()
+		if file, err = h.pluginFile(site, plugin); err != nil {
+			h.answerPersist(w, err)
+			return
+		}
+	}
 	sw, err := h.SwapPlugin(context.WithoutCancel(r.Context()), site, plugin, wasm, "PUT "+r.URL.Path)
+	note := persistNote
+	if err == nil && file != "" {
+		if werr := writeFileAtomic(file, wasm); werr != nil {
+			h.answerPersist(w, &errPersist{500, fmt.Errorf("host: persist: generation %d serves, but %s was not written, so a restart or reload loses it: %w",
+				sw.Generation, file, werr)})
+			return
+		}
+		note = persistedNote
+		h.log.Info("host: plugin written", "site", site, "plugin", plugin, "file", file)
+	}
 	var se *SwapError
 	switch {
 	case errors.Is(err, ErrNoSite), errors.Is(err, ErrNoPlugin):
@@ -151,7 +182,7 @@ func (h *Host) apiSwapPlugin(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "", err.Error())
 	default:
 		apiJSON(w, http.StatusOK, SwapAnswer{Site: sw.Site, Plugin: sw.Plugin, Generation: sw.Generation, Replaced: sw.Replaced,
-			SHA256: sw.SHA256, Size: sw.Size, LoadMS: ms(sw.Load), TotalMS: ms(sw.Total), Note: persistNote})
+			SHA256: sw.SHA256, Size: sw.Size, LoadMS: ms(sw.Load), TotalMS: ms(sw.Total), Note: note, Persisted: file})
 	}
 }
 
@@ -160,12 +191,20 @@ type ReloadAnswer struct {
 	Reload
 	TookMS float64 `json:"took_ms"`
 	Note   string  `json:"note,omitempty"`
+	// Persisted names the config file the change was written to
+	// (?persist=1).
+	Persisted string `json:"persisted,omitempty"`
 }
 
 func (h *Host) apiPutSite(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("site")
 	if !validName(name) {
 		apiError(w, http.StatusBadRequest, "bad_name", fmt.Sprintf("%q is not a site name", name))
+		return
+	}
+	persist, err := wantsPersist(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, CausePersist, err.Error())
 		return
 	}
 	body, ok := h.readBody(w, r)
@@ -180,8 +219,54 @@ func (h *Host) apiPutSite(w http.ResponseWriter, r *http.Request) {
 		h.answerChange(w, Reload{}, err, "")
 		return
 	}
-	res, err := h.replaceSiteFrom(ctx, cfg)
-	h.answerChange(w, res, err, sitePersistNote)
+	h.persistedChange(w, persist, name, body, func() (Reload, error) { return h.replaceSiteFrom(ctx, cfg) })
+}
+
+// persistedChange makes a change of site (PUT with its table, or DELETE
+// with table nil) and answers it; with persist, the config file's
+// rewrite is prepared first and written once the change serves.
+func (h *Host) persistedChange(w http.ResponseWriter, persist bool, site string, table []byte, change func() (Reload, error)) {
+	if !persist || table == nil && h.site(site) == nil { // no such site: change says so
+		res, err := change()
+		h.answerChange(w, res, err, sitePersistNote)
+		return
+	}
+	h.changes.persistMu.Lock()
+	defer h.changes.persistMu.Unlock()
+	plan, err := h.planSite(site, table)
+	if err != nil {
+		h.answerPersist(w, err)
+		return
+	}
+	res, err := change()
+	if err != nil {
+		h.answerChange(w, res, err, "")
+		return
+	}
+	if err := plan.write(); err != nil {
+		h.answerPersist(w, err)
+		return
+	}
+	h.log.Info("host: config file written", "site", site, "file", plan.path)
+	if res.Changes == nil {
+		res.Changes = []Change{}
+	}
+	apiJSON(w, http.StatusOK, ReloadAnswer{Reload: res, TookMS: ms(res.Took), Note: persistedNote, Persisted: plan.path})
+}
+
+// answerPersist answers a change that could not be, or was not,
+// written to the config file.
+func (h *Host) answerPersist(w http.ResponseWriter, err error) {
+	var pe *errPersist
+	switch {
+	case errors.As(err, &pe):
+		if pe.status == http.StatusInternalServerError {
+			h.log.Error("host: change not written", "err", err)
+		}
+		apiError(w, pe.status, CausePersist, err.Error())
+	default:
+		h.answerChange(w, Reload{}, err, "")
+	}
 }
 
 func (h *Host) apiDeleteSite(w http.ResponseWriter, r *http.Request) {
@@ -190,8 +275,12 @@ func (h *Host) apiDeleteSite(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "bad_name", fmt.Sprintf("%q is not a site name", name))
 		return
 	}
-	res, err := h.RemoveSite(context.WithoutCancel(r.Context()), name)
-	h.answerChange(w, res, err, sitePersistNote)
+	persist, err := wantsPersist(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, CausePersist, err.Error())
+		return
+	}
+	h.persistedChange(w, persist, name, nil, func() (Reload, error) { return h.RemoveSite(context.WithoutCancel(r.Context()), name) })
 }
 
 func (h *Host) apiReload(w http.ResponseWriter, r *http.Request) {

@@ -35,3 +35,10 @@ func Watched(h *Host) int { return h.watchdog.Watched() }
 
 // SignerOf returns the signer of the named site's cookies, to compare.
 func SignerOf(h *Host, site string) any { return h.site(site).env.Signer }
+
+// QuotaCalls returns the named site's guest calls in progress and
+// waiting for a slot at the scheduler.
+func QuotaCalls(h *Host, site string) (running, waiting int) {
+	s := h.site(site)
+	return s.quota.Running(), s.quota.Waiting()
+}

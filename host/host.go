@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/status"
 	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -89,12 +91,14 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	h.sites.Store(&siteTable{})
 	h.changes.init(h, cfg.Server)
 	h.env = siteEnv{engine: engine.e, log: log, m: h.m, reqIDs: &h.reqID, backend: cfg.PubSub.WithDefaults(),
-		table: func() *vhost.Table[*Site] { return &h.sites.Load().byHost }, resume: h.resumer}
+		table: func() *vhost.Table[*Site] { return &h.sites.Load().byHost }, resume: h.resumer,
+		sched: quota.NewScheduler(GuestSlots()), kv: newKVStores(cfg, log)}
 	var sites []*Site
 	closeAll := func() {
 		for _, s := range sites {
 			s.close(ctx)
 		}
+		h.env.kv.Close()
 	}
 	for i, spec := range cfg.Sites {
 		s, err := newSite(ctx, spec.WithDefaults(), h.env.at(i, cfg.Locate), nil)
@@ -136,6 +140,7 @@ func (h *Host) Close(ctx context.Context) error {
 	for _, s := range h.sites.Load().sites {
 		s.close(ctx)
 	}
+	defer h.env.kv.Close() // after the sites' calls have stopped
 	for s := range h.retiring {
 		s.close(ctx)
 	}
@@ -192,6 +197,15 @@ func (h *Host) AdminHandler() http.Handler {
 	})
 	return mux
 }
+
+// GuestSlots returns how many guest calls run at once across every
+// site: sixteen per core the Go runtime uses. Past it, calls wait in
+// their site's queue and sites are served in turn (package quota).
+// Calls that wait inside the host (a sleep, a fetch, a host call) hold
+// their slot, so there are many more slots than cores; few enough that
+// when many sites are busy at once, a site's backlog queues where the
+// other sites can pass it.
+func GuestSlots() int { return 16 * runtime.GOMAXPROCS(0) }
 
 // ErrNoSites is returned when a configuration defines no site.
 var ErrNoSites = errors.New("host: no sites configured")

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/status"
 )
 
@@ -27,6 +28,10 @@ type metrics struct {
 	refusals    *prometheus.CounterVec
 	logBytes    *prometheus.CounterVec
 	logLines    *prometheus.CounterVec
+	siteCPU     *prometheus.CounterVec
+	throttled   *prometheus.CounterVec
+	siteLive    *prometheus.GaugeVec
+	coldStarts  *prometheus.HistogramVec
 	parked      prometheus.Gauge
 	resumed     prometheus.Counter
 	shared      prometheus.Counter
@@ -80,6 +85,19 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 		logLines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_guest_log_dropped_lines_total", Help: "Guest log and output lines kept out of the log by the per-call and per-second limits, by plugin.",
 		}, []string{"site", "plugin"}),
+		siteCPU: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_site_cpu_seconds_total", Help: "Time spent in guest calls, by site: what the site's cpu quota counts.",
+		}, []string{"site"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_site_throttled_total", Help: "Requests a site's quota answered without a guest call (429 or 503 with Retry-After), by site and reason: cpu, concurrency, rate, instances.",
+		}, []string{"site", "reason"}),
+		siteLive: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "wasmweb_site_instances", Help: "Live guest instances of all of a site's plugins.",
+		}, []string{"site"}),
+		coldStarts: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "wasmweb_site_cold_start_seconds", Help: "Time to create an instance for a request that found none free (a cold start), by site.",
+			Buckets: []float64{1e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.5, 1},
+		}, []string{"site"}),
 	}
 	m.parked = prometheus.NewGauge(prometheus.GaugeOpts{Name: "wasmweb_parked_requests", Help: "Requests parked waiting for a message."})
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
@@ -99,6 +117,7 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 	info.WithLabelValues(build.Version, build.GoVersion, build.Wazero, build.ABI).Set(1)
 	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published, open, info)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals, m.logBytes, m.logLines,
+		m.siteCPU, m.throttled, m.siteLive, m.coldStarts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -115,7 +134,17 @@ func (m *metrics) forPlugin(site, plugin string) guest.Metrics {
 		Kills:       m.kills.WithLabelValues(site, plugin),
 		LogBytes:    m.logBytes.WithLabelValues(site, plugin),
 		LogLines:    m.logLines.WithLabelValues(site, plugin),
+		ColdStarts:  m.coldStarts.WithLabelValues(site),
 	}
+}
+
+// forQuota returns a site's quota series, looked up once.
+func (m *metrics) forQuota(site string) quota.Counters {
+	c := quota.Counters{CPUSeconds: m.siteCPU.WithLabelValues(site), Instances: m.siteLive.WithLabelValues(site)}
+	for r, name := range quota.Reasons {
+		c.Throttled[r] = m.throttled.WithLabelValues(site, name)
+	}
+	return c
 }
 
 // statusCounters caches a route's request counter per status code, so

@@ -14,6 +14,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/vhost"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -35,9 +36,10 @@ import (
 // is unchanged takes over its predecessor's broker and parking, so its
 // topics, retained messages and parked requests carry on; a parked
 // request is resumed by the site of its name serving then, on the route
-// of the same plugin and handler, or answered 503 with Retry-After when
-// there is none. A site removed, or replaced with other pub/sub
-// settings, answers its parked requests 503 with Retry-After.
+// of the same plugin and handler, after that site's checks
+// (Site.resume), or answered 503 with Retry-After when there is none. A
+// site removed, or replaced with other pub/sub settings, answers its
+// parked requests 503 with Retry-After.
 //
 // Plugins are compiled again when their site is rebuilt (the engine's
 // compilation cache makes unchanged bytes cheap); a reload that changes
@@ -49,13 +51,15 @@ import (
 type siteTable struct {
 	sites  []*Site // in the config's order
 	byHost vhost.Table[*Site]
+	byName map[string]*Site
 }
 
 // newSiteTable lists sites by their hosts; it fails when two claim the
 // same host.
 func newSiteTable(sites []*Site) (*siteTable, error) {
-	t := &siteTable{sites: sites}
+	t := &siteTable{sites: sites, byName: make(map[string]*Site, len(sites))}
 	for _, s := range sites {
+		t.byName[s.name] = s
 		for _, name := range s.spec.Hosts {
 			if err := t.byHost.Add(name, s, (*Site).Name); err != nil {
 				return nil, err
@@ -67,14 +71,7 @@ func newSiteTable(sites []*Site) (*siteTable, error) {
 }
 
 // site returns the site named name, or nil.
-func (t *siteTable) site(name string) *Site {
-	for _, s := range t.sites {
-		if s.name == name {
-			return s
-		}
-	}
-	return nil
-}
+func (t *siteTable) site(name string) *Site { return t.byName[name] }
 
 // siteRetired marks a site that a change took out of the table; the low
 // bits of Site.refs count the requests holding it:
@@ -148,23 +145,18 @@ func (s *Site) drained() {
 	}()
 }
 
-// resumer returns the Run of site's parking: a woken waiter runs on the
-// site of that name serving now, which may be a newer one than the site
-// it parked under.
-func (h *Host) resumer(site string) func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) {
-	return func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) {
+// resumer returns the Run of site's parking: a woken waiter is answered
+// by the site of that name serving now (Site.resume), which may be a
+// newer one than the site it parked under.
+func (h *Host) resumer(site string) func(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter) {
+	return func(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter) {
 		s := h.acquireNamed(site)
 		if s == nil {
 			errorpage.Unavailable(w, "5")
 			return
 		}
 		defer s.release()
-		cur := s.sameRoute(rt)
-		if cur == nil {
-			errorpage.Unavailable(w, "5")
-			return
-		}
-		s.runGuest(w, r, cur, params, timedOut)
+		s.resume(w, r, wt)
 	}
 }
 

@@ -9,13 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,22 +61,8 @@ func startReloadHost(t testing.TB, toml string) *reloadHost {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := host.NewEngine("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := host.New(context.Background(), engine, cfg, slog.New(slog.NewTextHandler(rh.log, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.SetConfigFile(rh.file, nil)
-	admin := httptest.NewServer(h.AdminHandler())
-	t.Cleanup(func() {
-		admin.Close()
-		h.Close(context.Background())
-		engine.Close()
-	})
-	rh.swapHost = &swapHost{h: h, admin: admin}
+	rh.swapHost = startHost(t, cfg, slog.New(slog.NewTextHandler(rh.log, nil)))
+	rh.h.SetConfigFile(rh.file, nil)
 	return rh
 }
 
@@ -158,32 +142,8 @@ func TestReplaceSiteUnderLoad(t *testing.T) {
 			otherGen, otherLoaded := rh.generation(t, "other", "hello")
 			addr := serveTCP(t, rh.h, transport)
 
-			var stop atomic.Bool
-			var requests, failures atomic.Int64
-			var wg sync.WaitGroup
-			for i, depth := range []int{1, 1, 4, 8} {
-				k := dialKeepAlive(t, addr)
-				wg.Go(func() {
-					for !stop.Load() {
-						bodies, err := k.get(depth)
-						if err != nil {
-							failures.Add(1)
-							t.Errorf("client %d: %v", i, err)
-							return
-						}
-						for _, body := range bodies {
-							if body != bodyA && body != bodyB {
-								failures.Add(1)
-								t.Errorf("client %d: body %q", i, body)
-							}
-						}
-						requests.Add(int64(depth))
-					}
-				})
-			}
-			check := dialKeepAlive(t, addr)
 			const puts = 100
-			for i := range puts {
+			requests := changesUnderLoad(t, addr, []int{1, 1, 4, 8}, []string{bodyA, bodyB}, puts, func(i int) string {
 				wasm, want := pb, bodyB
 				if i%2 == 1 {
 					wasm, want = pa, bodyA
@@ -194,19 +154,11 @@ func TestReplaceSiteUnderLoad(t *testing.T) {
 					!strings.Contains(fmt.Sprint(v["note"]), "memory only") {
 					t.Fatalf("PUT %d: %d %v", i, status, v)
 				}
-				bodies, err := check.get(1)
-				if err != nil || bodies[0] != want {
-					t.Fatalf("after PUT %d: %q, %v; want %q", i, bodies, err, want)
-				}
 				if gen, _ := rh.generation(t, "s", "hello"); gen != float64(i+2) {
 					t.Fatalf("after PUT %d: generation %v, want %d", i, gen, i+2)
 				}
-			}
-			stop.Store(true)
-			wg.Wait()
-			if failures.Load() != 0 || requests.Load() == 0 {
-				t.Fatalf("%d requests, %d failed", requests.Load(), failures.Load())
-			}
+				return want
+			})
 			if gen, loaded := rh.generation(t, "other", "hello"); gen != otherGen || loaded != otherLoaded {
 				t.Errorf("the other site's plugin changed: generation %v loaded %s; was %v, %s", gen, loaded, otherGen, otherLoaded)
 			}
@@ -215,7 +167,7 @@ func TestReplaceSiteUnderLoad(t *testing.T) {
 			if n := metric(t, rh.h, `wasmweb_site_changes_total{action="replaced"}`); n != puts {
 				t.Errorf("replacements counted %v, want %d", n, puts)
 			}
-			t.Logf("%d requests during %d site replacements", requests.Load(), puts)
+			t.Logf("%d requests during %d site replacements", requests, puts)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
+	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/netloop"
 )
@@ -19,6 +22,9 @@ import (
 // serve routes a request within the site.
 func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	if s.static != nil && s.static.ServeHTTP(w, r) {
+		return
+	}
+	if s.env.Auth != nil && s.env.Auth.Serve(w, r) {
 		return
 	}
 	path := unsafeString(r.Path)
@@ -41,7 +47,7 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 			}
 			continue
 		}
-		if !s.guard.Admit(w, r, rt) {
+		if !s.admit(w, r, rt) {
 			rt.Answers.Count(w.Status())
 			return
 		}
@@ -62,19 +68,98 @@ func (s *Site) serve(w *netloop.Response, r *netloop.Request) {
 	s.noRoute.Count(404)
 }
 
-// dispatch runs the route's plugin on a new request.
-func (s *Site) dispatch(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param) {
+// admit runs the checks a request to rt meets before its guest, in
+// order: the guard's (XSRF, the user of an auth = "required" route),
+// then the body's size. It reports whether the request may reach the
+// guest; when not, it has answered it: 403, a redirect to the login
+// page, or 413.
+func (s *Site) admit(w *netloop.Response, r *netloop.Request, rt *route.Route) bool {
+	if !s.guard.Admit(w, r, rt) {
+		return false
+	}
 	if int64(len(r.Body)) > int64(s.limits.MaxBodyBytes) {
 		errorpage.Write(w, 413, "")
+		return false
+	}
+	return true
+}
+
+// resume answers wt, a woken waiter parked under s or under a site of
+// the same name that s replaced, as s would answer its request now.
+// The request meets s's checks again (the route's methods, then
+// admit's): a change may have made the route auth = "required", turned
+// on XSRF checks or rotated the cookie secrets that say who the user
+// is, and a long poll must not reach a guest past checks it would fail
+// if it came now. Then it takes an answer shared on its own route, or
+// s's route for it runs its guest. Waiters of a replaced site take no
+// shared answer: their route's were made by the old site's guests.
+func (s *Site) resume(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter) {
+	rt := wt.Route()
+	cur := s.sameRoute(rt)
+	if cur == nil {
+		errorpage.Unavailable(w, "5")
+		return
+	}
+	if cur.Methods != nil && !cur.Methods[unsafeString(r.Method)] {
+		errorpage.Write(w, 405, "")
+		w.SetHeader("Allow", cur.Allow)
+		return
+	}
+	if !s.admit(w, r, cur) {
+		return
+	}
+	if cur == rt && wt.AnswerShared(w, r) {
+		return
+	}
+	s.runGuest(w, r, cur, wt.Params(), wt.TimedOut())
+}
+
+// dispatch runs the route's plugin on a new request that passed admit,
+// unless the site's request rate is spent.
+func (s *Site) dispatch(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param) {
+	if ref, ok := s.quota.Allow(time.Now()); !ok {
+		s.throttle(w, ref)
 		return
 	}
 	s.runGuest(w, r, rt, params, false)
 }
 
+// throttle answers a request a quota refused: its status, Retry-After
+// and a line that says which quota, after throttleHold. The request is
+// parked meanwhile (it holds no goroutine), so that a client that
+// ignores Retry-After and asks again at once gets a few answers a
+// second on each connection, not as many as the server can write.
+func (s *Site) throttle(w *netloop.Response, ref quota.Refusal) {
+	answer := func(w *netloop.Response, _ *netloop.Request) {
+		errorpage.Write(w, ref.Status, ref.Message())
+		w.SetHeader("Retry-After", ref.RetryAfterHeader())
+	}
+	answer(w, nil) // the status the request is counted with
+	if p := w.Park(); p != nil {
+		time.AfterFunc(throttleHold, func() { p.Resume(netloop.HandlerFunc(answer)) })
+	}
+}
+
+// throttleHold is how long a throttled request waits for its answer.
+const throttleHold = 200 * time.Millisecond
+
 // runGuest runs rt's guest on r: a new request, or a parked one that a
 // message or, with timedOut, its deadline woke. It answers on w, or
-// parks the request again.
+// parks the request again. A site over its CPU budget is answered 429
+// without a call.
 func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) {
+	charge, ref, ok := s.quota.Begin(time.Now())
+	if !ok {
+		s.throttle(w, ref)
+		return
+	}
+	took := s.callGuest(w, r, rt, params, timedOut)
+	s.quota.End(charge, time.Now(), took)
+}
+
+// callGuest is runGuest past the CPU budget; it returns how long the
+// guest call took, 0 when there was none.
+func (s *Site) callGuest(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool) time.Duration {
 	// The call holds the generation it starts on; a resumed long poll
 	// gets the one current now, not the one it parked under.
 	p := s.plugins[rt.Plugin].Acquire()
@@ -84,18 +169,38 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 		// The route holds its share of the plugin's instances, or is
 		// penalised: the plugin's other routes keep theirs.
 		errorpage.Unavailable(w, "1")
-		return
+		return 0
 	}
 	in, err := p.Get()
+	if errors.Is(err, guest.ErrSiteInstances) {
+		gate.Leave()
+		s.throttle(w, s.quota.Throttle(quota.Instances))
+		return 0
+	}
 	if err != nil {
 		gate.Leave()
 		s.log.Error("host: no instance for request", "site", s.name, "plugin", rt.Plugin, "route", rt.Pattern.String(), "err", err)
 		errorpage.Unavailable(w, "1")
-		return
+		return 0
+	}
+	// The scheduler admits the call once it has an instance, so that
+	// waiting for a slot holds nothing another site needs.
+	wait := p.Timeout()
+	if wait <= 0 {
+		wait = schedWait
+	}
+	if ref, ok := s.quota.Enter(p.Done(), wait); !ok {
+		p.Put(in, false)
+		gate.Leave()
+		s.throttle(w, ref)
+		return 0
 	}
 	c := in.State().(*hostfuncs.Call)
 	c.Begin(&s.env, r, w, rt, params, s.reqIDs.Add(1), timedOut)
+	start := time.Now()
 	result, err := in.Handle(rt.ID)
+	took := time.Since(start)
+	s.quota.Leave()
 	reason, rejected := c.Rejected()
 	broken := false
 	switch {
@@ -148,7 +253,11 @@ func (s *Site) runGuest(w *netloop.Response, r *netloop.Request, rt *route.Route
 	c.End()
 	p.Put(in, broken)
 	gate.Leave()
+	return took
 }
+
+// schedWait is how long a call without a deadline waits for a slot.
+const schedWait = 30 * time.Second
 
 // failureMessages are the messages of the records that report failed
 // calls, by kind; the kind, the guest's message and the rest are the

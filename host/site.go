@@ -23,9 +23,12 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/hostfuncs"
+	"github.com/wasmweb/wasmweb/host/internal/kv"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
+	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/host/internal/static"
@@ -52,6 +55,11 @@ type Site struct {
 	plugins map[string]*guest.Slot  // each plugin's current generation
 	loads   map[string]guest.Config // how each plugin's generations are loaded
 	noRoute route.Counter           // answers that no route gave: 400, 404, 405
+	quota   *quota.Site             // its share of the server
+	// counters and coldStarts are the quota's series and the cold
+	// starts', for the admin API.
+	counters   quota.Counters
+	coldStarts prometheus.Observer
 
 	// Live changes (reload.go): the requests that hold the site and its
 	// retirement, whether its broker and parking are its own to close
@@ -73,10 +81,12 @@ type siteEnv struct {
 	m       *metrics
 	reqIDs  *atomic.Uint64
 	backend config.PubSub
+	kv      *kv.Stores                 // the sites' key-value stores, by site name
 	table   func() *vhost.Table[*Site] // the table serving now
-	// resume runs a woken waiter of the site named site on the site of
-	// that name serving now (reload.go).
-	resume func(site string) func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
+	sched   *quota.Scheduler           // where every site's guest calls queue
+	// resume answers a woken waiter of the site named site on the site
+	// of that name serving now (reload.go).
+	resume func(site string) func(w *netloop.Response, r *netloop.Request, wt *longpoll.Waiter)
 	// key is the site's config key, "site[0]"; locate makes a config
 	// error about a key of the file the site comes from.
 	key    string
@@ -103,14 +113,17 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 	s := &Site{name: spec.Name, log: e.log, reqIDs: e.reqIDs, limits: spec.Limits, spec: spec,
 		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
 		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
+	s.counters, s.coldStarts = e.m.forQuota(spec.Name), e.m.coldStarts.WithLabelValues(spec.Name)
+	s.quota = quota.NewSite(spec.Name, quotaLimits(spec.Limits), s.counters, e.sched)
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
 		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
 		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table().OwnsCookieDomain(s, reqHost, domain) },
+		KV:               hostfuncs.KV{Stores: e.kv, Site: spec.Name, Limits: kvLimits(spec.KV)},
 	}
 	ps := spec.PubSub
 	lim := pubsub.Limits{Retain: ps.Retain, MaxTopics: ps.MaxTopics, MaxMessageBytes: int(ps.MaxMessageBytes)}
-	run := s.runGuest
+	run := s.resume
 	if e.resume != nil {
 		run = e.resume(spec.Name)
 	}
@@ -177,6 +190,12 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		}
 	}
 	s.env.Signer = signer
+	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: secretValues(spec.Cookies.Secrets), User: signer, Log: e.log})
+	if err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+	}
+	s.env.Auth = auth
 	s.guard = guard.Guard{XSRF: spec.XSRF, LoginURL: spec.LoginURL, Signer: signer}
 	if len(spec.Accounts) > 0 {
 		a, err := accounts.New(spec.Accounts)
@@ -276,6 +295,8 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 			Metrics:  e.m.forPlugin(spec.Name, name),
 			NewState: hostfuncs.NewState,
 			Gates:    gates[name],
+
+			SiteInstances: s.quota.Instances(),
 		}
 		g, err := guest.Load(ctx, rt, wasm, cfg)
 		if err != nil {
@@ -299,6 +320,11 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		e.log.Warn("host: site has no cookie secrets; signed cookies will not survive a restart", "site", spec.Name)
 	}
 	return s, nil
+}
+
+// quotaLimits are the quotas of a site's [site.limits].
+func quotaLimits(l config.Limits) quota.Limits {
+	return quota.Limits{CPU: time.Duration(l.CPU), Concurrency: l.Concurrency, Rate: l.Rate, Burst: l.Burst, Instances: l.SiteInstances}
 }
 
 // missingHandler returns the first route of the site that names a
@@ -354,7 +380,7 @@ const shownNames = 50
 // "required" routes), or a plugin imports a function that signs or
 // verifies. XSRF tokens are not signed.
 func (s *Site) signs(spec config.Site) bool {
-	if len(spec.Accounts) > 0 || spec.LoginURL != "" {
+	if len(spec.Accounts) > 0 || spec.LoginURL != "" || len(spec.Auth.Providers) > 0 {
 		return true
 	}
 	for _, r := range spec.Routes {

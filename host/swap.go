@@ -15,11 +15,14 @@ import (
 // changes is what the host's live changes share: one at a time (mu), the
 // admin API's settings, and their metrics.
 type changes struct {
-	mu      sync.Mutex // held for the whole of a change
-	token   string     // the admin API's bearer token; "" when none is set
-	maxBody int64      // the admin API's largest request body
-	m       *reloadMetrics
-	file    configFile // where POST /v1/reload reads the config; mu guards
+	mu sync.Mutex // held for the whole of a change
+	// persistMu is held by a change asked to persist, from reading the
+	// config file to writing it, so that two do not write over each other.
+	persistMu sync.Mutex
+	token     string // the admin API's bearer token; "" when none is set
+	maxBody   int64  // the admin API's largest request body
+	m         *reloadMetrics
+	file      configFile // where POST /v1/reload reads the config; mu guards
 }
 
 func (c *changes) init(h *Host, s config.Server) {

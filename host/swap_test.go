@@ -1,7 +1,6 @@
 package host_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -10,14 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,35 +42,6 @@ func variant(t testing.TB, guest, old, new string) (orig, changed []byte) {
 	return orig, bytes.Replace(orig, []byte(old), []byte(new), 1)
 }
 
-// swapHost is a host with its admin API served over HTTP.
-type swapHost struct {
-	h     *host.Host
-	admin *httptest.Server
-}
-
-func startSwapHost(t testing.TB, server config.Server, specs ...config.Site) *swapHost {
-	t.Helper()
-	engine, err := host.NewEngine("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	if testing.Verbose() {
-		log = slog.Default()
-	}
-	h, err := host.New(context.Background(), engine, config.Config{Server: server, Sites: specs}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := httptest.NewServer(h.AdminHandler())
-	t.Cleanup(func() {
-		admin.Close()
-		h.Close(context.Background())
-		engine.Close()
-	})
-	return &swapHost{h: h, admin: admin}
-}
-
 // call sends an admin API request and decodes its JSON answer.
 func (sh *swapHost) call(t testing.TB, method, path string, body []byte, token string) (int, map[string]any) {
 	t.Helper()
@@ -104,70 +69,6 @@ func helloSpec() config.Site {
 	return config.Site{Name: "s", Hosts: []string{"*"},
 		Plugins: map[string]string{"hello": "../conformance/guests/hello.wasm"},
 		Routes:  []config.Route{{Path: "/", Plugin: "hello"}}}
-}
-
-// serveTCP serves h on a loopback port over transport.
-func serveTCP(t testing.TB, h *host.Host, transport string) string {
-	t.Helper()
-	tr, err := netloop.NewTransport(transport)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := netloop.NewServer(netloop.Config{}, h, tr)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
-}
-
-// keepAlive is a client connection that sends depth requests at once
-// (pipelining when depth > 1) and reads their answers.
-type keepAlive struct {
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dialKeepAlive(t testing.TB, addr string) *keepAlive {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &keepAlive{c: c, r: bufio.NewReader(c)}
-}
-
-func (k *keepAlive) get(depth int) ([]string, error) {
-	k.c.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := k.c.Write(bytes.Repeat([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), depth)); err != nil {
-		return nil, err
-	}
-	bodies := make([]string, depth)
-	for i := range bodies {
-		resp, err := http.ReadResponse(k.r, nil)
-		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != 200 {
-			return nil, fmt.Errorf("status %d: %q", resp.StatusCode, b)
-		}
-		bodies[i] = string(b)
-	}
-	return bodies, nil
 }
 
 // awaitOneGeneration waits until the site holds what one generation of
@@ -204,33 +105,8 @@ func TestSwapUnderLoad(t *testing.T) {
 			}
 			sh := startSwapHost(t, config.Server{}, helloSpec())
 			addr := serveTCP(t, sh.h, transport)
-
-			var stop atomic.Bool
-			var requests, failures atomic.Int64
-			var wg sync.WaitGroup
-			for i, depth := range []int{1, 1, 1, 4, 8} {
-				k := dialKeepAlive(t, addr)
-				wg.Go(func() {
-					for !stop.Load() {
-						bodies, err := k.get(depth)
-						if err != nil {
-							failures.Add(1)
-							t.Errorf("client %d: %v", i, err)
-							return
-						}
-						for _, body := range bodies {
-							if body != bodyA && body != bodyB {
-								failures.Add(1)
-								t.Errorf("client %d: body %q", i, body)
-							}
-						}
-						requests.Add(int64(depth))
-					}
-				})
-			}
-			check := dialKeepAlive(t, addr)
 			const swaps = 100
-			for i := range swaps {
+			requests := changesUnderLoad(t, addr, []int{1, 1, 1, 4, 8}, []string{bodyA, bodyB}, swaps, func(i int) string {
 				wasm, want := b, bodyB
 				if i%2 == 1 {
 					wasm, want = a, bodyA
@@ -239,16 +115,9 @@ func TestSwapUnderLoad(t *testing.T) {
 				if status != 200 || v["generation"] != float64(i+2) {
 					t.Fatalf("swap %d: %d %v", i, status, v)
 				}
-				bodies, err := check.get(1)
-				if err != nil || bodies[0] != want {
-					t.Fatalf("after swap %d: %q, %v; want %q", i, bodies, err, want)
-				}
-			}
-			stop.Store(true)
-			wg.Wait()
-			if failures.Load() != 0 || requests.Load() == 0 {
-				t.Fatalf("%d requests, %d failed", requests.Load(), failures.Load())
-			}
+				return want
+			})
+			check := dialKeepAlive(t, addr)
 			for range 10 {
 				if bodies, err := check.get(2); err != nil || bodies[0] != bodyA || bodies[1] != bodyA {
 					t.Fatalf("after the last swap: %q, %v; want %q", bodies, err, bodyA)
@@ -264,7 +133,7 @@ func TestSwapUnderLoad(t *testing.T) {
 			if n := metric(t, sh.h, `wasmweb_compiled_modules{site="s"}`); n != 1 {
 				t.Errorf("compiled modules gauge %v, want 1", n)
 			}
-			t.Logf("%d requests during %d swaps", requests.Load(), swaps)
+			t.Logf("%d requests during %d swaps", requests, swaps)
 		})
 	}
 }

@@ -164,9 +164,11 @@ func (c *Context) SetCurrentUser(user string) error {
 
 // LocalPath reports whether next is a path on this site, safe to redirect
 // to: it starts with "/", but not "//" (another host to browsers), and has
-// no backslash (a slash to some).
+// no backslash (a slash to some), white space or control byte (browsers
+// drop tabs and line feeds, so "/\t/evil" is "//evil" to them).
 func LocalPath(next string) bool {
-	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\")
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") &&
+		!strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' })
 }
 
 // RedirectNext redirects to the request's "next" argument when it is a

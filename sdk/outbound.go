@@ -8,7 +8,7 @@ import (
 	"github.com/wasmweb/wasmweb/sdk/hostcall"
 )
 
-// Variables and outbound HTTP (abi/ABI.md sections 7.12 and 7.13).
+// Variables and outbound HTTP (abi/ABI.md sections 7.14 and 7.15).
 
 // Var returns the value of the site's variable name, from the config's
 // [site.vars] table, and whether the site has it. A variable may be a

@@ -50,6 +50,11 @@ var cases = []kase{
 	{"locale/templates", localeTemplates},
 	{"locale/raw-outputs-and-invalid-arguments", rawLocaleOutputs},
 	{"accounts/login-denied-locked-invalid-and-none", accountsLogin},
+	{"signin/login-with-redirects-to-the-provider", signinLoginWith},
+	{"signin/login-with-refusals", signinRefusals},
+	{"signin/user-claims-only-for-provider-users", signinClaims},
+	{"signin/host-paths", signinHostPaths},
+	{"signin/auth-providers", signinProviders},
 
 	// 7.3 Response.
 	{"status/valid-codes", statusValid},
@@ -975,6 +980,7 @@ func cookiesHostNames(t *testing.T, k *kit) {
 		ok   bool
 	}{
 		{"_xsrf", false}, {"wasmweb_user", false}, {"wasmweb_locale", false},
+		{"wasmweb_signin", false}, {"wasmweb_claims", false},
 		{"__Host-_xsrf", false}, {"__Secure-wasmweb_user", false},
 		{"_XSRF", true}, {"xsrf", true},
 	} {

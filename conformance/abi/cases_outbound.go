@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The variable and fetch cases (abi/ABI.md sections 7.12 and 7.13). The
+// The variable and fetch cases (abi/ABI.md sections 7.14 and 7.15). The
 // "abi" site's allow list names http://127.0.0.1 on any port and nothing
 // else, so the guest can fetch from the host itself when the kit reaches
 // it there; a host served elsewhere gets only the refusals checked.

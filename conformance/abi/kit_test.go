@@ -63,6 +63,7 @@ func startServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Server.DataDir = t.TempDir() // the sites' key-value stores
 	wasm := filepath.Join(t.TempDir(), "abi.wasm")
 	var once sync.Once
 	start := time.Now()
@@ -161,6 +162,7 @@ func TestConformance(t *testing.T) {
 		abikit.RunLogs(t, s.bases["std"], &http.Client{Timeout: 30 * time.Second}, s.rec)
 	})
 	t.Run("sdktest", func(t *testing.T) { sameAsSDKTest(t, s.bases["std"]) })
+	t.Run("sdktest-kv", func(t *testing.T) { kvSameAsSDKTest(t, s.bases["std"]) })
 	for _, r := range s.rec.Records() {
 		if strings.Contains(strings.ToLower(r.Message), "netloop: handler panic") {
 			t.Errorf("the host panicked: %s %v", r.Message, r.Attrs)

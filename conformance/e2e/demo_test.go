@@ -157,7 +157,7 @@ func TestDemoSite(t *testing.T) {
 	if forged := strings.Contains(body, "forged") || strings.Contains(body, "anonymous"); forged {
 		t.Fatalf("a refused post is in the guestbook:\n%s", body)
 	}
-	// The entry's id, the topic's message id, reaches the page as the
+	// The entry's id, its number in the guestbook, reaches the page as the
 	// integer it is, not as a float (e1.796560501510596e&#43;15).
 	if !regexp.MustCompile(`<li class="entry" id="e[1-9][0-9]*">`).MatchString(body) {
 		t.Fatalf("the entry's id is not an integer:\n%s", body)

@@ -73,6 +73,9 @@ func startNode(t testing.TB, src string, transport string) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.Server.DataDir == "" {
+		cfg.Server.DataDir = t.TempDir() // not the user's: each test starts empty
+	}
 	buildOnce.Lock()
 	err = cfg.BuildPlugins(func(dir string) (string, error) { return build.Ensure(context.Background(), dir, io.Discard) })
 	buildOnce.Unlock()

@@ -65,6 +65,10 @@ var scalars = map[string]int{
 	"flags":                          abi.DateRelative,
 	"value":                          1234,
 	"digits":                         -1,
+	"ttl_seconds":                    0,
+	"expect":                         abi.KVAny,
+	"delta":                          1,
+	"limit":                          1,
 	abi.FuncRespRedirect + ".status": 302,
 	abi.FuncRespError + ".status":    422,
 }

@@ -68,7 +68,7 @@ func startLogging(t testing.TB, also slog.Handler, specs ...config.Site) *sandbo
 		logTo = slog.NewMultiHandler(rec, also)
 	}
 	logger := slog.New(logTo)
-	h, err := host.New(context.Background(), engine, config.Config{Sites: specs}, logger)
+	h, err := host.New(context.Background(), engine, config.Config{Server: config.Server{DataDir: t.TempDir()}, Sites: specs}, logger)
 	if err != nil {
 		engine.Close()
 		t.Fatal(err)

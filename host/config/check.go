@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/internal/outbound"
@@ -21,7 +23,7 @@ import (
 
 var siteName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
-// varName is what a site variable's name may be (abi/ABI.md section 7.12).
+// varName is what a site variable's name may be (abi/ABI.md section 7.14).
 var varName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
 // resolveSecret reads an env or file secret, as an error about key when
@@ -95,6 +97,15 @@ func (c *Config) check() error {
 	default:
 		return bad("pubsub.backend", "%q is not a backend (want memory or nats)", c.PubSub.Backend)
 	}
+	switch c.KV.Backend {
+	case "", "bbolt":
+	case "nats":
+		if c.KV.URL == "" {
+			return bad("kv.url", "backend = \"nats\" needs the NATS server's url, e.g. \"nats://127.0.0.1:4222\"")
+		}
+	default:
+		return bad("kv.backend", "%q is not a backend (want bbolt or nats)", c.KV.Backend)
+	}
 	names := map[string]bool{}
 	for i, site := range c.Sites {
 		key := fmt.Sprintf("site[%d]", i)
@@ -127,9 +138,18 @@ func (c *Config) check() error {
 		if l.Instances > 0 && l.RouteInstances > l.Instances {
 			return bad(key+".limits.route_instances", "%d is more than instances = %d", l.RouteInstances, l.Instances)
 		}
+		if err := checkQuotas(key+".limits", l, len(site.Plugins)); err != nil {
+			return err
+		}
 		ps := site.PubSub
 		if ps.Retain < 0 || ps.MaxTopics < 0 || ps.MaxWaiters < 0 || ps.MaxWait < 0 {
 			return bad(key+".pubsub", "limits must not be negative")
+		}
+		if k := site.KV; k.MaxKeys < 0 || k.MaxBytes < 0 || k.MaxKeyBytes < 0 || k.MaxValueBytes < 0 {
+			return bad(key+".kv", "quotas must not be negative")
+		}
+		if site.KV.MaxKeyBytes > abi.MaxKVKey {
+			return bad(key+".kv.max_key_bytes", "%d bytes is more than keys may have (at most %d)", site.KV.MaxKeyBytes, abi.MaxKVKey)
 		}
 		if l.Memory != 0 && l.Memory < 1<<20 {
 			return bad(key+".limits.memory", "%d bytes is too little for a plugin (at least 1MiB)", l.Memory)
@@ -182,6 +202,9 @@ func (c *Config) check() error {
 		if err := checkAccounts(key+".accounts", site.Accounts); err != nil {
 			return err
 		}
+		if err := checkAuth(key+".auth", site.Auth, site.Accounts); err != nil {
+			return err
+		}
 		if u := site.LoginURL; u != "" && (!strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//")) {
 			return bad(key+".login_url", "%q must be a path on the site, such as \"/login\"", u)
 		}
@@ -221,6 +244,32 @@ func (c *Config) check() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// checkQuotas checks a [site.limits] table's quotas.
+func checkQuotas(key string, l Limits, plugins int) error {
+	bad := func(k, format string, args ...any) error {
+		return &Error{Key: key + "." + k, Err: fmt.Errorf(format, args...)}
+	}
+	switch {
+	case l.CPU < 0:
+		return bad("cpu", "\"off\" is only for call_timeout; leave cpu out for no budget")
+	case l.CPU > 0 && l.CPU < Duration(time.Millisecond):
+		return bad("cpu", "%v a second is too little for any call (at least 1ms)", time.Duration(l.CPU))
+	case l.Concurrency < 0:
+		return bad("concurrency", "must not be negative")
+	case l.Rate < 0 || math.IsNaN(l.Rate) || math.IsInf(l.Rate, 0):
+		return bad("rate", "%v is not a rate: want requests per second, such as 100", l.Rate)
+	case l.Burst < 0:
+		return bad("burst", "must not be negative")
+	case l.Burst > 0 && l.Rate == 0:
+		return bad("burst", "needs a rate")
+	case l.SiteInstances < 0:
+		return bad("site_instances", "must not be negative")
+	case l.SiteInstances > 0 && l.SiteInstances < plugins:
+		return bad("site_instances", "%d is fewer than the site's %d plugins, which need one each", l.SiteInstances, plugins)
 	}
 	return nil
 }

@@ -21,6 +21,8 @@ type Config struct {
 	Server Server `toml:"server"`
 	// PubSub is the [pubsub] table: where the sites' topics live.
 	PubSub PubSub `toml:"pubsub"`
+	// KV is the [kv] table: where the sites' key-value stores live.
+	KV KV `toml:"kv"`
 	// Sites are the [[site]] tables, one per served site.
 	Sites []Site `toml:"site"`
 
@@ -53,6 +55,11 @@ type Server struct {
 	// CacheDir is where compiled plugins are cached; empty means
 	// wasmweb/wazero under the user's cache directory.
 	CacheDir string `toml:"cache_dir"`
+	// DataDir is where the host keeps what must outlive it: the sites'
+	// key-value stores (DATA_DIR/kv/<site>.db) with the bbolt backend.
+	// Empty means DefaultDataDir(): wasmweb under the user's state
+	// directory. Relative to the config file.
+	DataDir string `toml:"data_dir"`
 	// ShutdownTimeout is how long requests in progress may run after
 	// SIGINT or SIGTERM; default 10 s.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
@@ -104,6 +111,17 @@ type PubSub struct {
 	Retain int `toml:"retain"`
 }
 
+// KV is the [kv] table: where the sites' key-value stores live
+// (abi/ABI.md section 7.13).
+type KV struct {
+	// Backend is "bbolt" (a file per site under the server's data_dir,
+	// the default) or "nats" (a NATS JetStream key-value bucket per
+	// site, wasmweb_<site>, shared by every node pointed at it).
+	Backend string `toml:"backend"`
+	// URL is the NATS server's address, for backend = "nats".
+	URL string `toml:"url"`
+}
+
 // Site is one [[site]] table: the hosts a site answers, its plugins,
 // routes, limits and building blocks. A site is what the host serves:
 // the host takes it as it is, with WithDefaults applied.
@@ -121,6 +139,8 @@ type Site struct {
 	Limits Limits `toml:"limits"`
 	// PubSub bounds the site's topics and parked requests.
 	PubSub SitePubSub `toml:"pubsub"`
+	// KV bounds the site's key-value store.
+	KV SiteKV `toml:"kv"`
 	// Static is a directory of files the host serves itself, without
 	// calling a plugin.
 	Static Static `toml:"static"`
@@ -148,8 +168,11 @@ type Site struct {
 	// shown (see Secret).
 	Vars map[string]Secret `toml:"vars"`
 	// Outbound is what the site's plugins may fetch (abi/ABI.md section
-	// 7.13): nothing, unless its allow list names it.
+	// 7.15): nothing, unless its allow list names it.
 	Outbound Outbound `toml:"outbound"`
+	// Auth is the site's sign-in with third-party providers: OpenID
+	// Connect, GitHub or generic OAuth 2.0, run by the host.
+	Auth Auth `toml:"auth"`
 	// Plugins maps plugin names to a Go source directory (built to
 	// DIR/<name>.wasm when missing or stale) or a .wasm file. Relative
 	// paths are relative to the config file.
@@ -193,6 +216,30 @@ type Limits struct {
 	// per second, after a burst of one second's worth; default 256 KiB,
 	// at least 4 KiB.
 	LogBytesPerSecond Size `toml:"log_bytes_per_second"`
+
+	// The site's quotas, across its plugins (README, "Many tenants").
+
+	// CPU is the guest time the site's calls may take per second, on
+	// average ("250ms": a quarter of a core); a second's worth may go at
+	// once. A site over it is answered 429 with Retry-After, without a
+	// guest call, until it is back under. Default none; at least 1ms.
+	CPU Duration `toml:"cpu"`
+	// Concurrency caps the site's guest calls in progress; as many more
+	// wait for a slot, and past them requests get 503 with Retry-After.
+	// Default none: its plugins' instances bound it.
+	Concurrency int `toml:"concurrency"`
+	// Rate caps the requests per second handed to the site's plugins
+	// (a token bucket); past it they get 429 with Retry-After. Default
+	// none; static files do not count.
+	Rate float64 `toml:"rate"`
+	// Burst is how many requests may come at once within Rate; default
+	// Rate, rounded up.
+	Burst int `toml:"burst"`
+	// SiteInstances caps the live instances of all the site's plugins
+	// together; a request that finds none it may have gets 503 with
+	// Retry-After. Default none (each plugin's instances bound it); at
+	// least the number of plugins.
+	SiteInstances int `toml:"site_instances"`
 }
 
 // SitePubSub is a site's [site.pubsub] table: its topics and parked
@@ -209,6 +256,19 @@ type SitePubSub struct {
 	MaxWaiters int `toml:"max_waiters"`
 	// MaxWait caps how long a request stays parked; default 60 s.
 	MaxWait Duration `toml:"max_wait"`
+}
+
+// SiteKV is a site's [site.kv] table: the quotas of its key-value
+// store. Zero fields take defaults.
+type SiteKV struct {
+	// MaxKeys caps the keys; default 10,000.
+	MaxKeys int `toml:"max_keys"`
+	// MaxBytes caps the keys' and values' bytes together; default 64 MiB.
+	MaxBytes Size `toml:"max_bytes"`
+	// MaxKeyBytes caps a key; default 256, at most 1024.
+	MaxKeyBytes Size `toml:"max_key_bytes"`
+	// MaxValueBytes caps a value; default 1 MiB.
+	MaxValueBytes Size `toml:"max_value_bytes"`
 }
 
 // Static is a site's [site.static] table.

@@ -59,6 +59,12 @@ func TestExampleConfig(t *testing.T) {
 	if demo.Limits != def.Limits {
 		t.Errorf("example [site.limits] %+v, defaults %+v", demo.Limits, def.Limits)
 	}
+	if demo.KV != def.KV {
+		t.Errorf("example [site.kv] %+v, defaults %+v", demo.KV, def.KV)
+	}
+	if cfg.KV != (KV{}).WithDefaults() {
+		t.Errorf("example [kv] %+v, defaults %+v", cfg.KV, KV{}.WithDefaults())
+	}
 	if demo.PubSub != def.PubSub {
 		t.Errorf("example [site.pubsub] %+v, defaults %+v", demo.PubSub, def.PubSub)
 	}
@@ -96,5 +102,52 @@ func TestWithDefaultsIdempotent(t *testing.T) {
 				t.Errorf("route %s has no handler", r.Path)
 			}
 		}
+	}
+}
+
+// The quota keys decode as written, and their defaults: no limit, a
+// burst of the rate rounded up, and warm instances that fit in the
+// site's instance budget.
+func TestQuotaKeys(t *testing.T) {
+	src := `
+[[site]]
+name = "a"
+hosts = ["*"]
+[site.limits]
+cpu = "250ms"
+concurrency = 4
+rate = 2.5
+site_instances = 3
+warm_instances = 4
+instances = 8
+[site.plugins]
+hello = "plugins/hello"
+echo = "plugins/hello"
+[[site.route]]
+path = "/"
+plugin = "hello"
+
+[[site]]
+name = "b"
+hosts = ["b"]
+[site.plugins]
+hello = "plugins/hello"
+[[site.route]]
+path = "/"
+plugin = "hello"
+`
+	cfg, err := Parse("quota.toml", []byte(src), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Sites[0].Limits
+	want := Limits{CPU: Duration(250 * time.Millisecond), Concurrency: 4, Rate: 2.5, Burst: 3, SiteInstances: 3, WarmInstances: 1}
+	if l.CPU != want.CPU || l.Concurrency != want.Concurrency || l.Rate != want.Rate || l.Burst != want.Burst ||
+		l.SiteInstances != want.SiteInstances || l.WarmInstances != want.WarmInstances {
+		t.Errorf("site a limits %+v, want %+v", l, want)
+	}
+	l = cfg.Sites[1].Limits
+	if l.CPU != 0 || l.Concurrency != 0 || l.Rate != 0 || l.Burst != 0 || l.SiteInstances != 0 {
+		t.Errorf("site b, no quotas set: %+v, want none", l)
 	}
 }

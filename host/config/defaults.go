@@ -1,6 +1,9 @@
 package config
 
 import (
+	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -30,6 +33,11 @@ const (
 	DefaultMaxWaiters      = 20000
 	DefaultMaxWait         = 60 * time.Second
 
+	DefaultKVMaxKeys       = 10000
+	DefaultKVMaxBytes      = 64 << 20
+	DefaultKVMaxKeyBytes   = 256
+	DefaultKVMaxValueBytes = 1 << 20
+
 	DefaultStaticPrefix = "/static/"
 	DefaultLocale       = "en"
 	DefaultLocaleCookie = abi.LocaleCookie
@@ -42,6 +50,9 @@ const (
 	DefaultOutboundMaxRedirects     = 5
 )
 
+// maxBurst bounds the default burst of a high rate.
+const maxBurst = 1 << 20
+
 // minMemory is the least linear memory an instance gets, one Wasm page;
 // the checks refuse less than 1 MiB in a file.
 const minMemory = 65536
@@ -50,6 +61,7 @@ const minMemory = 65536
 func (c *Config) applyDefaults() {
 	c.Server = c.Server.WithDefaults()
 	c.PubSub = c.PubSub.WithDefaults()
+	c.KV = c.KV.WithDefaults()
 	for i := range c.Sites {
 		c.Sites[i] = c.Sites[i].WithDefaults()
 	}
@@ -83,6 +95,42 @@ func (p PubSub) WithDefaults() PubSub {
 		p.Retain = DefaultStreamRetain
 	}
 	return p
+}
+
+// WithDefaults returns k with its backend set when empty.
+func (k KV) WithDefaults() KV {
+	if k.Backend == "" {
+		k.Backend = "bbolt"
+	}
+	return k
+}
+
+// DefaultDataDir returns where the host keeps its data when
+// [server] data_dir is not set: wasmweb under the user's state
+// directory, $XDG_STATE_HOME or ~/.local/state on Unix systems,
+// ~/Library/Application Support on macOS and %LocalAppData% on
+// Windows; wasmweb-data under the working directory when there is no
+// home.
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "wasmweb")
+	}
+	switch runtime.GOOS {
+	case "darwin", "windows", "ios":
+		if d, err := os.UserConfigDir(); err == nil {
+			if runtime.GOOS == "windows" {
+				if l := os.Getenv("LocalAppData"); l != "" {
+					d = l
+				}
+			}
+			return filepath.Join(d, "wasmweb")
+		}
+	default:
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, ".local", "state", "wasmweb")
+		}
+	}
+	return "wasmweb-data"
 }
 
 // WithDefaults returns s with every zero field set to its default, its
@@ -122,6 +170,13 @@ func (s Site) WithDefaults() Site {
 	if l.LogBytesPerSecond <= 0 {
 		l.LogBytesPerSecond = DefaultLogBytesPerSecond
 	}
+	if l.Rate > 0 && l.Burst <= 0 {
+		l.Burst = int(math.Ceil(min(l.Rate, maxBurst)))
+	}
+	if n := len(s.Plugins); l.SiteInstances > 0 && n > 0 {
+		// Every plugin's warm instances fit in the site's budget.
+		l.WarmInstances = min(l.WarmInstances, max(1, l.SiteInstances/n))
+	}
 
 	ps := &s.PubSub
 	if ps.Retain <= 0 {
@@ -140,6 +195,20 @@ func (s Site) WithDefaults() Site {
 		ps.MaxWait = Duration(DefaultMaxWait)
 	}
 
+	kv := &s.KV
+	if kv.MaxKeys <= 0 {
+		kv.MaxKeys = DefaultKVMaxKeys
+	}
+	if kv.MaxBytes <= 0 {
+		kv.MaxBytes = DefaultKVMaxBytes
+	}
+	if kv.MaxKeyBytes <= 0 {
+		kv.MaxKeyBytes = DefaultKVMaxKeyBytes
+	}
+	if kv.MaxValueBytes <= 0 {
+		kv.MaxValueBytes = DefaultKVMaxValueBytes
+	}
+
 	if s.Static.Prefix == "" {
 		s.Static.Prefix = DefaultStaticPrefix
 	}
@@ -153,6 +222,7 @@ func (s Site) WithDefaults() Site {
 		s.Cookies.MaxAge = Duration(DefaultCookieMaxAge)
 	}
 	s.Outbound = s.Outbound.WithDefaults()
+	s.Auth = s.Auth.WithDefaults()
 	if len(s.Routes) > 0 {
 		routes := make([]Route, len(s.Routes))
 		for i, r := range s.Routes {

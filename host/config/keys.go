@@ -54,13 +54,17 @@ func knownKeys(path []string) []string {
 		if t == nil {
 			return nil
 		}
+		if t.Kind() == reflect.Map { // a table of tables by name: part is a name
+			t = t.Elem()
+			continue
+		}
 		f, ok := fieldByKey(t, part)
 		if !ok {
 			return nil
 		}
 		t = f.Type
 	}
-	if t = table(t); t == nil {
+	if t = table(t); t == nil || t.Kind() == reflect.Map {
 		return nil
 	}
 	var keys []string
@@ -77,6 +81,9 @@ func knownKeys(path []string) []string {
 func table(t reflect.Type) reflect.Type {
 	for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t.Kind() == reflect.Map && table(t.Elem()) != nil {
+		return t // names of tables, each of one struct type
 	}
 	if t.Kind() != reflect.Struct {
 		return nil

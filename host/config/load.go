@@ -121,6 +121,7 @@ func (c *Config) resolvePaths(dir string) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
+	resolve(&c.Server.DataDir)
 	for i := range c.Sites {
 		s := &c.Sites[i]
 		resolve(&s.Static.Dir)
@@ -159,7 +160,8 @@ func (c *Config) BuildPlugins(ensure func(dir string) (string, error)) error {
 }
 
 // splitKey splits "site[0].route[1].path" into its parts, indices as
-// their own parts: site 0 route 1 path.
+// their own parts: site 0 route 1 path. A part may be quoted, as a
+// table's name that is not a bare key: site[0].auth.providers."a b".
 func splitKey(key string) []string {
 	var parts []string
 	for _, p := range strings.Split(key, ".") {
@@ -179,7 +181,7 @@ func splitKey(key string) []string {
 			p = p[j+1:]
 		}
 		if p != "" {
-			parts = append(parts, p)
+			parts = append(parts, strings.Trim(p, `"`)) // a quoted table name
 		}
 	}
 	return parts

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -32,11 +31,13 @@ func init() {
 	sdk.Handle("logout", logout{})
 	sdk.Handle("account", account{})
 	sdk.Handle("language", language{})
+	sdk.Handle("signin", signIn{})
 }
 
 const (
-	// topic holds the guestbook's entries, as JSON entries; the site
-	// keeps its most recent ones ([site.pubsub] retain).
+	// topic is where each new entry is published, as JSON, for pages
+	// that wait for news; the entries themselves are in the site's
+	// key-value store (store.go).
 	topic = "guestbook"
 	// shown is how many entries the home page lists, newest first.
 	shown = 20
@@ -58,9 +59,9 @@ const (
 	msgTooLongPlur = "At most %d characters, please."
 )
 
-// An entry is one message of the guestbook, as published to topic.
+// An entry is one message of the guestbook, as stored and published.
 type entry struct {
-	ID   int64  `json:"id,omitempty"` // the topic's id, for the page; not stored
+	ID   int64  `json:"id,omitempty"` // its number, for the page; not stored
 	User string `json:"user"`         // who wrote it
 	Text string `json:"text"`
 	At   int64  `json:"at"` // when, in Unix seconds
@@ -85,8 +86,7 @@ type layout struct {
 }
 
 func newLayout(c *sdk.Context, here string) layout {
-	user, _ := c.CurrentUser()
-	return layout{Lang: c.Locale(), User: user, Here: here, Languages: languages}
+	return layout{Lang: c.Locale(), User: displayName(c), Here: here, Languages: languages}
 }
 
 // render renders page with data, which the host completes with the XSRF
@@ -110,29 +110,16 @@ func (home) Get(c *sdk.Context) {
 		c.Redirect(homePath, 301)
 		return
 	}
-	msgs, err := c.Messages(topic, 0) // never parks: the page answers at once
+	entries, count, err := newestEntries(c, shown)
 	if err != nil {
 		c.Errorf("demo: reading the guestbook: %v", err)
 		c.Error(503, err.Error())
 		return
 	}
-	entries := make([]entry, 0, min(len(msgs), shown))
-	count := 0
-	for i := len(msgs) - 1; i >= 0; i-- {
-		var e entry
-		if json.Unmarshal(msgs[i].Data, &e) != nil || e.User == "" || e.Text == "" {
-			continue // not an entry this plugin wrote
-		}
-		count++
-		if len(entries) < shown {
-			e.ID = msgs[i].ID
-			entries = append(entries, e)
-		}
-	}
 	render(c, "home.html", struct {
 		layout
 		Entries []entry `json:"entries"`
-		Count   int     `json:"count"`
+		Count   int64   `json:"count"`
 	}{newLayout(c, homePath), entries, count})
 }
 
@@ -142,9 +129,10 @@ type login struct{}
 // loginPage is the sign-in page's data.
 type loginPage struct {
 	layout
-	Next  string `json:"next"`  // where to go once signed in: a local path, or ""
-	Name  string `json:"name"`  // the name tried
-	Error string `json:"error"` // why it failed, translated
+	Next      string         `json:"next"`      // where to go once signed in: a local path, or ""
+	Name      string         `json:"name"`      // the name tried
+	Error     string         `json:"error"`     // why it failed, translated
+	Providers []providerLink `json:"providers"` // the site's sign-in providers
 }
 
 // next returns the request's next argument when it is a path on this
@@ -161,7 +149,7 @@ func (login) page(c *sdk.Context, next string) loginPage {
 	if next != "" {
 		here += "?next=" + url.QueryEscape(next)
 	}
-	return loginPage{layout: newLayout(c, here), Next: next}
+	return loginPage{layout: newLayout(c, here), Next: next, Providers: providerLinks(c, next)}
 }
 
 // Get shows the form. next, a local path, is where a successful sign-in
@@ -241,7 +229,7 @@ func (account) Get(c *sdk.Context) {
 // Post publishes the argument text as the user's entry and goes to the
 // guestbook; an empty or overlong text brings the form back with 400.
 func (account) Post(c *sdk.Context) {
-	user, ok := c.CurrentUser()
+	_, ok := c.CurrentUser()
 	if !ok {
 		c.Error(403)
 		return
@@ -259,11 +247,7 @@ func (account) Post(c *sdk.Context) {
 		render(c, "account.html", p)
 		return
 	}
-	data, err := json.Marshal(entry{User: user, Text: text, At: time.Now().Unix()})
-	if err == nil {
-		_, err = c.Publish(topic, data)
-	}
-	switch {
+	switch err := addEntry(c, entry{User: displayName(c), Text: text, At: time.Now().Unix()}); {
 	case err == nil:
 		c.Redirect(homePath)
 	case errors.Is(err, sdk.ErrTooLarge):
@@ -271,7 +255,7 @@ func (account) Post(c *sdk.Context) {
 	case errors.Is(err, sdk.ErrUnavailable):
 		c.Error(503, err.Error())
 	default:
-		c.Errorf("demo: publishing: %v", err)
+		c.Errorf("demo: storing the entry: %v", err)
 		c.Error(500, err.Error())
 	}
 }

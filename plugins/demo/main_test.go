@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/host/templates"
+	"github.com/wasmweb/wasmweb/sdk"
 	"github.com/wasmweb/wasmweb/sdk/sdktest"
 )
 
@@ -86,33 +88,64 @@ func spanish(req *sdktest.Request, msgs map[string]string) *sdktest.Request {
 	return req.WithTranslations("es", msgs).WithTranslations("de", nil).WithHeader("Cookie", "wasmweb_locale=es")
 }
 
-func publishEntry(t *testing.T, e entry) {
-	t.Helper()
-	b, _ := json.Marshal(e)
-	if _, err := sdktest.DefaultBroker().Publish(sdktest.DefaultSite, topic, b); err != nil {
-		t.Fatal(err)
-	}
+// reset forgets the fake host's topics and keys.
+func reset() {
+	sdktest.Reset()
+	sdktest.DefaultKV.Reset()
 }
 
+// seq returns the number of the last entry stored.
+func seq(t *testing.T) int64 {
+	t.Helper()
+	v, ok := sdktest.DefaultKV.Value(sdktest.DefaultSite, seqKey)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		t.Fatalf("%s holds %q", seqKey, v)
+	}
+	return n
+}
+
+// storeEntry stores e as the plugin does.
+func storeEntry(t *testing.T, e entry) {
+	t.Helper()
+	n := seq(t) + 1
+	b, _ := json.Marshal(e)
+	sdktest.DefaultKV.Put(sdktest.DefaultSite, seqKey, []byte(strconv.FormatInt(n, 10)))
+	sdktest.DefaultKV.Put(sdktest.DefaultSite, entryKey(n), b)
+}
+
+// entries returns the stored entries, oldest first.
 func entries(t *testing.T) []entry {
 	t.Helper()
 	var es []entry
-	for _, m := range sdktest.DefaultBroker().Messages(sdktest.DefaultSite, topic) {
+	for n := int64(1); n <= seq(t); n++ {
+		v, ok := sdktest.DefaultKV.Value(sdktest.DefaultSite, entryKey(n))
+		if !ok {
+			t.Fatalf("entry %d is missing", n)
+		}
 		var e entry
-		if err := json.Unmarshal(m.Data, &e); err != nil {
-			t.Fatalf("message %d is not an entry: %q", m.ID, m.Data)
+		if err := json.Unmarshal(v, &e); err != nil {
+			t.Fatalf("entry %d is not an entry: %q", n, v)
 		}
 		es = append(es, e)
 	}
 	return es
 }
 
+// published returns the messages published to the guestbook's topic.
+func published() []sdk.Message {
+	return sdktest.DefaultBroker().Messages(sdktest.DefaultSite, topic)
+}
+
 func TestHome(t *testing.T) {
-	sdktest.Reset()
+	reset()
 	twoMinutesAgo := time.Now().Add(-2*time.Minute - time.Second).Unix()
-	publishEntry(t, entry{User: "demo", Text: "first", At: twoMinutesAgo})
-	sdktest.DefaultBroker().Publish(sdktest.DefaultSite, topic, []byte("not an entry"))
-	publishEntry(t, entry{User: "ana", Text: "<b>second</b>\nline two", At: twoMinutesAgo})
+	storeEntry(t, entry{User: "demo", Text: "first", At: twoMinutesAgo})
+	sdktest.DefaultKV.Put(sdktest.DefaultSite, entryPrefix+"junk", []byte("not an entry"))
+	storeEntry(t, entry{User: "ana", Text: "<b>second</b>\nline two", At: twoMinutesAgo})
 
 	resp := sdktest.Serve("home", sdktest.NewRequest("GET", "/demo/"))
 	if resp.Status != 200 || resp.Header.Get("Cache-Control") != "no-store" {
@@ -146,7 +179,7 @@ func TestHome(t *testing.T) {
 
 // A signed-in user sees who they are and a way to write.
 func TestHomeSignedIn(t *testing.T) {
-	sdktest.Reset()
+	reset()
 	resp := sdktest.Serve("home", sdktest.NewRequest("GET", "/demo/").WithHeader("Cookie", sdktest.User("demo")))
 	contains(t, "page", page(t, resp, "en"), `<strong id="current-user">demo</strong>`, `action="/demo/logout"`,
 		`href="/demo/account"`, "0 entries", "No entries yet.")
@@ -154,14 +187,14 @@ func TestHomeSignedIn(t *testing.T) {
 
 // The page shows the newest entries and counts them all.
 func TestHomeNewestFirst(t *testing.T) {
-	sdktest.Reset()
+	reset()
 	for i := range shown + 5 {
-		publishEntry(t, entry{User: "demo", Text: fmt.Sprint("entry ", i), At: time.Now().Unix()})
+		storeEntry(t, entry{User: "demo", Text: fmt.Sprint("entry ", i), At: time.Now().Unix()})
 	}
 	resp := sdktest.Serve("home", sdktest.NewRequest("GET", "/demo/"))
 	var data struct {
 		Entries []entry
-		Count   int
+		Count   int64
 	}
 	json.Unmarshal(resp.Rendered[0].Data, &data)
 	if data.Count != shown+5 || len(data.Entries) != shown || data.Entries[0].Text != fmt.Sprint("entry ", shown+4) {
@@ -177,9 +210,9 @@ func TestHomeRedirectsToSlash(t *testing.T) {
 }
 
 func TestHomeBackendDown(t *testing.T) {
-	sdktest.Reset()
-	sdktest.DefaultBroker().SetUnavailable(true)
-	defer sdktest.DefaultBroker().SetUnavailable(false)
+	reset()
+	sdktest.DefaultKV.SetUnavailable(true)
+	defer sdktest.DefaultKV.SetUnavailable(false)
 	if resp := sdktest.Serve("home", sdktest.NewRequest("GET", "/demo/")); resp.Status != 503 {
 		t.Errorf("status %d, want 503", resp.Status)
 	}
@@ -302,7 +335,7 @@ func TestAccountPage(t *testing.T) {
 // The host guards the route (auth = "required"), so these requests never
 // reach the plugin there; the handlers refuse them all the same.
 func TestAccountWithoutUser(t *testing.T) {
-	sdktest.Reset()
+	reset()
 	for _, req := range []*sdktest.Request{
 		sdktest.NewRequest("GET", "/demo/account"),
 		sdktest.NewRequest("POST", "/demo/account").WithForm(url.Values{"text": {"hi"}}),
@@ -318,7 +351,7 @@ func TestAccountWithoutUser(t *testing.T) {
 }
 
 func TestAccountPost(t *testing.T) {
-	sdktest.Reset()
+	reset()
 	before := time.Now().Unix()
 	resp := sdktest.Serve("account", sdktest.NewRequest("POST", "/demo/account").
 		WithForm(url.Values{"text": {"  hello <there>\nsecond line  "}}).WithHeader("Cookie", sdktest.User("demo")))
@@ -327,7 +360,11 @@ func TestAccountPost(t *testing.T) {
 	}
 	es := entries(t)
 	if len(es) != 1 || es[0].User != "demo" || es[0].Text != "hello <there>\nsecond line" || es[0].At < before || es[0].At > time.Now().Unix() || es[0].ID != 0 {
-		t.Errorf("published %+v", es)
+		t.Errorf("stored %+v", es)
+	}
+	// The entry is also published, to wake the pages that wait for news.
+	if msgs := published(); len(msgs) != 1 || !strings.Contains(string(msgs[0].Data), `"hello \u003cthere\u003e`) {
+		t.Errorf("published %+v", msgs)
 	}
 	// The longest entry is accepted, in characters rather than bytes.
 	long := strings.Repeat("ü", maxLength)
@@ -352,7 +389,7 @@ func TestAccountPostRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			sdktest.Reset()
+			reset()
 			req := sdktest.NewRequest("POST", "/demo/account").WithForm(url.Values{"text": {tc.text}}).WithHeader("Cookie", sdktest.User("demo"))
 			if tc.req != nil {
 				req = tc.req(req)
@@ -375,12 +412,22 @@ func TestAccountPostRefused(t *testing.T) {
 }
 
 func TestAccountPostBackendDown(t *testing.T) {
-	sdktest.Reset()
+	reset()
+	post := func() *sdktest.Response {
+		return sdktest.Serve("account", sdktest.NewRequest("POST", "/demo/account").WithForm(url.Values{"text": {"hi"}}).WithHeader("Cookie", sdktest.User("demo")))
+	}
+	sdktest.DefaultKV.SetUnavailable(true)
+	resp := post()
+	sdktest.DefaultKV.SetUnavailable(false)
+	if resp.Status != 503 || len(entries(t)) != 0 || len(published()) != 0 {
+		t.Errorf("store down: status %d, %d entries, %d published; want 503 and none", resp.Status, len(entries(t)), len(published()))
+	}
+	// Without pub/sub the entry is kept; only the wake-up is lost.
 	sdktest.DefaultBroker().SetUnavailable(true)
-	defer sdktest.DefaultBroker().SetUnavailable(false)
-	resp := sdktest.Serve("account", sdktest.NewRequest("POST", "/demo/account").WithForm(url.Values{"text": {"hi"}}).WithHeader("Cookie", sdktest.User("demo")))
-	if resp.Status != 503 {
-		t.Errorf("status %d, want 503", resp.Status)
+	resp = post()
+	sdktest.DefaultBroker().SetUnavailable(false)
+	if resp.Status != 302 || len(entries(t)) != 1 {
+		t.Errorf("pub/sub down: status %d, %d entries; want 302 and the entry stored", resp.Status, len(entries(t)))
 	}
 }
 
@@ -444,7 +491,7 @@ var translated = regexp.MustCompile(`\{\{-?\s*translate "([^"]+)"(?: "([^"]+)")?
 // of the site's languages: es.csv (Tornado's CSV) and de.po (gettext).
 func TestTranslationsComplete(t *testing.T) {
 	msgs := map[string]string{ // singular or message -> plural or ""
-		msgMissing: "", msgDenied: "", msgNoAccounts: "", msgEmpty: "", msgTooLong: msgTooLongPlur,
+		msgMissing: "", msgDenied: "", msgNoAccounts: "", msgEmpty: "", msgTooLong: msgTooLongPlur, msgNoProvider: "",
 	}
 	err := filepath.WalkDir("templates", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Base(path) == "chat.html" { // the chat's page is in English

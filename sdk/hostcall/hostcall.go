@@ -196,3 +196,15 @@ func Fetch(method, url string, headers *byte, headersLen int32, body *byte, body
 func FetchResult(part int32, buf *byte, bufLimit int32) int32 {
 	return fetchResult(part, buf, bufLimit)
 }
+
+// UserClaims is abi.FuncUserClaims: it writes the claims of a user who
+// signed in with a provider, a JSON object, into buf.
+func UserClaims(buf *byte, bufLimit int32) int32 { return userClaims(buf, bufLimit) }
+
+// LoginWith is abi.FuncLoginWith: it starts a sign-in with provider and
+// finishes the response as a redirect to it.
+func LoginWith(provider, next string) int32 { return loginWith(provider, next) }
+
+// AuthProviders is abi.FuncAuthProviders: it writes the site's sign-in
+// providers, a JSON array, into buf.
+func AuthProviders(buf *byte, bufLimit int32) int32 { return authProviders(buf, bufLimit) }

@@ -186,3 +186,15 @@ func fetch(method, url string, headers *byte, headersLen int32, body *byte, body
 func fetchResult(part int32, buf *byte, bufLimit int32) int32 {
 	return nativeHost().FetchResult(part, bytesAt(buf, bufLimit))
 }
+
+func userClaims(buf *byte, bufLimit int32) int32 {
+	return nativeHost().UserClaims(bytesAt(buf, bufLimit))
+}
+
+func loginWith(provider, next string) int32 {
+	return nativeHost().LoginWith(provider, next)
+}
+
+func authProviders(buf *byte, bufLimit int32) int32 {
+	return nativeHost().AuthProviders(bytesAt(buf, bufLimit))
+}

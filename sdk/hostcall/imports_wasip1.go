@@ -115,3 +115,27 @@ func fetch(method, url string, headers *byte, headersLen int32, body *byte, body
 
 //go:wasmimport wasmweb_v1 fetch_result
 func fetchResult(part int32, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 user_claims
+func userClaims(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 login_with
+func loginWith(provider, next string) int32
+
+//go:wasmimport wasmweb_v1 auth_providers
+func authProviders(buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 kv_get
+func kvGet(key string, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 kv_set
+func kvSet(key string, value *byte, valueLen int32, ttlSeconds int32, expect int64) int64
+
+//go:wasmimport wasmweb_v1 kv_delete
+func kvDelete(key string, expect int64) int32
+
+//go:wasmimport wasmweb_v1 kv_incr
+func kvIncr(key string, delta int64, ttlSeconds int32, result *byte, resultLen int32) int32
+
+//go:wasmimport wasmweb_v1 kv_list
+func kvList(prefix, after string, limit int32, buf *byte, bufLimit int32) int32

@@ -46,7 +46,7 @@ func (h *fakeHost) cookieScope() cookie.Scope {
 			}
 			return false
 		},
-		Reserved: []string{xsrf.CookieName, abi.UserCookie, abi.LocaleCookie},
+		Reserved: []string{xsrf.CookieName, abi.UserCookie, abi.SignInCookie, abi.ClaimsCookie, abi.LocaleCookie},
 	}
 }
 
@@ -196,6 +196,11 @@ func (h *fakeHost) setUser(fn, value string) int32 {
 		r = h.fail(fn, "%v", err)
 	default:
 		h.respHeader.Add("Set-Cookie", v)
+		if value == "" && len(h.req.providers) > 0 {
+			// Signing out drops a provider's claims (abi/ABI.md 7.12).
+			ck, _ := setCookie(abi.ClaimsCookie, "", "Max-Age=0")
+			h.respHeader.Add("Set-Cookie", ck)
+		}
 	}
 	return r
 }

@@ -148,7 +148,7 @@ var levelNames = map[int32]string{
 }
 
 // features are the fake host's feature bits, in and out of requests.
-const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale | abi.FeatureVars | abi.FeatureFetch
+const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale | abi.FeatureKV | abi.FeatureVars | abi.FeatureFetch
 
 func (h *fakeHost) HostFeatures() int64 {
 	return features

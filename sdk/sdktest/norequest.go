@@ -44,6 +44,9 @@ func (noRequest) UserGet([]byte) int32                       { return abi.ErrNoR
 func (noRequest) UserSet(string) int32                       { return abi.ErrNoRequest }
 func (noRequest) XSRFToken([]byte) int32                     { return abi.ErrNoRequest }
 func (noRequest) UserLogin(string, string) int32             { return abi.ErrNoRequest }
+func (noRequest) UserClaims([]byte) int32                    { return abi.ErrNoRequest }
+func (noRequest) LoginWith(string, string) int32             { return abi.ErrNoRequest }
+func (noRequest) AuthProviders([]byte) int32                 { return abi.ErrNoRequest }
 func (noRequest) SignedCookieSet(string, string, string) int32 {
 	return abi.ErrNoRequest
 }

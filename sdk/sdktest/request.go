@@ -27,7 +27,9 @@ type Request struct {
 	header       []headerField
 	params       map[string]string
 	accounts     map[string]string       // user name → password, for Login
+	providers    []string                // sign-in providers, for LoginWith
 	locale       localeSpec              // the site's languages and the host's clock
+	kv           *KVStore                // the sites' key-value stores; nil: DefaultKV
 	vars         map[string]string       // the site's variables, for Var
 	upstreams    map[string]http.Handler // origin → handler, for Fetch
 
@@ -78,6 +80,7 @@ func (r *Request) clone() *Request {
 	c.accounts = maps.Clone(r.accounts)
 	c.vars = maps.Clone(r.vars)
 	c.upstreams = maps.Clone(r.upstreams)
+	c.providers = slices.Clone(r.providers)
 	c.locale = r.locale.clone()
 	return &c
 }

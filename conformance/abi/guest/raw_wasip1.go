@@ -32,6 +32,9 @@ func init() {
 		" var="+itoa(hostcall.Var("greeting", &b[0], int32(len(b))))+
 		" fetch="+itoa(hostcall.Fetch("GET", "http://127.0.0.1/", nil, 0, nil, 0))+
 		" fetch_result="+itoa(hostcall.FetchResult(abi.FetchBody, &b[0], int32(len(b))))+
+		" user_claims="+itoa(hostcall.UserClaims(&b[0], int32(len(b))))+
+		" login_with="+itoa(hostcall.LoginWith("corp", "/"))+
+		" auth_providers="+itoa(hostcall.AuthProviders(&b[0], int32(len(b))))+
 		" features="+strconv.FormatInt(hostcall.HostFeatures()&abi.FeatureCore, 10))
 }
 

@@ -9,6 +9,7 @@
 package guest
 
 import (
+	"errors"
 	"log/slog"
 	"time"
 
@@ -36,7 +37,30 @@ type Config struct {
 	// Gates are the plugin's route gates by route number; nil (or a nil
 	// entry) admits every call.
 	Gates []*Gate
+	// SiteInstances, when set, is the budget of live instances the
+	// plugin shares with the other plugins of its site: each instance
+	// takes a unit while it lives.
+	SiteInstances InstanceBudget
 }
+
+// InstanceBudget is a count of live instances shared by several
+// plugins, with a cap. Implementations are safe for concurrent use.
+type InstanceBudget interface {
+	// Take claims a unit for a new instance; false at the cap.
+	Take() bool
+	// Force claims a unit even at the cap: for a plugin's first
+	// instance at load, which a new generation needs while the one it
+	// replaces still holds its own.
+	Force()
+	// Give returns a unit Take claimed.
+	Give()
+	// Full reports whether the budget is at its cap.
+	Full() bool
+}
+
+// ErrSiteInstances is Get's error when the plugin has no instance and
+// its site's instance budget has none to give it.
+var ErrSiteInstances = errors.New("the site holds as many instances as it may")
 
 // Metrics are one plugin's Prometheus series.
 type Metrics struct {
@@ -49,6 +73,9 @@ type Metrics struct {
 	Kills       prometheus.Counter
 	LogBytes    prometheus.Counter
 	LogLines    prometheus.Counter
+	// ColdStarts, when set, observes how long each instance made for a
+	// request that found none free took to create.
+	ColdStarts prometheus.Observer
 }
 
 // State is what an instance's calls keep between the caller and the

@@ -56,7 +56,7 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		max: cfg.Instances, warm: cfg.WarmInstances, timeout: cfg.CallTimeout,
 		idle: make(chan *Instance, cfg.Instances), done: make(chan struct{}), closed: make(chan struct{}),
 		sum: hex.EncodeToString(sum[:]), size: size,
-		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates,
+		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates, budget: cfg.SiteInstances,
 		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
 			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
 		imports: map[string]bool{},
@@ -72,7 +72,13 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		n = 1 // the first instance says the names
 	}
 	for i := 0; i < n; i++ {
-		p.reserve()
+		if !p.reserve() {
+			if i > 0 || p.budget == nil {
+				break // the site's other plugins hold its instances
+			}
+			p.total.Add(1)
+			p.budget.Force()
+		}
 		in, err := p.create()
 		if err == nil && i == 0 && asks {
 			if p.handlers, err = in.handlerNames(); err != nil {
@@ -157,6 +163,7 @@ type Plugin struct {
 	logs         *guestlog.Plugin // the plugin's share of the host's log
 	newState     func() State
 	gates        []*Gate
+	budget       InstanceBudget  // the site's instances, shared with its other plugins; may be nil
 	imports      map[string]bool // the wasmweb_v1 functions the module imports
 	handlers     []string        // its handler names; nil when it does not say
 
@@ -205,8 +212,9 @@ type Instance struct {
 
 var errPoolClosed = errors.New("plugin is being unloaded")
 
-// reserve claims a slot for one more instance, failing at max. The slot
-// is given back by discard, or by create when instantiation fails.
+// reserve claims a slot for one more instance, failing at max or when
+// the site's budget has no unit left. The slot is given back (unreserve)
+// by discard, or by create when instantiation fails.
 func (p *Plugin) reserve() bool {
 	for {
 		n := p.total.Load()
@@ -214,7 +222,22 @@ func (p *Plugin) reserve() bool {
 			return false
 		}
 		if p.total.CompareAndSwap(n, n+1) {
-			return true
+			break
+		}
+	}
+	if p.budget != nil && !p.budget.Take() {
+		p.total.Add(-1)
+		return false
+	}
+	return true
+}
+
+// unreserve gives back n slots that reserve claimed.
+func (p *Plugin) unreserve(n int) {
+	p.total.Add(-int32(n))
+	if p.budget != nil {
+		for range n {
+			p.budget.Give()
 		}
 	}
 }
@@ -245,7 +268,7 @@ func (p *Plugin) create() (*Instance, error) {
 		WithArgs(p.plugin)
 	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
 	if err != nil {
-		p.total.Add(-1)
+		p.unreserve(1)
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
 	p.rt.instances.Add(1)
@@ -255,7 +278,7 @@ func (p *Plugin) create() (*Instance, error) {
 	if p.shut.Load() {
 		p.mu.Unlock()
 		in.close()
-		p.total.Add(-1)
+		p.unreserve(1)
 		return nil, errPoolClosed
 	}
 	p.all[in] = struct{}{} // from now on, close can halt it
@@ -334,16 +357,28 @@ func (p *Plugin) take() (*Instance, error) {
 		return in, nil
 	default:
 	}
+	full := false
 	if p.reserve() {
 		// The new instance joins the pool when it is ready; the request
 		// waits for it or any other no longer than a call may take, so
 		// that a slow initialization does not hold it past its deadline.
 		p.m.Misses.Inc()
 		p.grow()
+	} else {
+		full = p.budget != nil && p.budget.Full()
 	}
 	wait := p.timeout
 	if wait <= 0 {
 		wait = 30 * time.Second
+	}
+	// Kept from making one by its site's instance budget, the plugin
+	// waits for one of its own instances only briefly, and not at all
+	// when it has none.
+	if full {
+		if p.total.Load() == 0 {
+			return nil, ErrSiteInstances
+		}
+		wait = min(wait, budgetWait)
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -354,6 +389,9 @@ func (p *Plugin) take() (*Instance, error) {
 	case <-p.done:
 		return nil, errPoolClosed
 	case <-t.C:
+		if full {
+			return nil, ErrSiteInstances
+		}
 		return nil, errPoolBusy
 	}
 }
@@ -363,6 +401,7 @@ func (p *Plugin) take() (*Instance, error) {
 func (p *Plugin) grow() {
 	p.out.Add(1) // the new instance is out until it is put
 	go func() {
+		start := time.Now()
 		in, err := p.create()
 		if err != nil {
 			p.out.Add(-1)
@@ -371,19 +410,34 @@ func (p *Plugin) grow() {
 			}
 			return
 		}
-		p.Put(in, false)
+		if p.m.ColdStarts != nil {
+			p.m.ColdStarts.Observe(time.Since(start).Seconds())
+		}
+		p.put(in, false, false)
 	}()
 }
 
 var errPoolBusy = errors.New("all instances busy")
 
+// budgetWait bounds how long a request waits for an instance of its
+// plugin when the site's instance budget keeps the plugin from making
+// one.
+const budgetWait = time.Second
+
 // Put returns an instance after a call. A broken instance (one whose
 // call failed: its memory may be in any state) is closed and, when the
 // pool is below its warm size, replaced in the background.
-func (p *Plugin) Put(in *Instance, broken bool) {
+func (p *Plugin) Put(in *Instance, broken bool) { p.put(in, broken, true) }
+
+// put is Put; a new instance (mayFree false) always joins the pool, as
+// a request is waiting for it.
+func (p *Plugin) put(in *Instance, broken, mayFree bool) {
 	defer p.out.Add(-1)
 	in.logs.End()
-	if !broken && !p.shut.Load() {
+	// Past its warm instances, a plugin whose site is at its instance
+	// budget frees what it does not use, for the site's other plugins.
+	surplus := mayFree && p.budget != nil && p.budget.Full() && int(p.total.Load()) > p.warm
+	if !broken && !p.shut.Load() && !surplus {
 		select {
 		case p.idle <- in:
 			return
@@ -406,7 +460,7 @@ func (p *Plugin) discard(in *Instance) {
 	p.mu.Unlock()
 	in.close()
 	if ok {
-		p.total.Add(-1)
+		p.unreserve(1)
 		p.m.Instances.Dec()
 	}
 }
@@ -545,7 +599,7 @@ func (p *Plugin) Close(ctx context.Context) bool {
 		in.close()
 		p.m.Instances.Dec()
 	}
-	p.total.Add(-int32(len(list)))
+	p.unreserve(len(list))
 	p.compiled.Close(ctx)
 	p.rt.modules.Add(-1)
 	return true

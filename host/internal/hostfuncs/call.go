@@ -7,6 +7,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guard"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
+	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
@@ -31,6 +32,7 @@ type Site struct {
 	Guard            *guard.Guard
 	Signer           *signed.Signer
 	Accounts         *accounts.Accounts // nil when the site has no accounts
+	Auth             *oauth.Auth        // nil when the site has no sign-in providers
 	Templates        *templates.Set     // nil when the site has no templates
 	// Locales are the site's languages; never nil. LocaleCookie holds
 	// the user's choice.
@@ -51,6 +53,8 @@ type Site struct {
 	Fetches *prometheus.CounterVec
 	// Published counts the messages guests publish.
 	Published prometheus.Counter
+	// KV is the site's key-value store.
+	KV KV
 }
 
 // Call is one request being served by a guest: what the host functions

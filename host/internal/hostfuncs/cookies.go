@@ -84,7 +84,7 @@ func (c *Call) cookieScope() cookie.Scope {
 		Host:         reqHost,
 		Owns:         func(domain string) bool { return owns(reqHost, domain) },
 		PublicSuffix: cookie.PublicSuffix,
-		Reserved:     []string{xsrf.CookieName, abi.UserCookie, c.site.LocaleCookie},
+		Reserved:     []string{xsrf.CookieName, abi.UserCookie, abi.SignInCookie, abi.ClaimsCookie, c.site.LocaleCookie},
 	}
 }
 
@@ -121,10 +121,15 @@ func userGet(c *Call) (string, int32) {
 func userSet(c *Call, value []byte) int32 { return c.setUser(abi.FuncUserSet, value) }
 
 // setUser signs value in as the current user, or out when it is empty,
-// for host function fn, and returns the ABI result.
+// for host function fn, and returns the ABI result. Signing out also
+// drops the claims of a user who signed in with a provider.
 func (c *Call) setUser(fn string, value []byte) int32 {
 	if len(value) == 0 {
-		return c.setCookie(fn, abi.UserCookie, "", "Max-Age=0")
+		r := c.setCookie(fn, abi.UserCookie, "", "Max-Age=0")
+		if r == 0 && c.site.Auth != nil {
+			r = c.setCookie(fn, abi.ClaimsCookie, "", "Max-Age=0")
+		}
+		return r
 	}
 	enc, err := c.site.Signer.Sign(abi.UserCookie, value)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/outbound"
 )
 
-// The variable and fetch functions (abi/ABI.md sections 7.12 and 7.13).
+// The variable and fetch functions (abi/ABI.md sections 7.14 and 7.15).
 
 func varGet(c *Call, name string) (string, int32) {
 	v, ok := c.site.Vars[name]

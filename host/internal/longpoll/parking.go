@@ -2,10 +2,11 @@
 // nothing newer parks its request (Parking.Wait), holding no instance
 // and no goroutine, until a message, its deadline, the client's leaving
 // or the server's shutdown ends it. Woken waiters are queued for the
-// site's workers, which run the route's guest again through the Run
-// callback, or give a waiter a copy of an answer another made from the
-// same messages (Parking.Keep, abi/ABI.md section 7.4 resp_share). It
-// keeps no messages (package pubsub does) and runs no guest itself.
+// site's workers, which hand them to the host's Run callback: it runs
+// the checks and the route's guest again, or gives the waiter a copy of
+// an answer another made from the same messages (Parking.Keep,
+// Waiter.AnswerShared, abi/ABI.md section 7.4 resp_share). It keeps no
+// messages (package pubsub does) and runs no guest itself.
 package longpoll
 
 import (
@@ -44,9 +45,11 @@ type Config struct {
 	Parked  prometheus.Gauge
 	Resumed prometheus.Counter
 	Shared  prometheus.Counter
-	// Run runs rt's guest again on a woken waiter's request; timedOut
-	// says that its deadline, not a message, woke it.
-	Run func(w *netloop.Response, r *netloop.Request, rt *route.Route, params []route.Param, timedOut bool)
+	// Run answers a woken waiter's request: it runs the waiter's route's
+	// guest again, or gives it a shared answer (Waiter.AnswerShared).
+	// The host decides which, and which checks come first: the site
+	// serving when the waiter wakes may not be the one it parked under.
+	Run func(w *netloop.Response, r *netloop.Request, wt *Waiter)
 }
 
 // Waiter is a parked request: what the host keeps while a long poll waits
@@ -92,6 +95,25 @@ const (
 type parkedRequest interface {
 	Resume(netloop.Handler) error
 	Cancel()
+}
+
+// Route returns the route the waiter parked on: a route of the site
+// that parked it, which a change may since have replaced.
+func (w *Waiter) Route() *route.Route { return w.route }
+
+// Params returns the path parameters of the waiter's request.
+func (w *Waiter) Params() []route.Param { return w.params }
+
+// TimedOut reports whether the waiter's deadline, not a message, woke
+// it.
+func (w *Waiter) TimedOut() bool { return w.timed.Load() }
+
+// AnswerShared gives the woken waiter's request r a copy of an answer
+// that a call on the same route made from the messages its own wait
+// would now return (abi/ABI.md section 7.4 resp_share), and reports
+// whether it did. A waiter woken by its deadline takes none.
+func (w *Waiter) AnswerShared(rw *netloop.Response, r *netloop.Request) bool {
+	return !w.timed.Load() && w.p.answerShared(rw, r, w)
 }
 
 // Wake implements pubsub.Watcher: queue a filed waiter for resumption,
@@ -319,11 +341,8 @@ func (p *Parking) resume(w *Waiter) {
 		w.parked.Resume(netloop.HandlerFunc(answerDraining))
 		return
 	}
-	timedOut := w.timed.Load()
 	err := w.parked.Resume(netloop.HandlerFunc(func(rw *netloop.Response, r *netloop.Request) {
-		if timedOut || !p.answerShared(rw, r, w) {
-			p.cfg.Run(rw, r, w.route, w.params, timedOut)
-		}
+		p.cfg.Run(rw, r, w)
 		w.route.Answers.Count(rw.Status())
 	}))
 	if err == nil {

@@ -67,7 +67,7 @@ func TestResumePanic(t *testing.T) {
 		Broker: pubsub.NewMemory(pubsub.Limits{Retain: 10, MaxTopics: 10, MaxMessageBytes: 100}),
 		Log:    slog.New(log), Parked: prometheus.NewGauge(prometheus.GaugeOpts{Name: "parked"}),
 		Resumed: counter("resumed"), Shared: counter("shared"),
-		Run: func(*netloop.Response, *netloop.Request, *route.Route, []route.Param, bool) {},
+		Run: func(*netloop.Response, *netloop.Request, *Waiter) {},
 	})
 	defer p.Close()
 	rt := &route.Route{Pattern: mustParse(t, "/p"), Plugin: "g"}

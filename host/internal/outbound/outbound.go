@@ -1,5 +1,5 @@
 // Package outbound makes the HTTP requests a site's guests ask for with
-// the fetch host function (abi/ABI.md section 7.13), and refuses the ones
+// the fetch host function (abi/ABI.md section 7.15), and refuses the ones
 // its allow list does not admit: by URL before the request, by address on
 // every connection dialed (so a name re-bound to an internal address
 // cannot pass), and again on every redirect.
@@ -391,7 +391,7 @@ func validValue(s string) bool {
 
 // Header parsing and writing in the ABI's form.
 
-// ParseHeader reads name NUL value NUL pairs (abi/ABI.md section 7.13).
+// ParseHeader reads name NUL value NUL pairs (abi/ABI.md section 7.15).
 func ParseHeader(b []byte) ([][2]string, error) {
 	var out [][2]string
 	for len(b) > 0 {

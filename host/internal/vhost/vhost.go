@@ -7,27 +7,35 @@ package vhost
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"unsafe"
 )
 
 // Table maps host names to sites of type S. Build it with Add, then
 // Sort; it is immutable after, and then safe for concurrent use.
+//
+// Every lookup costs map lookups by the name's labels, however many
+// sites there are: exact names in one map, "*." patterns in another by
+// their suffix, tried longest first by walking the name's dots.
 type Table[S comparable] struct {
 	exact    map[string]S // lower-case host → site
-	suffixes []suffix[S]  // "*.example.com" entries, longest first
+	suffixes map[string]S // "*.example.com" entries by suffix, ".example.com"
 	fallback S            // the "*" site, or the zero S
+
+	// within holds, for each domain with a dot before it
+	// (".example.com"), the site whose names or patterns lie within it,
+	// and whether more than one site's do: what OwnsCookieDomain asks.
+	within map[string]owner[S]
 }
 
-type suffix[S comparable] struct {
-	suffix string // ".example.com"
-	site   S
+type owner[S comparable] struct {
+	site    S
+	several bool
 }
 
 // Add lists name, one of site's hosts: an exact name, "*.domain" or
-// "*". It fails when another site lists the same name; nameOf names
-// sites in the error.
+// "*". It fails when another site lists the same name or pattern;
+// nameOf names sites in the error.
 func (t *Table[S]) Add(name string, site S, nameOf func(S) string) error {
 	var zero S
 	name = strings.ToLower(name)
@@ -38,7 +46,14 @@ func (t *Table[S]) Add(name string, site S, nameOf func(S) string) error {
 		}
 		t.fallback = site
 	case strings.HasPrefix(name, "*."):
-		t.suffixes = append(t.suffixes, suffix[S]{name[1:], site})
+		if t.suffixes == nil {
+			t.suffixes = map[string]S{}
+		}
+		if other, ok := t.suffixes[name[1:]]; ok {
+			return fmt.Errorf("host: sites %q and %q both claim hosts %q", nameOf(other), nameOf(site), name)
+		}
+		t.suffixes[name[1:]] = site
+		t.addWithin(name[1:], site) // a pattern lies within its own domain
 	default:
 		if t.exact == nil {
 			t.exact = map[string]S{}
@@ -47,15 +62,40 @@ func (t *Table[S]) Add(name string, site S, nameOf func(S) string) error {
 			return fmt.Errorf("host: sites %q and %q both claim host %q", nameOf(other), nameOf(site), name)
 		}
 		t.exact[name] = site
+		if i := strings.IndexByte(name, '.'); i >= 0 {
+			t.addWithin(name[i:], site)
+		}
 	}
 	return nil
 }
 
-// Sort orders the patterns so that the most specific wins, whatever the
-// config's order. Call it once every name is added.
-func (t *Table[S]) Sort() {
-	slices.SortStableFunc(t.suffixes, func(a, b suffix[S]) int { return len(b.suffix) - len(a.suffix) })
+// addWithin records that site has a name within d and each domain
+// above it (d is ".b.example.com": also ".example.com", ".com").
+func (t *Table[S]) addWithin(d string, site S) {
+	if t.within == nil {
+		t.within = map[string]owner[S]{}
+	}
+	for {
+		o, ok := t.within[d]
+		switch {
+		case !ok:
+			t.within[d] = owner[S]{site: site}
+		case o.site != site && !o.several:
+			o.several = true
+			t.within[d] = o
+		}
+		i := strings.IndexByte(d[1:], '.')
+		if i < 0 {
+			return
+		}
+		d = d[1+i:]
+	}
 }
+
+// Sort finishes the table once every name is added. Lookups need no
+// order (the longest pattern wins by construction); it stays so that
+// building a table reads the same as before.
+func (t *Table[S]) Sort() {}
 
 // Lookup returns the site that answers host (which may carry a port),
 // or the zero S.
@@ -77,21 +117,15 @@ func (t *Table[S]) OwnsCookieDomain(s S, reqHost, domain string) bool {
 	if domain != reqHost && t.listed(domain) != s {
 		return false
 	}
+	if other, ok := t.exact[domain]; ok && other != s {
+		return false
+	}
 	within := "." + domain
-	for name, site := range t.exact {
-		if site != s && (name == domain || strings.HasSuffix(name, within)) {
-			return false
-		}
+	if o, ok := t.within[within]; ok && (o.several || o.site != s) {
+		return false // another site's name or pattern at or within domain
 	}
-	for _, hs := range t.suffixes {
-		if site := hs.site; site != s && strings.HasSuffix(hs.suffix, within) {
-			return false // another site's pattern at or within domain
-		}
-	}
-	for _, hs := range t.suffixes { // longest first: the first above domain answers the rest
-		if strings.HasSuffix(within, hs.suffix) {
-			return hs.site == s
-		}
+	if site, ok := t.longestSuffix(within); ok { // the pattern above domain answers the rest
+		return site == s
 	}
 	return true
 }
@@ -102,13 +136,25 @@ func (t *Table[S]) listed(name string) S {
 	if s, ok := t.exact[name]; ok {
 		return s
 	}
-	for _, hs := range t.suffixes {
-		if strings.HasSuffix(name, hs.suffix) {
-			return hs.site
+	s, _ := t.longestSuffix(name)
+	return s
+}
+
+// longestSuffix returns the site of the longest "*." pattern whose
+// suffix name ends with, trying each of name's dots from the left.
+func (t *Table[S]) longestSuffix(name string) (S, bool) {
+	if len(t.suffixes) > 0 {
+		for i := 0; i < len(name); i++ {
+			if name[i] != '.' {
+				continue
+			}
+			if s, ok := t.suffixes[name[i:]]; ok {
+				return s, true
+			}
 		}
 	}
 	var zero S
-	return zero
+	return zero, false
 }
 
 // Name returns the host name of a Host header's value: without its

@@ -63,6 +63,9 @@ type Host interface {
 	Var(name string, buf []byte) int32
 	Fetch(method, url string, headers, body []byte) int32
 	FetchResult(part int32, buf []byte) int32
+	UserClaims(buf []byte) int32
+	LoginWith(provider, next string) int32
+	AuthProviders(buf []byte) int32
 }
 
 var (
