@@ -51,6 +51,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzEscapers -fuzztime=$(or $(FUZZTIME),80000x) ./host/templates
 	$(GO) test -run='^$$' -fuzz=FuzzRewriteSite -fuzztime=$(or $(FUZZTIME),40000x) ./host/config
 	cd internal && $(GO) test -run='^$$' -fuzz=FuzzCheckHeader -fuzztime=$(or $(FUZZTIME),500000x) ./cookie
+	$(GO) test -run='^$$' -fuzz=FuzzParseRule -fuzztime=$(or $(FUZZTIME),80000x) ./host/internal/outbound
+	$(GO) test -run='^$$' -fuzz=FuzzParseHeader -fuzztime=$(or $(FUZZTIME),200000x) ./host/internal/outbound
 	cd internal && $(GO) test -run='^$$' -fuzz=FuzzSafe -fuzztime=$(or $(FUZZTIME),200000x) ./localpath
 
 ## soak: a wasmweb process under legitimate and hostile traffic on three

@@ -159,6 +159,41 @@ const (
 	// signs the user in as FuncUserSet does; ErrDenied otherwise.
 	FuncUserLogin = "user_login"
 
+	// FuncVar, "(name, name_len, buf, buf_limit) -> len", returns a site
+	// variable's value; ErrNotFound when the site has none of that name.
+	FuncVar = "var"
+
+	// FuncFetch, "(method, method_len, url, url_len, headers,
+	// headers_len, body, body_len) -> status", makes an HTTP request to
+	// an origin the site allows and returns the response's status, or an
+	// error code; headers are NUL-terminated name and value pairs.
+	FuncFetch = "fetch"
+	// FuncFetchResult, "(part, buf, buf_limit) -> len", returns part
+	// (FetchHeaders or FetchBody) of the call's last fetched response.
+	FuncFetchResult = "fetch_result"
+)
+
+// Parts of FuncFetchResult.
+const (
+	FetchHeaders = 0
+	FetchBody    = 1
+)
+
+// Caps of a fetch's request (FuncFetch); past them it returns
+// ErrTooLarge.
+const (
+	// MaxFetchHeaders caps the request's header fields.
+	MaxFetchHeaders = 100
+	// MaxFetchHeaderBytes caps the header list as the guest passes it.
+	MaxFetchHeaderBytes = 64 << 10
+)
+
+// Caps of site variables (FuncVar).
+const (
+	// MaxVarName caps a variable's name.
+	MaxVarName = 128
+	// MaxVarValue caps a variable's value.
+	MaxVarValue = 64 << 10
 	// FuncUserClaims, "(buf, buf_limit) -> len", returns the claims of a
 	// user signed in with a provider as a JSON object; ErrNotFound for
 	// another user or none.
@@ -293,13 +328,16 @@ const (
 	ErrTooLarge  = -3
 	ErrFinished  = -4
 	ErrNoRequest = -5
-	// ErrUnavailable: the pub/sub backend is unreachable.
+	// ErrUnavailable: the pub/sub backend or a fetched upstream is
+	// unreachable, or the site's fetches are at their cap.
 	ErrUnavailable = -6
 	// WaitParked is not an error: FuncWait parked the request and the
 	// guest must return StatusWait.
 	WaitParked = -7
 	// ErrDenied: FuncUserLogin found no account with that name and
-	// password, or the name is locked after failed attempts.
+	// password, or the name is locked after failed attempts; FuncFetch
+	// was given, or redirected to, a URL or address the site does not
+	// allow.
 	ErrDenied = -8
 	// ErrConflict: a FuncKVSet or FuncKVDelete found another version
 	// than the one it expected.
@@ -327,6 +365,11 @@ const (
 	FeatureLocale = 1 << 7
 	// FeatureAccounts: user_login, against the site's [site.accounts].
 	FeatureAccounts = 1 << 8
+	// FeatureVars: var, the site's [site.vars].
+	FeatureVars = 1 << 11
+	// FeatureFetch: fetch and fetch_result, to the origins of the site's
+	// [site.outbound] allow list.
+	FeatureFetch = 1 << 12
 	// FeatureProviders: user_claims, login_with and auth_providers,
 	// against the site's [site.auth.providers].
 	FeatureProviders = 1 << 9

@@ -36,6 +36,7 @@ type metrics struct {
 	resumed     prometheus.Counter
 	shared      prometheus.Counter
 	published   prometheus.Counter
+	fetches     *prometheus.CounterVec
 	unrouted    *statusCounters // requests no site answers: site=""
 }
 
@@ -102,6 +103,10 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 	m.resumed = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_resumed_requests_total", Help: "Parked requests answered after a message or their deadline."})
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
 	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
+	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasmweb_outbound_fetches_total", Help: "Guests' fetches, by site and result: ok, denied, invalid, too_large, busy or unavailable.",
+	}, []string{"site", "result"})
+	m.reg.MustRegister(m.fetches)
 	m.unrouted = newStatusCounters(m.requests, "", NoRoute)
 	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "wasmweb_open_connections", Help: "Connections open on the servers that serve the host, on either transport.",

@@ -38,7 +38,10 @@ func TestResumeMeetsNewSiteChecks(t *testing.T) {
 	spec := func(wasm string, secrets []string, loginURL string, xsrfOn bool, methods ...string) config.Site {
 		s := byrouteSite("p", config.Limits{}, config.SitePubSub{})
 		s.Plugins["g"] = wasm
-		s.Cookies.Secrets, s.LoginURL, s.XSRF = secrets, loginURL, xsrfOn
+		s.LoginURL, s.XSRF = loginURL, xsrfOn
+		for _, sec := range secrets {
+			s.Cookies.Secrets = append(s.Cookies.Secrets, config.NewSecret(sec))
+		}
 		for i := range s.Routes {
 			if s.Routes[i].Path == "/park" {
 				s.Routes[i].Auth, s.Routes[i].Methods = config.AuthRequired, methods
@@ -145,7 +148,11 @@ func TestResumeReadsUserAsNewSite(t *testing.T) {
 	)
 	wasm := goPlugin(t, "testdata/userpoll")
 	spec := func(secrets ...string) config.Site {
-		return config.Site{Name: "u", Hosts: []string{"*"}, Cookies: config.Cookies{Secrets: secrets},
+		var secs []config.Secret
+		for _, sec := range secrets {
+			secs = append(secs, config.NewSecret(sec))
+		}
+		return config.Site{Name: "u", Hosts: []string{"*"}, Cookies: config.Cookies{Secrets: secs},
 			Plugins: map[string]string{"g": wasm},
 			Routes: []config.Route{
 				{Path: "/poll", Plugin: "g", Handler: "poll"},

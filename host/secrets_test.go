@@ -25,7 +25,7 @@ func TestNoSecretsWarning(t *testing.T) {
 	}{
 		{"plain", func(*config.Site) {}, false},
 		{"with secrets", func(s *config.Site) {
-			s.Cookies.Secrets = []string{"0123456789abcdef"}
+			s.Cookies.Secrets = []config.Secret{config.NewSecret("0123456789abcdef")}
 			s.Plugins["g"] = wasmPath("abuse")
 		}, false},
 		{"xsrf only", func(s *config.Site) { s.XSRF = true }, false},

@@ -35,7 +35,7 @@ func TestSignInWithProvider(t *testing.T) {
 	wasm := abiGuest(t)
 	site := config.Site{
 		Name: "signin", Hosts: []string{"s.test"},
-		Cookies: config.Cookies{Secrets: []string{"0123456789abcdef0123456789abcdef"}},
+		Cookies: config.Cookies{Secrets: []config.Secret{config.NewSecret("0123456789abcdef0123456789abcdef")}},
 		Auth: config.Auth{Providers: map[string]config.Provider{"idp": {
 			Type: config.ProviderOIDC, Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret,
 			Claims: []string{"email", "email_verified"},

@@ -26,6 +26,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/kv"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/oauth"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/route"
@@ -149,6 +150,26 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 			Run: run,
 		})
 	}
+	if len(spec.Vars) > 0 {
+		s.env.Vars = make(map[string]string, len(spec.Vars))
+		for k, v := range spec.Vars {
+			s.env.Vars[k] = v.Value()
+		}
+	}
+	if o := spec.Outbound; prev != nil && reflect.DeepEqual(prev.spec.Outbound, o) {
+		// The same allow list and caps: the connections and the count
+		// of fetches in flight carry over.
+		s.env.Outbound = prev.env.Outbound
+	} else if len(o.Allow) > 0 {
+		oc, err := outbound.New(outbound.Config{Allow: o.Allow, Timeout: time.Duration(o.Timeout),
+			MaxResponseBytes: int64(o.MaxResponseBytes), MaxRequestBytes: int64(o.MaxRequestBytes), MaxConcurrent: o.MaxConcurrent, MaxRedirects: o.MaxRedirects})
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
+		}
+		s.env.Outbound = oc
+	}
+	s.env.Fetches = e.m.fetches.MustCurryWith(prometheus.Labels{"site": spec.Name})
 	if spec.Static.Dir != "" {
 		d, err := static.Open(spec.Static.Dir, static.Options{Prefix: spec.Static.Prefix})
 		if err != nil {
@@ -163,14 +184,14 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		signer = prev.env.Signer
 	} else {
 		var err error
-		signer, err = signed.New(spec.Name, spec.Cookies.Secrets, time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
+		signer, err = signed.New(spec.Name, secretValues(spec.Cookies.Secrets), time.Duration(spec.Cookies.MaxAge), spec.Cookies.Encrypt)
 		if err != nil {
 			s.close(ctx)
 			return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
 		}
 	}
 	s.env.Signer = signer
-	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: spec.Cookies.Secrets, User: signer, Log: e.log})
+	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: secretValues(spec.Cookies.Secrets), User: signer, Log: e.log})
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)
@@ -400,6 +421,9 @@ func (s *Site) closeNow(ctx context.Context) {
 	if s.static != nil {
 		s.static.Close()
 	}
+	if s.env.Outbound != nil {
+		s.env.Outbound.Close() // idle connections only: a successor sharing it goes on
+	}
 	if s.ownsPubSub.Load() {
 		if s.env.Parking != nil {
 			s.env.Parking.Drain()
@@ -421,4 +445,14 @@ func (s *Site) closeNow(ctx context.Context) {
 	if rt := s.interp.Load(); rt != nil && idle {
 		rt.Close(ctx)
 	}
+}
+
+// secretValues returns the values of secrets, for the packages that take
+// plain strings.
+func secretValues(secrets []config.Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Value()
+	}
+	return out
 }

@@ -121,6 +121,31 @@
 // A message the site has not translated stays as written, in English.
 // sdktest's Request.WithTranslations gives a test's site its languages.
 //
+// # Variables and outbound HTTP
+//
+// A site's config gives its plugins variables ([site.vars]: inline, from
+// the environment or from a file), which Var reads; the host never shows
+// their values. Fetch makes an HTTP request to an origin the site's
+// [site.outbound] allow list names, and to nothing else: the host refuses
+// other URLs, internal addresses the list does not name (on every
+// connection, after any DNS answer) and redirects that leave the list,
+// and caps each fetch's time and body and the site's fetches in flight:
+//
+//	func weather(c *sdk.Context) {
+//		key, _ := c.Var("api_key")
+//		resp, err := c.Fetch(sdk.FetchRequest{URL: "https://api.example.com/today",
+//			Header: sdk.Header{"authorization": {"Bearer " + key}}})
+//		if err != nil { // ErrDenied, ErrUnavailable, ErrTooLarge, ErrInvalid
+//			c.Error(502)
+//			return
+//		}
+//		c.Write(resp.Body)
+//	}
+//
+// The call waits for the answer within the handler's deadline.
+// sdktest's Request.WithVar and Request.WithUpstream give a test's site
+// its variables and an upstream served in process.
+//
 // # Testing
 //
 // The same handler code runs natively under go test: package sdktest

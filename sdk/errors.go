@@ -30,12 +30,14 @@ var (
 	// for example from init or from a goroutine that outlived its handler.
 	ErrNoRequest = errors.New("no request in progress")
 	// ErrUnavailable is ERR_UNAVAILABLE: a service the host depends on,
-	// the pub/sub backend of Publish and Wait or the key-value store, is
-	// unreachable. A handler
-	// usually answers 503.
+	// the pub/sub backend of Publish and Wait, the key-value store, or the
+	// upstream of Fetch, is unreachable or too slow, or the site has its
+	// cap of fetches in flight. A handler usually answers 503 (504 for a
+	// fetch).
 	ErrUnavailable = errors.New("service unavailable")
 	// ErrDenied is ERR_DENIED: Login found no account with that name and
-	// password, or the name is locked after failed attempts.
+	// password, or the name is locked after failed attempts; Fetch was
+	// given, or redirected to, a URL or address the site does not allow.
 	ErrDenied = errors.New("denied")
 	// ErrConflict is ERR_CONFLICT: a key-value write found another
 	// version than the one it expected.

@@ -30,6 +30,8 @@ type sdkCase struct {
 	// hosts are the hosts of the site the Host header names, for
 	// cookies' Domain (site abi-a's for a.example.com).
 	hosts []string
+	// vars are the site's variables, as [site.vars] gives them.
+	vars map[string]string
 }
 
 func sdkCases() []sdkCase {
@@ -122,7 +124,29 @@ func sdkCases() []sdkCase {
 		{name: "locale/set-de", handler: "locale", method: "GET", target: "/abi/locale?set=de",
 			header:  [][2]string{{"Host", "cmp.test"}, {"Cookie", "wasmweb_locale=es"}, {"Connection", "close"}},
 			pattern: "/abi/locale", json: true, translations: conformanceTranslations, compareHeaders: []string{"Set-Cookie"}},
+		vars("vars/defined", "greeting"),
+		vars("vars/missing", "missing"),
+		fetchCase("fetch/metadata-address-denied", url.Values{"url": {"http://169.254.169.254/latest/meta-data/"}}),
+		fetchCase("fetch/unlisted-host-denied", url.Values{"url": {"https://example.com/"}}),
+		fetchCase("fetch/bad-method-invalid", url.Values{"url": {"http://127.0.0.1/"}, "method": {"GE T"}}),
+		fetchCase("fetch/relative-url-invalid", url.Values{"url": {"/abi/write"}}),
+		fetchCase("fetch/header-with-CRLF-invalid", url.Values{"url": {"http://127.0.0.1/"}, "hname": {"X-A"}, "hvalue": {"1\r\nX-B: 2"}}),
 	}
+}
+
+// conformanceVars are the "abi" site's [site.vars].
+var conformanceVars = map[string]string{"greeting": "hello-conformance", "dotted.name-1": "v1"}
+
+func vars(name, v string) sdkCase {
+	return sdkCase{name: name, handler: "var", method: "GET", target: "/abi/var?name=" + url.QueryEscape(v),
+		header: [][2]string{{"Host", "cmp.test"}, {"Connection", "close"}}, pattern: "/abi/var", vars: conformanceVars}
+}
+
+// fetchCase is a fetch both hosts refuse: the fake, given no upstream,
+// as the host's allow list does.
+func fetchCase(name string, q url.Values) sdkCase {
+	return sdkCase{name: name, handler: "fetch", method: "GET", target: "/abi/fetch?" + q.Encode(),
+		header: [][2]string{{"Host", "cmp.test"}, {"Connection", "close"}}, pattern: "/abi/fetch", json: true}
 }
 
 // conformanceTranslations are translations/es.csv and de.po as sdktest
@@ -161,6 +185,9 @@ func sameAsSDKTest(t *testing.T, base string) {
 			}
 			if c.hosts != nil {
 				req = req.WithHosts(c.hosts...)
+			}
+			for k, v := range c.vars {
+				req = req.WithVar(k, v)
 			}
 			for code, msgs := range c.translations {
 				req = req.WithTranslations(code, msgs)

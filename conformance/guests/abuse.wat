@@ -49,14 +49,17 @@
 ;;   case 210-216: format_date ranges=1
 ;;   case 217-223: format_number ranges=1
 ;;   case 224-230: user_login ranges=2
-;;   case 231-237: user_claims ranges=1
-;;   case 238-244: login_with ranges=2
-;;   case 245-251: auth_providers ranges=1
-;;   case 252-258: kv_get ranges=2
-;;   case 259-265: kv_set ranges=2
-;;   case 266-272: kv_delete ranges=1
-;;   case 273-279: kv_incr ranges=2
-;;   case 280-286: kv_list ranges=3
+;;   case 231-237: var ranges=2
+;;   case 238-244: fetch ranges=4
+;;   case 245-251: fetch_result ranges=1
+;;   case 252-258: user_claims ranges=1
+;;   case 259-265: login_with ranges=2
+;;   case 266-272: auth_providers ranges=1
+;;   case 273-279: kv_get ranges=2
+;;   case 280-286: kv_set ranges=2
+;;   case 287-293: kv_delete ranges=1
+;;   case 294-300: kv_incr ranges=2
+;;   case 301-307: kv_list ranges=3
 (module
   (import "wasmweb_v1" "host_features" (func $host_features (result i64)))
   (import "wasmweb_v1" "log" (func $log (param i32 i32 i32)))
@@ -91,6 +94,9 @@
   (import "wasmweb_v1" "format_date" (func $format_date (param i64 i32 i32 i32 i32) (result i32)))
   (import "wasmweb_v1" "format_number" (func $format_number (param f64 i32 i32 i32) (result i32)))
   (import "wasmweb_v1" "user_login" (func $user_login (param i32 i32 i32 i32) (result i32)))
+  (import "wasmweb_v1" "var" (func $var (param i32 i32 i32 i32) (result i32)))
+  (import "wasmweb_v1" "fetch" (func $fetch (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasmweb_v1" "fetch_result" (func $fetch_result (param i32 i32 i32) (result i32)))
   (import "wasmweb_v1" "user_claims" (func $user_claims (param i32 i32) (result i32)))
   (import "wasmweb_v1" "login_with" (func $login_with (param i32 i32 i32 i32) (result i32)))
   (import "wasmweb_v1" "auth_providers" (func $auth_providers (param i32 i32) (result i32)))
@@ -121,7 +127,7 @@
   (func (export "wasmweb_handle") (param $route i32) (result i32)
     (local $n i32) (local $size i32) (local $ptr i32) (local $len i32)
     (local.set $n (call $query))
-    (if (i32.or (i32.lt_s (local.get $n) (i32.const 0)) (i32.ge_s (local.get $n) (i32.const 287)))
+    (if (i32.or (i32.lt_s (local.get $n) (i32.const 0)) (i32.ge_s (local.get $n) (i32.const 308)))
       (then
         (drop (call $resp_set_status (i32.const 400)))
         (return (i32.const 0))))
@@ -166,113 +172,122 @@
       (br $v_done))
     ;; the function
     (block $f_done
-      (block $f40
-        (block $f39
-          (block $f38
-            (block $f37
-              (block $f36
-                (block $f35
-                  (block $f34
-                    (block $f33
-                      (block $f32
-                        (block $f31
-                          (block $f30
-                            (block $f29
-                              (block $f28
-                                (block $f27
-                                  (block $f26
-                                    (block $f25
-                                      (block $f24
-                                        (block $f23
-                                          (block $f22
-                                            (block $f21
-                                              (block $f20
-                                                (block $f19
-                                                  (block $f18
-                                                    (block $f17
-                                                      (block $f16
-                                                        (block $f15
-                                                          (block $f14
-                                                            (block $f13
-                                                              (block $f12
-                                                                (block $f11
-                                                                  (block $f10
-                                                                    (block $f9
-                                                                      (block $f8
-                                                                        (block $f7
-                                                                          (block $f6
-                                                                            (block $f5
-                                                                              (block $f4
-                                                                                (block $f3
-                                                                                  (block $f2
-                                                                                    (block $f1
-                                                                                      (block $f0
-                                                                                        (br_table $f0 $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $f10 $f11 $f12 $f13 $f14 $f15 $f16 $f17 $f18 $f19 $f20 $f21 $f22 $f23 $f24 $f25 $f26 $f27 $f28 $f29 $f30 $f31 $f32 $f33 $f34 $f35 $f36 $f37 $f38 $f39 $f40 $f_done (i32.div_u (local.get $n) (i32.const 7))))
-                                                                                      (drop (call $host_features))
+      (block $f43
+        (block $f42
+          (block $f41
+            (block $f40
+              (block $f39
+                (block $f38
+                  (block $f37
+                    (block $f36
+                      (block $f35
+                        (block $f34
+                          (block $f33
+                            (block $f32
+                              (block $f31
+                                (block $f30
+                                  (block $f29
+                                    (block $f28
+                                      (block $f27
+                                        (block $f26
+                                          (block $f25
+                                            (block $f24
+                                              (block $f23
+                                                (block $f22
+                                                  (block $f21
+                                                    (block $f20
+                                                      (block $f19
+                                                        (block $f18
+                                                          (block $f17
+                                                            (block $f16
+                                                              (block $f15
+                                                                (block $f14
+                                                                  (block $f13
+                                                                    (block $f12
+                                                                      (block $f11
+                                                                        (block $f10
+                                                                          (block $f9
+                                                                            (block $f8
+                                                                              (block $f7
+                                                                                (block $f6
+                                                                                  (block $f5
+                                                                                    (block $f4
+                                                                                      (block $f3
+                                                                                        (block $f2
+                                                                                          (block $f1
+                                                                                            (block $f0
+                                                                                              (br_table $f0 $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $f10 $f11 $f12 $f13 $f14 $f15 $f16 $f17 $f18 $f19 $f20 $f21 $f22 $f23 $f24 $f25 $f26 $f27 $f28 $f29 $f30 $f31 $f32 $f33 $f34 $f35 $f36 $f37 $f38 $f39 $f40 $f41 $f42 $f43 $f_done (i32.div_u (local.get $n) (i32.const 7))))
+                                                                                            (drop (call $host_features))
+                                                                                            (br $f_done))
+                                                                                          (call $log (i32.const 1) (local.get $ptr) (local.get $len))
+                                                                                          (br $f_done))
+                                                                                        (drop (call $req_get (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                                                        (br $f_done))
+                                                                                      (drop (call $req_header (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
                                                                                       (br $f_done))
-                                                                                    (call $log (i32.const 1) (local.get $ptr) (local.get $len))
+                                                                                    (drop (call $req_header_names (local.get $ptr) (local.get $len)))
                                                                                     (br $f_done))
-                                                                                  (drop (call $req_get (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                                                  (drop (call $req_param (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                                                   (br $f_done))
-                                                                                (drop (call $req_header (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                                                (drop (call $req_arg (i32.const 1) (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
                                                                                 (br $f_done))
-                                                                              (drop (call $req_header_names (local.get $ptr) (local.get $len)))
+                                                                              (drop (call $req_arg_names (i32.const 1) (local.get $ptr) (local.get $len)))
                                                                               (br $f_done))
-                                                                            (drop (call $req_param (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                                                            (drop (call $req_file (local.get $ptr) (local.get $len) (i32.const 0) (i32.const 0) (local.get $ptr) (local.get $len)))
                                                                             (br $f_done))
-                                                                          (drop (call $req_arg (i32.const 1) (local.get $ptr) (local.get $len) (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                                          (drop (call $resp_set_status (i32.const 200)))
                                                                           (br $f_done))
-                                                                        (drop (call $req_arg_names (i32.const 1) (local.get $ptr) (local.get $len)))
+                                                                        (drop (call $resp_header (i32.const 0) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                                         (br $f_done))
-                                                                      (drop (call $req_file (local.get $ptr) (local.get $len) (i32.const 0) (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                                      (drop (call $resp_write (local.get $ptr) (local.get $len)))
                                                                       (br $f_done))
-                                                                    (drop (call $resp_set_status (i32.const 200)))
+                                                                    (drop (call $resp_redirect (local.get $ptr) (local.get $len) (i32.const 302)))
                                                                     (br $f_done))
-                                                                  (drop (call $resp_header (i32.const 0) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                                                  (drop (call $resp_error (i32.const 422) (local.get $ptr) (local.get $len)))
                                                                   (br $f_done))
-                                                                (drop (call $resp_write (local.get $ptr) (local.get $len)))
+                                                                (drop (call $publish (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                                 (br $f_done))
-                                                              (drop (call $resp_redirect (local.get $ptr) (local.get $len) (i32.const 302)))
+                                                              (drop (call $wait (local.get $ptr) (local.get $len) (i64.const 0) (i32.const 1)))
                                                               (br $f_done))
-                                                            (drop (call $resp_error (i32.const 422) (local.get $ptr) (local.get $len)))
+                                                            (drop (call $msg_id (i32.const 0)))
                                                             (br $f_done))
-                                                          (drop (call $publish (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                                          (drop (call $msg_data (i32.const 0) (local.get $ptr) (local.get $len)))
                                                           (br $f_done))
-                                                        (drop (call $wait (local.get $ptr) (local.get $len) (i64.const 0) (i32.const 1)))
+                                                        (drop (call $resp_share))
                                                         (br $f_done))
-                                                      (drop (call $msg_id (i32.const 0)))
+                                                      (drop (call $render (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                       (br $f_done))
-                                                    (drop (call $msg_data (i32.const 0) (local.get $ptr) (local.get $len)))
+                                                    (drop (call $cookie_get (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                     (br $f_done))
-                                                  (drop (call $resp_share))
+                                                  (drop (call $cookie_set (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                   (br $f_done))
-                                                (drop (call $render (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                                (drop (call $signed_cookie_get (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                                 (br $f_done))
-                                              (drop (call $cookie_get (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                              (drop (call $signed_cookie_set (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                                               (br $f_done))
-                                            (drop (call $cookie_set (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                            (drop (call $user_get (local.get $ptr) (local.get $len)))
                                             (br $f_done))
-                                          (drop (call $signed_cookie_get (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                          (drop (call $user_set (local.get $ptr) (local.get $len)))
                                           (br $f_done))
-                                        (drop (call $signed_cookie_set (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                                        (drop (call $xsrf_token (local.get $ptr) (local.get $len)))
                                         (br $f_done))
-                                      (drop (call $user_get (local.get $ptr) (local.get $len)))
+                                      (drop (call $locale_get (local.get $ptr) (local.get $len)))
                                       (br $f_done))
-                                    (drop (call $user_set (local.get $ptr) (local.get $len)))
+                                    (drop (call $locale_set (local.get $ptr) (local.get $len)))
                                     (br $f_done))
-                                  (drop (call $xsrf_token (local.get $ptr) (local.get $len)))
+                                  (drop (call $translate (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (i32.const 2) (local.get $ptr) (local.get $len)))
                                   (br $f_done))
-                                (drop (call $locale_get (local.get $ptr) (local.get $len)))
+                                (drop (call $format_date (i64.const 0) (i32.const 0) (i32.const 1) (local.get $ptr) (local.get $len)))
                                 (br $f_done))
-                              (drop (call $locale_set (local.get $ptr) (local.get $len)))
+                              (drop (call $format_number (f64.const 1234) (i32.const -1) (local.get $ptr) (local.get $len)))
                               (br $f_done))
-                            (drop (call $translate (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (i32.const 2) (local.get $ptr) (local.get $len)))
+                            (drop (call $user_login (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                             (br $f_done))
-                          (drop (call $format_date (i64.const 0) (i32.const 0) (i32.const 1) (local.get $ptr) (local.get $len)))
+                          (drop (call $var (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                           (br $f_done))
-                        (drop (call $format_number (f64.const 1234) (i32.const -1) (local.get $ptr) (local.get $len)))
+                        (drop (call $fetch (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
                         (br $f_done))
-                      (drop (call $user_login (local.get $ptr) (local.get $len) (local.get $ptr) (local.get $len)))
+                      (drop (call $fetch_result (i32.const 0) (local.get $ptr) (local.get $len)))
                       (br $f_done))
                     (drop (call $user_claims (local.get $ptr) (local.get $len)))
                     (br $f_done))

@@ -183,7 +183,7 @@ func parseSignature(name, params, result string) (hostFunc, error) {
 	}
 	switch result {
 	case "":
-	case "len", "err", "n":
+	case "len", "err", "n", "status":
 		hf.result = "i32"
 	case "i64":
 		hf.result = "i64"

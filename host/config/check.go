@@ -1,14 +1,18 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/locale"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -18,6 +22,44 @@ import (
 // labels, NATS subjects and signing keys.
 
 var siteName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// varName is what a site variable's name may be (abi/ABI.md section 7.14).
+var varName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+
+// resolveSecret reads an env or file secret, as an error about key when
+// it is missing. A site given to the admin API may hold inline secrets
+// only: the API's caller must not make the server read its environment
+// or files into a guest.
+func (c *Config) resolveSecret(key string, s *Secret) error {
+	if c.inlineOnly && s.Source() != "inline" {
+		return &Error{Key: key, Err: errors.New("a site given through the admin API may hold inline values only, not env or file sources")}
+	}
+	if err := s.resolve(); err != nil {
+		return &Error{Key: key, Err: err}
+	}
+	return nil
+}
+
+// checkOutbound checks a [site.outbound] table.
+func checkOutbound(key string, o Outbound) error {
+	bad := func(k, format string, args ...any) error {
+		return &Error{Key: key + k, Err: fmt.Errorf(format, args...)}
+	}
+	for i, a := range o.Allow {
+		if _, err := outbound.ParseRule(a); err != nil {
+			return bad(fmt.Sprintf(".allow[%d]", i), "%v", err)
+		}
+	}
+	switch {
+	case o.Timeout < 0:
+		return bad(".timeout", "must not be \"off\"")
+	case o.MaxConcurrent < 0:
+		return bad(".max_concurrent", "must not be negative")
+	case o.MaxRedirects < -1:
+		return bad(".max_redirects", "must be -1 (follow none) or more")
+	}
+	return nil
+}
 
 // check checks c as decoded, before defaults: every error names the key
 // it is about, as an *Error without file and line, which Parse adds.
@@ -150,10 +192,31 @@ func (c *Config) check() error {
 				return bad(key+".static.dir", "%s: no such directory", site.Static.Dir)
 			}
 		}
-		for j, sec := range site.Cookies.Secrets {
-			if len(sec) < 16 {
+		for j := range site.Cookies.Secrets {
+			skey := fmt.Sprintf("%s.cookies.secrets[%d]", key, j)
+			if err := c.resolveSecret(skey, &site.Cookies.Secrets[j]); err != nil {
+				return err
+			}
+			if sec := site.Cookies.Secrets[j].Value(); len(sec) < 16 {
 				return bad(fmt.Sprintf("%s.cookies.secrets[%d]", key, j), "a secret of %d bytes is too short: use at least 16 (32 random bytes is best)", len(sec))
 			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(site.Vars)) {
+			vkey := key + ".vars." + name
+			if !varName.MatchString(name) {
+				return bad(vkey, "%q: a variable name is 1 to %d letters, digits, _, - and .", name, abi.MaxVarName)
+			}
+			v := site.Vars[name]
+			if err := c.resolveSecret(vkey, &v); err != nil {
+				return err
+			}
+			if len(v.Value()) > abi.MaxVarValue {
+				return bad(vkey, "a value of %d bytes is too large (at most %d)", len(v.Value()), abi.MaxVarValue)
+			}
+			site.Vars[name] = v
+		}
+		if err := checkOutbound(key+".outbound", site.Outbound); err != nil {
+			return err
 		}
 		if err := checkAccounts(key+".accounts", site.Accounts); err != nil {
 			return err

@@ -26,7 +26,8 @@ type Config struct {
 	// Sites are the [[site]] tables, one per served site.
 	Sites []Site `toml:"site"`
 
-	src *source // the file Parse read; nil for a Config made in code
+	src        *source // the file Parse read; nil for a Config made in code
+	inlineOnly bool    // secrets from env or files are refused (ParseSite)
 }
 
 // Server is the [server] table: where to listen and the network core's
@@ -160,6 +161,15 @@ type Site struct {
 	// wasmweb passwd), for user_login; empty when the site has no local
 	// accounts.
 	Accounts map[string]string `toml:"accounts"`
+	// Vars are the site's variables, which its plugins read through the
+	// var host function (SDK Context.Var): name = "value", name = { env =
+	// "NAME" } or name = { file = "/run/secrets/name" }. Names are letters,
+	// digits, _, - and ., at most 128 bytes; values are never logged or
+	// shown (see Secret).
+	Vars map[string]Secret `toml:"vars"`
+	// Outbound is what the site's plugins may fetch (abi/ABI.md section
+	// 7.15): nothing, unless its allow list names it.
+	Outbound Outbound `toml:"outbound"`
 	// Auth is the site's sign-in with third-party providers: OpenID
 	// Connect, GitHub or generic OAuth 2.0, run by the host.
 	Auth Auth `toml:"auth"`
@@ -316,11 +326,41 @@ type Cookies struct {
 	// Secrets sign the site's signed cookies: the first signs, all
 	// verify. Each is at least 16 bytes. Without secrets a random one is
 	// made at start, so signed cookies do not survive a restart.
-	Secrets []string `toml:"secrets"`
+	// Each may come from the environment or a file, as a Secret.
+	Secrets []Secret `toml:"secrets"`
 	// MaxAge is how long a signed value stays valid; default 31 days.
 	MaxAge Duration `toml:"max_age"`
 	// Encrypt also encrypts signed values.
 	Encrypt bool `toml:"encrypt"`
+}
+
+// Outbound is a site's [site.outbound] table: the origins its plugins
+// may fetch from, and the caps on fetching. Zero fields take defaults.
+type Outbound struct {
+	// Allow lists the origins a plugin may fetch from, each a scheme, a
+	// host and an optional port: "https://api.example.com",
+	// "https://*.example.org:8443" (any subdomain, port 8443),
+	// "http://127.0.0.1:*" (any port). Without a port the scheme's own
+	// (80 or 443) is meant. Nothing else may be fetched. Loopback,
+	// private, link-local, multicast and unspecified addresses are
+	// refused even to a listed name, unless the entry names that address
+	// itself ("http://127.0.0.1:8888", "http://[fd00::1]").
+	Allow []string `toml:"allow"`
+	// Timeout bounds one fetch, redirects included; the call's own
+	// deadline (call_timeout) bounds it too. Default 10 s.
+	Timeout Duration `toml:"timeout"`
+	// MaxResponseBytes caps a fetched response's body; a larger one
+	// fails the fetch. Default 4 MiB.
+	MaxResponseBytes Size `toml:"max_response_bytes"`
+	// MaxRequestBytes caps the body a plugin sends; a larger one fails
+	// the fetch. Default 4 MiB.
+	MaxRequestBytes Size `toml:"max_request_bytes"`
+	// MaxConcurrent caps the fetches the site's plugins have in flight at
+	// once; one past it fails at once. Default 8.
+	MaxConcurrent int `toml:"max_concurrent"`
+	// MaxRedirects caps the redirects one fetch follows, each checked
+	// against Allow; default 5, and "max_redirects = -1" follows none.
+	MaxRedirects int `toml:"max_redirects"`
 }
 
 // Route is one [[site.route]] table.

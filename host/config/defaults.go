@@ -47,6 +47,12 @@ const (
 	DefaultLocale       = "en"
 	DefaultLocaleCookie = abi.LocaleCookie
 	DefaultCookieMaxAge = 31 * 24 * time.Hour
+
+	DefaultOutboundTimeout          = 10 * time.Second
+	DefaultOutboundMaxResponseBytes = 4 << 20
+	DefaultOutboundMaxRequestBytes  = 4 << 20
+	DefaultOutboundMaxConcurrent    = 8
+	DefaultOutboundMaxRedirects     = 5
 )
 
 // maxBurst bounds the default burst of a high rate.
@@ -227,6 +233,7 @@ func (s Site) WithDefaults() Site {
 	if s.Cookies.MaxAge <= 0 {
 		s.Cookies.MaxAge = Duration(DefaultCookieMaxAge)
 	}
+	s.Outbound = s.Outbound.WithDefaults()
 	s.Auth = s.Auth.WithDefaults()
 	if len(s.Routes) > 0 {
 		routes := make([]Route, len(s.Routes))
@@ -239,4 +246,24 @@ func (s Site) WithDefaults() Site {
 		s.Routes = routes
 	}
 	return s
+}
+
+// WithDefaults returns o with every zero field set to its default.
+func (o Outbound) WithDefaults() Outbound {
+	if o.Timeout <= 0 {
+		o.Timeout = Duration(DefaultOutboundTimeout)
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultOutboundMaxResponseBytes
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultOutboundMaxRequestBytes
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = DefaultOutboundMaxConcurrent
+	}
+	if o.MaxRedirects == 0 {
+		o.MaxRedirects = DefaultOutboundMaxRedirects
+	}
+	return o
 }

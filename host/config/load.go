@@ -51,7 +51,13 @@ func Load(path string) (Config, error) {
 // resolves its relative paths against dir, checks it and applies the
 // defaults. Unknown keys and bad values are errors of type *Error.
 func Parse(name string, src []byte, dir string) (Config, error) {
-	var cfg Config
+	return parse(name, src, dir, false)
+}
+
+// parse is Parse; inlineOnly refuses secrets from the environment or
+// files.
+func parse(name string, src []byte, dir string, inlineOnly bool) (Config, error) {
+	cfg := Config{inlineOnly: inlineOnly}
 	md, err := toml.Decode(string(src), &cfg)
 	if err != nil {
 		var pe toml.ParseError
@@ -121,6 +127,13 @@ func (c *Config) resolvePaths(dir string) {
 		resolve(&s.Static.Dir)
 		resolve(&s.Templates.Dir)
 		resolve(&s.Locale.Dir)
+		for j := range s.Cookies.Secrets {
+			s.Cookies.Secrets[j].resolvePath(dir)
+		}
+		for k, v := range s.Vars {
+			v.resolvePath(dir)
+			s.Vars[k] = v
+		}
 		for name, p := range s.Plugins {
 			resolve(&p)
 			s.Plugins[name] = p
@@ -293,7 +306,7 @@ func ParseSite(name string, src []byte, dir string) (Config, error) {
 			}
 		}
 	}
-	cfg, err := Parse(name, src, dir)
+	cfg, err := parse(name, src, dir, true)
 	if err != nil {
 		return Config{}, err
 	}

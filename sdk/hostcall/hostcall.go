@@ -180,6 +180,23 @@ func FormatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32 
 // accounts and signs the user in when it matches.
 func UserLogin(name, password string) int32 { return userLogin(name, password) }
 
+// Var is abi.FuncVar: it writes the value of the site's variable name
+// into buf.
+func Var(name string, buf *byte, bufLimit int32) int32 { return varGet(name, buf, bufLimit) }
+
+// Fetch is abi.FuncFetch: it makes an HTTP request to an origin the site
+// allows, with headers (NUL-terminated name and value pairs) and body,
+// and returns the response's status.
+func Fetch(method, url string, headers *byte, headersLen int32, body *byte, bodyLen int32) int32 {
+	return fetch(method, url, headers, headersLen, body, bodyLen)
+}
+
+// FetchResult is abi.FuncFetchResult: it writes part (abi.Fetch*) of the
+// call's last fetched response into buf.
+func FetchResult(part int32, buf *byte, bufLimit int32) int32 {
+	return fetchResult(part, buf, bufLimit)
+}
+
 // UserClaims is abi.FuncUserClaims: it writes the claims of a user who
 // signed in with a provider, a JSON object, into buf.
 func UserClaims(buf *byte, bufLimit int32) int32 { return userClaims(buf, bufLimit) }

@@ -175,6 +175,18 @@ func userLogin(name, password string) int32 {
 	return nativeHost().UserLogin(name, password)
 }
 
+func varGet(name string, buf *byte, bufLimit int32) int32 {
+	return nativeHost().Var(name, bytesAt(buf, bufLimit))
+}
+
+func fetch(method, url string, headers *byte, headersLen int32, body *byte, bodyLen int32) int32 {
+	return nativeHost().Fetch(method, url, bytesAt(headers, headersLen), bytesAt(body, bodyLen))
+}
+
+func fetchResult(part int32, buf *byte, bufLimit int32) int32 {
+	return nativeHost().FetchResult(part, bytesAt(buf, bufLimit))
+}
+
 func userClaims(buf *byte, bufLimit int32) int32 {
 	return nativeHost().UserClaims(bytesAt(buf, bufLimit))
 }

@@ -107,6 +107,15 @@ func formatNumber(value float64, digits int32, buf *byte, bufLimit int32) int32
 //go:wasmimport wasmweb_v1 user_login
 func userLogin(name, password string) int32
 
+//go:wasmimport wasmweb_v1 var
+func varGet(name string, buf *byte, bufLimit int32) int32
+
+//go:wasmimport wasmweb_v1 fetch
+func fetch(method, url string, headers *byte, headersLen int32, body *byte, bodyLen int32) int32
+
+//go:wasmimport wasmweb_v1 fetch_result
+func fetchResult(part int32, buf *byte, bufLimit int32) int32
+
 //go:wasmimport wasmweb_v1 user_claims
 func userClaims(buf *byte, bufLimit int32) int32
 

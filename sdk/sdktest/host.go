@@ -54,6 +54,9 @@ type fakeHost struct {
 	locales *locale.Bundle
 	loc     *locale.Locale
 
+	// The call's last fetched response (Fetch).
+	fetched *fetched
+
 	// The response.
 	status       int
 	respHeader   http.Header
@@ -145,7 +148,7 @@ var levelNames = map[int32]string{
 }
 
 // features are the fake host's feature bits, in and out of requests.
-const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale | abi.FeatureKV
+const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureLocale | abi.FeatureKV | abi.FeatureVars | abi.FeatureFetch
 
 func (h *fakeHost) HostFeatures() int64 {
 	return features

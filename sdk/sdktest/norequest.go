@@ -50,7 +50,10 @@ func (noRequest) AuthProviders([]byte) int32                 { return abi.ErrNoR
 func (noRequest) SignedCookieSet(string, string, string) int32 {
 	return abi.ErrNoRequest
 }
-func (noRequest) Wait(string, int64, int32) int32 { return abi.ErrNoRequest }
-func (noRequest) MsgID(int32) int64               { return abi.ErrNoRequest }
-func (noRequest) MsgData(int32, []byte) int32     { return abi.ErrNoRequest }
-func (noRequest) RespShare() int32                { return abi.ErrNoRequest }
+func (noRequest) Wait(string, int64, int32) int32            { return abi.ErrNoRequest }
+func (noRequest) MsgID(int32) int64                          { return abi.ErrNoRequest }
+func (noRequest) MsgData(int32, []byte) int32                { return abi.ErrNoRequest }
+func (noRequest) RespShare() int32                           { return abi.ErrNoRequest }
+func (noRequest) Var(string, []byte) int32                   { return abi.ErrNoRequest }
+func (noRequest) Fetch(string, string, []byte, []byte) int32 { return abi.ErrNoRequest }
+func (noRequest) FetchResult(int32, []byte) int32            { return abi.ErrNoRequest }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"slices"
@@ -25,10 +26,12 @@ type Request struct {
 	hosts        []string // the site's host names, for cookies' Domain
 	header       []headerField
 	params       map[string]string
-	accounts     map[string]string // user name → password, for Login
-	providers    []string          // sign-in providers, for LoginWith
-	locale       localeSpec        // the site's languages and the host's clock
-	kv           *KVStore          // the sites' key-value stores; nil: DefaultKV
+	accounts     map[string]string       // user name → password, for Login
+	providers    []string                // sign-in providers, for LoginWith
+	locale       localeSpec              // the site's languages and the host's clock
+	kv           *KVStore                // the sites' key-value stores; nil: DefaultKV
+	vars         map[string]string       // the site's variables, for Var
+	upstreams    map[string]http.Handler // origin → handler, for Fetch
 
 	// body is the body unless form or files are set, which build one.
 	body  []byte
@@ -75,6 +78,8 @@ func (r *Request) clone() *Request {
 		}
 	}
 	c.accounts = maps.Clone(r.accounts)
+	c.vars = maps.Clone(r.vars)
+	c.upstreams = maps.Clone(r.upstreams)
 	c.providers = slices.Clone(r.providers)
 	c.locale = r.locale.clone()
 	return &c

@@ -29,6 +29,9 @@ func init() {
 		" req_header="+itoa(hostcall.ReqHeader("host", 0, &b[0], int32(len(b))))+
 		" resp_write="+itoa(hostcall.RespWrite(&b[0], 1))+
 		" resp_set_status="+itoa(hostcall.RespSetStatus(200))+
+		" var="+itoa(hostcall.Var("greeting", &b[0], int32(len(b))))+
+		" fetch="+itoa(hostcall.Fetch("GET", "http://127.0.0.1/", nil, 0, nil, 0))+
+		" fetch_result="+itoa(hostcall.FetchResult(abi.FetchBody, &b[0], int32(len(b))))+
 		" user_claims="+itoa(hostcall.UserClaims(&b[0], int32(len(b))))+
 		" login_with="+itoa(hostcall.LoginWith("corp", "/"))+
 		" auth_providers="+itoa(hostcall.AuthProviders(&b[0], int32(len(b))))+
@@ -123,6 +126,8 @@ func raw(c *sdk.Context) {
 		}
 	case "features":
 		res = map[string]int64{"features": hostcall.HostFeatures()}
+	case "outbound":
+		res = outboundRaw(q.Get("url"))
 	default:
 		hostcall.RespError(400, "unknown case "+strconv.Quote(name))
 		return
@@ -197,4 +202,37 @@ func outputs() map[string]any {
 	res["file_missing"] = code(func(buf *byte, limit int32) int32 { return hostcall.ReqFile("up", 0, abi.FileName, buf, limit) })
 	res["features"] = hostcall.HostFeatures()
 	return res
+}
+
+// outboundRaw reads a variable and a fetched response by the (buf,
+// buf_limit) rule, and makes the calls the SDK never makes: fetch_result
+// before any fetch and with an unknown part, fetch with a header list
+// cut short, and fetch_result after a failed fetch.
+func outboundRaw(url string) map[string]any {
+	m := map[string]any{}
+	m["var"] = read(func(buf *byte, limit int32) int32 { return hostcall.Var("greeting", buf, limit) })
+	m["var_missing"] = code(func(buf *byte, limit int32) int32 { return hostcall.Var("no-such-var", buf, limit) })
+	m["var_empty_name"] = code(func(buf *byte, limit int32) int32 { return hostcall.Var("", buf, limit) })
+	m["result_before"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
+	h := []byte("x-a\x001\x00x-b")
+	m["fetch_cut_header"] = hostcall.Fetch("GET", url, &h[0], int32(len(h)), nil, 0)
+	big := make([]byte, abi.MaxFetchHeaderBytes+1)
+	copy(big, "x-a\x00")
+	big[len(big)-1] = 0
+	m["fetch_header_bytes_past_cap"] = hostcall.Fetch("GET", url, &big[0], int32(len(big)), nil, 0)
+	var many []byte
+	for range abi.MaxFetchHeaders + 1 {
+		many = append(many, "x-a\x001\x00"...)
+	}
+	m["fetch_101_headers"] = hostcall.Fetch("GET", url, &many[0], int32(len(many)), nil, 0)
+	m["fetch_100_headers"] = hostcall.Fetch("GET", url, &many[0], int32(len(many)-len("x-a\x001\x00")), nil, 0)
+	body := make([]byte, 64<<10+1) // the "abi" site's max_request_bytes, and one byte
+	m["fetch_body_past_cap"] = hostcall.Fetch("POST", url, nil, 0, &body[0], int32(len(body)))
+	m["fetch_body_at_cap"] = hostcall.Fetch("POST", url, nil, 0, &body[0], int32(len(body)-1))
+	m["fetch"] = hostcall.Fetch("GET", url, nil, 0, nil, 0)
+	m["body"] = read(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
+	m["part_7"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(7, buf, limit) })
+	m["fetch_denied"] = hostcall.Fetch("GET", "http://169.254.169.254/", nil, 0, nil, 0)
+	m["result_after_denied"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
+	return m
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/longpoll"
 	"github.com/wasmweb/wasmweb/host/internal/oauth"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
@@ -43,6 +44,13 @@ type Site struct {
 	// to a request for reqHost, reaches this site alone (abi/ABI.md
 	// section 7.6).
 	OwnsCookieDomain func(reqHost, domain string) bool
+	// Vars are the site's variables, [site.vars]; never logged.
+	Vars map[string]string
+	// Outbound makes the site's fetches; nil when its allow list is
+	// empty, so that every fetch is denied.
+	Outbound *outbound.Client
+	// Fetches counts the site's fetches by result (label "result").
+	Fetches *prometheus.CounterVec
 	// Published counts the messages guests publish.
 	Published prometheus.Counter
 	// KV is the site's key-value store.
@@ -72,6 +80,9 @@ type Call struct {
 	waiter   *longpoll.Waiter // set when wait parked the request
 	xsrf     []byte           // the request's XSRF token, once asked for
 	loc      *locale.Locale   // the request's locale, once asked for
+
+	fetched       *outbound.Response // the call's last fetched response
+	fetchedHeader []byte             // its header, in the ABI's form, once asked for
 
 	written  int64 // body bytes written by the guest
 	finished bool  // a redirect or error page was sent

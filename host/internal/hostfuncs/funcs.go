@@ -66,6 +66,9 @@ var Functions = []guest.Func{
 
 	in2(abi.FuncUserLogin, mem("name"), mem("password"), userLogin),
 
+	out1(abi.FuncVar, str("name"), varGet),
+	blocking4(abi.FuncFetch, str("method"), str("url"), mem("headers"), mem("body"), fetch),
+	out1(abi.FuncFetchResult, i32("part"), fetchResult),
 	out0(abi.FuncUserClaims, userClaims),
 	in2(abi.FuncLoginWith, mem("provider"), mem("next"), loginWith),
 	out0(abi.FuncAuthProviders, authProviders),
@@ -74,7 +77,8 @@ var Functions = []guest.Func{
 // features are the feature bits host_features returns (abi/ABI.md
 // section 8).
 const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned |
-	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureProviders | abi.FeatureKV
+	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureProviders | abi.FeatureKV |
+	abi.FeatureVars | abi.FeatureFetch
 
 func hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
 	stack[0] = api.EncodeI64(features)

@@ -60,6 +60,9 @@ type Host interface {
 	FormatNumber(value float64, digits int32, buf []byte) int32
 	UserLogin(name, password string) int32
 
+	Var(name string, buf []byte) int32
+	Fetch(method, url string, headers, body []byte) int32
+	FetchResult(part int32, buf []byte) int32
 	UserClaims(buf []byte) int32
 	LoginWith(provider, next string) int32
 	AuthProviders(buf []byte) int32
