@@ -99,7 +99,7 @@ func blocking4[A, B, C, D any](name string, a param[A], b param[B], cp param[C],
 	ob := len(a.types)
 	oc := ob + len(b.types)
 	od := oc + len(cp.types)
-	return def(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
+	return reqDef(name, i32s, func(ctx context.Context, mod api.Module, stack []uint64) {
 		av, bv, cv, dv := a.decode(mod, stack), b.decode(mod, stack[ob:]), cp.decode(mod, stack[oc:]), d.decode(mod, stack[od:])
 		c := current(ctx)
 		if c == nil {
