@@ -126,8 +126,14 @@ func New(ctx context.Context, engine *Engine, cfg config.Config, log *slog.Logge
 	return h, nil
 }
 
-// Close unloads every site. Calls in progress are stopped.
+// Close unloads every site, once a change in progress has finished.
+// Calls in progress are stopped.
 func (h *Host) Close(ctx context.Context) error {
+	// A change in progress (a swap or reload loading modules into the
+	// sites' runtimes) finishes first: closing a runtime under a compile
+	// or an initialization would fail it, or worse, inside wazero.
+	h.changes.mu.Lock()
+	defer h.changes.mu.Unlock()
 	h.closeMu.Lock()
 	defer h.closeMu.Unlock()
 	if h.isClosed {
