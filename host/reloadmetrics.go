@@ -51,7 +51,7 @@ func newReloadMetrics(h *Host) *reloadMetrics {
 		}, []string{"cause"}),
 		generation: prometheus.NewDesc("wasmweb_plugin_generation", "The generation number of the plugin's code that takes new requests, from 1 at load.", []string{"site", "plugin"}, nil),
 		moduleSize: prometheus.NewDesc("wasmweb_plugin_module_bytes", "Bytes of WebAssembly in the plugin's open generations: the current one and those still draining.", []string{"site", "plugin"}, nil),
-		modules:    prometheus.NewDesc("wasmweb_compiled_modules", "Compiled modules open in the site's runtime, of current and draining generations.", []string{"site"}, nil),
+		modules:    prometheus.NewDesc("wasmweb_compiled_modules", "Compiled modules the site's plugins hold, of current and draining generations; a module shared with other sites counts in each (wasmweb_engine_compiled_modules counts it once).", []string{"site"}, nil),
 		instances:  prometheus.NewDesc("wasmweb_instances", "Guest instances open in the site's runtime, of current and draining generations.", []string{"site"}, nil),
 	}
 	h.m.reg.MustRegister(m.reloads, m.failures, m.seconds, m.sites, m.refused, m)
