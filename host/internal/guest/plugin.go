@@ -216,7 +216,12 @@ type Instance struct {
 	mod    api.Module
 	handle api.Function
 	ctx    context.Context   // carries the instance to host functions
-	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout
+	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout, or interpreted
+	// cancel ends ctx, which stops an interpreted instance's call: the
+	// interpreter reads the stop global from Go code, where the
+	// watchdog's write would race with it (the compiler's machine code
+	// reads it outside Go's memory model). nil when compiled.
+	cancel context.CancelFunc
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
@@ -306,6 +311,9 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 	// stays outermost, where host functions find it first.
 	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
 	in.ctx = context.WithValue(base, instanceKey{}, in)
+	if p.rt.g != nil && p.rt.g.key.interp {
+		in.ctx, in.cancel = context.WithCancel(in.ctx)
+	}
 	in.logs = p.logs.NewCall(in.state.RequestID)
 	out := &guestOutput{in: in}
 	cfg := wazero.NewModuleConfig().
@@ -325,7 +333,9 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 	}
 	p.rt.instances.Add(1)
 	in.mod = mod
-	in.stop = interrupt.Global(mod)
+	if in.cancel == nil {
+		in.stop = interrupt.Global(mod)
+	}
 	p.mu.Lock()
 	if p.shut.Load() {
 		p.mu.Unlock()
@@ -549,6 +559,9 @@ func (in *Instance) halt() {
 	if in.stop != nil {
 		in.stop.Set(1)
 	}
+	if in.cancel != nil {
+		in.cancel()
+	}
 	close(in.halted)
 }
 
@@ -604,6 +617,9 @@ const randChunk = 64 << 10
 
 func (in *Instance) close() {
 	if in.mod != nil && !in.isClosed.Swap(true) {
+		if in.cancel != nil {
+			in.cancel()
+		}
 		in.mod.Close(context.Background())
 		in.pool.rt.instances.Add(-1)
 	}

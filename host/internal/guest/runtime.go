@@ -187,7 +187,8 @@ func (e *Engine) runtime(ctx context.Context, key groupKey, funcs []Func) (*Runt
 func (e *Engine) newGroup(ctx context.Context, key groupKey, funcs []Func) (*runtimeGroup, error) {
 	cfg := wazero.NewRuntimeConfigCompiler().WithCompilationCache(e.cache)
 	if key.interp {
-		cfg = wazero.NewRuntimeConfigInterpreter()
+		// Its instances' calls stop when their context ends (Instance.cancel).
+		cfg = wazero.NewRuntimeConfigInterpreter().WithCloseOnContextDone(true)
 	}
 	cfg = cfg.WithMemoryLimitPages(key.pages)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
