@@ -37,7 +37,7 @@ func TestSignInWithProvider(t *testing.T) {
 		Name: "signin", Hosts: []string{"s.test"},
 		Cookies: config.Cookies{Secrets: []config.Secret{config.NewSecret("0123456789abcdef0123456789abcdef")}},
 		Auth: config.Auth{Providers: map[string]config.Provider{"idp": {
-			Type: config.ProviderOIDC, Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret,
+			Type: config.ProviderOIDC, Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: config.NewSecret(m.ClientSecret),
 			Claims: []string{"email", "email_verified"},
 		}}},
 		Limits:  config.Limits{Instances: 1, WarmInstances: 1},

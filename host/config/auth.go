@@ -62,9 +62,11 @@ type Provider struct {
 	SubjectField string `toml:"subject_field"`
 	// ClientID is the client (application) id the provider issued.
 	ClientID string `toml:"client_id"`
-	// ClientSecret is the client secret, written in the file; prefer
-	// ClientSecretEnv, which keeps it out of the file. One of the two.
-	ClientSecret string `toml:"client_secret"`
+	// ClientSecret is the client secret: inline, or { env = "NAME" } or
+	// { file = "/path" } as any secret (Secret), which keep it out of
+	// the file. ClientSecretEnv is another way to name an environment
+	// variable. One of the two.
+	ClientSecret Secret `toml:"client_secret"`
 	// ClientSecretEnv names the environment variable that holds the
 	// client secret.
 	ClientSecretEnv string `toml:"client_secret_env"`
@@ -139,7 +141,7 @@ func (p Provider) Secret() string {
 	if p.ClientSecretEnv != "" {
 		return os.Getenv(p.ClientSecretEnv)
 	}
-	return p.ClientSecret
+	return p.ClientSecret.Value()
 }
 
 // providerName is what a provider's name may hold: it becomes part of
@@ -234,13 +236,13 @@ func checkAuth(key string, a Auth, accountNames map[string]string) error {
 			return bad(pkey+".client_id", "needs the client id the provider issued")
 		}
 		switch {
-		case p.ClientSecret != "" && p.ClientSecretEnv != "":
+		case p.ClientSecret.given() && p.ClientSecretEnv != "":
 			return bad(pkey+".client_secret_env", "give client_secret or client_secret_env, not both")
 		case p.ClientSecretEnv != "":
 			if os.Getenv(p.ClientSecretEnv) == "" {
 				return bad(pkey+".client_secret_env", "the environment variable %s is not set", p.ClientSecretEnv)
 			}
-		case p.ClientSecret == "":
+		case p.ClientSecret.Value() == "":
 			return bad(pkey+".client_secret", "needs the client secret (or client_secret_env, an environment variable holding it)")
 		}
 		for i, s := range p.Scopes {

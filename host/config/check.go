@@ -221,6 +221,17 @@ func (c *Config) check() error {
 		if err := checkAccounts(key+".accounts", site.Accounts); err != nil {
 			return err
 		}
+		for name, p := range site.Auth.Providers {
+			if c.inlineOnly && p.ClientSecretEnv != "" {
+				return &Error{Key: key + ".auth.providers." + name + ".client_secret_env", Err: errors.New("a site given through the admin API may hold inline values only, not env or file sources")}
+			}
+			if p.ClientSecret.given() {
+				if err := c.resolveSecret(key+".auth.providers."+name+".client_secret", &p.ClientSecret); err != nil {
+					return err
+				}
+				site.Auth.Providers[name] = p
+			}
+		}
 		if err := checkAuth(key+".auth", site.Auth, site.Accounts); err != nil {
 			return err
 		}

@@ -134,6 +134,10 @@ func (c *Config) resolvePaths(dir string) {
 			v.resolvePath(dir)
 			s.Vars[k] = v
 		}
+		for name, p := range s.Auth.Providers {
+			p.ClientSecret.resolvePath(dir)
+			s.Auth.Providers[name] = p
+		}
 		for name, p := range s.Plugins {
 			resolve(&p)
 			s.Plugins[name] = p

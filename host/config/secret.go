@@ -36,6 +36,9 @@ type Secret struct {
 // code.
 func NewSecret(value string) Secret { return Secret{value: value, resolved: true} }
 
+// given reports whether the secret was written in the config at all.
+func (s Secret) given() bool { return s.resolved || s.env != "" || s.file != "" }
+
 // Value returns the secret's value: the inline string, or what the
 // environment variable or file held when the config was checked.
 func (s Secret) Value() string { return s.value }

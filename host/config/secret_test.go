@@ -89,3 +89,49 @@ func TestParseSiteInlineOnly(t *testing.T) {
 		t.Errorf("ParseSite with inline values: %v", err)
 	}
 }
+
+// A provider's client secret comes from the same sources as any secret,
+// and a site given to the admin API may not name the server's
+// environment for it either.
+func TestProviderSecretSources(t *testing.T) {
+	t.Setenv("WASMWEB_TEST_CLIENT_SECRET", "client-secret-from-env-55")
+	site := func(secret string) string {
+		return `
+[[site]]
+name = "a"
+hosts = ["*"]
+[site.auth]
+base_url = "https://example.com/"
+[site.auth.providers.gh]
+type = "github"
+client_id = "id"
+` + secret + `
+[site.plugins]
+hello = "plugins/hello"
+[[site.route]]
+path = "/"
+plugin = "hello"
+`
+	}
+	for secret, want := range map[string]string{
+		`client_secret = "inline-secret"`:                        "inline-secret",
+		`client_secret = { env = "WASMWEB_TEST_CLIENT_SECRET" }`: "client-secret-from-env-55",
+		`client_secret = { file = "secrets/token" }`:             "from-a-file",
+		`client_secret_env = "WASMWEB_TEST_CLIENT_SECRET"`:       "client-secret-from-env-55",
+	} {
+		cfg, err := Parse("auth.toml", []byte(site(secret)), "testdata")
+		if err != nil {
+			t.Errorf("%s: %v", secret, err)
+			continue
+		}
+		if got := cfg.Sites[0].Auth.Providers["gh"].Secret(); got != want {
+			t.Errorf("%s: secret %q, want %q", secret, got, want)
+		}
+	}
+	for _, secret := range []string{`client_secret = { env = "WASMWEB_TEST_CLIENT_SECRET" }`, `client_secret_env = "WASMWEB_TEST_CLIENT_SECRET"`} {
+		_, err := ParseSite("PUT /v1/sites/a", []byte(site(secret)), "testdata")
+		if err == nil || !strings.Contains(err.Error(), "inline values only") || strings.Contains(err.Error(), "client-secret-from-env") {
+			t.Errorf("ParseSite with %s: %v", secret, err)
+		}
+	}
+}

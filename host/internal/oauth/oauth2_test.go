@@ -152,7 +152,7 @@ func TestGitHubSignIn(t *testing.T) {
 		{"email": "octocat@example.com", "primary": true, "verified": true},
 	}
 	s := startSite(t, config.Auth{Providers: map[string]config.Provider{"github": {
-		Type: config.ProviderGitHub, Title: "GitHub", ClientID: asClient, ClientSecret: asSecret,
+		Type: config.ProviderGitHub, Title: "GitHub", ClientID: asClient, ClientSecret: config.NewSecret(asSecret),
 		AuthURL: as.URL + "/login/oauth/authorize", TokenURL: as.URL + "/login/oauth/access_token", UserInfoURL: as.URL + "/user",
 		Claims: []string{"name", "email", "email_verified", "picture", "preferred_username"},
 	}}})
@@ -192,7 +192,7 @@ func TestGitHubSignIn(t *testing.T) {
 // number here, and exposes the user-info fields the claims name.
 func TestOAuth2SignIn(t *testing.T) {
 	as := startAuthServer(t, false, map[string]any{"id": 42, "username": "ada", "name": "Ada Lovelace", "role": "admin"})
-	p := config.Provider{Type: config.ProviderOAuth2, Title: "Corp", ClientID: asClient, ClientSecret: asSecret,
+	p := config.Provider{Type: config.ProviderOAuth2, Title: "Corp", ClientID: asClient, ClientSecret: config.NewSecret(asSecret),
 		AuthURL: as.URL + "/authorize", TokenURL: as.URL + "/token", UserInfoURL: as.URL + "/me",
 		SubjectField: "id", Scopes: []string{"profile"}, Claims: []string{"name", "username", "missing"}}
 	s := startSite(t, config.Auth{Providers: map[string]config.Provider{"corp": p}})
@@ -213,7 +213,7 @@ func TestOAuth2SignIn(t *testing.T) {
 		b.wantRefused(s, resp, body, 400, "could not be verified")
 	})
 	t.Run("wrong client secret", func(t *testing.T) {
-		p.SubjectField, p.ClientSecret = "id", "wrong"
+		p.SubjectField, p.ClientSecret = "id", config.NewSecret("wrong")
 		s := startSite(t, config.Auth{Providers: map[string]config.Provider{"corp": p}})
 		b := newBrowser(t)
 		resp, body := b.signIn(s, "corp", "/me")
@@ -237,7 +237,7 @@ func TestExchangesCapped(t *testing.T) {
 		}
 		inner.ServeHTTP(w, r)
 	})
-	s := startSite(t, config.Auth{Providers: map[string]config.Provider{"corp": {Type: config.ProviderOAuth2, ClientID: asClient, ClientSecret: asSecret,
+	s := startSite(t, config.Auth{Providers: map[string]config.Provider{"corp": {Type: config.ProviderOAuth2, ClientID: asClient, ClientSecret: config.NewSecret(asSecret),
 		AuthURL: as.URL + "/authorize", TokenURL: as.URL + "/token", UserInfoURL: as.URL + "/me", SubjectField: "id"}}})
 	oauth.SetMaxExchanges(s.auth, 1)
 

@@ -327,7 +327,7 @@ func (b *browser) wantRefused(s *site, resp *http.Response, body string, status 
 }
 
 func oidcProvider(o *op) config.Provider {
-	return config.Provider{Type: config.ProviderOIDC, Title: "Mock", Issuer: o.Issuer(), ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+	return config.Provider{Type: config.ProviderOIDC, Title: "Mock", Issuer: o.Issuer(), ClientID: o.ClientID, ClientSecret: config.NewSecret(o.ClientSecret),
 		Claims: []string{"name", "email", "email_verified", "preferred_username", "groups"}}
 }
 
