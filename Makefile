@@ -30,6 +30,8 @@ GOTEST      := $(TESTSUMMARY) -skips $(SKIPPED) -- $(GO) test -json
 test:
 	@mkdir -p bin && $(GO) build -o $(TESTSUMMARY) ./tools/testsummary && rm -f $(SKIPPED)
 	$(GOTEST) -race -count=1 -timeout=30m $(PKGS)
+	@echo "== RSS after 100 plugin swaps, without the race detector (which inflates memory)"
+	$(GO) test -count=1 -run '^TestSwapMemoryReturns$$' -v ./host/
 	@for m in $(filter-out .,$(MODULES)); do \
 		echo "== module $$m"; \
 		(cd $$m && $(GO) vet ./... && $(GOTEST) -race -count=1 -timeout=30m ./...) || exit 1; \
