@@ -100,6 +100,7 @@ func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
 		return abi.ErrInvalid
 	}
 	var fields [][2]string
+	tokens := 0
 	for rest := headers; len(rest) > 0; {
 		i := bytes.IndexByte(rest, 0)
 		if i < 0 {
@@ -111,9 +112,9 @@ func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
 		}
 		name, value := string(rest[:i]), string(rest[i+1:i+1+j])
 		if name == abi.FetchProviderToken {
-			// The fake has no sign-in providers, so none forwards its
-			// token: the host's answer for such a site.
-			return abi.ErrDenied
+			tokens++
+			rest = rest[i+1+j+1:]
+			continue
 		}
 		if name == "" || strings.ContainsAny(name, " \t\r\n:") || strings.ContainsAny(value, "\r\n\x00") {
 			return abi.ErrInvalid
@@ -121,8 +122,16 @@ func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
 		fields = append(fields, [2]string{name, value})
 		rest = rest[i+1+j+1:]
 	}
-	if len(fields) > abi.MaxFetchHeaders {
+	if len(fields)+tokens > abi.MaxFetchHeaders {
 		return abi.ErrTooLarge
+	}
+	switch {
+	case tokens > 1:
+		return abi.ErrInvalid
+	case tokens == 1:
+		// The fake has no sign-in providers, so none forwards its
+		// token: the host's answer for such a site.
+		return abi.ErrDenied
 	}
 	for range 6 {
 		key, err := originKey(rawURL)
