@@ -191,6 +191,13 @@ func (a *Auth) refresh(ctx context.Context, st kv.Store, key string, k kept, ver
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
+			// Another node may have spent a rotating refresh token
+			// first, and kept what it got.
+			if again, v, err := a.load(st, key); err == nil && v != ver {
+				if tok := (&oauth2.Token{AccessToken: again.Access, RefreshToken: again.Refresh, Expiry: again.Expiry}); tok.Valid() {
+					return tok, nil
+				}
+			}
 			// The provider's answer, not its body: it may echo what it
 			// was sent.
 			a.log.Info("oauth: the provider refused to refresh a token; the user must sign in again", "site", a.site,
