@@ -41,6 +41,7 @@ type authServer struct {
 	refresh   map[string]bool
 	refreshes int
 	refuse    bool
+	noRefresh bool // with expiresIn: no refresh token in the answer
 }
 
 type grant struct{ redirect, challenge string }
@@ -112,6 +113,9 @@ func startAuthServer(t *testing.T, github bool, user map[string]any) *authServer
 			if as.expiresIn > 0 {
 				ans["expires_in"], ans["refresh_token"] = strconv.Itoa(as.expiresIn), rand.Text()
 				as.refresh[ans["refresh_token"]] = true
+				if as.noRefresh {
+					delete(ans, "refresh_token")
+				}
 			}
 			as.mu.Unlock()
 			as.answer(w, r, ans)

@@ -195,4 +195,21 @@ func TestTokenRefreshed(t *testing.T) {
 	if keys := records(t, st); len(keys) != 1 {
 		t.Errorf("records %q, want only the first browser's", keys)
 	}
+
+	// Expired without a refresh token: none, and the record goes.
+	as.mu.Lock()
+	as.refuse, as.noRefresh = false, true
+	before := as.refreshes
+	as.mu.Unlock()
+	b3 := newBrowser(t)
+	b3.signIn(s, "corp", "/me")
+	if _, err := s.auth.Credential(ctx, "corp", "corp:42", b3.lookup(s)); !errors.Is(err, oauth.ErrNoToken) {
+		t.Errorf("expired without a refresh token: %v, want ErrNoToken", err)
+	}
+	as.mu.Lock()
+	after := as.refreshes
+	as.mu.Unlock()
+	if keys := records(t, st); len(keys) != 1 || after != before {
+		t.Errorf("records %q, %d refreshes; want the first browser's only, and no refresh", keys, after-before)
+	}
 }
