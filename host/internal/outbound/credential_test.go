@@ -146,3 +146,25 @@ func TestParsePrefix(t *testing.T) {
 		t.Error("AllowedBy does not follow the rules")
 	}
 }
+
+// A prefix's origin is an allow-list entry that admits it, and the
+// prefix admits a URL under itself.
+func FuzzParsePrefix(f *testing.F) {
+	for _, s := range []string{"https://api.github.com/", "http://[::1]:8080/v1/", "https://a.b/%2e%2e/", "https://a.b/x/../"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePrefix(s)
+		if err != nil {
+			return
+		}
+		r, err := ParseRule(p.Origin())
+		if err != nil || !p.AllowedBy([]Rule{r}) {
+			t.Errorf("%q: origin %q is no allow entry that admits it (%v)", s, p.Origin(), err)
+		}
+		u, err := url.Parse(p.Origin() + p.path + "x")
+		if err != nil || !p.Admits(u) {
+			t.Errorf("%q: %s does not admit %v (%v)", s, p.Origin(), u, err)
+		}
+	})
+}
