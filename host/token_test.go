@@ -1,9 +1,12 @@
 package host_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/netloop"
+	"github.com/wasmweb/wasmweb/netloop/netlooptest"
 )
 
 // tokenProvider is a GitHub-like provider run in the test: its sign-in
@@ -129,7 +134,22 @@ func TestFetchWithProviderToken(t *testing.T) {
 			{Path: "/user", Plugin: "abi", Handler: "user"},
 		},
 	}
-	_, do := testHost(t, site)
+	h, logs, err := loggedHost(t, config.Config{Sites: []config.Site{site}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netloop.NewServer(netloop.Config{}, h, netloop.NewStdTransport())
+	do := func(raw string) (*http.Response, string) {
+		c := netlooptest.Open(srv)
+		defer c.Hangup()
+		c.Feed([]byte(raw))
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(c.Output())), nil)
+		if err != nil {
+			t.Fatalf("response to %q: %v", raw, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
 	get := func(target, cookies string) (*http.Response, string) {
 		t.Helper()
 		raw := "GET " + target + " HTTP/1.1\r\nHost: s.test\r\n"
@@ -273,5 +293,17 @@ func TestFetchWithProviderToken(t *testing.T) {
 	}
 	if got := gh.took(); len(got) != 0 {
 		t.Errorf("after sign-out the API got %q", got)
+	}
+	recs := logs.records("")
+	if len(recs) == 0 {
+		t.Error("the host logged nothing: the check below would see nothing either")
+	}
+	for _, r := range recs {
+		line := fmt.Sprint(r.msg, r.attrs)
+		for _, tk := range append(gh.issued(), corp.issued()...) {
+			if strings.Contains(line, tk) {
+				t.Errorf("the host's log shows token %s: %s", tk, line)
+			}
+		}
 	}
 }
