@@ -46,6 +46,8 @@ func main() {
 	timeout := flag.Duration("timeout", 60*time.Second, "bound on every wait")
 	goroutines := flag.String("metrics", "", "optional admin /metrics URL, to report go_goroutines and wasmweb_pool_instances")
 	profile := flag.String("profile", "", "optional admin base URL (http://HOST:PORT): a 3 s CPU profile of the wake-up is saved to wake.pprof")
+	heap := flag.String("heap", "", "optional admin base URL: a heap profile taken while the waiters are parked (after a GC) is saved to parked.heap")
+	trace := flag.String("trace", "", "optional admin base URL: a 2 s runtime trace of the wake-up is saved to wake.trace")
 	flag.Parse()
 	if *pid <= 0 {
 		fatalf("-pid is required")
@@ -106,33 +108,29 @@ func main() {
 	progress("%d waiters sent; waiting for the server's memory to settle", *n)
 	rssAfter := waitStable(*pid, *stable, *timeout)
 	statusAfter := metricsLine(*goroutines)
+	if *heap != "" {
+		save(*heap+"/debug/pprof/heap?gc=1", "parked.heap")
+	}
 
-	profiled := make(chan struct{})
+	var profiled sync.WaitGroup
 	if *profile != "" {
-		go func() {
-			defer close(profiled)
-			resp, err := http.Get(*profile + "/debug/pprof/profile?seconds=3")
-			if err != nil {
-				progress("profile: %v", err)
-				return
-			}
-			defer resp.Body.Close()
-			f, _ := os.Create("wake.pprof")
-			io.Copy(f, resp.Body)
-			f.Close()
-		}()
+		profiled.Go(func() { save(*profile+"/debug/pprof/profile?seconds=3", "wake.pprof") })
+	}
+	if *trace != "" {
+		profiled.Go(func() { save(*trace+"/debug/pprof/trace?seconds=2", "wake.trace") })
+	}
+	if *profile != "" || *trace != "" {
 		time.Sleep(200 * time.Millisecond) // the profile is running
-	} else {
-		close(profiled)
 	}
 
 	// Publish one message and time every waiter's answer.
 	arrivals := make([]time.Duration, *n)
 	var bad int
 	// The answer's arrival is when its first bytes can be read. Checking
-	// it and closing the connection wait until every waiter has its first
-	// bytes (or has failed), so that neither the client's parsing nor the
-	// server's handling of the close delays a later arrival.
+	// it waits until every waiter has its first bytes (or has failed), so
+	// that the client's parsing does not delay a later arrival; the
+	// connections are closed once every answer is checked and the
+	// profiles are taken, so that closes are not part of them.
 	var pending sync.WaitGroup
 	pending.Add(len(conns))
 	start := time.Now()
@@ -160,7 +158,6 @@ func main() {
 				bad++
 				mu.Unlock()
 			}
-			c.Close()
 		}(i, c)
 	}
 	if _, err := postMessage(*addr, "wake"); err != nil {
@@ -168,7 +165,7 @@ func main() {
 	}
 	published := time.Since(start)
 	wg.Wait()
-	<-profiled
+	profiled.Wait()
 	for _, c := range conns {
 		c.Close()
 	}
@@ -182,6 +179,23 @@ func main() {
 	if bad > 0 {
 		os.Exit(1)
 	}
+}
+
+// save writes what GET u answers to the file name.
+func save(u, name string) {
+	resp, err := http.Get(u)
+	if err != nil {
+		progress("%s: %v", name, err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(name)
+	if err != nil {
+		progress("%s: %v", name, err)
+		return
+	}
+	io.Copy(f, resp.Body)
+	f.Close()
 }
 
 // benchToken is sent as both the _xsrf cookie and field: a bare token the
