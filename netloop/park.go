@@ -168,8 +168,49 @@ func (s *session) resume(p *Parked, h Handler) error {
 	}
 	s.complete()
 	s.holding = false
+	if s.sendNow() {
+		// All of it went, and no input waits: the connection needs no
+		// task of its own, and the goroutine that resumes the next
+		// waiter sends that one's answer too.
+		s.settle()
+		return nil
+	}
 	s.carryOn()
 	return nil
+}
+
+// trySender is implemented by a Conn that can write without waiting:
+// TrySend writes as much of p as the socket takes at once and returns
+// how many bytes that was. Its caller holds nothing else queued on the
+// connection, so the bytes go out in order.
+type trySender interface {
+	TrySend(p []byte) (int, error)
+}
+
+// sendNow writes the answer Resume left in out, on the resuming
+// goroutine, when the connection can take it at once: a resumed long
+// poll's answer is small and its socket's buffer empty, so sending it
+// here spares a task and a goroutine switch per waiter. It reports
+// whether nothing is left for the connection's task: everything was
+// sent and no pipelined input waits. What does not fit at once (a
+// client that does not read, a large answer) is left to the task, so
+// a slow client still holds no goroutine that other clients wait for.
+// s.mu is held.
+func (s *session) sendNow() bool {
+	ts, ok := s.c.(trySender)
+	if !ok || len(s.pend) > 0 || s.carrying || s.writeErr || s.gone.Load() {
+		return false
+	}
+	if len(s.out) > 0 {
+		n, err := ts.TrySend(s.out)
+		if n > 0 {
+			s.out = s.out[:copy(s.out, s.out[n:])]
+		}
+		if err != nil || len(s.out) > 0 {
+			return false // the task's Send waits for the rest, or fails
+		}
+	}
+	return true
 }
 
 // carryOn queues the connection's task that sends what Resume left in
@@ -180,6 +221,7 @@ func (s *session) carryOn() {
 		return
 	}
 	s.carrying = true
+	s.srv.carried.Add(1)
 	s.srv.workers.spawn(s.goOn)
 }
 
