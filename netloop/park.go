@@ -102,14 +102,16 @@ func (p *Parked) hangup() {
 }
 
 // Resume answers the parked request: it rebuilds the request and calls h
-// as a handler would be called. h may call Park again. The answer is sent,
-// and input that arrived meanwhile is served, by a task of the
-// connection's own, so that Resume returns once h has and a client that
-// does not read, or pipelines slow requests, delays no other connection's
-// resumption; while another goroutine serves the connection, the
-// resumption itself is left to that task, and h runs later. Resume
-// returns ErrNotParked when the request was already answered or its
-// client had gone.
+// as a handler would be called. h may call Park again. Resume sends the
+// answer itself when the transport can write it without waiting (netpoll:
+// the socket takes it at once, as it takes a long poll's small answer);
+// what is left, and input that arrived meanwhile, a task of the
+// connection's own sends and serves, so that Resume returns once h has
+// and a client that does not read, or pipelines slow requests, delays no
+// other connection's resumption. While another goroutine serves the
+// connection, the resumption itself is left to that task, and h runs
+// later. Resume returns ErrNotParked when the request was already
+// answered or its client had gone.
 func (p *Parked) Resume(h Handler) error {
 	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
 		return ErrNotParked
