@@ -74,6 +74,20 @@ func (s *session) park(p *Parked, r *Request) {
 	s.parked = p
 }
 
+// releaseParked lets go of the buffers a parked connection has emptied:
+// the answers to requests pipelined before the parked one, once flushed,
+// and the unfinished input of a request whose head came in pieces. A
+// parked connection may wait for minutes, and a server may hold tens of
+// thousands. s.mu is held.
+func (s *session) releaseParked() {
+	if len(s.out) == 0 {
+		s.out = nil
+	}
+	if len(s.pend) == 0 {
+		s.pend = nil
+	}
+}
+
 // OnHangup registers f to run if the client disconnects (or the server
 // closes the connection) while the request is parked. It runs at once if
 // that has already happened.

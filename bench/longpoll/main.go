@@ -311,7 +311,7 @@ func metricsLine(u string) string {
 	b, _ := io.ReadAll(resp.Body)
 	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
-		for _, name := range []string{"go_goroutines ", "wasmweb_pool_instances{", "wasmweb_parked_requests "} {
+		for _, name := range []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ", "go_memstats_heap_sys_bytes ", "go_memstats_next_gc_bytes ", "go_memstats_stack_sys_bytes ", "go_memstats_mspan_sys_bytes ", "go_memstats_gc_sys_bytes ", "go_memstats_other_sys_bytes ", "wasmweb_pool_instances{", "wasmweb_parked_requests "} {
 			if strings.HasPrefix(line, name) {
 				out = append(out, strings.ReplaceAll(line, " ", "="))
 			}
