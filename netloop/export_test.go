@@ -26,3 +26,15 @@ func (srv *Server) ParkedBuffers() (parked, bytes int) {
 	}
 	return parked, bytes
 }
+
+// OutputBuffers returns the capacity of the output buffers the server's
+// connections hold. Connections it cannot lock at once are skipped.
+func (srv *Server) OutputBuffers() (bytes int) {
+	for _, s := range srv.snapshot() {
+		if s.mu.TryLock() {
+			bytes += cap(s.out)
+			s.mu.Unlock()
+		}
+	}
+	return bytes
+}

@@ -169,6 +169,7 @@ func (s *session) resume(p *Parked, h Handler) error {
 	s.x.req.Body = p.raw[p.headLen:]
 	s.curHead = p.raw[:p.headLen]
 	w, r := s.start()
+	lent := s.borrowOut()
 	s.holding = true
 	s.servePanicSafe(h, w, r)
 	if w.park != nil {
@@ -179,6 +180,8 @@ func (s *session) resume(p *Parked, h Handler) error {
 		np.raw, np.headLen = p.raw, p.headLen
 		s.state, s.parked, s.curHead = stParked, np, nil
 		s.x.resp.body = s.x.resp.body[:0]
+		s.giveBackOut(lent)
+		s.releaseParked()
 		s.release()
 		return nil
 	}
@@ -189,10 +192,45 @@ func (s *session) resume(p *Parked, h Handler) error {
 		// task of its own, and the goroutine that resumes the next
 		// waiter sends that one's answer too.
 		s.settle()
+		s.giveBackOut(lent)
 		return nil
 	}
 	s.carryOn()
 	return nil
+}
+
+// resumeOut lends output buffers to resumed requests: a parked connection
+// holds none, and an answer sent at once (sendNow) needs one only while
+// it is written, so a wake of many waiters reuses a few buffers instead
+// of making one per waiter.
+var resumeOut = sync.Pool{New: func() any {
+	b := make([]byte, 0, 2<<10)
+	return &b
+}}
+
+// borrowOut lends s an output buffer if it has none, and returns the
+// loan for giveBackOut (nil when s had a buffer). s.mu is held.
+func (s *session) borrowOut() *[]byte {
+	if s.out != nil {
+		return nil
+	}
+	b := resumeOut.Get().(*[]byte)
+	s.out = (*b)[:0]
+	return b
+}
+
+// giveBackOut returns the buffer borrowOut lent once s has sent
+// everything in it; while bytes wait in it for the connection's task,
+// the buffer stays with the connection. s.mu is held.
+func (s *session) giveBackOut(lent *[]byte) {
+	if lent == nil || len(s.out) > 0 || s.out == nil {
+		return
+	}
+	if cap(s.out) <= 16<<10 {
+		*lent = s.out[:0]
+		resumeOut.Put(lent)
+	}
+	s.out = nil
 }
 
 // trySender is implemented by a Conn that can write without waiting:

@@ -277,7 +277,8 @@ func serveHandler(t *testing.T, tr netloop.Transport, h netloop.Handler) string 
 
 // A resumed request's small answer is sent by the goroutine that resumes
 // it when the transport can write without waiting (netpoll): a wake of
-// many waiters queues no task, and starts no goroutine, per waiter. An
+// many waiters queues no task, and starts no goroutine, per waiter, and
+// leaves no output buffer with each connection. An
 // answer behind which pipelined input waits still goes through the
 // connection's task, and both are delivered whole.
 func TestResumeSendsSmallAnswersWithoutATask(t *testing.T) {
@@ -312,6 +313,11 @@ func TestResumeSendsSmallAnswersWithoutATask(t *testing.T) {
 	}
 	if got := srv.ResumeTasks(); got != 0 {
 		t.Fatalf("%d tasks queued for %d small answers, want none", got, n)
+	}
+	// The answers were written from buffers lent for the moment: the
+	// connections, idle now, keep none.
+	if got := srv.OutputBuffers(); got != 0 {
+		t.Fatalf("idle connections hold %d bytes of output buffers after their answers, want none", got)
 	}
 
 	// Pipelined input behind the parked request: the task serves it.
