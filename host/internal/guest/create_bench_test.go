@@ -2,6 +2,7 @@ package guest
 
 import (
 	"context"
+	"io"
 	"os"
 	"sort"
 	"testing"
@@ -49,7 +50,7 @@ func BenchmarkInstanceCreation(b *testing.B) {
 	path := os.Getenv("WASMWEB_HELLO_WASM")
 	if path == "" {
 		var err error
-		if path, err = build.Ensure(context.Background(), "../../../plugins/hello", nil); err != nil {
+		if path, err = build.Ensure(context.Background(), "../../../plugins/hello", io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
