@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 
@@ -31,6 +32,15 @@ type sharedModule struct {
 	refs     int // plugins holding it
 
 	snaps snapshots // memory images taken after initialization (snapshot.go)
+
+	// The module without its data segments (interrupt.WithoutData), for
+	// instances whose memory is mapped from a snapshot's image: compiled
+	// in the background once a snapshot has an image (startBare), since
+	// until then, or when it fails, the module itself serves.
+	prepared []byte        // the bytes compiled, until bare is compiled; nil when bare cannot be made
+	bareOnce sync.Once     // starts the compilation
+	bareDone chan struct{} // closed once bare is compiled, or failed
+	bare     wazero.CompiledModule
 }
 
 // acquire returns the runtime's compiled module of wasm, whose SHA-256
@@ -98,7 +108,45 @@ func (r *Runtime) compile(ctx context.Context, m *sharedModule, wasm []byte) (st
 	}
 	m.compiled = compiled
 	m.snaps.init(names, unsafe, compiled)
+	m.bareDone = make(chan struct{})
+	if names != nil && unsafe == "" {
+		m.prepared = wasm
+	}
 	return "", nil
+}
+
+// startBare starts compiling the module without its data segments, in
+// rt, the first time it is called.
+func (m *sharedModule) startBare(rt wazero.Runtime) {
+	m.bareOnce.Do(func() {
+		wasm := m.prepared
+		m.prepared = nil
+		if wasm == nil {
+			close(m.bareDone)
+			return
+		}
+		go func() {
+			defer close(m.bareDone)
+			bare, err := interrupt.WithoutData(wasm)
+			if err != nil {
+				return
+			}
+			if m.bare, err = rt.CompileModule(context.Background(), bare); err != nil {
+				m.bare = nil
+			}
+		}()
+	})
+}
+
+// bareModule returns the module without its data segments once it is
+// compiled, nil until then or when it cannot be.
+func (m *sharedModule) bareModule() wazero.CompiledModule {
+	select {
+	case <-m.bareDone:
+		return m.bare
+	default:
+		return nil
+	}
 }
 
 // release gives back a module acquire returned; the last plugin to give
@@ -114,6 +162,11 @@ func (r *Runtime) release(ctx context.Context, m *sharedModule) {
 	e.mu.Unlock()
 	r.modules.Add(-1)
 	if last {
+		m.bareOnce.Do(func() { close(m.bareDone) }) // never started: none will be
+		<-m.bareDone
+		if m.bare != nil {
+			m.bare.Close(ctx)
+		}
 		m.snaps.close()
 		m.compiled.Close(ctx)
 	}

@@ -225,9 +225,11 @@ type Instance struct {
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
-	snap         *snapshot              // its state after initialization, when known
-	initializing atomic.Bool            // its initialization runs, and would be snapshotted
-	initCall     atomic.Pointer[string] // a wasmweb_v1 function its initialization called
+	snap         *snapshot                 // its state after initialization, when known
+	bare         bool                      // instantiated from the module without data segments
+	image        *linearmem.ImageAllocator // its memory's allocator, when made from a snapshot's image
+	initializing atomic.Bool               // its initialization runs, and would be snapshotted
+	initCall     atomic.Pointer[string]    // a wasmweb_v1 function its initialization called
 
 	state    State         // the calls' state, made with the instance
 	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
@@ -307,9 +309,18 @@ func (p *Plugin) create() (*Instance, error) {
 // state, or initializes it when snap is nil or is to be taken from it.
 func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 	in := &Instance{pool: p, halted: make(chan struct{}), state: p.newState()}
+	// From a snapshot with an image, the module without data segments,
+	// whose memory is the image mapped (snapshot.go).
+	compiled, alloc := p.compiled, linearmem.Allocator()
+	if snap != nil && !taking && snap.img != nil {
+		if bare := p.mod.bareModule(); bare != nil {
+			in.bare, in.image = true, snap.img.NewAllocator()
+			compiled, alloc = bare, in.image
+		}
+	}
 	// The allocator is read once, at instantiation; the instance's key
 	// stays outermost, where host functions find it first.
-	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
+	base := experimental.WithMemoryAllocator(context.Background(), alloc)
 	in.ctx = context.WithValue(base, instanceKey{}, in)
 	if p.rt.g != nil && p.rt.g.key.interp {
 		in.ctx, in.cancel = context.WithCancel(in.ctx)
@@ -326,7 +337,7 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 		WithStdout(out).
 		WithStderr(out).
 		WithArgs(p.plugin)
-	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
+	mod, err := p.rt.rt.InstantiateModule(in.ctx, compiled, cfg)
 	if err != nil {
 		p.unreserve(1)
 		return nil, fmt.Errorf("instantiate: %w", err)

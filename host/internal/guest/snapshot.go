@@ -8,16 +8,34 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmweb/wasmweb/host/internal/linearmem"
 )
 
 // A snapshot is an instance's state right after its initialization (its
 // start function and _initialize): its linear memory and its mutable
-// globals. A new instance made from it (restore) is instantiated, which
-// copies the data segments into its memory, and then given the pages
-// that differ from that and the globals' values: a copy of a few
-// hundred kilobytes instead of a Go runtime's start. Snapshots belong to
-// a compiled module, shared by the plugins that load the same bytes, and
-// are taken by the first instance that one of them initializes.
+// globals. Snapshots belong to a compiled module, shared by the plugins
+// that load the same bytes, and are taken by the first instance that
+// one of them initializes.
+//
+// Where the platform allows (Linux), the memory is kept as an image in
+// a sealed memfd (linearmem.Image), and a new instance made from the
+// snapshot (restore) is an instantiation of the module without its data
+// segments (interrupt.WithoutData, compiled once per module, in the
+// background) whose memory is the image mapped privately: nothing is
+// copied, neither the segments nor the image, and a page of the image
+// is copied only when the instance writes it; the pages it does not
+// write stay shared with every other instance. wazero's instantiation
+// spent most of its time applying the data segments (a Go guest has
+// thousands), which this skips. Elsewhere, and until that module is
+// compiled, an instance is instantiated from the module itself, which
+// copies the data segments into its memory, and is then given the
+// pages that differ from that and the globals' values.
+//
+// Under per-request isolation, an instance mapped from the image is
+// reset by copying back only the pages it has written since it was made
+// (the kernel's page map says which are private copies); another is
+// given the whole image again.
 //
 // A snapshot is taken only where restoring it makes an instance like a
 // freshly initialized one: interrupt.PrepareSnapshot names the modules
@@ -75,11 +93,12 @@ func (s *snapshots) setInitialized(args string, names []string) {
 // set before ready is closed and never change after.
 type snapshot struct {
 	ready   chan struct{}
-	unsafe  string   // why this initialization cannot be snapshotted
-	size    uint32   // the memory's size in bytes
-	image   []byte   // the memory, whole
-	runs    []run    // where image differs from a fresh instantiation
-	globals []uint64 // values, in the order of snapshots.globals
+	unsafe  string           // why this initialization cannot be snapshotted
+	size    uint32           // the memory's size in bytes
+	image   []byte           // the memory, whole: img's contents when there is one
+	img     *linearmem.Image // the memory as an image, nil where none can be made
+	runs    []run            // where image differs from a fresh instantiation
+	globals []uint64         // values, in the order of snapshots.globals
 }
 
 type run struct {
@@ -98,10 +117,22 @@ func (s *snapshots) init(names []string, unsafe string, compiled wazero.Compiled
 	}
 }
 
+// close forgets the snapshots and closes their images' memfds; the
+// caller has closed every instance made from them.
 func (s *snapshots) close() {
 	s.mu.Lock()
+	byArgs := s.byArgs
 	s.byArgs, s.names = nil, nil
 	s.mu.Unlock()
+	for _, snap := range byArgs {
+		select {
+		case <-snap.ready:
+			if snap.img != nil {
+				snap.img.Close()
+			}
+		default:
+		}
+	}
 }
 
 // lookup returns the snapshot for instances started with args when it
@@ -187,8 +218,13 @@ func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
 		snap.unsafe = "its memory cannot be read"
 		return
 	}
-	snap.image = bytes.Clone(image)
 	snap.size = uint32(len(image))
+	if img, err := linearmem.NewImage(image); err == nil {
+		snap.img, snap.image = img, img.Bytes()
+		p.mod.startBare(p.rt.rt)
+	} else {
+		snap.image = bytes.Clone(image)
+	}
 	for _, name := range p.mod.snaps.globals {
 		g, ok := in.mod.ExportedGlobal(name).(api.MutableGlobal)
 		if !ok {
@@ -233,7 +269,11 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// restore gives in, just instantiated, snap's state.
+// restore gives in, just instantiated, snap's state: when in is an
+// instance of the module without data, its memory is the image mapped
+// (nothing to copy) or, when it could not be mapped, zero, and is given
+// the whole image; otherwise it holds the data segments, and is given
+// the pages that differ.
 func (in *Instance) restore(snap *snapshot) error {
 	mem := in.mod.Memory()
 	if size := mem.Size(); size < snap.size {
@@ -245,8 +285,14 @@ func (in *Instance) restore(snap *snapshot) error {
 	if !ok {
 		return fmt.Errorf("restoring a snapshot: memory is smaller than %d bytes", snap.size)
 	}
-	for _, r := range snap.runs {
-		copy(buf[r.off:], r.data)
+	switch {
+	case in.bare && in.image.Mapped():
+	case in.bare:
+		copy(buf, snap.image)
+	default:
+		for _, r := range snap.runs {
+			copy(buf[r.off:], r.data)
+		}
 	}
 	return in.restoreGlobals(snap)
 }
@@ -258,6 +304,9 @@ func (in *Instance) reset(snap *snapshot) bool {
 	mem := in.mod.Memory()
 	if mem.Size() != snap.size {
 		return false
+	}
+	if in.image.Mapped() {
+		return in.image.Reset(int(snap.size)) && in.restoreGlobals(snap) == nil
 	}
 	buf, ok := mem.Read(0, snap.size)
 	if !ok {
