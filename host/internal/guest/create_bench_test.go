@@ -95,3 +95,67 @@ func BenchmarkInstanceCreation(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIsolatedCall calls the hello plugin under per-request
+// isolation, one call at a time: the call and the reset after it.
+// "image": the instance's memory is the snapshot's image mapped, and
+// its reset copies back the pages the call wrote; "copy": instantiated
+// from the module itself, the reset copies the whole image back.
+func BenchmarkIsolatedCall(b *testing.B) {
+	path := os.Getenv("WASMWEB_HELLO_WASM")
+	if path == "" {
+		var err error
+		if path, err = build.Ensure(context.Background(), "../../../plugins/hello", io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wasm := readGuest(b, path)
+	funcs := stubFuncs(b, wasm)
+	for _, way := range []string{"image", "copy"} {
+		b.Run(way, func(b *testing.B) {
+			e := tenantEngine(b)
+			rt, err := e.NewRuntime(context.Background(), 64<<20, funcs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rt.Close(context.Background())
+			cfg := testConfig("hello")
+			cfg.Instances, cfg.WarmInstances, cfg.CallTimeout = 1, 0, 5*time.Second
+			cfg.Isolation = IsolateRequest
+			p := loadTenant(b, rt, wasm, cfg)
+			in, err := p.Get() // the snapshot's, initialized
+			if err != nil {
+				b.Fatal(err)
+			}
+			<-p.mod.bareDone
+			if way == "copy" && p.mod.bare != nil {
+				p.mod.bare.Close(context.Background())
+				p.mod.bare = nil
+			}
+			p.discard(in)
+			in, err = p.Get()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if in.image.Mapped() != (way == "image") {
+				b.Fatalf("mapped from the image: %v", in.image.Mapped())
+			}
+			p.Put(in, false)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				in, err := p.Get()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := in.Handle(0); err != nil {
+					b.Fatal(err)
+				}
+				p.Put(in, false)
+			}
+			b.StopTimer()
+			if made := p.Info().Made; made != 2 {
+				b.Fatalf("%d instances made: a reset failed", made)
+			}
+		})
+	}
+}

@@ -39,92 +39,89 @@ func mappedAt(t *testing.T, b []byte) bool {
 
 // TestImageMemory makes memories from an image: they start with its
 // contents with no page written, a write stays in its memory, growing
-// past the image gives zeros, and Reset undoes the writes (both ways
-// of it), but not a growth.
+// past the image gives zeros, and Reset undoes the writes, copying
+// back only the pages written, but not a growth.
 func TestImageMemory(t *testing.T) {
 	const page = 65536
 	want := pattern(3 * page)
-	for _, mode := range []int{resetCopy, resetDrop} {
-		t.Run(fmt.Sprint("mode=", mode), func(t *testing.T) {
-			defer func(m int) { resetMode = m }(resetMode)
-			resetMode = mode
-			eachWritten(nil, func(int) {}) // opens the page map, kept open
-			fds := openFDs(t)
-			img, err := NewImage(want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, b := img.NewAllocator(), img.NewAllocator()
-			ma, mb := a.Allocate(page, 16*page), b.Allocate(page, 16*page)
-			if !a.Mapped() || !b.Mapped() {
-				t.Fatal("memories not mapped from the image")
-			}
-			ba := ma.Reallocate(page)
-			ba = ma.Reallocate(3 * page)
-			bb := mb.Reallocate(3 * page)
-			if !bytes.Equal(ba, want) || !bytes.Equal(bb, want) {
-				t.Fatal("a memory made from the image does not hold its contents")
-			}
-			if n := a.Written(); n != 0 {
-				t.Errorf("a fresh memory has %d pages written, want 0", n)
-			}
-			ba[5000] ^= 0xff
-			ba[3*page-1] ^= 0xff
-			if n := a.Written(); n != 2 {
-				t.Errorf("two writes in two pages: %d written", n)
-			}
-			if !bytes.Equal(bb, want) || !bytes.Equal(img.Bytes(), want) {
-				t.Fatal("a write in one memory shows in another or in the image")
-			}
-			if !a.Reset(3 * page) {
-				t.Fatal("Reset failed")
-			}
-			if !bytes.Equal(ba, want) {
-				t.Error("after Reset the memory differs from the image")
-			}
-			// Growing past the image: zeros, and no Reset.
-			grown := ma.Reallocate(4 * page)
-			if !bytes.Equal(grown[3*page:], make([]byte, page)) {
-				t.Error("memory past the image is not zero")
-			}
-			grown[3*page] = 1
-			if a.Reset(3 * page) {
-				t.Error("Reset of a memory grown past the image succeeded")
-			}
-			// A memory whose maximum is below the image's size is not
-			// mapped from it.
-			c := img.NewAllocator()
-			mc := c.Allocate(page, 2*page)
-			if c.Mapped() {
-				t.Error("a memory of at most 2 pages mapped a 3-page image")
-			}
-			mc.Free()
-			ma.Free()
-			if a.Mapped() {
-				t.Error("a freed memory still counts as mapped")
-			}
-			if mappedAt(t, ba) {
-				t.Error("a freed memory's mapping is still there")
-			}
-			img.Close()
-			img.Close()
-			d := img.NewAllocator()
-			md := d.Allocate(page, 16*page)
-			if d.Mapped() {
-				t.Error("a memory was mapped from a closed image")
-			}
-			md.Free()
-			if !bytes.Equal(bb, want) {
-				t.Error("closing the image changed a memory made from it")
-			}
-			mb.Free()
-			if n := openFDs(t); n != fds {
-				t.Errorf("%d descriptors open after the image closed, %d before", n, fds)
-			}
-			if Spares() > maxSpares {
-				t.Errorf("%d spares", Spares())
-			}
-		})
+	eachWritten(nil, func(int) {}) // opens the page map, kept open
+	fds := openFDs(t)
+	img, err := NewImage(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := img.NewAllocator(), img.NewAllocator()
+	ma, mb := a.Allocate(page, 16*page), b.Allocate(page, 16*page)
+	if !a.Mapped() || !b.Mapped() {
+		t.Fatal("memories not mapped from the image")
+	}
+	ma.Reallocate(page)
+	ba := ma.Reallocate(3 * page)
+	bb := mb.Reallocate(3 * page)
+	if !bytes.Equal(ba, want) || !bytes.Equal(bb, want) {
+		t.Fatal("a memory made from the image does not hold its contents")
+	}
+	if n := a.Written(); n != 0 {
+		t.Errorf("a fresh memory has %d pages written, want 0", n)
+	}
+	ba[5000] ^= 0xff
+	ba[3*page-1] ^= 0xff
+	if n := a.Written(); n != 2 {
+		t.Errorf("two writes in two pages: %d written", n)
+	}
+	if !bytes.Equal(bb, want) || !bytes.Equal(img.Bytes(), want) {
+		t.Fatal("a write in one memory shows in another or in the image")
+	}
+	if !a.Reset(3 * page) {
+		t.Fatal("Reset failed")
+	}
+	if !bytes.Equal(ba, want) {
+		t.Error("after Reset the memory differs from the image")
+	}
+	if n := b.Written(); n != 0 {
+		t.Errorf("the other memory has %d pages written", n)
+	}
+	// Growing past the image: zeros, and no Reset.
+	grown := ma.Reallocate(4 * page)
+	if !bytes.Equal(grown[3*page:], make([]byte, page)) {
+		t.Error("memory past the image is not zero")
+	}
+	grown[3*page] = 1
+	if a.Reset(3 * page) {
+		t.Error("Reset of a memory grown past the image succeeded")
+	}
+	// A memory whose maximum is below the image's size is not
+	// mapped from it.
+	c := img.NewAllocator()
+	mc := c.Allocate(page, 2*page)
+	if c.Mapped() {
+		t.Error("a memory of at most 2 pages mapped a 3-page image")
+	}
+	mc.Free()
+	ma.Free()
+	if a.Mapped() {
+		t.Error("a freed memory still counts as mapped")
+	}
+	if mappedAt(t, ba) {
+		t.Error("a freed memory's mapping is still there")
+	}
+	img.Close()
+	img.Close()
+	d := img.NewAllocator()
+	md := d.Allocate(page, 16*page)
+	if d.Mapped() {
+		t.Error("a memory was mapped from a closed image")
+	}
+	md.Free()
+	if !bytes.Equal(bb, want) {
+		t.Error("closing the image changed a memory made from it")
+	}
+	mb.Free()
+	if n := openFDs(t); n != fds {
+		t.Errorf("%d descriptors open after the image closed, %d before", n, fds)
+	}
+	if Spares() > maxSpares {
+		t.Errorf("%d spares", Spares())
 	}
 }
 
