@@ -128,9 +128,8 @@ func BenchmarkIsolatedCall(b *testing.B) {
 				b.Fatal(err)
 			}
 			<-p.mod.bareDone
-			if way == "copy" && p.mod.bare != nil {
-				p.mod.bare.Close(context.Background())
-				p.mod.bare = nil
+			if way == "copy" {
+				noBare(p)
 			}
 			p.discard(in)
 			in, err = p.Get()

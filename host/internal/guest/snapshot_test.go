@@ -2,6 +2,7 @@ package guest
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,16 @@ func waitBare(t *testing.T, p *Plugin) bool {
 }
 
 // noBare makes p's module keep instantiating the module itself for
-// snapshot-made instances, as before its copy without data is compiled.
-func noBare(p *Plugin) { p.mod.bareOnce.Do(func() { close(p.mod.bareDone) }) }
+// snapshot-made instances, as before its copy without data is compiled
+// (or where it cannot be).
+func noBare(p *Plugin) {
+	p.mod.bareOnce.Do(func() { close(p.mod.bareDone) })
+	<-p.mod.bareDone
+	if p.mod.bare != nil {
+		p.mod.bare.Close(context.Background())
+		p.mod.bare = nil
+	}
+}
 
 // TestSnapshotInstanceIsLikeInitialized makes an instance from the
 // snapshot and compares it, after a call, with an instance initialized
