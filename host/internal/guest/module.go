@@ -2,6 +2,7 @@ package guest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -41,6 +42,7 @@ type sharedModule struct {
 	bareOnce sync.Once     // starts the compilation
 	bareDone chan struct{} // closed once bare is compiled, or failed
 	bare     wazero.CompiledModule
+	bareErr  error // why bare is nil, once bareDone is closed
 }
 
 // acquire returns the runtime's compiled module of wasm, whose SHA-256
@@ -122,17 +124,18 @@ func (m *sharedModule) startBare(rt wazero.Runtime) {
 		wasm := m.prepared
 		m.prepared = nil
 		if wasm == nil {
+			m.bareErr = errors.New("the module was not prepared for snapshots")
 			close(m.bareDone)
 			return
 		}
 		go func() {
 			defer close(m.bareDone)
 			bare, err := interrupt.WithoutData(wasm)
-			if err != nil {
-				return
+			if err == nil {
+				m.bare, err = rt.CompileModule(context.Background(), bare)
 			}
-			if m.bare, err = rt.CompileModule(context.Background(), bare); err != nil {
-				m.bare = nil
+			if err != nil {
+				m.bare, m.bareErr = nil, err
 			}
 		}()
 	})
@@ -162,7 +165,10 @@ func (r *Runtime) release(ctx context.Context, m *sharedModule) {
 	e.mu.Unlock()
 	r.modules.Add(-1)
 	if last {
-		m.bareOnce.Do(func() { close(m.bareDone) }) // never started: none will be
+		m.bareOnce.Do(func() { // never started: none will be
+			m.bareErr = errors.New("the module is closed")
+			close(m.bareDone)
+		})
 		<-m.bareDone
 		if m.bare != nil {
 			m.bare.Close(ctx)

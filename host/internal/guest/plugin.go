@@ -191,13 +191,14 @@ type Plugin struct {
 	watchdog atomic.Pointer[Watchdog] // the watchdog watching it, if any
 	closed   chan struct{}            // closed once Close has finished
 
-	idle     chan *Instance // free instances
-	total    atomic.Int32   // live instances, free or busy
-	low      atomic.Int32   // the fewest free instances since the reaper's last look
-	reaper   reaper         // the reaper's; see reap
-	waiting  atomic.Int32   // calls waiting for a free instance
-	made     atomic.Int64   // instances created
-	restored atomic.Int64   // instances made from a snapshot
+	idle      chan *Instance // free instances
+	total     atomic.Int32   // live instances, free or busy
+	low       atomic.Int32   // the fewest free instances since the reaper's last look
+	reaper    reaper         // the reaper's; see reap
+	waiting   atomic.Int32   // calls waiting for a free instance
+	made      atomic.Int64   // instances created
+	restored  atomic.Int64   // instances made from a snapshot
+	fromImage atomic.Int64   // of them, those whose memory is its image mapped
 
 	// out counts instances out of the pool: serving a call or being
 	// created. close waits for it to reach zero before it closes any
@@ -361,6 +362,9 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 		err = in.restore(snap)
 		in.snap = snap
 		p.restored.Add(1)
+		if in.image.Mapped() {
+			p.fromImage.Add(1)
+		}
 	} else {
 		in.initializing.Store(true)
 		err = in.initialize()

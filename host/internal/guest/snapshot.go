@@ -97,6 +97,7 @@ type snapshot struct {
 	size    uint32           // the memory's size in bytes
 	image   []byte           // the memory, whole: img's contents when there is one
 	img     *linearmem.Image // the memory as an image, nil where none can be made
+	noImage string           // why img is nil
 	runs    []run            // where image differs from a fresh instantiation
 	globals []uint64         // values, in the order of snapshots.globals
 }
@@ -200,6 +201,40 @@ func (p *Plugin) noSnapshot() string {
 	}
 }
 
+// noImage says why the plugin's snapshot-made instances are not made
+// from the snapshot's image, "" when they are or no snapshot has been
+// taken yet.
+func (p *Plugin) noImage() string {
+	if why := p.noSnapshot(); why != "" {
+		return why
+	}
+	s := &p.mod.snaps
+	s.mu.Lock()
+	snap := s.byArgs[p.plugin]
+	s.mu.Unlock()
+	if snap == nil {
+		return ""
+	}
+	select {
+	case <-snap.ready:
+	default:
+		return ""
+	}
+	if snap.img == nil {
+		return snap.noImage
+	}
+	m := p.mod
+	select {
+	case <-m.bareDone:
+		if m.bare == nil {
+			return "its module without data segments: " + m.bareErr.Error()
+		}
+		return ""
+	default:
+		return "its module without data segments is being compiled"
+	}
+}
+
 // takeSnapshot fills snap from in, an instance its initialization has just run
 // in, or says why it cannot.
 func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
@@ -224,6 +259,7 @@ func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
 		p.mod.startBare(p.rt.rt)
 	} else {
 		snap.image = bytes.Clone(image)
+		snap.noImage = err.Error()
 	}
 	for _, name := range p.mod.snaps.globals {
 		g, ok := in.mod.ExportedGlobal(name).(api.MutableGlobal)
