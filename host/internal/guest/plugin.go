@@ -520,6 +520,9 @@ const budgetWait = time.Second
 // or closed like a broken one when it has none or its memory grew.
 func (p *Plugin) Put(in *Instance, broken bool) {
 	in.logs.End()
+	if !broken {
+		in.image.Learn() // the pages a call writes, for the next instances (snapshot.go)
+	}
 	if !broken && p.isolate && (in.snap == nil || !in.reset(in.snap)) {
 		broken = true
 	}

@@ -165,3 +165,50 @@ func TestNewImageRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestImageLearn: once a memory's writes and reads are learned, a new
+// memory made from the image has the written pages copied and the read
+// ones mapped as it is made, with the image's contents either way.
+func TestImageLearn(t *testing.T) {
+	const page = 65536
+	want := pattern(2 * page)
+	img, err := NewImage(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	a := img.NewAllocator()
+	ma := a.Allocate(page, 4*page)
+	ba := ma.Reallocate(2 * page)
+	ba[3*4096] ^= 1 // page 3 written
+	_ = ba[5*4096]  // page 5 read (with the pages the kernel maps around it)
+	a.Learn()
+	hot := img.hot.Load()
+	if hot == nil || len(hot.write) != 1 || hot.write[0] != [2]int{3, 4} || len(hot.read) == 0 {
+		t.Fatalf("learned %+v; want page 3 written, some read", hot)
+	}
+	ba[7*4096] ^= 1
+	a.Learn() // only the first memory's first call counts
+	if h := img.hot.Load(); len(h.write) != 1 {
+		t.Errorf("a second Learn changed what was learned: %+v", h)
+	}
+	b := img.NewAllocator()
+	mb := b.Allocate(page, 4*page)
+	bb := mb.Reallocate(2 * page)
+	if n := b.Written(); n != 1 {
+		t.Errorf("a new memory after Learn: %d pages copied, want 1", n)
+	}
+	present := 0
+	eachPresent(bb, func(int, bool) { present++ })
+	if present < 2 {
+		t.Errorf("a new memory after Learn: %d pages mapped, want the read ones too", present)
+	}
+	if !bytes.Equal(bb, want) {
+		t.Error("a memory made with its hot pages copied differs from the image")
+	}
+	if !b.Reset(2 * page) {
+		t.Error("Reset failed")
+	}
+	ma.Free()
+	mb.Free()
+}
