@@ -227,7 +227,11 @@ func (p *Plugin) noImage() string {
 	select {
 	case <-m.bareDone:
 		if m.bare == nil {
-			return "its module without data segments: " + m.bareErr.Error()
+			why := "not compiled"
+			if m.bareErr != nil {
+				why = m.bareErr.Error()
+			}
+			return "its module without data segments: " + why
 		}
 		return ""
 	default:

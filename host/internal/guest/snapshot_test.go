@@ -3,6 +3,7 @@ package guest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func noBare(p *Plugin) {
 	<-p.mod.bareDone
 	if p.mod.bare != nil {
 		p.mod.bare.Close(context.Background())
-		p.mod.bare = nil
+		p.mod.bare, p.mod.bareErr = nil, errors.New("turned off by the test")
 	}
 }
 
@@ -87,8 +88,13 @@ func TestSnapshotInstanceIsLikeInitialized(t *testing.T) {
 					if n := second.image.Written(); n != 0 {
 						t.Errorf("a new instance made from the image has %d pages written, want 0", n)
 					}
+					if in := p.Info(); in.FromImage != 1 || in.NoImage != "" {
+						t.Errorf("info: %d from the image (%q), want 1", in.FromImage, in.NoImage)
+					}
 				} else if second.bare || second.image != nil {
 					t.Fatalf("instantiated from the module without data, or mapped, before it was compiled")
+				} else if in := p.Info(); in.FromImage != 0 || !strings.Contains(in.NoImage, "turned off by the test") {
+					t.Errorf("info: %d from the image, why not %q", in.FromImage, in.NoImage)
 				}
 				got1, mem1 := call(t, first, 0)
 				got2, mem2 := call(t, second, 0)
