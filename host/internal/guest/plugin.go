@@ -197,6 +197,7 @@ type Plugin struct {
 	reaper    reaper         // the reaper's; see reap
 	waiting   atomic.Int32   // calls waiting for a free instance
 	made      atomic.Int64   // instances created
+	unmapped  atomic.Bool    // an instance of the module without data could not map the image
 	restored  atomic.Int64   // instances made from a snapshot
 	fromImage atomic.Int64   // of them, those whose memory is its image mapped
 
@@ -364,6 +365,8 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 		p.restored.Add(1)
 		if in.image.Mapped() {
 			p.fromImage.Add(1)
+		} else if in.bare {
+			p.unmapped.Store(true)
 		}
 	} else {
 		in.initializing.Store(true)
@@ -523,7 +526,7 @@ func (p *Plugin) Put(in *Instance, broken bool) {
 	if !broken {
 		in.image.Learn() // the pages a call writes, for the next instances (snapshot.go)
 	}
-	if !broken && p.isolate && (in.snap == nil || !in.reset(in.snap)) {
+	if !broken && p.isolate && (in.snap == nil || in.retire() || !in.reset(in.snap)) {
 		broken = true
 	}
 	p.back(in, broken, true)

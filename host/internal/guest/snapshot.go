@@ -356,6 +356,17 @@ func (in *Instance) reset(snap *snapshot) bool {
 	return in.restoreGlobals(snap) == nil
 }
 
+// retire reports whether in, under per-request isolation, is better
+// replaced than reset: its memory is not the image mapped, while a new
+// instance's would be (its module without data is compiled now), and
+// so would reset by copying back the pages a call wrote rather than the
+// whole image. Instances made before the module was compiled, or the
+// one the snapshot was taken from, go after their call.
+func (in *Instance) retire() bool {
+	p := in.pool
+	return !in.image.Mapped() && in.snap.img != nil && !p.unmapped.Load() && p.mod.bareModule() != nil
+}
+
 func (in *Instance) restoreGlobals(snap *snapshot) error {
 	for i, name := range in.pool.mod.snaps.globals {
 		g, ok := in.mod.ExportedGlobal(name).(api.MutableGlobal)

@@ -284,3 +284,31 @@ func TestIsolationRequest(t *testing.T) {
 		t.Errorf("isolation without snapshots made %d new instances for 2 calls, want a new one per call", n)
 	}
 }
+
+// TestIsolationRetiresCopies: under per-request isolation, an instance
+// whose memory is not the snapshot's image (here the one the snapshot
+// was taken from) is replaced after its call once the module without
+// data is compiled, by one mapped from the image, which is then reset.
+func TestIsolationRetiresCopies(t *testing.T) {
+	e := tenantEngine(t)
+	rt := tenantRuntime(t, e, 1<<20)
+	cfg := testConfig("state")
+	cfg.Instances, cfg.WarmInstances, cfg.Isolation = 1, 1, IsolateRequest
+	p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
+	if !waitBare(t, p) {
+		t.Skip("SKIPPED: no snapshot images on this platform")
+	}
+	for i := range 4 {
+		in, err := p.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := call(t, in, 0); got != "753112" {
+			t.Fatalf("call %d: %q, want 753112", i, got)
+		}
+		p.Put(in, false)
+	}
+	if in := p.Info(); in.Made != 2 || in.FromImage != 1 {
+		t.Errorf("4 isolated calls: %d instances made, %d from the image; want 2, 1 (the initialized one replaced once)", in.Made, in.FromImage)
+	}
+}
