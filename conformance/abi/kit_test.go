@@ -110,9 +110,10 @@ func startServer(t *testing.T) *server {
 		engine.Close()
 		t.Fatal(err)
 	}
-	// Where the primer's snapshots have images (Linux), its modules
-	// without data segments compile in the background; the host under
-	// test waits for them, so that its instances are the images mapped.
+	// Where the snapshots have images (Linux), the primer's second site
+	// of a module starts compiling it without data segments, in the
+	// background; the host under test waits for that, so that the
+	// instances the kit runs on are the images mapped.
 	waitImages(t, primer, cfg)
 	start = time.Now()
 	h, err := host.New(context.Background(), engine, cfg, slog.New(rec))

@@ -74,6 +74,7 @@ func BenchmarkInstanceCreation(b *testing.B) {
 				b.Fatalf("no snapshot: %s", why)
 			}
 			if !mode.off {
+				p.mod.startBare(p.rt.rt)
 				<-p.mod.bareDone // instances from the image, once it is compiled
 			}
 			times := make([]time.Duration, 0, b.N)
@@ -127,6 +128,7 @@ func BenchmarkIsolatedCall(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			p.mod.startBare(p.rt.rt)
 			<-p.mod.bareDone
 			if way == "copy" {
 				noBare(p)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 
@@ -36,13 +37,15 @@ type sharedModule struct {
 
 	// The module without its data segments (interrupt.WithoutData), for
 	// instances whose memory is mapped from a snapshot's image: compiled
-	// in the background once a snapshot has an image (startBare), since
-	// until then, or when it fails, the module itself serves.
-	prepared []byte        // the bytes compiled, until bare is compiled; nil when bare cannot be made
-	bareOnce sync.Once     // starts the compilation
-	bareDone chan struct{} // closed once bare is compiled, or failed
-	bare     wazero.CompiledModule
-	bareErr  error // why bare is nil, once bareDone is closed
+	// in the background (startBare) once a second instance or plugin
+	// wants the snapshot, since until then, or when it fails, the module
+	// itself serves.
+	prepared    []byte        // the bytes compiled, until bare is compiled; nil when bare cannot be made
+	bareOnce    sync.Once     // starts the compilation
+	bareDone    chan struct{} // closed once bare is compiled, or failed
+	bare        wazero.CompiledModule
+	bareErr     error       // why bare is nil, once bareDone is closed
+	bareStarted atomic.Bool // startBare was called
 }
 
 // acquire returns the runtime's compiled module of wasm, whose SHA-256
@@ -120,7 +123,11 @@ func (r *Runtime) compile(ctx context.Context, m *sharedModule, wasm []byte) (st
 // startBare starts compiling the module without its data segments, in
 // rt, the first time it is called.
 func (m *sharedModule) startBare(rt wazero.Runtime) {
+	if m.bareStarted.Load() {
+		return
+	}
 	m.bareOnce.Do(func() {
+		m.bareStarted.Store(true)
 		wasm := m.prepared
 		m.prepared = nil
 		if wasm == nil {

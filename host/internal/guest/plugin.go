@@ -63,6 +63,9 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 	seen := false
 	if names, ok := mod.snaps.initialized(p.plugin); ok {
 		seen = true
+		if p.snapshots {
+			mod.startBare(rt.rt) // a second plugin: its instances will come from the snapshot
+		}
 		if asks {
 			p.handlers, asks = names, false
 		}
@@ -315,6 +318,7 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 	// whose memory is the image mapped (snapshot.go).
 	compiled, alloc := p.compiled, linearmem.Allocator()
 	if snap != nil && !taking && snap.img != nil {
+		p.mod.startBare(p.rt.rt)
 		if bare := p.mod.bareModule(); bare != nil {
 			in.bare, in.image = true, snap.img.NewAllocator()
 			compiled, alloc = bare, in.image

@@ -22,7 +22,9 @@ import (
 // a sealed memfd (linearmem.Image), and a new instance made from the
 // snapshot (restore) is an instantiation of the module without its data
 // segments (interrupt.WithoutData, compiled once per module, in the
-// background) whose memory is the image mapped privately: nothing is
+// background, from the first instance made from a snapshot or the
+// first load that finds the module initialized: a module only ever
+// initialized once is not compiled twice) whose memory is the image mapped privately: nothing is
 // copied, neither the segments nor the image, and a page of the image
 // is copied only when the instance writes it; the pages it does not
 // write stay shared with every other instance. wazero's instantiation
@@ -235,6 +237,9 @@ func (p *Plugin) noImage() string {
 		}
 		return ""
 	default:
+		if !m.bareStarted.Load() {
+			return "its module without data segments is compiled once an instance is made from the snapshot"
+		}
 		return "its module without data segments is being compiled"
 	}
 }
@@ -260,7 +265,6 @@ func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
 	snap.size = uint32(len(image))
 	if img, err := linearmem.NewImage(image); err == nil {
 		snap.img, snap.image = img, img.Bytes()
-		p.mod.startBare(p.rt.rt)
 	} else {
 		snap.image = bytes.Clone(image)
 		snap.noImage = err.Error()

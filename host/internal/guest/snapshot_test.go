@@ -27,6 +27,7 @@ func call(t *testing.T, in *Instance, route int32) (string, []byte) {
 // was (false where images are not supported).
 func waitBare(t *testing.T, p *Plugin) bool {
 	t.Helper()
+	p.mod.startBare(p.rt.rt)
 	select {
 	case <-p.mod.bareDone:
 	case <-time.After(time.Minute):
@@ -43,8 +44,8 @@ func noBare(p *Plugin) {
 	<-p.mod.bareDone
 	if p.mod.bare != nil {
 		p.mod.bare.Close(context.Background())
-		p.mod.bare, p.mod.bareErr = nil, errors.New("turned off by the test")
 	}
+	p.mod.bare, p.mod.bareErr = nil, errors.New("turned off by the test")
 }
 
 // TestSnapshotInstanceIsLikeInitialized makes an instance from the
