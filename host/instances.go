@@ -26,6 +26,11 @@ type InstanceStats struct {
 	// NoSnapshot says why instances are initialized each time instead,
 	// "" when they are not or no instance was made yet.
 	NoSnapshot string
+	// FromImage counts the instances made from the snapshot whose memory
+	// is its image mapped, copying nothing; NoImage says why one made
+	// from the snapshot is not, "" when it is.
+	FromImage int64
+	NoImage   string
 }
 
 // InstanceStats returns the instance counts of the named site's plugin,
@@ -40,7 +45,8 @@ func (h *Host) InstanceStats(site, plugin string) (InstanceStats, bool) {
 			return InstanceStats{}, false
 		}
 		in := slot.Current().Info()
-		return InstanceStats{Live: in.Idle + in.Busy, Made: in.Made, FromSnapshot: in.FromSnapshot, NoSnapshot: in.NoSnapshot}, true
+		return InstanceStats{Live: in.Idle + in.Busy, Made: in.Made, FromSnapshot: in.FromSnapshot, NoSnapshot: in.NoSnapshot,
+			FromImage: in.FromImage, NoImage: in.NoImage}, true
 	}
 	return InstanceStats{}, false
 }

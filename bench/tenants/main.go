@@ -174,11 +174,14 @@ func get(port, i int) (time.Duration, error) {
 	return took, nil
 }
 
-// awaitAll waits until every site has answered 200 once.
-func awaitAll(port, n int) {
+// awaitAll waits until every site has answered 200 once, and returns
+// when the first one did.
+func awaitAll(port, n int) time.Time {
 	deadline := time.Now().Add(5 * time.Minute)
+	var first time.Time
 	for {
 		if _, err := get(port, 0); err == nil {
+			first = time.Now()
 			break
 		}
 		if time.Now().After(deadline) {
@@ -209,12 +212,13 @@ func awaitAll(port, n int) {
 	for err := range errs {
 		check(err)
 	}
+	return first
 }
 
 func density(bin, conf, cache string, port, n int, idle time.Duration) {
 	s := start(bin, conf, cache)
 	defer s.stop()
-	awaitAll(port, n)
+	first := awaitAll(port, n)
 	ready := time.Since(s.start)
 	atReady := s.rss()
 	// Every instance reaped (with -idle 0, a build that keeps them: the
@@ -223,8 +227,8 @@ func density(bin, conf, cache string, port, n int, idle time.Duration) {
 	time.Sleep(2*idle + 4*time.Second)
 	idleRSS := s.rss()
 	awaitAll(port, n) // every site answers again, from zero instances
-	fmt.Printf("sites=%d loaded_in=%s all_answered_s=%.2f rss_ready_mib=%.0f rss_idle_mib=%.0f rss_idle_per_site_kib=%.0f answered=%d\n",
-		n, s.loaded(), ready.Seconds(), float64(atReady)/(1<<20), float64(idleRSS)/(1<<20), float64(idleRSS)/float64(n)/1024, n)
+	fmt.Printf("sites=%d loaded_in=%s first_answered_s=%.2f all_answered_s=%.2f rss_ready_mib=%.0f rss_idle_mib=%.0f rss_idle_per_site_kib=%.0f answered=%d\n",
+		n, s.loaded(), first.Sub(s.start).Seconds(), ready.Seconds(), float64(atReady)/(1<<20), float64(idleRSS)/(1<<20), float64(idleRSS)/float64(n)/1024, n)
 }
 
 func coldstart(bin, conf, cache string, port, n int, idle time.Duration) {

@@ -163,6 +163,11 @@ type Info struct {
 	// NoSnapshot says why instances are not made from a snapshot, ""
 	// when they are or none has been taken yet.
 	NoSnapshot string
+	// FromImage counts the instances made from a snapshot whose memory
+	// is its image mapped, nothing copied; NoImage says why a
+	// snapshot-made instance is not, "" when it is (snapshot.go).
+	FromImage int64
+	NoImage   string
 }
 
 // Info describes the generation as it is now.
@@ -172,6 +177,7 @@ func (p *Plugin) Info() Info {
 		Generation: p.gen, SHA256: p.sum, Size: p.size, Loaded: p.loaded, LoadTime: p.loadTime,
 		Idle: idle, Busy: max(0, int(p.total.Load())-idle), Calls: int(p.refs.Load() &^ replaced),
 		Made: p.made.Load(), FromSnapshot: p.restored.Load(), NoSnapshot: p.noSnapshot(),
+		FromImage: p.fromImage.Load(), NoImage: p.noImage(),
 	}
 }
 

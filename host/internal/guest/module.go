@@ -2,8 +2,11 @@ package guest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 
@@ -31,6 +34,18 @@ type sharedModule struct {
 	refs     int // plugins holding it
 
 	snaps snapshots // memory images taken after initialization (snapshot.go)
+
+	// The module without its data segments (interrupt.WithoutData), for
+	// instances whose memory is mapped from a snapshot's image: compiled
+	// in the background (startBare) once a second instance or plugin
+	// wants the snapshot, since until then, or when it fails, the module
+	// itself serves.
+	prepared    []byte        // the bytes compiled, until bare is compiled; nil when bare cannot be made
+	bareOnce    sync.Once     // starts the compilation
+	bareDone    chan struct{} // closed once bare is compiled, or failed
+	bare        wazero.CompiledModule
+	bareErr     error       // why bare is nil, once bareDone is closed
+	bareStarted atomic.Bool // startBare was called
 }
 
 // acquire returns the runtime's compiled module of wasm, whose SHA-256
@@ -98,7 +113,50 @@ func (r *Runtime) compile(ctx context.Context, m *sharedModule, wasm []byte) (st
 	}
 	m.compiled = compiled
 	m.snaps.init(names, unsafe, compiled)
+	m.bareDone = make(chan struct{})
+	if names != nil && unsafe == "" {
+		m.prepared = wasm
+	}
 	return "", nil
+}
+
+// startBare starts compiling the module without its data segments, in
+// rt, the first time it is called.
+func (m *sharedModule) startBare(rt wazero.Runtime) {
+	if m.bareStarted.Load() {
+		return
+	}
+	m.bareOnce.Do(func() {
+		m.bareStarted.Store(true)
+		wasm := m.prepared
+		m.prepared = nil
+		if wasm == nil {
+			m.bareErr = errors.New("the module was not prepared for snapshots")
+			close(m.bareDone)
+			return
+		}
+		go func() {
+			defer close(m.bareDone)
+			bare, err := interrupt.WithoutData(wasm)
+			if err == nil {
+				m.bare, err = rt.CompileModule(context.Background(), bare)
+			}
+			if err != nil {
+				m.bare, m.bareErr = nil, err
+			}
+		}()
+	})
+}
+
+// bareModule returns the module without its data segments once it is
+// compiled, nil until then or when it cannot be.
+func (m *sharedModule) bareModule() wazero.CompiledModule {
+	select {
+	case <-m.bareDone:
+		return m.bare
+	default:
+		return nil
+	}
 }
 
 // release gives back a module acquire returned; the last plugin to give
@@ -114,6 +172,14 @@ func (r *Runtime) release(ctx context.Context, m *sharedModule) {
 	e.mu.Unlock()
 	r.modules.Add(-1)
 	if last {
+		m.bareOnce.Do(func() { // never started: none will be
+			m.bareErr = errors.New("the module is closed")
+			close(m.bareDone)
+		})
+		<-m.bareDone
+		if m.bare != nil {
+			m.bare.Close(ctx)
+		}
 		m.snaps.close()
 		m.compiled.Close(ctx)
 	}

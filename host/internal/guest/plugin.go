@@ -63,6 +63,9 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 	seen := false
 	if names, ok := mod.snaps.initialized(p.plugin); ok {
 		seen = true
+		if p.snapshots {
+			mod.startBare(rt.rt) // a second plugin: its instances will come from the snapshot
+		}
 		if asks {
 			p.handlers, asks = names, false
 		}
@@ -191,13 +194,15 @@ type Plugin struct {
 	watchdog atomic.Pointer[Watchdog] // the watchdog watching it, if any
 	closed   chan struct{}            // closed once Close has finished
 
-	idle     chan *Instance // free instances
-	total    atomic.Int32   // live instances, free or busy
-	low      atomic.Int32   // the fewest free instances since the reaper's last look
-	reaper   reaper         // the reaper's; see reap
-	waiting  atomic.Int32   // calls waiting for a free instance
-	made     atomic.Int64   // instances created
-	restored atomic.Int64   // instances made from a snapshot
+	idle      chan *Instance // free instances
+	total     atomic.Int32   // live instances, free or busy
+	low       atomic.Int32   // the fewest free instances since the reaper's last look
+	reaper    reaper         // the reaper's; see reap
+	waiting   atomic.Int32   // calls waiting for a free instance
+	made      atomic.Int64   // instances created
+	unmapped  atomic.Bool    // an instance of the module without data could not map the image
+	restored  atomic.Int64   // instances made from a snapshot
+	fromImage atomic.Int64   // of them, those whose memory is its image mapped
 
 	// out counts instances out of the pool: serving a call or being
 	// created. close waits for it to reach zero before it closes any
@@ -225,9 +230,11 @@ type Instance struct {
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
 
-	snap         *snapshot              // its state after initialization, when known
-	initializing atomic.Bool            // its initialization runs, and would be snapshotted
-	initCall     atomic.Pointer[string] // a wasmweb_v1 function its initialization called
+	snap         *snapshot                 // its state after initialization, when known
+	bare         bool                      // instantiated from the module without data segments
+	image        *linearmem.ImageAllocator // its memory's allocator, when made from a snapshot's image
+	initializing atomic.Bool               // its initialization runs, and would be snapshotted
+	initCall     atomic.Pointer[string]    // a wasmweb_v1 function its initialization called
 
 	state    State         // the calls' state, made with the instance
 	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
@@ -307,9 +314,19 @@ func (p *Plugin) create() (*Instance, error) {
 // state, or initializes it when snap is nil or is to be taken from it.
 func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 	in := &Instance{pool: p, halted: make(chan struct{}), state: p.newState()}
+	// From a snapshot with an image, the module without data segments,
+	// whose memory is the image mapped (snapshot.go).
+	compiled, alloc := p.compiled, linearmem.Allocator()
+	if snap != nil && !taking && snap.img != nil {
+		p.mod.startBare(p.rt.rt)
+		if bare := p.mod.bareModule(); bare != nil {
+			in.bare, in.image = true, snap.img.NewAllocator()
+			compiled, alloc = bare, in.image
+		}
+	}
 	// The allocator is read once, at instantiation; the instance's key
 	// stays outermost, where host functions find it first.
-	base := experimental.WithMemoryAllocator(context.Background(), linearmem.Allocator())
+	base := experimental.WithMemoryAllocator(context.Background(), alloc)
 	in.ctx = context.WithValue(base, instanceKey{}, in)
 	if p.rt.g != nil && p.rt.g.key.interp {
 		in.ctx, in.cancel = context.WithCancel(in.ctx)
@@ -326,7 +343,7 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 		WithStdout(out).
 		WithStderr(out).
 		WithArgs(p.plugin)
-	mod, err := p.rt.rt.InstantiateModule(in.ctx, p.compiled, cfg)
+	mod, err := p.rt.rt.InstantiateModule(in.ctx, compiled, cfg)
 	if err != nil {
 		p.unreserve(1)
 		return nil, fmt.Errorf("instantiate: %w", err)
@@ -350,6 +367,11 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 		err = in.restore(snap)
 		in.snap = snap
 		p.restored.Add(1)
+		if in.image.Mapped() {
+			p.fromImage.Add(1)
+		} else if in.bare {
+			p.unmapped.Store(true)
+		}
 	} else {
 		in.initializing.Store(true)
 		err = in.initialize()
@@ -505,7 +527,10 @@ const budgetWait = time.Second
 // or closed like a broken one when it has none or its memory grew.
 func (p *Plugin) Put(in *Instance, broken bool) {
 	in.logs.End()
-	if !broken && p.isolate && (in.snap == nil || !in.reset(in.snap)) {
+	if !broken {
+		in.image.Learn() // the pages a call writes, for the next instances (snapshot.go)
+	}
+	if !broken && p.isolate && (in.snap == nil || in.retire() || !in.reset(in.snap)) {
 		broken = true
 	}
 	p.back(in, broken, true)

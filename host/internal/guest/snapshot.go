@@ -8,16 +8,36 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmweb/wasmweb/host/internal/linearmem"
 )
 
 // A snapshot is an instance's state right after its initialization (its
 // start function and _initialize): its linear memory and its mutable
-// globals. A new instance made from it (restore) is instantiated, which
-// copies the data segments into its memory, and then given the pages
-// that differ from that and the globals' values: a copy of a few
-// hundred kilobytes instead of a Go runtime's start. Snapshots belong to
-// a compiled module, shared by the plugins that load the same bytes, and
-// are taken by the first instance that one of them initializes.
+// globals. Snapshots belong to a compiled module, shared by the plugins
+// that load the same bytes, and are taken by the first instance that
+// one of them initializes.
+//
+// Where the platform allows (Linux), the memory is kept as an image in
+// a sealed memfd (linearmem.Image), and a new instance made from the
+// snapshot (restore) is an instantiation of the module without its data
+// segments (interrupt.WithoutData, compiled once per module, in the
+// background, from the first instance made from a snapshot or the
+// first load that finds the module initialized: a module only ever
+// initialized once is not compiled twice) whose memory is the image mapped privately: nothing is
+// copied, neither the segments nor the image, and a page of the image
+// is copied only when the instance writes it; the pages it does not
+// write stay shared with every other instance. wazero's instantiation
+// spent most of its time applying the data segments (a Go guest has
+// thousands), which this skips. Elsewhere, and until that module is
+// compiled, an instance is instantiated from the module itself, which
+// copies the data segments into its memory, and is then given the
+// pages that differ from that and the globals' values.
+//
+// Under per-request isolation, an instance mapped from the image is
+// reset by copying back only the pages it has written since it was made
+// (the kernel's page map says which are private copies); another is
+// given the whole image again.
 //
 // A snapshot is taken only where restoring it makes an instance like a
 // freshly initialized one: interrupt.PrepareSnapshot names the modules
@@ -75,11 +95,13 @@ func (s *snapshots) setInitialized(args string, names []string) {
 // set before ready is closed and never change after.
 type snapshot struct {
 	ready   chan struct{}
-	unsafe  string   // why this initialization cannot be snapshotted
-	size    uint32   // the memory's size in bytes
-	image   []byte   // the memory, whole
-	runs    []run    // where image differs from a fresh instantiation
-	globals []uint64 // values, in the order of snapshots.globals
+	unsafe  string           // why this initialization cannot be snapshotted
+	size    uint32           // the memory's size in bytes
+	image   []byte           // the memory, whole: img's contents when there is one
+	img     *linearmem.Image // the memory as an image, nil where none can be made
+	noImage string           // why img is nil
+	runs    []run            // where image differs from a fresh instantiation
+	globals []uint64         // values, in the order of snapshots.globals
 }
 
 type run struct {
@@ -98,10 +120,22 @@ func (s *snapshots) init(names []string, unsafe string, compiled wazero.Compiled
 	}
 }
 
+// close forgets the snapshots and closes their images' memfds; the
+// caller has closed every instance made from them.
 func (s *snapshots) close() {
 	s.mu.Lock()
+	byArgs := s.byArgs
 	s.byArgs, s.names = nil, nil
 	s.mu.Unlock()
+	for _, snap := range byArgs {
+		select {
+		case <-snap.ready:
+			if snap.img != nil {
+				snap.img.Close()
+			}
+		default:
+		}
+	}
 }
 
 // lookup returns the snapshot for instances started with args when it
@@ -169,6 +203,47 @@ func (p *Plugin) noSnapshot() string {
 	}
 }
 
+// noImage says why the plugin's snapshot-made instances are not made
+// from the snapshot's image, "" when they are or no snapshot has been
+// taken yet.
+func (p *Plugin) noImage() string {
+	if why := p.noSnapshot(); why != "" {
+		return why
+	}
+	s := &p.mod.snaps
+	s.mu.Lock()
+	snap := s.byArgs[p.plugin]
+	s.mu.Unlock()
+	if snap == nil {
+		return ""
+	}
+	select {
+	case <-snap.ready:
+	default:
+		return ""
+	}
+	if snap.img == nil {
+		return snap.noImage
+	}
+	m := p.mod
+	select {
+	case <-m.bareDone:
+		if m.bare == nil {
+			why := "not compiled"
+			if m.bareErr != nil {
+				why = m.bareErr.Error()
+			}
+			return "its module without data segments: " + why
+		}
+		return ""
+	default:
+		if !m.bareStarted.Load() {
+			return "its module without data segments is compiled once an instance is made from the snapshot"
+		}
+		return "its module without data segments is being compiled"
+	}
+}
+
 // takeSnapshot fills snap from in, an instance its initialization has just run
 // in, or says why it cannot.
 func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
@@ -187,8 +262,13 @@ func (p *Plugin) takeSnapshot(snap *snapshot, in *Instance) {
 		snap.unsafe = "its memory cannot be read"
 		return
 	}
-	snap.image = bytes.Clone(image)
 	snap.size = uint32(len(image))
+	if img, err := linearmem.NewImage(image); err == nil {
+		snap.img, snap.image = img, img.Bytes()
+	} else {
+		snap.image = bytes.Clone(image)
+		snap.noImage = err.Error()
+	}
 	for _, name := range p.mod.snaps.globals {
 		g, ok := in.mod.ExportedGlobal(name).(api.MutableGlobal)
 		if !ok {
@@ -233,7 +313,11 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// restore gives in, just instantiated, snap's state.
+// restore gives in, just instantiated, snap's state: when in is an
+// instance of the module without data, its memory is the image mapped
+// (nothing to copy) or, when it could not be mapped, zero, and is given
+// the whole image; otherwise it holds the data segments, and is given
+// the pages that differ.
 func (in *Instance) restore(snap *snapshot) error {
 	mem := in.mod.Memory()
 	if size := mem.Size(); size < snap.size {
@@ -245,8 +329,14 @@ func (in *Instance) restore(snap *snapshot) error {
 	if !ok {
 		return fmt.Errorf("restoring a snapshot: memory is smaller than %d bytes", snap.size)
 	}
-	for _, r := range snap.runs {
-		copy(buf[r.off:], r.data)
+	switch {
+	case in.bare && in.image.Mapped():
+	case in.bare:
+		copy(buf, snap.image)
+	default:
+		for _, r := range snap.runs {
+			copy(buf[r.off:], r.data)
+		}
 	}
 	return in.restoreGlobals(snap)
 }
@@ -259,12 +349,26 @@ func (in *Instance) reset(snap *snapshot) bool {
 	if mem.Size() != snap.size {
 		return false
 	}
+	if in.image.Mapped() {
+		return in.image.Reset(int(snap.size)) && in.restoreGlobals(snap) == nil
+	}
 	buf, ok := mem.Read(0, snap.size)
 	if !ok {
 		return false
 	}
 	copy(buf, snap.image)
 	return in.restoreGlobals(snap) == nil
+}
+
+// retire reports whether in, under per-request isolation, is better
+// replaced than reset: its memory is not the image mapped, while a new
+// instance's would be (its module without data is compiled now), and
+// so would reset by copying back the pages a call wrote rather than the
+// whole image. Instances made before the module was compiled, or the
+// one the snapshot was taken from, go after their call.
+func (in *Instance) retire() bool {
+	p := in.pool
+	return !in.image.Mapped() && in.snap.img != nil && !p.unmapped.Load() && p.mod.bareModule() != nil
 }
 
 func (in *Instance) restoreGlobals(snap *snapshot) error {

@@ -36,8 +36,9 @@ func allocate(_, max uint64) experimental.LinearMemory {
 // mapped is a memory in its own mapping. The slices it returns share
 // one address, which never changes; they are invalid after Free.
 type mapped struct {
-	b    []byte
-	used int // the most Reallocate gave out: what may be written
+	b     []byte
+	used  int    // the most Reallocate gave out: what may be written
+	image *Image // the image mapped over its first bytes, if any
 }
 
 func (m *mapped) Reallocate(size uint64) []byte {
@@ -50,7 +51,9 @@ func (m *mapped) Reallocate(size uint64) []byte {
 
 func (m *mapped) Free() {
 	if m.b != nil {
-		if !spares.put(m.b, m.used) {
+		// A mapping that holds an image's pages is not kept: clearing it
+		// would copy every page the image shares.
+		if m.image != nil || !spares.put(m.b, m.used) {
 			syscall.Munmap(m.b)
 		}
 		m.b = nil
