@@ -28,6 +28,7 @@ func BenchmarkFanout(b *testing.B) {
 			}
 			rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 			defer rt.Close(ctx)
+			hostYield(b, rt)
 			mod, err := rt.Instantiate(ctx, wasm)
 			if err != nil {
 				b.Fatal(err)

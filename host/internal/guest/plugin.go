@@ -49,8 +49,14 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		imports: map[string]bool{},
 	}
 	for _, f := range compiled.ImportedFunctions() {
-		if mod, name, _ := f.Import(); mod == abi.ModuleName {
+		switch from, name, _ := f.Import(); {
+		case from == abi.ModuleName:
 			p.imports[name] = true
+		case from == interrupt.ImportModule && cfg.CallTimeout == 0:
+			// Instrument refuses such a module; this one was not
+			// instrumented.
+			rt.release(ctx, mod)
+			return nil, loadError(cfg, StageCheck, interrupt.ErrHostImport)
 		}
 	}
 	// One instance at least is made at load, so that a module whose
@@ -224,6 +230,7 @@ type Instance struct {
 	cancel context.CancelFunc
 	stack  [1]uint64
 	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
+	slice  int64          // when the running call started or last gave the core up (yield.go)
 
 	snap         *snapshot              // its state after initialization, when known
 	initializing atomic.Bool            // its initialization runs, and would be snapshotted

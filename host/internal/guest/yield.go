@@ -1,0 +1,45 @@
+package guest
+
+import (
+	"context"
+	"runtime"
+	"time"
+)
+
+// yieldSlice is how long a guest call runs before it gives the core up
+// to the other goroutines that wait for it (runtime.Gosched): requests of
+// other sites, network pollers, other calls. Go cannot preempt compiled
+// guest code; left to itself it preempts a call only at a return to Go
+// after some 10 ms of running (sysmon), and with one core every other
+// request waits that long. A shorter slice shares the core more finely
+// and costs a Gosched more often: one is a few hundred nanoseconds when
+// nothing else waits. RATIONALE.md ("Why do long guest calls yield
+// every 100 µs?") has the measurements.
+const yieldSlice = 100 * time.Microsecond
+
+// epoch is what the slices' monotonic times are counted from.
+var epoch = time.Now()
+
+// startSlice starts the instance's first slice at t, when a call starts.
+// The goroutine of the call alone reads and writes the slice.
+func (in *Instance) startSlice(t time.Time) { in.slice = int64(t.Sub(epoch)) }
+
+// yieldCall is the function of the host module instrumented modules
+// import (interrupt.ImportYield), which their checks call every
+// interrupt.Interval checks: it gives the core up when the running call
+// has run for a slice since it started or last gave it up. It is cheap
+// otherwise: a context lookup and a clock read.
+func yieldCall(ctx context.Context) {
+	in := FromContext(ctx)
+	if in == nil {
+		return
+	}
+	if int64(time.Since(epoch))-in.slice < int64(yieldSlice) {
+		return
+	}
+	runtime.Gosched()
+	in.slice = int64(time.Since(epoch))
+	if c := in.pool.m.Yields; c != nil {
+		c.Inc()
+	}
+}
