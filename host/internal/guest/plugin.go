@@ -115,6 +115,7 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 func (in *Instance) handlerNames() ([]string, error) {
 	p := in.pool
 	limit := time.Duration(initTimeouts) * p.timeout
+	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
 		in.deadline.Store(time.Now().Add(limit).UnixNano())
@@ -376,6 +377,7 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 func (in *Instance) initialize() error {
 	p := in.pool
 	limit := time.Duration(initTimeouts) * p.timeout
+	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
 		in.deadline.Store(time.Now().Add(limit).UnixNano())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -100,5 +101,88 @@ func BenchmarkYieldCall(b *testing.B) {
 	ctx := context.WithValue(context.Background(), instanceKey{}, in)
 	for range b.N {
 		yieldCall(ctx)
+	}
+}
+
+// benchSlices are the slices the benchmarks compare; an hour is Go's
+// own preemption alone.
+var benchSlices = []time.Duration{50 * time.Microsecond, 100 * time.Microsecond, 200 * time.Microsecond, time.Millisecond, time.Hour}
+
+func sliceName(d time.Duration) string {
+	if d == time.Hour {
+		return "slice=off"
+	}
+	return "slice=" + d.String()
+}
+
+// BenchmarkNeighbourWait measures, with one P, how late a goroutine's
+// 100 µs sleep ends while a guest call spins on the same P: the wait of
+// a neighbour's request for the core. It reports the median and p99
+// lateness, by slice.
+func BenchmarkNeighbourWait(b *testing.B) {
+	for _, slice := range benchSlices {
+		b.Run(sliceName(slice), func(b *testing.B) {
+			defer func(s time.Duration) { yieldSlice = s }(yieldSlice)
+			yieldSlice = slice
+			rt := tenantRuntime(b, tenantEngine(b), 1<<20)
+			cfg := testConfig("spin")
+			cfg.WarmInstances, cfg.CallTimeout = 1, time.Hour
+			p := loadTenant(b, rt, readGuest(b, "testdata/spin.wasm"), cfg)
+			in, err := p.Get()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			done := make(chan error, 1)
+			go func() {
+				_, err := in.Handle(0)
+				done <- err
+			}()
+			const nap = 100 * time.Microsecond
+			late := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				t0 := time.Now()
+				time.Sleep(nap)
+				late = append(late, time.Since(t0)-nap)
+			}
+			b.StopTimer()
+			in.mod.Memory().WriteByte(0, 1)
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			p.Put(in, false)
+			slices.Sort(late)
+			b.ReportMetric(float64(late[len(late)/2].Microseconds()), "p50-late-µs")
+			b.ReportMetric(float64(late[len(late)*99/100].Microseconds()), "p99-late-µs")
+		})
+	}
+}
+
+// BenchmarkLongCall runs calls of a million loop turns alone, with one
+// P: what the slices cost a long call when nothing else waits.
+func BenchmarkLongCall(b *testing.B) {
+	for _, slice := range benchSlices {
+		b.Run(sliceName(slice), func(b *testing.B) {
+			defer func(s time.Duration) { yieldSlice = s }(yieldSlice)
+			yieldSlice = slice
+			rt := tenantRuntime(b, tenantEngine(b), 1<<20)
+			cfg := testConfig("spin")
+			cfg.WarmInstances, cfg.CallTimeout = 1, time.Hour
+			p := loadTenant(b, rt, readGuest(b, "testdata/spin.wasm"), cfg)
+			in, err := p.Get()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			b.ResetTimer()
+			for range b.N {
+				if _, err := in.Handle(1000); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			p.Put(in, false)
+		})
 	}
 }
