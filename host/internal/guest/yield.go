@@ -13,9 +13,16 @@ import (
 // after some 10 ms of running (sysmon), and with one core every other
 // request waits that long. A shorter slice shares the core more finely
 // and costs a Gosched more often: one is a few hundred nanoseconds when
-// nothing else waits. RATIONALE.md ("Why do long guest calls yield
-// every 100 µs?") has the measurements.
+// nothing else waits. RATIONALE.md ("Why does a long guest call give the
+// core up every 100 µs?") has the measurements.
 var yieldSlice = 100 * time.Microsecond // a variable for the benchmarks that compare slices
+
+// firstSlice is how long a call runs before it first gives the core up.
+// Longer than the others, so that a call of middling length (a
+// millisecond of a Go plugin's work) finishes in one go rather than
+// taking turns with every long call that waits: each turn puts it back
+// behind all of them. A short request never yields either way.
+const firstSlice = time.Millisecond
 
 // epoch is what the slices' monotonic times are counted from.
 var epoch = time.Now()
@@ -23,13 +30,15 @@ var epoch = time.Now()
 // startSlice starts the instance's first slice at t, when a call (or
 // the initialization, or wasmweb_handlers) starts.
 // The goroutine of the call alone reads and writes the slice.
-func (in *Instance) startSlice(t time.Time) { in.slice = int64(t.Sub(epoch)) }
+func (in *Instance) startSlice(t time.Time) {
+	in.slice = int64(t.Sub(epoch)) + int64(max(firstSlice, yieldSlice)-yieldSlice)
+}
 
 // yieldCall is the function of the host module instrumented modules
 // import (interrupt.ImportYield), which their checks call every
 // interrupt.Interval checks: it gives the core up when the running call
-// has run for a slice since it started or last gave it up. It is cheap
-// otherwise: a context lookup and a clock read.
+// has run for firstSlice since it started, or for a slice since it last
+// gave it up. It is cheap otherwise: a context lookup and a clock read.
 func yieldCall(ctx context.Context) {
 	in := FromContext(ctx)
 	if in == nil {
