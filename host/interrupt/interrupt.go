@@ -225,6 +225,7 @@ func Instrument(wasm []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: binary format version %x, want 1 (a core module)", ErrMalformed, wasm[4:8])
 	}
 	var secs []section
+	last := 0
 	r := &reader{b: wasm, pos: 8}
 	for r.pos < len(r.b) {
 		id := r.byte()
@@ -232,6 +233,18 @@ func Instrument(wasm []byte) ([]byte, error) {
 		payload := r.bytes(int(n))
 		if r.err != nil {
 			return nil, r.fail("section header")
+		}
+		// Instrument writes the sections it adds where the order puts
+		// them, and each it rewrites once.
+		if id != secCustom {
+			rank := sectionRank[id]
+			if rank == 0 {
+				return nil, fmt.Errorf("%w: unknown section id %d", ErrMalformed, id)
+			}
+			if rank <= last {
+				return nil, fmt.Errorf("%w: section id %d out of order, or twice", ErrMalformed, id)
+			}
+			last = rank
 		}
 		secs = append(secs, section{id, payload})
 	}
@@ -251,9 +264,6 @@ func Instrument(wasm []byte) ([]byte, error) {
 			typeRest = pr.b[pr.pos:]
 			err = pr.check("type section")
 		case secStart:
-			if hasStart {
-				return nil, fmt.Errorf("%w: two start sections", ErrMalformed)
-			}
 			pr := &reader{b: s.payload}
 			start, hasStart = pr.u32(), true
 			if pr.err == nil && pr.pos != len(pr.b) {
