@@ -114,7 +114,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	defer npl.Close()
 	run := func(f func()) { go f() }
 	if srv, ok := ev.(*Server); ok {
-		run = srv.workers.spawn
+		run = srv.workers.handOff
 	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
