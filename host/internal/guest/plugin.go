@@ -228,10 +228,11 @@ type Instance struct {
 	// interpreter reads the stop global from Go code, where the
 	// watchdog's write would race with it (the compiler's machine code
 	// reads it outside Go's memory model). nil when compiled.
-	cancel context.CancelFunc
-	stack  [1]uint64
-	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
-	slice  int64          // when the running call started or last gave the core up (yield.go)
+	cancel  context.CancelFunc
+	stack   [1]uint64
+	logs    *guestlog.Call // the running call's share of the log; its stdout and stderr
+	slice   int64          // when the running call started or last gave the core up (yield.go)
+	yielded int64          // how long the running or last call has waited with the core given up
 
 	snap         *snapshot              // its state after initialization, when known
 	initializing atomic.Bool            // its initialization runs, and would be snapshotted

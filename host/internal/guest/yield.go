@@ -32,7 +32,13 @@ var epoch = time.Now()
 // The goroutine of the call alone reads and writes the slice.
 func (in *Instance) startSlice(t time.Time) {
 	in.slice = int64(t.Sub(epoch)) + int64(max(firstSlice, yieldSlice)-yieldSlice)
+	in.yielded = 0
 }
+
+// Yielded returns how long the instance's last call spent with the core
+// given up, waiting for it back: wall time that was other work's, not
+// the call's. Only the goroutine that made the call may ask.
+func (in *Instance) Yielded() time.Duration { return time.Duration(in.yielded) }
 
 // yieldCall is the function of the host module instrumented modules
 // import (interrupt.ImportYield), which their checks call every
@@ -47,8 +53,10 @@ func yieldCall(ctx context.Context) {
 	if int64(time.Since(epoch))-in.slice < int64(yieldSlice) {
 		return
 	}
+	before := int64(time.Since(epoch))
 	runtime.Gosched()
 	in.slice = int64(time.Since(epoch))
+	in.yielded += in.slice - before
 	if c := in.pool.m.Yields; c != nil {
 		c.Inc()
 	}

@@ -66,6 +66,9 @@ func TestLongCallYields(t *testing.T) {
 			if n := testutil.ToFloat64(yields) - initYields; n < 1 {
 				t.Errorf("the call gave the core up %v times, want at least once", n)
 			}
+			if in.Yielded() <= 0 {
+				t.Errorf("Yielded() = %v after a call that gave the core up, want > 0", in.Yielded())
+			}
 			p.Put(first, false)
 			p.Put(in, false)
 		})
