@@ -188,6 +188,13 @@ const (
 	MaxFetchHeaderBytes = 64 << 10
 )
 
+// FetchProviderToken is the name of a fetch's header-list entry whose
+// value names a sign-in provider: the host attaches the signed-in user's
+// access token of that provider as "Authorization: Bearer", when the
+// site forwards it to the URL (FeatureProviderToken). It is no field
+// name, so an older host refuses it rather than sending it.
+const FetchProviderToken = ":provider-token"
+
 // Caps of site variables (FuncVar).
 const (
 	// MaxVarName caps a variable's name.
@@ -376,6 +383,10 @@ const (
 	// FeatureKV: kv_get, kv_set, kv_delete, kv_incr and kv_list, the
 	// site's key-value store.
 	FeatureKV = 1 << 10
+	// FeatureProviderToken: a fetch's header list may hold
+	// FetchProviderToken, for the host to attach the signed-in user's
+	// access token of that provider.
+	FeatureProviderToken = 1 << 13
 )
 
 // UserCookie is the signed cookie in which the host keeps the current

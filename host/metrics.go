@@ -108,7 +108,7 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 	m.published = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_published_messages_total", Help: "Messages published by guests."})
 	m.shared = prometheus.NewCounter(prometheus.CounterOpts{Name: "wasmweb_shared_answers_total", Help: "Resumed requests answered with a copy of another's response (resp_share), without a guest call."})
 	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "wasmweb_outbound_fetches_total", Help: "Guests' fetches, by site and result: ok, denied, invalid, too_large, busy or unavailable.",
+		Name: "wasmweb_outbound_fetches_total", Help: "Guests' fetches, by site and result: ok, denied, invalid, too_large, busy, unavailable or no_token (a provider token asked for and not there).",
 	}, []string{"site", "result"})
 	m.reg.MustRegister(m.fetches)
 	m.unrouted = newStatusCounters(m.requests, "", NoRoute)

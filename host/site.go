@@ -191,7 +191,13 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		}
 	}
 	s.env.Signer = signer
-	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: secretValues(spec.Cookies.Secrets), User: signer, Log: e.log})
+	var tokens func() (kv.Store, error)
+	if e.kv != nil {
+		// The host's own store for the site: no kv_* function reaches it.
+		tokens = func() (kv.Store, error) { return e.kv.OpenHost(spec.Name, oauth.TokenLimits) }
+	}
+	auth, err := oauth.New(oauth.Config{Site: spec.Name, Auth: spec.Auth, Secrets: secretValues(spec.Cookies.Secrets), User: signer, Log: e.log,
+		Tokens: tokens})
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("host: site %q: %w", spec.Name, err)

@@ -41,6 +41,7 @@ func (s *session) settle() {
 	case stParked:
 		// The handler that parked the request owns its deadline.
 		s.deadline.Store(math.MaxInt64)
+		s.releaseParked()
 	case stClosing:
 		s.linger()
 	}

@@ -23,9 +23,10 @@
 //	|                               | discard what follows for LingerTimeout, then close     |
 //	| deadline passes (timer wheel) | idle: close; head or body unfinished: 408 and close    |
 //	| handler parks the request     | keep a copy of it, no goroutine; later input waits     |
-//	| parked request resumed        | Parked.Resume runs the handler; a task of the          |
-//	|                               | connection's own sends the answer and serves the input |
-//	|                               | that waited                                            |
+//	| parked request resumed        | Parked.Resume runs the handler and sends the answer if |
+//	|                               | the socket takes it at once; otherwise, or when input  |
+//	|                               | waited, a task of the connection's own sends the rest  |
+//	|                               | and serves that input                                  |
 //	| peer half-closes (FIN)        | answer the requests already read, then close; a parked |
 //	|                               | request's client counts as gone                        |
 //	| peer or server closes         | Stream.Hangup: forget buffers and the session; a       |

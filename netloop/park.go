@@ -74,6 +74,20 @@ func (s *session) park(p *Parked, r *Request) {
 	s.parked = p
 }
 
+// releaseParked lets go of the buffers a parked connection has emptied:
+// the answers to requests pipelined before the parked one, once flushed,
+// and the unfinished input of a request whose head came in pieces. A
+// parked connection may wait for minutes, and a server may hold tens of
+// thousands. s.mu is held.
+func (s *session) releaseParked() {
+	if len(s.out) == 0 {
+		s.out = nil
+	}
+	if len(s.pend) == 0 {
+		s.pend = nil
+	}
+}
+
 // OnHangup registers f to run if the client disconnects (or the server
 // closes the connection) while the request is parked. It runs at once if
 // that has already happened.
@@ -102,14 +116,16 @@ func (p *Parked) hangup() {
 }
 
 // Resume answers the parked request: it rebuilds the request and calls h
-// as a handler would be called. h may call Park again. The answer is sent,
-// and input that arrived meanwhile is served, by a task of the
-// connection's own, so that Resume returns once h has and a client that
-// does not read, or pipelines slow requests, delays no other connection's
-// resumption; while another goroutine serves the connection, the
-// resumption itself is left to that task, and h runs later. Resume
-// returns ErrNotParked when the request was already answered or its
-// client had gone.
+// as a handler would be called. h may call Park again. Resume sends the
+// answer itself when the transport can write it without waiting (netpoll:
+// the socket takes it at once, as it takes a long poll's small answer);
+// what is left, and input that arrived meanwhile, a task of the
+// connection's own sends and serves, so that Resume returns once h has
+// and a client that does not read, or pipelines slow requests, delays no
+// other connection's resumption. While another goroutine serves the
+// connection, the resumption itself is left to that task, and h runs
+// later. Resume returns ErrNotParked when the request was already
+// answered or its client had gone.
 func (p *Parked) Resume(h Handler) error {
 	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
 		return ErrNotParked
@@ -153,6 +169,7 @@ func (s *session) resume(p *Parked, h Handler) error {
 	s.x.req.Body = p.raw[p.headLen:]
 	s.curHead = p.raw[:p.headLen]
 	w, r := s.start()
+	lent := s.borrowOut()
 	s.holding = true
 	s.servePanicSafe(h, w, r)
 	if w.park != nil {
@@ -163,13 +180,91 @@ func (s *session) resume(p *Parked, h Handler) error {
 		np.raw, np.headLen = p.raw, p.headLen
 		s.state, s.parked, s.curHead = stParked, np, nil
 		s.x.resp.body = s.x.resp.body[:0]
+		s.giveBackOut(lent)
+		s.releaseParked()
 		s.release()
 		return nil
 	}
 	s.complete()
 	s.holding = false
+	if s.sendNow() {
+		// All of it went, and no input waits: the connection needs no
+		// task of its own, and the goroutine that resumes the next
+		// waiter sends that one's answer too.
+		s.settle()
+		s.giveBackOut(lent)
+		return nil
+	}
 	s.carryOn()
 	return nil
+}
+
+// resumeOut lends output buffers to resumed requests: a parked connection
+// holds none, and an answer sent at once (sendNow) needs one only while
+// it is written, so a wake of many waiters reuses a few buffers instead
+// of making one per waiter.
+var resumeOut = sync.Pool{New: func() any {
+	b := make([]byte, 0, 2<<10)
+	return &b
+}}
+
+// borrowOut lends s an output buffer if it has none, and returns the
+// loan for giveBackOut (nil when s had a buffer). s.mu is held.
+func (s *session) borrowOut() *[]byte {
+	if s.out != nil {
+		return nil
+	}
+	b := resumeOut.Get().(*[]byte)
+	s.out = (*b)[:0]
+	return b
+}
+
+// giveBackOut returns the buffer borrowOut lent once s has sent
+// everything in it; while bytes wait in it for the connection's task,
+// the buffer stays with the connection. s.mu is held.
+func (s *session) giveBackOut(lent *[]byte) {
+	if lent == nil || len(s.out) > 0 || s.out == nil {
+		return
+	}
+	if cap(s.out) <= 16<<10 {
+		*lent = s.out[:0]
+		resumeOut.Put(lent)
+	}
+	s.out = nil
+}
+
+// trySender is implemented by a Conn that can write without waiting:
+// TrySend writes as much of p as the socket takes at once and returns
+// how many bytes that was. Its caller holds nothing else queued on the
+// connection, so the bytes go out in order.
+type trySender interface {
+	TrySend(p []byte) (int, error)
+}
+
+// sendNow writes the answer Resume left in out, on the resuming
+// goroutine, when the connection can take it at once: a resumed long
+// poll's answer is small and its socket's buffer empty, so sending it
+// here spares a task and a goroutine switch per waiter. It reports
+// whether nothing is left for the connection's task: everything was
+// sent and no pipelined input waits. What does not fit at once (a
+// client that does not read, a large answer) is left to the task, so
+// a slow client still holds no goroutine that other clients wait for.
+// s.mu is held.
+func (s *session) sendNow() bool {
+	ts, ok := s.c.(trySender)
+	if !ok || len(s.pend) > 0 || s.carrying || s.writeErr || s.gone.Load() {
+		return false
+	}
+	if len(s.out) > 0 {
+		n, err := ts.TrySend(s.out)
+		if n > 0 {
+			s.out = s.out[:copy(s.out, s.out[n:])]
+		}
+		if err != nil || len(s.out) > 0 {
+			return false // the task's Send waits for the rest, or fails
+		}
+	}
+	return true
 }
 
 // carryOn queues the connection's task that sends what Resume left in
@@ -180,6 +275,7 @@ func (s *session) carryOn() {
 		return
 	}
 	s.carrying = true
+	s.srv.carried.Add(1)
 	s.srv.workers.spawn(s.goOn)
 }
 

@@ -187,3 +187,51 @@ func TestParkShutdown(t *testing.T) {
 		})
 	}
 }
+
+// A parked connection keeps no buffer it has emptied: neither the output
+// that answered requests pipelined before the parked one, once flushed,
+// nor the input buffer of a request whose head came in pieces, nor the
+// request's exchange. Input that waits behind the parked request is kept.
+func TestParkedConnectionReleasesBuffers(t *testing.T) {
+	forEachNetloopTransport(t, func(t *testing.T, transport string) {
+		srv, p, addr := startParker(t, transport)
+		cases := []struct {
+			name   string
+			writes []string
+		}{
+			{"answers pipelined before", []string{"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /wait HTTP/1.1\r\nHost: h\r\n\r\n"}},
+			{"head in pieces", []string{"GET /wait HTTP/1.1\r\nHo", "st: h\r\n\r\n"}},
+			{"body in pieces", []string{"POST /wait HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n01234", "56789"}},
+			{"answer before, then the poll", []string{"GET /a HTTP/1.1\r\nHost: h\r\n\r\n", "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n"}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				for i, w := range tc.writes {
+					io.WriteString(c, w)
+					if i < len(tc.writes)-1 {
+						time.Sleep(50 * time.Millisecond) // a separate read
+					}
+				}
+				pk := nextParked(t, p)
+				// The request is parked before Input returns and settles.
+				deadline := time.Now().Add(5 * time.Second)
+				for {
+					parked, held := srv.ParkedBuffers()
+					if parked == 1 && held == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%d parked connections hold %d bytes of buffers, want 1 holding none", parked, held)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				pk.Cancel()
+			})
+		}
+	})
+}

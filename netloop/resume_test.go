@@ -274,3 +274,70 @@ func serveHandler(t *testing.T, tr netloop.Transport, h netloop.Handler) string 
 	})
 	return ln.Addr().String()
 }
+
+// A resumed request's small answer is sent by the goroutine that resumes
+// it when the transport can write without waiting (netpoll): a wake of
+// many waiters queues no task, and starts no goroutine, per waiter, and
+// leaves no output buffer with each connection. An
+// answer behind which pipelined input waits still goes through the
+// connection's task, and both are delivered whole.
+func TestResumeSendsSmallAnswersWithoutATask(t *testing.T) {
+	if !netloop.NetpollSupported {
+		t.Skip("netpoll is not supported here")
+	}
+	srv, p, addr := startParker(t, "netpoll")
+	const n = 50
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
+		conns[i] = c
+	}
+	for i := 0; i < n; i++ {
+		pk := nextParked(t, p)
+		if err := pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
+			w.WriteString("answer")
+		})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, body := readResponse(t, bufio.NewReader(c), "GET"); body != "answer" {
+			t.Fatalf("connection %d: %q", i, body)
+		}
+	}
+	if got := srv.ResumeTasks(); got != 0 {
+		t.Fatalf("%d tasks queued for %d small answers, want none", got, n)
+	}
+	// The answers were written from buffers lent for the moment: the
+	// connections, idle now, keep none.
+	if got := srv.OutputBuffers(); got != 0 {
+		t.Fatalf("idle connections hold %d bytes of output buffers after their answers, want none", got)
+	}
+
+	// Pipelined input behind the parked request: the task serves it.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: h\r\n\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n")
+	pk := nextParked(t, p)
+	if err := pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) { w.WriteString("answer") })); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for _, want := range []string{"answer", "now:/after"} {
+		if _, body := readResponse(t, br, "GET"); body != want {
+			t.Fatalf("response %q, want %q", body, want)
+		}
+	}
+	if got := srv.ResumeTasks(); got != 1 {
+		t.Fatalf("%d tasks queued, want 1 (for the pipelined request)", got)
+	}
+}

@@ -30,6 +30,7 @@ type Server struct {
 	conns    atomic.Int64
 	draining atomic.Bool
 	refused  atomic.Int64
+	carried  atomic.Int64 // tasks queued for resumed requests (park.go)
 }
 
 // NewServer returns a server that answers requests with h, reading and

@@ -390,6 +390,29 @@ func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 	return nil
 }
 
+// TrySend writes what the socket takes of p at once, past netpoll's
+// buffers: between Sends they hold nothing, so nothing can overtake it.
+// c.mu keeps the descriptor this connection's while it writes.
+func (c *npConn) TrySend(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closing.Load() || c.fd < 0 {
+		return 0, errConnClosed
+	}
+	for {
+		n, err := syscall.Write(c.fd, p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return 0, nil
+		case err != nil:
+			return 0, err
+		}
+		return n, nil
+	}
+}
+
 func (c *npConn) CloseWrite() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -146,6 +146,17 @@
 // sdktest's Request.WithVar and Request.WithUpstream give a test's site
 // its variables and an upstream served in process.
 //
+// With WithProviderToken("github"), the host attaches the signed-in
+// user's token of that sign-in provider to the fetch, when the site
+// forwards it to that URL; the handler never sees the token:
+//
+//	resp, err := c.Fetch(sdk.FetchRequest{URL: "https://api.github.com/user"},
+//		sdk.WithProviderToken("github"))
+//	if errors.Is(err, sdk.ErrNotFound) { // not signed in with GitHub
+//		c.LoginWith("github", "/repos")
+//		return
+//	}
+//
 // # Testing
 //
 // The same handler code runs natively under go test: package sdktest

@@ -60,6 +60,27 @@ type FetchResponse struct {
 	Body []byte
 }
 
+// A FetchOption changes how the host makes one fetch.
+type FetchOption func(*fetchOptions)
+
+type fetchOptions struct {
+	provider string // the provider whose token the host attaches
+	asked    bool
+}
+
+// WithProviderToken asks the host to attach the signed-in user's access
+// token of the sign-in provider name ("github") to the fetch, as
+// "Authorization: Bearer": the handler never sees the token. The host
+// does so only when the site's provider has forward_token = true and
+// the URL is under one of its api prefixes (else ErrDenied), the
+// request carries no Authorization field of its own (else ErrInvalid),
+// and the request's user signed in with that provider in this browser
+// (else ErrNotFound: offer them LoginWith). The token goes on a
+// redirect only to the same origin, under the prefixes.
+func WithProviderToken(name string) FetchOption {
+	return func(o *fetchOptions) { o.provider, o.asked = name, true }
+}
+
 // Fetch makes an HTTP request through the host and returns its response,
 // after any redirects. The host lets a site fetch only from the origins
 // of its [site.outbound] allow list, never from internal addresses it
@@ -71,13 +92,21 @@ type FetchResponse struct {
 // ErrTooLarge for a body over max_response_bytes; and ErrUnavailable when
 // the upstream cannot be reached or is too slow, or the site has its
 // max_concurrent fetches in flight. A response with any status, 404 and
-// 500 included, is not an error.
-func (c *Context) Fetch(req FetchRequest) (*FetchResponse, error) {
+// 500 included, is not an error. With WithProviderToken, ErrNotFound
+// says that the user has no token of that provider.
+func (c *Context) Fetch(req FetchRequest, opts ...FetchOption) (*FetchResponse, error) {
 	method := req.Method
 	if method == "" {
 		method = "GET"
 	}
+	var o fetchOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var hdr []byte
+	if o.asked {
+		hdr = append(append(append(append(hdr, abi.FetchProviderToken...), 0), o.provider...), 0)
+	}
 	for name, vals := range req.Header {
 		for _, v := range vals {
 			hdr = append(append(append(append(hdr, name...), 0), v...), 0)

@@ -46,6 +46,8 @@ func main() {
 	timeout := flag.Duration("timeout", 60*time.Second, "bound on every wait")
 	goroutines := flag.String("metrics", "", "optional admin /metrics URL, to report go_goroutines and wasmweb_pool_instances")
 	profile := flag.String("profile", "", "optional admin base URL (http://HOST:PORT): a 3 s CPU profile of the wake-up is saved to wake.pprof")
+	heap := flag.String("heap", "", "optional admin base URL: a heap profile taken while the waiters are parked (after a GC) is saved to parked.heap")
+	trace := flag.String("trace", "", "optional admin base URL: a 2 s runtime trace of the wake-up is saved to wake.trace")
 	flag.Parse()
 	if *pid <= 0 {
 		fatalf("-pid is required")
@@ -106,35 +108,32 @@ func main() {
 	progress("%d waiters sent; waiting for the server's memory to settle", *n)
 	rssAfter := waitStable(*pid, *stable, *timeout)
 	statusAfter := metricsLine(*goroutines)
+	if *heap != "" {
+		save(*heap+"/debug/pprof/heap?gc=1", "parked.heap")
+	}
 
-	profiled := make(chan struct{})
+	var profiled sync.WaitGroup
 	if *profile != "" {
-		go func() {
-			defer close(profiled)
-			resp, err := http.Get(*profile + "/debug/pprof/profile?seconds=3")
-			if err != nil {
-				progress("profile: %v", err)
-				return
-			}
-			defer resp.Body.Close()
-			f, _ := os.Create("wake.pprof")
-			io.Copy(f, resp.Body)
-			f.Close()
-		}()
+		profiled.Go(func() { save(*profile+"/debug/pprof/profile?seconds=3", "wake.pprof") })
+	}
+	if *trace != "" {
+		profiled.Go(func() { save(*trace+"/debug/pprof/trace?seconds=2", "wake.trace") })
+	}
+	if *profile != "" || *trace != "" {
 		time.Sleep(200 * time.Millisecond) // the profile is running
-	} else {
-		close(profiled)
 	}
 
 	// Publish one message and time every waiter's answer.
 	arrivals := make([]time.Duration, *n)
 	var bad int
 	// The answer's arrival is when its first bytes can be read. Checking
-	// it and closing the connection wait until every waiter has its first
-	// bytes (or has failed), so that neither the client's parsing nor the
-	// server's handling of the close delays a later arrival.
+	// it waits until every waiter has its first bytes (or has failed), so
+	// that the client's parsing does not delay a later arrival; the
+	// connections are closed once every answer is checked and the
+	// profiles are taken, so that closes are not part of them.
 	var pending sync.WaitGroup
 	pending.Add(len(conns))
+	cpuBefore := procCPU(*pid)
 	start := time.Now()
 	for i, c := range conns {
 		wg.Add(1)
@@ -160,15 +159,16 @@ func main() {
 				bad++
 				mu.Unlock()
 			}
-			c.Close()
 		}(i, c)
 	}
 	if _, err := postMessage(*addr, "wake"); err != nil {
 		fatalf("publishing: %v", err)
 	}
 	published := time.Since(start)
+	pending.Wait()
+	wakeCPU := procCPU(*pid) - cpuBefore
 	wg.Wait()
-	<-profiled
+	profiled.Wait()
 	for _, c := range conns {
 		c.Close()
 	}
@@ -177,11 +177,28 @@ func main() {
 		return arrivals[min(len(arrivals)-1, int(p*float64(len(arrivals))))] - published
 	}
 	per := float64(rssAfter-rssBefore) * 1024 / float64(*n)
-	fmt.Printf("waiters=%d rss_before_kib=%d rss_after_kib=%d per_waiter_bytes=%.0f wake_p50_ms=%.1f wake_p99_ms=%.1f wake_max_ms=%.1f failed=%d before={%s} parked={%s}\n",
-		*n, rssBefore, rssAfter, per, ms(pct(0.50)), ms(pct(0.99)), ms(arrivals[len(arrivals)-1]-published), bad, statusBefore, statusAfter)
+	fmt.Printf("waiters=%d rss_before_kib=%d rss_after_kib=%d per_waiter_bytes=%.0f wake_p50_ms=%.1f wake_p99_ms=%.1f wake_max_ms=%.1f wake_cpu_ms=%.0f failed=%d before={%s} parked={%s}\n",
+		*n, rssBefore, rssAfter, per, ms(pct(0.50)), ms(pct(0.99)), ms(arrivals[len(arrivals)-1]-published), ms(wakeCPU), bad, statusBefore, statusAfter)
 	if bad > 0 {
 		os.Exit(1)
 	}
+}
+
+// save writes what GET u answers to the file name.
+func save(u, name string) {
+	resp, err := http.Get(u)
+	if err != nil {
+		progress("%s: %v", name, err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(name)
+	if err != nil {
+		progress("%s: %v", name, err)
+		return
+	}
+	io.Copy(f, resp.Body)
+	f.Close()
 }
 
 // benchToken is sent as both the _xsrf cookie and field: a bare token the
@@ -231,6 +248,24 @@ func waitStable(pid int, d, timeout time.Duration) int64 {
 	return last
 }
 
+// procCPU returns the user and system CPU time the process has used, to
+// the kernel's clock tick (10 ms): the server's work for a wake, which a
+// busy box does not inflate as it does the wake's latency.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 func rss(pid int) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -276,7 +311,7 @@ func metricsLine(u string) string {
 	b, _ := io.ReadAll(resp.Body)
 	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
-		for _, name := range []string{"go_goroutines ", "wasmweb_pool_instances{", "wasmweb_parked_requests "} {
+		for _, name := range []string{"go_goroutines ", "go_memstats_heap_alloc_bytes ", "go_memstats_heap_sys_bytes ", "go_memstats_next_gc_bytes ", "go_memstats_stack_sys_bytes ", "go_memstats_mspan_sys_bytes ", "go_memstats_gc_sys_bytes ", "go_memstats_other_sys_bytes ", "wasmweb_pool_instances{", "wasmweb_parked_requests "} {
 			if strings.HasPrefix(line, name) {
 				out = append(out, strings.ReplaceAll(line, " ", "="))
 			}

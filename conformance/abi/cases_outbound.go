@@ -181,6 +181,10 @@ func rawOutbound(t *testing.T, k *kit) {
 		Headers100        int32     `json:"fetch_100_headers"`
 		BodyPast          int32     `json:"fetch_body_past_cap"`
 		BodyAt            int32     `json:"fetch_body_at_cap"`
+		TokenTwice        int32     `json:"fetch_token_twice"`
+		TokenNotForwarded int32     `json:"fetch_token_not_forwarded"`
+		TokenHugeName     int32     `json:"fetch_token_huge_name"`
+		ResultAfterToken  int32     `json:"result_after_token"`
 	}
 	r.decode(t, &got)
 	if got.Var != out("hello-conformance") || got.VarMissing != -1 || got.VarEmptyName != -1 {
@@ -191,6 +195,9 @@ func rawOutbound(t *testing.T, k *kit) {
 	}
 	if got.HeaderBytesPast != -3 || got.Headers101 != -3 || got.Headers100 < 100 || got.BodyPast != -3 || got.BodyAt != 200 {
 		t.Errorf("fetch caps: %+v; want -3 past 64 KiB of headers, 101 fields and max_request_bytes, a status at them", got)
+	}
+	if got.TokenTwice != -2 || got.TokenNotForwarded != -8 || got.TokenHugeName != -8 || got.ResultAfterToken != -1 {
+		t.Errorf("provider token codes: %+v; want -2 asked twice, -8 not forwarded and no such provider, result_after_token -1", got)
 	}
 	if got.Body != out(string(Pattern(300))) {
 		t.Errorf("fetched body by the (buf, buf_limit) rule: %+v", got.Body)

@@ -23,7 +23,7 @@ func RunLogs(t *testing.T, base string, client *http.Client, rec *LogRecorder) {
 		if len(recs) == 0 {
 			t.Fatal("no abi-init line: the guest logs one from _initialize")
 		}
-		want := "abi-init req_get=-5 req_header=-5 resp_write=-5 resp_set_status=-5 var=-5 fetch=-5 fetch_result=-5 user_claims=-5 login_with=-5 auth_providers=-5 features=1"
+		want := "abi-init req_get=-5 req_header=-5 resp_write=-5 resp_set_status=-5 var=-5 fetch=-5 fetch_token=-5 fetch_result=-5 user_claims=-5 login_with=-5 auth_providers=-5 features=1"
 		for _, r := range recs {
 			if !strings.HasSuffix(r.Line(), want) {
 				t.Errorf("%q, want it to end in %q", r.Line(), want)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 )
 
 // Auth is a site's [site.auth] table: sign-in with third-party
@@ -78,6 +80,30 @@ type Provider struct {
 	// provider and subject, which it always sees; default ["name",
 	// "email", "email_verified", "picture"].
 	Claims []string `toml:"claims"`
+	// ForwardToken has the host keep the user's access token (and
+	// refresh token) at sign-in, encrypted, and attach it to the
+	// plugins' fetches that ask for it (abi/ABI.md section 7.15) to a
+	// URL under API. Off by default: the tokens are dropped.
+	ForwardToken bool `toml:"forward_token"`
+	// API are the URL prefixes the token may be sent to, such as
+	// "https://api.github.com/": an origin and a path ending in "/",
+	// within the site's [site.outbound] allow list. Default
+	// ["https://api.github.com/"] for a github provider without
+	// userinfo_url; required for others that forward the token.
+	API []string `toml:"api"`
+}
+
+// DefaultGitHubAPI is a github provider's API, where its token goes by
+// default.
+const DefaultGitHubAPI = "https://api.github.com/"
+
+// APIPrefixes returns the prefixes p's token may go to: API, or its
+// default.
+func (p Provider) APIPrefixes() []string {
+	if p.API == nil && p.Type == ProviderGitHub && p.UserInfoURL == "" {
+		return []string{DefaultGitHubAPI}
+	}
+	return p.API
 }
 
 // The provider types.
@@ -152,7 +178,7 @@ var providerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // order so that the first error reported is always the same. accounts
 // are the site's local account names: none may look like a provider's
 // user.
-func checkAuth(key string, a Auth, accountNames map[string]string) error {
+func checkAuth(key string, a Auth, accountNames map[string]string, allow []string) error {
 	bad := func(k, format string, args ...any) error {
 		return &Error{Key: key + "." + k, Err: fmt.Errorf(format, args...)}
 	}
@@ -255,6 +281,9 @@ func checkAuth(key string, a Auth, accountNames map[string]string) error {
 				return bad(fmt.Sprintf("%s.claims[%d]", pkey, i), "%q is not a claim name", c)
 			}
 		}
+		if err := checkAPI(pkey, p, allow); err != nil {
+			return bad(err.key, "%v", err.err)
+		}
 	}
 	return nil
 }
@@ -282,4 +311,47 @@ func checkEndpoint(u string) error {
 		}
 	}
 	return errors.New(u + ": a provider is reached over https (http only on a loopback address)")
+}
+
+// keyErr is an error about a key below a site's [site.auth].
+type keyErr struct {
+	key string
+	err error
+}
+
+// checkAPI checks the prefixes a provider's token may go to: each
+// parses, and the site's allow list admits its origin, so that a fetch
+// with the token is not refused by the list after the host has read
+// the token.
+func checkAPI(pkey string, p Provider, allow []string) *keyErr {
+	if !p.ForwardToken {
+		if p.API != nil {
+			return &keyErr{pkey + ".api", errors.New("api is where a forwarded token goes: set forward_token = true too, or remove it")}
+		}
+		return nil
+	}
+	api := p.APIPrefixes()
+	if len(api) == 0 {
+		return &keyErr{pkey + ".api", errors.New(`a provider that forwards its token needs the URL prefixes of its API, such as ["https://api.example.com/"]`)}
+	}
+	var rules []outbound.Rule
+	for _, a := range allow {
+		if r, err := outbound.ParseRule(a); err == nil {
+			rules = append(rules, r)
+		}
+	}
+	for i, a := range api {
+		k := fmt.Sprintf("%s.api[%d]", pkey, i)
+		if p.API == nil {
+			k = pkey + ".forward_token"
+		}
+		pre, err := outbound.ParsePrefix(a)
+		if err != nil {
+			return &keyErr{k, err}
+		}
+		if !pre.AllowedBy(rules) {
+			return &keyErr{k, fmt.Errorf("the token would go to %s, which the site's [site.outbound] allow list does not admit: add %q to it", a, pre.Origin())}
+		}
+	}
+	return nil
 }

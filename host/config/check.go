@@ -232,7 +232,7 @@ func (c *Config) check() error {
 				site.Auth.Providers[name] = p
 			}
 		}
-		if err := checkAuth(key+".auth", site.Auth, site.Accounts); err != nil {
+		if err := checkAuth(key+".auth", site.Auth, site.Accounts, site.Outbound.Allow); err != nil {
 			return err
 		}
 		if u := site.LoginURL; u != "" && (!strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//")) {

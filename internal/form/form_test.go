@@ -3,6 +3,7 @@ package form
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wasmweb/wasmweb/abi"
@@ -118,6 +119,65 @@ func FuzzParse(f *testing.F) {
 			if want := append(slices.Clone(a.Query[n]), a.Body[n]...); !slices.Equal(all, want) {
 				t.Fatalf("ArgsAll %q = %q, want %q", n, all, want)
 			}
+		}
+	})
+}
+
+// firstOfParse is what First must return: Parse's first body value, else
+// its first query value.
+func firstOfParse(query, ctype string, body []byte, name string) (string, bool) {
+	a := Parse(query, ctype, body)
+	if v := a.Body[name]; len(v) > 0 {
+		return v[0], true
+	}
+	if v := a.Query[name]; len(v) > 0 {
+		return v[0], true
+	}
+	return "", false
+}
+
+func TestFirst(t *testing.T) {
+	tests := []struct {
+		name, query, ctype, body, arg string
+		want                          string
+		ok                            bool
+	}{
+		{"body first", "_xsrf=q", "application/x-www-form-urlencoded", "a=1&_xsrf=b", "_xsrf", "b", true},
+		{"query when the body has none", "_xsrf=q", "application/x-www-form-urlencoded", "a=1", "_xsrf", "q", true},
+		{"content type with parameters", "", "application/x-www-form-urlencoded; charset=UTF-8", "_xsrf=b", "_xsrf", "b", true},
+		{"not a form", "", "text/plain", "_xsrf=b", "_xsrf", "", false},
+		{"escaped name and value", "", "application/x-www-form-urlencoded", "%5Fxsrf=a+b%21", "_xsrf", "a b!", true},
+		{"bad escape dropped", "", "application/x-www-form-urlencoded", "_xsrf=%zz&_xsrf=ok", "_xsrf", "ok", true},
+		{"semicolon dropped", "", "application/x-www-form-urlencoded", "_xsrf=a;b&_xsrf=ok", "_xsrf", "ok", true},
+		{"no value", "", "application/x-www-form-urlencoded", "_xsrf", "_xsrf", "", true},
+		{"multipart", "", `multipart/form-data; boundary="B"`, multipartBody, "title", "Hello", true},
+		{"absent", "a=1", "", "", "_xsrf", "", false},
+		{"many pairs", strings.Repeat("a=1&", 2*firstPairs) + "_xsrf=q", "", "", "_xsrf", "q", true},
+		{"past url's limit", strings.Repeat("a=1&", 20000) + "_xsrf=q", "", "", "_xsrf", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v, ok := First(tc.query, tc.ctype, []byte(tc.body), tc.arg)
+			if v != tc.want || ok != tc.ok {
+				t.Fatalf("First = %q, %v; want %q, %v", v, ok, tc.want, tc.ok)
+			}
+			if pv, pok := firstOfParse(tc.query, tc.ctype, []byte(tc.body), tc.arg); pv != v || pok != ok {
+				t.Fatalf("First = %q, %v; Parse gives %q, %v", v, ok, pv, pok)
+			}
+		})
+	}
+}
+
+// FuzzFirst checks First against Parse, which it must agree with.
+func FuzzFirst(f *testing.F) {
+	f.Add("_xsrf=q", "application/x-www-form-urlencoded", "a=1&_xsrf=b", "_xsrf")
+	f.Add("", "application/x-www-form-urlencoded; charset=UTF-8", "%5Fxsrf=a+b&_xsrf=%zz", "_xsrf")
+	f.Add("a;b=1&a=2", "text/plain", "a=1", "a")
+	f.Add("", `multipart/form-data; boundary="B"`, multipartBody, "title")
+	f.Fuzz(func(t *testing.T, query, ctype, body, name string) {
+		v, ok := First(query, ctype, []byte(body), name)
+		if pv, pok := firstOfParse(query, ctype, []byte(body), name); pv != v || pok != ok {
+			t.Fatalf("First(%q, %q, %q, %q) = %q, %v; Parse gives %q, %v", query, ctype, body, name, v, ok, pv, pok)
 		}
 	})
 }

@@ -33,7 +33,8 @@ func (r *Request) WithVar(name, value string) *Request {
 // The fake follows redirects among the given origins, up to 5, and
 // denies one that leaves them; it leaves out hop-by-hop header fields
 // both ways and caps the bodies at 4 MiB and the header list at 100
-// fields and 64 KiB, as the host's defaults do. It
+// fields and 64 KiB, as the host's defaults do. It has no sign-in
+// providers: a fetch with sdk.WithProviderToken is denied. It
 // does not check addresses: there are none.
 func (r *Request) WithUpstream(origin string, h http.Handler) *Request {
 	key, err := originKey(origin)
@@ -99,6 +100,7 @@ func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
 		return abi.ErrInvalid
 	}
 	var fields [][2]string
+	tokens := 0
 	for rest := headers; len(rest) > 0; {
 		i := bytes.IndexByte(rest, 0)
 		if i < 0 {
@@ -109,14 +111,27 @@ func (h *fakeHost) fetch(method, rawURL string, headers, body []byte) int32 {
 			return abi.ErrInvalid
 		}
 		name, value := string(rest[:i]), string(rest[i+1:i+1+j])
+		if name == abi.FetchProviderToken {
+			tokens++
+			rest = rest[i+1+j+1:]
+			continue
+		}
 		if name == "" || strings.ContainsAny(name, " \t\r\n:") || strings.ContainsAny(value, "\r\n\x00") {
 			return abi.ErrInvalid
 		}
 		fields = append(fields, [2]string{name, value})
 		rest = rest[i+1+j+1:]
 	}
-	if len(fields) > abi.MaxFetchHeaders {
+	if len(fields)+tokens > abi.MaxFetchHeaders {
 		return abi.ErrTooLarge
+	}
+	switch {
+	case tokens > 1:
+		return abi.ErrInvalid
+	case tokens == 1:
+		// The fake has no sign-in providers, so none forwards its
+		// token: the host's answer for such a site.
+		return abi.ErrDenied
 	}
 	for range 6 {
 		key, err := originKey(rawURL)

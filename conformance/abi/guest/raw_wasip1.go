@@ -31,6 +31,7 @@ func init() {
 		" resp_set_status="+itoa(hostcall.RespSetStatus(200))+
 		" var="+itoa(hostcall.Var("greeting", &b[0], int32(len(b))))+
 		" fetch="+itoa(hostcall.Fetch("GET", "http://127.0.0.1/", nil, 0, nil, 0))+
+		" fetch_token="+itoa(hostcall.Fetch("GET", "http://127.0.0.1/", &initToken[0], int32(len(initToken)), nil, 0))+
 		" fetch_result="+itoa(hostcall.FetchResult(abi.FetchBody, &b[0], int32(len(b))))+
 		" user_claims="+itoa(hostcall.UserClaims(&b[0], int32(len(b))))+
 		" login_with="+itoa(hostcall.LoginWith("corp", "/"))+
@@ -39,6 +40,9 @@ func init() {
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// initToken asks for a provider's token, outside a request.
+var initToken = []byte(abi.FetchProviderToken + "\x00corp\x00")
 
 // output is one value read under the (buf, buf_limit) -> len rule, the
 // way the rule allows a guest to: length first, then exactly that.
@@ -234,5 +238,17 @@ func outboundRaw(url string) map[string]any {
 	m["part_7"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(7, buf, limit) })
 	m["fetch_denied"] = hostcall.Fetch("GET", "http://169.254.169.254/", nil, 0, nil, 0)
 	m["result_after_denied"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
+	// A provider's token: asked for twice, for a provider that does not
+	// forward it, for one the site does not have (a huge name).
+	twice := []byte(abi.FetchProviderToken + "\x00corp\x00" + abi.FetchProviderToken + "\x00corp\x00")
+	m["fetch_token_twice"] = hostcall.Fetch("GET", url, &twice[0], int32(len(twice)), nil, 0)
+	one := []byte(abi.FetchProviderToken + "\x00corp\x00")
+	m["fetch_token_not_forwarded"] = hostcall.Fetch("GET", url, &one[0], int32(len(one)), nil, 0)
+	huge := []byte(abi.FetchProviderToken + "\x00" + string(make([]byte, 60<<10)) + "\x00")
+	for i := len(abi.FetchProviderToken) + 1; i < len(huge)-1; i++ {
+		huge[i] = 'g'
+	}
+	m["fetch_token_huge_name"] = hostcall.Fetch("GET", url, &huge[0], int32(len(huge)), nil, 0)
+	m["result_after_token"] = code(func(buf *byte, limit int32) int32 { return hostcall.FetchResult(abi.FetchBody, buf, limit) })
 	return m
 }

@@ -82,12 +82,8 @@ func (g *Guard) xsrfPasses(r *netloop.Request) bool {
 			return xsrf.Match(cookie, string(v))
 		}
 	}
-	a := form.Parse(string(r.Query), string(r.Header("Content-Type")), r.Body)
-	if v := a.Body[xsrf.FieldName]; len(v) > 0 {
-		return xsrf.Match(cookie, v[0])
-	}
-	if v := a.Query[xsrf.FieldName]; len(v) > 0 {
-		return xsrf.Match(cookie, v[0])
+	if v, ok := form.First(string(r.Query), string(r.Header("Content-Type")), r.Body, xsrf.FieldName); ok {
+		return xsrf.Match(cookie, v)
 	}
 	return false
 }

@@ -122,12 +122,14 @@ func userSet(c *Call, value []byte) int32 { return c.setUser(abi.FuncUserSet, va
 
 // setUser signs value in as the current user, or out when it is empty,
 // for host function fn, and returns the ABI result. Signing out also
-// drops the claims of a user who signed in with a provider.
+// drops the claims of a user who signed in with a provider, and the
+// provider's token the host kept for this browser.
 func (c *Call) setUser(fn string, value []byte) int32 {
 	if len(value) == 0 {
 		r := c.setCookie(fn, abi.UserCookie, "", "Max-Age=0")
 		if r == 0 && c.site.Auth != nil {
 			r = c.setCookie(fn, abi.ClaimsCookie, "", "Max-Age=0")
+			c.site.Auth.SignOut(c.cookie)
 		}
 		return r
 	}

@@ -78,7 +78,7 @@ var Functions = []guest.Func{
 // section 8).
 const features = abi.FeatureCore | abi.FeaturePubSub | abi.FeatureTemplates | abi.FeatureCookies | abi.FeatureSigned |
 	abi.FeatureUser | abi.FeatureXSRF | abi.FeatureLocale | abi.FeatureAccounts | abi.FeatureProviders | abi.FeatureKV |
-	abi.FeatureVars | abi.FeatureFetch
+	abi.FeatureVars | abi.FeatureFetch | abi.FeatureProviderToken
 
 func hostFeatures(_ context.Context, _ api.Module, stack []uint64) {
 	stack[0] = api.EncodeI64(features)

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	neturl "net/url"
+	"strings"
 
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/internal/guest"
+	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/outbound"
 )
 
@@ -41,6 +44,11 @@ func fetch(in *guest.Instance, c *Call, method, url string, headers, body []byte
 		c.count("too_large")
 		return abi.ErrTooLarge
 	}
+	hdr, provider, asked, ok := takeProviderToken(hdr)
+	if !ok {
+		c.count("invalid")
+		return abi.ErrInvalid
+	}
 	if c.site.Outbound == nil {
 		c.count("denied")
 		return abi.ErrDenied
@@ -50,7 +58,16 @@ func fetch(in *guest.Instance, c *Call, method, url string, headers, body []byte
 	// guest memory's lifetime.
 	body = bytes.Clone(body)
 	ctx, cancel := in.CallContext()
-	resp, err := c.site.Outbound.Fetch(ctx, outbound.Request{Method: method, URL: url, Header: hdr, Body: body})
+	req := outbound.Request{Method: method, URL: url, Header: hdr, Body: body}
+	if asked {
+		var r int32
+		if req.Credential, r = c.providerToken(ctx, provider, url, hdr); r != 0 {
+			cancel()
+			in.Stopped()
+			return r
+		}
+	}
+	resp, err := c.site.Outbound.Fetch(ctx, req)
 	cancel()
 	in.Stopped() // past its deadline while waiting: the call is over
 	switch {
@@ -73,6 +90,74 @@ func fetch(in *guest.Instance, c *Call, method, url string, headers, body []byte
 	c.count("ok")
 	c.fetched = resp
 	return int32(resp.Status)
+}
+
+// takeProviderToken removes the abi.FetchProviderToken entry from a
+// fetch's header list and returns the provider it names; ok is false
+// when the list has more than one.
+func takeProviderToken(hdr [][2]string) (out [][2]string, provider string, asked, ok bool) {
+	out = hdr[:0]
+	for _, f := range hdr {
+		if f[0] != abi.FetchProviderToken {
+			out = append(out, f)
+			continue
+		}
+		if asked {
+			return nil, "", false, false
+		}
+		provider, asked = f[1], true
+	}
+	return out, provider, asked, true
+}
+
+// providerToken returns the credential a fetch of url asks for with
+// provider's token (abi/ABI.md section 7.15), or the ABI's answer when
+// there is none to give: the site's rules first, then the user's token,
+// which an expired one's refresh may take ctx's time to get. Nothing it
+// answers or counts shows the token.
+func (c *Call) providerToken(ctx context.Context, provider, rawURL string, hdr [][2]string) (*outbound.Credential, int32) {
+	if c.site.Auth == nil || len(provider) > maxProviderName {
+		c.count("denied")
+		return nil, abi.ErrDenied
+	}
+	api, ok := c.site.Auth.API(provider)
+	if !ok {
+		c.count("denied")
+		return nil, abi.ErrDenied
+	}
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		c.count("invalid")
+		return nil, abi.ErrInvalid
+	}
+	if !(&outbound.Credential{Prefixes: api}).Admits(u) {
+		c.count("denied")
+		return nil, abi.ErrDenied
+	}
+	for _, f := range hdr {
+		if strings.EqualFold(f[0], "Authorization") {
+			c.count("invalid")
+			return nil, abi.ErrInvalid
+		}
+	}
+	user, ok := c.site.Guard.User(c.cookie)
+	if !ok {
+		c.count("no_token")
+		return nil, abi.ErrNotFound
+	}
+	cred, err := c.site.Auth.Credential(ctx, provider, user, c.cookie)
+	switch {
+	case errors.Is(err, oauth.ErrNotForwarded):
+		c.count("denied")
+		return nil, abi.ErrDenied
+	case errors.Is(err, oauth.ErrNoToken):
+		c.count("no_token")
+		return nil, abi.ErrNotFound
+	case err != nil:
+		c.count("unavailable")
+		return nil, abi.ErrUnavailable
+	}
+	return cred, 0
 }
 
 func fetchResult(c *Call, part int32) (string, int32) {

@@ -67,6 +67,10 @@ func (n *NATS) Close() error {
 // (letters, digits, - and _, which bucket names allow).
 func BucketName(site string) string { return "wasmweb_" + site }
 
+// HostBucketName is the bucket of the host's own store for a site
+// (Stores.OpenHost).
+func HostBucketName(site string) string { return "wasmwebhost_" + site }
+
 // markerTTL is how long a deletion's marker may outlive the purge that
 // follows it, should that purge fail.
 const markerTTL = time.Second
@@ -89,10 +93,11 @@ type Bucket struct {
 
 // Open opens the bucket of site, creating it when it is missing, and
 // applies lim to it.
-func (n *NATS) Open(site string, lim Limits) (*Bucket, error) {
+func (n *NATS) Open(site string, lim Limits) (*Bucket, error) { return n.open(BucketName(site), lim) }
+
+func (n *NATS) open(name string, lim Limits) (*Bucket, error) {
 	ctx, cancel := n.ctx()
 	defer cancel()
-	name := BucketName(site)
 	kv, err := n.js.KeyValue(ctx, name)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = n.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1, Storage: jetstream.FileStorage})

@@ -117,3 +117,33 @@ func TestNATSDown(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// On NATS too the host's store for a site is a bucket of its own, which
+// the site's store does not list, and which two nodes share.
+func TestNATSHostBucket(t *testing.T) {
+	srv := natstest.Start(t, t.TempDir())
+	cfg := kv.Config{Backend: kv.BackendNATS, NATS: kv.NATSConfig{URL: srv.URL(), Timeout: 5 * time.Second}}
+	n1, n2 := kv.NewStores(cfg), kv.NewStores(cfg)
+	defer n1.Close()
+	defer n2.Close()
+	host1, err := n1.OpenHost("a", lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := n1.Open("a", lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSet(t, host1, "t/x", "sealed")
+	if keys, err := site.List("", "", 10); err != nil || len(keys) != 0 {
+		t.Errorf("the site's bucket lists %q %v, want nothing", keys, err)
+	}
+	host2, err := n2.OpenHost("a", lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, host2, "t/x", "sealed")
+	if kv.HostBucketName("a") == kv.BucketName("a") {
+		t.Error("the host's bucket is named as the site's")
+	}
+}

@@ -69,9 +69,27 @@ var ErrClosed = errors.New("kv: stores closed")
 
 // Open returns the store of site, opening it on first use, with lim
 // applied. An error wraps ErrUnavailable; the next Open tries again.
-func (s *Stores) Open(site string, lim Limits) (Store, error) {
+func (s *Stores) Open(site string, lim Limits) (Store, error) { return s.open(site, false, lim) }
+
+// OpenHost returns the host's own store for site, as Open does: the
+// host keeps there what a site's guests must not reach (the sign-in
+// tokens it forwards), apart from the site's store, in a file
+// (Dir/kv/<site>.host.db) or bucket (HostBucketName) of its own, which
+// no kv_* function opens. Neither name can be a site's: a site's name
+// has no dot, and "wasmweb_" starts every site's bucket.
+func (s *Stores) OpenHost(site string, lim Limits) (Store, error) { return s.open(site, true, lim) }
+
+// hostSpace starts the key of a host store in Stores.sites: no site's
+// name holds a NUL.
+const hostSpace = "\x00host/"
+
+func (s *Stores) open(site string, host bool, lim Limits) (Store, error) {
+	key := site
+	if host {
+		key = hostSpace + site
+	}
 	s.mu.RLock()
-	ss, closed := s.sites[site], s.closed
+	ss, closed := s.sites[key], s.closed
 	s.mu.RUnlock()
 	if closed {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
@@ -86,9 +104,9 @@ func (s *Stores) Open(site string, lim Limits) (Store, error) {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
 		}
-		if ss = s.sites[site]; ss == nil {
+		if ss = s.sites[key]; ss == nil {
 			ss = new(siteStore)
-			s.sites[site] = ss
+			s.sites[key] = ss
 		}
 		s.mu.Unlock()
 	}
@@ -103,9 +121,13 @@ func (s *Stores) Open(site string, lim Limits) (Store, error) {
 		}
 		return o.s, nil
 	}
-	st, err := s.openStore(site, lim)
+	st, err := s.openStore(site, host, lim)
 	if err != nil {
-		err = fmt.Errorf("kv: site %q: %w", site, err)
+		what := "site %q"
+		if host {
+			what = "site %q, the host's store"
+		}
+		err = fmt.Errorf("kv: "+what+": %w", site, err)
 		if !ss.failing && s.cfg.OnOpenError != nil {
 			s.cfg.OnOpenError(site, err)
 		}
@@ -124,10 +146,15 @@ func (s *Stores) Open(site string, lim Limits) (Store, error) {
 	return st, nil
 }
 
-// openStore opens site's store on the configured backend.
-func (s *Stores) openStore(site string, lim Limits) (Store, error) {
+// openStore opens site's store, or the host's for it, on the
+// configured backend.
+func (s *Stores) openStore(site string, host bool, lim Limits) (Store, error) {
 	if s.cfg.Backend != BackendNATS {
-		return OpenBolt(filepath.Join(s.cfg.Dir, "kv", site+".db"), lim, s.cfg.Bolt)
+		name := site + ".db"
+		if host {
+			name = site + ".host.db"
+		}
+		return OpenBolt(filepath.Join(s.cfg.Dir, "kv", name), lim, s.cfg.Bolt)
 	}
 	s.dialMu.Lock()
 	if s.nats == nil {
@@ -140,6 +167,9 @@ func (s *Stores) openStore(site string, lim Limits) (Store, error) {
 	}
 	n := s.nats
 	s.dialMu.Unlock()
+	if host {
+		return n.open(HostBucketName(site), lim)
+	}
 	return n.Open(site, lim)
 }
 

@@ -109,3 +109,38 @@ func TestStoresHammer(t *testing.T) {
 		t.Errorf("s0 holds %q, want the 8 goroutines' keys", keys)
 	}
 }
+
+// The host's store for a site is not the site's: a key set in one is
+// not in the other, nor listed there, and each has a file of its own.
+func TestHostStoreApart(t *testing.T) {
+	dir := t.TempDir()
+	st := kv.NewStores(kv.Config{Backend: kv.BackendBolt, Dir: dir})
+	defer st.Close()
+	site, err := st.Open("a", lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := st.OpenHost("a", lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site == host {
+		t.Fatal("OpenHost returned the site's store")
+	}
+	mustSet(t, host, "t/secret", "v")
+	if _, err := site.Get("t/secret"); !errors.Is(err, kv.ErrNotFound) {
+		t.Errorf("the host's key in the site's store: %v", err)
+	}
+	if keys, err := site.List("", "", 100); err != nil || len(keys) != 0 {
+		t.Errorf("the site's store lists %q %v, want nothing", keys, err)
+	}
+	again, err := st.OpenHost("a", lim)
+	if err != nil || again != host {
+		t.Errorf("a second OpenHost: %v %v, want the same store", again, err)
+	}
+	for _, f := range []string{"a.db", "a.host.db"} {
+		if _, err := os.Stat(filepath.Join(dir, "kv", f)); err != nil {
+			t.Errorf("file %s: %v", f, err)
+		}
+	}
+}

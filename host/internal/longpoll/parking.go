@@ -212,11 +212,14 @@ func (p *Parking) Wait(resp *netloop.Response, rt *route.Route, params []route.P
 		p.release(w)
 		return msgs, nil, err
 	}
-	parked.OnHangup(func() {
-		p.cfg.Broker.Unwatch(topic, w)
-		p.release(w)
-	})
+	parked.OnHangup(w.hangup)
 	return nil, w, nil
+}
+
+// hangup ends the wait of a waiter whose client has gone.
+func (w *Waiter) hangup() {
+	w.p.cfg.Broker.Unwatch(w.topic, w)
+	w.p.release(w)
 }
 
 // Unpark undoes the wait of w, whose call answered its request after all
@@ -312,16 +315,29 @@ func (p *Parking) expire() {
 
 // work resumes woken waiters: it runs the route's guest again on the
 // parked request, whose wait now finds messages or reports the timeout.
+// It takes them from the queue in batches, so that the workers of a
+// large wake take the queue's lock once per batch rather than once per
+// waiter, and share the wake between them.
 func (p *Parking) work() {
 	defer p.stopped.Done()
+	batch := make([]*Waiter, 0, wakeBatch)
 	for {
-		w, ok := p.wakes.pop(p.stop)
+		var ok bool
+		batch, ok = p.wakes.pop(p.stop, batch[:0])
 		if !ok {
 			return
 		}
-		p.resume(w)
+		for i, w := range batch {
+			batch[i] = nil
+			p.resume(w)
+		}
 	}
 }
+
+// wakeBatch is how many woken waiters a worker takes at once: enough to
+// make the queue's lock cheap, few enough that a wake is still spread
+// over every worker.
+const wakeBatch = 32
 
 // resume answers a woken waiter, unless a hang-up got there first. A
 // panic is this connection's problem alone: it is logged and the
@@ -410,26 +426,39 @@ func (q *wakeQueue) push(w *Waiter) {
 	q.cond.Signal()
 }
 
-// pop waits for a waiter; it returns false once stop is closed and the
-// queue is empty.
-func (q *wakeQueue) pop(stop chan struct{}) (*Waiter, bool) {
+// pop waits for waiters and appends to batch up to its capacity of them
+// (at least one), oldest first; it returns false once stop is closed and
+// the queue is empty. Waiters are left for other workers when fewer
+// than twice the batch wait, so that every worker gets a share of a
+// wake.
+func (q *wakeQueue) pop(stop chan struct{}, batch []*Waiter) ([]*Waiter, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for q.head == len(q.items) {
 		select {
 		case <-stop:
-			return nil, false
+			return batch, false
 		default:
 		}
 		q.cond.Wait()
 	}
-	w := q.items[q.head]
-	q.items[q.head] = nil
-	q.head++
+	n := len(q.items) - q.head
+	if room := cap(batch) - len(batch); n > room {
+		n = room
+	}
+	if n > 1 && n*2 > len(q.items)-q.head {
+		n = (len(q.items) - q.head + 1) / 2
+	}
+	n = max(n, 1)
+	batch = append(batch, q.items[q.head:q.head+n]...)
+	clear(q.items[q.head : q.head+n])
+	q.head += n
 	if q.head == len(q.items) {
 		q.items, q.head = q.items[:0], 0
+	} else {
+		q.cond.Signal() // more for another worker
 	}
-	return w, true
+	return batch, true
 }
 
 // wakeAll wakes every worker waiting in pop. It holds the lock so that

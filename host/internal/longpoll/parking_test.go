@@ -110,3 +110,51 @@ func mustParse(t *testing.T, pattern string) route.Pattern {
 	}
 	return p
 }
+
+// A worker takes woken waiters in batches, oldest first, and leaves half
+// of a short queue to the others; once stopped, it drains what is queued
+// before it returns false.
+func TestWakeQueueBatches(t *testing.T) {
+	var q wakeQueue
+	q.init()
+	ws := make([]*Waiter, 100)
+	for i := range ws {
+		ws[i] = &Waiter{}
+		q.push(ws[i])
+	}
+	stop := make(chan struct{})
+	batch := make([]*Waiter, 0, 32)
+	var sizes []int
+	next := 0
+	for next < len(ws) {
+		var ok bool
+		batch, ok = q.pop(stop, batch[:0])
+		if !ok {
+			t.Fatal("pop reported a stop")
+		}
+		for _, w := range batch {
+			if w != ws[next] {
+				t.Fatalf("waiter %d out of order", next)
+			}
+			next++
+		}
+		sizes = append(sizes, len(batch))
+	}
+	want := []int{32, 32, 18, 9, 5, 2, 1, 1}
+	if len(sizes) != len(want) {
+		t.Fatalf("batches %v, want %v", sizes, want)
+	}
+	for i := range want {
+		if sizes[i] != want[i] {
+			t.Fatalf("batches %v, want %v", sizes, want)
+		}
+	}
+	q.push(ws[0])
+	close(stop)
+	if batch, ok := q.pop(stop, batch[:0]); !ok || len(batch) != 1 {
+		t.Fatalf("after stop, a queued waiter: %d, %v", len(batch), ok)
+	}
+	if _, ok := q.pop(stop, batch[:0]); ok {
+		t.Fatal("after stop, an empty queue still pops")
+	}
+}

@@ -9,7 +9,9 @@
 // reads the user-info endpoint, and signs the user in with the site's
 // signed user cookie as provider:subject. The claims the site exposes
 // are kept beside it in another encrypted cookie, bound to that user;
-// tokens are dropped once the user is known, and never reach a guest.
+// tokens are dropped once the user is known, unless the provider
+// forwards them to its API on the plugins' fetches (tokens.go), and
+// never reach a guest.
 //
 // Lifecycle of one sign-in:
 //
@@ -43,6 +45,8 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
+	"github.com/wasmweb/wasmweb/host/internal/kv"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/internal/cookie"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -96,28 +100,35 @@ type Config struct {
 	Client *http.Client
 	// Log receives the reasons sign-ins fail; nil discards them.
 	Log *slog.Logger
+	// Tokens opens the host's store of forwarded tokens (the site's
+	// kv.Stores.OpenHost, limited by TokenLimits); nil when none: a
+	// provider with forward_token is then an error.
+	Tokens func() (kv.Store, error)
 }
 
 // Auth is one site's sign-in with providers. Immutable but for its
 // providers' discovered configuration and the taken states; safe for
 // concurrent use.
 type Auth struct {
-	site      string
-	login     pathPattern
-	callback  pathPattern
-	base      string // the site's origin, "" for the request's
-	secure    bool   // cookies get Secure: base is https
-	providers map[string]*provider
-	names     []string // providers in name order
-	state     *signed.Signer
-	claims    *signed.Signer
-	user      *signed.Signer
-	taken     *used
-	exchanges chan struct{} // a slot per callback waiting on a provider
-	client    *http.Client
-	log       *slog.Logger
-	now       func() time.Time
-	listJSON  string // ProvidersJSON's answer
+	site       string
+	login      pathPattern
+	callback   pathPattern
+	base       string // the site's origin, "" for the request's
+	secure     bool   // cookies get Secure: base is https
+	providers  map[string]*provider
+	names      []string // providers in name order
+	state      *signed.Signer
+	claims     *signed.Signer
+	user       *signed.Signer
+	sealer     *signed.Signer           // seals token records
+	tokens     func() (kv.Store, error) // nil when no provider forwards its token
+	refreshing refreshMutexes
+	taken      *used
+	exchanges  chan struct{} // a slot per callback waiting on a provider
+	client     *http.Client
+	log        *slog.Logger
+	now        func() time.Time
+	listJSON   string // ProvidersJSON's answer
 }
 
 // providerJSON is a provider as auth_providers lists it.
@@ -138,7 +149,7 @@ func New(cfg Config) (*Auth, error) {
 		site: cfg.Site, base: ac.BaseURL, secure: strings.HasPrefix(ac.BaseURL, "https:"),
 		login: newPattern(ac.LoginPath), callback: newPattern(ac.CallbackPath),
 		providers: map[string]*provider{}, user: cfg.User, taken: newUsed(MaxTaken), exchanges: make(chan struct{}, MaxExchanges),
-		client: cfg.Client, log: cfg.Log, now: time.Now,
+		client: cfg.Client, log: cfg.Log, now: time.Now, tokens: cfg.Tokens,
 	}
 	if a.client == nil {
 		a.client = &http.Client{Timeout: Timeout}
@@ -156,8 +167,26 @@ func New(cfg Config) (*Auth, error) {
 	if a.claims, err = signed.New(cfg.Site+"\x00claims", cfg.Secrets, cfg.User.MaxAge(), true); err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
+	// Sealed records live as long as the sign-in, at most; the key is
+	// the tokens' own.
+	if a.sealer, err = signed.New(cfg.Site+"\x00tokens", cfg.Secrets, cfg.User.MaxAge(), true); err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
+	}
 	for name, pc := range ac.Providers {
-		a.providers[name] = newProvider(name, pc)
+		p := newProvider(name, pc)
+		if pc.ForwardToken {
+			if cfg.Tokens == nil {
+				return nil, fmt.Errorf("oauth: provider %q forwards its token, and the host has no store for it", name)
+			}
+			for _, s := range pc.APIPrefixes() {
+				pre, err := outbound.ParsePrefix(s)
+				if err != nil {
+					return nil, fmt.Errorf("oauth: provider %q: api: %w", name, err)
+				}
+				p.api = append(p.api, pre)
+			}
+		}
+		a.providers[name] = p
 		a.names = append(a.names, name)
 	}
 	slices.Sort(a.names)
@@ -392,9 +421,19 @@ func (a *Auth) finish(w *netloop.Response, r *netloop.Request, name string, q ur
 		fail(400, "The user id is too long.", err)
 		return
 	}
+	lookup := func(n string) (string, bool) { return guard.Cookie(r, n) }
+	a.SignOut(lookup) // a token this browser kept from an earlier sign-in
+	var handle string
+	if p.cfg.ForwardToken {
+		if handle, err = a.keep(user, name, tok); err != nil {
+			// Signed in all the same: the plugin's fetches that ask for
+			// the token answer that there is none.
+			a.log.Warn("oauth: the sign-in's token is not kept", "site", a.site, "provider", name, "err", err)
+		}
+	}
 	age := int(a.user.MaxAge() / time.Second)
 	userCk, err1 := a.cookie(abi.UserCookie, userEnc, age)
-	claimsEnc, err2 := a.claims.Sign(abi.ClaimsCookie, bindClaims(user, p.expose(name, id)))
+	claimsEnc, err2 := a.claims.Sign(abi.ClaimsCookie, bindClaims(user, p.expose(name, id), handle))
 	var claimsCk string
 	if err2 == nil {
 		claimsCk, err2 = a.cookie(abi.ClaimsCookie, claimsEnc, age)
@@ -422,19 +461,28 @@ func (a *Auth) finish(w *netloop.Response, r *netloop.Request, name string, q ur
 // user did not sign in with a provider, or the claims were kept for
 // another user.
 func (a *Auth) Claims(user string, lookup func(name string) (string, bool)) ([]byte, bool) {
-	raw, ok := lookup(abi.ClaimsCookie)
-	if !ok || user == "" {
-		return nil, false
-	}
-	v, err := a.claims.Verify(abi.ClaimsCookie, raw)
-	if err != nil {
-		return nil, false
-	}
-	var b bound
-	if json.Unmarshal(v, &b) != nil || b.User != user {
+	b, ok := a.bound(lookup)
+	if !ok || user == "" || b.User != user {
 		return nil, false
 	}
 	return b.Claims, true
+}
+
+// bound returns what the request's claims cookie holds.
+func (a *Auth) bound(lookup func(name string) (string, bool)) (bound, bool) {
+	raw, ok := lookup(abi.ClaimsCookie)
+	if !ok {
+		return bound{}, false
+	}
+	v, err := a.claims.Verify(abi.ClaimsCookie, raw)
+	if err != nil {
+		return bound{}, false
+	}
+	var b bound
+	if json.Unmarshal(v, &b) != nil {
+		return bound{}, false
+	}
+	return b, true
 }
 
 // ClearClaims returns the Set-Cookie value that drops the claims cookie.
@@ -444,14 +492,15 @@ func (a *Auth) ClearClaims() string {
 }
 
 // bound is what the claims cookie carries: the claims and the user they
-// belong to.
+// belong to, and the handle of the user's forwarded token, if kept.
 type bound struct {
 	User   string          `json:"u"`
 	Claims json.RawMessage `json:"c"`
+	Token  string          `json:"t,omitempty"`
 }
 
-func bindClaims(user string, claims []byte) []byte {
-	b, _ := json.Marshal(bound{User: user, Claims: claims})
+func bindClaims(user string, claims []byte, handle string) []byte {
+	b, _ := json.Marshal(bound{User: user, Claims: claims, Token: handle})
 	return b
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +32,16 @@ type authServer struct {
 	tokens map[string]bool
 	user   map[string]any // what the user endpoint answers
 	emails []map[string]any
+
+	// Refresh tokens: with expiresIn set, a token answer says it
+	// expires in that many seconds and carries a refresh token, good
+	// once; a refresh's answer expires in an hour. refuse makes
+	// refreshes answer invalid_grant.
+	expiresIn int
+	refresh   map[string]bool
+	refreshes int
+	refuse    bool
+	noRefresh bool // with expiresIn: no refresh token in the answer
 }
 
 type grant struct{ redirect, challenge string }
@@ -41,7 +52,7 @@ const (
 )
 
 func startAuthServer(t *testing.T, github bool, user map[string]any) *authServer {
-	as := &authServer{github: github, codes: map[string]grant{}, tokens: map[string]bool{}, user: user}
+	as := &authServer{github: github, codes: map[string]grant{}, tokens: map[string]bool{}, user: user, refresh: map[string]bool{}}
 	mux := http.NewServeMux()
 	authorize, token, userPath := "/authorize", "/token", "/me"
 	if github {
@@ -77,6 +88,10 @@ func startAuthServer(t *testing.T, github bool, user map[string]any) *authServer
 		if github || !basic {
 			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 		}
+		if r.PostForm.Get("grant_type") == "refresh_token" {
+			as.refreshToken(w, r, id, secret)
+			return
+		}
 		code := r.PostForm.Get("code")
 		as.mu.Lock()
 		g, ok := as.codes[code]
@@ -92,10 +107,18 @@ func startAuthServer(t *testing.T, github bool, user map[string]any) *authServer
 			as.tokenError(w, r, "invalid_grant")
 		default:
 			tok := rand.Text()
+			ans := map[string]string{"access_token": tok, "token_type": "bearer", "scope": "read:user,user:email"}
 			as.mu.Lock()
 			as.tokens[tok] = true
+			if as.expiresIn > 0 {
+				ans["expires_in"], ans["refresh_token"] = strconv.Itoa(as.expiresIn), rand.Text()
+				as.refresh[ans["refresh_token"]] = true
+				if as.noRefresh {
+					delete(ans, "refresh_token")
+				}
+			}
 			as.mu.Unlock()
-			as.answer(w, r, map[string]string{"access_token": tok, "token_type": "bearer", "scope": "read:user,user:email"})
+			as.answer(w, r, ans)
 		}
 	})
 	mux.HandleFunc("GET "+userPath, func(w http.ResponseWriter, r *http.Request) {
@@ -118,6 +141,26 @@ func (as *authServer) tokenError(w http.ResponseWriter, r *http.Request, code st
 		w.WriteHeader(400)
 	}
 	as.answer(w, r, map[string]string{"error": code})
+}
+
+// refreshToken answers a refresh: a new access token and a new refresh
+// token, the old one used up.
+func (as *authServer) refreshToken(w http.ResponseWriter, r *http.Request, id, secret string) {
+	as.mu.Lock()
+	rt := r.PostForm.Get("refresh_token")
+	ok := as.refresh[rt] && !as.refuse
+	delete(as.refresh, rt)
+	as.refreshes++
+	tok, next := rand.Text(), rand.Text()
+	if ok {
+		as.tokens[tok], as.refresh[next] = true, true
+	}
+	as.mu.Unlock()
+	if id != asClient || secret != asSecret || !ok {
+		as.tokenError(w, r, "invalid_grant")
+		return
+	}
+	as.answer(w, r, map[string]string{"access_token": tok, "token_type": "bearer", "expires_in": "3600", "refresh_token": next})
 }
 
 func (as *authServer) answer(w http.ResponseWriter, r *http.Request, v map[string]string) {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/wasmweb/wasmweb/host/config"
+	"github.com/wasmweb/wasmweb/host/internal/outbound"
 )
 
 // GitHub's endpoints, which a github provider uses unless its config
@@ -41,6 +42,7 @@ var signingAlgs = []string{
 type provider struct {
 	name string
 	cfg  config.Provider
+	api  []outbound.Prefix // where its token may go, when it forwards it
 
 	mu       sync.Mutex
 	oidc     *oidc.Provider // nil until discovered

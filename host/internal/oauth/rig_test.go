@@ -26,6 +26,7 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/host/config"
 	"github.com/wasmweb/wasmweb/host/internal/guard"
+	"github.com/wasmweb/wasmweb/host/internal/kv"
 	"github.com/wasmweb/wasmweb/host/internal/oauth"
 	"github.com/wasmweb/wasmweb/host/internal/signed"
 	"github.com/wasmweb/wasmweb/netloop"
@@ -163,13 +164,23 @@ type site struct {
 
 func startSite(t *testing.T, ac config.Auth) *site {
 	t.Helper()
+	return startSiteTokens(t, ac, nil)
+}
+
+// startSiteTokens starts a site whose forwarded tokens go to tokens.
+func startSiteTokens(t *testing.T, ac config.Auth, tokens kv.Store) *site {
+	t.Helper()
+	var open func() (kv.Store, error)
+	if tokens != nil {
+		open = func() (kv.Store, error) { return tokens, nil }
+	}
 	signer, err := signed.New(testSite, []string{testSecret}, time.Hour, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs, mu := &strings.Builder{}, &sync.Mutex{}
 	a, err := oauth.New(oauth.Config{Site: testSite, Auth: ac.WithDefaults(), Secrets: []string{testSecret}, User: signer,
-		Log: slog.New(slog.NewTextHandler(lockedWriter{mu, logs}, nil))})
+		Log: slog.New(slog.NewTextHandler(lockedWriter{mu, logs}, nil)), Tokens: open})
 	if err != nil {
 		t.Fatal(err)
 	}

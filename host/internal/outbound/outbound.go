@@ -152,6 +152,12 @@ type Request struct {
 	// body from a goroutine of its own, which may outlast the response):
 	// it must not be guest memory, nor change.
 	Body []byte
+	// Credential, when set, is attached as the Authorization field, to
+	// a URL under one of its prefixes only (ErrDenied otherwise), and
+	// to a redirect only on the same origin and under its prefixes. The
+	// guest's Header may then hold no Authorization (ErrInvalid): the
+	// two are never merged.
+	Credential *Credential
 }
 
 // Response is a fetched response, its body whole.
@@ -173,9 +179,12 @@ var hopByHop = map[string]bool{
 // Fetch makes req, within ctx (which carries the call's deadline) and
 // the client's timeout. The error wraps one of the package's Err values.
 func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
-	hreq, err := c.newRequest(req)
+	hreq, first, err := c.newRequest(req)
 	if err != nil {
 		return nil, err
+	}
+	if req.Credential != nil {
+		ctx = withCredential(ctx, req.Credential, first)
 	}
 	select {
 	case c.slots <- struct{}{}:
@@ -211,20 +220,25 @@ func (c *Client) Fetch(ctx context.Context, req Request) (*Response, error) {
 	return out, nil
 }
 
-// newRequest checks req against the allow list and builds it.
-func (c *Client) newRequest(req Request) (*http.Request, error) {
+// newRequest checks req against the allow list and builds it; it
+// returns the URL's origin too.
+func (c *Client) newRequest(req Request) (*http.Request, target, error) {
 	if int64(len(req.Body)) > c.maxReq {
-		return nil, fmt.Errorf("%w: a request body of %d bytes", ErrTooLarge, len(req.Body))
+		return nil, target{}, fmt.Errorf("%w: a request body of %d bytes", ErrTooLarge, len(req.Body))
 	}
 	if !validToken(req.Method) {
-		return nil, fmt.Errorf("%w: method %q", ErrInvalid, req.Method)
+		return nil, target{}, fmt.Errorf("%w: method %q", ErrInvalid, req.Method)
 	}
 	u, err := url.Parse(req.URL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, target{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if err := c.check(u); err != nil {
-		return nil, err
+		return nil, target{}, err
+	}
+	first, _ := parseTarget(u) // check has parsed it
+	if req.Credential != nil && !req.Credential.Admits(u) {
+		return nil, target{}, fmt.Errorf("%w: the URL is not under the credential's prefixes", ErrDenied)
 	}
 	var body io.Reader
 	if len(req.Body) > 0 {
@@ -232,12 +246,15 @@ func (c *Client) newRequest(req Request) (*http.Request, error) {
 	}
 	hreq, err := http.NewRequest(req.Method, u.String(), body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, target{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	h := http.Header{}
 	for _, f := range req.Header {
 		if !validToken(f[0]) || !validValue(f[1]) {
-			return nil, fmt.Errorf("%w: header %q", ErrInvalid, f[0])
+			return nil, target{}, fmt.Errorf("%w: header %q", ErrInvalid, f[0])
+		}
+		if req.Credential != nil && strings.EqualFold(f[0], "Authorization") {
+			return nil, target{}, fmt.Errorf("%w: an Authorization field beside the host's credential", ErrInvalid)
 		}
 		h.Add(f[0], f[1])
 	}
@@ -251,8 +268,11 @@ func (c *Client) newRequest(req Request) (*http.Request, error) {
 	if _, ok := h["User-Agent"]; !ok {
 		h.Set("User-Agent", "wasmweb")
 	}
+	if req.Credential != nil {
+		h["Authorization"] = []string{req.Credential.Authorization}
+	}
 	hreq.Header = h
-	return hreq, nil
+	return hreq, first, nil
 }
 
 // check refuses a URL the allow list does not admit.
@@ -282,6 +302,7 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if err := c.check(req.URL); err != nil {
 		return fmt.Errorf("redirect: %w", err)
 	}
+	redirectCredential(req.Context(), req.Header, req.URL)
 	return nil
 }
 
