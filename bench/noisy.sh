@@ -14,7 +14,8 @@
 # FLOOD_LEAD s before b's. The report gives, per budget, the median round
 # (by b's requests/s under the flood): b's req/s and p99 alone and with a,
 # their ratios against the targets (>= 0.7x and <= 2x), a's answers by
-# status and a's guest time per second from the server's /metrics.
+# status, and a's guest time and yields (times its calls gave the core up
+# part way) per second from the server's /metrics.
 #
 # The burn: conformance/guests/burn.wasm spins N million times; N is
 # calibrated at start so that one call takes about BURN_MS on an idle box.
@@ -144,8 +145,8 @@ report=$tmp/report.md
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), tree $(tree_label "$ROOT"); server pinned to CPU $SERVER_CPU with GOMAXPROCS=1, both wrk on CPU $LOAD_CPU;"
 	echo "b: \`wrk -t1 -c$CONNS -d${DURATION}s\` on the Go hello plugin; a: \`wrk -t1 -c$FLOOD_CONNS\` on /burn, each call about ${BURN_MS} ms of guest CPU; median of $RUNS rounds by b's req/s with a."
 	echo
-	echo "| a's cpu budget | N (M spins) | b alone req/s | b alone p99 | b with a req/s | b with a p99 | throughput ratio (≥ 0.7) | p99 ratio (≤ 2) | a's answers (200 / other) | a's guest time per s | box busy (other CPU) |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| a's cpu budget | N (M spins) | b alone req/s | b alone p99 | b with a req/s | b with a p99 | throughput ratio (≥ 0.7) | p99 ratio (≤ 2) | a's answers (200 / other) | a's guest time per s | a's yields per s | box busy (other CPU) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$report"
 
 for budget in $BUDGETS; do
@@ -160,6 +161,7 @@ for budget in $BUDGETS; do
 		WRK -c"$CONNS" -d"${DURATION}s" --latency -H 'Host: b' "http://127.0.0.1:$PORT/" >"$tmp/solo.txt"
 		read -r solo_rps _ solo_p99 _ < <(wrk_row "$tmp/solo.txt")
 		cpu0=$(metric 'wasmweb_site_cpu_seconds_total{site="a"}')
+		yields0=$(metric 'wasmweb_guest_yields_total{plugin="burn",site="a"}')
 		busy0=$(cpu_busy | awk '{print $1}') srv0=$(proc_cpu "$SERVER_PID") kids0=$(children_cpu)
 		WRK -c"$FLOOD_CONNS" -d"$((DURATION + FLOOD_LEAD + 1))s" -H 'Host: a' "http://127.0.0.1:$PORT/burn?$n" >"$tmp/flood.txt" &
 		flood=$!
@@ -168,6 +170,7 @@ for budget in $BUDGETS; do
 		busy1=$(cpu_busy | awk '{print $1}') srv1=$(proc_cpu "$SERVER_PID") kids1=$(children_cpu)
 		wait "$flood"
 		cpu1=$(metric 'wasmweb_site_cpu_seconds_total{site="a"}')
+		yields1=$(metric 'wasmweb_guest_yields_total{plugin="burn",site="a"}')
 		read -r with_rps _ with_p99 _ < <(wrk_row "$tmp/with.txt")
 		a_total=$(awk '/requests in/ {print $1}' "$tmp/flood.txt")
 		a_other=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$tmp/flood.txt")
@@ -180,20 +183,20 @@ for budget in $BUDGETS; do
 			'BEGIN {printf "%.0f", ((b1 - b0) - (s1 - s0) - (k1 - k0)) / hz / d * 100}')
 		(( other >= 0 )) || other=0
 		row=$(awk -v s="$solo_rps" -v sp="$solo_p99" -v w="$with_rps" -v wp="$with_p99" -v at="$a_total" -v ao="$a_other" \
-			-v c0="$cpu0" -v c1="$cpu1" -v as="$a_secs" -v o="$other" '
-			BEGIN { printf "%s %s %s %s %.2f %.2f %d %d %.0f %d", s, sp, w, wp, w / s, wp / sp, at - ao, ao, (c1 - c0) / as * 1000, o }')
+			-v c0="$cpu0" -v c1="$cpu1" -v as="$a_secs" -v o="$other" -v y0="$yields0" -v y1="$yields1" '
+			BEGIN { printf "%s %s %s %s %.2f %.2f %d %d %.0f %d %.0f", s, sp, w, wp, w / s, wp / sp, at - ao, ao, (c1 - c0) / as * 1000, o, (y1 - y0) / as }')
 		log "  round $r: $row"
 		rows+=("$row")
 	done
 	stop_server
 	# The median round by b's req/s with a.
 	mid=$(printf '%s\n' "${rows[@]}" | sort -k3 -g | sed -n "$(((RUNS + 1) / 2))p")
-	read -r s sp w wp tr pr a200 aother ams other <<<"$mid"
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s ms | %s %% of a core |\n' "$budget" "$n" "$(printf '%.0f' "$s")" "$(fmt_lat "$sp")" \
-		"$(printf '%.0f' "$w")" "$(fmt_lat "$wp")" "$tr" "$pr" "$a200" "$aother" "$ams" "$other" >>"$report"
+	read -r s sp w wp tr pr a200 aother ams other ayields <<<"$mid"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s ms | %s | %s %% of a core |\n' "$budget" "$n" "$(printf '%.0f' "$s")" "$(fmt_lat "$sp")" \
+		"$(printf '%.0f' "$w")" "$(fmt_lat "$wp")" "$tr" "$pr" "$a200" "$aother" "$ams" "$ayields" "$other" >>"$report"
 	{
 		echo
-		echo "<details><summary>every round, budget $budget (b alone req/s, p99 µs; b with a req/s, p99 µs; ratios; a's 200s, others; a's ms/s; other CPU %)</summary>"
+		echo "<details><summary>every round, budget $budget (b alone req/s, p99 µs; b with a req/s, p99 µs; ratios; a's 200s, others; a's ms/s; other CPU %; a's yields/s)</summary>"
 		echo
 		printf '    %s\n' "${rows[@]}"
 		echo

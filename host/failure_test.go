@@ -144,6 +144,10 @@ func TestFailureRecords(t *testing.T) {
 			}
 		})
 	}
+	// The loop ran 300 ms: it gave the core up part way, many times.
+	if n := metricSum(t, h, "wasmweb_guest_yields_total", `site="d"`); n < 1 {
+		t.Errorf("wasmweb_guest_yields_total{site=\"d\"} = %v after a 300 ms loop, want > 0", n)
+	}
 	// A call that succeeds logs its lines on their own, with its
 	// request id, as they were written.
 	mark := len(log.records(""))

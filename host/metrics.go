@@ -25,6 +25,7 @@ type metrics struct {
 	misses      *prometheus.CounterVec
 	traps       *prometheus.CounterVec
 	kills       *prometheus.CounterVec
+	yields      *prometheus.CounterVec
 	refusals    *prometheus.CounterVec
 	logBytes    *prometheus.CounterVec
 	logLines    *prometheus.CounterVec
@@ -76,6 +77,9 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 		kills: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_guest_deadline_kills_total", Help: "Guest calls stopped at their deadline, by plugin.",
 		}, []string{"site", "plugin"}),
+		yields: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_guest_yields_total", Help: "Times a long guest call gave the core up part way to other work, by plugin.",
+		}, []string{"site", "plugin"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_route_refusals_total", Help: "Requests answered 503 without a guest call because their route held its share of its plugin's instances until the wait ran out, or was limited to one call after a deadline kill, by site and route.",
 		}, []string{"site", "route"}),
@@ -116,7 +120,7 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 	}, []string{"version", "goversion", "wazero", "abi"})
 	info.WithLabelValues(build.Version, build.GoVersion, build.Wazero, build.ABI).Set(1)
 	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published, open, info)
-	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.refusals, m.logBytes, m.logLines,
+	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.yields, m.refusals, m.logBytes, m.logLines,
 		m.siteCPU, m.throttled, m.siteLive, m.coldStarts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -132,6 +136,7 @@ func (m *metrics) forPlugin(site, plugin string) guest.Metrics {
 		Misses:      m.misses.WithLabelValues(site, plugin),
 		Traps:       m.traps.WithLabelValues(site, plugin),
 		Kills:       m.kills.WithLabelValues(site, plugin),
+		Yields:      m.yields.WithLabelValues(site, plugin),
 		LogBytes:    m.logBytes.WithLabelValues(site, plugin),
 		LogLines:    m.logLines.WithLabelValues(site, plugin),
 		ColdStarts:  m.coldStarts.WithLabelValues(site),

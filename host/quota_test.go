@@ -121,8 +121,10 @@ func TestQuotaCPU(t *testing.T) {
 	if got := hostGET(t, srv, "a", "/burn?1000000"); got.status != 503 {
 		t.Fatalf("a call spinning to its deadline: %d %q", got.status, got.body)
 	}
-	if used := metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`); used < 0.3 {
-		t.Errorf("cpu seconds of a: %v, want at least 0.3", used)
+	// Its time is its 300 ms less the moments it gave the core up to
+	// other goroutines, which are not its.
+	if used := metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`); used < 0.25 {
+		t.Errorf("cpu seconds of a: %v, want at least 0.25", used)
 	}
 	checkThrottled(t, hostGET(t, srv, "a", "/"), 429, "60", "CPU time")
 	checkThrottled(t, hostGET(t, srv, "a", "/burn?1"), 429, "60", "CPU time")

@@ -199,7 +199,8 @@ func (s *Site) callGuest(w *netloop.Response, r *netloop.Request, rt *route.Rout
 	c.Begin(&s.env, r, w, rt, params, s.reqIDs.Add(1), timedOut)
 	start := time.Now()
 	result, err := in.Handle(rt.ID)
-	took := time.Since(start)
+	// The time the call gave the core up to other work is not its.
+	took := time.Since(start) - in.Yielded()
 	s.quota.Leave()
 	reason, rejected := c.Rejected()
 	broken := false

@@ -119,16 +119,16 @@ func (r *reader) memarg() {
 	r.u64()
 }
 
-// instr skips one instruction and returns its opcode and, for a call,
-// the function index.
-func (r *reader) instr() (op byte, callee uint32, err error) {
+// instr skips one instruction and returns its opcode and, for call,
+// return_call and ref.func, the function index.
+func (r *reader) instr() (op byte, index uint32, err error) {
 	at := r.pos
 	op = r.byte()
 	switch {
 	case op == 0x03: // loop
 		r.blockType()
-	case op == 0x10: // call
-		callee = r.u32()
+	case op == 0x10, op == 0x12, op == 0xd2: // call return_call ref.func
+		index = r.u32()
 	case op == 0x02, op == 0x04, op == 0x06: // block, if, try (legacy exceptions)
 		r.blockType()
 	case op == 0x00, op == 0x01, op == 0x05, op == 0x0a, op == 0x0b, op == 0x0f, // unreachable nop else throw_ref end return
@@ -137,10 +137,8 @@ func (r *reader) instr() (op byte, callee uint32, err error) {
 		op == 0xd1:               // ref.is_null
 	case op == 0x07, op == 0x08, op == 0x09, op == 0x18, // catch throw rethrow delegate
 		op == 0x0c, op == 0x0d, // br br_if
-		op == 0x12,               // return_call
 		op >= 0x20 && op <= 0x26, // local.*, global.*, table.get/set
-		op == 0x3f, op == 0x40,   // memory.size memory.grow
-		op == 0xd2: // ref.func
+		op == 0x3f, op == 0x40:   // memory.size memory.grow
 		r.u32()
 	case op == 0x0e: // br_table
 		n := r.u32()
@@ -194,7 +192,7 @@ func (r *reader) instr() (op byte, callee uint32, err error) {
 	if r.err != nil {
 		return 0, 0, r.err
 	}
-	return op, callee, nil
+	return op, index, nil
 }
 
 // miscInstr skips the rest of a 0xfc instruction: saturating

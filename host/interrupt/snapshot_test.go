@@ -30,6 +30,7 @@ func TestPrepareSnapshotExportsGlobals(t *testing.T) {
 	}
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
+	hostYield(t, rt)
 	host := rt.NewHostModuleBuilder("wasmweb_v1")
 	ret0 := func(ctx context.Context, m api.Module, stack []uint64) { stack[0] = 0 }
 	i32 := api.ValueTypeI32

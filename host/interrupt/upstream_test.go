@@ -72,6 +72,7 @@ func countTime(t *testing.T, wazeroCheck bool) time.Duration {
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	defer rt.Close(ctx)
+	hostYield(t, rt)
 	mod, err := rt.Instantiate(ctx, wasm)
 	if err != nil {
 		t.Fatal(err)

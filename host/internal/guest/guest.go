@@ -96,6 +96,9 @@ type Metrics struct {
 	Kills       prometheus.Counter
 	LogBytes    prometheus.Counter
 	LogLines    prometheus.Counter
+	// Yields, when set, counts the times a long call gave the core up
+	// part way (yield.go).
+	Yields prometheus.Counter
 	// ColdStarts, when set, observes how long each instance made for a
 	// request that found none free took to create.
 	ColdStarts prometheus.Observer

@@ -33,6 +33,7 @@ func FromContext(ctx context.Context) *Instance {
 func (in *Instance) Handle(route int32) (uint32, error) {
 	p := in.pool
 	start := time.Now()
+	in.startSlice(start)
 	if p.timeout > 0 {
 		in.deadline.Store(start.Add(p.timeout).UnixNano())
 	}

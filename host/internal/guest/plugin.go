@@ -49,8 +49,14 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		imports: map[string]bool{},
 	}
 	for _, f := range compiled.ImportedFunctions() {
-		if mod, name, _ := f.Import(); mod == abi.ModuleName {
+		switch from, name, _ := f.Import(); {
+		case from == abi.ModuleName:
 			p.imports[name] = true
+		case from == interrupt.ImportModule && cfg.CallTimeout == 0:
+			// Instrument refuses such a module; this one was not
+			// instrumented.
+			rt.release(ctx, mod)
+			return nil, loadError(cfg, StageCheck, interrupt.ErrHostImport)
 		}
 	}
 	// One instance at least is made at load, so that a module whose
@@ -112,6 +118,7 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 func (in *Instance) handlerNames() ([]string, error) {
 	p := in.pool
 	limit := time.Duration(initTimeouts) * p.timeout
+	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
 		in.deadline.Store(time.Now().Add(limit).UnixNano())
@@ -226,9 +233,11 @@ type Instance struct {
 	// interpreter reads the stop global from Go code, where the
 	// watchdog's write would race with it (the compiler's machine code
 	// reads it outside Go's memory model). nil when compiled.
-	cancel context.CancelFunc
-	stack  [1]uint64
-	logs   *guestlog.Call // the running call's share of the log; its stdout and stderr
+	cancel  context.CancelFunc
+	stack   [1]uint64
+	logs    *guestlog.Call // the running call's share of the log; its stdout and stderr
+	slice   int64          // when the running call started or last gave the core up (yield.go)
+	yielded int64          // how long the running or last call has waited with the core given up
 
 	snap         *snapshot                 // its state after initialization, when known
 	bare         bool                      // instantiated from the module without data segments
@@ -391,6 +400,7 @@ func (p *Plugin) instantiate(snap *snapshot, taking bool) (*Instance, error) {
 func (in *Instance) initialize() error {
 	p := in.pool
 	limit := time.Duration(initTimeouts) * p.timeout
+	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
 		in.deadline.Store(time.Now().Add(limit).UnixNano())

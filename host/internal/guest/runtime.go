@@ -206,6 +206,13 @@ func (e *Engine) newGroup(ctx context.Context, key groupKey, funcs []Func) (*run
 		rt.Close(ctx)
 		return nil, fmt.Errorf("host: host module: %w", err)
 	}
+	// The checks of instrumented modules call it; it is no wasmweb_v1
+	// function, so an initialization's calls of it do not keep it from
+	// being snapshotted.
+	if _, err := interrupt.InstantiateHost(ctx, rt, yieldCall); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("host: %s module: %w", interrupt.ImportModule, err)
+	}
 	return &runtimeGroup{e: e, key: key, rt: rt, imports: imports, modules: map[moduleKey]*sharedModule{}}, nil
 }
 
