@@ -59,33 +59,10 @@ func WithoutData(wasm []byte) ([]byte, error) {
 // codeNamesData reports whether the code section p has a memory.init
 // or a data.drop.
 func codeNamesData(p []byte) (bool, error) {
-	r := &reader{b: p}
-	n := r.u32()
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		size := r.u32()
-		body := r.bytes(int(size))
-		br := &reader{b: body}
-		groups := br.u32()
-		for j := uint32(0); j < groups && br.err == nil; j++ {
-			br.u32()
-			br.valType()
-		}
-		for br.err == nil && br.pos < len(br.b) {
-			at := br.pos
-			op, _, err := br.instr()
-			if err != nil {
-				return false, err
-			}
-			if op == 0xfc {
-				sr := &reader{b: body, pos: at + 1}
-				if sub := sr.u32(); sub == 8 || sub == 9 {
-					return true, nil
-				}
-			}
-		}
-		if br.err != nil {
-			return false, br.fail("code section")
-		}
-	}
-	return false, r.check("code section")
+	found := false
+	err := eachInstr(p, func(op byte, sub uint32) bool {
+		found = op == 0xfc && (sub == 8 || sub == 9)
+		return !found
+	})
+	return found, err
 }

@@ -239,3 +239,41 @@ func (r *reader) atomicInstr() {
 		r.setErr(fmt.Sprintf("unknown opcode 0xfe %d", sub))
 	}
 }
+
+// eachInstr calls fn with every instruction of the code section p, in
+// order: its opcode and, for the 0xfc prefix, its sub-opcode (0
+// otherwise). It stops when fn returns false, and at the first
+// instruction or body it cannot read, whose error it returns.
+func eachInstr(p []byte, fn func(op byte, sub uint32) bool) error {
+	r := &reader{b: p}
+	n := r.u32()
+	for i := uint32(0); i < n && r.err == nil; i++ {
+		size := r.u32()
+		body := r.bytes(int(size))
+		br := &reader{b: body}
+		groups := br.u32()
+		for j := uint32(0); j < groups && br.err == nil; j++ {
+			br.u32()
+			br.valType()
+		}
+		for br.err == nil && br.pos < len(br.b) {
+			at := br.pos
+			op, _, err := br.instr()
+			if err != nil {
+				return err
+			}
+			var sub uint32
+			if op == 0xfc {
+				sr := &reader{b: body, pos: at + 1}
+				sub = sr.u32()
+			}
+			if !fn(op, sub) {
+				return nil
+			}
+		}
+		if br.err != nil {
+			return br.fail("code section")
+		}
+	}
+	return r.check("code section")
+}

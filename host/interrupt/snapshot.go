@@ -163,36 +163,17 @@ func PrepareSnapshot(wasm []byte) (out []byte, globals []uint32, unsafe string, 
 // state a memory image leaves out, "" when none does or it cannot be
 // read (the compiler then refuses the module).
 func codeChangesState(p []byte) string {
-	r := &reader{b: p}
-	n := r.u32()
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		size := r.u32()
-		body := r.bytes(int(size))
-		br := &reader{b: body}
-		groups := br.u32()
-		for j := uint32(0); j < groups && br.err == nil; j++ {
-			br.u32()
-			br.valType()
+	why := ""
+	eachInstr(p, func(op byte, sub uint32) bool {
+		switch {
+		case op == 0x26:
+			why = "its code changes a table (table.set)"
+		case op == 0xfc && (sub == 12 || sub == 14 || sub == 15 || sub == 17):
+			why = "its code changes a table (table.init, table.copy, table.grow or table.fill)"
+		case op == 0xfc && (sub == 8 || sub == 9 || sub == 13):
+			why = "its code uses or drops segments (memory.init, data.drop or elem.drop)"
 		}
-		for br.err == nil && br.pos < len(br.b) {
-			at := br.pos
-			op, _, err := br.instr()
-			if err != nil {
-				break
-			}
-			switch op {
-			case 0x26:
-				return "its code changes a table (table.set)"
-			case 0xfc:
-				sr := &reader{b: body, pos: at + 1}
-				switch sub := sr.u32(); sub {
-				case 12, 14, 15, 17:
-					return "its code changes a table (table.init, table.copy, table.grow or table.fill)"
-				case 8, 9, 13:
-					return "its code uses or drops segments (memory.init, data.drop or elem.drop)"
-				}
-			}
-		}
-	}
-	return ""
+		return why == ""
+	})
+	return why
 }
