@@ -122,9 +122,12 @@ func TestQuotaCPU(t *testing.T) {
 		t.Fatalf("a call spinning to its deadline: %d %q", got.status, got.body)
 	}
 	// Its time is its 300 ms less the moments it gave the core up to
-	// other goroutines, which are not its.
-	if used := metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`); used < 0.25 {
-		t.Errorf("cpu seconds of a: %v, want at least 0.25", used)
+	// other goroutines, which are not its: how long those were depends
+	// on the box, so the bound only tells a charge of the call's run
+	// (hundreds of milliseconds) from the typical time charged ahead
+	// (0.1 ms here).
+	if used := metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`); used < 0.1 {
+		t.Errorf("cpu seconds of a: %v, want at least 0.1", used)
 	}
 	checkThrottled(t, hostGET(t, srv, "a", "/"), 429, "60", "CPU time")
 	checkThrottled(t, hostGET(t, srv, "a", "/burn?1"), 429, "60", "CPU time")
@@ -276,8 +279,12 @@ func TestSiteVisibility(t *testing.T) {
 	if q.Throttled["cpu"] != 1 || q.Throttled["rate"] != 0 || q.Throttled["concurrency"] != 0 || q.Throttled["instances"] != 0 {
 		t.Errorf("throttled %v, want cpu 1", q.Throttled)
 	}
-	if q.CPUSeconds < 0.3 || q.CPUSeconds != metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`) {
-		t.Errorf("cpu_seconds %v; /metrics %v; want the same, at least 0.3", q.CPUSeconds, metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`))
+	// The spinning call ran to its 300 ms deadline but is charged only
+	// the time it held the core: what it spent given up to the request
+	// beside it (and to the race detector's and the box's other work) is
+	// not its own, so no lower bound but "charged" holds.
+	if q.CPUSeconds <= 0 || q.CPUSeconds != metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`) {
+		t.Errorf("cpu_seconds %v; /metrics %v; want the same, above 0", q.CPUSeconds, metricSum(t, h, "wasmweb_site_cpu_seconds_total", `site="a"`))
 	}
 	if q.ColdStarts < 1 || q.ColdStartMS <= 0 || float64(q.ColdStarts) != metricSum(t, h, "wasmweb_site_cold_start_seconds_count", `site="a"`) {
 		t.Errorf("cold starts %d (%.3f ms mean); /metrics %v", q.ColdStarts, q.ColdStartMS, metricSum(t, h, "wasmweb_site_cold_start_seconds_count", `site="a"`))
