@@ -49,21 +49,9 @@ func TestSignInWithProvider(t *testing.T) {
 		},
 	}
 	_, do := testHost(t, site)
-	get := func(target, cookie string) (*http.Response, string) {
+	get := func(target, cookies string) (*http.Response, string) {
 		t.Helper()
-		raw := "GET " + target + " HTTP/1.1\r\nHost: s.test\r\n"
-		if cookie != "" {
-			raw += "Cookie: " + cookie + "\r\n"
-		}
-		return do(raw + "\r\n")
-	}
-	cookieOf := func(resp *http.Response, name string) string {
-		for _, sc := range resp.Header.Values("Set-Cookie") {
-			if v, _, _ := strings.Cut(sc, ";"); strings.HasPrefix(v, name+"=") {
-				return v
-			}
-		}
-		return ""
+		return do(getRequest(target, cookies))
 	}
 
 	resp, body := get("/signin?provider=idp&next=%2Fclaims", "")
@@ -120,4 +108,25 @@ func TestSignInWithProvider(t *testing.T) {
 	if cookieOf(resp, "wasmweb_claims") != "wasmweb_claims=" {
 		t.Errorf("signing out: Set-Cookie %q, want the claims cookie cleared", resp.Header.Values("Set-Cookie"))
 	}
+}
+
+// getRequest is a GET of target on the test site s.test, with the
+// Cookie header cookies when not empty.
+func getRequest(target, cookies string) string {
+	raw := "GET " + target + " HTTP/1.1\r\nHost: s.test\r\n"
+	if cookies != "" {
+		raw += "Cookie: " + cookies + "\r\n"
+	}
+	return raw + "\r\n"
+}
+
+// cookieOf returns the "name=value" of the cookie resp sets under name,
+// or "".
+func cookieOf(resp *http.Response, name string) string {
+	for _, sc := range resp.Header.Values("Set-Cookie") {
+		if v, _, _ := strings.Cut(sc, ";"); strings.HasPrefix(v, name+"=") {
+			return v
+		}
+	}
+	return ""
 }

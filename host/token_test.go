@@ -152,19 +152,7 @@ func TestFetchWithProviderToken(t *testing.T) {
 	}
 	get := func(target, cookies string) (*http.Response, string) {
 		t.Helper()
-		raw := "GET " + target + " HTTP/1.1\r\nHost: s.test\r\n"
-		if cookies != "" {
-			raw += "Cookie: " + cookies + "\r\n"
-		}
-		return do(raw + "\r\n")
-	}
-	cookieOf := func(resp *http.Response, name string) string {
-		for _, sc := range resp.Header.Values("Set-Cookie") {
-			if v, _, _ := strings.Cut(sc, ";"); strings.HasPrefix(v, name+"=") {
-				return v
-			}
-		}
-		return ""
+		return do(getRequest(target, cookies))
 	}
 	signIn := func(provider string) string {
 		t.Helper()

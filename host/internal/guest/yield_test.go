@@ -118,6 +118,20 @@ func sliceName(d time.Duration) string {
 	return "slice=" + d.String()
 }
 
+// spinInstance loads the spin guest with one warm instance and no call
+// deadline, and takes that instance.
+func spinInstance(b *testing.B) (*Plugin, *Instance) {
+	rt := tenantRuntime(b, tenantEngine(b), 1<<20)
+	cfg := testConfig("spin")
+	cfg.WarmInstances, cfg.CallTimeout = 1, time.Hour
+	p := loadTenant(b, rt, readGuest(b, "testdata/spin.wasm"), cfg)
+	in, err := p.Get()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p, in
+}
+
 // BenchmarkNeighbourWait measures, with one P, how late a goroutine's
 // 100 µs sleep ends while a guest call spins on the same P: the wait of
 // a neighbour's request for the core. It reports the median and p99
@@ -127,14 +141,7 @@ func BenchmarkNeighbourWait(b *testing.B) {
 		b.Run(sliceName(slice), func(b *testing.B) {
 			defer func(s time.Duration) { yieldSlice = s }(yieldSlice)
 			yieldSlice = slice
-			rt := tenantRuntime(b, tenantEngine(b), 1<<20)
-			cfg := testConfig("spin")
-			cfg.WarmInstances, cfg.CallTimeout = 1, time.Hour
-			p := loadTenant(b, rt, readGuest(b, "testdata/spin.wasm"), cfg)
-			in, err := p.Get()
-			if err != nil {
-				b.Fatal(err)
-			}
+			p, in := spinInstance(b)
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 			done := make(chan error, 1)
 			go func() {
@@ -169,14 +176,7 @@ func BenchmarkLongCall(b *testing.B) {
 		b.Run(sliceName(slice), func(b *testing.B) {
 			defer func(s time.Duration) { yieldSlice = s }(yieldSlice)
 			yieldSlice = slice
-			rt := tenantRuntime(b, tenantEngine(b), 1<<20)
-			cfg := testConfig("spin")
-			cfg.WarmInstances, cfg.CallTimeout = 1, time.Hour
-			p := loadTenant(b, rt, readGuest(b, "testdata/spin.wasm"), cfg)
-			in, err := p.Get()
-			if err != nil {
-				b.Fatal(err)
-			}
+			p, in := spinInstance(b)
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 			b.ResetTimer()
 			for range b.N {
