@@ -44,7 +44,7 @@ func mappedAt(t *testing.T, b []byte) bool {
 func TestImageMemory(t *testing.T) {
 	const page = 65536
 	want := pattern(3 * page)
-	eachWritten(nil, func(int) {}) // opens the page map, kept open
+	openPagemap() // opens the page map, kept open
 	fds := openFDs(t)
 	img, err := NewImage(want)
 	if err != nil {
@@ -211,4 +211,58 @@ func TestImageLearn(t *testing.T) {
 	}
 	ma.Free()
 	mb.Free()
+}
+
+// TestWrittenScanMatchesRead: PAGEMAP_SCAN finds the same written pages
+// as the page map's entries, over more ranges than one scan returns
+// (its loop), and a reset by either way gives the image back.
+func TestWrittenScanMatchesRead(t *testing.T) {
+	const page = 65536
+	ps := os.Getpagesize()
+	want := pattern(32 * page)
+	img, err := NewImage(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	a := img.NewAllocator()
+	m := a.Allocate(page, 64*page)
+	defer m.Free()
+	b := m.Reallocate(32 * page)
+	pages := len(b) / ps
+	for i := 0; i < pages; i++ {
+		switch {
+		case i%3 == 0 || (i > 40 && i < 50):
+			b[i*ps+7] ^= 0x5a // written: 150 ranges or so
+		case i%3 == 1:
+			_ = b[i*ps] // read: the file's page
+		}
+	}
+	collect := func(each func([]byte, func(int, int)) error) [][2]int {
+		var rs [][2]int
+		if err := each(b, func(first, end int) { rs = append(rs, [2]int{first, end}) }); err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	read := collect(readWritten)
+	if len(read) < 100 {
+		t.Fatalf("the page map shows %d written ranges, want more than 100", len(read))
+	}
+	if err := scanWritten(b[:ps], func(int, int) {}); err == errNoScan {
+		t.Skip("SKIPPED: this kernel has no PAGEMAP_SCAN; the page map is read")
+	}
+	scan := collect(scanWritten)
+	if fmt.Sprint(scan) != fmt.Sprint(read) {
+		t.Errorf("PAGEMAP_SCAN found\n%v\nthe page map says\n%v", scan, read)
+	}
+	for _, noScan := range []bool{false, true} {
+		pagemap.noScan.Store(noScan)
+		if !a.Reset(len(b)) || !bytes.Equal(b, want) {
+			t.Errorf("noScan=%v: Reset did not give the image back", noScan)
+		}
+		b[3*ps] ^= 1
+		b[len(b)-1] ^= 1
+	}
+	pagemap.noScan.Store(false)
 }
