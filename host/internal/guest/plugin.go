@@ -540,6 +540,12 @@ func (p *Plugin) Put(in *Instance, broken bool) {
 	if !broken {
 		in.image.Learn() // the pages a call writes, for the next instances (snapshot.go)
 	}
+	if !broken && p.isolate && in.snap != nil && in.snap.img != nil && !in.image.Mapped() {
+		// Reset by copying the whole image, until the module without
+		// data is compiled and it can be replaced (retire): a pool that
+		// never needs a second instance would otherwise never start it.
+		p.mod.startBare(p.rt.rt)
+	}
 	if !broken && p.isolate && (in.snap == nil || in.retire() || !in.reset(in.snap)) {
 		broken = true
 	}

@@ -313,3 +313,39 @@ func TestIsolationRetiresCopies(t *testing.T) {
 		t.Errorf("4 isolated calls: %d instances made, %d from the image; want 2, 1 (the initialized one replaced once)", in.Made, in.FromImage)
 	}
 }
+
+// TestIsolationStartsBare: under per-request isolation, a pool that
+// never needs a second instance still gets one mapped from the image:
+// the first call's reset starts compiling the module without data,
+// and the initialized instance is then replaced.
+func TestIsolationStartsBare(t *testing.T) {
+	e := tenantEngine(t)
+	rt := tenantRuntime(t, e, 1<<20)
+	cfg := testConfig("state")
+	cfg.Instances, cfg.WarmInstances, cfg.Isolation = 1, 1, IsolateRequest
+	p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
+	serve := func(i int) {
+		t.Helper()
+		in, err := p.Get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := call(t, in, 0); got != "753112" {
+			t.Fatalf("call %d: %q, want 753112", i, got)
+		}
+		p.Put(in, false)
+	}
+	serve(0)
+	if !p.mod.bareStarted.Load() {
+		t.Fatalf("after an isolated call the module without data is not being compiled: %s", p.noImage())
+	}
+	if !waitBare(t, p) {
+		t.Skip("SKIPPED: no snapshot images on this platform")
+	}
+	for i := 1; i < 4; i++ {
+		serve(i)
+	}
+	if in := p.Info(); in.FromImage != 1 {
+		t.Errorf("4 isolated calls in a pool of one: %d instances from the image, want 1 (the initialized one replaced)", in.FromImage)
+	}
+}
