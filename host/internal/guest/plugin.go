@@ -242,6 +242,7 @@ type Instance struct {
 	snap         *snapshot                 // its state after initialization, when known
 	bare         bool                      // instantiated from the module without data segments
 	image        *linearmem.ImageAllocator // its memory's allocator, when made from a snapshot's image
+	globals      []api.MutableGlobal       // its mutable globals in the snapshot's order, once restoreGlobals looked them up
 	initializing atomic.Bool               // its initialization runs, and would be snapshotted
 	initCall     atomic.Pointer[string]    // a wasmweb_v1 function its initialization called
 

@@ -372,11 +372,21 @@ func (in *Instance) retire() bool {
 }
 
 func (in *Instance) restoreGlobals(snap *snapshot) error {
-	for i, name := range in.pool.mod.snaps.globals {
-		g, ok := in.mod.ExportedGlobal(name).(api.MutableGlobal)
-		if !ok {
-			return fmt.Errorf("restoring a snapshot: global %s is not exported", name)
+	if in.globals == nil {
+		// Looked up once: a reset under per-request isolation sets them
+		// after every call.
+		names := in.pool.mod.snaps.globals
+		gs := make([]api.MutableGlobal, len(names))
+		for i, name := range names {
+			g, ok := in.mod.ExportedGlobal(name).(api.MutableGlobal)
+			if !ok {
+				return fmt.Errorf("restoring a snapshot: global %s is not exported", name)
+			}
+			gs[i] = g
 		}
+		in.globals = gs
+	}
+	for i, g := range in.globals {
 		// The stop global is the watchdog's (halt sets it from another
 		// goroutine), and a healthy instance's is 0 already.
 		if in.stop != nil && g == in.stop {
