@@ -1,10 +1,6 @@
 package host
 
-import (
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/wasmweb/wasmweb/host/internal/guest"
-)
+import "github.com/prometheus/client_golang/prometheus"
 
 // compiledGauge is the wasmweb_engine_compiled_modules gauge: the compiled
 // modules engine holds, one per distinct module (and memory limit)
@@ -54,8 +50,3 @@ func (h *Host) InstanceStats(site, plugin string) (InstanceStats, bool) {
 	}
 	return InstanceStats{}, false
 }
-
-// TuneGC sets the Go collector's target to the one the server is
-// measured with (guest.GCPercent, 200) unless the GOGC environment
-// variable is set, and returns the target in force.
-func TuneGC() int { return guest.TuneGC() }

@@ -121,7 +121,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", fs.Arg(0))
 	}
-	host.TuneGC()
 	ensure := func(dir string) (string, error) { return build.Ensure(context.Background(), dir, stdout) }
 	s, code := newServer(o, stderr, func(cfg *config.Config) error { return cfg.BuildPlugins(ensure) })
 	if s == nil {

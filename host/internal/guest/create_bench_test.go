@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"runtime/debug"
 	"sort"
 	"testing"
 	"time"
@@ -45,8 +44,7 @@ func stubFuncs(tb testing.TB, wasm []byte) []Func {
 // BenchmarkInstanceCreation makes instances of the hello plugin (the Go
 // one, built with the SDK) from the snapshot and by initializing them,
 // one at a time, each closed once made, and reports the p50 and p99 of
-// a creation, under the collector's target the server sets (TuneGC).
-// WASMWEB_HELLO_WASM names a built hello.wasm; without it
+// a creation. WASMWEB_HELLO_WASM names a built hello.wasm; without it
 // the benchmark builds plugins/hello.
 func BenchmarkInstanceCreation(b *testing.B) {
 	path := os.Getenv("WASMWEB_HELLO_WASM")
@@ -58,11 +56,6 @@ func BenchmarkInstanceCreation(b *testing.B) {
 	}
 	wasm := readGuest(b, path)
 	funcs := stubFuncs(b, wasm)
-	// The collector's target the server runs with (TuneGC), restored after.
-	was := debug.SetGCPercent(100)
-	debug.SetGCPercent(was)
-	b.Cleanup(func() { debug.SetGCPercent(was) })
-	b.Logf("GOGC %d", TuneGC())
 	for _, mode := range []struct {
 		name string
 		off  bool
