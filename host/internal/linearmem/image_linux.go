@@ -337,7 +337,7 @@ func scanWritten(b []byte, fn func(first, end int)) error {
 		switch {
 		case errno == unix.ENOTTY || errno == unix.EINVAL || errno == unix.EOPNOTSUPP:
 			return errNoScan
-		case errno != 0:
+		case errno != 0 || n > uintptr(len(vec)):
 			return errNoPagemap
 		}
 		for _, r := range vec[:n] {
