@@ -19,7 +19,9 @@
 #    snapshot) and then a second (warm): p50/p99 of both and of their
 #    difference.
 # 3. Instance creation, in process: go test -bench InstanceCreation
-#    ./host/internal/guest, from the snapshot and by _initialize, p50/p99.
+#    ./host/internal/guest, from the snapshot and by _initialize, p50/p99
+#    in wall time and (cpu-) in the creating thread's CPU time, which
+#    leaves out what other processes took of the core.
 # 4. Isolation: wrk (one thread, CONNS connections, DURATION s; server
 #    on CPU 1 with GOMAXPROCS=1, wrk on CPU 0) on the hello plugin and
 #    the rendered page (bench/site), isolation = "instance" (pooled)
