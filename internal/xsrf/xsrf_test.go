@@ -2,6 +2,7 @@ package xsrf
 
 import (
 	"encoding/hex"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -67,6 +68,29 @@ func TestSameOrigin(t *testing.T) {
 	} {
 		if got := SameOrigin(tc.method, "a.example.com", tc.site, tc.origin); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// SameOrigin answers as net/http's CrossOriginProtection for every mix of
+// method, Sec-Fetch-Site and Origin, including those it answers without
+// asking it.
+func TestSameOriginAgreesWithNetHTTP(t *testing.T) {
+	for _, m := range []string{"GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "get", "PATCH"} {
+		for _, site := range []string{"", "same-origin", "none", "same-site", "cross-site", "Same-Origin", "junk"} {
+			for _, origin := range []string{"", "http://a.example.com", "https://a.example.com", "http://b.example.com", "null", "http://a.example.com:8080", "::"} {
+				h := http.Header{}
+				if site != "" {
+					h.Set("Sec-Fetch-Site", site)
+				}
+				if origin != "" {
+					h.Set("Origin", origin)
+				}
+				want := http.NewCrossOriginProtection().Check(&http.Request{Method: m, Host: "a.example.com", Header: h}) == nil
+				if got := SameOrigin(m, "a.example.com", site, origin); got != want {
+					t.Errorf("%s, Sec-Fetch-Site %q, Origin %q: %v, net/http says %v", m, site, origin, got, want)
+				}
+			}
 		}
 	}
 }
