@@ -1,8 +1,10 @@
 package xsrf
 
 import (
+	"bytes"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,5 +94,52 @@ func TestSameOriginAgreesWithNetHTTP(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// decodeBefore is Decode as it was written with encoding/hex, the
+// reference the allocation-free one must agree with.
+func decodeBefore(v string) ([]byte, bool) {
+	if strings.HasPrefix(v, "2|") {
+		parts := strings.Split(v, "|")
+		if len(parts) != 4 {
+			return nil, false
+		}
+		mask, err1 := hex.DecodeString(parts[1])
+		x, err2 := hex.DecodeString(parts[2])
+		if err1 != nil || err2 != nil || len(mask) != len(x) || len(x) == 0 {
+			return nil, false
+		}
+		for i := range x {
+			x[i] ^= mask[i]
+		}
+		return x, true
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) == 0 {
+		return nil, false
+	}
+	return b, true
+}
+
+// Decode takes and refuses what the encoding/hex version did, and Match
+// allocates nothing.
+func TestDecodeAgrees(t *testing.T) {
+	tok := New()
+	vals := []string{
+		"", "2|", "2||", "2|||", "2||||", "0", "00", "0g", "ABCDEF", "abcdef", "aBcD", "0123456789abcdef0123456789abcdef",
+		"2|00|00|1", "2|00|00|", "2|0000|00|1", "2|zz|zz|1", "2|ab|ab|1|2", "2|ab|ab", "2|AB|cd|x", "2|abc|abc|1",
+		"1|ab|ab|1", "2|ab|ab|1\n", " 2|ab|ab|1", Mask(tok, time.Now()), hex.EncodeToString(tok), hex.EncodeToString(tok) + "0",
+	}
+	for _, v := range vals {
+		got, ok := Decode(v)
+		want, wantOK := decodeBefore(v)
+		if ok != wantOK || !bytes.Equal(got, want) {
+			t.Errorf("Decode(%q) = %x, %v; encoding/hex gives %x, %v", v, got, ok, want, wantOK)
+		}
+	}
+	cookie, sub := Mask(tok, time.Now()), Mask(tok, time.Now())
+	if n := testing.AllocsPerRun(100, func() { Match(cookie, sub) }); n != 0 {
+		t.Errorf("Match allocates %v times", n)
 	}
 }
