@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/cloudwego/netpoll"
 	"golang.org/x/sys/unix"
@@ -396,32 +395,28 @@ func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 // buffers: between Sends they hold nothing, so nothing can overtake it.
 // c.mu keeps the descriptor this connection's while it writes.
 //
-// The write is a raw system call: on a non-blocking socket it never
-// waits, and a wake writes thousands of answers back to back. Through
-// syscall.Write each would enter and leave the scheduler's syscall
-// state, and the runtime's monitor thread, seeing a P in a system call
-// at every other tick, takes it away (a hand-off) and stays at its
-// shortest sleep: a tenth of a wake's CPU on a server with one core.
+// The write goes through the scheduler's system-call state
+// (syscall.Write), although on a non-blocking socket it never waits: a
+// raw one spares the runtime's monitor thread its hand-offs of the P,
+// but on a core shared with other work the wake then took longer
+// (bench/RESULTS.md, long polls at 10,000–18,000 waiters).
 func (c *npConn) TrySend(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.closing.Load() || c.fd < 0 {
 		return 0, errConnClosed
 	}
-	if len(p) == 0 {
-		return 0, nil
-	}
 	for {
-		n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(c.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		n, err := syscall.Write(c.fd, p)
 		switch {
-		case errno == unix.EINTR:
+		case err == syscall.EINTR:
 			continue
-		case errno == unix.EAGAIN:
+		case err == syscall.EAGAIN:
 			return 0, nil
-		case errno != 0:
-			return 0, errno
+		case err != nil:
+			return 0, err
 		}
-		return int(n), nil
+		return n, nil
 	}
 }
 
