@@ -118,7 +118,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
-		c := &npConn{conn: conn, fd: -1}
+		c := &npConn{conn: conn, fd: -1, remote: conn.RemoteAddr()}
 		if fc, ok := conn.(interface{ Fd() int }); ok {
 			c.fd = fc.Fd()
 		}
@@ -312,8 +312,9 @@ var (
 // before netpoll's own, takes it and sets closed. So nothing of the
 // connection is touched once netpoll has let it go.
 type npConn struct {
-	conn netpoll.Connection
-	fd   int // the socket, valid while !closed
+	conn   netpoll.Connection
+	fd     int      // the socket, valid while !closed
+	remote net.Addr // the peer, kept here so that a resumed request need not reach into netpoll's connection for it
 
 	mu      sync.Mutex
 	closed  bool // mu guards closed: netpoll is about to free the connection
@@ -393,6 +394,12 @@ func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 // TrySend writes what the socket takes of p at once, past netpoll's
 // buffers: between Sends they hold nothing, so nothing can overtake it.
 // c.mu keeps the descriptor this connection's while it writes.
+//
+// The write goes through the scheduler's system-call state
+// (syscall.Write), although on a non-blocking socket it never waits: a
+// raw one spares the runtime's monitor thread its hand-offs of the P,
+// but on a core shared with other work the wake then took longer
+// (bench/RESULTS.md, long polls at 10,000–18,000 waiters).
 func (c *npConn) TrySend(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -427,6 +434,6 @@ func (c *npConn) Close() error {
 	return c.conn.Close()
 }
 
-func (c *npConn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
+func (c *npConn) RemoteAddr() net.Addr { return c.remote }
 
 var _ Transport = (*NetpollTransport)(nil)

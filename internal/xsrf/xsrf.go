@@ -51,15 +51,25 @@ func Mask(token []byte, now time.Time) string {
 
 // Decode returns the raw token a value carries: the masked version-2 form,
 // or a bare hex token (version 1). It reports false for anything else.
-func Decode(v string) ([]byte, bool) {
-	if strings.HasPrefix(v, "2|") {
-		parts := strings.Split(v, "|")
-		if len(parts) != 4 {
+func Decode(v string) ([]byte, bool) { return appendToken(nil, v) }
+
+// appendToken is Decode appending to dst: the token is the slice it
+// returns, within dst's array when it fits, so that Match, run on every
+// request a check admits (a wake's thousands of resumed long polls
+// among them), allocates nothing.
+func appendToken(dst []byte, v string) ([]byte, bool) {
+	start := len(dst)
+	if rest, ok := strings.CutPrefix(v, "2|"); ok {
+		maskHex, rest, ok1 := strings.Cut(rest, "|")
+		xHex, stamp, ok2 := strings.Cut(rest, "|")
+		if !ok1 || !ok2 || strings.IndexByte(stamp, '|') >= 0 {
 			return nil, false
 		}
-		mask, err1 := hex.DecodeString(parts[1])
-		x, err2 := hex.DecodeString(parts[2])
-		if err1 != nil || err2 != nil || len(mask) != len(x) || len(x) == 0 {
+		dst, ok1 = appendHex(dst, maskHex)
+		mid := len(dst)
+		dst, ok2 = appendHex(dst, xHex)
+		mask, x := dst[start:mid], dst[mid:]
+		if !ok1 || !ok2 || len(mask) != len(x) || len(x) == 0 {
 			return nil, false
 		}
 		for i := range x {
@@ -67,18 +77,49 @@ func Decode(v string) ([]byte, bool) {
 		}
 		return x, true
 	}
-	b, err := hex.DecodeString(v)
-	if err != nil || len(b) == 0 {
+	dst, ok := appendHex(dst, v)
+	if !ok || len(dst) == start {
 		return nil, false
 	}
-	return b, true
+	return dst[start:], true
+}
+
+// appendHex appends the bytes s encodes in hex, either case, to dst; it
+// reports false for an odd length or a byte that is no hex digit, as
+// hex.DecodeString fails for them.
+func appendHex(dst []byte, s string) ([]byte, bool) {
+	if len(s)%2 != 0 {
+		return dst, false
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := fromHex(s[i])
+		lo, ok2 := fromHex(s[i+1])
+		if !ok1 || !ok2 {
+			return dst, false
+		}
+		dst = append(dst, hi<<4|lo)
+	}
+	return dst, true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // Match reports whether a submitted value carries the cookie's token,
 // comparing in constant time.
 func Match(cookie, submitted string) bool {
-	want, ok1 := Decode(cookie)
-	got, ok2 := Decode(submitted)
+	var a, b [2 * tokenLen]byte
+	want, ok1 := appendToken(a[:0], cookie)
+	got, ok2 := appendToken(b[:0], submitted)
 	return ok1 && ok2 && subtle.ConstantTimeCompare(want, got) == 1
 }
 
@@ -99,6 +140,13 @@ var crossOrigin = http.NewCrossOriginProtection()
 // Requests from other clients send neither header and pass; the token
 // check still applies to them.
 func SameOrigin(method, host, secFetchSite, origin string) bool {
+	// net/http's answer, without building a request for it, when it
+	// does not depend on host: a safe method, a browser's same-origin or
+	// typed request, a client that sends neither header. A wake checks
+	// thousands of resumed long polls this way.
+	if Safe(method) || secFetchSite == "same-origin" || secFetchSite == "none" || secFetchSite == "" && origin == "" {
+		return true
+	}
 	h := http.Header{}
 	if secFetchSite != "" {
 		h.Set("Sec-Fetch-Site", secFetchSite)

@@ -84,6 +84,9 @@ func compressible(ct string) bool {
 // AcceptsGzip reports whether an Accept-Encoding value admits gzip with a
 // q-value above zero (directly or through "*").
 func AcceptsGzip(ae string) bool {
+	if ae == "" {
+		return false
+	}
 	star := false
 	for _, part := range strings.Split(ae, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")

@@ -7,6 +7,7 @@
 package guard
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 
@@ -109,6 +110,8 @@ func (g *Guard) turnAway(w *netloop.Response, r *netloop.Request) {
 	w.SetHeader("Location", g.LoginURL+sep+"next="+url.QueryEscape(next))
 }
 
+var semicolon, equals = []byte(";"), []byte("=")
+
 // Cookie returns the raw value of the first cookie named name in r's
 // Cookie fields. Malformed cookies are skipped, not fatal: browsers send
 // what others set.
@@ -117,9 +120,14 @@ func Cookie(r *netloop.Request, name string) (string, bool) {
 		if !strings.EqualFold(string(f.Name), "cookie") {
 			continue
 		}
-		for _, part := range strings.Split(string(f.Value), ";") {
-			if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == name {
-				return v, true
+		// Pair by pair over the field's bytes: a resumed long poll's
+		// check runs once per waiter of a wake, and only the value found
+		// becomes a string.
+		for rest := f.Value; len(rest) > 0; {
+			var part []byte
+			part, rest, _ = bytes.Cut(rest, semicolon)
+			if k, v, ok := bytes.Cut(bytes.TrimSpace(part), equals); ok && string(k) == name {
+				return string(v), true
 			}
 		}
 	}

@@ -123,8 +123,8 @@ func (p *Parking) answerShared(w *netloop.Response, r *netloop.Request, wt *Wait
 	if e == nil || time.Since(e.at) > shareTTL {
 		return false
 	}
-	msgs, err := p.cfg.Broker.Since(wt.topic, wt.cursor, nil)
-	if err != nil || len(msgs) != e.n || msgs[len(msgs)-1].ID != e.last {
+	n, last, err := tail(p.cfg.Broker, wt.topic, wt.cursor)
+	if err != nil || n != e.n || last != e.last {
 		return false
 	}
 	if !w.Replay(e.resp) {
@@ -133,3 +133,27 @@ func (p *Parking) answerShared(w *netloop.Response, r *netloop.Request, wt *Wait
 	p.cfg.Shared.Inc()
 	return true
 }
+
+// tailer is a Broker that can say how many messages follow a cursor, and
+// the newest one's id, without copying them as Since does.
+type tailer interface {
+	Tail(topic string, cursor int64) (int, int64, error)
+}
+
+// tail returns how many messages of topic follow cursor and the newest
+// one's id.
+func tail(b pubsub.Broker, topic string, cursor int64) (int, int64, error) {
+	if t, ok := b.(tailer); ok {
+		return t.Tail(topic, cursor)
+	}
+	msgs, err := b.Since(topic, cursor, nil)
+	if err != nil || len(msgs) == 0 {
+		return 0, 0, err
+	}
+	return len(msgs), msgs[len(msgs)-1].ID, nil
+}
+
+var (
+	_ tailer = (*pubsub.Memory)(nil)
+	_ tailer = (*pubsub.NATS)(nil)
+)

@@ -37,6 +37,16 @@ func (m *Memory) Since(topic string, cursor int64, w Watcher) ([]Message, error)
 	return m.s.since(topic, cursor, w)
 }
 
+// Tail returns how many messages Since would return for cursor, and the
+// newest one's id, without copying them: the check that a shared answer
+// still fits a waiter, made once per waiter of a wake.
+func (m *Memory) Tail(topic string, cursor int64) (int, int64, error) {
+	if !abi.ValidTopic(topic) {
+		return 0, 0, ErrBadTopic
+	}
+	return m.s.tail(topic, cursor)
+}
+
 // nextID numbers a topic's messages. A new topic starts from the clock
 // (microseconds since 1970, well within a JavaScript number's exact
 // range), so that ids are never reused after a restart: a client's cursor

@@ -59,6 +59,21 @@ func TestSinceCursors(t *testing.T) {
 		if err != nil || ids(msgs) != tc.want {
 			t.Errorf("Since(%d) = %q, %v; want %q", tc.cursor, ids(msgs), err, tc.want)
 		}
+		// Tail counts what Since returns and names its newest.
+		n, last, err := m.Tail("t", cursor)
+		var wantLast int64
+		if len(msgs) > 0 {
+			wantLast = msgs[len(msgs)-1].ID
+		}
+		if err != nil || n != len(msgs) || last != wantLast {
+			t.Errorf("Tail(%d) = %d, %d, %v; Since gives %d, %d", tc.cursor, n, last-base, err, len(msgs), wantLast-base)
+		}
+	}
+	if n, last, err := m.Tail("other", 0); n != 0 || last != 0 || err != nil {
+		t.Errorf("Tail of an unknown topic: %d, %d, %v", n, last, err)
+	}
+	if _, _, err := m.Tail("bad topic!", 0); err != ErrBadTopic {
+		t.Errorf("Tail of a bad topic name: %v", err)
 	}
 }
 

@@ -159,6 +159,17 @@ func (b *NATS) Since(topic string, cursor int64, w Watcher) ([]Message, error) {
 	return b.s.since(topic, cursor, w)
 }
 
+// Tail is Memory.Tail, failing as Since does while NATS is unreachable.
+func (b *NATS) Tail(topic string, cursor int64) (int, int64, error) {
+	if !abi.ValidTopic(topic) {
+		return 0, 0, ErrBadTopic
+	}
+	if !b.up.Load() {
+		return 0, 0, unavailable(errors.New("not connected"))
+	}
+	return b.s.tail(topic, cursor)
+}
+
 // Unwatch implements Broker.
 func (b *NATS) Unwatch(topic string, w Watcher) { b.s.unwatch(topic, w) }
 

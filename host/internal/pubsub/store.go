@@ -200,18 +200,44 @@ func (s *store) since(topic string, cursor int64, w Watcher) ([]Message, error) 
 	return nil, nil
 }
 
+// tail returns how many messages of topic since would return for cursor,
+// and the newest one's id, without copying them.
+func (s *store) tail(topic string, cursor int64) (int, int64, error) {
+	sh := s.shard(topic)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	t, err := s.topicLocked(sh, topic, false)
+	if err != nil || t == nil {
+		return 0, 0, err
+	}
+	n := len(t.msgs) - t.from(cursor)
+	if n == 0 {
+		return 0, 0, nil
+	}
+	return n, t.msgs[len(t.msgs)-1].ID, nil
+}
+
 // after returns the messages newer than cursor, or all retained ones for
 // a cursor the topic does not know: not positive, newer than its last
 // message, or older than its oldest retained one.
 func (t *topicState) after(cursor int64) []Message {
-	if len(t.msgs) == 0 || cursor == t.lastID {
+	from := t.from(cursor)
+	if from == len(t.msgs) {
 		return nil
 	}
-	from := 0
-	if cursor > 0 && cursor <= t.lastID && cursor >= t.msgs[0].ID-1 {
-		from = sort.Search(len(t.msgs), func(i int) bool { return t.msgs[i].ID > cursor })
-	}
 	return append([]Message(nil), t.msgs[from:]...)
+}
+
+// from returns the index of the first message after returns for cursor,
+// len(t.msgs) when there is none.
+func (t *topicState) from(cursor int64) int {
+	if len(t.msgs) == 0 || cursor == t.lastID {
+		return len(t.msgs)
+	}
+	if cursor > 0 && cursor <= t.lastID && cursor >= t.msgs[0].ID-1 {
+		return sort.Search(len(t.msgs), func(i int) bool { return t.msgs[i].ID > cursor })
+	}
+	return 0
 }
 
 func (s *store) unwatch(topic string, w Watcher) {
