@@ -145,22 +145,30 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	}
 	// The other acceptors: each a descriptor of the same socket served by
 	// an event loop of its own (see acceptors). They stop with npl: stop
-	// shuts the socket down, which wakes them all.
+	// shuts the socket down, which wakes them all, and each one's poller
+	// deregisters its descriptor when its Accept says "closed". They are
+	// closed once every loop has returned, before npl: a descriptor closed
+	// while the socket stays open through another keeps its registration.
 	var wg sync.WaitGroup
+	var dups []*npListener
+	defer func() {
+		for _, x := range dups {
+			x.Close()
+		}
+	}()
 	for range acceptors - 1 {
 		x, err := npl.dup()
 		if err != nil {
 			break // fewer acceptors; connections are still accepted
 		}
+		dups = append(dups, x)
 		xl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
 		if err != nil {
-			x.Close()
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer x.Close()
 			xl.Serve(x)
 		}()
 	}
