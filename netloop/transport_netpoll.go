@@ -55,7 +55,9 @@ func (netpollLog) Write(p []byte) (int, error) {
 		msg = msg[i+len("NETPOLL: "):]
 	}
 	level := slog.LevelDebug
-	if strings.Contains(msg, "accept") {
+	// A failed accept is worth a warning, but not the one each acceptor
+	// reports when the listener stops.
+	if strings.Contains(msg, "accept") && !strings.Contains(msg, errListenerClosed.Error()) {
 		level = slog.LevelWarn
 	}
 	slog.Default().Log(context.Background(), level, "netpoll: "+msg)
@@ -141,12 +143,57 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	if err != nil {
 		return err
 	}
+	// The other acceptors: each a descriptor of the same socket served by
+	// an event loop of its own (see acceptors). They stop with npl: stop
+	// shuts the socket down, which wakes them all, and each one's poller
+	// deregisters its descriptor when its Accept says "closed". They are
+	// closed once every loop has returned, before npl: a descriptor closed
+	// while the socket stays open through another keeps its registration.
+	var wg sync.WaitGroup
+	var dups []*npListener
+	defer func() {
+		for _, x := range dups {
+			x.Close()
+		}
+	}()
+	for range acceptors - 1 {
+		x, err := npl.dup()
+		if err != nil {
+			break // fewer acceptors; connections are still accepted
+		}
+		dups = append(dups, x)
+		xl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
+		if err != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			xl.Serve(x)
+		}()
+	}
 	err = evl.Serve(npl)
-	if npl.stopped.Load() {
+	stopped := npl.stopped.Load()
+	if !stopped {
+		npl.stop() // a failed listener stops the other acceptors too
+	}
+	wg.Wait()
+	if stopped {
 		return nil
 	}
 	return err
 }
+
+// acceptors is how many descriptors of the listening socket netpoll's
+// poller watches. Its server accepts one connection each time epoll
+// reports a listener readable, once per pass of the poll loop, and a
+// pass first handles every connection with input: with thousands of busy
+// connections a pass lasts long enough that new connections wait
+// seconds to be accepted (bench/RESULTS.md, busy connections). Each
+// descriptor is reported, and accepts, in the same pass; the ones that
+// find the queue empty cost an accept call that fails at once, and only
+// in a pass that had connections to accept.
+const acceptors = 16
 
 func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
 	c, _ := ctx.Value(connKey{}).(*npStream)
@@ -189,6 +236,9 @@ type npListener struct {
 	file    *os.File // the duplicate; closing it closes fd
 	fd      int
 	stopped atomic.Bool
+	// first is the listener this one duplicates (another acceptor), or
+	// nil: only the first one closes ln, and its stopped stops them all.
+	first *npListener
 
 	mu     sync.Mutex
 	closed bool // mu guards closed: fd is no longer ours
@@ -217,7 +267,7 @@ func newNPListener(ln net.Listener) (*npListener, error) {
 // when the socket is readable: a nil connection and error mean there was
 // none after all.
 func (l *npListener) Accept() (net.Conn, error) {
-	if l.stopped.Load() {
+	if l.stopped.Load() || l.first != nil && l.first.stopped.Load() {
 		return nil, errListenerClosed // netpoll detaches a listener whose error says "closed"
 	}
 	fd, sa, err := syscall.Accept(l.fd)
@@ -249,8 +299,26 @@ func (l *npListener) Close() error {
 		return nil
 	}
 	l.closed = true
+	if l.first != nil {
+		return syscall.Close(l.fd)
+	}
 	l.file.Close()
 	return l.ln.Close()
+}
+
+// dup returns another acceptor on l's socket: a descriptor of its own,
+// closed once by its Close, which leaves l's listener open.
+func (l *npListener) dup() (*npListener, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, errListenerClosed
+	}
+	fd, err := unix.FcntlInt(uintptr(l.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &npListener{ln: l.ln, fd: fd, first: l}, nil
 }
 
 // stop marks the listener closed and wakes netpoll's poller on it: a
