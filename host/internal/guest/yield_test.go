@@ -398,3 +398,62 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// BenchmarkNeighbourBatch measures, with one P, how long a goroutine
+// takes to serve a batch of 50 "requests" of 10 µs of work each, giving
+// the core up between them as netpoll's poller does between hand-offs,
+// while a guest call spins on the same P: without a compute share (the
+// call takes a 100 µs slice between every two requests) and with the
+// share of a 250ms cpu budget. It reports the batch's median and p99
+// time, and the share of the core the call got.
+func BenchmarkNeighbourBatch(b *testing.B) {
+	for _, budget := range []time.Duration{0, 250 * time.Millisecond} {
+		name := "share=none"
+		if budget > 0 {
+			name = "share=" + budget.String()
+		}
+		b.Run(name, func(b *testing.B) {
+			rt := tenantRuntime(b, tenantEngine(b), 1<<20)
+			cfg := testConfig("spin")
+			cfg.WarmInstances, cfg.CallTimeout = 1, time.Hour
+			if c := quota.NewCompute(budget, 1); c != nil {
+				cfg.Compute = c
+			}
+			p := loadTenant(b, rt, readGuest(b, "testdata/spin.wasm"), cfg)
+			in, err := p.Get()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			done := make(chan error, 1)
+			start := time.Now()
+			go func() {
+				_, err := in.Handle(0)
+				done <- err
+			}()
+			batches := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				t0 := time.Now()
+				for range 50 {
+					for w := time.Now(); time.Since(w) < 10*time.Microsecond; {
+					}
+					runtime.Gosched()
+				}
+				batches = append(batches, time.Since(t0))
+			}
+			b.StopTimer()
+			wall := time.Since(start)
+			in.mod.Memory().WriteByte(0, 1)
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			computed := wall - in.Yielded()
+			p.Put(in, false)
+			slices.Sort(batches)
+			b.ReportMetric(float64(batches[len(batches)/2].Microseconds()), "p50-batch-µs")
+			b.ReportMetric(float64(batches[len(batches)*99/100].Microseconds()), "p99-batch-µs")
+			b.ReportMetric(100*computed.Seconds()/wall.Seconds(), "call-%")
+		})
+	}
+}
