@@ -57,6 +57,11 @@ func TestLongCallYields(t *testing.T) {
 			mem := in.mod.Memory()
 			wrote := make(chan struct{})
 			go func() {
+				// Not before the call starts: a loaded box can make Go
+				// preempt the caller before it enters the guest.
+				for in.deadline.Load() == 0 {
+					runtime.Gosched()
+				}
 				mem.WriteByte(0, 1)
 				close(wrote)
 			}()
@@ -328,6 +333,34 @@ func TestShareDeadline(t *testing.T) {
 		t.Fatalf("held %d, waiting %d after the runaway's deadline, want 0 and 0", h, w)
 	}
 	r.short.Put(runaway, true)
+}
+
+// TestShareTrap: a call that traps while holding its site's turn gives
+// the turn back, to a call of the site that waits for it.
+func TestShareTrap(t *testing.T) {
+	r := newShareRig(t)
+	trapper, waiter := get(t, r.a), get(t, r.a)
+	trapped := make(chan error, 1)
+	go func() {
+		_, err := trapper.Handle(-200_000) // 200 million turns, then unreachable
+		trapped <- err
+	}()
+	waitFor(t, func() bool { return r.share.Held() == 1 })
+	release, done := spinning(waiter)
+	waitFor(t, func() bool { return r.share.Waiting() == 1 })
+	if err := <-trapped; err == nil || errors.Is(err, ErrDeadline) {
+		t.Fatalf("the trapping call: %v, want a trap", err)
+	}
+	waitFor(t, func() bool { return r.share.Waiting() == 0 && r.share.Held() == 1 }) // passed on
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if h, w := r.share.Held(), r.share.Waiting(); h != 0 || w != 0 {
+		t.Fatalf("held %d, waiting %d after both calls, want 0 and 0", h, w)
+	}
+	r.a.Put(trapper, true)
+	r.a.Put(waiter, false)
 }
 
 // TestShareCallContext: a call that is about to wait outside the guest
