@@ -1,6 +1,7 @@
 package quota
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -94,15 +95,17 @@ func TestComputeStop(t *testing.T) {
 	}
 	c.Release()
 
-	// Release and stop at once, many times: however the race goes, no
+	// Stop and release before the waiter runs again (one P), many
+	// times: it finds both its turn and its stop, takes either, and no
 	// turn is lost or doubled.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for range 200 {
 		c.Acquire(nil)
 		stop := make(chan struct{})
 		got := make(chan bool)
 		go func() { got <- c.Acquire(stop) }()
 		waitFor(t, "a waiting call", func() bool { return c.Waiting() == 1 })
-		go close(stop)
+		close(stop)
 		c.Release()
 		if <-got {
 			c.Release()
