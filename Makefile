@@ -67,12 +67,15 @@ soak:
 check: vet fmt tidy test
 	@test -z "$$(git status --porcelain)" || { echo "check: the work tree is dirty:"; git status --short; exit 1; }
 
-## vet: go vet in every module, and the SDK's Wasm side for wasip1
+## vet: go vet in every module, and the SDK's Wasm side for wasip1; the
+## server's own module also for darwin and windows (the std transport)
 vet:
 	@for m in $(MODULES); do \
 		(cd $$m && $(GO) vet ./...) || exit 1; \
 	done
 	cd sdk && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }

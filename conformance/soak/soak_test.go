@@ -531,8 +531,8 @@ func TestSoak(t *testing.T) {
 		loop("waits", 10*time.Millisecond, func() {
 			seq++
 			w := hostileWaits[(seq*7+i)%len(hostileWaits)]
-			// A bounded set of topics: a site's topics are capped
-			// (max_topics) and kept for the life of the process.
+			// A bounded set of topics, so that most waits find their
+			// topic's history (at max_topics idle topics are evicted).
 			target := fmt.Sprintf("%s?soak-%d-%d", w.path, i, seq%50)
 			conn, err := net.Dial("tcp", srv.addr)
 			if err != nil {

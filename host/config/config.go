@@ -266,7 +266,8 @@ type Limits struct {
 type SitePubSub struct {
 	// Retain is how many recent messages each topic keeps; default 200.
 	Retain int `toml:"retain"`
-	// MaxTopics caps the site's topics; default 1000.
+	// MaxTopics caps the site's topics; default 1000. At the cap a new
+	// topic replaces the least recently used one that nobody waits on.
 	MaxTopics int `toml:"max_topics"`
 	// MaxMessageBytes caps a message; default 64 KiB.
 	MaxMessageBytes Size `toml:"max_message_bytes"`

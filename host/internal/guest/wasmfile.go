@@ -3,7 +3,6 @@ package guest
 import (
 	"crypto/sha256"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -26,10 +25,7 @@ func (e *Engine) ReadWasm(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ino uint64
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		ino = uint64(st.Ino)
-	}
+	ino := inodeOf(fi)
 	e.mu.Lock()
 	f, ok := e.files[path]
 	e.mu.Unlock()

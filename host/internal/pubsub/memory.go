@@ -41,9 +41,11 @@ func (m *Memory) Since(topic string, cursor int64, w Watcher) ([]Message, error)
 // (microseconds since 1970, well within a JavaScript number's exact
 // range), so that ids are never reused after a restart: a client's cursor
 // from before it is older than anything retained and gets the history.
+// It starts above every id of a topic evicted to make room too, so that a
+// topic evicted and named again never repeats an id either.
 func nextID(t *topicState) int64 {
 	if t.lastID == 0 {
-		return time.Now().UnixMicro()
+		return max(time.Now().UnixMicro(), t.floor+1)
 	}
 	return t.lastID + 1
 }

@@ -4,21 +4,34 @@ import (
 	"hash/maphash"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // store holds topics: each keeps its most recent messages, ordered by id,
 // and the watchers to wake when one arrives. Ids increase within a topic
 // but need not be contiguous (a JetStream stream numbers all its topics
 // together). Topics are spread over shards so that unrelated ones do not
-// contend. Safe for concurrent use.
+// contend. At MaxTopics a new topic takes the place of one that nobody
+// waits on and that was used least recently (see evictLocked), so a
+// site that names a topic per user or per room keeps working for the
+// life of the process. Safe for concurrent use.
 type store struct {
 	lim    Limits
 	seed   maphash.Seed
 	shards [64]shard
 
-	topicsMu sync.Mutex
-	topics   int // topicsMu guards topics
+	clock   atomic.Int64 // counts topic uses, to tell the least recent
+	idFloor atomic.Int64 // the highest id of any topic evicted
+
+	topicsMu  sync.Mutex
+	topics    int // topicsMu guards topics
+	evictNext int // the next shard to look in for a topic to evict; topicsMu guards
 }
+
+// evictLook is how many topics a new topic at the cap looks at, at
+// least, for the least recently used idle one to replace: all of them at
+// the default max_topics.
+const evictLook = 4096
 
 type shard struct {
 	mu     sync.Mutex
@@ -28,6 +41,8 @@ type shard struct {
 type topicState struct {
 	msgs     []Message // the last Retain messages, oldest first
 	lastID   int64     // highest id ever appended
+	floor    int64     // ids of a new topic start above it: see nextID
+	used     int64     // the store's clock when last published to or read
 	watchers map[Watcher]struct{}
 }
 
@@ -44,22 +59,76 @@ func (s *store) shard(topic string) *shard {
 }
 
 // topicLocked returns the topic, creating it when create is set and the
-// cap allows. sh.mu must be held.
+// cap allows, or when an idle topic can make room. sh.mu must be held.
 func (s *store) topicLocked(sh *shard, name string, create bool) (*topicState, error) {
 	t := sh.topics[name]
 	if t != nil || !create {
+		if t != nil {
+			t.used = s.clock.Add(1)
+		}
 		return t, nil
 	}
 	s.topicsMu.Lock()
-	if s.topics >= s.lim.MaxTopics {
+	if s.topics >= s.lim.MaxTopics && !s.evictLocked(sh) {
 		s.topicsMu.Unlock()
 		return nil, ErrTooManyTopics
 	}
 	s.topics++
 	s.topicsMu.Unlock()
-	t = &topicState{watchers: map[Watcher]struct{}{}}
+	t = &topicState{watchers: map[Watcher]struct{}{}, floor: s.idFloor.Load(), used: s.clock.Add(1)}
 	sh.topics[name] = t
 	return t, nil
+}
+
+// evictLocked forgets the least recently used topic that nobody waits
+// on and reports whether it found one. It looks at every topic, or at
+// evictLook of them when the store holds more (starting each time where
+// it stopped the last time), own's first. own.mu and topicsMu must be
+// held; other shards are only tried (TryLock), so that the lock order of
+// own.mu before topicsMu holds and no two creators wait for each other:
+// a shard busy at that moment is passed over.
+func (s *store) evictLocked(own *shard) bool {
+	type pick struct {
+		sh   *shard
+		name string
+		t    *topicState
+	}
+	var best pick
+	looked := 0
+	consider := func(sh *shard) {
+		for name, t := range sh.topics {
+			if len(t.watchers) == 0 && (best.t == nil || t.used < best.t.used) {
+				best = pick{sh, name, t}
+			}
+		}
+		looked += len(sh.topics)
+	}
+	consider(own)
+	var held []*shard
+	i := 0
+	for ; i < len(s.shards) && (looked < evictLook || best.t == nil); i++ {
+		sh := &s.shards[(s.evictNext+i)%len(s.shards)]
+		if sh == own || !sh.mu.TryLock() {
+			continue
+		}
+		held = append(held, sh)
+		consider(sh)
+	}
+	s.evictNext = (s.evictNext + i) % len(s.shards)
+	if best.t != nil {
+		delete(best.sh.topics, best.name)
+		s.topics--
+		for {
+			f := s.idFloor.Load()
+			if best.t.lastID <= f || s.idFloor.CompareAndSwap(f, best.t.lastID) {
+				break
+			}
+		}
+	}
+	for _, sh := range held {
+		sh.mu.Unlock()
+	}
+	return best.t != nil
 }
 
 // add appends a message with the id next(t) chooses (or msg.ID when next
