@@ -323,3 +323,55 @@ func TestQuotaInstancesSurplus(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestQuotaComputeTurns: a site whose cpu budget is a quarter of a core
+// computes past the first slice in one call at a time: with two of its
+// calls burning, one holds the site's turn and the other waits in its
+// yield, while another site is served; both are still stopped at their
+// deadline, and the status shows the turns and then none held.
+func TestQuotaComputeTurns(t *testing.T) {
+	h, srv := testServer(t, burnSite("a", config.Limits{CPU: config.Duration(250 * time.Millisecond), Instances: 4,
+		CallTimeout: config.Duration(time.Second)}), burnSite("b", config.Limits{}))
+	status := func() host.QuotaStatus {
+		rec := httptest.NewRecorder()
+		h.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/sites/a", nil))
+		var st host.SiteStatus
+		if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != 200 {
+			t.Fatalf("GET /v1/sites/a: %d %s", rec.Code, rec.Body)
+		}
+		return st.Quota
+	}
+	if q := status(); q.ComputeTurns != 1 {
+		t.Fatalf("compute_turns %d, want 1 for a quarter of a core", q.ComputeTurns)
+	}
+	var wg sync.WaitGroup
+	got := make(chan int, 2)
+	for range 2 {
+		wg.Go(func() { got <- hostGET(t, srv, "a", "/burn?1000000").status })
+	}
+	waitUntil(t, "one call computing and one waiting for the turn", func() bool {
+		q := status()
+		return q.Computing == 1 && q.TurnWaiting == 1
+	})
+	if got := hostGET(t, srv, "b", "/burn?1"); got.status != 200 {
+		t.Fatalf("site b beside a's calls: %d", got.status)
+	}
+	if q := status(); q.Computing != 1 || q.TurnWaiting != 1 {
+		t.Errorf("computing %d, waiting for a turn %d after b's call, want 1 and 1", q.Computing, q.TurnWaiting)
+	}
+	wg.Wait()
+	for range 2 {
+		if s := <-got; s != 503 {
+			t.Errorf("a's burning call: %d, want 503 (stopped at its deadline)", s)
+		}
+	}
+	if q := status(); q.Computing != 0 || q.TurnWaiting != 0 {
+		t.Errorf("computing %d, waiting for a turn %d after both ended, want 0 and 0", q.Computing, q.TurnWaiting)
+	}
+	rec := httptest.NewRecorder()
+	h.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/sites/b", nil))
+	var st host.SiteStatus
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || st.Quota.ComputeTurns != 0 {
+		t.Errorf("site b without a budget: compute_turns %d (%v), want 0", st.Quota.ComputeTurns, err)
+	}
+}

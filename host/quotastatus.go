@@ -25,6 +25,13 @@ type QuotaStatus struct {
 	// a slot.
 	Running int `json:"calls_running"`
 	Waiting int `json:"calls_waiting"`
+	// ComputeTurns is how many of the site's calls may compute past
+	// their first slice at once, its cpu budget's cores rounded up (0:
+	// no compute share); Computing and TurnWaiting count the calls
+	// holding a turn and waiting for one.
+	ComputeTurns int `json:"compute_turns"`
+	Computing    int `json:"calls_computing"`
+	TurnWaiting  int `json:"calls_waiting_turn"`
 	// ColdStarts counts instances made for a request that found none
 	// free; ColdStartMS is their mean creation time.
 	ColdStarts  uint64  `json:"cold_starts"`
@@ -51,6 +58,9 @@ func (s *Site) quotaStatus() QuotaStatus {
 		Instances: s.quota.Instances().Live(),
 		Running:   s.quota.Running(),
 		Waiting:   s.quota.Waiting(),
+	}
+	if c := s.quota.Compute(); c != nil {
+		q.ComputeTurns, q.Computing, q.TurnWaiting = c.Turns(), c.Held(), c.Waiting()
 	}
 	if m := read(s.counters.CPUSeconds); m != nil {
 		q.CPUSeconds = m.GetCounter().GetValue()

@@ -307,6 +307,9 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 
 			SiteInstances: s.quota.Instances(),
 		}
+		if c := s.quota.Compute(); c != nil {
+			cfg.Compute = c // not a nil *quota.Compute in the interface
+		}
 		g, err := guest.Load(ctx, rt, wasm, cfg)
 		if err != nil {
 			s.close(ctx)

@@ -11,7 +11,11 @@ import (
 // on something outside the host, such as a fetch, so that the wait ends
 // with the call. The caller must call cancel when done; after it, the
 // host function should call Stopped, since the call may be over.
+//
+// The call gives back its compute turn, if it holds one (yield.go): it
+// is about to wait, not compute.
 func (in *Instance) CallContext() (ctx context.Context, cancel context.CancelFunc) {
+	in.releaseTurn()
 	ctx, cancel = context.WithCancel(context.Background())
 	if dl := in.deadline.Load(); dl != 0 {
 		var cancelDl context.CancelFunc

@@ -50,6 +50,30 @@ type Config struct {
 	// plugin shares with the other plugins of its site: each instance
 	// takes a unit while it lives.
 	SiteInstances InstanceBudget
+	// Compute, when set, is the site's share of the cores that its
+	// calls running past their first slice take turns in (yield.go).
+	Compute ComputeShare
+}
+
+// ComputeShare is a site's share of the cores for its long calls
+// (package quota's Compute): turns to compute past the first slice,
+// and a credit of computing time that fills at the site's rate.
+// Times are monotonic nanoseconds on a fixed origin. Implementations
+// are safe for concurrent use.
+type ComputeShare interface {
+	// Acquire takes a turn, waiting for one until stop is closed; it
+	// reports whether it took one.
+	Acquire(stop <-chan struct{}) bool
+	// Release gives back a turn Acquire took.
+	Release()
+	// Spend charges ran of computing and returns how long the site's
+	// calls must keep the core given up, while other work wants it, to
+	// be back within the share.
+	Spend(now int64, ran time.Duration) time.Duration
+	// Owed returns how long that still is.
+	Owed(now int64) time.Duration
+	// Forgive clears what the site owes: nothing else wanted the core.
+	Forgive(now int64)
 }
 
 // InstanceBudget is a count of live instances shared by several

@@ -33,12 +33,13 @@ func FromContext(ctx context.Context) *Instance {
 func (in *Instance) Handle(route int32) (uint32, error) {
 	p := in.pool
 	start := time.Now()
-	in.startSlice(start)
+	in.startCall(start)
 	if p.timeout > 0 {
 		in.deadline.Store(start.Add(p.timeout).UnixNano())
 	}
 	in.stack[0] = uint64(uint32(route))
 	err := in.handle.CallWithStack(in.ctx, in.stack[:])
+	in.endCall()
 	in.deadline.Store(0)
 	p.m.Calls.Inc()
 	p.m.CallSeconds.Observe(time.Since(start).Seconds())

@@ -44,6 +44,7 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 		idle:    make(chan *Instance, cfg.Instances), done: make(chan struct{}), closed: make(chan struct{}),
 		sum: hex.EncodeToString(sum[:]), size: size,
 		all: map[*Instance]struct{}{}, m: m, newState: cfg.NewState, gates: cfg.Gates, budget: cfg.SiteInstances,
+		compute: cfg.Compute,
 		logs: guestlog.NewPlugin(cfg.Log.With("site", cfg.Site, "plugin", cfg.Name), cfg.Logs,
 			guestlog.Counters{Bytes: m.LogBytes, Lines: m.LogLines}),
 		imports: map[string]bool{},
@@ -186,6 +187,7 @@ type Plugin struct {
 	newState     func() State
 	gates        []*Gate
 	budget       InstanceBudget  // the site's instances, shared with its other plugins; may be nil
+	compute      ComputeShare    // the site's share of the cores for long calls; may be nil
 	imports      map[string]bool // the wasmweb_v1 functions the module imports
 	handlers     []string        // its handler names; nil when it does not say
 
@@ -238,6 +240,9 @@ type Instance struct {
 	logs    *guestlog.Call // the running call's share of the log; its stdout and stderr
 	slice   int64          // when the running call started or last gave the core up (yield.go)
 	yielded int64          // how long the running or last call has waited with the core given up
+	resumed int64          // when the running call last got the core back (yield.go)
+	share   ComputeShare   // the running call's site compute share; nil between calls and without one
+	turn    bool           // the running call holds one of share's turns
 
 	snap         *snapshot                 // its state after initialization, when known
 	bare         bool                      // instantiated from the module without data segments

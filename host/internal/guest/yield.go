@@ -31,8 +31,35 @@ var epoch = time.Now()
 // the initialization, or wasmweb_handlers) starts.
 // The goroutine of the call alone reads and writes the slice.
 func (in *Instance) startSlice(t time.Time) {
-	in.slice = int64(t.Sub(epoch)) + int64(max(firstSlice, yieldSlice)-yieldSlice)
+	in.resumed = int64(t.Sub(epoch))
+	in.slice = in.resumed + int64(max(firstSlice, yieldSlice)-yieldSlice)
 	in.yielded = 0
+}
+
+// startCall starts a call of wasmweb_handle at t: its first slice, and
+// its site's compute share (the plugin's, nil when it has none), which
+// an initialization does not take part in.
+func (in *Instance) startCall(t time.Time) {
+	in.startSlice(t)
+	in.share = in.pool.compute
+}
+
+// endCall gives back the compute turn the call took, if any, when it
+// ends: returned, trapped or stopped at its deadline.
+func (in *Instance) endCall() {
+	in.releaseTurn()
+	in.share = nil
+}
+
+// releaseTurn gives back the running call's compute turn, if it holds
+// one: when it ends, and when it is about to wait outside the guest
+// (CallContext), so that a call waiting on a fetch does not keep its
+// site's other calls from computing.
+func (in *Instance) releaseTurn() {
+	if in.turn {
+		in.turn = false
+		in.share.Release()
+	}
 }
 
 // Yielded returns how long the instance's last call spent with the core
@@ -50,14 +77,56 @@ func yieldCall(ctx context.Context) {
 	if in == nil {
 		return
 	}
-	if int64(time.Since(epoch))-in.slice < int64(yieldSlice) {
+	before := int64(time.Since(epoch))
+	if before-in.slice < int64(yieldSlice) {
 		return
 	}
-	before := int64(time.Since(epoch))
-	runtime.Gosched()
+	if in.share != nil {
+		in.yieldShare(before)
+	} else {
+		runtime.Gosched()
+	}
 	in.slice = int64(time.Since(epoch))
+	in.resumed = in.slice
 	in.yielded += in.slice - before
 	if c := in.pool.m.Yields; c != nil {
 		c.Inc()
+	}
+}
+
+// idleGap: a Gosched that gives the core back sooner found nothing else
+// that wanted it (one with nothing to run takes well under a
+// microsecond; another site's request, several).
+const idleGap = 2 * time.Microsecond
+
+// yieldShare is yieldCall's giving up of the core for a call whose site
+// has a compute share (quota.Compute), at monotonic time now. The call
+// takes one of its site's turns if it holds none, waiting blocked for
+// one; then it charges the slice it ran and, if that put its site past
+// its share, keeps giving the core up until the site is back within it
+// or until nothing else wants the core. A halt (the deadline, an
+// unload) ends both waits: the guest's next check stops the call.
+func (in *Instance) yieldShare(now int64) {
+	sh := in.share
+	ran := time.Duration(now - in.resumed)
+	if !in.turn {
+		if !sh.Acquire(in.halted) {
+			return
+		}
+		in.turn = true
+	}
+	owe := sh.Spend(int64(time.Since(epoch)), ran)
+	for {
+		t := int64(time.Since(epoch))
+		runtime.Gosched()
+		after := int64(time.Since(epoch))
+		switch {
+		case owe <= 0 || in.killed.Load():
+			return
+		case after-t < int64(idleGap):
+			sh.Forgive(after)
+			return
+		}
+		owe = sh.Owed(after)
 	}
 }

@@ -87,14 +87,15 @@ func (r Refusal) Message() string {
 
 // Site is one site's quota state. It is safe for concurrent use.
 type Site struct {
-	name   string
-	limits Limits
-	c      Counters
-	rate   *rate.Limiter // nil: no rate limit
-	cpu    cpuBudget
-	inst   Budget
-	sched  *Scheduler
-	q      siteQueue // the site's calls at the scheduler; sched.mu guards
+	name    string
+	limits  Limits
+	c       Counters
+	rate    *rate.Limiter // nil: no rate limit
+	cpu     cpuBudget
+	compute *Compute // nil: the site's calls take the core in turn like any work
+	inst    Budget
+	sched   *Scheduler
+	q       siteQueue // the site's calls at the scheduler; sched.mu guards
 }
 
 // NewSite returns the quota state of the site named name, whose calls
@@ -109,6 +110,7 @@ func NewSite(name string, l Limits, c Counters, sched *Scheduler) *Site {
 		s.rate = rate.NewLimiter(rate.Limit(l.Rate), max(1, l.Burst))
 	}
 	s.cpu.init(l.CPU)
+	s.compute = NewCompute(l.CPU, procs())
 	s.inst = Budget{max: int32(l.Instances), live: c.Instances}
 	s.q.site = s
 	return s
