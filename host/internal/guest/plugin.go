@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -466,6 +467,9 @@ func (p *Plugin) take() (*Instance, error) {
 	default:
 		p.lowest(0)
 	}
+	if in, ok, err := p.awaitBusy(); ok || err != nil {
+		return in, err
+	}
 	full := false
 	if p.reserve() {
 		// The new instance joins the pool when it is ready; the request
@@ -504,6 +508,39 @@ func (p *Plugin) take() (*Instance, error) {
 			return nil, ErrSiteInstances
 		}
 		return nil, errPoolBusy
+	}
+}
+
+// missGrace is how long a request waits for a busy instance to come
+// back before it makes another, when the plugin already has as many
+// instances as the process has cores (see awaitBusy).
+var missGrace = 2 * time.Millisecond
+
+// awaitBusy waits up to missGrace for an instance to come back, when the
+// plugin has at least one instance per core: one more could add no
+// computing then, only room for calls that wait in host functions. On
+// one core this is what a call that gave the core up part way (yield.go)
+// looks like to the next request: without the wait it would cost an
+// instance that stays until the idle timeout, and, the first time, the
+// compilation of the module without data for the snapshot's image. It
+// reports whether it took one; err is set when the plugin closed.
+func (p *Plugin) awaitBusy() (*Instance, bool, error) {
+	n := int(p.total.Load())
+	if missGrace <= 0 || n == 0 || n < runtime.GOMAXPROCS(0) {
+		return nil, false, nil
+	}
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
+	t := time.NewTimer(missGrace)
+	defer t.Stop()
+	select {
+	case in := <-p.idle:
+		in.logs.Begin()
+		return in, true, nil
+	case <-p.done:
+		return nil, false, errPoolClosed
+	case <-t.C:
+		return nil, false, nil
 	}
 }
 
