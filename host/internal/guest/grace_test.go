@@ -14,6 +14,22 @@ func withCores(t *testing.T, n int, grace time.Duration) {
 	t.Cleanup(func() { runtime.GOMAXPROCS(old); missGrace = oldGrace })
 }
 
+// poolOfOneBusy loads a pool of one instance (up to four) and takes
+// that instance out, as a call in progress would.
+func poolOfOneBusy(t *testing.T) (*Plugin, *Instance) {
+	t.Helper()
+	e := tenantEngine(t)
+	rt := tenantRuntime(t, e, 1<<20)
+	cfg := testConfig("state")
+	cfg.Instances, cfg.WarmInstances = 4, 1
+	p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
+	busy, err := p.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, busy
+}
+
 // getAsync starts a Get and returns where its instance arrives.
 func getAsync(t *testing.T, p *Plugin) <-chan *Instance {
 	got := make(chan *Instance, 1)
@@ -32,15 +48,7 @@ func getAsync(t *testing.T, p *Plugin) <-chan *Instance {
 // making a second one.
 func TestBusyInstanceAwaited(t *testing.T) {
 	withCores(t, 1, time.Minute) // the grace outlasts any slow machine
-	e := tenantEngine(t)
-	rt := tenantRuntime(t, e, 1<<20)
-	cfg := testConfig("state")
-	cfg.Instances, cfg.WarmInstances = 4, 1
-	p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
-	busy, err := p.Get()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, busy := poolOfOneBusy(t)
 	got := getAsync(t, p)
 	// The request waits, or has begun making an instance.
 	for p.waiting.Load() == 0 && p.total.Load() == 1 {
@@ -74,15 +82,7 @@ func TestBusyInstanceGrace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			withCores(t, tc.cores, tc.grace)
-			e := tenantEngine(t)
-			rt := tenantRuntime(t, e, 1<<20)
-			cfg := testConfig("state")
-			cfg.Instances, cfg.WarmInstances = 4, 1
-			p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
-			busy, err := p.Get()
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, busy := poolOfOneBusy(t)
 			in := <-getAsync(t, p) // busy is never put back meanwhile
 			if in == nil || in == busy {
 				t.Errorf("got %p, want a new instance beside %p", in, busy)
