@@ -22,10 +22,14 @@ func TestHostileMixNoLeaks(t *testing.T) {
 	)
 	// Loops run in their own site with a short deadline, so that the
 	// deadline never catches a slow trap in the other (under -race, one
-	// stack overflow takes about a second).
+	// stack overflow takes about a second). That site keeps an instance
+	// of each plugin: the replacement of a killed one is then made as it
+	// is discarded, not by the next request, which would wait for it no
+	// longer than the 100 ms deadline and, on a loaded machine, could be
+	// answered 503 without a call.
 	sb := start(t,
 		hostileSpec("mix", "mix.test", config.Limits{CallTimeout: config.Duration(60 * time.Second), Memory: config.Size(2 << 20)}),
-		hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(100 * time.Millisecond)}),
+		hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(100 * time.Millisecond), MinInstances: 1}),
 		helloSpec("other", "other.test"),
 	)
 	// The schedule: request i goes to site/target, and how it must fail.
@@ -76,6 +80,7 @@ func TestHostileMixNoLeaks(t *testing.T) {
 	baseG := settleGoroutines(0, 2*time.Second)
 	baseHeap := heapAfterGC()
 	before := sb.metrics()
+	mark := sb.log.mark()
 
 	began := time.Now()
 	want := map[string]float64{}
@@ -142,7 +147,12 @@ func TestHostileMixNoLeaks(t *testing.T) {
 			t.Errorf("%s: wasmweb_guest_traps_total moved by %v, want %v", g, got, traps)
 		}
 		if got := delta("wasmweb_guest_deadline_kills_total", site, g); got != kills {
-			t.Errorf("%s: wasmweb_guest_deadline_kills_total moved by %v, want %v", g, got, kills)
+			// Say what answered the requests that were not killed.
+			refused := after.sum("wasmweb_route_refusals_total", "site", site) - before.sum("wasmweb_route_refusals_total", "site", site)
+			throttled := after.sum("wasmweb_site_throttled_total", "site", site) - before.sum("wasmweb_site_throttled_total", "site", site)
+			noInstance := len(sb.log.find(mark, "host: no instance for request", "site", site, "plugin", g))
+			t.Errorf("%s: wasmweb_guest_deadline_kills_total moved by %v, want %v (site %s: %v route refusals, %v throttled, %d without an instance)",
+				g, got, kills, site, refused, throttled, noInstance)
 		}
 		// Every instance ever created is either live or was discarded,
 		// and every trap or kill discarded one.
