@@ -10,6 +10,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guest"
 	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/internal/status"
+	"github.com/wasmweb/wasmweb/netloop"
 )
 
 // metrics are the host's Prometheus collectors, registered on their own
@@ -115,11 +116,14 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "wasmweb_open_connections", Help: "Connections open on the servers that serve the host, on either transport.",
 	}, conns)
+	sleeping := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wasmweb_sleeping_connections", Help: "Connections of parked requests that netpoll has let go of, watched by wasmweb's own epoll set until they close (Linux, netpoll transport).",
+	}, func() float64 { return float64(netloop.Sleeping()) })
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "wasmweb_build_info", Help: "Always 1; its labels name the server's version, its Go toolchain, its wazero and its ABI.",
 	}, []string{"version", "goversion", "wazero", "abi"})
 	info.WithLabelValues(build.Version, build.GoVersion, build.Wazero, build.ABI).Set(1)
-	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published, open, info)
+	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published, open, sleeping, info)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.yields, m.refusals, m.logBytes, m.logLines,
 		m.siteCPU, m.throttled, m.siteLive, m.coldStarts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -22,7 +22,9 @@
 //	| framing error                 | answer 4xx/5xx with Connection: close, half-close,     |
 //	|                               | discard what follows for LingerTimeout, then close     |
 //	| deadline passes (timer wheel) | idle: close; head or body unfinished: 408 and close    |
-//	| handler parks the request     | keep a copy of it, no goroutine; later input waits     |
+//	| handler parks the request     | keep a copy of it, no goroutine; later input waits;    |
+//	|                               | netpoll (Linux) lets go of the connection, which the   |
+//	|                               | dorm serves from then on (dorm_linux.go)               |
 //	| parked request resumed        | Parked.Resume runs the handler and sends the answer if |
 //	|                               | the socket takes it at once; otherwise, or when input  |
 //	|                               | waited, a task of the connection's own sends the rest  |
@@ -40,7 +42,9 @@
 // A server's goroutines are its own: its workers, the timer wheel and the
 // clock that keeps the Date field end when Shutdown does, so that
 // servers can start and stop in one process without leaving any behind.
-// (netpoll's pollers are netpoll's, shared by the process.) Package
+// (netpoll's pollers are netpoll's, shared by the process, as is the
+// dorm's goroutine, which watches the sockets of connections that parked
+// a request.) Package
 // netlooptest drives a server without sockets, for tests.
 //
 // A transport may close a connection at any moment, on any goroutine,

@@ -88,6 +88,17 @@ func (s *session) releaseParked() {
 	}
 }
 
+// drowsy reports whether the connection may sleep (npConn.doze): its
+// request is parked, and no input or output waits. It does not wait for
+// mu: whoever holds it is busy with the connection.
+func (s *session) drowsy() bool {
+	if !s.mu.TryLock() {
+		return false
+	}
+	defer s.unlock()
+	return s.state == stParked && len(s.pend) == 0 && len(s.out) == 0 && !s.carrying && !s.gone.Load()
+}
+
 // OnHangup registers f to run if the client disconnects (or the server
 // closes the connection) while the request is parked. It runs at once if
 // that has already happened.

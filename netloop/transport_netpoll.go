@@ -96,6 +96,7 @@ type connKey struct{}
 type npStream struct {
 	st  Stream
 	run func(func())
+	c   *npConn
 }
 
 // Serve implements Transport.
@@ -129,15 +130,14 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 			conn.Close()
 			return context.Background()
 		}
+		ns := &npStream{st: st, run: run, c: c}
+		c.ns = ns
 		// Close callbacks run newest first, so this one runs before the
 		// one netpoll registered when it made the connection, which
-		// closes the descriptor and frees the buffers.
-		conn.AddCloseCallback(func(netpoll.Connection) error {
-			c.detach()
-			st.Hangup()
-			return nil
-		})
-		return context.WithValue(context.Background(), connKey{}, &npStream{st: st, run: run})
+		// closes the descriptor (unless the connection is falling
+		// asleep) and frees the buffers.
+		conn.AddCloseCallback(c.onClose)
+		return context.WithValue(context.Background(), connKey{}, ns)
 	}
 	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
 	if err != nil {
@@ -196,20 +196,40 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 const acceptors = 16
 
 func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
-	c, _ := ctx.Value(connKey{}).(*npStream)
-	r := conn.Reader()
-	if c == nil {
+	ns, _ := ctx.Value(connKey{}).(*npStream)
+	if ns == nil {
+		r := conn.Reader()
 		r.Skip(r.Len())
 		r.Release()
 		return conn.Close()
 	}
+	return ns.input(conn)
+}
+
+// input hands what netpoll read to the stream, on netpoll's task for the
+// connection; then, when the stream waits for an answer with nothing
+// else to do, the connection falls asleep.
+func (ns *npStream) input(conn netpoll.Connection) error {
+	r := conn.Reader()
 	p, err := r.Next(r.Len())
 	if err != nil {
 		return err
 	}
-	c.st.Input(p)
-	return r.Release()
+	ns.st.Input(p)
+	if err := r.Release(); err != nil {
+		return err
+	}
+	if r.Len() == 0 {
+		if d, ok := ns.st.(drowser); ok && d.drowsy() {
+			ns.c.doze(conn)
+		}
+	}
+	return nil
 }
+
+// drowser is implemented by a Stream that can tell when its connection
+// may sleep: a parked request, with no input or output pending.
+type drowser interface{ drowsy() bool }
 
 // StopAccepting implements Transport.
 func (t *NetpollTransport) StopAccepting() error {
@@ -376,27 +396,154 @@ var (
 // close callback, which may run on any goroutine (the poller, netpoll's
 // task, a closer) while a parked request is answered on another. mu
 // serialises the two: every use of the buffers or the descriptor holds it
-// and checks closed, and detach, called from the close callback that runs
-// before netpoll's own, takes it and sets closed. So nothing of the
-// connection is touched once netpoll has let it go.
+// and checks closed, and onClose, the close callback that runs before
+// netpoll's own, takes it and sets closed. So nothing of the connection
+// is touched once netpoll has let it go.
+//
+// A connection whose request is parked, with nothing else to read or
+// write, falls asleep (doze): netpoll lets go of it, freeing its buffers
+// and poll state but leaving the socket open, and the dorm watches the
+// socket instead (dorm_linux.go). From then on its input is read by
+// serve and its answers are written to the socket directly, until it
+// closes. So tens of thousands of long polls hold no netpoll state while
+// they wait.
 type npConn struct {
-	conn   netpoll.Connection
-	fd     int      // the socket, valid while !closed
-	remote net.Addr // the peer, kept here so that a resumed request need not reach into netpoll's connection for it
+	fd     int       // the socket, valid while !closed
+	remote net.Addr  // the peer, kept here so that a resumed request need not reach into netpoll's connection for it
+	ns     *npStream // what handles the connection's input and runs its tasks
 
-	mu      sync.Mutex
-	closed  bool // mu guards closed: netpoll is about to free the connection
+	mu     sync.Mutex
+	conn   netpoll.Connection // mu guards conn, closed, sleep and gen; conn is nil while asleep
+	closed bool               // netpoll is about to free the connection, or the socket is closed
+	sleep  sleepState
+	gen    uint32 // the dorm's stamp of this sleep, to tell its events from older ones
+
 	closing atomic.Bool
 }
 
+// sleepState is where a connection stands with netpoll.
+type sleepState uint8
+
+const (
+	awake  sleepState = iota // netpoll serves it
+	drowsy                   // netpoll lets go of it when its task ends (onClose)
+	asleep                   // the dorm serves it; conn is nil
+)
+
 var errConnClosed = errors.New("netloop: connection closed")
 
-// detach marks the connection closed, waiting for a Send in progress.
-func (c *npConn) detach() {
+// doze makes the connection fall asleep when netpoll's task for it, the
+// caller, returns: netpoll then runs the close callbacks, where onClose
+// hands the socket to the dorm, and leaves the socket open.
+func (c *npConn) doze(conn netpoll.Connection) {
+	d, ok := conn.(interface{ Detach() error })
+	if !ok || getDorm() == nil {
+		return
+	}
 	c.mu.Lock()
-	c.closed = true
+	if c.closed || c.closing.Load() || c.sleep != awake || c.conn != conn {
+		c.mu.Unlock()
+		return
+	}
+	c.sleep = drowsy
 	c.mu.Unlock()
+	d.Detach()
 }
+
+// onClose is the close callback of the connection's netpoll connection;
+// netpoll runs it once, when the connection closes, or when it lets go
+// of it after doze.
+func (c *npConn) onClose(conn netpoll.Connection) error {
+	c.mu.Lock()
+	if c.conn != conn || c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	if c.sleep == drowsy && !c.closing.Load() {
+		// Input netpoll read after the stream last looked goes to the
+		// stream before the dorm watches for more, so it keeps its order.
+		var rest []byte
+		if r := conn.Reader(); r.Len() > 0 {
+			if p, err := r.Next(r.Len()); err == nil {
+				rest = append([]byte(nil), p...)
+			}
+		}
+		if len(rest) > 0 {
+			c.mu.Unlock()
+			c.ns.st.Input(rest)
+			c.mu.Lock()
+		}
+		if !c.closing.Load() {
+			c.conn, c.sleep = nil, asleep
+			if getDorm().add(c) {
+				c.mu.Unlock()
+				return nil
+			}
+		}
+	}
+	// The connection closes. netpoll leaves open the socket of one it was
+	// asked to let go of.
+	if c.sleep != awake {
+		syscall.Close(c.fd)
+	}
+	c.closed, c.sleep = true, awake
+	c.mu.Unlock()
+	c.ns.st.Hangup()
+	return nil
+}
+
+// serve reads what woke a sleeping connection (the dorm saw its socket
+// readable, hung up or failed) and hands it to the stream, on the
+// stream's workers. The connection then sleeps again, or closes at the
+// end of its input. gen is the stamp of the dorm's event: an event of
+// an earlier sleep, whose socket may be another's by now, reads nothing.
+func (c *npConn) serve(gen uint32) {
+	bp := dormBufs.Get().(*[]byte)
+	defer dormBufs.Put(bp)
+	buf := *bp
+	for {
+		c.mu.Lock()
+		if c.closed || c.sleep != asleep || c.gen != gen {
+			c.mu.Unlock()
+			return
+		}
+		n, err := syscall.Read(c.fd, buf)
+		c.mu.Unlock()
+		switch {
+		case n > 0:
+			c.ns.st.Input(buf[:n])
+			if n == len(buf) {
+				continue // more may wait
+			}
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+		default:
+			// The end of the client's input (a hang-up, or a half-close,
+			// which netpoll also takes for one), or a failed socket.
+			c.Close()
+			return
+		}
+		c.mu.Lock()
+		if c.closed || c.sleep != asleep || c.gen != gen {
+			c.mu.Unlock()
+			return
+		}
+		if !currentDorm().rearm(c) {
+			c.mu.Unlock()
+			c.Close()
+			return
+		}
+		c.mu.Unlock()
+		return
+	}
+}
+
+// dormBufs are the buffers sleeping connections' input is read into.
+var dormBufs = sync.Pool{New: func() any {
+	b := make([]byte, 16<<10)
+	return &b
+}}
 
 func (c *npConn) Send(p []byte, timeout time.Duration) error {
 	c.mu.Lock()
@@ -404,9 +551,10 @@ func (c *npConn) Send(p []byte, timeout time.Duration) error {
 	if c.closed || c.closing.Load() {
 		return errConnClosed
 	}
-	if !c.conn.IsActive() {
-		// The poller saw the peer shut down its side: netpoll writes
-		// no more, but requests already read are still answered.
+	if c.sleep != awake || !c.conn.IsActive() {
+		// Asleep, or the poller saw the peer shut down its side:
+		// netpoll writes no more, but requests already read are still
+		// answered.
 		return c.sendDirect(p, timeout)
 	}
 	w := c.conn.Writer()
@@ -499,7 +647,26 @@ func (c *npConn) CloseWrite() error {
 
 func (c *npConn) Close() error {
 	c.closing.Store(true)
-	return c.conn.Close()
+	c.mu.Lock()
+	switch {
+	case c.closed:
+		c.mu.Unlock()
+		return nil
+	case c.sleep == asleep:
+		currentDorm().remove(c)
+		err := syscall.Close(c.fd)
+		c.closed, c.sleep = true, awake
+		c.mu.Unlock()
+		c.ns.st.Hangup()
+		return err
+	case c.sleep == drowsy:
+		// onClose, when netpoll lets go, sees closing and closes it.
+		c.mu.Unlock()
+		return nil
+	}
+	conn := c.conn
+	c.mu.Unlock()
+	return conn.Close()
 }
 
 func (c *npConn) RemoteAddr() net.Addr { return c.remote }
