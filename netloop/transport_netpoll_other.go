@@ -29,3 +29,7 @@ func (t *NetpollTransport) Serve(net.Listener, Events) error {
 
 // StopAccepting implements Transport.
 func (t *NetpollTransport) StopAccepting() error { return nil }
+
+// Sleeping returns how many connections sleep outside netpoll: none on
+// this platform.
+func Sleeping() int { return 0 }
