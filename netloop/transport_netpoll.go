@@ -121,7 +121,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
-		c := &npConn{conn: conn, fd: -1, remote: conn.RemoteAddr()}
+		c := &npConn{conn: conn, nc: conn, fd: -1, remote: conn.RemoteAddr()}
 		if fc, ok := conn.(interface{ Fd() int }); ok {
 			c.fd = fc.Fd()
 		}
@@ -411,6 +411,9 @@ type npConn struct {
 	fd     int       // the socket, valid while !closed
 	remote net.Addr  // the peer, kept here so that a resumed request need not reach into netpoll's connection for it
 	ns     *npStream // what handles the connection's input and runs its tasks
+	// nc is netpoll's connection, kept after netpoll lets go of it (conn
+	// is then nil) for Close alone: see there.
+	nc netpoll.Connection
 
 	mu     sync.Mutex
 	conn   netpoll.Connection // mu guards conn, closed, sleep and gen; conn is nil while asleep
@@ -595,6 +598,9 @@ func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 		default:
 			return err
 		}
+		if c.closing.Load() {
+			return errConnClosed // Close waits for mu
+		}
 		wait := time.Until(deadline)
 		if wait <= 0 {
 			return os.ErrDeadlineExceeded
@@ -647,6 +653,12 @@ func (c *npConn) CloseWrite() error {
 
 func (c *npConn) Close() error {
 	c.closing.Store(true)
+	// Close netpoll's connection before waiting for mu: a Send holds mu
+	// while netpoll's Flush waits for a client that does not read, up
+	// to the write timeout, and only this wakes it. (A Send to a
+	// sleeping connection sees closing instead.) Once netpoll has let go
+	// of the connection this does nothing: netpoll never reuses it.
+	c.nc.Close()
 	c.mu.Lock()
 	switch {
 	case c.closed:
@@ -659,14 +671,12 @@ func (c *npConn) Close() error {
 		c.mu.Unlock()
 		c.ns.st.Hangup()
 		return err
-	case c.sleep == drowsy:
-		// onClose, when netpoll lets go, sees closing and closes it.
-		c.mu.Unlock()
-		return nil
 	}
-	conn := c.conn
+	// Awake: netpoll closes it, and onClose runs, now or when
+	// netpoll's task for it ends. Drowsy: onClose, when netpoll lets
+	// go, sees closing and closes it.
 	c.mu.Unlock()
-	return conn.Close()
+	return nil
 }
 
 func (c *npConn) RemoteAddr() net.Addr { return c.remote }
