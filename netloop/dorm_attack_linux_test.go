@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -751,6 +752,63 @@ func TestDormCloseDoesNotWaitForABlockedWrite(t *testing.T) {
 			})
 		})
 	}
+}
+
+// threads returns how many threads the process has.
+func threads(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	t.Skip("no thread count in /proc/self/status")
+	return 0
+}
+
+// A write to a sleeping connection whose client does not read waits
+// without an OS thread: many such clients must not make the process
+// start a thread each (past 10,000 threads the Go runtime aborts the
+// process), as netpoll's writes to awake connections do not.
+func TestDormBlockedWritesHoldNoThreads(t *testing.T) {
+	srv, p, addr := startDormServer(t, netloop.Config{WriteTimeout: 60 * time.Second}, 4<<10)
+	base := netloop.Sleeping()
+	const n = 80
+	conns := make([]net.Conn, n)
+	pks := make([]*netloop.Parked, n)
+	for i := range conns {
+		conns[i] = dialSmall(t, addr, 4<<10)
+		io.WriteString(conns[i], "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+		pks[i] = nextParked(t, p)
+	}
+	awaitSleeping(t, base+n)
+	before := threads(t)
+	for _, pk := range pks {
+		if err := pk.Resume(netloop.HandlerFunc(writeBig)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every answer's write to block", 20*time.Second, func() bool {
+		return strings.Count(stacks(), "netloop.(*npConn).sendDirect") == n
+	})
+	most := 0
+	for range 10 { // each blocked write, if it holds a thread, does so again within 100 ms
+		most = max(most, threads(t))
+		time.Sleep(30 * time.Millisecond)
+	}
+	if grown := most - before; grown > n/2 {
+		t.Errorf("%d writes blocked on clients that do not read took %d more threads", n, grown)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	waitFor(t, "the connections to be forgotten", 20*time.Second, func() bool {
+		return netloop.Sleeping() == base && srv.Conns() == 0
+	})
 }
 
 // A pipelined request that arrives just as its connection falls asleep

@@ -580,15 +580,26 @@ func (c *npConn) Send(p []byte, timeout time.Duration) error {
 // sendDirect writes p to the socket itself, for a connection netpoll no
 // longer writes to. c.mu is held, so the descriptor is still this
 // connection's.
+//
+// While the socket takes nothing it sleeps and tries again, rather than
+// block in poll(2): a goroutine blocked in a system call holds an OS
+// thread, so each client that does not read its answer would hold one
+// (and at 10,000 threads the runtime aborts the process). The sleep
+// grows from 1 ms to maxSendWait while nothing goes, and ends at the
+// next step once Close is called, which waits for mu. (Waiting for
+// EPOLLOUT through the dorm would spare the wakes, at the cost of a
+// second kind of registration there.)
 func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 	if c.fd < 0 {
 		return errConnClosed
 	}
 	deadline := time.Now().Add(timeout)
+	var wait time.Duration
 	for len(p) > 0 {
 		n, err := syscall.Write(c.fd, p)
 		if n > 0 {
 			p = p[n:]
+			wait = 0
 			continue
 		}
 		switch err {
@@ -599,19 +610,20 @@ func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 			return err
 		}
 		if c.closing.Load() {
-			return errConnClosed // Close waits for mu
+			return errConnClosed
 		}
-		wait := time.Until(deadline)
-		if wait <= 0 {
+		left := time.Until(deadline)
+		if left <= 0 {
 			return os.ErrDeadlineExceeded
 		}
-		pfd := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLOUT}}
-		if _, err := unix.Poll(pfd, int(min(wait, 100*time.Millisecond)/time.Millisecond)+1); err != nil && err != unix.EINTR {
-			return err
-		}
+		wait = min(max(2*wait, time.Millisecond), maxSendWait, left)
+		time.Sleep(wait)
 	}
 	return nil
 }
+
+// maxSendWait is the longest sleep of sendDirect between two tries.
+const maxSendWait = 20 * time.Millisecond
 
 // TrySend writes what the socket takes of p at once, past netpoll's
 // buffers: between Sends they hold nothing, so nothing can overtake it.
