@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -817,9 +818,9 @@ func TestDormBlockedWritesHoldNoThreads(t *testing.T) {
 // sent right as the first one parks.
 func TestDormPipelinedAsItFallsAsleep(t *testing.T) {
 	srv, p, addr := startDormServer(t, netloop.Config{}, 0)
-	rounds := 400
+	rounds := 1000
 	if testing.Short() {
-		rounds = 100
+		rounds = 200
 	}
 	const width = 8
 	for round := 0; round < rounds; round += width {
@@ -848,7 +849,12 @@ func TestDormPipelinedAsItFallsAsleep(t *testing.T) {
 			c.SetReadDeadline(time.Now().Add(10 * time.Second))
 			br := bufio.NewReader(c)
 			for _, want := range []string{fmt.Sprintf("woken:/wait?%d", round+k), fmt.Sprintf("now:/then%d", round+k)} {
-				if _, body := readResponse(t, br, "GET"); body != want {
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("round %d: waiting for %q: %v (Sleeping %d, Conns %d)", round+k, want, err, netloop.Sleeping(), srv.Conns())
+				}
+				body, _ := io.ReadAll(resp.Body)
+				if string(body) != want {
 					t.Fatalf("round %d: got %q, want %q", round+k, body, want)
 				}
 			}

@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/cloudwego/netpoll"
 	"golang.org/x/sys/unix"
@@ -440,7 +443,7 @@ var errConnClosed = errors.New("netloop: connection closed")
 // hands the socket to the dorm, and leaves the socket open.
 func (c *npConn) doze(conn netpoll.Connection) {
 	d, ok := conn.(interface{ Detach() error })
-	if !ok || getDorm() == nil {
+	if !ok || getDorm() == nil || pollerStateOf(conn) == nil {
 		return
 	}
 	c.mu.Lock()
@@ -453,6 +456,80 @@ func (c *npConn) doze(conn netpoll.Connection) {
 	d.Detach()
 }
 
+// stopPoller waits until netpoll's poller is not handling an event of
+// conn's socket, and keeps it from handling one again. netpoll's detach
+// (run before onClose) takes the socket out of the poller's epoll set,
+// but the poller may still hold an event it took before: it would then
+// read input into conn's buffers after onClose took what they held, and
+// netpoll's own close callback, which runs after onClose, waits for it
+// (operator.Free) and then discards the buffers: the input would be
+// lost, request bytes gone from the middle of a pipeline. netpoll says
+// no other way when its poller is done with a connection, so this does
+// what Free does first, on netpoll's state word for the socket: 2 while
+// the poller handles an event, 1 while it may, 0 once it may not. doze
+// lets no connection sleep when that word cannot be found
+// (pollerStateOf), as after an upgrade of netpoll that moves it; the
+// dorm tests then fail. The way out is a detach in netpoll that waits
+// for its poller.
+func stopPoller(conn netpoll.Connection) {
+	state := pollerStateOf(conn)
+	if state == nil {
+		return
+	}
+	for !atomic.CompareAndSwapInt32(state, 1, 0) {
+		if atomic.LoadInt32(state) == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// pollerStateOf returns the address of the state word of conn's
+// netpoll operator (see stopPoller), or nil when conn is not the
+// connection type whose layout pollerLayout found.
+func pollerStateOf(conn netpoll.Connection) *int32 {
+	l := pollerLayout(conn)
+	if l.typ == nil || reflect.TypeOf(conn) != l.typ {
+		return nil
+	}
+	op := *(**netpoll.FDOperator)(unsafe.Add(reflect.ValueOf(conn).UnsafePointer(), l.op))
+	if op == nil {
+		return nil
+	}
+	return (*int32)(unsafe.Add(unsafe.Pointer(op), l.state))
+}
+
+// operatorLayout is where netpoll's connection type keeps its
+// *FDOperator (op) and where an FDOperator keeps its state word (state).
+type operatorLayout struct {
+	typ       reflect.Type // nil when not found
+	op, state uintptr
+}
+
+// pollerLayout finds operatorLayout once, from the first connection.
+var pollerLayout = func() func(netpoll.Connection) operatorLayout {
+	var once sync.Once
+	var l operatorLayout
+	return func(conn netpoll.Connection) operatorLayout {
+		once.Do(func() {
+			t := reflect.TypeOf(conn)
+			if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+				return
+			}
+			op, ok := t.Elem().FieldByName("operator")
+			if !ok || op.Type != reflect.TypeFor[*netpoll.FDOperator]() || len(op.Index) != 1 {
+				return
+			}
+			st, ok := reflect.TypeFor[netpoll.FDOperator]().FieldByName("state")
+			if !ok || st.Type.Kind() != reflect.Int32 || len(st.Index) != 1 {
+				return
+			}
+			l = operatorLayout{typ: t, op: op.Offset, state: st.Offset}
+		})
+		return l
+	}
+}()
+
 // onClose is the close callback of the connection's netpoll connection;
 // netpoll runs it once, when the connection closes, or when it lets go
 // of it after doze.
@@ -463,6 +540,7 @@ func (c *npConn) onClose(conn netpoll.Connection) error {
 		return nil
 	}
 	if c.sleep == drowsy && !c.closing.Load() {
+		stopPoller(conn)
 		// Input netpoll read after the stream last looked goes to the
 		// stream before the dorm watches for more, so it keeps its order.
 		var rest []byte
