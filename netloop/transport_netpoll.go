@@ -539,8 +539,13 @@ func (c *npConn) onClose(conn netpoll.Connection) error {
 		c.mu.Unlock()
 		return nil
 	}
-	if c.sleep == drowsy && !c.closing.Load() {
+	if c.sleep == drowsy {
+		// Before netloop takes the input netpoll read, or closes the
+		// socket, whose number a new connection may then get while
+		// netpoll's poller still reads by it.
 		stopPoller(conn)
+	}
+	if c.sleep == drowsy && !c.closing.Load() {
 		// Input netpoll read after the stream last looked goes to the
 		// stream before the dorm watches for more, so it keeps its order.
 		var rest []byte
