@@ -110,6 +110,7 @@ func dialSmall(t *testing.T, addr string, rcvbuf int) net.Conn {
 	return c
 }
 
+// dialT dials addr and closes the connection when the test ends.
 func dialT(t *testing.T, addr string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
@@ -126,6 +127,7 @@ func reset(c net.Conn) {
 	c.Close()
 }
 
+// awaitSleeping waits until n connections sleep in the dorm.
 func awaitSleeping(t *testing.T, n int) {
 	t.Helper()
 	waitFor(t, fmt.Sprintf("%d connections to sleep", n), 10*time.Second, func() bool { return netloop.Sleeping() == n })
@@ -158,8 +160,8 @@ func connGoroutines() int {
 	return n
 }
 
-// watchGauges samples Sleeping and srv.Conns until stop is closed and
-// fails t if either is ever negative.
+// watchGauges samples Sleeping and srv.Conns until stop is called, which
+// fails t if either was ever negative.
 func watchGauges(t *testing.T, srv *netloop.Server) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -189,8 +191,8 @@ func watchGauges(t *testing.T, srv *netloop.Server) (stop func()) {
 }
 
 // A sleeping connection is closed by the server while its client sends
-// more (a dorm event for it is in flight), and the next connection gets
-// its descriptor number and sleeps in turn. The stale events never read
+// more (a dorm event for it is in flight), and the next connection, which
+// most likely gets its descriptor number, sleeps in turn. The stale events never read
 // from or write to the new connection: each client gets the answers to
 // its own requests, in order, and nothing else, round after round.
 func TestDormStaleEventsNeverReachANewConnection(t *testing.T) {
