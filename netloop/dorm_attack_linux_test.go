@@ -865,3 +865,52 @@ func TestDormPipelinedAsItFallsAsleep(t *testing.T) {
 	}
 	waitFor(t, "the connections to be forgotten", 10*time.Second, func() bool { return srv.Conns() == 0 })
 }
+
+// Sleeping connections whose clients flood them while their parked
+// requests are resumed: whichever comes first, the answer or the 431,
+// every connection ends (the flood is never a request), nothing is told
+// twice, and the gauges come back.
+func TestDormFloodRacesResume(t *testing.T) {
+	srv, p, addr := startDormServer(t, netloop.Config{}, 0)
+	base := netloop.Sleeping()
+	stop := watchGauges(t, srv)
+	const n = 40
+	conns := make([]net.Conn, n)
+	pks := make([]*netloop.Parked, n)
+	hangups := make([]atomic.Int32, n)
+	for i := range conns {
+		conns[i], pks[i] = parkAsleep(t, p, addr, "/wait", base+i)
+		pks[i].OnHangup(func() { hangups[i].Add(1) })
+	}
+	flood := []byte("GET /" + strings.Repeat("z", 256<<10))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			for range 4 {
+				if _, err := c.Write(flood); err != nil {
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			pks[i].Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) { w.WriteString("ok") }))
+		})
+	}
+	for i, c := range conns {
+		got := string(expectEOF(t, c, 10*time.Second))
+		if !strings.Contains(got, "HTTP/1.1 431 ") && !strings.Contains(got, "HTTP/1.1 414 ") {
+			t.Errorf("connection %d: the flood was not refused: %.200q", i, got)
+		}
+	}
+	wg.Wait()
+	waitFor(t, "every connection to be forgotten", 10*time.Second, func() bool {
+		return netloop.Sleeping() == base && srv.Conns() == 0
+	})
+	stop()
+	for i := range hangups {
+		if h := hangups[i].Load(); h > 1 {
+			t.Errorf("request %d: hang-up callback ran %d times", i, h)
+		}
+	}
+}
