@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/cloudwego/netpoll"
 	"golang.org/x/sys/unix"
@@ -121,7 +124,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
-		c := &npConn{conn: conn, fd: -1, remote: conn.RemoteAddr()}
+		c := &npConn{conn: conn, nc: conn, fd: -1, remote: conn.RemoteAddr()}
 		if fc, ok := conn.(interface{ Fd() int }); ok {
 			c.fd = fc.Fd()
 		}
@@ -411,6 +414,9 @@ type npConn struct {
 	fd     int       // the socket, valid while !closed
 	remote net.Addr  // the peer, kept here so that a resumed request need not reach into netpoll's connection for it
 	ns     *npStream // what handles the connection's input and runs its tasks
+	// nc is netpoll's connection, kept after netpoll lets go of it (conn
+	// is then nil) for Close alone: see there.
+	nc netpoll.Connection
 
 	mu     sync.Mutex
 	conn   netpoll.Connection // mu guards conn, closed, sleep and gen; conn is nil while asleep
@@ -437,7 +443,7 @@ var errConnClosed = errors.New("netloop: connection closed")
 // hands the socket to the dorm, and leaves the socket open.
 func (c *npConn) doze(conn netpoll.Connection) {
 	d, ok := conn.(interface{ Detach() error })
-	if !ok || getDorm() == nil {
+	if !ok || getDorm() == nil || pollerStateOf(conn) == nil {
 		return
 	}
 	c.mu.Lock()
@@ -450,6 +456,80 @@ func (c *npConn) doze(conn netpoll.Connection) {
 	d.Detach()
 }
 
+// stopPoller waits until netpoll's poller is not handling an event of
+// conn's socket, and keeps it from handling one again. netpoll's detach
+// (run before onClose) takes the socket out of the poller's epoll set,
+// but the poller may still hold an event it took before: it would then
+// read input into conn's buffers after onClose took what they held, and
+// netpoll's own close callback, which runs after onClose, waits for it
+// (operator.Free) and then discards the buffers: the input would be
+// lost, request bytes gone from the middle of a pipeline. netpoll says
+// no other way when its poller is done with a connection, so this does
+// what Free does first, on netpoll's state word for the socket: 2 while
+// the poller handles an event, 1 while it may, 0 once it may not. doze
+// lets no connection sleep when that word cannot be found
+// (pollerStateOf), as after an upgrade of netpoll that moves it; the
+// dorm tests then fail. The way out is a detach in netpoll that waits
+// for its poller.
+func stopPoller(conn netpoll.Connection) {
+	state := pollerStateOf(conn)
+	if state == nil {
+		return
+	}
+	for !atomic.CompareAndSwapInt32(state, 1, 0) {
+		if atomic.LoadInt32(state) == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// pollerStateOf returns the address of the state word of conn's
+// netpoll operator (see stopPoller), or nil when conn is not the
+// connection type whose layout pollerLayout found.
+func pollerStateOf(conn netpoll.Connection) *int32 {
+	l := pollerLayout(conn)
+	if l.typ == nil || reflect.TypeOf(conn) != l.typ {
+		return nil
+	}
+	op := *(**netpoll.FDOperator)(unsafe.Add(reflect.ValueOf(conn).UnsafePointer(), l.op))
+	if op == nil {
+		return nil
+	}
+	return (*int32)(unsafe.Add(unsafe.Pointer(op), l.state))
+}
+
+// operatorLayout is where netpoll's connection type keeps its
+// *FDOperator (op) and where an FDOperator keeps its state word (state).
+type operatorLayout struct {
+	typ       reflect.Type // nil when not found
+	op, state uintptr
+}
+
+// pollerLayout finds operatorLayout once, from the first connection.
+var pollerLayout = func() func(netpoll.Connection) operatorLayout {
+	var once sync.Once
+	var l operatorLayout
+	return func(conn netpoll.Connection) operatorLayout {
+		once.Do(func() {
+			t := reflect.TypeOf(conn)
+			if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+				return
+			}
+			op, ok := t.Elem().FieldByName("operator")
+			if !ok || op.Type != reflect.TypeFor[*netpoll.FDOperator]() || len(op.Index) != 1 {
+				return
+			}
+			st, ok := reflect.TypeFor[netpoll.FDOperator]().FieldByName("state")
+			if !ok || st.Type.Kind() != reflect.Int32 || len(st.Index) != 1 {
+				return
+			}
+			l = operatorLayout{typ: t, op: op.Offset, state: st.Offset}
+		})
+		return l
+	}
+}()
+
 // onClose is the close callback of the connection's netpoll connection;
 // netpoll runs it once, when the connection closes, or when it lets go
 // of it after doze.
@@ -458,6 +538,12 @@ func (c *npConn) onClose(conn netpoll.Connection) error {
 	if c.conn != conn || c.closed {
 		c.mu.Unlock()
 		return nil
+	}
+	if c.sleep == drowsy {
+		// Before netloop takes the input netpoll read, or closes the
+		// socket, whose number a new connection may then get while
+		// netpoll's poller still reads by it.
+		stopPoller(conn)
 	}
 	if c.sleep == drowsy && !c.closing.Load() {
 		// Input netpoll read after the stream last looked goes to the
@@ -577,15 +663,26 @@ func (c *npConn) Send(p []byte, timeout time.Duration) error {
 // sendDirect writes p to the socket itself, for a connection netpoll no
 // longer writes to. c.mu is held, so the descriptor is still this
 // connection's.
+//
+// While the socket takes nothing it sleeps and tries again, rather than
+// block in poll(2): a goroutine blocked in a system call holds an OS
+// thread, so each client that does not read its answer would hold one
+// (and at 10,000 threads the runtime aborts the process). The sleep
+// grows from 1 ms to maxSendWait while nothing goes, and ends at the
+// next step once Close is called, which waits for mu. (Waiting for
+// EPOLLOUT through the dorm would spare the wakes, at the cost of a
+// second kind of registration there.)
 func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 	if c.fd < 0 {
 		return errConnClosed
 	}
 	deadline := time.Now().Add(timeout)
+	var wait time.Duration
 	for len(p) > 0 {
 		n, err := syscall.Write(c.fd, p)
 		if n > 0 {
 			p = p[n:]
+			wait = 0
 			continue
 		}
 		switch err {
@@ -595,17 +692,21 @@ func (c *npConn) sendDirect(p []byte, timeout time.Duration) error {
 		default:
 			return err
 		}
-		wait := time.Until(deadline)
-		if wait <= 0 {
+		if c.closing.Load() {
+			return errConnClosed
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
 			return os.ErrDeadlineExceeded
 		}
-		pfd := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLOUT}}
-		if _, err := unix.Poll(pfd, int(min(wait, 100*time.Millisecond)/time.Millisecond)+1); err != nil && err != unix.EINTR {
-			return err
-		}
+		wait = min(max(2*wait, time.Millisecond), maxSendWait, left)
+		time.Sleep(wait)
 	}
 	return nil
 }
+
+// maxSendWait is the longest sleep of sendDirect between two tries.
+const maxSendWait = 20 * time.Millisecond
 
 // TrySend writes what the socket takes of p at once, past netpoll's
 // buffers: between Sends they hold nothing, so nothing can overtake it.
@@ -647,6 +748,12 @@ func (c *npConn) CloseWrite() error {
 
 func (c *npConn) Close() error {
 	c.closing.Store(true)
+	// Close netpoll's connection before waiting for mu: a Send holds mu
+	// while netpoll's Flush waits for a client that does not read, up
+	// to the write timeout, and only this wakes it. (A Send to a
+	// sleeping connection sees closing instead.) Once netpoll has let go
+	// of the connection this does nothing: netpoll never reuses it.
+	c.nc.Close()
 	c.mu.Lock()
 	switch {
 	case c.closed:
@@ -659,14 +766,12 @@ func (c *npConn) Close() error {
 		c.mu.Unlock()
 		c.ns.st.Hangup()
 		return err
-	case c.sleep == drowsy:
-		// onClose, when netpoll lets go, sees closing and closes it.
-		c.mu.Unlock()
-		return nil
 	}
-	conn := c.conn
+	// Awake: netpoll closes it, and onClose runs, now or when
+	// netpoll's task for it ends. Drowsy: onClose, when netpoll lets
+	// go, sees closing and closes it.
 	c.mu.Unlock()
-	return conn.Close()
+	return nil
 }
 
 func (c *npConn) RemoteAddr() net.Addr { return c.remote }
