@@ -124,7 +124,8 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
-		c := &npConn{conn: conn, nc: conn, fd: -1, remote: conn.RemoteAddr()}
+		c := &npConn{conn: conn, fd: -1, remote: conn.RemoteAddr()}
+		c.nc.Store(&conn)
 		if fc, ok := conn.(interface{ Fd() int }); ok {
 			c.fd = fc.Fd()
 		}
@@ -414,9 +415,10 @@ type npConn struct {
 	fd     int       // the socket, valid while !closed
 	remote net.Addr  // the peer, kept here so that a resumed request need not reach into netpoll's connection for it
 	ns     *npStream // what handles the connection's input and runs its tasks
-	// nc is netpoll's connection, kept after netpoll lets go of it (conn
-	// is then nil) for Close alone: see there.
-	nc netpoll.Connection
+	// nc is netpoll's connection for Close, which reads it without mu
+	// (see there); nil once the connection sleeps, so that a sleeping
+	// connection keeps nothing of netpoll's alive.
+	nc atomic.Pointer[netpoll.Connection]
 
 	mu     sync.Mutex
 	conn   netpoll.Connection // mu guards conn, closed, sleep and gen; conn is nil while asleep
@@ -561,6 +563,7 @@ func (c *npConn) onClose(conn netpoll.Connection) error {
 		}
 		if !c.closing.Load() {
 			c.conn, c.sleep = nil, asleep
+			c.nc.Store(nil)
 			if getDorm().add(c) {
 				c.mu.Unlock()
 				return nil
@@ -753,7 +756,9 @@ func (c *npConn) Close() error {
 	// to the write timeout, and only this wakes it. (A Send to a
 	// sleeping connection sees closing instead.) Once netpoll has let go
 	// of the connection this does nothing: netpoll never reuses it.
-	c.nc.Close()
+	if nc := c.nc.Load(); nc != nil {
+		(*nc).Close()
+	}
 	c.mu.Lock()
 	switch {
 	case c.closed:
