@@ -180,20 +180,19 @@ func TestSleepingConnectionHalfClosed(t *testing.T) {
 	})
 }
 
-// A slow reader on a sleeping connection does not hold up the others:
-// its large answer waits for it to read, while the other sleeping
-// connections are answered; then it reads the answer whole.
-func TestSleepingConnectionSlowReader(t *testing.T) {
-	_, p, addr := startParkerConfig(t, "netpoll", netloop.Config{WriteTimeout: 10 * time.Second})
+// sleepMany opens n connections that each park GET /wait?i, and waits
+// until they all sleep. It returns the connections, closed when the test
+// ends, and the parked requests in the order they parked.
+func sleepMany(t *testing.T, p *parker, addr string, n int) ([]net.Conn, []*netloop.Parked) {
+	t.Helper()
 	base := netloop.Sleeping()
-	const n = 21
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		t.Cleanup(func() { c.Close() })
 		conns[i] = c
 		fmt.Fprintf(c, "GET /wait?%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
 	}
@@ -201,7 +200,17 @@ func TestSleepingConnectionSlowReader(t *testing.T) {
 	for i := range pks {
 		pks[i] = nextParked(t, p)
 	}
-	waitFor(t, "the parked connections to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+n })
+	waitFor(t, "the parked connections to sleep", 10*time.Second, func() bool { return netloop.Sleeping() == base+n })
+	return conns, pks
+}
+
+// A slow reader on a sleeping connection does not hold up the others:
+// its large answer waits for it to read, while the other sleeping
+// connections are answered; then it reads the answer whole.
+func TestSleepingConnectionSlowReader(t *testing.T) {
+	_, p, addr := startParkerConfig(t, "netpoll", netloop.Config{WriteTimeout: 10 * time.Second})
+	const n = 21
+	conns, pks := sleepMany(t, p, addr, n)
 	const bigSize = 8 << 20
 	answer := netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
 		if string(r.Target) == "/wait?0" {
@@ -238,21 +247,7 @@ func TestSleepingConnectionsResumeRacesHangup(t *testing.T) {
 	srv, p, addr := startParker(t, "netpoll")
 	base := netloop.Sleeping()
 	const n = 200
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conns[i] = c
-		fmt.Fprintf(c, "GET /wait?%d HTTP/1.1\r\nHost: x\r\n\r\n", i)
-	}
-	pks := make([]*netloop.Parked, n)
-	for i := range pks {
-		pks[i] = nextParked(t, p)
-	}
-	waitFor(t, "the parked connections to sleep", 10*time.Second, func() bool { return netloop.Sleeping() == base+n })
+	conns, pks := sleepMany(t, p, addr, n)
 	var answered, hungUp atomic.Int32
 	for _, pk := range pks {
 		pk.OnHangup(func() { hungUp.Add(1) })
