@@ -89,16 +89,8 @@ func TestSleepingConnection(t *testing.T) {
 // for its answer, and a request line past the limits still fails it.
 func TestSleepingConnectionPipelined(t *testing.T) {
 	_, p, addr := startParker(t, "netpoll")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, pk := sleepOne(t, p, addr)
 	br := bufio.NewReader(c)
-	base := netloop.Sleeping()
-	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	pk := nextParked(t, p)
-	waitFor(t, "the parked connection to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+1 })
 	// In pieces, while it sleeps.
 	for _, part := range []string{"GET /pi", "ped HTTP/1.1\r\nHo", "st: x\r\n\r\n"} {
 		io.WriteString(c, part)
@@ -118,28 +110,14 @@ func TestSleepingConnectionClosedByServer(t *testing.T) {
 	srv, p, addr := startParkerConfig(t, "netpoll", netloop.Config{IdleTimeout: 300 * time.Millisecond})
 	base := netloop.Sleeping()
 
-	c1, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c1.Close()
-	io.WriteString(c1, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	pk := nextParked(t, p)
-	waitFor(t, "the parked connection to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+1 })
+	c1, pk := sleepOne(t, p, addr)
 	hangups := atomic.Int32{}
 	pk.OnHangup(func() { hangups.Add(1) })
 	pk.Cancel()
 	expectEOF(t, c1, 5*time.Second)
 
-	c2, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
+	c2, pk := sleepOne(t, p, addr)
 	br := bufio.NewReader(c2)
-	io.WriteString(c2, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	pk = nextParked(t, p)
-	waitFor(t, "the parked connection to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+1 })
 	pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) { w.WriteString("ok") }))
 	if _, body := readResponse(t, br, "GET"); body != "ok" {
 		t.Fatalf("got %q", body)
@@ -158,14 +136,7 @@ func TestSleepingConnectionClosedByServer(t *testing.T) {
 func TestSleepingConnectionHalfClosed(t *testing.T) {
 	srv, p, addr := startParker(t, "netpoll")
 	base := netloop.Sleeping()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	pk := nextParked(t, p)
-	waitFor(t, "the parked connection to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+1 })
+	c, pk := sleepOne(t, p, addr)
 	gone := make(chan struct{})
 	pk.OnHangup(func() { close(gone) })
 	c.(*net.TCPConn).CloseWrite()
@@ -202,6 +173,13 @@ func sleepMany(t *testing.T, p *parker, addr string, n int) ([]net.Conn, []*netl
 	}
 	waitFor(t, "the parked connections to sleep", 10*time.Second, func() bool { return netloop.Sleeping() == base+n })
 	return conns, pks
+}
+
+// sleepOne is sleepMany of one connection.
+func sleepOne(t *testing.T, p *parker, addr string) (net.Conn, *netloop.Parked) {
+	t.Helper()
+	cs, pks := sleepMany(t, p, addr, 1)
+	return cs[0], pks[0]
 }
 
 // A slow reader on a sleeping connection does not hold up the others:

@@ -286,28 +286,41 @@ func TestIsolationRequest(t *testing.T) {
 	}
 }
 
+// isolatedPoolOfOne loads snapstate in a pool of one instance under
+// per-request isolation.
+func isolatedPoolOfOne(t *testing.T) *Plugin {
+	t.Helper()
+	rt := tenantRuntime(t, tenantEngine(t), 1<<20)
+	cfg := testConfig("state")
+	cfg.Instances, cfg.WarmInstances, cfg.Isolation = 1, 1, IsolateRequest
+	return loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
+}
+
+// serveFresh makes call number i of snapstate's route 0 and checks that
+// it saw the snapshot's state, not an earlier call's.
+func serveFresh(t *testing.T, p *Plugin, i int) {
+	t.Helper()
+	in, err := p.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := call(t, in, 0); got != "753112" {
+		t.Fatalf("call %d: %q, want 753112", i, got)
+	}
+	p.Put(in, false)
+}
+
 // TestIsolationRetiresCopies: under per-request isolation, an instance
 // whose memory is not the snapshot's image (here the one the snapshot
 // was taken from) is replaced after its call once the module without
 // data is compiled, by one mapped from the image, which is then reset.
 func TestIsolationRetiresCopies(t *testing.T) {
-	e := tenantEngine(t)
-	rt := tenantRuntime(t, e, 1<<20)
-	cfg := testConfig("state")
-	cfg.Instances, cfg.WarmInstances, cfg.Isolation = 1, 1, IsolateRequest
-	p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
+	p := isolatedPoolOfOne(t)
 	if !waitBare(t, p) {
 		t.Skip("SKIPPED: no snapshot images on this platform")
 	}
 	for i := range 4 {
-		in, err := p.Get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := call(t, in, 0); got != "753112" {
-			t.Fatalf("call %d: %q, want 753112", i, got)
-		}
-		p.Put(in, false)
+		serveFresh(t, p, i)
 	}
 	if in := p.Info(); in.Made != 2 || in.FromImage != 1 {
 		t.Errorf("4 isolated calls: %d instances made, %d from the image; want 2, 1 (the initialized one replaced once)", in.Made, in.FromImage)
@@ -319,23 +332,8 @@ func TestIsolationRetiresCopies(t *testing.T) {
 // the first call's reset starts compiling the module without data,
 // and the initialized instance is then replaced.
 func TestIsolationStartsBare(t *testing.T) {
-	e := tenantEngine(t)
-	rt := tenantRuntime(t, e, 1<<20)
-	cfg := testConfig("state")
-	cfg.Instances, cfg.WarmInstances, cfg.Isolation = 1, 1, IsolateRequest
-	p := loadTenant(t, rt, readGuest(t, "testdata/snapstate.wasm"), cfg)
-	serve := func(i int) {
-		t.Helper()
-		in, err := p.Get()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := call(t, in, 0); got != "753112" {
-			t.Fatalf("call %d: %q, want 753112", i, got)
-		}
-		p.Put(in, false)
-	}
-	serve(0)
+	p := isolatedPoolOfOne(t)
+	serveFresh(t, p, 0)
 	if !p.mod.bareStarted.Load() {
 		t.Fatalf("after an isolated call the module without data is not being compiled: %s", p.noImage())
 	}
@@ -343,7 +341,7 @@ func TestIsolationStartsBare(t *testing.T) {
 		t.Skip("SKIPPED: no snapshot images on this platform")
 	}
 	for i := 1; i < 4; i++ {
-		serve(i)
+		serveFresh(t, p, i)
 	}
 	if in := p.Info(); in.FromImage != 1 {
 		t.Errorf("4 isolated calls in a pool of one: %d instances from the image, want 1 (the initialized one replaced)", in.FromImage)
