@@ -168,7 +168,7 @@ func (h *Host) Drain() {
 func (h *Host) ServeHTTP(w *netloop.Response, r *netloop.Request) {
 	start := time.Now()
 	if s := h.acquire(r.Host); s != nil {
-		s.serveHeld(w, r)
+		s.serveHeld(w, r, start)
 	} else {
 		errorpage.Write(w, 404, "")
 		h.m.unrouted.Count(404)

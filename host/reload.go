@@ -104,11 +104,11 @@ func (h *Host) acquireNamed(name string) *Site {
 	}
 }
 
-// serveHeld serves r on s, which acquire returned, and releases it, even
-// if serving panics.
-func (s *Site) serveHeld(w *netloop.Response, r *netloop.Request) {
+// serveHeld serves r, which the server began serving at now, on s,
+// which acquire returned, and releases it, even if serving panics.
+func (s *Site) serveHeld(w *netloop.Response, r *netloop.Request, now time.Time) {
 	defer s.release()
-	s.serve(w, r)
+	s.serve(w, r, now)
 }
 
 func (s *Site) hold() bool {

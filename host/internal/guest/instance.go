@@ -39,10 +39,13 @@ func (in *Instance) Handle(route int32) (uint32, error) {
 	}
 	in.stack[0] = uint64(uint32(route))
 	err := in.handle.CallWithStack(in.ctx, in.stack[:])
+	end := time.Now()
 	in.endCall()
 	in.deadline.Store(0)
+	in.ended = end
+	in.ran = end.Sub(start) - time.Duration(in.yielded)
 	p.m.Calls.Inc()
-	p.m.CallSeconds.Observe(time.Since(start).Seconds())
+	p.m.CallSeconds.Observe(end.Sub(start).Seconds())
 	switch {
 	case in.killed.Load() && p.shut.Load():
 		return 0, ErrUnloading

@@ -244,6 +244,8 @@ type Instance struct {
 	resumed int64          // when the running call last got the core back (yield.go)
 	share   ComputeShare   // the running call's site compute share; nil between calls and without one
 	turn    bool           // the running call holds one of share's turns
+	ran     time.Duration  // how long the last call of wasmweb_handle ran, less yielded (Ran)
+	ended   time.Time      // when the last call of wasmweb_handle ended
 
 	snap         *snapshot                 // its state after initialization, when known
 	bare         bool                      // instantiated from the module without data segments

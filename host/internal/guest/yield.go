@@ -67,6 +67,12 @@ func (in *Instance) releaseTurn() {
 // the call's. Only the goroutine that made the call may ask.
 func (in *Instance) Yielded() time.Duration { return time.Duration(in.yielded) }
 
+// Ran returns how long the instance's last Handle ran, less what it
+// Yielded (the wall time that was the call's own), and when it ended,
+// so that the caller need not read the clock again. Only the goroutine
+// that made the call may ask.
+func (in *Instance) Ran() (time.Duration, time.Time) { return in.ran, in.ended }
+
 // yieldCall is the function of the host module instrumented modules
 // import (interrupt.ImportYield), which their checks call every
 // interrupt.Interval checks: it gives the core up when the running call
