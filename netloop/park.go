@@ -13,8 +13,11 @@ import (
 // kept for after the answer.
 //
 // Resume and Cancel may be called from any goroutine, once; OnHangup's
-// callback runs at most once, when the client goes away before then.
-// Parked is safe for concurrent use.
+// callback runs at most once, when the client goes away before the
+// request is answered. Each parked request ends one way: Resume returns
+// nil, Cancel closes it, or the callback runs (a Resume that raced with
+// the hang-up then returns ErrNotParked). Parked is safe for concurrent
+// use.
 type Parked struct {
 	s       *session
 	raw     []byte // head then body
@@ -147,6 +150,7 @@ func (p *Parked) Resume(h Handler) error {
 		// answers to a client that does not read, say. Rather than wait
 		// for it, leave the resumption to a task of the connection's own.
 		if s.gone.Load() {
+			p.lost()
 			return ErrNotParked
 		}
 		s.srv.workers.spawn(func() {
@@ -155,10 +159,30 @@ func (p *Parked) Resume(h Handler) error {
 		})
 		return nil
 	}
-	return s.resume(p, h)
+	if err := s.resume(p, h); err != nil {
+		p.lost()
+		return err
+	}
+	return nil
 }
 
-// resume is Resume with s.mu held; it releases it.
+// lost tells the owner of a request that Resume took from its parked
+// state that it cannot be answered after all: its client has gone, or
+// the server dropped the request (a flood of input behind it). The
+// hang-up found the request no longer waiting and told no one, and the
+// owner, whose Resume gets ErrNotParked, must hear of it once.
+func (p *Parked) lost() {
+	p.mu.Lock()
+	f := p.onHangup
+	p.onHangup = nil
+	p.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// resume is Resume with s.mu held; it releases it. It returns
+// ErrNotParked when the connection has closed or no longer holds p.
 func (s *session) resume(p *Parked, h Handler) error {
 	defer s.unlock()
 	defer s.recoverConn()
