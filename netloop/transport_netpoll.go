@@ -42,8 +42,17 @@ var configureNetpoll = sync.OnceFunc(func() {
 
 // runTask runs a connection's input handling for netpoll on its
 // server's workers (see workers), found in the context prepare made.
+// netpoll calls it on the poller that read the input, which is where
+// the connection's first task limits that poller's batches
+// (limitPollBatch).
 func runTask(ctx context.Context, f func()) {
 	if c, ok := ctx.Value(connKey{}).(*npStream); ok {
+		if !c.polled {
+			c.polled = true
+			if nc := c.c.nc.Load(); nc != nil {
+				limitPollBatch(*nc)
+			}
+		}
 		c.run(f)
 		return
 	}
@@ -97,9 +106,10 @@ type connKey struct{}
 // npStream is what a netpoll connection's context holds: the stream
 // that handles its input, and how to run that handling.
 type npStream struct {
-	st  Stream
-	run func(func())
-	c   *npConn
+	st     Stream
+	run    func(func())
+	c      *npConn
+	polled bool // runTask has limited the batches of the connection's poller; its poller alone reads and writes it
 }
 
 // Serve implements Transport.

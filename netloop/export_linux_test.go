@@ -1,0 +1,38 @@
+//go:build linux && (amd64 || arm64)
+
+package netloop
+
+import (
+	"reflect"
+	"unsafe"
+)
+
+// PollBatch is a netpoll poller as limitPollBatch left it: the batch
+// size past which it would grow its events, and how many events a call
+// takes.
+type PollBatch struct{ Size, Events int }
+
+// PollBatches returns the pollers limitPollBatch has seen; Size and
+// Events are -1 for one it could not limit. The pollers wrote these
+// fields under the same lock and do not write them again.
+func PollBatches() []PollBatch {
+	limited.Lock()
+	defer limited.Unlock()
+	var out []PollBatch
+	for p, t := range limited.polls {
+		if t == nil {
+			out = append(out, PollBatch{-1, -1})
+			continue
+		}
+		s := reflect.NewAt(t, p).Elem()
+		size, events := s.FieldByName("size"), s.FieldByName("events")
+		out = append(out, PollBatch{
+			Size:   *(*int)(unsafe.Pointer(size.UnsafeAddr())),
+			Events: events.Len(),
+		})
+	}
+	return out
+}
+
+// PollBatchLimit is pollBatch.
+const PollBatchLimit = pollBatch
