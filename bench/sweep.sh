@@ -277,6 +277,7 @@ for c in "${LEVELS[@]}"; do
 				other=$(awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
 					-v t=$(( DURATION * HZ )) 'BEGIN { printf "%.0f", 100 * (o + st) / t }')
 				echo "$other" >"$f.other"
+				echo "$((srv1 - srv0)) $((kid1 - kid0))" >"$f.cpu"
 				(( other > MAX_OTHER && attempt < RETRIES && RETRIED < RETRY_BUDGET )) || break
 				log "  other CPU use ${other}% > ${MAX_OTHER}%: repeating"
 				RETRIED=$((RETRIED + 1))
@@ -288,6 +289,26 @@ LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${RUNNING[@]}"; do stop "$s"; done
 
 # ----------------------------------------------------------------- report ---
+# run_load FILE CONNS: "server-µs-per-request wrk-CPU-% at-server" for a
+# run: the server's CPU time over the requests wrk completed; wrk's CPU
+# time in % of the run (near 100: the one-core client was the limit);
+# and the mean latency times the rate over the connections, by Little's
+# law the share of the connections whose request was at the server
+# rather than waiting in wrk to be sent (near 1: the server held the
+# queue, and its latency is about connections ÷ rate).
+run_load() {
+	local f=$1 c=$2 srv kid n mean rps
+	read -r srv kid <"$f.cpu" 2>/dev/null || { echo "- - -"; return; }
+	n=$(awk '/requests in/ {print $1; exit}' "$f")
+	mean=$(to_us "$(awk '$1 == "Latency" { print $2; exit }' "$f")")
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+	awk -v srv="$srv" -v kid="$kid" -v n="${n:-0}" -v mean="${mean:-0}" -v rps="${rps:-0}" -v c="$c" \
+		-v hz="$HZ" -v d="$DURATION" 'BEGIN {
+		printf "%s %s %s\n", (n > 0 ? sprintf("%.1f", srv * 1e6 / hz / n) : "-"),
+			sprintf("%.0f", 100 * kid / hz / d), sprintf("%.2f", mean / 1e6 * rps / c)
+	}'
+}
+
 # For each server and number of connections: the run with the median req/s
 # ("rps p50 p99 errors max other"), and the worst max over the runs.
 declare -A MED=() WORST=() NRUNS=()
@@ -298,7 +319,7 @@ for c in "${LEVELS[@]}"; do
 			f=$RAW_DIR/wrk.$s.$c.$r.txt
 			[[ -s $f ]] || continue
 			row=$(wrk_row "$f" 2>/dev/null) || { log "no figures in $f (wrk failed?):"; sed 's/^/    /' "$f" | head -n 5 >&2; continue; }
-			rows+="$row $(wrk_max "$f") $(cat "$f.other" 2>/dev/null || echo 0)"$'\n'
+			rows+="$row $(wrk_max "$f") $(cat "$f.other" 2>/dev/null || echo 0) $(run_load "$f" "$c")"$'\n'
 		done
 		[[ -n $rows ]] || continue
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
@@ -322,30 +343,37 @@ report() {
 		echo
 		echo "## $c connections"
 		echo
-		echo "| server | req/s | × fasthttp | p50 | p99 | p99 ÷ fasthttp's | max | worst max | errors | other CPU |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
+		echo "| server | req/s | × fasthttp | p50 | p99 | p99 ÷ fasthttp's | max | worst max | errors | other CPU | server CPU µs/req | wrk CPU | at server |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		fm=${MED[fasthttp.$c]:-}
 		for s in "${RUNNING[@]}"; do
 			m=${MED[$s.$c]:-}
 			if [[ -z $m ]]; then
-				echo "| ${LABEL[$s]} | no run | | | | | | | | |"
+				echo "| ${LABEL[$s]} | no run | | | | | | | | | | | |"
 				continue
 			fi
-			read -r rps p50 p99 errs max other <<<"$m"
+			read -r rps p50 p99 errs max other srvus wrkcpu atsrv <<<"$m"
 			ratio="" p99r=""
 			if [[ -n $fm ]]; then
 				read -r frps _ fp99 _ <<<"$fm"
 				ratio=$(awk -v a="$rps" -v b="$frps" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
 				p99r=$(awk -v a="$p99" -v b="$fp99" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
 			fi
-			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s%% |\n' "${LABEL[$s]}" "$rps" "$ratio" \
-				"$(fmt_lat "$p50")" "$(fmt_lat "$p99")" "$p99r" "$(fmt_lat "$max")" "$(fmt_lat "${WORST[$s.$c]}")" "$errs" "$other"
+			printf '| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s%% | %s |\n' "${LABEL[$s]}" "$rps" "$ratio" \
+				"$(fmt_lat "$p50")" "$(fmt_lat "$p99")" "$p99r" "$(fmt_lat "$max")" "$(fmt_lat "${WORST[$s.$c]}")" "$errs" "$other" \
+				"$srvus" "$wrkcpu" "$atsrv"
 		done
 	done
 	echo
 	echo "\"worst max\" is the highest max latency over the server's runs; errors count wrk's socket errors"
 	echo "(connect, read, write, timeout) and non-2xx answers; \"other CPU\" is what anything but the server"
 	echo "and wrk used during the median run (% of one core, steal included): above ${MAX_OTHER}% the box was not quiet."
+	echo "\"server CPU µs/req\" is the server's CPU time over the requests of the run; \"wrk CPU\" is the"
+	echo "client's, in % of its one core: near 100% the client limits the rate as much as the server does."
+	echo "\"at server\" is the mean latency times the rate over the connections (Little's law): the share of"
+	echo "the connections whose request was at the server rather than waiting in wrk to be sent. Near 1 the"
+	echo "server holds the queue and its latency is about connections ÷ rate; a server cheaper per request"
+	echo "than the client leaves part of the queue in wrk, where wrk's latency does not count it."
 	echo "Raw wrk outputs: bench/results/raw/sweep/."
 }
 mkdir -p "$RESULTS_DIR"
