@@ -271,8 +271,8 @@ for c in "${LEVELS[@]}"; do
 			for ((attempt = 0; ; attempt++)); do
 				wait_quiet
 				read -r busy0 steal0 < <(cpu_busy); srv0=$(proc_cpu "${PID[$s]}"); kid0=$(children_cpu)
-				load taskset -c "$LOAD_CPU" wrk -t1 -c"$c" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
-					"http://127.0.0.1:${PORT[$s]}/" >"$f" 2>&1 || true
+				WRK_CONNECTIONS=$c load taskset -c "$LOAD_CPU" wrk -t1 -c"$c" -d"${DURATION}s" --timeout "${WRK_TIMEOUT}s" --latency \
+					-s "$BENCH_DIR/wrk-mean.lua" "http://127.0.0.1:${PORT[$s]}/" >"$f" 2>&1 || true
 				read -r busy1 steal1 < <(cpu_busy); srv1=$(proc_cpu "${PID[$s]}"); kid1=$(children_cpu)
 				other=$(awk -v o=$(( (busy1 - busy0) - (srv1 - srv0) - (kid1 - kid0) )) -v st=$((steal1 - steal0)) \
 					-v t=$(( DURATION * HZ )) 'BEGIN { printf "%.0f", 100 * (o + st) / t }')
@@ -295,17 +295,19 @@ for s in "${RUNNING[@]}"; do stop "$s"; done
 # and the mean latency times the rate over the connections, by Little's
 # law the share of the connections whose request was at the server
 # rather than waiting in wrk to be sent (near 1: the server held the
-# queue, and its latency is about connections ÷ rate).
+# queue, and its latency is about connections ÷ rate). The mean is the
+# completed requests' (wrk-mean.lua), not wrk's own, which counts the
+# requests its correction for coordinated omission makes up.
 run_load() {
 	local f=$1 c=$2 srv kid n mean rps
 	read -r srv kid <"$f.cpu" 2>/dev/null || { echo "- - -"; return; }
 	n=$(awk '/requests in/ {print $1; exit}' "$f")
-	mean=$(to_us "$(awk '$1 == "Latency" { print $2; exit }' "$f")")
+	mean=$(awk '/^requests.? mean latency: [0-9.]+ us$/ {print $4; exit}' "$f")
 	rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-	awk -v srv="$srv" -v kid="$kid" -v n="${n:-0}" -v mean="${mean:-0}" -v rps="${rps:-0}" -v c="$c" \
+	awk -v srv="$srv" -v kid="$kid" -v n="${n:-0}" -v mean="$mean" -v rps="${rps:-0}" -v c="$c" \
 		-v hz="$HZ" -v d="$DURATION" 'BEGIN {
 		printf "%s %s %s\n", (n > 0 ? sprintf("%.1f", srv * 1e6 / hz / n) : "-"),
-			sprintf("%.0f", 100 * kid / hz / d), sprintf("%.2f", mean / 1e6 * rps / c)
+			sprintf("%.0f", 100 * kid / hz / d), (mean != "" ? sprintf("%.2f", mean / 1e6 * rps / c) : "-")
 	}'
 }
 
@@ -370,7 +372,8 @@ report() {
 	echo "and wrk used during the median run (% of one core, steal included): above ${MAX_OTHER}% the box was not quiet."
 	echo "\"server CPU µs/req\" is the server's CPU time over the requests of the run; \"wrk CPU\" is the"
 	echo "client's, in % of its one core: near 100% the client limits the rate as much as the server does."
-	echo "\"at server\" is the mean latency times the rate over the connections (Little's law): the share of"
+	echo "\"at server\" is the completed requests' mean latency (not wrk's, which counts the requests its"
+	echo "coordinated-omission correction makes up) times the rate over the connections (Little's law): the share of"
 	echo "the connections whose request was at the server rather than waiting in wrk to be sent. Near 1 the"
 	echo "server holds the queue and its latency is about connections ÷ rate; a server cheaper per request"
 	echo "than the client leaves part of the queue in wrk, where wrk's latency does not count it."

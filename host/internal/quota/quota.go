@@ -13,6 +13,7 @@ package quota
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,6 +92,8 @@ type Site struct {
 	limits  Limits
 	c       Counters
 	rate    *rate.Limiter // nil: no rate limit
+	rateMu  sync.Mutex    // serialises Allow, so that rateAt only grows
+	rateAt  time.Time     // the latest time Allow was asked at; rateMu guards
 	cpu     cpuBudget
 	compute *Compute // nil: the site's calls take the core in turn like any work
 	inst    Budget
@@ -123,10 +126,21 @@ func (s *Site) Name() string { return s.name }
 func (s *Site) Limits() Limits { return s.limits }
 
 // Allow takes one of the site's request tokens, or refuses with 429
-// and the time until the next token.
+// and the time until the next token. Callers may pass times out of
+// order (each request's own start, on several goroutines): a time
+// earlier than one already seen counts as that one, since the limiter
+// would otherwise move its clock back and credit the same interval
+// twice.
 func (s *Site) Allow(now time.Time) (Refusal, bool) {
 	if s.rate == nil {
 		return Refusal{}, true
+	}
+	s.rateMu.Lock()
+	defer s.rateMu.Unlock()
+	if now.Before(s.rateAt) {
+		now = s.rateAt
+	} else {
+		s.rateAt = now
 	}
 	r := s.rate.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {

@@ -50,6 +50,28 @@ func TestRate(t *testing.T) {
 	}
 }
 
+// Requests reach Allow out of the order of the times they began (the
+// host passes the time its handler started, and handlers run on several
+// goroutines): a time earlier than one Allow has already seen must not
+// give the site back tokens it has spent. Two handlers whose times are
+// 90 ms apart, asking in turn every 10 ms for a second, get no more than
+// the burst and the second's rate between them.
+func TestRateTimesOutOfOrder(t *testing.T) {
+	s := NewSite("a", Limits{Rate: 10, Burst: 1}, counters(), nil)
+	allowed := 0
+	for k := range 100 {
+		now := t0.Add(time.Duration(k) * 10 * time.Millisecond)
+		for _, at := range []time.Time{now, now.Add(-90 * time.Millisecond)} {
+			if _, ok := s.Allow(at); ok {
+				allowed++
+			}
+		}
+	}
+	if allowed > 1+10 {
+		t.Errorf("%d requests allowed in a second at 10/s with a burst of 1, want at most 11", allowed)
+	}
+}
+
 func TestCPU(t *testing.T) {
 	c := counters()
 	s := NewSite("a", Limits{CPU: 250 * time.Millisecond}, c, nil)
