@@ -138,8 +138,11 @@ func (p *Parked) hangup() {
 // and a client that does not read, or pipelines slow requests, delays no
 // other connection's resumption. While another goroutine serves the
 // connection, the resumption itself is left to that task, and h runs
-// later. Resume returns ErrNotParked when the request was already
-// answered or its client had gone.
+// later, unless the client goes (or the server drops the request)
+// before the task starts: Resume has returned nil by then, and the
+// owner is not told again. Resume returns ErrNotParked when the request
+// was already answered or its client had gone; in the second case the
+// OnHangup callback has run.
 func (p *Parked) Resume(h Handler) error {
 	if !p.state.CompareAndSwap(parkWaiting, parkDone) {
 		return ErrNotParked
