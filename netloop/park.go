@@ -117,15 +117,8 @@ func (p *Parked) OnHangup(f func()) {
 }
 
 func (p *Parked) hangup() {
-	if !p.state.CompareAndSwap(parkWaiting, parkGone) {
-		return
-	}
-	p.mu.Lock()
-	f := p.onHangup
-	p.onHangup = nil
-	p.mu.Unlock()
-	if f != nil {
-		f()
+	if p.state.CompareAndSwap(parkWaiting, parkGone) {
+		p.lost()
 	}
 }
 
@@ -169,11 +162,11 @@ func (p *Parked) Resume(h Handler) error {
 	return nil
 }
 
-// lost tells the owner of a request that Resume took from its parked
-// state that it cannot be answered after all: its client has gone, or
-// the server dropped the request (a flood of input behind it). The
-// hang-up found the request no longer waiting and told no one, and the
-// owner, whose Resume gets ErrNotParked, must hear of it once.
+// lost runs the owner's hang-up callback, once: from hangup, or from a
+// Resume that took the request from its parked state and found it
+// could not be answered after all (its client had gone, or the server
+// dropped the request for a flood of input behind it), when the
+// hang-up, finding the request no longer waiting, told no one.
 func (p *Parked) lost() {
 	p.mu.Lock()
 	f := p.onHangup
