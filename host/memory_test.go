@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/host/config"
@@ -101,6 +102,12 @@ func swapsReturnMemory(t *testing.T, a, b []byte) {
 		swap()
 	}
 	after := settle()
+	// What the closed generations held may take a moment more to be
+	// given back on a loaded machine: a leak stays, a lag does not.
+	for tries := 0; !raceEnabled && after > before+before/10 && tries < 10; tries++ {
+		time.Sleep(200 * time.Millisecond)
+		after = settle()
+	}
 	if m, ins, gens, c := host.Live(sh.h, "s", "hello"); m != 1 || ins != c || c != cur || gens != 1 {
 		t.Errorf("after %d more swaps: %d compiled modules, %d instances (%d of the current generation), %d generations open; "+
 			"want 1 module, %d instances, 1 generation", swaps, m, ins, c, gens, cur)
