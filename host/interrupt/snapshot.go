@@ -114,6 +114,11 @@ func PrepareSnapshot(wasm []byte) (out []byte, globals []uint32, unsafe string, 
 				pr.byte()
 				pr.u32()
 			}
+			// The section is rewritten with entries added after these:
+			// bytes past them would be read as the first added entry.
+			if pr.err == nil && pr.pos != len(pr.b) {
+				pr.setErr(fmt.Sprintf("%d bytes after the last entry", len(pr.b)-pr.pos))
+			}
 			err = pr.check("export section")
 		case secCode:
 			if s := codeChangesState(s.payload); s != "" {
