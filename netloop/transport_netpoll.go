@@ -40,14 +40,15 @@ var configureNetpoll = sync.OnceFunc(func() {
 	netpoll.LinkBufferCap = 512
 })
 
-// runTask runs a connection's input handling for netpoll on its
-// server's workers (see workers), found in the context prepare made.
-// netpoll calls it on the poller that read the input, which is where
-// the connection's first task limits that poller's batches
-// (limitPollBatch).
+// runTask runs a connection's tasks for netpoll on its server's workers
+// (see workers), found in the context prepare made. The first is
+// onNetpollConnect's, handed over by the poller that accepted the
+// connection; every later one netpoll hands over on the poller that
+// read the input, which is where the first of them limits that
+// poller's batches (limitPollBatch).
 func runTask(ctx context.Context, f func()) {
 	if c, ok := ctx.Value(connKey{}).(*npStream); ok {
-		if !c.polled {
+		if !c.polled && c.c.registered.Load() {
 			c.polled = true
 			if nc := c.c.nc.Load(); nc != nil {
 				limitPollBatch(*nc)
@@ -57,6 +58,22 @@ func runTask(ctx context.Context, f func()) {
 		return
 	}
 	go f()
+}
+
+// onNetpollConnect runs, as the connection's first task, once netpoll
+// has registered a new connection with its poller. Until then Close
+// must leave netpoll's connection alone: netpoll's Close frees the
+// operator that the registration, on the accepting poller, may still
+// be reading (Shutdown right after an accept did it). A Close that came
+// before is finished here.
+func onNetpollConnect(ctx context.Context, conn netpoll.Connection) context.Context {
+	if ns, _ := ctx.Value(connKey{}).(*npStream); ns != nil {
+		ns.c.registered.Store(true)
+		if ns.c.closing.Load() {
+			conn.Close()
+		}
+	}
+	return ctx
 }
 
 type netpollLog struct{}
@@ -153,7 +170,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 		conn.AddCloseCallback(c.onClose)
 		return context.WithValue(context.Background(), connKey{}, ns)
 	}
-	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
+	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
 	if err != nil {
 		return err
 	}
@@ -176,7 +193,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 			break // fewer acceptors; connections are still accepted
 		}
 		dups = append(dups, x)
-		xl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare))
+		xl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
 		if err != nil {
 			break
 		}
@@ -436,7 +453,8 @@ type npConn struct {
 	sleep  sleepState
 	gen    uint32 // the dorm's stamp of this sleep, to tell its events from older ones
 
-	closing atomic.Bool
+	closing    atomic.Bool
+	registered atomic.Bool // netpoll has registered the connection with its poller (onNetpollConnect)
 }
 
 // sleepState is where a connection stands with netpoll.
@@ -766,7 +784,8 @@ func (c *npConn) Close() error {
 	// to the write timeout, and only this wakes it. (A Send to a
 	// sleeping connection sees closing instead.) Once netpoll has let go
 	// of the connection this does nothing: netpoll never reuses it.
-	if nc := c.nc.Load(); nc != nil {
+	// Before netpoll has registered it, onNetpollConnect closes it.
+	if nc := c.nc.Load(); nc != nil && c.registered.Load() {
 		(*nc).Close()
 	}
 	c.mu.Lock()
