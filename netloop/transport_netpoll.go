@@ -170,7 +170,11 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 		conn.AddCloseCallback(c.onClose)
 		return context.WithValue(context.Background(), connKey{}, ns)
 	}
-	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
+	// Every acceptor's loop makes its connections the same way.
+	newLoop := func() (netpoll.EventLoop, error) {
+		return netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
+	}
+	evl, err := newLoop()
 	if err != nil {
 		return err
 	}
@@ -193,7 +197,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 			break // fewer acceptors; connections are still accepted
 		}
 		dups = append(dups, x)
-		xl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
+		xl, err := newLoop()
 		if err != nil {
 			break
 		}
