@@ -3,6 +3,7 @@
 package netloop
 
 import (
+	"errors"
 	"reflect"
 	"unsafe"
 )
@@ -36,3 +37,14 @@ func PollBatches() []PollBatch {
 
 // PollBatchLimit is pollBatch.
 const PollBatchLimit = pollBatch
+
+// BreakDorm closes the dorm's epoll set under its watcher, which then
+// fails as it would on a broken set. The dorm is the process's: only a
+// test in a process of its own may call this.
+func BreakDorm() error {
+	d := getDorm()
+	if d == nil {
+		return errors.New("netloop: no dorm")
+	}
+	return d.file.Close()
+}
