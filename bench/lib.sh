@@ -5,6 +5,23 @@
 
 HZ=$(getconf CLK_TCK)
 
+# need_tools CMD...: stops the script, saying what to install, unless
+# every CMD is on PATH. port_free PORT: stops it when something already
+# answers on PORT (a server an earlier run left, which would be measured
+# in place of this one).
+need_tools() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null 2>&1 || { log "$c is needed (apt-get install $c)"; exit 1; }
+	done
+}
+port_free() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+		log "port $1 is in use (a server left running?); stop it or choose another port"
+		exit 1
+	fi
+}
+
 # cpu_busy: busy and steal jiffies of all CPUs. proc_cpu PID: user+system
 # jiffies of a process (the command name may hold spaces). children_cpu:
 # the same for this script's reaped children (wrk).

@@ -40,7 +40,10 @@ RESULTS_DIR=$BENCH_DIR/results
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-noisy.XXXXXX")
 log() { printf 'noisy: %s\n' "$*" >&2; }
 MAX_OTHER=25 QUIET_TIMEOUT=20 QUIET_BUDGET=60
-. "$BENCH_DIR/lib.sh" # wrk_row, to_us, fmt_lat, cpu_busy, proc_cpu, children_cpu, wait_quiet, tree_label
+. "$BENCH_DIR/lib.sh" # wrk_row, to_us, fmt_lat, cpu_busy, proc_cpu, children_cpu, wait_quiet, tree_label, need_tools, port_free
+need_tools wrk curl
+port_free "$PORT"
+port_free "$ADMIN_PORT"
 
 SERVER_PID=
 cleanup() {

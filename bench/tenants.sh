@@ -38,8 +38,12 @@ DURATION=${DURATION:-10}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18480}
 log() { printf 'tenants: %s\n' "$*" >&2; }
+MAX_OTHER=25 QUIET_TIMEOUT=20 QUIET_BUDGET=60
+. bench/lib.sh # need_tools, port_free
+need_tools wrk curl
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pid=
+trap '[[ -z $pid ]] || kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p bench/results
 out=bench/results/tenants-latest.md
 
@@ -101,12 +105,14 @@ for target in hello page; do
 			path=/page
 		fi
 		log "isolation: $target, $iso"
+		port_free "$PORT"
 		GOMAXPROCS=1 taskset -c 1 "$tmp/wasmweb" serve --config "$conf" --listen "127.0.0.1:$PORT" --cache-dir "$tmp/cache" >/dev/null 2>"$tmp/serve.err" &
 		pid=$!
 		for _ in $(seq 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT$path" && break; sleep 0.1; done
 		taskset -c 0 wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:$PORT$path" >/dev/null
 		taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$path" >"$tmp/wrk.txt"
 		kill -INT "$pid"; wait "$pid" || true
+		pid=
 		rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/wrk.txt")
 		p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt")
 		p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
