@@ -148,24 +148,47 @@ type Parking struct {
 	shares   shareCache
 	mu       sync.Mutex
 	byTick   map[int64][]*Waiter // mu guards byTick: deadline bucket (100 ms) -> waiters
+	closed   bool                // mu guards closed: Close has begun, no goroutine may start
+	running  bool                // mu guards running: the goroutines were started
+	started  sync.Once           // starts the goroutines, at the first Wait
 	stop     chan struct{}
 	stopped  sync.WaitGroup
 }
 
 const parkTick = int64(100 * time.Millisecond)
 
-// New starts a site's parking: its workers and the goroutine that ends
-// waits at their deadlines. Close stops them.
+// New makes a site's parking. Its workers and the goroutine that ends
+// waits at their deadlines start at its first Wait, so that a site that
+// never parks a request costs no goroutine and no ticker (a server may
+// hold thousands of sites). Close stops them.
 func New(cfg Config) *Parking {
 	p := &Parking{cfg: cfg, max: int64(cfg.MaxWaiters), byTick: map[int64][]*Waiter{}, stop: make(chan struct{})}
 	p.wakes.init()
-	for i := 0; i < cfg.Workers; i++ {
-		p.stopped.Add(1)
-		go p.work()
-	}
-	p.stopped.Add(1)
-	go p.expire()
 	return p
+}
+
+// start starts the workers and the expiry, once, unless Close has begun.
+func (p *Parking) start() {
+	p.started.Do(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.closed {
+			return
+		}
+		p.running = true
+		p.stopped.Add(p.cfg.Workers + 1)
+		for i := 0; i < p.cfg.Workers; i++ {
+			go p.work()
+		}
+		go p.expire()
+	})
+}
+
+// Started reports whether the parking's goroutines have been started.
+func (p *Parking) Started() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.running
 }
 
 // Errors of Wait.
@@ -190,6 +213,7 @@ func (p *Parking) Wait(resp *netloop.Response, rt *route.Route, params []route.P
 	if p.draining.Load() {
 		return nil, nil, ErrDraining
 	}
+	p.start()
 	// The slot is taken before anything can wake or end the wait, so the
 	// count never passes max_waiters and every way out gives it back.
 	if !p.reserve() {
@@ -265,6 +289,7 @@ func (p *Parking) Count() int64 { return p.count.Load() }
 // returned STATUS_WAIT. A message that came during the call queues it at
 // once; a client that left meanwhile has released it already.
 func (p *Parking) File(w *Waiter) {
+	p.start()
 	p.mu.Lock()
 	t := w.expires / parkTick
 	p.byTick[t] = append(p.byTick[t], w)
@@ -396,6 +421,9 @@ func (p *Parking) Drain() {
 
 // Close stops the workers once they have answered every queued waiter.
 func (p *Parking) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
 	close(p.stop)
 	p.wakes.wakeAll()
 	p.stopped.Wait()

@@ -3,6 +3,7 @@ package longpoll
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,5 +157,51 @@ func TestWakeQueueBatches(t *testing.T) {
 	}
 	if _, ok := q.pop(stop, batch[:0]); ok {
 		t.Fatal("after stop, an empty queue still pops")
+	}
+}
+
+// A site's parking starts its goroutines at its first wait, not before:
+// a server of thousands of sites that never park a request runs no
+// worker and no ticker for them. Close works before any wait, and a wait
+// after Close starts nothing.
+func TestParkingStartsAtFirstWait(t *testing.T) {
+	counter := func(name string) prometheus.Counter { return prometheus.NewCounter(prometheus.CounterOpts{Name: name}) }
+	cfg := Config{
+		Site: "s", MaxWaiters: 0, MaxWait: time.Minute, Workers: 3,
+		Broker: pubsub.NewMemory(pubsub.Limits{Retain: 10, MaxTopics: 10, MaxMessageBytes: 100}),
+		Log:    slog.New(&records{}), Parked: prometheus.NewGauge(prometheus.GaugeOpts{Name: "parked"}),
+		Resumed: counter("resumed"), Shared: counter("shared"),
+		Run: func(*netloop.Response, *netloop.Request, *Waiter) {},
+	}
+	rt := &route.Route{Pattern: mustParse(t, "/p"), Plugin: "g"}
+	before := runtime.NumGoroutine()
+	sites := make([]*Parking, 100)
+	for i := range sites {
+		sites[i] = New(cfg)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("100 sites' parking started %d goroutines before any wait", n-before)
+	}
+	for _, p := range sites[1:] {
+		if p.Started() {
+			t.Fatal("a parking started before any wait")
+		}
+		p.Close()
+	}
+
+	p := sites[0]
+	if _, _, err := p.Wait(nil, rt, nil, "t", 0, 0); err != ErrFull { // max_waiters 0: refused, but started
+		t.Fatalf("Wait: %v, want ErrFull", err)
+	}
+	if !p.Started() {
+		t.Fatal("the first wait did not start the parking")
+	}
+	p.Close()
+
+	q := New(cfg)
+	q.Close()
+	q.Wait(nil, rt, nil, "t", 0, 0)
+	if q.Started() {
+		t.Error("a wait after Close started the parking")
 	}
 }
