@@ -300,6 +300,8 @@ func checkQuotas(key string, l Limits, plugins int) error {
 		return bad("site_instances", "must not be negative")
 	case l.SiteInstances > 0 && l.SiteInstances < plugins:
 		return bad("site_instances", "%d is fewer than the site's %d plugins, which need one each", l.SiteInstances, plugins)
+	case l.SiteInstances > 0 && l.MinInstances > 0 && l.MinInstances*plugins > l.SiteInstances:
+		return bad("min_instances", "%d kept for each of the site's %d plugins is more than site_instances = %d", l.MinInstances, plugins, l.SiteInstances)
 	}
 	return nil
 }
