@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -257,5 +259,32 @@ func TestSleepingConnectionsResumeRacesHangup(t *testing.T) {
 	}
 	if s := netloop.Sleeping(); s < 0 {
 		t.Errorf("Sleeping is negative: %d", s)
+	}
+}
+
+// The dorm's goroutine waits for its epoll set in Go's poller ("IO
+// wait"), never in a blocking epoll_wait ("syscall"), which would hold
+// its P until the runtime's monitor took it back: with GOMAXPROCS=1
+// every other request would wait up to tens of milliseconds each time
+// the dorm went back to its wait.
+func TestDormWaitsInGoPoller(t *testing.T) {
+	_, p, addr := startParker(t, "netpoll")
+	sleepOne(t, p, addr)
+	// The goroutine's state line, once it waits (it may still be
+	// handing the connection on when the connection is counted asleep).
+	state := ""
+	waitFor(t, "the dorm's goroutine to wait", 5*time.Second, func() bool {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "netloop.(*dorm).watch") {
+				state, _, _ = strings.Cut(g, "\n")
+				return strings.Contains(state, "[IO wait") || strings.Contains(state, "[syscall")
+			}
+		}
+		return false
+	})
+	if !strings.Contains(state, "[IO wait") {
+		t.Fatalf("the dorm waits as %q, want in Go's poller (IO wait)", state)
 	}
 }
