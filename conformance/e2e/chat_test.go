@@ -134,42 +134,55 @@ func forTransports(t *testing.T, f func(t *testing.T, transport string)) {
 
 func TestChatLongPoll(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		n := startNode(t, fmt.Sprintf(chatConfig, "2s"), transport)
-		first := postMessage(t, n.addr, "history")
-
-		// An up-to-date waiter parks: no answer, no instance held.
-		w := waiterConn(t, n.addr, first.ID)
-		waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
-		if _, _, ok := answered(t, w, 100*time.Millisecond); ok {
-			t.Fatal("a waiter with nothing newer was answered")
-		}
-		// A message wakes it.
-		m := postMessage(t, n.addr, "<b>hi</b> http://example.com/x?a=1&b=2")
-		resp, msgs, ok := answered(t, w, 5*time.Second)
-		if !ok || resp.StatusCode != 200 || len(msgs) != 1 || msgs[0].ID != m.ID || msgs[0].Body != m.Body {
-			t.Fatalf("woken waiter got %v %v", msgs, ok)
-		}
-		if !strings.Contains(msgs[0].HTML, "&lt;b&gt;hi&lt;/b&gt;") || !strings.Contains(msgs[0].HTML, `<a href="http://example.com/x?a=1&amp;b=2"`) {
-			t.Errorf("message html not escaped and linked: %s", msgs[0].HTML)
-		}
-		// No cursor, or an unknown one: the history at once.
-		for _, cur := range []string{"", "junk", "1"} {
-			_, msgs, ok = answered(t, waiterConn(t, n.addr, cur), 5*time.Second)
-			if !ok || len(msgs) != 2 || msgs[0].ID != first.ID {
-				t.Fatalf("cursor %q: %v", cur, msgs)
-			}
-		}
-		// The deadline answers with an empty list.
-		_, msgs, ok = answered(t, waiterConn(t, n.addr, m.ID), 10*time.Second)
-		if !ok || msgs == nil || len(msgs) != 0 {
-			t.Fatalf("timed-out waiter: %v %v", msgs, ok)
-		}
-		// A client that leaves is forgotten.
-		gone := waiterConn(t, n.addr, m.ID)
-		waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
-		gone.Close()
-		waitUntil(t, "the departed waiter to be forgotten", func() bool { return parkedCount(t, n.host) == 0 })
+		chatLongPoll(t, startNode(t, fmt.Sprintf(chatConfig, "2s"), transport))
 	})
+}
+
+// The same on instances made from the plugins' snapshots only.
+func TestChatLongPollFromSnapshot(t *testing.T) {
+	forTransports(t, func(t *testing.T, transport string) {
+		src := fmt.Sprintf(chatConfig, "2s")
+		n := startPrimedNode(t, src, transport)
+		chatLongPoll(t, n)
+		checkFromSnapshot(t, n, src)
+	})
+}
+
+func chatLongPoll(t *testing.T, n *node) {
+	first := postMessage(t, n.addr, "history")
+
+	// An up-to-date waiter parks: no answer, no instance held.
+	w := waiterConn(t, n.addr, first.ID)
+	waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
+	if _, _, ok := answered(t, w, 100*time.Millisecond); ok {
+		t.Fatal("a waiter with nothing newer was answered")
+	}
+	// A message wakes it.
+	m := postMessage(t, n.addr, "<b>hi</b> http://example.com/x?a=1&b=2")
+	resp, msgs, ok := answered(t, w, 5*time.Second)
+	if !ok || resp.StatusCode != 200 || len(msgs) != 1 || msgs[0].ID != m.ID || msgs[0].Body != m.Body {
+		t.Fatalf("woken waiter got %v %v", msgs, ok)
+	}
+	if !strings.Contains(msgs[0].HTML, "&lt;b&gt;hi&lt;/b&gt;") || !strings.Contains(msgs[0].HTML, `<a href="http://example.com/x?a=1&amp;b=2"`) {
+		t.Errorf("message html not escaped and linked: %s", msgs[0].HTML)
+	}
+	// No cursor, or an unknown one: the history at once.
+	for _, cur := range []string{"", "junk", "1"} {
+		_, msgs, ok = answered(t, waiterConn(t, n.addr, cur), 5*time.Second)
+		if !ok || len(msgs) != 2 || msgs[0].ID != first.ID {
+			t.Fatalf("cursor %q: %v", cur, msgs)
+		}
+	}
+	// The deadline answers with an empty list.
+	_, msgs, ok = answered(t, waiterConn(t, n.addr, m.ID), 10*time.Second)
+	if !ok || msgs == nil || len(msgs) != 0 {
+		t.Fatalf("timed-out waiter: %v %v", msgs, ok)
+	}
+	// A client that leaves is forgotten.
+	gone := waiterConn(t, n.addr, m.ID)
+	waitUntil(t, "the waiter to park", func() bool { return parkedCount(t, n.host) == 1 })
+	gone.Close()
+	waitUntil(t, "the departed waiter to be forgotten", func() bool { return parkedCount(t, n.host) == 0 })
 }
 
 // Shutdown answers parked waiters with 503 and Retry-After, then closes.

@@ -102,7 +102,20 @@ func mustContain(t *testing.T, what, s string, wants ...string) {
 // form, switches to Spanish, and gets the static files with a year of
 // caching.
 func TestDemoSite(t *testing.T) {
-	n := startNode(t, demoConfig(t), "netpoll")
+	walkDemo(t, startNode(t, demoConfig(t), "netpoll"))
+}
+
+// The same walk on a server whose every instance is made from a
+// snapshot of the plugin's initialized memory, as the instances after a
+// plugin's first are: they must behave as a freshly initialized one.
+func TestDemoSiteFromSnapshot(t *testing.T) {
+	src := demoConfig(t)
+	n := startPrimedNode(t, src, "netpoll")
+	walkDemo(t, n)
+	checkFromSnapshot(t, n, src)
+}
+
+func walkDemo(t *testing.T, n *node) {
 	v := newVisitor(t, n.addr)
 
 	home := v.page("/demo/")

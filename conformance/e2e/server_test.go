@@ -68,6 +68,20 @@ var buildOnce sync.Mutex
 // the repository root), over transport, on a loopback port.
 func startNode(t testing.TB, src string, transport string) *node {
 	t.Helper()
+	return startNodeOn(t, src, transport, false)
+}
+
+// startPrimedNode is startNode on an engine whose modules a first host,
+// loaded from the same config and then closed, has initialized and
+// snapshotted: every instance of the node's plugins is made from those
+// snapshots (checkFromSnapshot says whether one was not).
+func startPrimedNode(t testing.TB, src string, transport string) *node {
+	t.Helper()
+	return startNodeOn(t, src, transport, true)
+}
+
+func startNodeOn(t testing.TB, src string, transport string, primed bool) *node {
+	t.Helper()
 	root, _ := filepath.Abs("../..")
 	cfg, err := config.Parse("e2e.toml", []byte(src), root)
 	if err != nil {
@@ -89,6 +103,17 @@ func startNode(t testing.TB, src string, transport string) *node {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.Default()
+	}
+	if primed {
+		// The primer keeps its own data (stores, accounts); the modules
+		// and their snapshots are the engine's, and outlive it.
+		pc := cfg
+		pc.Server.DataDir = t.TempDir()
+		primer, err := host.New(context.Background(), engine, pc, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { primer.Close(context.Background()) })
 	}
 	h, err := host.New(context.Background(), engine, cfg, log)
 	if err != nil {
@@ -117,4 +142,34 @@ func (n *node) stop(t testing.TB, grace time.Duration) error {
 	err := n.srv.Shutdown(ctx)
 	n.host.Close(context.Background())
 	return err
+}
+
+// checkFromSnapshot fails unless every instance the node made of a
+// plugin of its config came from the snapshot a primer took, and at
+// least one was made.
+func checkFromSnapshot(t *testing.T, n *node, src string) {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	cfg, err := config.Parse("e2e.toml", []byte(src), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made int64
+	for _, site := range cfg.Sites {
+		for name := range site.Plugins {
+			st, ok := n.host.InstanceStats(site.Name, name)
+			if !ok {
+				t.Fatalf("no plugin %s in site %s", name, site.Name)
+			}
+			if st.Made != st.FromSnapshot || st.NoSnapshot != "" {
+				t.Errorf("site %s plugin %s: %d instances made, %d from the snapshot (%q); want all from it",
+					site.Name, name, st.Made, st.FromSnapshot, st.NoSnapshot)
+			}
+			made += st.Made
+		}
+	}
+	if made == 0 {
+		t.Error("no instance was made: the walk ran on none")
+	}
+	t.Logf("%d snapshot-made instances served", made)
 }
