@@ -18,8 +18,8 @@ func compiledGauge(engine *Engine) prometheus.Collector {
 // InstanceStats says how a plugin's current generation makes its
 // instances.
 type InstanceStats struct {
-	// Live counts its instances, free or serving.
-	Live int
+	// Live counts its instances, free or serving; Idle those free.
+	Live, Idle int
 	// Made counts the instances it created; FromSnapshot those of them
 	// made from the snapshot taken after initialization.
 	Made, FromSnapshot int64
@@ -45,7 +45,7 @@ func (h *Host) InstanceStats(site, plugin string) (InstanceStats, bool) {
 			return InstanceStats{}, false
 		}
 		in := slot.Current().Info()
-		return InstanceStats{Live: in.Idle + in.Busy, Made: in.Made, FromSnapshot: in.FromSnapshot, NoSnapshot: in.NoSnapshot,
+		return InstanceStats{Live: in.Idle + in.Busy, Idle: in.Idle, Made: in.Made, FromSnapshot: in.FromSnapshot, NoSnapshot: in.NoSnapshot,
 			FromImage: in.FromImage, NoImage: in.NoImage}, true
 	}
 	return InstanceStats{}, false

@@ -92,6 +92,23 @@ func startLogging(t testing.TB, also slog.Handler, specs ...config.Site) *sandbo
 	return &sandbox{t: t, h: h, srv: srv, log: rec, logger: logger}
 }
 
+// awaitIdle waits until the site's plugin has a free instance.
+func (sb *sandbox) awaitIdle(site, plugin string) {
+	sb.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		st, ok := sb.h.InstanceStats(site, plugin)
+		if !ok {
+			sb.t.Fatalf("no plugin %s in site %s", plugin, site)
+		}
+		if st.Idle > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			sb.t.Fatalf("site %s plugin %s: no free instance after 30 s (%+v)", site, plugin, st)
+		}
+	}
+}
+
 // with returns a view of sb that reports to t, for subtests.
 func (sb *sandbox) with(t testing.TB) *sandbox {
 	c := *sb

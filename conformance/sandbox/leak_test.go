@@ -26,7 +26,8 @@ func TestHostileMixNoLeaks(t *testing.T) {
 	// of each plugin: the replacement of a killed one is then made as it
 	// is discarded, not by the next request, which would wait for it no
 	// longer than the 100 ms deadline and, on a loaded machine, could be
-	// answered 503 without a call.
+	// answered 503 without a call; each runaway request waits for that
+	// replacement (awaitIdle) before it is sent.
 	sb := start(t,
 		hostileSpec("mix", "mix.test", config.Limits{CallTimeout: config.Duration(60 * time.Second), Memory: config.Size(2 << 20)}),
 		hostileSpec("spin", "spin.test", config.Limits{CallTimeout: config.Duration(100 * time.Millisecond), MinInstances: 1}),
@@ -99,6 +100,12 @@ func TestHostileMixNoLeaks(t *testing.T) {
 				r := schedule[i]
 				if r.site == "spin.test" {
 					runawayMu.Lock()
+					// The replacement of the instance the last runaway
+					// call lost is made in the background; on a loaded
+					// machine it may take longer than the 100 ms this
+					// request would wait for it, and the request would
+					// be answered 503 without a call. Wait for it here.
+					sb.awaitIdle("spin", r.guest)
 				}
 				got := sb.get(r.site, r.target)
 				if r.site == "spin.test" {
