@@ -41,7 +41,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/wasmweb-noisy.XXXXXX")
 log() { printf 'noisy: %s\n' "$*" >&2; }
 MAX_OTHER=25 QUIET_TIMEOUT=20 QUIET_BUDGET=60
 . "$BENCH_DIR/lib.sh" # wrk_row, to_us, fmt_lat, cpu_busy, proc_cpu, children_cpu, wait_quiet, tree_label, need_tools, port_free
-need_tools wrk curl
+need_tools wrk curl taskset
 port_free "$PORT"
 port_free "$ADMIN_PORT"
 

@@ -53,7 +53,7 @@ SCRIPT_START=$SECONDS
 
 log() { printf 'sweep: %s\n' "$*" >&2; }
 . "$BENCH_DIR/lib.sh" # cpu_busy, proc_cpu, children_cpu, wait_quiet, to_us, fmt_lat, wrk_row, base_prepare, build_plugins, tree_label, need_tools
-need_tools wrk curl
+need_tools wrk curl taskset
 
 # ---------------------------------------------------------------- cleanup ---
 declare -A PID=()   # server name -> pid of the running server

@@ -40,7 +40,7 @@ PORT=${PORT:-18480}
 log() { printf 'tenants: %s\n' "$*" >&2; }
 MAX_OTHER=25 QUIET_TIMEOUT=20 QUIET_BUDGET=60
 . bench/lib.sh # need_tools, port_free
-need_tools wrk curl
+need_tools wrk curl taskset
 tmp=$(mktemp -d)
 pid=
 trap '[[ -z $pid ]] || kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -22,7 +22,7 @@ import (
 // child process of its own.
 func TestBrokenDormClosesSleepers(t *testing.T) {
 	if os.Getenv("NETLOOP_BROKEN_DORM") != "1" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenDormClosesSleepers$", "-test.v", "-test.count=1")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenDormClosesSleepers$", "-test.v", "-test.count=1", "-test.timeout=2m")
 		cmd.Env = append(os.Environ(), "NETLOOP_BROKEN_DORM=1")
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "--- PASS: TestBrokenDormClosesSleepers") {

@@ -72,8 +72,9 @@ func startNode(t testing.TB, src string, transport string) *node {
 }
 
 // startPrimedNode is startNode on an engine whose modules a first host,
-// loaded from the same config and then closed, has initialized and
-// snapshotted: every instance of the node's plugins is made from those
+// loaded from the same config and kept open until the test ends (so
+// that the modules and their snapshots stay shared), has initialized
+// and snapshotted: every instance of the node's plugins is made from those
 // snapshots (checkFromSnapshot says whether one was not).
 func startPrimedNode(t testing.TB, src string, transport string) *node {
 	t.Helper()

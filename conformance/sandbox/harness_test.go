@@ -92,19 +92,23 @@ func startLogging(t testing.TB, also slog.Handler, specs ...config.Site) *sandbo
 	return &sandbox{t: t, h: h, srv: srv, log: rec, logger: logger}
 }
 
-// awaitIdle waits until the site's plugin has a free instance.
-func (sb *sandbox) awaitIdle(site, plugin string) {
+// awaitIdle waits until the site's plugin has a free instance, and
+// reports whether it has one. It reports with Errorf, not Fatalf: it is
+// called from the clients' goroutines, with a lock held.
+func (sb *sandbox) awaitIdle(site, plugin string) bool {
 	sb.t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
 		st, ok := sb.h.InstanceStats(site, plugin)
 		if !ok {
-			sb.t.Fatalf("no plugin %s in site %s", plugin, site)
+			sb.t.Errorf("no plugin %s in site %s", plugin, site)
+			return false
 		}
 		if st.Idle > 0 {
-			return
+			return true
 		}
 		if time.Now().After(deadline) {
-			sb.t.Fatalf("site %s plugin %s: no free instance after 30 s (%+v)", site, plugin, st)
+			sb.t.Errorf("site %s plugin %s: no free instance after 30 s (%+v)", site, plugin, st)
+			return false
 		}
 	}
 }

@@ -278,6 +278,15 @@ func (c *Config) check() error {
 	return nil
 }
 
+// keptInstances is the min_instances each plugin keeps: at most its
+// instances, when that is set.
+func keptInstances(l Limits) int {
+	if l.Instances > 0 {
+		return min(l.MinInstances, l.Instances)
+	}
+	return l.MinInstances
+}
+
 // checkQuotas checks a [site.limits] table's quotas.
 func checkQuotas(key string, l Limits, plugins int) error {
 	bad := func(k, format string, args ...any) error {
@@ -300,8 +309,8 @@ func checkQuotas(key string, l Limits, plugins int) error {
 		return bad("site_instances", "must not be negative")
 	case l.SiteInstances > 0 && l.SiteInstances < plugins:
 		return bad("site_instances", "%d is fewer than the site's %d plugins, which need one each", l.SiteInstances, plugins)
-	case l.SiteInstances > 0 && l.MinInstances > 0 && l.MinInstances*plugins > l.SiteInstances:
-		return bad("min_instances", "%d kept for each of the site's %d plugins is more than site_instances = %d", l.MinInstances, plugins, l.SiteInstances)
+	case l.SiteInstances > 0 && plugins > 0 && keptInstances(l) > l.SiteInstances/plugins:
+		return bad("min_instances", "%d kept for each of the site's %d plugins is more than site_instances = %d", keptInstances(l), plugins, l.SiteInstances)
 	}
 	return nil
 }
