@@ -32,6 +32,7 @@ type metrics struct {
 	logLines    *prometheus.CounterVec
 	siteCPU     *prometheus.CounterVec
 	throttled   *prometheus.CounterVec
+	capHits     *prometheus.CounterVec
 	siteLive    *prometheus.GaugeVec
 	coldStarts  *prometheus.HistogramVec
 	parked      prometheus.Gauge
@@ -41,6 +42,14 @@ type metrics struct {
 	fetches     *prometheus.CounterVec
 	unrouted    *statusCounters // requests no site answers: site=""
 }
+
+// The caps wasmweb_site_cap_hits_total counts, by its label.
+const (
+	capResponseBytes = "max_response_bytes"
+	capWaiters       = "max_waiters"
+)
+
+var capNames = []string{capResponseBytes, capWaiters}
 
 // NoRoute is the route label of requests that no route answers: no site
 // serves their host (then site is ""), or no route of the site matches
@@ -93,6 +102,9 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 		siteCPU: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_site_cpu_seconds_total", Help: "Time spent in guest calls, by site: what the site's cpu quota counts.",
 		}, []string{"site"}),
+		capHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wasmweb_site_cap_hits_total", Help: "Guest calls a site's cap ended or refused, by site and cap: max_response_bytes (the response was replaced by 500), max_waiters (the wait failed with ERR_TOO_LARGE).",
+		}, []string{"site", "cap"}),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmweb_site_throttled_total", Help: "Requests a site's quota answered without a guest call (429 or 503 with Retry-After), by site and reason: cpu, concurrency, rate, instances.",
 		}, []string{"site", "reason"}),
@@ -125,7 +137,7 @@ func newMetrics(conns func() float64, build status.Build) *metrics {
 	info.WithLabelValues(build.Version, build.GoVersion, build.Wazero, build.ABI).Set(1)
 	m.reg.MustRegister(m.parked, m.resumed, m.shared, m.published, open, sleeping, info)
 	m.reg.MustRegister(m.requests, m.calls, m.callSeconds, m.instances, m.creations, m.misses, m.traps, m.kills, m.yields, m.refusals, m.logBytes, m.logLines,
-		m.siteCPU, m.throttled, m.siteLive, m.coldStarts,
+		m.siteCPU, m.throttled, m.capHits, m.siteLive, m.coldStarts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

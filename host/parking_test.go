@@ -110,6 +110,9 @@ func TestMaxWaiters(t *testing.T) {
 	if n := host.ParkedCount(h, "cap"); n != max {
 		t.Fatalf("after a refused wait: %d parked, want %d", n, max)
 	}
+	if n := metricSum(t, h, "wasmweb_site_cap_hits_total", `site="cap"`, `cap="max_waiters"`); n != 1 {
+		t.Errorf("max_waiters hits: %v, want 1", n)
+	}
 	for i := range max {
 		if status, body, _ := memAnswer(sendGET(t, srv, fmt.Sprintf("/publish?cap%d", i)), 10*time.Second); status != 200 || body != "published" {
 			t.Fatalf("publish: %d %q", status, body)

@@ -19,6 +19,9 @@ type QuotaStatus struct {
 	// Throttled counts requests refused without a guest call, by
 	// reason: cpu, concurrency, rate, instances.
 	Throttled map[string]uint64 `json:"throttled"`
+	// CapHits counts the guest calls the site's caps ended or refused,
+	// by cap: max_response_bytes, max_waiters.
+	CapHits map[string]uint64 `json:"cap_hits"`
 	// Instances counts the live instances of all the site's plugins.
 	Instances int `json:"instances"`
 	// Running and Waiting count guest calls in progress and waiting for
@@ -55,6 +58,7 @@ func (s *Site) quotaStatus() QuotaStatus {
 		Limits: QuotaLimits{CPUMS: float64(l.CPU) / float64(time.Millisecond), Concurrency: l.Concurrency,
 			Rate: l.Rate, Burst: l.Burst, SiteInstances: l.Instances},
 		Throttled: map[string]uint64{},
+		CapHits:   map[string]uint64{},
 		Instances: s.quota.Instances().Live(),
 		Running:   s.quota.Running(),
 		Waiting:   s.quota.Waiting(),
@@ -69,6 +73,12 @@ func (s *Site) quotaStatus() QuotaStatus {
 		q.Throttled[name] = 0
 		if m := read(s.counters.Throttled[r]); m != nil {
 			q.Throttled[name] = uint64(m.GetCounter().GetValue())
+		}
+	}
+	for name, c := range s.capHits {
+		q.CapHits[name] = 0
+		if m := read(c); m != nil {
+			q.CapHits[name] = uint64(m.GetCounter().GetValue())
 		}
 	}
 	if m := read(s.coldStarts); m != nil {

@@ -235,6 +235,9 @@ func (s *Site) callGuest(w *netloop.Response, r *netloop.Request, rt *route.Rout
 		p.Failed()
 		f := in.Fail(nil, result)
 		f.Kind, f.Message = guest.KindRejected, reason
+		if reason == hostfuncs.ReasonResponseTooLarge {
+			s.capHits[capResponseBytes].Inc()
+		}
 		s.logFailure(rt, c.RequestID(), f)
 		c.Unpark()
 		s.failResponse(w, 500)

@@ -61,6 +61,9 @@ type Site struct {
 	// starts', for the admin API.
 	counters   quota.Counters
 	coldStarts prometheus.Observer
+	// capHits counts the calls the site's caps ended or refused, by cap:
+	// max_response_bytes and max_waiters.
+	capHits map[string]prometheus.Counter
 
 	// Live changes (reload.go): the requests that hold the site and its
 	// retirement, whether its broker and parking are its own to close
@@ -115,10 +118,14 @@ func newSite(ctx context.Context, spec config.Site, e siteEnv, prev *Site) (*Sit
 		plugins: map[string]*guest.Slot{}, loads: map[string]guest.Config{},
 		noRoute: newStatusCounters(e.m.requests, spec.Name, NoRoute)}
 	s.counters, s.coldStarts = e.m.forQuota(spec.Name), e.m.coldStarts.WithLabelValues(spec.Name)
+	s.capHits = map[string]prometheus.Counter{}
+	for _, c := range capNames {
+		s.capHits[c] = e.m.capHits.WithLabelValues(spec.Name, c)
+	}
 	s.quota = quota.NewSite(spec.Name, quotaLimits(spec.Limits), s.counters, e.sched)
 	s.env = hostfuncs.Site{
 		Debug: spec.Debug, XSRF: spec.XSRF, MaxResponseBytes: int64(spec.Limits.MaxResponseBytes),
-		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published,
+		Guard: &s.guard, LocaleCookie: spec.Locale.Cookie, Published: e.m.published, WaitsRefused: s.capHits[capWaiters],
 		OwnsCookieDomain: func(reqHost, domain string) bool { return e.table().OwnsCookieDomain(s, reqHost, domain) },
 		KV:               hostfuncs.KV{Stores: e.kv, Site: spec.Name, Limits: kvLimits(spec.KV)},
 	}

@@ -53,6 +53,9 @@ type Site struct {
 	Fetches *prometheus.CounterVec
 	// Published counts the messages guests publish.
 	Published prometheus.Counter
+	// WaitsRefused counts the waits max_waiters refused; nil counts
+	// none.
+	WaitsRefused prometheus.Counter
 	// KV is the site's key-value store.
 	KV KV
 }
@@ -144,6 +147,10 @@ func (c *Call) Share() {
 }
 
 // fail marks the response as failed; the client will get 500.
+// ReasonResponseTooLarge is the reason a response over the site's
+// max_response_bytes fails with.
+const ReasonResponseTooLarge = "response body over max_response_bytes"
+
 func (c *Call) fail(reason string) {
 	if !c.failed {
 		c.failed, c.reason = true, reason

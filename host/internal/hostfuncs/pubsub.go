@@ -58,6 +58,9 @@ func wait(c *Call, topic string, cursor int64, timeoutMs int32) int32 {
 	case errors.Is(err, longpoll.ErrDraining):
 		return abi.ErrUnavailable
 	case errors.Is(err, longpoll.ErrFull):
+		if s.WaitsRefused != nil {
+			s.WaitsRefused.Inc()
+		}
 		return abi.ErrTooLarge
 	case errors.Is(err, longpoll.ErrSent):
 		return abi.ErrFinished

@@ -42,7 +42,7 @@ func render(c *Call, name string, raw []byte) int32 {
 		c.fail(err.Error()) // names the template, line and cause
 		return abi.ErrInvalid
 	case c.written+int64(len(out)) > c.site.MaxResponseBytes:
-		c.fail("response body over max_response_bytes")
+		c.fail(ReasonResponseTooLarge)
 		return abi.ErrTooLarge
 	}
 	if _, ok := c.w.HeaderValue("Content-Type"); !ok {

@@ -72,7 +72,7 @@ func respWrite(c *Call, b []byte) int32 {
 	case c.finished:
 		return abi.ErrFinished
 	case c.written+int64(len(b)) > c.site.MaxResponseBytes:
-		c.fail("response body over max_response_bytes")
+		c.fail(ReasonResponseTooLarge)
 		return abi.ErrTooLarge
 	}
 	c.written += int64(len(b))
