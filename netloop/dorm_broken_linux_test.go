@@ -3,9 +3,7 @@
 package netloop_test
 
 import (
-	"bufio"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -68,14 +66,7 @@ func TestBrokenDormClosesSleepers(t *testing.T) {
 	}
 
 	// A request parked now stays with netpoll, and is answered.
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	pk := nextParked(t, p)
+	c, br, pk := parkOne(t, p, addr)
 	time.Sleep(50 * time.Millisecond)
 	if s := netloop.Sleeping(); s != 0 {
 		t.Fatalf("Sleeping: %d after the dorm broke, want 0", s)

@@ -25,15 +25,7 @@ import (
 func TestSleepingConnection(t *testing.T) {
 	srv, p, addr := startParker(t, "netpoll")
 	base := netloop.Sleeping()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	br := bufio.NewReader(c)
-
-	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-	pk := nextParked(t, p)
+	c, br, pk := parkOne(t, p, addr)
 	waitFor(t, "the parked connection to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+1 })
 	if err := pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
 		w.WriteString("woken:" + string(r.Target))
@@ -151,6 +143,20 @@ func TestSleepingConnectionHalfClosed(t *testing.T) {
 	waitFor(t, "the connection to be forgotten", 5*time.Second, func() bool {
 		return netloop.Sleeping() == base && srv.Conns() == 0
 	})
+}
+
+// parkOne opens a connection, closed when the test ends, that parks
+// GET /wait, and returns it, a reader of its answers and the parked
+// request.
+func parkOne(t *testing.T, p *parker, addr string) (net.Conn, *bufio.Reader, *netloop.Parked) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	io.WriteString(c, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
+	return c, bufio.NewReader(c), nextParked(t, p)
 }
 
 // sleepMany opens n connections that each park GET /wait?i, and waits

@@ -141,10 +141,9 @@ func TestChatLongPoll(t *testing.T) {
 // The same on instances made from the plugins' snapshots only.
 func TestChatLongPollFromSnapshot(t *testing.T) {
 	forTransports(t, func(t *testing.T, transport string) {
-		src := fmt.Sprintf(chatConfig, "2s")
-		n := startPrimedNode(t, src, transport)
+		n := startPrimedNode(t, fmt.Sprintf(chatConfig, "2s"), transport)
 		chatLongPoll(t, n)
-		checkFromSnapshot(t, n, src)
+		checkFromSnapshot(t, n)
 	})
 }
 

@@ -109,10 +109,9 @@ func TestDemoSite(t *testing.T) {
 // snapshot of the plugin's initialized memory, as the instances after a
 // plugin's first are: they must behave as a freshly initialized one.
 func TestDemoSiteFromSnapshot(t *testing.T) {
-	src := demoConfig(t)
-	n := startPrimedNode(t, src, "netpoll")
+	n := startPrimedNode(t, demoConfig(t), "netpoll")
 	walkDemo(t, n)
-	checkFromSnapshot(t, n, src)
+	checkFromSnapshot(t, n)
 }
 
 func walkDemo(t *testing.T, n *node) {

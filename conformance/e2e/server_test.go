@@ -58,6 +58,7 @@ methods = ["POST"]
 type node struct {
 	addr string
 	host *host.Host
+	cfg  config.Config // what the host loaded
 	srv  *netloop.Server
 	done chan error
 }
@@ -128,7 +129,7 @@ func startNodeOn(t testing.TB, src string, transport string, primed bool) *node 
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{addr: ln.Addr().String(), host: h, done: make(chan error, 1)}
+	n := &node{addr: ln.Addr().String(), host: h, cfg: cfg, done: make(chan error, 1)}
 	n.srv = netloop.NewServer(netloop.Config{}, h, tr)
 	n.srv.RegisterOnShutdown(h.Drain)
 	go func() { n.done <- n.srv.Serve(ln) }()
@@ -148,15 +149,10 @@ func (n *node) stop(t testing.TB, grace time.Duration) error {
 // checkFromSnapshot fails unless every instance the node made of a
 // plugin of its config came from the snapshot a primer took, and at
 // least one was made.
-func checkFromSnapshot(t *testing.T, n *node, src string) {
+func checkFromSnapshot(t *testing.T, n *node) {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	cfg, err := config.Parse("e2e.toml", []byte(src), root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var made int64
-	for _, site := range cfg.Sites {
+	for _, site := range n.cfg.Sites {
 		for name := range site.Plugins {
 			st, ok := n.host.InstanceStats(site.Name, name)
 			if !ok {

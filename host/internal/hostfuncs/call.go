@@ -146,11 +146,11 @@ func (c *Call) Share() {
 	}
 }
 
-// fail marks the response as failed; the client will get 500.
 // ReasonResponseTooLarge is the reason a response over the site's
 // max_response_bytes fails with.
 const ReasonResponseTooLarge = "response body over max_response_bytes"
 
+// fail marks the response as failed; the client will get 500.
 func (c *Call) fail(reason string) {
 	if !c.failed {
 		c.failed, c.reason = true, reason
