@@ -18,11 +18,75 @@ const (
 	ExportInitialize = "_initialize"
 	// ExportHandle, "(route i32) -> (status i32)", handles one request.
 	ExportHandle = "wasmweb_handle"
+	// ExportServe, "(route i32, method i32) -> (status i32)", is
+	// optional: when the guest has it, the host calls it instead of
+	// ExportHandle, with the request's method as a method number
+	// (MethodGet, ...), so that the guest need not ask for it.
+	ExportServe = "wasmweb_serve"
 	// ExportHandlers, "() -> (names i64)", is optional: it returns the
 	// guest's handler names, NUL-separated, as a pointer (low 32 bits)
 	// and a length (high 32 bits). The host calls it once at load.
 	ExportHandlers = "wasmweb_handlers"
 )
+
+// Method numbers, the second argument of ExportServe.
+const (
+	// MethodOther is a method without a number: the guest reads it with
+	// FieldMethod.
+	MethodOther = 0
+	MethodGet   = 1
+	MethodHead  = 2
+	MethodPost  = 3
+	MethodPut   = 4
+	// MethodDelete and the rest follow MethodPut.
+	MethodDelete  = 5
+	MethodPatch   = 6
+	MethodOptions = 7
+)
+
+// MethodNumber returns the method number of the method m, MethodOther
+// for a method without one. Methods are case-sensitive.
+func MethodNumber(m string) int32 {
+	switch m {
+	case "GET":
+		return MethodGet
+	case "HEAD":
+		return MethodHead
+	case "POST":
+		return MethodPost
+	case "PUT":
+		return MethodPut
+	case "DELETE":
+		return MethodDelete
+	case "PATCH":
+		return MethodPatch
+	case "OPTIONS":
+		return MethodOptions
+	}
+	return MethodOther
+}
+
+// MethodName returns the method whose number is n, "" for MethodOther
+// and for a number that names no method.
+func MethodName(n int32) string {
+	switch n {
+	case MethodGet:
+		return "GET"
+	case MethodHead:
+		return "HEAD"
+	case MethodPost:
+		return "POST"
+	case MethodPut:
+		return "PUT"
+	case MethodDelete:
+		return "DELETE"
+	case MethodPatch:
+		return "PATCH"
+	case MethodOptions:
+		return "OPTIONS"
+	}
+	return ""
+}
 
 // Caps of what ExportHandlers returns.
 const (
@@ -34,7 +98,7 @@ const (
 	MaxHandlerNames = 64 << 10
 )
 
-// Results of ExportHandle.
+// Results of ExportHandle and ExportServe.
 const (
 	// StatusDone: the response is complete.
 	StatusDone = 0

@@ -206,7 +206,7 @@ func (s *Site) callGuest(w *netloop.Response, r *netloop.Request, rt *route.Rout
 	}
 	c := in.State().(*hostfuncs.Call)
 	c.Begin(&s.env, r, w, rt, params, s.reqIDs.Add(1), timedOut)
-	result, err := in.Handle(rt.ID)
+	result, err := in.Handle(rt.ID, abi.MethodNumber(unsafeString(r.Method)))
 	took, end := in.Ran()
 	s.quota.Leave()
 	reason, rejected := c.Rejected()

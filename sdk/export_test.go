@@ -5,7 +5,7 @@ package sdk
 func ForgetScratch() { current.big = nil }
 
 // ForgetRoutes empties the route cache, as in a fresh instance.
-func ForgetRoutes() { clear(routes) }
+func ForgetRoutes() { routes = nil }
 
 // HandlerNames returns what wasmweb_handlers returns the names of.
 func HandlerNames() string { return string(handlerNames()) }

@@ -2,7 +2,11 @@
 
 package sdk
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/wasmweb/wasmweb/abi"
+)
 
 // wasmwebHandle is the guest's wasmweb_handle export (abi/ABI.md section
 // 4). Its name is a literal for the same reason as the imports', and
@@ -10,7 +14,16 @@ import "unsafe"
 //
 //go:wasmexport wasmweb_handle
 func wasmwebHandle(route int32) int32 {
-	return handle(route)
+	return handle(route, abi.MethodOther)
+}
+
+// wasmwebServe is the guest's wasmweb_serve export (abi/ABI.md section
+// 4): a host that knows it calls it instead of wasmweb_handle, with the
+// request's method number, which spares Context.Method a host call.
+//
+//go:wasmexport wasmweb_serve
+func wasmwebServe(route, method int32) int32 {
+	return handle(route, method)
 }
 
 // wasmwebHandlers is the guest's wasmweb_handlers export (abi/ABI.md

@@ -32,8 +32,9 @@ type handler struct {
 	name string
 	// fn serves every method; nil for a method set.
 	fn func(c *Context)
-	// methods maps a method to its handler; HEAD falls back to GET.
-	methods map[string]func(c *Context)
+	// methods holds a method set's handlers; HEAD falls back to GET. An
+	// array, not a map: the lookup is on every request.
+	methods methodTable
 	// prepare runs before a method handler; may be nil.
 	prepare func(c *Context)
 	// allow is the Allow header of a 405.
@@ -91,16 +92,16 @@ func Handle(name string, h any) {
 		hd.fn = f
 	default:
 		hd.methods = methodsOf(h)
-		if len(hd.methods) == 0 {
+		hd.allow = allowHeader(&hd.methods)
+		if hd.allow == "" {
 			panic("sdk: Handle: handler " + strconv.Quote(name) +
 				" is neither a func(*sdk.Context) nor a value with a Get, Head, Post, Delete, Patch, Put or Options method")
 		}
 		if p, ok := h.(prepareHandler); ok {
 			hd.prepare = p.Prepare
 		}
-		hd.allow = allowHeader(hd.methods)
 	}
-	if hd.fn == nil && hd.methods == nil {
+	if hd.fn == nil && hd.allow == "" {
 		panic("sdk: Handle: handler " + strconv.Quote(name) + " is a nil func")
 	}
 	handlers[name] = hd
@@ -108,39 +109,42 @@ func Handle(name string, h any) {
 }
 
 // allowOrder is the order of an Allow header.
-var allowOrder = []string{"GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"}
+var allowOrder = [...]string{"GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"}
 
-func methodsOf(h any) map[string]func(c *Context) {
-	m := map[string]func(c *Context){}
+// methodTable holds a method set's handlers by method number
+// (abi.MethodNumber); MethodOther's entry stays nil.
+type methodTable [abi.MethodOptions + 1]func(c *Context)
+
+func methodsOf(h any) (m methodTable) {
 	if x, ok := h.(getHandler); ok {
-		m["GET"] = x.Get
-		m["HEAD"] = x.Get
+		m[abi.MethodGet] = x.Get
+		m[abi.MethodHead] = x.Get
 	}
 	if x, ok := h.(headHandler); ok {
-		m["HEAD"] = x.Head
+		m[abi.MethodHead] = x.Head
 	}
 	if x, ok := h.(postHandler); ok {
-		m["POST"] = x.Post
+		m[abi.MethodPost] = x.Post
 	}
 	if x, ok := h.(deleteHandler); ok {
-		m["DELETE"] = x.Delete
+		m[abi.MethodDelete] = x.Delete
 	}
 	if x, ok := h.(patchHandler); ok {
-		m["PATCH"] = x.Patch
+		m[abi.MethodPatch] = x.Patch
 	}
 	if x, ok := h.(putHandler); ok {
-		m["PUT"] = x.Put
+		m[abi.MethodPut] = x.Put
 	}
 	if x, ok := h.(optionsHandler); ok {
-		m["OPTIONS"] = x.Options
+		m[abi.MethodOptions] = x.Options
 	}
 	return m
 }
 
-func allowHeader(methods map[string]func(c *Context)) string {
+func allowHeader(methods *methodTable) string {
 	var allow []string
 	for _, m := range allowOrder {
-		if methods[m] != nil {
+		if methods[abi.MethodNumber(m)] != nil {
 			allow = append(allow, m)
 		}
 	}
@@ -153,7 +157,7 @@ func (h *handler) serve(c *Context) {
 		h.fn(c)
 		return
 	}
-	m := h.methods[c.Method()]
+	m := h.methods[abi.MethodNumber(c.Method())]
 	if m == nil {
 		if c.SetHeader("Allow", h.allow) == nil {
 			c.Error(405)
@@ -169,10 +173,15 @@ func (h *handler) serve(c *Context) {
 	m(c)
 }
 
-// routes caches each route's handler: the host numbers the routes that
-// name this plugin, and a route's handler name is fixed for the plugin
-// generation's lifetime. Only handle touches it, one call at a time.
-var routes = map[int32]*handler{}
+// routes caches each route's handler, by route number: the host numbers
+// the routes that name this plugin from 0, and a route's handler name is
+// fixed for the plugin generation's lifetime. Only handle touches it, one
+// call at a time. A slice, not a map, since it is read on every request;
+// a route number past maxCachedRoute (no host numbers that many) is not
+// cached.
+var routes []*handler
+
+const maxCachedRoute = 4096
 
 // abi.StatusFailed and abi.StatusPanicked are the wasmweb_handle results
 // of a failed request: the host fails any result other than STATUS_DONE
@@ -192,16 +201,21 @@ type requestError struct {
 // allocation per request; handlers must not keep it after they return.
 var current Context
 
-// handle serves one request: it is the body of the wasmweb_handle export.
-func handle(route int32) (status int32) {
+// handle serves one request: it is the body of the wasmweb_handle and
+// wasmweb_serve exports. method is the request's method number, or
+// abi.MethodOther when the host did not say (Method asks then).
+func handle(route, method int32) (status int32) {
 	c := &current
-	*c = Context{big: c.big}
+	*c = Context{big: c.big, method: abi.MethodName(method)}
 	defer func() {
 		if r := recover(); r != nil {
 			status = c.recovered(r)
 		}
 	}()
-	h := routes[route]
+	var h *handler
+	if route >= 0 && int(route) < len(routes) {
+		h = routes[route]
+	}
 	if h == nil {
 		name := c.field(abi.FieldHandler)
 		h = handlers[name]
@@ -212,7 +226,12 @@ func handle(route int32) (status int32) {
 			logError("sdk: no handler registered as " + strconv.Quote(name) + "; this plugin has " + registeredNames())
 			return abi.StatusFailed
 		}
-		routes[route] = h
+		if route >= 0 && route <= maxCachedRoute {
+			if int(route) >= len(routes) {
+				routes = append(routes, make([]*handler, int(route)+1-len(routes))...)
+			}
+			routes[route] = h
+		}
 	}
 	c.handler = h
 	h.serve(c)

@@ -99,6 +99,33 @@ func TestMethodDispatch(t *testing.T) {
 	}
 }
 
+// TestMethodFromTheCall checks that a method the host numbers
+// (wasmweb_serve's method argument) costs no host call, and that any
+// other method is read from the host, once.
+func TestMethodFromTheCall(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		reads  int
+	}{
+		{"GET", 0}, {"HEAD", 0}, {"POST", 0}, {"PUT", 0}, {"DELETE", 0}, {"PATCH", 0}, {"OPTIONS", 0},
+		{"BREW", 1}, {"get", 1},
+	} {
+		resp := sdktest.Serve("test-func", sdktest.NewRequest(tc.method, "/"))
+		if resp.Status != 200 || (tc.method != "HEAD" && string(resp.Body) != tc.method) {
+			t.Errorf("%s: %d %q, want 200 with the method", tc.method, resp.Status, resp.Body)
+		}
+		n := 0
+		for _, c := range resp.Trace {
+			if strings.HasPrefix(c, "req_get(field=0,") {
+				n++
+			}
+		}
+		if n != tc.reads {
+			t.Errorf("%s: read the method from the host %d times, want %d; trace %q", tc.method, n, tc.reads, resp.Trace)
+		}
+	}
+}
+
 func TestPanic(t *testing.T) {
 	resp := sdktest.Serve("test-panic", nil)
 	if resp.Status != 500 || strings.Contains(string(resp.Body), "partial") {

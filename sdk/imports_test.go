@@ -54,7 +54,7 @@ func TestWasmImportsMatchABI(t *testing.T) {
 			}
 			imported[d.name] = d.goName
 		case "wasmexport":
-			if d.name != consts["ExportHandle"] && d.name != consts["ExportHandlers"] && d.name != consts["ExportInitialize"] {
+			if d.name != consts["ExportHandle"] && d.name != consts["ExportServe"] && d.name != consts["ExportHandlers"] && d.name != consts["ExportInitialize"] {
 				t.Errorf("%s: exports %q, which is no abi.Export* function", where, d.name)
 			}
 			exported[d.name] = true
@@ -84,7 +84,7 @@ func TestWasmImportsMatchABI(t *testing.T) {
 	for goName := range calls {
 		t.Errorf("hostcall.%s is named after no abi.Func* constant", goName)
 	}
-	for _, name := range []string{"ExportHandle", "ExportHandlers"} {
+	for _, name := range []string{"ExportHandle", "ExportServe", "ExportHandlers"} {
 		if !exported[consts[name]] {
 			t.Errorf("abi.%s (%q) is not exported", name, consts[name])
 		}

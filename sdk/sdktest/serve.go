@@ -2,7 +2,7 @@
 // against a fake host that keeps the ABI's rules.
 //
 // Serve runs a handler registered with sdk.Handle through the same
-// dispatch code as the plugin's wasmweb_handle export, so Prepare, 405s,
+// dispatch code as the plugin's wasmweb_serve export, so Prepare, 405s,
 // missing arguments and panics behave as they do under the real host. The
 // fake host refuses what the real one refuses (header names that are not
 // tokens, values with CR, LF or NUL, the headers the host owns, statuses
@@ -55,7 +55,7 @@ import (
 	"github.com/wasmweb/wasmweb/abi"
 	"github.com/wasmweb/wasmweb/sdk/internal/native"
 
-	// The sdk registers its wasmweb_handle with package native when linked in.
+	// The sdk registers its wasmweb_serve with package native when linked in.
 	_ "github.com/wasmweb/wasmweb/sdk"
 )
 
@@ -162,7 +162,7 @@ func (b *Broker) serve(handler string, req *Request, timedOut bool) *Response {
 	id, requestID := route(handler)
 	h := newFakeHost(b, handler, requestID, req)
 	h.timedOut = timedOut
-	result := native.Serve(h, noRequest{}, id)
+	result := native.Serve(h, noRequest{}, id, abi.MethodNumber(req.method))
 	if h.parked != nil {
 		if result == abi.StatusWait && h.failure == "" {
 			return &Response{

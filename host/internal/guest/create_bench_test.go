@@ -166,7 +166,7 @@ func BenchmarkIsolatedCall(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := in.Handle(0); err != nil {
+				if _, err := in.Handle(0, 0); err != nil {
 					b.Fatal(err)
 				}
 				p.Put(in, false)

@@ -109,7 +109,7 @@ func TestSlotHammer(t *testing.T) {
 					p.Release()
 					return
 				}
-				if _, err := in.Handle(0); err != nil {
+				if _, err := in.Handle(0, 0); err != nil {
 					failed.Add(1)
 					t.Errorf("call: %v", err)
 				}
@@ -180,7 +180,7 @@ func TestSwapWaitsForCalls(t *testing.T) {
 	}
 	next.Release()
 	// The held generation still serves its call.
-	if _, err := in.Handle(0); err != nil {
+	if _, err := in.Handle(0, 0); err != nil {
 		t.Fatalf("call on the replaced generation: %v", err)
 	}
 	if mods, _ := rt.Live(); mods != 2 || slot.Generations() != 2 {

@@ -26,19 +26,21 @@ func FromContext(ctx context.Context) *Instance {
 	return in
 }
 
-// Handle calls the guest's wasmweb_handle(route) under the plugin's call
-// deadline and returns its result. An error means the instance is
+// Handle calls the guest's wasmweb_serve(route, method), or its
+// wasmweb_handle(route) when it has no wasmweb_serve, under the plugin's
+// call deadline and returns its result; method is the request's method
+// number (abi.MethodNumber). An error means the instance is
 // broken: ErrDeadline or ErrUnloading when the call was stopped, or the
 // guest's trap (IsTrap tells misuse of the ABI apart).
-func (in *Instance) Handle(route int32) (uint32, error) {
+func (in *Instance) Handle(route, method int32) (uint32, error) {
 	p := in.pool
 	start := time.Now()
 	in.startCall(start)
 	if p.timeout > 0 {
 		in.deadline.Store(start.Add(p.timeout).UnixNano())
 	}
-	in.stack[0] = uint64(uint32(route))
-	err := in.handle.CallWithStack(in.ctx, in.stack[:])
+	in.stack[0], in.stack[1] = uint64(uint32(route)), uint64(uint32(method))
+	err := in.handle.CallWithStack(in.ctx, in.stack[:in.args])
 	end := time.Now()
 	in.endCall()
 	in.deadline.Store(0)

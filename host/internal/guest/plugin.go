@@ -229,7 +229,8 @@ type Plugin struct {
 type Instance struct {
 	pool   *Plugin
 	mod    api.Module
-	handle api.Function
+	handle api.Function      // wasmweb_serve when the guest has it, else wasmweb_handle
+	args   int               // handle's arguments: 2 for wasmweb_serve, 1 for wasmweb_handle
 	ctx    context.Context   // carries the instance to host functions
 	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout, or interpreted
 	// cancel ends ctx, which stops an interpreted instance's call: the
@@ -237,7 +238,7 @@ type Instance struct {
 	// watchdog's write would race with it (the compiler's machine code
 	// reads it outside Go's memory model). nil when compiled.
 	cancel  context.CancelFunc
-	stack   [1]uint64
+	stack   [2]uint64
 	logs    *guestlog.Call // the running call's share of the log; its stdout and stderr
 	slice   int64          // when the running call started or last gave the core up (yield.go)
 	yielded int64          // how long the running or last call has waited with the core given up
@@ -322,7 +323,11 @@ func (p *Plugin) create() (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in.handle = in.mod.ExportedFunction(abi.ExportHandle)
+	if in.handle = in.mod.ExportedFunction(abi.ExportServe); in.handle != nil {
+		in.args = 2 // checked at load: (route, method) -> status
+	} else {
+		in.handle, in.args = in.mod.ExportedFunction(abi.ExportHandle), 1
+	}
 	p.made.Add(1)
 	p.m.Creations.Inc()
 	return in, nil

@@ -272,6 +272,9 @@ func (r *Runtime) checkModule(cm wazero.CompiledModule) error {
 	if start, ok := exports[interrupt.ExportStart]; ok && (len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0) {
 		return fmt.Errorf("the start function has signature %s, want () -> ()", signature(start))
 	}
+	if sv, ok := exports[abi.ExportServe]; ok && (!sameTypes(sv.ParamTypes(), api.ValueTypeI32, api.ValueTypeI32) || !sameTypes(sv.ResultTypes(), api.ValueTypeI32)) {
+		return fmt.Errorf("export %s has signature %s, want (i32, i32) -> (i32)", abi.ExportServe, signature(sv))
+	}
 	if hs, ok := exports[abi.ExportHandlers]; ok && (len(hs.ParamTypes()) != 0 || !sameTypes(hs.ResultTypes(), api.ValueTypeI64)) {
 		return fmt.Errorf("export %s has signature %s, want () -> (i64)", abi.ExportHandlers, signature(hs))
 	}

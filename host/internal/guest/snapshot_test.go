@@ -13,7 +13,7 @@ import (
 // the whole memory after the call.
 func call(t *testing.T, in *Instance, route int32) (string, []byte) {
 	t.Helper()
-	if _, err := in.Handle(route); err != nil {
+	if _, err := in.Handle(route, 0); err != nil {
 		t.Fatal(err)
 	}
 	mem := in.mod.Memory()
@@ -202,7 +202,7 @@ func TestSnapshotUnsafe(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := in.Handle(0); err != nil {
+				if _, err := in.Handle(0, 0); err != nil {
 					t.Fatal(err)
 				}
 				ins = append(ins, in)

@@ -107,7 +107,7 @@ func TestSharedCompiledModule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := in.Handle(0); err != nil {
+		if _, err := in.Handle(0, 0); err != nil {
 			t.Fatal(err)
 		}
 		p.Put(in, false)
@@ -190,7 +190,7 @@ func TestReapIdleInstances(t *testing.T) {
 		t.Fatalf("a second call with the pool at its minimum: %v", err)
 	}
 	for _, in := range []*Instance{a, b} {
-		if _, err := in.Handle(0); err != nil {
+		if _, err := in.Handle(0, 0); err != nil {
 			t.Fatal(err)
 		}
 		p.Put(in, false)
@@ -238,7 +238,7 @@ func TestReapToZeroUnderLoad(t *testing.T) {
 					t.Errorf("call %d during the reaping: %v", i, err)
 					return
 				}
-				if _, err := in.Handle(0); err != nil {
+				if _, err := in.Handle(0, 0); err != nil {
 					t.Errorf("call %d during the reaping: %v", i, err)
 				}
 				p.Put(in, false)

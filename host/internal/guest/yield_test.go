@@ -65,7 +65,7 @@ func TestLongCallYields(t *testing.T) {
 				mem.WriteByte(0, 1)
 				close(wrote)
 			}()
-			if _, err := in.Handle(0); err != nil {
+			if _, err := in.Handle(0, 0); err != nil {
 				t.Fatal(err)
 			}
 			<-wrote
@@ -151,7 +151,7 @@ func BenchmarkNeighbourWait(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 			done := make(chan error, 1)
 			go func() {
-				_, err := in.Handle(0)
+				_, err := in.Handle(0, 0)
 				done <- err
 			}()
 			const nap = 100 * time.Microsecond
@@ -186,7 +186,7 @@ func BenchmarkLongCall(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 			b.ResetTimer()
 			for range b.N {
-				if _, err := in.Handle(1000); err != nil {
+				if _, err := in.Handle(1000, 0); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -235,7 +235,7 @@ func newShareRig(t *testing.T) *shareRig {
 func spinning(in *Instance) (release func(), done <-chan error) {
 	ch := make(chan error, 1)
 	go func() {
-		_, err := in.Handle(0)
+		_, err := in.Handle(0, 0)
 		ch <- err
 	}()
 	return func() { in.mod.Memory().WriteByte(0, 1) }, ch
@@ -308,7 +308,7 @@ func TestShareDeadline(t *testing.T) {
 	waitFor(t, func() bool { return r.share.Held() == 1 })
 
 	waiter := get(t, r.short)
-	if _, err := waiter.Handle(0); !errors.Is(err, ErrDeadline) {
+	if _, err := waiter.Handle(0, 0); !errors.Is(err, ErrDeadline) {
 		t.Fatalf("the call waiting for a turn: %v, want %v", err, ErrDeadline)
 	}
 	if h, w := r.share.Held(), r.share.Waiting(); h != 1 || w != 0 {
@@ -326,7 +326,7 @@ func TestShareDeadline(t *testing.T) {
 
 	// Alone, the call takes the turn and computes until its deadline.
 	runaway := get(t, r.short)
-	if _, err := runaway.Handle(0); !errors.Is(err, ErrDeadline) {
+	if _, err := runaway.Handle(0, 0); !errors.Is(err, ErrDeadline) {
 		t.Fatalf("the runaway call: %v, want %v", err, ErrDeadline)
 	}
 	if h, w := r.share.Held(), r.share.Waiting(); h != 0 || w != 0 {
@@ -342,7 +342,7 @@ func TestShareTrap(t *testing.T) {
 	trapper, waiter := get(t, r.a), get(t, r.a)
 	trapped := make(chan error, 1)
 	go func() {
-		_, err := trapper.Handle(-200_000) // 200 million turns, then unreachable
+		_, err := trapper.Handle(-200_000, 0) // 200 million turns, then unreachable
 		trapped <- err
 	}()
 	waitFor(t, func() bool { return r.share.Held() == 1 })
@@ -461,7 +461,7 @@ func BenchmarkNeighbourBatch(b *testing.B) {
 			done := make(chan error, 1)
 			start := time.Now()
 			go func() {
-				_, err := in.Handle(0)
+				_, err := in.Handle(0, 0)
 				done <- err
 			}()
 			batches := make([]time.Duration, 0, b.N)

@@ -136,7 +136,7 @@ type Route struct {
 	Plugin  string
 	Handler string // the name the plugin registered the handler under
 	Key     string // the route's config key, such as "site[0].route[5]", for logs
-	ID      int32  // the route's number among its plugin's routes, passed to wasmweb_handle
+	ID      int32  // the route's number among its plugin's routes, from 0, passed to wasmweb_handle or wasmweb_serve
 	Auth    bool   // auth = "required": no signed-in user, no call
 	NoXSRF  bool   // xsrf = false: exempt from the site's XSRF check
 	Answers Counter

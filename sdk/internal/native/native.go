@@ -79,7 +79,7 @@ var (
 	current atomic.Pointer[hostRef]
 
 	// handle is the SDK's wasmweb_handle, set by SetHandle.
-	handle atomic.Pointer[func(route int32) int32]
+	handle atomic.Pointer[func(route, method int32) int32]
 )
 
 type hostRef struct{ h Host }
@@ -94,18 +94,19 @@ func Current() Host {
 	return nil
 }
 
-// SetHandle records f as the guest's wasmweb_handle export. The SDK calls
-// it from its init function in native builds.
-func SetHandle(f func(route int32) int32) {
+// SetHandle records f as the guest's wasmweb_serve export (abi/ABI.md
+// section 4). The SDK calls it from its init function in native builds.
+func SetHandle(f func(route, method int32) int32) {
 	handle.Store(&f)
 }
 
-// Serve calls the guest's wasmweb_handle(route) with h as the host and
-// returns its result. While the call runs Current returns h; afterwards it
+// Serve calls the guest's wasmweb_serve(route, method) with h as the host
+// and returns its result; method is the request's method number
+// (abi.MethodNumber). While the call runs Current returns h; afterwards it
 // returns after, which should answer ERR_NO_REQUEST to request and
 // response calls as the ABI's host does outside wasmweb_handle. Calls are
 // serialized. Serve panics if no SDK registered its handle function.
-func Serve(h, after Host, route int32) int32 {
+func Serve(h, after Host, route, method int32) int32 {
 	f := handle.Load()
 	if f == nil {
 		panic("sdktest: the sdk package is not linked into this program, or it was built for wasip1")
@@ -114,5 +115,5 @@ func Serve(h, after Host, route int32) int32 {
 	defer serveMu.Unlock()
 	current.Store(&hostRef{h})
 	defer current.Store(&hostRef{after})
-	return (*f)(route)
+	return (*f)(route, method)
 }

@@ -1,0 +1,81 @@
+package host_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmweb/wasmweb/host/config"
+)
+
+// A guest that exports wasmweb_serve gets every request through it, with
+// the method's number (abi/ABI.md section 4), with and without the
+// deadline's instrumentation.
+func TestServeExportGetsTheMethod(t *testing.T) {
+	for _, timeout := range []time.Duration{-1, 5 * time.Second} {
+		_, do := testHost(t, config.Site{
+			Name: "s", Hosts: []string{"*"},
+			Limits:  config.Limits{CallTimeout: config.Duration(timeout)},
+			Plugins: map[string]string{"g": wasmPath("serve")},
+			Routes:  []config.Route{{Path: "/", Plugin: "g"}},
+		})
+		for _, tc := range []struct{ method, number string }{
+			{"GET", "1"}, {"HEAD", "2"}, {"POST", "3"}, {"PUT", "4"},
+			{"DELETE", "5"}, {"PATCH", "6"}, {"OPTIONS", "7"},
+			{"PROPFIND", "0"}, {"get", "0"}, {"GETX", "0"},
+		} {
+			resp, body := do(tc.method + " / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+			if resp.StatusCode != 200 || resp.Header.Get("X-Method") != tc.number {
+				t.Errorf("timeout %v, %s: %d X-Method=%q, want 200 with %s", timeout, tc.method, resp.StatusCode, resp.Header.Get("X-Method"), tc.number)
+			}
+			if tc.method != "HEAD" && body != "serve" {
+				t.Errorf("timeout %v, %s: body %q, want wasmweb_serve's %q (not wasmweb_handle's)", timeout, tc.method, body, "serve")
+			}
+		}
+	}
+}
+
+// An export named wasmweb_serve with another signature fails the load
+// with an error that names the plugin, the export and both signatures.
+func TestServeExportWrongSignature(t *testing.T) {
+	for _, timeout := range []time.Duration{-1, 5 * time.Second} {
+		_, _, err := loggedHost(t, config.Config{Sites: []config.Site{{
+			Name: "s", Hosts: []string{"*"},
+			Limits:  config.Limits{CallTimeout: config.Duration(timeout)},
+			Plugins: map[string]string{"g": wasmPath("serve_sig")},
+			Routes:  []config.Route{{Path: "/", Plugin: "g"}},
+		}}})
+		want := "export wasmweb_serve has signature (i32) -> (i32), want (i32, i32) -> (i32)"
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `plugin "g"`) {
+			t.Errorf("timeout %v: %v, want an error naming plugin \"g\" with %q", timeout, err, want)
+		}
+	}
+}
+
+// The SDK's plugins export wasmweb_serve: a method with a number reaches
+// the handler without a host call for it, and one without a number is
+// read from the host, so a method set still answers it 405 with Allow.
+func TestServeExportGoGuest(t *testing.T) {
+	_, do := testHost(t, goSite(t, 0))
+	for _, tc := range []struct {
+		method string
+		status int
+	}{
+		{"GET", 200}, {"HEAD", 200}, {"POST", 405}, {"OPTIONS", 405}, {"PROPFIND", 405}, {"get", 405},
+	} {
+		resp, body := do(tc.method + " / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s /: %d, want %d", tc.method, resp.StatusCode, tc.status)
+		}
+		switch {
+		case tc.status == 405 && resp.Header.Get("Allow") != "GET, HEAD":
+			t.Errorf("%s /: Allow %q, want %q", tc.method, resp.Header.Get("Allow"), "GET, HEAD")
+		case tc.method == "GET" && body != "Hello, world":
+			t.Errorf("GET /: body %q", body)
+		}
+	}
+	resp, body := do("PROPFIND /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, "PROPFIND /echo") {
+		t.Errorf("PROPFIND /echo: %d %q, want the method echoed", resp.StatusCode, body)
+	}
+}
