@@ -19,7 +19,7 @@ func (in *Instance) CallContext() (ctx context.Context, cancel context.CancelFun
 	ctx, cancel = context.WithCancel(context.Background())
 	if dl := in.deadline.Load(); dl != 0 {
 		var cancelDl context.CancelFunc
-		ctx, cancelDl = context.WithDeadline(ctx, time.Unix(0, dl))
+		ctx, cancelDl = context.WithTimeout(ctx, time.Duration(dl-monoNow()))
 		parent := cancel
 		cancel = func() { cancelDl(); parent() }
 	}

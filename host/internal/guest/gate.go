@@ -27,7 +27,7 @@ type Gate struct {
 	refused prometheus.Counter
 
 	held    atomic.Int32 // calls admitted and not yet left
-	until   atomic.Int64 // unix nanoseconds the penalty lasts until; 0: none
+	until   atomic.Int64 // when the penalty ends, in nanoseconds since epoch (yield.go); 0: none
 	waiting atomic.Int32 // calls queued in waiters, or about to be; read without mu
 
 	mu      sync.Mutex
@@ -161,8 +161,8 @@ func (g *Gate) Killed(now time.Time) bool {
 	if g == nil {
 		return false
 	}
-	old := g.until.Swap(now.Add(g.penalty).UnixNano())
-	return old == 0 || old <= now.UnixNano()
+	old := g.until.Swap(mono(now) + int64(g.penalty))
+	return old == 0 || old <= mono(now)
 }
 
 // Penalty returns how long a deadline kill limits the route.
@@ -173,7 +173,7 @@ func (g *Gate) penalised() bool {
 	if u == 0 {
 		return false
 	}
-	if time.Now().UnixNano() < u {
+	if monoNow() < u {
 		return true
 	}
 	g.until.CompareAndSwap(u, 0)

@@ -123,7 +123,7 @@ func (in *Instance) handlerNames() ([]string, error) {
 	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
-		in.deadline.Store(time.Now().Add(limit).UnixNano())
+		in.deadline.Store(monoNow() + int64(limit))
 		t = time.AfterFunc(limit, in.halt)
 	}
 	res, err := in.mod.ExportedFunction(abi.ExportHandlers).Call(in.ctx)
@@ -256,7 +256,7 @@ type Instance struct {
 	initCall     atomic.Pointer[string]    // a wasmweb_v1 function its initialization called
 
 	state    State         // the calls' state, made with the instance
-	deadline atomic.Int64  // unix nanoseconds when what runs (a call, or the initialization) must stop; 0 when idle
+	deadline atomic.Int64  // when what runs (a call, or the initialization) must stop, in nanoseconds since epoch (yield.go); 0 when idle
 	killed   atomic.Bool   // halt was called: the instance must not run again
 	halted   chan struct{} // closed by halt, to wake a sleeping guest
 	isClosed atomic.Bool   // close was called
@@ -417,7 +417,7 @@ func (in *Instance) initialize() error {
 	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
-		in.deadline.Store(time.Now().Add(limit).UnixNano())
+		in.deadline.Store(monoNow() + int64(limit))
 		// The watchdog does not run yet while the host loads.
 		t = time.AfterFunc(limit, in.halt)
 	}
@@ -673,7 +673,7 @@ func (in *Instance) sleep(ns int64) {
 	in.Stopped()
 	d, last := time.Duration(ns), false
 	if dl := in.deadline.Load(); dl != 0 {
-		if left := time.Until(time.Unix(0, dl)); left < d {
+		if left := time.Duration(dl - monoNow()); left < d {
 			d, last = left, true
 		}
 	}

@@ -66,7 +66,7 @@ func (w *Watchdog) run() {
 		case <-w.stop:
 			return
 		case now := <-t.C:
-			ns := now.UnixNano()
+			ns := mono(now)
 			w.mu.Lock()
 			for p := range w.plugins {
 				p.watch(ns)

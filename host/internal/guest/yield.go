@@ -24,14 +24,25 @@ var yieldSlice = 100 * time.Microsecond // a variable for the benchmarks that co
 // behind all of them. A short request never yields either way.
 const firstSlice = time.Millisecond
 
-// epoch is what the slices' monotonic times are counted from.
+// epoch is what the instances' monotonic times (their slices and
+// deadlines, and the gates' penalties) are counted from: the monotonic
+// clock, unlike the wall clock, does not jump when the system's time is
+// set, so a clock step can neither stop every running call at once nor
+// let one run past its deadline.
 var epoch = time.Now()
+
+// mono returns t in nanoseconds since epoch; t must carry a monotonic
+// reading (a time.Now, or one derived from it by Add).
+func mono(t time.Time) int64 { return int64(t.Sub(epoch)) }
+
+// monoNow is mono(time.Now()), reading only the monotonic clock.
+func monoNow() int64 { return int64(time.Since(epoch)) }
 
 // startSlice starts the instance's first slice at t, when a call (or
 // the initialization, or wasmweb_handlers) starts.
 // The goroutine of the call alone reads and writes the slice.
 func (in *Instance) startSlice(t time.Time) {
-	in.resumed = int64(t.Sub(epoch))
+	in.resumed = mono(t)
 	in.slice = in.resumed + int64(max(firstSlice, yieldSlice)-yieldSlice)
 	in.yielded = 0
 }

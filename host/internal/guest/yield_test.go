@@ -56,12 +56,15 @@ func TestLongCallYields(t *testing.T) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 			mem := in.mod.Memory()
 			wrote := make(chan struct{})
+			var left time.Duration // from the deadline's reading to it
 			go func() {
 				// Not before the call starts: a loaded box can make Go
 				// preempt the caller before it enters the guest.
-				for in.deadline.Load() == 0 {
+				dl := in.deadline.Load()
+				for ; dl == 0; dl = in.deadline.Load() {
 					runtime.Gosched()
 				}
+				left = time.Duration(dl - monoNow())
 				mem.WriteByte(0, 1)
 				close(wrote)
 			}()
@@ -69,6 +72,9 @@ func TestLongCallYields(t *testing.T) {
 				t.Fatal(err)
 			}
 			<-wrote
+			if left <= 0 || left > cfg.CallTimeout {
+				t.Errorf("the call's deadline was %v away on the monotonic clock, want within its call timeout %v", left, cfg.CallTimeout)
+			}
 			if n := testutil.ToFloat64(yields) - initYields; n < 1 {
 				t.Errorf("the call gave the core up %v times, want at least once", n)
 			}
