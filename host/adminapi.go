@@ -75,6 +75,10 @@ type PluginStatus struct {
 	LoadMS     float64   `json:"load_ms"`
 	Idle       int       `json:"instances_idle"`
 	Busy       int       `json:"instances_busy"`
+	// Export is the guest export requests call: "wasmweb_serve", or
+	// "wasmweb_handle" for a plugin built with an older SDK (abi/ABI.md
+	// section 4).
+	Export string `json:"export"`
 	// Draining counts older generations still finishing their calls.
 	Draining int `json:"draining"`
 }
@@ -88,7 +92,7 @@ func (s *Site) status() SiteStatus {
 		in := slot.Current().Info()
 		st.Plugins = append(st.Plugins, PluginStatus{
 			Name: name, Generation: in.Generation, SHA256: in.SHA256, Size: in.Size, Loaded: in.Loaded.UTC(),
-			LoadMS: ms(in.LoadTime), Idle: in.Idle, Busy: in.Busy, Draining: slot.Generations() - 1,
+			LoadMS: ms(in.LoadTime), Idle: in.Idle, Busy: in.Busy, Draining: slot.Generations() - 1, Export: in.Export,
 		})
 	}
 	sort.Slice(st.Plugins, func(i, j int) bool { return st.Plugins[i].Name < st.Plugins[j].Name })

@@ -42,3 +42,12 @@ func QuotaCalls(h *Host, site string) (running, waiting int) {
 	s := h.site(site)
 	return s.quota.Running(), s.quota.Waiting()
 }
+
+// AdminStatus returns every site's status, as GET /v1/sites gives it.
+func AdminStatus(h *Host) []SiteStatus {
+	var all []SiteStatus
+	for _, s := range h.sites.Load().sites {
+		all = append(all, s.status())
+	}
+	return all
+}

@@ -1,10 +1,13 @@
 package host_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmweb/wasmweb/abi"
+	"github.com/wasmweb/wasmweb/host"
 	"github.com/wasmweb/wasmweb/host/config"
 )
 
@@ -52,11 +55,26 @@ func TestServeExportWrongSignature(t *testing.T) {
 	}
 }
 
-// The SDK's plugins export wasmweb_serve: a method with a number reaches
-// the handler without a host call for it, and one without a number is
-// read from the host, so a method set still answers it 405 with Allow.
+// The SDK's plugins export wasmweb_serve, and the host calls it, as the
+// admin API's plugin status says ("export"); a WAT guest with only
+// wasmweb_handle is called through that. Whether the method came with
+// the call or from the host, a method set answers as before: a method
+// without a number is read from the host, so it still gets 405 with
+// Allow (TestMethodFromTheCall in package sdk counts the host calls).
 func TestServeExportGoGuest(t *testing.T) {
-	_, do := testHost(t, goSite(t, 0))
+	wat := watSite("wat", config.Route{Path: "/", Plugin: "hello"})
+	wat.Hosts = []string{"wat.example"}
+	h, do := testHost(t, goSite(t, 0), wat)
+	exports := map[string]string{}
+	for _, s := range host.AdminStatus(h) {
+		for _, p := range s.Plugins {
+			exports[s.Name+"/"+p.Name] = p.Export
+		}
+	}
+	want := map[string]string{"go/hello": abi.ExportServe, "go/echo": abi.ExportServe, "wat/hello": abi.ExportHandle}
+	if !maps.Equal(exports, want) {
+		t.Errorf("exports %v, want %v", exports, want)
+	}
 	for _, tc := range []struct {
 		method string
 		status int

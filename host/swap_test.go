@@ -284,7 +284,7 @@ func TestAdminStatus(t *testing.T) {
 	p := v["plugins"].([]any)[0].(map[string]any)
 	if status != 200 || v["name"] != "s" || v["hosts"].([]any)[0] != "*" || v["parked"] != float64(0) ||
 		p["name"] != "hello" || p["generation"] != float64(2) || p["sha256"] != hex.EncodeToString(sum[:]) ||
-		p["size"] != float64(len(b)) || p["instances_idle"].(float64) < 1 {
+		p["size"] != float64(len(b)) || p["instances_idle"].(float64) < 1 || p["export"] != "wasmweb_handle" {
 		t.Fatalf("GET /v1/sites/s: %d %v", status, v)
 	}
 }

@@ -131,7 +131,7 @@ func TestPanic(t *testing.T) {
 	if resp.Status != 500 || strings.Contains(string(resp.Body), "partial") {
 		t.Errorf("got %d %q, want 500 without the partial body", resp.Status, resp.Body)
 	}
-	if resp.Failure != "wasmweb_handle returned -2" { // STATUS_PANICKED
+	if resp.Failure != "wasmweb_serve returned -2" { // STATUS_PANICKED
 		t.Errorf("failure %q", resp.Failure)
 	}
 	if len(resp.Logs) != 1 ||

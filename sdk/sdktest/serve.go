@@ -179,10 +179,10 @@ func (b *Broker) serve(handler string, req *Request, timedOut bool) *Response {
 		b.unpark(h.parkGen)
 	}
 	if result == abi.StatusWait && h.parked == nil && h.failure == "" {
-		h.failure = fmt.Sprintf("%s returned STATUS_WAIT (%d) without a wait that parked", abi.ExportHandle, result)
+		h.failure = fmt.Sprintf("%s returned STATUS_WAIT (%d) without a wait that parked", abi.ExportServe, result)
 	}
 	if result != abi.StatusDone && h.failure == "" {
-		h.failure = fmt.Sprintf("%s returned %d", abi.ExportHandle, result)
+		h.failure = fmt.Sprintf("%s returned %d", abi.ExportServe, result)
 	}
 	if h.failure != "" {
 		h.respHeader = http.Header{}

@@ -81,7 +81,7 @@ func (in *Instance) Fail(err error, result uint32) Failure {
 			break
 		}
 	default:
-		f.Kind, f.Message = KindFailed, fmt.Sprintf("%s returned %d", abi.ExportHandle, int32(result))
+		f.Kind, f.Message = KindFailed, fmt.Sprintf("%s returned %d", in.pool.export, int32(result))
 		if int32(result) == abi.StatusPanicked {
 			f.Kind = KindPanic
 		}

@@ -155,8 +155,9 @@ func (g *Gate) Leave() {
 	g.mu.Unlock()
 }
 
-// Killed records that a call of the route was stopped at its deadline.
-// It reports whether that began a penalty, for the log.
+// Killed records that a call of the route was stopped at its deadline,
+// at now, which must carry a monotonic reading (the call's end, from
+// Instance.Ran). It reports whether that began a penalty, for the log.
 func (g *Gate) Killed(now time.Time) bool {
 	if g == nil {
 		return false

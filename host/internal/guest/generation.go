@@ -168,6 +168,10 @@ type Info struct {
 	// snapshot-made instance is not, "" when it is (snapshot.go).
 	FromImage int64
 	NoImage   string
+	// Export is the export the generation's calls go to: wasmweb_serve
+	// when the module has it, else wasmweb_handle (a plugin built with
+	// an SDK older than wasmweb_serve).
+	Export string
 }
 
 // Info describes the generation as it is now.
@@ -177,7 +181,7 @@ func (p *Plugin) Info() Info {
 		Generation: p.gen, SHA256: p.sum, Size: p.size, Loaded: p.loaded, LoadTime: p.loadTime,
 		Idle: idle, Busy: max(0, int(p.total.Load())-idle), Calls: int(p.refs.Load() &^ replaced),
 		Made: p.made.Load(), FromSnapshot: p.restored.Load(), NoSnapshot: p.noSnapshot(),
-		FromImage: p.fromImage.Load(), NoImage: p.noImage(),
+		FromImage: p.fromImage.Load(), NoImage: p.noImage(), Export: p.export,
 	}
 }
 

@@ -67,6 +67,10 @@ func Load(ctx context.Context, rt *Runtime, wasm []byte, cfg Config) (*Plugin, e
 	// initialized before without calling the host, which would have
 	// made a difference. An instance beyond the warm ones stays until
 	// the reaper frees it.
+	p.export = abi.ExportHandle
+	if _, ok := compiled.ExportedFunctions()[abi.ExportServe]; ok {
+		p.export = abi.ExportServe // its signature was checked with the module's
+	}
 	_, asks := compiled.ExportedFunctions()[abi.ExportHandlers]
 	seen := false
 	if names, ok := mod.snaps.initialized(p.plugin); ok {
@@ -182,6 +186,7 @@ type Plugin struct {
 	min          int           // instances kept while idle
 	idleTimeout  time.Duration // frees instances beyond min unused this long; 0 never does
 	isolate      bool          // reset an instance to its snapshot after each call
+	export       string        // the export its calls go to: abi.ExportServe when the module has it, else abi.ExportHandle
 	snapshots    bool          // make instances from a snapshot where the module allows
 	timeout      time.Duration
 	logs         *guestlog.Plugin // the plugin's share of the host's log
@@ -229,7 +234,7 @@ type Plugin struct {
 type Instance struct {
 	pool   *Plugin
 	mod    api.Module
-	handle api.Function      // wasmweb_serve when the guest has it, else wasmweb_handle
+	handle api.Function      // the plugin's export, wasmweb_serve or wasmweb_handle
 	args   int               // handle's arguments: 2 for wasmweb_serve, 1 for wasmweb_handle
 	ctx    context.Context   // carries the instance to host functions
 	stop   api.MutableGlobal // set to stop the running call; nil without a call timeout, or interpreted
@@ -323,10 +328,9 @@ func (p *Plugin) create() (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.handle = in.mod.ExportedFunction(abi.ExportServe); in.handle != nil {
-		in.args = 2 // checked at load: (route, method) -> status
-	} else {
-		in.handle, in.args = in.mod.ExportedFunction(abi.ExportHandle), 1
+	in.handle, in.args = in.mod.ExportedFunction(p.export), 1
+	if p.export == abi.ExportServe {
+		in.args = 2 // (route, method) -> status
 	}
 	p.made.Add(1)
 	p.m.Creations.Inc()
@@ -716,7 +720,8 @@ func (in *Instance) close() {
 	}
 }
 
-// watch stops calls that ran past their deadline. A plugin with no
+// watch stops calls that ran past their deadline; now is mono's (yield.go)
+// nanoseconds since epoch, the unit of the deadlines. A plugin with no
 // instance out of its pool has no call running, and costs the watchdog
 // one load (a server of thousands of idle sites visits each every tick):
 // a call counts in out before it sets its deadline.
