@@ -38,19 +38,24 @@ func TestServeExportGetsTheMethod(t *testing.T) {
 	}
 }
 
-// An export named wasmweb_serve with another signature fails the load
-// with an error that names the plugin, the export and both signatures.
-func TestServeExportWrongSignature(t *testing.T) {
-	for _, timeout := range []time.Duration{-1, 5 * time.Second} {
-		_, _, err := loggedHost(t, config.Config{Sites: []config.Site{{
-			Name: "s", Hosts: []string{"*"},
-			Limits:  config.Limits{CallTimeout: config.Duration(timeout)},
-			Plugins: map[string]string{"g": wasmPath("serve_sig")},
-			Routes:  []config.Route{{Path: "/", Plugin: "g"}},
-		}}})
-		want := "export wasmweb_serve has signature (i32) -> (i32), want (i32, i32) -> (i32)"
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `plugin "g"`) {
-			t.Errorf("timeout %v: %v, want an error naming plugin \"g\" with %q", timeout, err, want)
+// An export named wasmweb_serve with another signature, or without
+// wasmweb_handle beside it, fails the load with an error that names the
+// plugin and what was expected.
+func TestServeExportRefused(t *testing.T) {
+	for _, tc := range []struct{ guest, want string }{
+		{"serve_sig", "export wasmweb_serve has signature (i32) -> (i32), want (i32, i32) -> (i32)"},
+		{"serve_only", "missing export wasmweb_handle"},
+	} {
+		for _, timeout := range []time.Duration{-1, 5 * time.Second} {
+			_, _, err := loggedHost(t, config.Config{Sites: []config.Site{{
+				Name: "s", Hosts: []string{"*"},
+				Limits:  config.Limits{CallTimeout: config.Duration(timeout)},
+				Plugins: map[string]string{"g": wasmPath(tc.guest)},
+				Routes:  []config.Route{{Path: "/", Plugin: "g"}},
+			}}})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `plugin "g"`) {
+				t.Errorf("%s, timeout %v: %v, want an error naming plugin \"g\" with %q", tc.guest, timeout, err, tc.want)
+			}
 		}
 	}
 }
