@@ -10,6 +10,9 @@ import (
 func TestWheelDeadlines(t *testing.T) {
 	w := newWheel(100 * time.Millisecond)
 	base := w.now()
+	if now := sinceEpoch(time.Now()); base < 0 || base > now {
+		t.Fatalf("the wheel's clock reads %d, want the monotonic clock's nanoseconds since epoch (%d now)", base, now)
+	}
 	srv := &Server{wheel: w}
 	early, moved, far, gone := &session{srv: srv}, &session{srv: srv}, &session{srv: srv}, &session{srv: srv}
 	w.schedule(early, base+int64(250*time.Millisecond))

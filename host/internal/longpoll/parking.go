@@ -76,7 +76,7 @@ type Waiter struct {
 	params  []route.Param
 	topic   string
 	cursor  int64
-	expires int64 // unix nanoseconds
+	expires int64 // nanoseconds since epoch
 
 	state atomic.Int32 // see the table above
 	timed atomic.Bool  // woken by its deadline, not by a message
@@ -222,7 +222,7 @@ func (p *Parking) Wait(resp *netloop.Response, rt *route.Route, params []route.P
 	if timeout <= 0 || timeout > p.cfg.MaxWait {
 		timeout = p.cfg.MaxWait
 	}
-	w := &Waiter{p: p, route: rt, topic: topic, cursor: cursor, expires: time.Now().Add(timeout).UnixNano()}
+	w := &Waiter{p: p, route: rt, topic: topic, cursor: cursor, expires: sinceEpoch(time.Now()) + int64(timeout)}
 	parked := resp.Park()
 	if parked == nil {
 		p.release(w)
@@ -307,18 +307,27 @@ func (p *Parking) File(w *Waiter) {
 	}
 }
 
+// epoch is what waiters' deadlines count from, on the monotonic clock:
+// a step of the system's time neither times out every parked request at
+// once nor keeps them all parked until the wall clock catches up.
+var epoch = time.Now()
+
+// sinceEpoch returns t in nanoseconds since epoch; t must carry a
+// monotonic reading, as time.Now and a ticker's times do.
+func sinceEpoch(t time.Time) int64 { return int64(t.Sub(epoch)) }
+
 // expire wakes waiters whose deadline has passed.
 func (p *Parking) expire() {
 	defer p.stopped.Done()
 	t := time.NewTicker(time.Duration(parkTick))
 	defer t.Stop()
-	last := time.Now().UnixNano() / parkTick
+	last := sinceEpoch(time.Now()) / parkTick
 	for {
 		select {
 		case <-p.stop:
 			return
 		case now := <-t.C:
-			cur := now.UnixNano() / parkTick
+			cur := sinceEpoch(now) / parkTick
 			p.mu.Lock()
 			var due []*Waiter
 			for tick := last; tick <= cur; tick++ {

@@ -80,7 +80,7 @@ func TestResumePanic(t *testing.T) {
 		if !p.reserve() {
 			t.Fatal("no slot for a waiter")
 		}
-		w := &Waiter{p: p, route: rt, parked: fp, expires: time.Now().Add(time.Hour).UnixNano()}
+		w := &Waiter{p: p, route: rt, parked: fp, expires: sinceEpoch(time.Now().Add(time.Hour))}
 		p.File(w)
 		w.Wake()
 	}
