@@ -21,7 +21,8 @@ type cpuBudget struct {
 
 	mu      sync.Mutex
 	balance int64 // nanoseconds left; may be negative; mu guards
-	last    int64 // unix nanoseconds balance was filled at; mu guards
+	last    int64 // when balance was filled, in nanoseconds since epoch; mu guards
+	filled  bool  // last is set; mu guards
 	typical int64 // a moving average of calls' time; mu guards
 }
 
@@ -36,16 +37,27 @@ func (b *cpuBudget) init(perSec time.Duration) {
 	b.typical = b.perSec / 10
 }
 
+// epoch is what the budget's fills count from, on the monotonic clock:
+// a step of the system's time back would otherwise stop the budget
+// refilling, and throttle the site, until the wall clock caught up.
+var epoch = time.Now()
+
+// sinceEpoch returns t in nanoseconds since epoch; t must carry a
+// monotonic reading, as time.Now and times derived from it by Add do.
+func sinceEpoch(t time.Time) int64 { return int64(t.Sub(epoch)) }
+
 // fillLocked adds what the budget has earned since the last fill.
 func (b *cpuBudget) fillLocked(now int64) {
+	if !b.filled {
+		b.last, b.filled = now, true
+		return
+	}
 	if now > b.last {
-		if b.last != 0 {
-			el := now - b.last
-			if el >= int64(time.Second) {
-				b.balance = b.perSec
-			} else {
-				b.balance = min(b.perSec, b.balance+b.perSec*el/int64(time.Second))
-			}
+		el := now - b.last
+		if el >= int64(time.Second) {
+			b.balance = b.perSec
+		} else {
+			b.balance = min(b.perSec, b.balance+b.perSec*el/int64(time.Second))
 		}
 		b.last = now
 	}
@@ -59,7 +71,7 @@ func (b *cpuBudget) begin(now time.Time) (charged, wait time.Duration, ok bool) 
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.fillLocked(now.UnixNano())
+	b.fillLocked(sinceEpoch(now))
 	if b.balance <= 0 {
 		return 0, time.Duration(-b.balance * int64(time.Second) / b.perSec), false
 	}
@@ -74,7 +86,7 @@ func (b *cpuBudget) end(now time.Time, charged, took time.Duration) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.fillLocked(now.UnixNano())
+	b.fillLocked(sinceEpoch(now))
 	b.balance = max(b.balance+int64(charged)-int64(took), -maxDebt*b.perSec)
 	if took > 0 {
 		b.typical += (int64(took) - b.typical) / 4
