@@ -57,7 +57,7 @@ type session struct {
 	carrying bool   // a task is queued to flush and go on after a Resume
 	holding  bool   // Resume runs a handler: flush keeps bytes for that task
 
-	deadline atomic.Int64 // nanoseconds since epoch (wheel.go); read by the wheel
+	deadline atomic.Int64 // a monotonic time (package monotime); read by the wheel
 	slot     int64        // wheel slot tick; guarded by the wheel's mu
 }
 

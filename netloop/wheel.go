@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // wheel is a hashed timer wheel that expires connection deadlines
@@ -16,7 +18,7 @@ import (
 // wheel is safe for concurrent use.
 type wheel struct {
 	tick  time.Duration
-	clock atomic.Int64 // coarse now, in nanoseconds since epoch, advanced every tick
+	clock atomic.Int64 // coarse now, a monotonic time (package monotime), advanced every tick
 
 	mu    sync.Mutex
 	slots [][]*session // mu guards slots, cur and every session's slot field
@@ -27,15 +29,10 @@ type wheel struct {
 
 const wheelSlots = 1024
 
-// epoch is what the wheel's times count from, on the monotonic clock: a
-// step of the system's time (the wall clock) neither expires every
-// connection's deadline at once nor holds them all back until the wall
-// clock catches up.
-var epoch = time.Now()
-
-// sinceEpoch returns t in nanoseconds since epoch; t must carry a
-// monotonic reading, as time.Now and a ticker's times do.
-func sinceEpoch(t time.Time) int64 { return int64(t.Sub(epoch)) }
+// The wheel's times are monotonic times (package monotime): a step of
+// the system's clock neither expires every connection's deadline at once
+// nor holds them all back until the wall clock catches up.
+var sinceEpoch = monotime.Of
 
 func newWheel(tick time.Duration) *wheel {
 	w := &wheel{tick: tick, slots: make([][]*session, wheelSlots), stop: make(chan struct{}), done: make(chan struct{})}
@@ -48,7 +45,7 @@ func newWheel(tick time.Duration) *wheel {
 // now returns the coarse clock, at most one tick behind.
 func (w *wheel) now() int64 { return w.clock.Load() }
 
-// schedule sets s's deadline (nanoseconds since epoch) and makes sure a slot at
+// schedule sets s's deadline (a monotonic time) and makes sure a slot at
 // or before it will look at s.
 func (w *wheel) schedule(s *session, deadline int64) {
 	s.deadline.Store(deadline)

@@ -27,7 +27,7 @@ type Gate struct {
 	refused prometheus.Counter
 
 	held    atomic.Int32 // calls admitted and not yet left
-	until   atomic.Int64 // when the penalty ends, in nanoseconds since epoch (yield.go); 0: none
+	until   atomic.Int64 // when the penalty ends, a monotonic time (package monotime); 0: none
 	waiting atomic.Int32 // calls queued in waiters, or about to be; read without mu
 
 	mu      sync.Mutex

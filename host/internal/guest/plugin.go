@@ -261,7 +261,7 @@ type Instance struct {
 	initCall     atomic.Pointer[string]    // a wasmweb_v1 function its initialization called
 
 	state    State         // the calls' state, made with the instance
-	deadline atomic.Int64  // when what runs (a call, or the initialization) must stop, in nanoseconds since epoch (yield.go); 0 when idle
+	deadline atomic.Int64  // when what runs (a call, or the initialization) must stop, a monotonic time (package monotime); 0 when idle
 	killed   atomic.Bool   // halt was called: the instance must not run again
 	halted   chan struct{} // closed by halt, to wake a sleeping guest
 	isClosed atomic.Bool   // close was called
@@ -720,8 +720,8 @@ func (in *Instance) close() {
 	}
 }
 
-// watch stops calls that ran past their deadline; now is mono's (yield.go)
-// nanoseconds since epoch, the unit of the deadlines. A plugin with no
+// watch stops calls that ran past their deadline; now is a monotonic
+// time (package monotime), as the deadlines are. A plugin with no
 // instance out of its pool has no call running, and costs the watchdog
 // one load (a server of thousands of idle sites visits each every tick):
 // a call counts in out before it sets its deadline.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime"
 	"time"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // yieldSlice is how long a guest call runs before it gives the core up
@@ -24,19 +26,14 @@ var yieldSlice = 100 * time.Microsecond // a variable for the benchmarks that co
 // behind all of them. A short request never yields either way.
 const firstSlice = time.Millisecond
 
-// epoch is what the instances' monotonic times (their slices and
-// deadlines, and the gates' penalties) are counted from: the monotonic
-// clock, unlike the wall clock, does not jump when the system's time is
-// set, so a clock step can neither stop every running call at once nor
-// let one run past its deadline.
-var epoch = time.Now()
-
-// mono returns t in nanoseconds since epoch; t must carry a monotonic
-// reading (a time.Now, or one derived from it by Add).
-func mono(t time.Time) int64 { return int64(t.Sub(epoch)) }
-
-// monoNow is mono(time.Now()), reading only the monotonic clock.
-func monoNow() int64 { return int64(time.Since(epoch)) }
+// The instances' times (their slices and deadlines, and the gates'
+// penalties) are monotonic times (package monotime): a step of the
+// system's clock can neither stop every running call at once nor let one
+// run past its deadline.
+var (
+	mono    = monotime.Of
+	monoNow = monotime.Now
+)
 
 // startSlice starts the instance's first slice at t, when a call (or
 // the initialization, or wasmweb_handlers) starts.
@@ -94,7 +91,7 @@ func yieldCall(ctx context.Context) {
 	if in == nil {
 		return
 	}
-	before := int64(time.Since(epoch))
+	before := monoNow()
 	if before-in.slice < int64(yieldSlice) {
 		return
 	}
@@ -103,7 +100,7 @@ func yieldCall(ctx context.Context) {
 	} else {
 		runtime.Gosched()
 	}
-	in.slice = int64(time.Since(epoch))
+	in.slice = monoNow()
 	in.resumed = in.slice
 	in.yielded += in.slice - before
 	if c := in.pool.m.Yields; c != nil {
@@ -132,11 +129,11 @@ func (in *Instance) yieldShare(now int64) {
 		}
 		in.turn = true
 	}
-	owe := sh.Spend(int64(time.Since(epoch)), ran)
+	owe := sh.Spend(monoNow(), ran)
 	for {
-		t := int64(time.Since(epoch))
+		t := monoNow()
 		runtime.Gosched()
-		after := int64(time.Since(epoch))
+		after := monoNow()
 		switch {
 		case owe <= 0 || in.killed.Load():
 			return

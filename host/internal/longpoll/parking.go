@@ -23,6 +23,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/errorpage"
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
+	"github.com/wasmweb/wasmweb/internal/monotime"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -76,7 +77,7 @@ type Waiter struct {
 	params  []route.Param
 	topic   string
 	cursor  int64
-	expires int64 // nanoseconds since epoch
+	expires int64 // a monotonic time (package monotime)
 
 	state atomic.Int32 // see the table above
 	timed atomic.Bool  // woken by its deadline, not by a message
@@ -307,14 +308,10 @@ func (p *Parking) File(w *Waiter) {
 	}
 }
 
-// epoch is what waiters' deadlines count from, on the monotonic clock:
-// a step of the system's time neither times out every parked request at
-// once nor keeps them all parked until the wall clock catches up.
-var epoch = time.Now()
-
-// sinceEpoch returns t in nanoseconds since epoch; t must carry a
-// monotonic reading, as time.Now and a ticker's times do.
-func sinceEpoch(t time.Time) int64 { return int64(t.Sub(epoch)) }
+// Waiters' deadlines are monotonic times (package monotime): a step of
+// the system's clock neither times out every parked request at once nor
+// keeps them all parked until the wall clock catches up.
+var sinceEpoch = monotime.Of
 
 // expire wakes waiters whose deadline has passed.
 func (p *Parking) expire() {

@@ -3,6 +3,8 @@ package quota
 import (
 	"sync"
 	"time"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // cpuBudget is a site's guest time budget: a bucket of nanoseconds that
@@ -21,7 +23,7 @@ type cpuBudget struct {
 
 	mu      sync.Mutex
 	balance int64 // nanoseconds left; may be negative; mu guards
-	last    int64 // when balance was filled, in nanoseconds since epoch; mu guards
+	last    int64 // when balance was filled, a monotonic time; mu guards
 	filled  bool  // last is set; mu guards
 	typical int64 // a moving average of calls' time; mu guards
 }
@@ -37,14 +39,10 @@ func (b *cpuBudget) init(perSec time.Duration) {
 	b.typical = b.perSec / 10
 }
 
-// epoch is what the budget's fills count from, on the monotonic clock:
-// a step of the system's time back would otherwise stop the budget
-// refilling, and throttle the site, until the wall clock caught up.
-var epoch = time.Now()
-
-// sinceEpoch returns t in nanoseconds since epoch; t must carry a
-// monotonic reading, as time.Now and times derived from it by Add do.
-func sinceEpoch(t time.Time) int64 { return int64(t.Sub(epoch)) }
+// The budget's fills are at monotonic times (package monotime): a step
+// of the system's clock back would otherwise stop the budget refilling,
+// and throttle the site, until the wall clock caught up.
+var sinceEpoch = monotime.Of
 
 // fillLocked adds what the budget has earned since the last fill.
 func (b *cpuBudget) fillLocked(now int64) {
