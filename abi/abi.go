@@ -31,14 +31,11 @@ const (
 
 // Method numbers, the second argument of ExportServe.
 const (
-	// MethodOther is a method without a number: the guest reads it with
-	// FieldMethod.
-	MethodOther = 0
-	MethodGet   = 1
-	MethodHead  = 2
-	MethodPost  = 3
-	MethodPut   = 4
-	// MethodDelete and the rest follow MethodPut.
+	MethodOther   = 0 // a method without a number: the guest reads it with FieldMethod
+	MethodGet     = 1
+	MethodHead    = 2
+	MethodPost    = 3
+	MethodPut     = 4
 	MethodDelete  = 5
 	MethodPatch   = 6
 	MethodOptions = 7

@@ -223,7 +223,7 @@ func (p *Parking) Wait(resp *netloop.Response, rt *route.Route, params []route.P
 	if timeout <= 0 || timeout > p.cfg.MaxWait {
 		timeout = p.cfg.MaxWait
 	}
-	w := &Waiter{p: p, route: rt, topic: topic, cursor: cursor, expires: sinceEpoch(time.Now()) + int64(timeout)}
+	w := &Waiter{p: p, route: rt, topic: topic, cursor: cursor, expires: monotime.Now() + int64(timeout)}
 	parked := resp.Park()
 	if parked == nil {
 		p.release(w)
