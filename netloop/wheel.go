@@ -29,14 +29,9 @@ type wheel struct {
 
 const wheelSlots = 1024
 
-// The wheel's times are monotonic times (package monotime): a step of
-// the system's clock neither expires every connection's deadline at once
-// nor holds them all back until the wall clock catches up.
-var sinceEpoch = monotime.Of
-
 func newWheel(tick time.Duration) *wheel {
 	w := &wheel{tick: tick, slots: make([][]*session, wheelSlots), stop: make(chan struct{}), done: make(chan struct{})}
-	now := sinceEpoch(time.Now())
+	now := monotime.Now()
 	w.clock.Store(now)
 	w.cur = now / int64(tick)
 	return w
@@ -84,7 +79,7 @@ func (w *wheel) run() {
 		case <-w.stop:
 			return
 		case now := <-t.C:
-			ns := sinceEpoch(now)
+			ns := monotime.Of(now)
 			w.clock.Store(ns)
 			due = w.advance(ns, due[:0])
 			for i, s := range due {

@@ -3,6 +3,8 @@ package netloop
 import (
 	"testing"
 	"time"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // The wheel expires a session only once its latest deadline has passed,
@@ -10,7 +12,7 @@ import (
 func TestWheelDeadlines(t *testing.T) {
 	w := newWheel(100 * time.Millisecond)
 	base := w.now()
-	if now := sinceEpoch(time.Now()); base < 0 || base > now {
+	if now := monotime.Now(); base < 0 || base > now {
 		t.Fatalf("the wheel's clock reads %d, want the monotonic clock's nanoseconds since epoch (%d now)", base, now)
 	}
 	srv := &Server{wheel: w}

@@ -3,6 +3,8 @@ package guest
 import (
 	"context"
 	"time"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // CallContext returns a context that ends at the deadline of the call
@@ -19,7 +21,7 @@ func (in *Instance) CallContext() (ctx context.Context, cancel context.CancelFun
 	ctx, cancel = context.WithCancel(context.Background())
 	if dl := in.deadline.Load(); dl != 0 {
 		var cancelDl context.CancelFunc
-		ctx, cancelDl = context.WithTimeout(ctx, time.Duration(dl-monoNow()))
+		ctx, cancelDl = context.WithTimeout(ctx, time.Duration(dl-monotime.Now()))
 		parent := cancel
 		cancel = func() { cancelDl(); parent() }
 	}

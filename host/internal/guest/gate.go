@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // Gate keeps one route of a plugin from taking the plugin's whole
@@ -162,8 +164,8 @@ func (g *Gate) Killed(now time.Time) bool {
 	if g == nil {
 		return false
 	}
-	old := g.until.Swap(mono(now) + int64(g.penalty))
-	return old == 0 || old <= mono(now)
+	old := g.until.Swap(monotime.Of(now) + int64(g.penalty))
+	return old == 0 || old <= monotime.Of(now)
 }
 
 // Penalty returns how long a deadline kill limits the route.
@@ -174,7 +176,7 @@ func (g *Gate) penalised() bool {
 	if u == 0 {
 		return false
 	}
-	if monoNow() < u {
+	if monotime.Now() < u {
 		return true
 	}
 	g.until.CompareAndSwap(u, 0)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // Errors of Handle: the call was stopped, and its instance must be
@@ -37,7 +39,7 @@ func (in *Instance) Handle(route, method int32) (uint32, error) {
 	start := time.Now()
 	in.startCall(start)
 	if p.timeout > 0 {
-		in.deadline.Store(mono(start) + int64(p.timeout))
+		in.deadline.Store(monotime.Of(start) + int64(p.timeout))
 	}
 	in.stack[0], in.stack[1] = uint64(uint32(route)), uint64(uint32(method))
 	err := in.handle.CallWithStack(in.ctx, in.stack[:in.args])

@@ -23,6 +23,7 @@ import (
 	"github.com/wasmweb/wasmweb/host/internal/guestlog"
 	"github.com/wasmweb/wasmweb/host/internal/linearmem"
 	"github.com/wasmweb/wasmweb/host/interrupt"
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // Load compiles wasm in rt, checks its exports and imports, and fills a
@@ -127,7 +128,7 @@ func (in *Instance) handlerNames() ([]string, error) {
 	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
-		in.deadline.Store(monoNow() + int64(limit))
+		in.deadline.Store(monotime.Now() + int64(limit))
 		t = time.AfterFunc(limit, in.halt)
 	}
 	res, err := in.mod.ExportedFunction(abi.ExportHandlers).Call(in.ctx)
@@ -421,7 +422,7 @@ func (in *Instance) initialize() error {
 	in.startSlice(time.Now())
 	var t *time.Timer
 	if p.timeout > 0 {
-		in.deadline.Store(monoNow() + int64(limit))
+		in.deadline.Store(monotime.Now() + int64(limit))
 		// The watchdog does not run yet while the host loads.
 		t = time.AfterFunc(limit, in.halt)
 	}
@@ -677,7 +678,7 @@ func (in *Instance) sleep(ns int64) {
 	in.Stopped()
 	d, last := time.Duration(ns), false
 	if dl := in.deadline.Load(); dl != 0 {
-		if left := time.Duration(dl - monoNow()); left < d {
+		if left := time.Duration(dl - monotime.Now()); left < d {
 			d, last = left, true
 		}
 	}

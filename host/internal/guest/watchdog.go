@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasmweb/wasmweb/host/internal/linearmem"
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // watchInterval is the watchdog's tick: a call is stopped within it of
@@ -66,7 +67,7 @@ func (w *Watchdog) run() {
 		case <-w.stop:
 			return
 		case now := <-t.C:
-			ns := mono(now)
+			ns := monotime.Of(now)
 			w.mu.Lock()
 			for p := range w.plugins {
 				p.watch(ns)

@@ -26,20 +26,11 @@ var yieldSlice = 100 * time.Microsecond // a variable for the benchmarks that co
 // behind all of them. A short request never yields either way.
 const firstSlice = time.Millisecond
 
-// The instances' times (their slices and deadlines, and the gates'
-// penalties) are monotonic times (package monotime): a step of the
-// system's clock can neither stop every running call at once nor let one
-// run past its deadline.
-var (
-	mono    = monotime.Of
-	monoNow = monotime.Now
-)
-
 // startSlice starts the instance's first slice at t, when a call (or
 // the initialization, or wasmweb_handlers) starts.
 // The goroutine of the call alone reads and writes the slice.
 func (in *Instance) startSlice(t time.Time) {
-	in.resumed = mono(t)
+	in.resumed = monotime.Of(t)
 	in.slice = in.resumed + int64(max(firstSlice, yieldSlice)-yieldSlice)
 	in.yielded = 0
 }
@@ -91,7 +82,7 @@ func yieldCall(ctx context.Context) {
 	if in == nil {
 		return
 	}
-	before := monoNow()
+	before := monotime.Now()
 	if before-in.slice < int64(yieldSlice) {
 		return
 	}
@@ -100,7 +91,7 @@ func yieldCall(ctx context.Context) {
 	} else {
 		runtime.Gosched()
 	}
-	in.slice = monoNow()
+	in.slice = monotime.Now()
 	in.resumed = in.slice
 	in.yielded += in.slice - before
 	if c := in.pool.m.Yields; c != nil {
@@ -129,11 +120,11 @@ func (in *Instance) yieldShare(now int64) {
 		}
 		in.turn = true
 	}
-	owe := sh.Spend(monoNow(), ran)
+	owe := sh.Spend(monotime.Now(), ran)
 	for {
-		t := monoNow()
+		t := monotime.Now()
 		runtime.Gosched()
-		after := monoNow()
+		after := monotime.Now()
 		switch {
 		case owe <= 0 || in.killed.Load():
 			return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host/internal/quota"
 	"github.com/wasmweb/wasmweb/host/interrupt"
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // TestLongCallYields runs testdata/spin.wasm's handler, which spins
@@ -64,7 +65,7 @@ func TestLongCallYields(t *testing.T) {
 				for ; dl == 0; dl = in.deadline.Load() {
 					runtime.Gosched()
 				}
-				left = time.Duration(dl - monoNow())
+				left = time.Duration(dl - monotime.Now())
 				mem.WriteByte(0, 1)
 				close(wrote)
 			}()

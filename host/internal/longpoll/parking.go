@@ -308,23 +308,18 @@ func (p *Parking) File(w *Waiter) {
 	}
 }
 
-// Waiters' deadlines are monotonic times (package monotime): a step of
-// the system's clock neither times out every parked request at once nor
-// keeps them all parked until the wall clock catches up.
-var sinceEpoch = monotime.Of
-
 // expire wakes waiters whose deadline has passed.
 func (p *Parking) expire() {
 	defer p.stopped.Done()
 	t := time.NewTicker(time.Duration(parkTick))
 	defer t.Stop()
-	last := sinceEpoch(time.Now()) / parkTick
+	last := monotime.Now() / parkTick
 	for {
 		select {
 		case <-p.stop:
 			return
 		case now := <-t.C:
-			cur := sinceEpoch(now) / parkTick
+			cur := monotime.Of(now) / parkTick
 			p.mu.Lock()
 			var due []*Waiter
 			for tick := last; tick <= cur; tick++ {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmweb/wasmweb/host/internal/pubsub"
 	"github.com/wasmweb/wasmweb/host/internal/route"
+	"github.com/wasmweb/wasmweb/internal/monotime"
 	"github.com/wasmweb/wasmweb/netloop"
 )
 
@@ -80,7 +81,7 @@ func TestResumePanic(t *testing.T) {
 		if !p.reserve() {
 			t.Fatal("no slot for a waiter")
 		}
-		w := &Waiter{p: p, route: rt, parked: fp, expires: sinceEpoch(time.Now().Add(time.Hour))}
+		w := &Waiter{p: p, route: rt, parked: fp, expires: monotime.Of(time.Now().Add(time.Hour))}
 		p.File(w)
 		w.Wake()
 	}

@@ -39,11 +39,6 @@ func (b *cpuBudget) init(perSec time.Duration) {
 	b.typical = b.perSec / 10
 }
 
-// The budget's fills are at monotonic times (package monotime): a step
-// of the system's clock back would otherwise stop the budget refilling,
-// and throttle the site, until the wall clock caught up.
-var sinceEpoch = monotime.Of
-
 // fillLocked adds what the budget has earned since the last fill.
 func (b *cpuBudget) fillLocked(now int64) {
 	if !b.filled {
@@ -69,7 +64,7 @@ func (b *cpuBudget) begin(now time.Time) (charged, wait time.Duration, ok bool) 
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.fillLocked(sinceEpoch(now))
+	b.fillLocked(monotime.Of(now))
 	if b.balance <= 0 {
 		return 0, time.Duration(-b.balance * int64(time.Second) / b.perSec), false
 	}
@@ -84,7 +79,7 @@ func (b *cpuBudget) end(now time.Time, charged, took time.Duration) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.fillLocked(sinceEpoch(now))
+	b.fillLocked(monotime.Of(now))
 	b.balance = max(b.balance+int64(charged)-int64(took), -maxDebt*b.perSec)
 	if took > 0 {
 		b.typical += (int64(took) - b.typical) / 4
