@@ -10,9 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cloudwego/netpoll"
 )
 
 // socketFds returns how many of the process's descriptors refer to the
@@ -33,12 +37,60 @@ func socketFds(t *testing.T, ino uint64) int {
 	return n
 }
 
-// The netpoll transport watches the listening socket through acceptors
-// descriptors, so that each pass of netpoll's poll loop accepts up to
-// that many connections rather than one; every connection is served
-// whichever descriptor accepted it, and once Serve returns none of the
-// descriptors is left open.
-func TestNetpollAcceptors(t *testing.T) {
+// acceptorListener returns the listener tr serves, once Serve has made it.
+func acceptorListener(t *testing.T, tr *NetpollTransport) *npListener {
+	t.Helper()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.ln == nil {
+		t.Fatal("the transport has no listener")
+	}
+	return tr.ln
+}
+
+// dialBurst opens n connections to addr, all before any request, then
+// sends a request on each and checks every answer.
+func dialBurst(t *testing.T, addr string, n int) {
+	t.Helper()
+	cs := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range cs {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	for i, c := range cs {
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+	}
+	for i, c := range cs {
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "Hello, world" {
+			t.Fatalf("connection %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+}
+
+// The netpoll transport's Accept takes every connection waiting (up to
+// acceptBatch) and hands all but one to netpoll's server through the
+// server's accept step: netpoll's poller alone would take one connection
+// per pass of its poll loop, and under load a pass lasts long.
+// Connections come in bursts while others keep the server busy; every
+// one is served, some Accept took more than one, and once Serve returns
+// no descriptor of the listening socket is left open.
+func TestNetpollAcceptor(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -64,43 +116,61 @@ func TestNetpollAcceptors(t *testing.T) {
 	srv := NewServer(Config{}, HandlerFunc(func(w *Response, r *Request) { w.WriteString("Hello, world") }), tr)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
 
-	// A burst of connections, all open before any is answered.
-	const conns = 4 * acceptors
-	cs := make([]net.Conn, 0, conns)
-	defer func() {
-		for _, c := range cs {
-			c.Close()
-		}
-	}()
-	for range conns {
-		c, err := net.Dial("tcp", ln.Addr().String())
+	dialBurst(t, addr, 64)
+
+	// Busy clients: each keeps a request in flight until stop.
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	var answers atomic.Int64
+	for range 16 {
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs = append(cs, c)
+		busy.Add(1)
+		go func() {
+			defer busy.Done()
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c.SetDeadline(time.Now().Add(20 * time.Second))
+				if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+					t.Errorf("busy client: %v", err)
+					return
+				}
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Errorf("busy client: %v", err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				answers.Add(1)
+			}
+		}()
 	}
-	for i, c := range cs {
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
+	for range 3 {
+		dialBurst(t, addr, 200)
 	}
-	for i, c := range cs {
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || string(body) != "Hello, world" {
-			t.Fatalf("connection %d: %d %q", i, resp.StatusCode, body)
-		}
+	close(stop)
+	busy.Wait()
+	if answers.Load() == 0 {
+		t.Error("the busy clients got no answer")
 	}
-	// The answers came from the event loops, which start after every
-	// acceptor's descriptor exists: the caller's, the transport's
-	// duplicate, and acceptors-1 more.
-	if n := socketFds(t, st.Ino); n != acceptors+1 {
-		t.Errorf("while serving: %d descriptors of the listening socket, want %d", n, acceptors+1)
+
+	l := acceptorListener(t, tr)
+	if n := l.batched.Load(); n == 0 {
+		t.Error("no Accept took more than one connection: netpoll's server accept step was not found (serverOnRead), so a pass of its poller accepts one")
+	}
+	// The caller's descriptor and the transport's duplicate.
+	if n := socketFds(t, st.Ino); n != 2 {
+		t.Errorf("while serving: %d descriptors of the listening socket, want 2", n)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -117,4 +187,39 @@ func TestNetpollAcceptors(t *testing.T) {
 	if n := socketFds(t, st.Ino); n != 0 {
 		t.Errorf("after Serve returned: %d descriptors of the listening socket left open", n)
 	}
+	if l.handed.Load() != nil {
+		t.Error("a connection Accept took was never handed over")
+	}
+}
+
+// serverOnRead finds the accept step of a running netpoll server, and
+// nothing in an event loop that serves nothing yet.
+func TestServerOnRead(t *testing.T) {
+	evl, err := netpoll.NewEventLoop(func(context.Context, netpoll.Connection) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if serverOnRead(evl) != nil {
+		t.Error("an event loop that serves nothing has an accept step")
+	}
+	ln, err := netpoll.CreateListener("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- evl.Serve(ln) }()
+	var onRead func(netpoll.Poll) error
+	for range 500 {
+		if onRead = serverOnRead(evl); onRead != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if onRead == nil {
+		t.Fatal("no accept step found in a serving event loop: netpoll's layout changed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	evl.Shutdown(ctx)
+	<-done
 }

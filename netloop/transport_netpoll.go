@@ -19,7 +19,6 @@ import (
 	"unsafe"
 
 	"github.com/cloudwego/netpoll"
-	"golang.org/x/sys/unix"
 )
 
 // configureNetpoll sets netpoll's process-wide options, once, before the
@@ -170,65 +169,23 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 		conn.AddCloseCallback(c.onClose)
 		return context.WithValue(context.Background(), connKey{}, ns)
 	}
-	// Every acceptor's loop makes its connections the same way.
-	newLoop := func() (netpoll.EventLoop, error) {
-		return netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
-	}
-	evl, err := newLoop()
+	evl, err := netpoll.NewEventLoop(onNetpollRequest, netpoll.WithOnPrepare(prepare), netpoll.WithOnConnect(onNetpollConnect))
 	if err != nil {
 		return err
 	}
-	// The other acceptors: each a descriptor of the same socket served by
-	// an event loop of its own (see acceptors). They stop with npl: stop
-	// shuts the socket down, which wakes them all, and each one's poller
-	// deregisters its descriptor when its Accept says "closed". They are
-	// closed once every loop has returned, before npl: a descriptor closed
-	// while the socket stays open through another keeps its registration.
-	var wg sync.WaitGroup
-	var dups []*npListener
-	defer func() {
-		for _, x := range dups {
-			x.Close()
-		}
-	}()
-	for range acceptors - 1 {
-		x, err := npl.dup()
-		if err != nil {
-			break // fewer acceptors; connections are still accepted
-		}
-		dups = append(dups, x)
-		xl, err := newLoop()
-		if err != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			xl.Serve(x)
-		}()
-	}
+	npl.mu.Lock()
+	npl.onRead = func() func(netpoll.Poll) error { return serverOnRead(evl) }
+	npl.mu.Unlock()
 	err = evl.Serve(npl)
 	stopped := npl.stopped.Load()
 	if !stopped {
-		npl.stop() // a failed listener stops the other acceptors too
+		npl.stop()
 	}
-	wg.Wait()
 	if stopped {
 		return nil
 	}
 	return err
 }
-
-// acceptors is how many descriptors of the listening socket netpoll's
-// poller watches. Its server accepts one connection each time epoll
-// reports a listener readable, once per pass of the poll loop, and a
-// pass first handles every connection with input: with thousands of busy
-// connections a pass lasts long enough that new connections wait
-// seconds to be accepted (bench/RESULTS.md, busy connections). Each
-// descriptor is reported, and accepts, in the same pass; the ones that
-// find the queue empty cost an accept call that fails at once, and only
-// in a pass that had connections to accept.
-const acceptors = 16
 
 func onNetpollRequest(ctx context.Context, conn netpoll.Connection) error {
 	ns, _ := ctx.Value(connKey{}).(*npStream)
@@ -286,18 +243,42 @@ func (t *NetpollTransport) StopAccepting() error {
 // npListener also lets the transport stop accepting without netpoll
 // closing the connections it already has, which EventLoop.Shutdown would
 // do.
+//
+// netpoll's server accepts one connection each time its poller reports
+// the socket readable, once per pass of the poll loop, and a pass first
+// serves every connection with input: with thousands of busy
+// connections, new ones would wait seconds in the kernel's queue. So
+// Accept, which the poller calls, takes up to acceptBatch connections:
+// it hands each but the first to the server's own accept step
+// (serverOnRead), which calls Accept again and makes the connection
+// from what it returns, on the poller as netpoll's design wants, and
+// then returns the first.
 type npListener struct {
 	ln      net.Listener
 	file    *os.File // the duplicate; closing it closes fd
 	fd      int
 	stopped atomic.Bool
-	// first is the listener this one duplicates (another acceptor), or
-	// nil: only the first one closes ln, and its stopped stops them all.
-	first *npListener
+	// handed is the connection Accept hands to the server's accept step,
+	// which takes it from the Accept that step makes.
+	handed atomic.Pointer[npAccepted]
+	// batched counts the connections handed over that way.
+	batched atomic.Int64
 
-	mu     sync.Mutex
-	closed bool // mu guards closed: fd is no longer ours
+	mu sync.Mutex
+	// mu guards the fields below.
+	closed bool // fd is no longer ours
+	// onRead returns the accept step of netpoll's server for this
+	// listener, or nil when it cannot be found; set before the server
+	// starts, and replaced by what it returned at the first Accept.
+	onRead func() func(netpoll.Poll) error
+	step   func(netpoll.Poll) error
 }
+
+// acceptBatch is the most connections Accept takes from the queue at a
+// call: enough for a burst of thousands to be accepted in a few passes,
+// few enough that accepting cannot hold the poller for long when
+// connections come faster than it accepts them.
+const acceptBatch = 1024
 
 var errListenerClosed = errors.New("netloop: listener closed")
 
@@ -318,13 +299,41 @@ func newNPListener(ln net.Listener) (*npListener, error) {
 	return l, nil
 }
 
-// Accept implements net.Listener for netpoll's poller, which calls it
-// when the socket is readable: a nil connection and error mean there was
-// none after all.
+// Accept implements net.Listener for netpoll's server, whose poller
+// calls it when the socket is readable. A nil connection and error mean
+// there was none after all.
 func (l *npListener) Accept() (net.Conn, error) {
-	if l.stopped.Load() || l.first != nil && l.first.stopped.Load() {
+	if l.stopped.Load() {
 		return nil, errListenerClosed // netpoll detaches a listener whose error says "closed"
 	}
+	if c := l.handed.Swap(nil); c != nil {
+		return c, nil // the server's accept step, called below
+	}
+	first, err := l.accept()
+	if first == nil {
+		return nil, err // not a nil *npAccepted, which netpoll would take for a connection
+	}
+	if step := l.acceptStep(); step != nil {
+		for range acceptBatch - 1 {
+			c, _ := l.accept()
+			if c == nil {
+				break // none left, or a failure the next pass meets again
+			}
+			l.handed.Store(c)
+			step(nil) // netpoll's accept step does not use its poller
+			if c := l.handed.Swap(nil); c != nil {
+				syscall.Close(c.fd) // not taken: the listener stopped meanwhile
+				break
+			}
+			l.batched.Add(1)
+		}
+	}
+	return first, nil
+}
+
+// accept takes one connection from the socket's queue: nil and no error
+// when the queue is empty.
+func (l *npListener) accept() (*npAccepted, error) {
 	fd, sa, err := syscall.Accept(l.fd)
 	if err != nil {
 		if err == syscall.EAGAIN || err == syscall.EWOULDBLOCK {
@@ -337,6 +346,53 @@ func (l *npListener) Accept() (net.Conn, error) {
 		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 	}
 	return &npAccepted{fd: fd, local: l.ln.Addr(), remote: sockaddrAddr(sa)}, nil
+}
+
+// acceptStep returns the server's accept step, found at the first call:
+// by then the server runs. nil means Accept takes one connection a call.
+func (l *npListener) acceptStep() func(netpoll.Poll) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.onRead != nil {
+		l.step = l.onRead()
+		l.onRead = nil
+	}
+	return l.step
+}
+
+// serverOnRead returns the accept step of the netpoll server that evl
+// runs (the OnRead of the server's operator for its listener), or nil
+// when netpoll's layout is not the one expected: an event loop holding
+// its server in a field svr, under its embedded mutex, and a server
+// holding an FDOperator in a field operator. netpoll has no way to hand
+// it a connection accepted elsewhere that goes through the event loop's
+// options (our prepare step, the connect task on the server's workers);
+// its accept step is that way. The step takes a connection from the
+// listener's Accept, so Accept puts it where its next call returns it.
+func serverOnRead(evl netpoll.EventLoop) func(netpoll.Poll) error {
+	v := reflect.ValueOf(evl)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	e := v.Elem()
+	mu, svr := e.FieldByName("Mutex"), e.FieldByName("svr")
+	if !mu.IsValid() || mu.Type() != reflect.TypeFor[sync.Mutex]() ||
+		!svr.IsValid() || svr.Kind() != reflect.Pointer || svr.Type().Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f, ok := svr.Type().Elem().FieldByName("operator")
+	if !ok || f.Type != reflect.TypeFor[netpoll.FDOperator]() {
+		return nil
+	}
+	// Serve sets svr and starts the server under the mutex.
+	m := (*sync.Mutex)(unsafe.Pointer(mu.UnsafeAddr()))
+	m.Lock()
+	p := svr.UnsafePointer()
+	m.Unlock()
+	if p == nil {
+		return nil
+	}
+	return (*netpoll.FDOperator)(unsafe.Add(p, f.Offset)).OnRead
 }
 
 // Fd implements netpoll.Listener.
@@ -354,26 +410,8 @@ func (l *npListener) Close() error {
 		return nil
 	}
 	l.closed = true
-	if l.first != nil {
-		return syscall.Close(l.fd)
-	}
 	l.file.Close()
 	return l.ln.Close()
-}
-
-// dup returns another acceptor on l's socket: a descriptor of its own,
-// closed once by its Close, which leaves l's listener open.
-func (l *npListener) dup() (*npListener, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil, errListenerClosed
-	}
-	fd, err := unix.FcntlInt(uintptr(l.fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	return &npListener{ln: l.ln, fd: fd, first: l}, nil
 }
 
 // stop marks the listener closed and wakes netpoll's poller on it: a
