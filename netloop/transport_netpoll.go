@@ -83,8 +83,8 @@ func (netpollLog) Write(p []byte) (int, error) {
 		msg = msg[i+len("NETPOLL: "):]
 	}
 	level := slog.LevelDebug
-	// A failed accept is worth a warning, but not the one each acceptor
-	// reports when the listener stops.
+	// A failed accept is worth a warning, but not the one the listener
+	// reports when it stops.
 	if strings.Contains(msg, "accept") && !strings.Contains(msg, errListenerClosed.Error()) {
 		level = slog.LevelWarn
 	}
@@ -248,11 +248,10 @@ func (t *NetpollTransport) StopAccepting() error {
 // the socket readable, once per pass of the poll loop, and a pass first
 // serves every connection with input: with thousands of busy
 // connections, new ones would wait seconds in the kernel's queue. So
-// Accept, which the poller calls, takes up to acceptBatch connections:
-// it hands each but the first to the server's own accept step
-// (serverOnRead), which calls Accept again and makes the connection
-// from what it returns, on the poller as netpoll's design wants, and
-// then returns the first.
+// Accept, which the poller calls, takes up to acceptBatch connections
+// and hands each to the server's own accept step (serverOnRead), which
+// calls Accept again and makes the connection from what it returns, on
+// the poller, as netpoll's own accept does.
 type npListener struct {
 	ln      net.Listener
 	file    *os.File // the duplicate; closing it closes fd
@@ -302,6 +301,11 @@ func newNPListener(ln net.Listener) (*npListener, error) {
 // Accept implements net.Listener for netpoll's server, whose poller
 // calls it when the socket is readable. A nil connection and error mean
 // there was none after all.
+//
+// It hands the connections it takes to the server's accept step one by
+// one, in the order they came, and returns nil when the queue is empty
+// or the batch is full: the step makes each connection from what the
+// Accept it calls returns, handed.
 func (l *npListener) Accept() (net.Conn, error) {
 	if l.stopped.Load() {
 		return nil, errListenerClosed // netpoll detaches a listener whose error says "closed"
@@ -309,26 +313,26 @@ func (l *npListener) Accept() (net.Conn, error) {
 	if c := l.handed.Swap(nil); c != nil {
 		return c, nil // the server's accept step, called below
 	}
-	first, err := l.accept()
-	if first == nil {
-		return nil, err // not a nil *npAccepted, which netpoll would take for a connection
-	}
-	if step := l.acceptStep(); step != nil {
-		for range acceptBatch - 1 {
-			c, _ := l.accept()
-			if c == nil {
-				break // none left, or a failure the next pass meets again
+	step := l.acceptStep()
+	for i := range acceptBatch {
+		c, err := l.accept()
+		if c == nil {
+			if i > 0 {
+				return nil, nil // none left, or a failure the next pass meets again
 			}
-			l.handed.Store(c)
-			step(nil) // netpoll's accept step does not use its poller
-			if c := l.handed.Swap(nil); c != nil {
-				syscall.Close(c.fd) // not taken: the listener stopped meanwhile
-				break
-			}
-			l.batched.Add(1)
+			return nil, err // not a nil *npAccepted, which netpoll would take for a connection
 		}
+		if step == nil || !l.handed.CompareAndSwap(nil, c) {
+			return c, nil // one a call (or another caller is handing one over)
+		}
+		step(nil) // netpoll's accept step does not use its poller
+		if c := l.handed.Swap(nil); c != nil {
+			syscall.Close(c.fd) // not taken: the listener stopped meanwhile
+			return nil, errListenerClosed
+		}
+		l.batched.Add(1)
 	}
-	return first, nil
+	return nil, nil
 }
 
 // accept takes one connection from the socket's queue: nil and no error
@@ -375,13 +379,17 @@ func serverOnRead(evl netpoll.EventLoop) func(netpoll.Poll) error {
 		return nil
 	}
 	e := v.Elem()
-	mu, svr := e.FieldByName("Mutex"), e.FieldByName("svr")
-	if !mu.IsValid() || mu.Type() != reflect.TypeFor[sync.Mutex]() ||
-		!svr.IsValid() || svr.Kind() != reflect.Pointer || svr.Type().Elem().Kind() != reflect.Struct {
+	mf, ok1 := e.Type().FieldByName("Mutex")
+	sf, ok2 := e.Type().FieldByName("svr")
+	// Fields of the struct itself (one index), not promoted from an
+	// embedded one, whose offsets count from elsewhere.
+	if !ok1 || !ok2 || len(mf.Index) != 1 || len(sf.Index) != 1 || mf.Type != reflect.TypeFor[sync.Mutex]() ||
+		sf.Type.Kind() != reflect.Pointer || sf.Type.Elem().Kind() != reflect.Struct {
 		return nil
 	}
-	f, ok := svr.Type().Elem().FieldByName("operator")
-	if !ok || f.Type != reflect.TypeFor[netpoll.FDOperator]() {
+	mu, svr := e.Field(mf.Index[0]), e.Field(sf.Index[0])
+	f, ok := sf.Type.Elem().FieldByName("operator")
+	if !ok || len(f.Index) != 1 || f.Type != reflect.TypeFor[netpoll.FDOperator]() {
 		return nil
 	}
 	// Serve sets svr and starts the server under the mutex.
