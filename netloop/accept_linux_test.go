@@ -11,6 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -285,4 +289,138 @@ func TestServerOnRead(t *testing.T) {
 	defer cancel()
 	evl.Shutdown(ctx)
 	<-done
+}
+
+// Out of descriptors, the netpoll transport closes the connections it
+// cannot take, at once, and serves again once descriptors are free; it
+// neither spins nor starts goroutines, and it still shuts down. A child
+// process serves with a low open-file limit, so that the test's own
+// connections do not count against it.
+func TestNetpollOutOfDescriptors(t *testing.T) {
+	if os.Getenv("NETLOOP_FD_CHILD") == "1" {
+		fdChild()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNetpollOutOfDescriptors$", "-test.v")
+	cmd.Env = append(os.Environ(), "NETLOOP_FD_CHILD=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	out := bufio.NewScanner(stdout)
+	child := func(prefix string) string {
+		t.Helper()
+		for out.Scan() {
+			if line := out.Text(); strings.HasPrefix(line, prefix) {
+				return strings.TrimPrefix(line, prefix)
+			}
+		}
+		t.Fatalf("the child said no %q; its stderr:\n%s", prefix, stderr.String())
+		return ""
+	}
+	addr := child("addr ")
+
+	// Far more connections than the child has descriptors for.
+	cs := dial(t, addr, 200)
+	answered := 0
+	for _, ok := range ask(t, cs) {
+		if ok {
+			answered++
+		}
+	}
+	if answered == 0 || answered == len(cs) {
+		t.Fatalf("%d of %d connections answered, want some but not all (the child has about 16 descriptors to spare)", answered, len(cs))
+	}
+	for _, c := range cs {
+		c.Close()
+	}
+	// Descriptors free again: new connections are served, once the
+	// child has seen the old ones close.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok := ask(t, dial(t, addr, 1))[0]
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no connection served 10 s after the others closed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stdin.Close() // the child shuts its server down
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	goroutines := child("goroutines ")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("child: %v; its stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the child's server did not shut down in 20 s; its stderr:\n%s", stderr.String())
+	}
+	if n, err := strconv.Atoi(goroutines); err != nil || n > 50 {
+		t.Errorf("the child had %s goroutines after the flood, want few", goroutines)
+	}
+	if !strings.Contains(stderr.String(), "out of file descriptors") {
+		t.Errorf("the child logged no warning; its stderr:\n%s", stderr.String())
+	}
+}
+
+// fdChild serves hello on a netpoll transport with the open-file limit
+// lowered to 16 above what is open, until its stdin closes.
+func fdChild() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	tr, err := NewNetpollTransport()
+	if err != nil {
+		panic(err)
+	}
+	srv := NewServer(Config{}, HandlerFunc(func(w *Response, r *Request) { w.WriteString("Hello, world") }), tr)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	// Serve is running once it answers.
+	for {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			io.Copy(io.Discard, c)
+			c.Close()
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		panic(err)
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		panic(err)
+	}
+	lim.Cur = uint64(len(ents) + 16)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		panic(err)
+	}
+	fmt.Printf("addr %s\n", ln.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	fmt.Printf("goroutines %d\n", runtime.NumGoroutine())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	if err := <-done; err != ErrServerClosed {
+		panic(err)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"unsafe"
 
 	"github.com/cloudwego/netpoll"
+	"github.com/wasmweb/wasmweb/internal/monotime"
 )
 
 // configureNetpoll sets netpoll's process-wide options, once, before the
@@ -262,6 +263,12 @@ type npListener struct {
 	handed atomic.Pointer[npAccepted]
 	// batched counts the connections handed over that way.
 	batched atomic.Int64
+	// spare is a descriptor held in reserve (/dev/null), or -1: when the
+	// process runs out of descriptors, Accept closes it to take a waiting
+	// connection and close that too (shed). mu guards it.
+	spare int
+	// shedLog is when shed last logged, on the monotonic clock.
+	shedLog atomic.Int64
 
 	mu sync.Mutex
 	// mu guards the fields below.
@@ -290,9 +297,10 @@ func newNPListener(ln net.Listener) (*npListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &npListener{ln: ln, file: file, fd: int(file.Fd())}
+	l := &npListener{ln: ln, file: file, fd: int(file.Fd()), spare: openSpare()}
 	if err := syscall.SetNonblock(l.fd, true); err != nil {
 		file.Close()
+		l.closeSpare()
 		return nil, err
 	}
 	return l, nil
@@ -317,6 +325,9 @@ func (l *npListener) Accept() (net.Conn, error) {
 	for i := range acceptBatch {
 		c, err := l.accept()
 		if c == nil {
+			if outOfDescriptors(err) && l.shed() {
+				return nil, nil
+			}
 			if i > 0 {
 				return nil, nil // none left, or a failure the next pass meets again
 			}
@@ -362,6 +373,67 @@ func (l *npListener) acceptStep() func(netpoll.Poll) error {
 		l.onRead = nil
 	}
 	return l.step
+}
+
+// shed closes the connections waiting in the queue (up to acceptBatch)
+// when the process is out of descriptors: each is accepted into the
+// spare's descriptor and closed at once, so its client learns at once
+// instead of waiting, and the socket stops being readable, which would
+// otherwise keep the poller spinning on it. netpoll's own answer to
+// EMFILE (take the socket off its poller and retry on a goroutine) works
+// once per listener: the second time the socket stays on the poller and
+// each pass starts another retrying goroutine. shed reports false when
+// it has no spare, and Accept then returns the error to netpoll.
+func (l *npListener) shed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.spare < 0 {
+		return false
+	}
+	n := 0
+	for range acceptBatch {
+		syscall.Close(l.spare)
+		fd, _, err := syscall.Accept(l.fd)
+		if err == nil {
+			syscall.Close(fd)
+			n++
+		}
+		l.spare = openSpare()
+		if err != nil || l.spare < 0 {
+			break
+		}
+	}
+	now := monotime.Now()
+	if last := l.shedLog.Load(); (last == 0 || now-last >= int64(shedLogEvery)) && l.shedLog.CompareAndSwap(last, now) {
+		slog.Warn("netloop: out of file descriptors; closing new connections as they come", "closed", n, "addr", l.ln.Addr().String())
+	}
+	return true
+}
+
+// shedLogEvery is the least time between two of shed's warnings.
+const shedLogEvery = 10 * time.Second
+
+// outOfDescriptors reports whether err is an accept's failure for want
+// of a descriptor, the process's or the system's.
+func outOfDescriptors(err error) bool {
+	return err == syscall.EMFILE || err == syscall.ENFILE
+}
+
+// openSpare opens the spare descriptor, or returns -1.
+func openSpare() int {
+	fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// closeSpare closes the spare; l.mu is held, or l is not shared yet.
+func (l *npListener) closeSpare() {
+	if l.spare >= 0 {
+		syscall.Close(l.spare)
+		l.spare = -1
+	}
 }
 
 // serverOnRead returns the accept step of the netpoll server that evl
@@ -418,6 +490,7 @@ func (l *npListener) Close() error {
 		return nil
 	}
 	l.closed = true
+	l.closeSpare()
 	l.file.Close()
 	return l.ln.Close()
 }
