@@ -35,10 +35,10 @@
 //	|                               | parked request's owner is told (Parked.OnHangup)       |
 //
 // When the process runs out of file descriptors, the netpoll transport
-// closes each connection it cannot take as it comes (and logs a warning
-// at most every 10 s), so that its clients learn at once; the standard
-// transport leaves them in the listen queue and retries, backing off up
-// to a second.
+// closes the connections it cannot take, one each time the poller finds
+// the listener readable, and logs a warning at most every 10 s, so that
+// their clients learn the server is full; the standard transport leaves
+// them in the listen queue and retries, backing off up to a second.
 //
 // Input never blocks waiting for more bytes: a stream consumes everything
 // it is given, copying only the unfinished part of a request. With the

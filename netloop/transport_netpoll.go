@@ -263,12 +263,6 @@ type npListener struct {
 	handed atomic.Pointer[npAccepted]
 	// batched counts the connections handed over that way.
 	batched atomic.Int64
-	// spare is a descriptor held in reserve (/dev/null), or -1: when the
-	// process runs out of descriptors, Accept closes it to take a waiting
-	// connection and close that too (shed). mu guards it.
-	spare int
-	// shedLog is when shed last logged, on the monotonic clock.
-	shedLog atomic.Int64
 
 	mu sync.Mutex
 	// mu guards the fields below.
@@ -278,6 +272,12 @@ type npListener struct {
 	// starts, and replaced by what it returned at the first Accept.
 	onRead func() func(netpoll.Poll) error
 	step   func(netpoll.Poll) error
+	// spare is a descriptor held in reserve (/dev/null), or -1: when the
+	// process runs out of descriptors, Accept closes it to take a waiting
+	// connection and close that too (shed).
+	spare     int
+	shedCount int64 // connections shed so far
+	shedLog   int64 // when shed last logged, on the monotonic clock
 }
 
 // acceptBatch is the most connections Accept takes from the queue at a
@@ -375,37 +375,40 @@ func (l *npListener) acceptStep() func(netpoll.Poll) error {
 	return l.step
 }
 
-// shed closes the connections waiting in the queue (up to acceptBatch)
-// when the process is out of descriptors: each is accepted into the
-// spare's descriptor and closed at once, so its client learns at once
-// instead of waiting, and the socket stops being readable, which would
-// otherwise keep the poller spinning on it. netpoll's own answer to
-// EMFILE (take the socket off its poller and retry on a goroutine) works
-// once per listener: the second time the socket stays on the poller and
-// each pass starts another retrying goroutine. shed reports false when
-// it has no spare, and Accept then returns the error to netpoll.
+// shed closes the first connection waiting in the queue when the
+// process is out of descriptors: it is accepted into the spare's
+// descriptor and closed at once, so that its client learns at once
+// instead of waiting, and the next Accept tries a real accept again, so
+// a descriptor freed meanwhile serves the next connection. Without it
+// the socket would stay readable with nothing taken, and netpoll's own
+// answer to EMFILE (take the socket off its poller and retry on a
+// goroutine) works once per listener: the second time the socket stays
+// on the poller and each pass starts another retrying goroutine. shed
+// reports false when it has no spare and cannot open one (the system's
+// table is full, say); Accept then returns the error to netpoll.
 func (l *npListener) shed() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed || l.spare < 0 {
+	if l.closed {
 		return false
 	}
-	n := 0
-	for range acceptBatch {
-		syscall.Close(l.spare)
-		fd, _, err := syscall.Accept(l.fd)
-		if err == nil {
-			syscall.Close(fd)
-			n++
-		}
-		l.spare = openSpare()
-		if err != nil || l.spare < 0 {
-			break
+	if l.spare < 0 {
+		// Lost to another opener last time, or never opened.
+		if l.spare = openSpare(); l.spare < 0 {
+			return false
 		}
 	}
+	syscall.Close(l.spare)
+	fd, _, err := syscall.Accept(l.fd)
+	if err == nil {
+		syscall.Close(fd)
+		l.shedCount++
+	}
+	l.spare = openSpare()
 	now := monotime.Now()
-	if last := l.shedLog.Load(); (last == 0 || now-last >= int64(shedLogEvery)) && l.shedLog.CompareAndSwap(last, now) {
-		slog.Warn("netloop: out of file descriptors; closing new connections as they come", "closed", n, "addr", l.ln.Addr().String())
+	if last := l.shedLog; last == 0 || now-last >= int64(shedLogEvery) {
+		l.shedLog = now
+		slog.Warn("netloop: out of file descriptors; closing new connections as they come", "addr", l.ln.Addr().String(), "closed", l.shedCount)
 	}
 	return true
 }
