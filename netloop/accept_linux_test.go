@@ -292,20 +292,28 @@ func TestServerOnRead(t *testing.T) {
 }
 
 // Out of descriptors, the netpoll transport closes the connections it
-// cannot take and serves again once descriptors are free; it does not
-// pile up goroutines, logs a warning, and still shuts down. A child
-// process serves with a low open-file limit, so that the test's own
-// connections do not count against it.
-func TestNetpollOutOfDescriptors(t *testing.T) {
-	if os.Getenv("NETLOOP_FD_CHILD") == "1" {
-		fdChild()
+// cannot take, logging a warning, and the standard transport leaves
+// them queued until descriptors are free; with either, every client
+// gets its answer or a closed connection, service goes on once
+// descriptors are free, goroutines do not pile up, and the server still
+// shuts down. A child process serves with a low open-file limit, so that
+// the test's own connections do not count against it.
+func TestOutOfDescriptors(t *testing.T) {
+	if tr := os.Getenv("NETLOOP_FD_CHILD"); tr != "" {
+		fdChild(tr)
 		return
 	}
 	if _, err := os.ReadDir("/proc/self/fd"); err != nil {
 		t.Skipf("no /proc/self/fd, which the child counts its descriptors in: %v", err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNetpollOutOfDescriptors$", "-test.v")
-	cmd.Env = append(os.Environ(), "NETLOOP_FD_CHILD=1")
+	for _, transport := range []string{"netpoll", "std"} {
+		t.Run(transport, func(t *testing.T) { testOutOfDescriptors(t, transport) })
+	}
+}
+
+func testOutOfDescriptors(t *testing.T, transport string) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOutOfDescriptors$", "-test.v")
+	cmd.Env = append(os.Environ(), "NETLOOP_FD_CHILD="+transport)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -333,19 +341,48 @@ func TestNetpollOutOfDescriptors(t *testing.T) {
 	}
 	addr := child("addr ")
 
-	// Far more connections than the child has descriptors for.
-	cs := dial(t, addr, 200)
-	answered := 0
-	for _, ok := range ask(t, cs) {
-		if ok {
-			answered++
+	// Several times more connections than the child has descriptors
+	// for, each closed once answered, which frees the child's.
+	cs := dial(t, addr, 64)
+	var answered, closed atomic.Int64
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+				closed.Add(1)
+				return
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Errorf("connection %d: neither answered nor closed: %v", i, err)
+					return
+				}
+				closed.Add(1)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			answered.Add(1)
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	switch transport {
+	case "netpoll":
+		if answered.Load() == 0 || closed.Load() == 0 {
+			t.Fatalf("%d of %d connections answered and %d closed, want both (the child has about 16 descriptors to spare)", answered.Load(), len(cs), closed.Load())
 		}
-	}
-	if answered == 0 || answered == len(cs) {
-		t.Fatalf("%d of %d connections answered, want some but not all (the child has about 16 descriptors to spare)", answered, len(cs))
-	}
-	for _, c := range cs {
-		c.Close()
+	default:
+		if answered.Load() != int64(len(cs)) {
+			t.Fatalf("%d of %d connections answered and %d closed, want every one answered once descriptors were free", answered.Load(), len(cs), closed.Load())
+		}
 	}
 	// Descriptors free again: new connections are served, once the
 	// child has seen the old ones close.
@@ -379,19 +416,19 @@ func TestNetpollOutOfDescriptors(t *testing.T) {
 	if n, err := strconv.Atoi(goroutines); err != nil || n > 50 {
 		t.Errorf("the child had %s goroutines after the flood, want few", goroutines)
 	}
-	if !strings.Contains(stderr.String(), "out of file descriptors") {
-		t.Errorf("the child logged no warning; its stderr:\n%s", stderr.String())
+	if warned := strings.Contains(stderr.String(), "out of file descriptors"); warned != (transport == "netpoll") {
+		t.Errorf("the child's warning about descriptors: %v, want %v; its stderr:\n%s", warned, transport == "netpoll", stderr.String())
 	}
 }
 
-// fdChild serves hello on a netpoll transport with the open-file limit
+// fdChild serves hello on the named transport with the open-file limit
 // lowered to 16 above what is open, until its stdin closes.
-func fdChild() {
+func fdChild(transport string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}
-	tr, err := NewNetpollTransport()
+	tr, err := NewTransport(transport)
 	if err != nil {
 		panic(err)
 	}
