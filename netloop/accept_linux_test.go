@@ -87,21 +87,32 @@ func ask(t *testing.T, cs []net.Conn) []bool {
 		if !sent[i] {
 			continue
 		}
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		answered, err := answer(c)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				t.Fatalf("connection %d: %v", i, err)
-			}
-			continue // closed
+			t.Fatalf("connection %d: %v", i, err)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || string(body) != "Hello, world" {
-			t.Fatalf("connection %d: %d %q", i, resp.StatusCode, body)
-		}
-		ok[i] = true
+		ok[i] = answered
 	}
 	return ok
+}
+
+// answer reads the answer to a request sent on c: true for "Hello,
+// world", false when the server closed c instead, and an error when
+// neither came before c's deadline or the answer was another.
+func answer(c net.Conn) (bool, error) {
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return false, fmt.Errorf("neither answered nor closed: %w", err)
+		}
+		return false, nil // closed
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != "Hello, world" {
+		return false, fmt.Errorf("answered %d %q", resp.StatusCode, body)
+	}
+	return true, nil
 }
 
 // dialBurst opens n connections to addr, all before any request, then
@@ -356,18 +367,14 @@ func testOutOfDescriptors(t *testing.T, transport string) {
 				closed.Add(1)
 				return
 			}
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					t.Errorf("connection %d: neither answered nor closed: %v", i, err)
-					return
-				}
+			switch ok, err := answer(c); {
+			case err != nil:
+				t.Errorf("connection %d: %v", i, err)
+			case ok:
+				answered.Add(1)
+			default:
 				closed.Add(1)
-				return
 			}
-			io.Copy(io.Discard, resp.Body)
-			answered.Add(1)
 		}()
 	}
 	wg.Wait()

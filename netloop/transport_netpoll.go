@@ -175,7 +175,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 		return err
 	}
 	npl.mu.Lock()
-	npl.onRead = func() func(netpoll.Poll) error { return serverOnRead(evl) }
+	npl.evl = evl
 	npl.mu.Unlock()
 	err = evl.Serve(npl)
 	stopped := npl.stopped.Load()
@@ -267,10 +267,11 @@ type npListener struct {
 	mu sync.Mutex
 	// mu guards the fields below.
 	closed bool // fd is no longer ours
-	// onRead returns the accept step of netpoll's server for this
-	// listener, or nil when it cannot be found; set before the server
-	// starts, and replaced by what it returned at the first Accept.
-	onRead func() func(netpoll.Poll) error
+	// evl is the event loop that serves this listener, set before it
+	// starts; the first Accept looks its accept step up (serverOnRead)
+	// and keeps it in step, nil when it cannot be found.
+	evl    netpoll.EventLoop
+	looked bool
 	step   func(netpoll.Poll) error
 	// spare is a descriptor held in reserve (/dev/null), or -1: when the
 	// process runs out of descriptors, Accept closes it to take a waiting
@@ -368,9 +369,9 @@ func (l *npListener) accept() (*npAccepted, error) {
 func (l *npListener) acceptStep() func(netpoll.Poll) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.onRead != nil {
-		l.step = l.onRead()
-		l.onRead = nil
+	if !l.looked && l.evl != nil {
+		l.step = serverOnRead(l.evl)
+		l.looked = true
 	}
 	return l.step
 }
