@@ -40,11 +40,7 @@ const pollBatch = 32
 // over input it read. When netpoll's layout is not the one expected,
 // nothing changes: the batches grow as netpoll makes them.
 func limitPollBatch(conn netpoll.Connection) {
-	l := pollerLayout(conn)
-	if l.typ == nil || reflect.TypeOf(conn) != l.typ {
-		return
-	}
-	op := *(**netpoll.FDOperator)(unsafe.Add(reflect.ValueOf(conn).UnsafePointer(), l.op))
+	op := operatorOf(conn)
 	if op == nil {
 		return
 	}

@@ -45,14 +45,18 @@ var configureNetpoll = sync.OnceFunc(func() {
 // onNetpollConnect's, handed over by the poller that accepted the
 // connection; every later one netpoll hands over on the poller that
 // read the input, which is where the first of them limits that
-// poller's batches (limitPollBatch).
+// poller's batches (limitPollBatch), and where each reads the rest of
+// an input that a read cut short (readRest) before the task starts.
 func runTask(ctx context.Context, f func()) {
 	if c, ok := ctx.Value(connKey{}).(*npStream); ok {
-		if !c.polled && c.c.registered.Load() {
-			c.polled = true
-			if nc := c.c.nc.Load(); nc != nil {
-				limitPollBatch(*nc)
+		if c.c.registered.Load() {
+			if !c.polled {
+				c.polled = true
+				if nc := c.c.nc.Load(); nc != nil {
+					limitPollBatch(*nc)
+				}
 			}
+			c.c.reads.readRest(c.c.fd)
 		}
 		c.run(f)
 		return
@@ -120,6 +124,13 @@ func (t *NetpollTransport) Name() string { return "netpoll" }
 
 type connKey struct{}
 
+// handOffer is Events that run the connections' tasks themselves:
+// handOff runs one for the poller that read its input (workers.handOff
+// for *Server). Other Events get a goroutine a task.
+type handOffer interface{ handOff(func()) }
+
+func (srv *Server) handOff(f func()) { srv.workers.handOff(f) }
+
 // npStream is what a netpoll connection's context holds: the stream
 // that handles its input, and how to run that handling.
 type npStream struct {
@@ -146,8 +157,8 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 	t.mu.Unlock()
 	defer npl.Close()
 	run := func(f func()) { go f() }
-	if srv, ok := ev.(*Server); ok {
-		run = srv.workers.handOff
+	if h, ok := ev.(handOffer); ok {
+		run = h.handOff
 	}
 
 	prepare := func(conn netpoll.Connection) context.Context {
@@ -163,6 +174,7 @@ func (t *NetpollTransport) Serve(ln net.Listener, ev Events) error {
 		}
 		ns := &npStream{st: st, run: run, c: c}
 		c.ns = ns
+		c.watchReads(conn)
 		// Close callbacks run newest first, so this one runs before the
 		// one netpoll registered when it made the connection, which
 		// closes the descriptor (unless the connection is falling
@@ -582,6 +594,8 @@ type npConn struct {
 
 	closing    atomic.Bool
 	registered atomic.Bool // netpoll has registered the connection with its poller (onNetpollConnect)
+
+	reads readSteps // the poller's alone (readrest.go)
 }
 
 // sleepState is where a connection stands with netpoll.
@@ -645,15 +659,22 @@ func stopPoller(conn netpoll.Connection) {
 // netpoll operator (see stopPoller), or nil when conn is not the
 // connection type whose layout pollerLayout found.
 func pollerStateOf(conn netpoll.Connection) *int32 {
+	op := operatorOf(conn)
+	if op == nil {
+		return nil
+	}
+	return (*int32)(unsafe.Add(unsafe.Pointer(op), pollerLayout(conn).state))
+}
+
+// operatorOf returns conn's netpoll operator, through which its poller
+// reads and writes the socket, or nil when conn is not the connection
+// type whose layout pollerLayout found.
+func operatorOf(conn netpoll.Connection) *netpoll.FDOperator {
 	l := pollerLayout(conn)
 	if l.typ == nil || reflect.TypeOf(conn) != l.typ {
 		return nil
 	}
-	op := *(**netpoll.FDOperator)(unsafe.Add(reflect.ValueOf(conn).UnsafePointer(), l.op))
-	if op == nil {
-		return nil
-	}
-	return (*int32)(unsafe.Add(unsafe.Pointer(op), l.state))
+	return *(**netpoll.FDOperator)(unsafe.Add(reflect.ValueOf(conn).UnsafePointer(), l.op))
 }
 
 // operatorLayout is where netpoll's connection type keeps its
