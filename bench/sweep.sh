@@ -313,8 +313,9 @@ run_load() {
 }
 
 # For each server and number of connections: the run with the median req/s
-# ("rps p50 p99 errors max other"), and the worst max over the runs.
-declare -A MED=() WORST=() NRUNS=()
+# ("rps p50 p99 errors max other"), and the worst max over the runs; and
+# each run's "rps p99 server-µs/req" by round (ROUND).
+declare -A MED=() WORST=() NRUNS=() ROUND=()
 for c in "${LEVELS[@]}"; do
 	for s in "${RUNNING[@]}"; do
 		rows=""
@@ -322,7 +323,10 @@ for c in "${LEVELS[@]}"; do
 			f=$RAW_DIR/wrk.$s.$c.$r.txt
 			[[ -s $f ]] || continue
 			row=$(wrk_row "$f" 2>/dev/null) || { log "no figures in $f (wrk failed?):"; sed 's/^/    /' "$f" | head -n 5 >&2; continue; }
-			rows+="$row $(wrk_max "$f") $(cat "$f.other" 2>/dev/null || echo 0) $(run_load "$f" "$c")"$'\n'
+			load=$(run_load "$f" "$c")
+			rows+="$row $(wrk_max "$f") $(cat "$f.other" 2>/dev/null || echo 0) $load"$'\n'
+			read -r rps _ p99 _ <<<"$row"
+			ROUND[$s.$c.$r]="$rps $p99 ${load%% *}"
 		done
 		[[ -n $rows ]] || continue
 		sorted=$(printf '%s' "$rows" | sort -n -k1,1)
@@ -331,6 +335,25 @@ for c in "${LEVELS[@]}"; do
 		WORST[$s.$c]=$(printf '%s\n' "$sorted" | awk '$5 > m { m = $5 } END { print m + 0 }')
 	done
 done
+
+# by_round SERVER CONNS: "req/s p99 CPU" ratios to fasthttp's runs of the
+# same rounds, each as "median (lowest–highest)", or nothing without
+# fasthttp's runs.
+by_round() {
+	local s=$1 c=$2 r lines=""
+	for ((r = 1; r <= RUNS; r++)); do
+		[[ -n ${ROUND[$s.$c.$r]:-} && -n ${ROUND[fasthttp.$c.$r]:-} ]] || continue
+		lines+="${ROUND[$s.$c.$r]} ${ROUND[fasthttp.$c.$r]}"$'\n'
+	done
+	[[ -n $lines ]] || return 0
+	printf '%s' "$lines" | awk '
+		function med(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return sprintf("%.2f (%.2f–%.2f)", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2, a[1], a[n])
+		}
+		$4 > 0 && $5 > 0 && $6 > 0 && $3 != "-" { n++; x[n] = $1 / $4; y[n] = $2 / $5; z[n] = $3 / $6 }
+		END { if (n) printf "%s|%s|%s|%d\n", med(x, n), med(y, n), med(z, n), n }'
+}
 
 report() {
 	echo "# Connection sweep"
@@ -366,6 +389,17 @@ report() {
 				"$(fmt_lat "$p50")" "$(fmt_lat "$p99")" "$p99r" "$(fmt_lat "$max")" "$(fmt_lat "${WORST[$s.$c]}")" "$errs" "$other" \
 				"$srvus" "$wrkcpu" "$atsrv"
 		done
+		[[ -n $fm ]] || continue
+		echo
+		echo "Round by round, against fasthttp's run of the same round:"
+		echo
+		echo "| server | rounds | req/s × fasthttp | p99 ÷ fasthttp's | server CPU µs/req ÷ fasthttp's |"
+		echo "|---|---|---|---|---|"
+		for s in "${RUNNING[@]}"; do
+			[[ $s != fasthttp ]] || continue
+			IFS='|' read -r x y z n <<<"$(by_round "$s" "$c")"
+			[[ -n ${n:-} ]] && echo "| ${LABEL[$s]} | $n | $x | $y | $z |"
+		done
 	done
 	echo
 	echo "\"worst max\" is the highest max latency over the server's runs; errors count wrk's socket errors"
@@ -378,6 +412,10 @@ report() {
 	echo "the connections whose request was at the server rather than waiting in wrk to be sent. Near 1 the"
 	echo "server holds the queue and its latency is about connections ÷ rate; a server cheaper per request"
 	echo "than the client leaves part of the queue in wrk, where wrk's latency does not count it."
+	echo "\"Round by round\" divides each run's figures by fasthttp's in the same round, which ran minutes"
+	echo "apart at most, and gives the median of those ratios with their range: a box whose speed drifts"
+	echo "between rounds moves both runs of a round alike, where the median runs above may come from"
+	echo "different rounds."
 	echo "Raw wrk outputs: bench/results/raw/sweep/."
 }
 mkdir -p "$RESULTS_DIR"
