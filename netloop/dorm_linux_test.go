@@ -27,6 +27,9 @@ func TestSleepingConnection(t *testing.T) {
 	base := netloop.Sleeping()
 	c, br, pk := parkOne(t, p, addr)
 	waitFor(t, "the parked connection to sleep", 5*time.Second, func() bool { return netloop.Sleeping() == base+1 })
+	if n := netloop.SleepersHoldingNetpoll(); n != 0 {
+		t.Errorf("%d sleeping connections still hold netpoll's connection or read steps", n)
+	}
 	if err := pk.Resume(netloop.HandlerFunc(func(w *netloop.Response, r *netloop.Request) {
 		w.WriteString("woken:" + string(r.Target))
 	})); err != nil {

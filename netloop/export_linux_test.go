@@ -48,3 +48,28 @@ func BreakDorm() error {
 	}
 	return d.file.Close()
 }
+
+// SleepersHoldingNetpoll returns how many sleeping connections still
+// hold something of netpoll's: its connection, or its read steps.
+func SleepersHoldingNetpoll() int {
+	d := currentDorm()
+	if d == nil {
+		return 0
+	}
+	// A connection's lock comes before the dorm's (dorm.add).
+	d.mu.Lock()
+	cs := make([]*npConn, 0, len(d.sleepy))
+	for _, c := range d.sleepy {
+		cs = append(cs, c)
+	}
+	d.mu.Unlock()
+	n := 0
+	for _, c := range cs {
+		c.mu.Lock()
+		if c.nc.Load() != nil || c.conn != nil || c.reads.inputs != nil || c.reads.ack != nil {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}

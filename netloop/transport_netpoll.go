@@ -595,7 +595,7 @@ type npConn struct {
 	closing    atomic.Bool
 	registered atomic.Bool // netpoll has registered the connection with its poller (onNetpollConnect)
 
-	reads readSteps // the poller's alone (readrest.go)
+	reads readSteps // the poller's alone (readrest.go); cleared when the connection falls asleep
 }
 
 // sleepState is where a connection stands with netpoll.
@@ -740,6 +740,7 @@ func (c *npConn) onClose(conn netpoll.Connection) error {
 		if !c.closing.Load() {
 			c.conn, c.sleep = nil, asleep
 			c.nc.Store(nil)
+			c.reads = readSteps{} // they hold netpoll's connection; the poller is done with it (stopPoller)
 			if getDorm().add(c) {
 				c.mu.Unlock()
 				return nil
