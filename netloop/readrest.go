@@ -11,8 +11,9 @@ import (
 // readSteps are netpoll's steps for reading a connection's input, as
 // its poller takes them: inputs books room at the end of the input
 // buffer, ack counts the bytes read into it. They run on the poller
-// alone, and so does everything that reads or writes the fields beside
-// them.
+// alone, and so does everything that uses the fields beside them, until
+// the connection falls asleep: onClose then clears them, once
+// stopPoller has made sure that the poller is done with the connection.
 //
 // netpoll books no more than the room left in the buffer's last node.
 // When the input waiting is longer, as when a request straddles the end
@@ -23,10 +24,14 @@ import (
 // with input: the request waits two passes of the poller instead of
 // one, which is what made netloop's p99 latency twice its median under
 // load (bench/RESULTS.md, busy connections). readRest reads the rest
-// at once, through the same steps, before the input is handled.
+// at once, through the same steps, when the read starts a task, before
+// the input is handled. A read that lands while the connection's task
+// still runs is left to that task, as before: the rest comes a pass
+// later (rare, since a client mostly waits for its answer).
 type readSteps struct {
 	inputs func([][]byte) [][]byte
 	ack    func(int) error
+	fd     int       // the socket the steps read
 	booked int       // the room the last read was given
 	filled bool      // the last read filled it: more input may be waiting
 	vs     [1][]byte // readRest's room, handed to inputs
@@ -42,7 +47,7 @@ func (c *npConn) watchReads(conn netpoll.Connection) {
 		return
 	}
 	r := &c.reads
-	r.inputs, r.ack = op.Inputs, op.InputAck
+	r.inputs, r.ack, r.fd = op.Inputs, op.InputAck, op.FD
 	op.Inputs = func(vs [][]byte) [][]byte {
 		bs := r.inputs(vs)
 		r.booked, r.filled = 0, false
@@ -61,9 +66,10 @@ func (c *npConn) watchReads(conn netpoll.Connection) {
 // that filled its room, into netpoll's buffer by netpoll's own steps.
 // One more read is enough for a request cut by the end of a node; a
 // longer input goes on at the poller's next pass, as before, with the
-// room netpoll grows for it. An error or the end of input is left in
-// the socket for the poller to find.
-func (r *readSteps) readRest(fd int) {
+// room netpoll grows for it. After an error or the end of input it
+// reads no more: the poller finds the socket failed or ended on its
+// next pass.
+func (r *readSteps) readRest() {
 	if !r.filled || r.ack == nil {
 		return
 	}
@@ -72,7 +78,12 @@ func (r *readSteps) readRest(fd int) {
 	n := 0
 	if len(bs) == 1 && len(bs[0]) > 0 {
 		var err error
-		n, err = syscall.Read(fd, bs[0])
+		for {
+			n, err = syscall.Read(r.fd, bs[0])
+			if err != syscall.EINTR {
+				break
+			}
+		}
 		if err != nil || n < 0 {
 			n = 0
 		}

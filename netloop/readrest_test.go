@@ -17,7 +17,10 @@ import (
 // wholeEvents opens streams that answer "ok" to every blank-line-ended
 // request and count the inputs that ended inside one. It runs each task
 // on the poller, before the poller reads again, so that an input the
-// poller left unfinished reaches the stream as it was read.
+// poller left unfinished reaches the stream as it was read, as with a
+// server's workers on one P (workers.handOff starts the task before the
+// poller goes on). With a goroutine a task instead, the poller would
+// often read the rest before the task started, and hide the cut.
 type wholeEvents struct {
 	mu     sync.Mutex
 	inputs int // Input calls
@@ -126,7 +129,9 @@ func TestCutReadIsFinished(t *testing.T) {
 
 // A request longer than the room netpoll gives a read, then the end of
 // input: the rest of the request and the end are both read, the request
-// is answered, and the connection closes.
+// is answered, and the connection closes. (netpoll reads what is left
+// at a hang-up itself; this guards the end of input met by readRest,
+// at 512 bytes, and a rest longer than one more read, at 3,000.)
 func TestCutReadThenEnd(t *testing.T) {
 	for _, size := range []int{512, 513, 1000, 3000} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {

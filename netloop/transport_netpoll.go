@@ -46,8 +46,14 @@ var configureNetpoll = sync.OnceFunc(func() {
 // connection; every later one netpoll hands over on the poller that
 // read the input, which is where the first of them limits that
 // poller's batches (limitPollBatch), and where each reads the rest of
-// an input that a read cut short (readRest) before the task starts.
+// an input that a read cut short (readRest) before the task starts:
+// netpoll hands a task over only from the poller's read of the
+// connection, with no other task of it running.
 func runTask(ctx context.Context, f func()) {
+	if ctx == nil { // netpoll's own uses, such as its mux package
+		go f()
+		return
+	}
 	if c, ok := ctx.Value(connKey{}).(*npStream); ok {
 		if c.c.registered.Load() {
 			if !c.polled {
@@ -56,7 +62,7 @@ func runTask(ctx context.Context, f func()) {
 					limitPollBatch(*nc)
 				}
 			}
-			c.c.reads.readRest(c.c.fd)
+			c.c.reads.readRest()
 		}
 		c.run(f)
 		return
