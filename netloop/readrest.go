@@ -70,7 +70,7 @@ func (c *npConn) watchReads(conn netpoll.Connection) {
 // reads no more: the poller finds the socket failed or ended on its
 // next pass.
 func (r *readSteps) readRest() {
-	if !r.filled || r.ack == nil {
+	if !r.filled { // set only by the wrapped steps, so they are there
 		return
 	}
 	r.filled = false
@@ -84,7 +84,7 @@ func (r *readSteps) readRest() {
 				break
 			}
 		}
-		if err != nil || n < 0 {
+		if err != nil {
 			n = 0
 		}
 	}
